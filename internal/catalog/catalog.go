@@ -1,0 +1,207 @@
+// Package catalog holds the organisation Vigil serves: people, teams and the
+// services they own, with the dependency graph between services from which
+// criticality is derived. It is pure: no I/O, no HTTP, no SQL.
+package catalog
+
+import (
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/duration"
+)
+
+// Team kinds.
+const (
+	KindDev       = "dev"
+	KindIRT       = "irt"
+	KindGlobalIRT = "global-irt"
+)
+
+// Dependency kinds.
+const (
+	Hard = "hard"
+	Soft = "soft"
+)
+
+// Coverage modes: how the covering IRT is engaged on a critical service.
+const (
+	CoverageParallel = "parallel"
+	CoverageBackup   = "backup"
+	CoveragePrimary  = "primary"
+)
+
+// Contact method types.
+const (
+	MethodEmail      = "email"
+	MethodSMS        = "sms"
+	MethodVoice      = "voice"
+	MethodWebhook    = "webhook"
+	MethodSlack      = "slack"
+	MethodTeams      = "teams"
+	MethodMattermost = "mattermost"
+	MethodNtfy       = "ntfy"
+)
+
+// Integration types: how monitoring reaches a service.
+const (
+	IntegrationPagerDuty    = "pagerduty"
+	IntegrationAlertmanager = "alertmanager"
+	IntegrationGrafana      = "grafana"
+	IntegrationGeneric      = "generic"
+	IntegrationHeartbeat    = "heartbeat"
+)
+
+// User is a person who can be paged.
+type User struct {
+	ID                string             `json:"id" yaml:"id"`
+	Name              string             `json:"name,omitempty" yaml:"name,omitempty"`
+	Email             string             `json:"email,omitempty" yaml:"email,omitempty"`
+	TimeZone          string             `json:"time_zone" yaml:"time_zone"`
+	Role              string             `json:"role,omitempty" yaml:"role,omitempty"` // "admin" or empty
+	ContactMethods    []ContactMethod    `json:"contact_methods,omitempty" yaml:"contact_methods,omitempty"`
+	NotificationRules []NotificationRule `json:"notification_rules,omitempty" yaml:"notification_rules,omitempty"`
+}
+
+// ContactMethod is one way to reach a user. Which address field applies
+// depends on Type.
+type ContactMethod struct {
+	ID         string `json:"id" yaml:"id"`
+	Type       string `json:"type" yaml:"type"`
+	URL        string `json:"url,omitempty" yaml:"url,omitempty"`                 // webhook; ntfy server when not the org default
+	Address    string `json:"address,omitempty" yaml:"address,omitempty"`         // email
+	Number     string `json:"number,omitempty" yaml:"number,omitempty"`           // sms, voice
+	WebhookURL string `json:"webhook_url,omitempty" yaml:"webhook_url,omitempty"` // slack, teams, mattermost
+	Topic      string `json:"topic,omitempty" yaml:"topic,omitempty"`             // ntfy
+	SecretEnv  string `json:"secret_env,omitempty" yaml:"secret_env,omitempty"`   // webhook HMAC secret
+}
+
+// NotificationRule says: when paged, use this contact method after Delay,
+// until acknowledged.
+type NotificationRule struct {
+	ContactMethod string            `json:"contact_method" yaml:"contact_method"`
+	Delay         duration.Duration `json:"delay" yaml:"delay"`
+}
+
+// Team owns services and holds an on-call schedule.
+type Team struct {
+	ID               string   `json:"id" yaml:"id"`
+	Name             string   `json:"name,omitempty" yaml:"name,omitempty"`
+	Kind             string   `json:"kind" yaml:"kind"`
+	TimeZone         string   `json:"time_zone,omitempty" yaml:"time_zone,omitempty"`
+	Country          string   `json:"country,omitempty" yaml:"country,omitempty"`
+	Members          []string `json:"members" yaml:"members"`
+	Schedule         string   `json:"schedule,omitempty" yaml:"schedule,omitempty"`
+	EscalationPolicy string   `json:"escalation_policy,omitempty" yaml:"escalation_policy,omitempty"`
+	Covers           []string `json:"covers,omitempty" yaml:"covers,omitempty"` // irt only
+	Freezes          []Freeze `json:"freezes,omitempty" yaml:"freezes,omitempty"`
+}
+
+// Service is something a team runs and gets paged for.
+type Service struct {
+	ID               string            `json:"id" yaml:"id"`
+	Name             string            `json:"name,omitempty" yaml:"name,omitempty"`
+	Owner            string            `json:"owner" yaml:"owner"`
+	RevenueCritical  bool              `json:"revenue_critical" yaml:"revenue_critical"`
+	Coverage         *Coverage         `json:"coverage,omitempty" yaml:"coverage,omitempty"`
+	DependsOn        []Dependency      `json:"depends_on,omitempty" yaml:"depends_on,omitempty"`
+	EscalationPolicy string            `json:"escalation_policy,omitempty" yaml:"escalation_policy,omitempty"`
+	Integrations     []Integration     `json:"integrations,omitempty" yaml:"integrations,omitempty"`
+	Urgency          map[string]string `json:"urgency,omitempty" yaml:"urgency,omitempty"`
+	Runbook          string            `json:"runbook,omitempty" yaml:"runbook,omitempty"`
+	Freezes          []Freeze          `json:"freezes,omitempty" yaml:"freezes,omitempty"`
+}
+
+// Coverage says how the covering IRT is engaged for this service.
+type Coverage struct {
+	Mode  string            `json:"mode" yaml:"mode"`
+	After duration.Duration `json:"after,omitempty" yaml:"after,omitempty"` // backup mode
+}
+
+// Dependency is an edge from a service to one it needs.
+type Dependency struct {
+	Service string `json:"service" yaml:"service"`
+	Kind    string `json:"kind" yaml:"kind"`
+}
+
+// Integration is a way for monitoring to send events to a service.
+type Integration struct {
+	Type string `json:"type" yaml:"type"`
+	Key  string `json:"key" yaml:"key"`
+	// Interval is the heartbeat period: no beat within it opens an alert.
+	Interval duration.Duration `json:"interval,omitempty" yaml:"interval,omitempty"`
+	// DefaultSeverity applies when an event carries no usable severity.
+	DefaultSeverity string `json:"default_severity,omitempty" yaml:"default_severity,omitempty"`
+	// AutoResolve resolves an alert that has been quiet this long (senders
+	// such as Alertmanager never resolve silenced alerts).
+	AutoResolve duration.Duration `json:"auto_resolve,omitempty" yaml:"auto_resolve,omitempty"`
+	// Mapping maps Vigil's generic fields to JSON pointers in a foreign
+	// payload (generic integration only).
+	Mapping map[string]string `json:"mapping,omitempty" yaml:"mapping,omitempty"`
+	// RateLimit is the events per second this key may send; 0 is the default.
+	RateLimit float64 `json:"rate_limit,omitempty" yaml:"rate_limit,omitempty"`
+}
+
+// Freeze is a window in which releases are denied: one-off (From, To) or
+// recurring (Every, such as "fri 16:00-23:59", in TimeZone; "owner" means
+// the owner team's zone).
+type Freeze struct {
+	ID       string     `json:"id" yaml:"id"`
+	From     *time.Time `json:"from,omitempty" yaml:"from,omitempty"`
+	To       *time.Time `json:"to,omitempty" yaml:"to,omitempty"`
+	Every    string     `json:"every,omitempty" yaml:"every,omitempty"`
+	TimeZone string     `json:"time_zone,omitempty" yaml:"time_zone,omitempty"`
+	Reason   string     `json:"reason,omitempty" yaml:"reason,omitempty"`
+}
+
+// Org holds organisation-wide settings.
+type Org struct {
+	Providers         Providers         `json:"providers,omitempty" yaml:"providers,omitempty"`
+	NightHours        *HourRange        `json:"night_hours,omitempty" yaml:"night_hours,omitempty"`
+	BusinessHours     *BusinessHours    `json:"business_hours,omitempty" yaml:"business_hours,omitempty"`
+	CorrelationWindow duration.Duration `json:"correlation_window,omitempty" yaml:"correlation_window,omitempty"`
+	Freezes           []Freeze          `json:"freezes,omitempty" yaml:"freezes,omitempty"`
+}
+
+// HourRange is a daily span of local times, "HH:MM"; it may wrap midnight.
+type HourRange struct {
+	Start string `json:"start" yaml:"start"`
+	End   string `json:"end" yaml:"end"`
+}
+
+// BusinessHours is a daily span on the given weekdays (mon..sun).
+type BusinessHours struct {
+	Start string   `json:"start" yaml:"start"`
+	End   string   `json:"end" yaml:"end"`
+	Days  []string `json:"days,omitempty" yaml:"days,omitempty"`
+}
+
+// Providers configures the outside services Vigil sends through. Secrets are
+// never stored here: only the names of the environment variables holding them.
+type Providers struct {
+	SMTP   *SMTPProvider   `json:"smtp,omitempty" yaml:"smtp,omitempty"`
+	Twilio *TwilioProvider `json:"twilio,omitempty" yaml:"twilio,omitempty"`
+	Ntfy   *NtfyProvider   `json:"ntfy,omitempty" yaml:"ntfy,omitempty"`
+}
+
+// SMTPProvider is the mail server notifications go through.
+type SMTPProvider struct {
+	Host        string `json:"host" yaml:"host"`
+	Port        int    `json:"port" yaml:"port"`
+	From        string `json:"from" yaml:"from"`
+	Username    string `json:"username,omitempty" yaml:"username,omitempty"`
+	PasswordEnv string `json:"password_env,omitempty" yaml:"password_env,omitempty"`
+	StartTLS    bool   `json:"starttls,omitempty" yaml:"starttls,omitempty"`
+}
+
+// TwilioProvider is a Twilio-compatible SMS and voice API.
+type TwilioProvider struct {
+	AccountSID   string `json:"account_sid" yaml:"account_sid"`
+	AuthTokenEnv string `json:"auth_token_env,omitempty" yaml:"auth_token_env,omitempty"`
+	From         string `json:"from" yaml:"from"`
+	BaseURL      string `json:"base_url,omitempty" yaml:"base_url,omitempty"`
+}
+
+// NtfyProvider is the default ntfy server for push notifications.
+type NtfyProvider struct {
+	URL      string `json:"url" yaml:"url"`
+	TokenEnv string `json:"token_env,omitempty" yaml:"token_env,omitempty"`
+}

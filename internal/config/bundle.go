@@ -1,0 +1,21 @@
+// Package config reads Vigil's configuration as code (YAML files or a
+// directory of them), validates it as a whole and reports every problem with
+// its file, line and field.
+package config
+
+import (
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/schedule"
+)
+
+// Bundle is one complete configuration: everything the files declare.
+// Its JSON form (snake_case, as in the YAML) is what `vigil apply` sends.
+type Bundle struct {
+	Org                catalog.Org         `json:"org" yaml:"org"`
+	Users              []catalog.User      `json:"users" yaml:"users"`
+	Teams              []catalog.Team      `json:"teams" yaml:"teams"`
+	Schedules          []schedule.Schedule `json:"schedules" yaml:"schedules"`
+	EscalationPolicies []escalation.Policy `json:"escalation_policies" yaml:"escalation_policies"`
+	Services           []catalog.Service   `json:"services" yaml:"services"`
+}
