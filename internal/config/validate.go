@@ -1,0 +1,593 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	// Time zone names must validate the same on every host, including
+	// minimal containers without a zoneinfo database.
+	_ "time/tzdata"
+
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/duration"
+	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/schedule"
+)
+
+// Validate checks a bundle as a whole: required fields, ids, references
+// between objects, enumerations, time zones, times and durations. It returns
+// every problem found, each with the Path of the offending field; File and
+// Line are left empty (Load fills them in for bundles read from files).
+func Validate(b *Bundle) []Problem {
+	v := &validator{b: b, zones: map[string]error{}, suggest: newSuggester()}
+	v.users = v.collect("user", "users", len(b.Users), func(i int) string { return b.Users[i].ID })
+	v.teams = v.collect("team", "teams", len(b.Teams), func(i int) string { return b.Teams[i].ID })
+	v.schedules = v.collect("schedule", "schedules", len(b.Schedules), func(i int) string { return b.Schedules[i].ID })
+	v.policies = v.collect("escalation policy", "escalation_policies", len(b.EscalationPolicies), func(i int) string { return b.EscalationPolicies[i].ID })
+	v.services = v.collect("service", "services", len(b.Services), func(i int) string { return b.Services[i].ID })
+
+	v.org(&b.Org)
+	for i := range b.Users {
+		v.user(index("users", i), &b.Users[i])
+	}
+	v.teamList(b.Teams)
+	for i := range b.Schedules {
+		v.schedule(index("schedules", i), &b.Schedules[i])
+	}
+	for i := range b.EscalationPolicies {
+		v.policy(index("escalation_policies", i), &b.EscalationPolicies[i])
+	}
+	v.serviceList(b.Services)
+	return v.problems
+}
+
+type validator struct {
+	b        *Bundle
+	problems []Problem
+	zones    map[string]error
+	suggest  *suggester
+
+	users, teams, schedules, policies, services *idSet
+}
+
+// idSet is the ids of one kind, for resolving references.
+type idSet struct {
+	kind   string
+	ids    map[string]bool
+	sorted []string // built on first need, for suggestions
+}
+
+func (v *validator) add(path, format string, args ...any) {
+	v.problems = append(v.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// report adds err, if any, at path.
+func (v *validator) report(path string, err error) {
+	if err != nil {
+		v.add(path, "%v", err)
+	}
+}
+
+// required reports a missing value and says whether it is present.
+func (v *validator) required(path, value string) bool {
+	if value == "" {
+		v.missing(path)
+		return false
+	}
+	return true
+}
+
+func (v *validator) missing(path string) {
+	v.add(path, "missing required field %q", lastSegment(path))
+}
+
+// lastSegment is a path's field name: "teams[0].kind" -> "kind".
+func lastSegment(path string) string {
+	return path[strings.LastIndexAny(path, ".]")+1:]
+}
+
+func (v *validator) collect(kind, list string, n int, id func(int) string) *idSet {
+	s := &idSet{kind: kind, ids: make(map[string]bool, n)}
+	for i := range n {
+		v.id(index(list, i)+".id", kind, id(i), s.ids)
+	}
+	return s
+}
+
+// id checks a required id's shape and its uniqueness among seen.
+func (v *validator) id(path, kind, id string, seen map[string]bool) {
+	if !v.required(path, id) {
+		return
+	}
+	v.report(path, checkID(id))
+	if seen[id] {
+		v.add(path, "duplicate %s id %s", kind, quote(id))
+		return
+	}
+	// Ids of the wrong shape still count as defined, so that references to
+	// them do not each report a second problem.
+	seen[id] = true
+}
+
+// ref reports a reference to an id that is not defined.
+func (v *validator) ref(path string, s *idSet, id string) {
+	if id == "" || s.ids[id] {
+		return
+	}
+	if s.sorted == nil {
+		s.sorted = make([]string, 0, len(s.ids))
+		for k := range s.ids {
+			s.sorted = append(s.sorted, k)
+		}
+		slices.Sort(s.sorted)
+	}
+	v.add(path, "unknown %s %s%s", s.kind, quote(id), v.suggest.didYouMean(id, s.sorted))
+}
+
+func (v *validator) zone(path, name string) {
+	if name == "" {
+		return
+	}
+	err, ok := v.zones[name]
+	if !ok {
+		// "Local" would mean whatever the server's zone happens to be.
+		if _, lerr := time.LoadLocation(name); lerr != nil || name == "Local" {
+			err = fmt.Errorf("invalid time zone %s: use an IANA name such as \"Europe/Berlin\"", quote(name))
+		}
+		v.zones[name] = err
+	}
+	v.report(path, err)
+}
+
+func (v *validator) clock(path, s string) {
+	if v.required(path, s) {
+		_, err := parseClock(s)
+		v.report(path, err)
+	}
+}
+
+func (v *validator) days(path string, days []string) {
+	for i, d := range days {
+		v.report(index(path, i), checkWeekday(d))
+	}
+}
+
+func (v *validator) optional(path, s string, check func(string) error) {
+	if s != "" {
+		v.report(path, check(s))
+	}
+}
+
+func (v *validator) enum(path, value string, allowed ...string) {
+	if v.required(path, value) && !slices.Contains(allowed, value) {
+		v.add(path, "invalid %s %s: use %s%s", lastSegment(path), quote(value), orList(allowed), v.suggest.didYouMean(value, allowed))
+	}
+}
+
+func (v *validator) nonNegative(path string, d duration.Duration) {
+	if d < 0 {
+		v.add(path, "duration %s is negative", d)
+	}
+}
+
+func orList(words []string) string {
+	if len(words) == 1 {
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+func (v *validator) org(o *catalog.Org) {
+	if s := o.Providers.SMTP; s != nil {
+		v.required("org.providers.smtp.host", s.Host)
+		switch {
+		case s.Port == 0:
+			v.missing("org.providers.smtp.port")
+		case s.Port < 1 || s.Port > 65535:
+			v.add("org.providers.smtp.port", "invalid port %d: use 1 to 65535", s.Port)
+		}
+		if v.required("org.providers.smtp.from", s.From) {
+			v.report("org.providers.smtp.from", checkEmail(s.From))
+		}
+		v.optional("org.providers.smtp.password_env", s.PasswordEnv, checkEnvName)
+	}
+	if t := o.Providers.Twilio; t != nil {
+		v.required("org.providers.twilio.account_sid", t.AccountSID)
+		if v.required("org.providers.twilio.from", t.From) {
+			v.report("org.providers.twilio.from", checkE164(t.From))
+		}
+		v.optional("org.providers.twilio.auth_token_env", t.AuthTokenEnv, checkEnvName)
+		v.optional("org.providers.twilio.base_url", t.BaseURL, checkHTTPURL)
+	}
+	if n := o.Providers.Ntfy; n != nil {
+		if v.required("org.providers.ntfy.url", n.URL) {
+			v.report("org.providers.ntfy.url", checkHTTPURL(n.URL))
+		}
+		v.optional("org.providers.ntfy.token_env", n.TokenEnv, checkEnvName)
+	}
+	if h := o.NightHours; h != nil {
+		v.clock("org.night_hours.start", h.Start)
+		v.clock("org.night_hours.end", h.End)
+	}
+	if h := o.BusinessHours; h != nil {
+		v.clock("org.business_hours.start", h.Start)
+		v.clock("org.business_hours.end", h.End)
+		v.days("org.business_hours.days", h.Days)
+	}
+	v.nonNegative("org.correlation_window", o.CorrelationWindow)
+	v.freezes("org.freezes", o.Freezes)
+}
+
+func (v *validator) freezes(path string, fs []catalog.Freeze) {
+	seen := map[string]bool{}
+	for i, f := range fs {
+		p := index(path, i)
+		v.id(p+".id", "freeze", f.ID, seen)
+		oneOff := f.From != nil || f.To != nil
+		switch {
+		case oneOff && f.Every != "":
+			v.add(p, "a freeze has either from and to, or every, not both")
+		case oneOff:
+			switch {
+			case f.From == nil:
+				v.missing(p + ".from")
+			case f.To == nil:
+				v.missing(p + ".to")
+			case !f.To.After(*f.From):
+				v.add(p+".to", "to (%s) must be after from (%s)", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339))
+			}
+		case f.Every != "":
+			_, err := ParseRecurrence(f.Every)
+			v.report(p+".every", err)
+		default:
+			v.add(p, "a freeze needs from and to, or every")
+		}
+		if f.TimeZone != "owner" {
+			v.zone(p+".time_zone", f.TimeZone)
+		}
+	}
+}
+
+// Where each contact method type keeps its address, and which other fields
+// it takes.
+var (
+	methodAddress = map[string]string{
+		catalog.MethodEmail: "address", catalog.MethodSMS: "number", catalog.MethodVoice: "number",
+		catalog.MethodWebhook: "url", catalog.MethodSlack: "webhook_url", catalog.MethodTeams: "webhook_url",
+		catalog.MethodMattermost: "webhook_url", catalog.MethodNtfy: "topic",
+	}
+	methodTypes = []string{
+		catalog.MethodEmail, catalog.MethodSMS, catalog.MethodVoice, catalog.MethodWebhook,
+		catalog.MethodSlack, catalog.MethodTeams, catalog.MethodMattermost, catalog.MethodNtfy,
+	}
+)
+
+func (v *validator) user(path string, u *catalog.User) {
+	if v.required(path+".time_zone", u.TimeZone) {
+		v.zone(path+".time_zone", u.TimeZone)
+	}
+	v.optional(path+".email", u.Email, checkEmail)
+	if u.Role != "" && u.Role != "admin" {
+		v.add(path+".role", "invalid role %s: use admin, or leave it out", quote(u.Role))
+	}
+	methods := map[string]bool{}
+	for i := range u.ContactMethods {
+		v.contactMethod(index(path+".contact_methods", i), &u.ContactMethods[i], methods)
+	}
+	for i, r := range u.NotificationRules {
+		p := index(path+".notification_rules", i)
+		if v.required(p+".contact_method", r.ContactMethod) && !methods[r.ContactMethod] {
+			v.add(p+".contact_method", "unknown contact method %s of this user", quote(r.ContactMethod))
+		}
+		v.nonNegative(p+".delay", r.Delay)
+	}
+}
+
+func (v *validator) contactMethod(path string, m *catalog.ContactMethod, seen map[string]bool) {
+	v.id(path+".id", "contact method", m.ID, seen)
+	v.enum(path+".type", m.Type, methodTypes...)
+	want, known := methodAddress[m.Type]
+	fields := []struct {
+		name, value string
+		check       func(string) error
+	}{
+		{"url", m.URL, checkHTTPURL},
+		{"address", m.Address, checkEmail},
+		{"number", m.Number, checkE164},
+		{"webhook_url", m.WebhookURL, checkHTTPURL},
+		{"topic", m.Topic, checkNtfyTopic},
+		{"secret_env", m.SecretEnv, checkEnvName},
+	}
+	for _, f := range fields {
+		p := path + "." + f.name
+		applies := f.name == want ||
+			m.Type == catalog.MethodNtfy && f.name == "url" ||
+			m.Type == catalog.MethodWebhook && f.name == "secret_env"
+		switch {
+		case known && f.name == want && f.value == "":
+			v.add(p, "missing required field %q for %s contact methods", f.name, m.Type)
+		case f.value == "":
+		case known && !applies:
+			v.add(p, "field %q does not apply to %s contact methods", f.name, m.Type)
+		default:
+			v.report(p, f.check(f.value))
+		}
+	}
+	// A method is only as good as the provider that delivers it.
+	providers := v.b.Org.Providers
+	switch {
+	case m.Type == catalog.MethodEmail && providers.SMTP == nil:
+		v.add(path+".type", "email contact methods need org.providers.smtp")
+	case (m.Type == catalog.MethodSMS || m.Type == catalog.MethodVoice) && providers.Twilio == nil:
+		v.add(path+".type", "%s contact methods need org.providers.twilio", m.Type)
+	case m.Type == catalog.MethodNtfy && m.URL == "" && providers.Ntfy == nil:
+		v.add(path+".url", "ntfy contact methods need a url when org.providers.ntfy is not set")
+	}
+}
+
+func (v *validator) teamList(teams []catalog.Team) {
+	globalIRT := -1
+	coveredBy := map[string]string{} // service -> the irt team covering it
+	for i := range teams {
+		t := &teams[i]
+		p := index("teams", i)
+		v.enum(p+".kind", t.Kind, catalog.KindDev, catalog.KindIRT, catalog.KindGlobalIRT)
+		if t.Kind == catalog.KindGlobalIRT {
+			if globalIRT >= 0 {
+				v.add(p+".kind", "a second global-irt team: %s is already the global-irt team, and there is exactly one", quote(teams[globalIRT].ID))
+			} else {
+				globalIRT = i
+			}
+		}
+		v.zone(p+".time_zone", t.TimeZone)
+		v.optional(p+".country", t.Country, checkCountry)
+		members := map[string]bool{}
+		for j, m := range t.Members {
+			mp := index(p+".members", j)
+			if !v.required(mp, m) {
+				continue
+			}
+			if members[m] {
+				v.add(mp, "user %s is listed twice", quote(m))
+			}
+			members[m] = true
+			v.ref(mp, v.users, m)
+		}
+		v.ref(p+".schedule", v.schedules, t.Schedule)
+		v.ref(p+".escalation_policy", v.policies, t.EscalationPolicy)
+		if len(t.Covers) > 0 && t.Kind != catalog.KindIRT {
+			v.add(p+".covers", "covers is only allowed on irt teams, and this team's kind is %s", quote(t.Kind))
+		}
+		for j, s := range t.Covers {
+			cp := index(p+".covers", j)
+			if !v.required(cp, s) {
+				continue
+			}
+			v.ref(cp, v.services, s)
+			if other, ok := coveredBy[s]; ok && t.Kind == catalog.KindIRT {
+				v.add(cp, "service %s is already covered by irt team %s; a service has one covering irt team", quote(s), quote(other))
+			} else if t.Kind == catalog.KindIRT {
+				coveredBy[s] = t.ID
+			}
+		}
+		v.freezes(p+".freezes", t.Freezes)
+	}
+	if len(teams) > 0 && globalIRT < 0 {
+		v.add("teams", "no global-irt team: exactly one team must have kind global-irt")
+	}
+}
+
+func (v *validator) schedule(path string, s *schedule.Schedule) {
+	if v.required(path+".time_zone", s.TimeZone) {
+		v.zone(path+".time_zone", s.TimeZone)
+	}
+	layers := map[string]bool{}
+	for i := range s.Layers {
+		l := &s.Layers[i]
+		p := index(path+".layers", i)
+		v.id(p+".id", "layer", l.ID, layers)
+		if len(l.Users) == 0 {
+			v.missing(p + ".users")
+		}
+		for j, u := range l.Users {
+			if v.required(index(p+".users", j), u) {
+				v.ref(index(p+".users", j), v.users, u)
+			}
+		}
+		if v.required(p+".rotation.every", l.Rotation.Every) {
+			v.report(p+".rotation.every", checkRotation(l.Rotation.Every))
+		}
+		if l.Start.IsZero() {
+			v.missing(p + ".start")
+		}
+		v.zone(p+".time_zone", l.TimeZone)
+		for j, w := range l.Active {
+			wp := index(p+".active", j)
+			v.days(wp+".days", w.Days)
+			v.clock(wp+".from", w.From)
+			v.clock(wp+".to", w.To)
+		}
+		v.optional(p+".skip_holidays", l.SkipHolidays, checkCountry)
+	}
+	overrides := map[string]bool{}
+	for i, o := range s.Overrides {
+		p := index(path+".overrides", i)
+		if o.ID != "" {
+			v.id(p+".id", "override", o.ID, overrides)
+		}
+		if v.required(p+".user", o.User) {
+			v.ref(p+".user", v.users, o.User)
+		}
+		v.ref(p+".replaces", v.users, o.Replaces)
+		switch {
+		case o.Start.IsZero():
+			v.missing(p + ".start")
+		case o.End.IsZero():
+			v.missing(p + ".end")
+		case !o.End.After(o.Start):
+			v.add(p+".end", "end (%s) must be after start (%s)", o.End.Format(time.RFC3339), o.Start.Format(time.RFC3339))
+		}
+	}
+}
+
+// checkRotation accepts a whole, positive number of hours, days or weeks:
+// "h" hands off after an absolute duration, "d" and "w" at the same local
+// wall-clock time, so mixing them in one period would be ambiguous.
+func checkRotation(s string) error {
+	d, err := duration.Parse(s)
+	if err != nil {
+		return err
+	}
+	n := len(s)
+	if d <= 0 || !isDigits(s[:n-1]) || !strings.Contains("hdw", s[n-1:]) {
+		return fmt.Errorf("invalid rotation %s: use a positive whole number of hours, days or weeks, such as \"12h\", \"1d\" or \"1w\"", quote(s))
+	}
+	return nil
+}
+
+func (v *validator) policy(path string, p *escalation.Policy) {
+	if p.Repeat < 0 {
+		v.add(path+".repeat", "repeat %d is negative", p.Repeat)
+	}
+	if len(p.Steps) == 0 {
+		v.missing(path + ".steps")
+	}
+	for i, s := range p.Steps {
+		sp := index(path+".steps", i)
+		if len(s.Targets) == 0 {
+			v.missing(sp + ".targets")
+		}
+		for j, t := range s.Targets {
+			v.target(index(sp+".targets", j), t)
+		}
+		if s.EscalateAfter <= 0 {
+			v.add(sp+".escalate_after", "escalate_after is required and must be a positive duration such as \"10m\"")
+		}
+	}
+}
+
+func (v *validator) target(path string, t escalation.Target) {
+	var named []string
+	for _, f := range []struct{ name, value string }{{"user", t.User}, {"schedule", t.Schedule}, {"team", t.Team}} {
+		if f.value != "" {
+			named = append(named, f.name)
+		}
+	}
+	switch len(named) {
+	case 0:
+		v.add(path, "a target names one of user, schedule or team")
+	case 1:
+		v.ref(path+".user", v.users, t.User)
+		v.ref(path+".schedule", v.schedules, t.Schedule)
+		v.ref(path+".team", v.teams, t.Team)
+	default:
+		v.add(path, "a target names exactly one of user, schedule or team, not %s", strings.Join(named, " and "))
+	}
+}
+
+var (
+	severities       = []string{"critical", "error", "warning", "info"}
+	urgencies        = []string{"high", "low"}
+	integrationTypes = []string{
+		catalog.IntegrationPagerDuty, catalog.IntegrationAlertmanager, catalog.IntegrationGrafana,
+		catalog.IntegrationGeneric, catalog.IntegrationHeartbeat,
+	}
+)
+
+func (v *validator) serviceList(services []catalog.Service) {
+	keys := map[string]string{} // integration key -> the service first using it
+	teamIndex := make(map[string]int, len(v.b.Teams))
+	for i, t := range v.b.Teams {
+		if _, ok := teamIndex[t.ID]; !ok {
+			teamIndex[t.ID] = i
+		}
+	}
+	for i := range services {
+		s := &services[i]
+		p := index("services", i)
+		if v.required(p+".owner", s.Owner) {
+			v.ref(p+".owner", v.teams, s.Owner)
+		}
+		if c := s.Coverage; c != nil {
+			v.enum(p+".coverage.mode", c.Mode, catalog.CoverageParallel, catalog.CoverageBackup, catalog.CoveragePrimary)
+			switch {
+			case c.Mode == catalog.CoverageBackup && c.After <= 0:
+				v.add(p+".coverage.after", "backup coverage needs after, a positive duration such as \"5m\"")
+			case c.Mode != catalog.CoverageBackup && c.After != 0:
+				v.add(p+".coverage.after", "after applies only to backup coverage")
+			}
+		}
+		deps := map[string]bool{}
+		for j, d := range s.DependsOn {
+			dp := index(p+".depends_on", j)
+			if v.required(dp+".service", d.Service) {
+				v.ref(dp+".service", v.services, d.Service)
+				if deps[d.Service] {
+					v.add(dp+".service", "service %s is listed twice in depends_on", quote(d.Service))
+				}
+				deps[d.Service] = true
+			}
+			v.enum(dp+".kind", d.Kind, catalog.Hard, catalog.Soft)
+		}
+		if s.EscalationPolicy != "" {
+			v.ref(p+".escalation_policy", v.policies, s.EscalationPolicy)
+		} else if t, ok := teamIndex[s.Owner]; ok && v.b.Teams[t].EscalationPolicy == "" {
+			v.add(p+".escalation_policy", "no escalation policy: the service has none and its owner team %s has none to default to", quote(s.Owner))
+		}
+		for j := range s.Integrations {
+			v.integration(index(p+".integrations", j), s.ID, &s.Integrations[j], keys)
+		}
+		for _, sev := range sortedKeys(s.Urgency) {
+			up := p + ".urgency." + sev
+			if !slices.Contains(severities, sev) {
+				v.add(up, "invalid severity %s: use %s%s", quote(sev), orList(severities), v.suggest.didYouMean(sev, severities))
+			}
+			v.enum(up, s.Urgency[sev], urgencies...)
+		}
+		v.optional(p+".runbook", s.Runbook, checkHTTPURL)
+		v.freezes(p+".freezes", s.Freezes)
+	}
+}
+
+func (v *validator) integration(path, service string, in *catalog.Integration, keys map[string]string) {
+	v.enum(path+".type", in.Type, integrationTypes...)
+	if v.required(path+".key", in.Key) {
+		v.report(path+".key", checkIntegrationKey(in.Type, in.Key))
+		if first, ok := keys[in.Key]; ok {
+			v.add(path+".key", "integration key %s is already used by service %s; keys are unique across all services", quote(in.Key), quote(first))
+		} else {
+			keys[in.Key] = service
+		}
+	}
+	switch {
+	case in.Type == catalog.IntegrationHeartbeat && in.Interval <= 0:
+		v.add(path+".interval", "a heartbeat integration needs an interval, a positive duration such as \"10m\"")
+	case in.Type != catalog.IntegrationHeartbeat && in.Interval != 0:
+		v.add(path+".interval", "interval applies only to heartbeat integrations")
+	}
+	if in.DefaultSeverity != "" {
+		v.enum(path+".default_severity", in.DefaultSeverity, severities...)
+	}
+	v.nonNegative(path+".auto_resolve", in.AutoResolve)
+	if len(in.Mapping) > 0 && in.Type != catalog.IntegrationGeneric {
+		v.add(path+".mapping", "mapping applies only to generic integrations")
+	}
+	for _, k := range sortedKeys(in.Mapping) {
+		v.report(path+".mapping."+k, checkJSONPointer(in.Mapping[k]))
+	}
+	if in.RateLimit < 0 || math.IsNaN(in.RateLimit) || math.IsInf(in.RateLimit, 0) {
+		v.add(path+".rate_limit", "rate_limit must be a finite number of events per second, 0 or more")
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
