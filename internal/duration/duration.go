@@ -95,8 +95,10 @@ func Format(d time.Duration) string {
 	case d%Day == 0:
 		return strconv.FormatInt(int64(d/Day), 10) + "d"
 	}
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
+	s := d.String() // such as "2h30m0s": drop zero trailing units
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
 	}

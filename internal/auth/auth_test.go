@@ -1,0 +1,70 @@
+package auth
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestBearerToken(t *testing.T) {
+	tests := []struct {
+		header string
+		want   string
+		ok     bool
+	}{
+		{"Bearer abc", "abc", true},
+		{"bearer abc", "abc", true},
+		{"Bearer  abc ", "abc", true},
+		{"Basic abc", "", false},
+		{"Bearer", "", false},
+		{"Bearer ", "", false},
+		{"", "", false},
+		{"abc", "", false},
+		{"Bearer " + strings.Repeat("x", 513), "", false},
+	}
+	for _, tt := range tests {
+		got, err := BearerToken(tt.header)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("BearerToken(%.30q) = %q, %v; want %q ok=%v", tt.header, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestNewTokenIsRandomAndHashed(t *testing.T) {
+	a, ha, err := NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, hb, err := NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b || bytes.Equal(ha, hb) {
+		t.Fatal("two tokens are equal")
+	}
+	if !strings.HasPrefix(a, "vgl_") || len(a) < 40 {
+		t.Fatalf("token %q too short or unprefixed", a)
+	}
+	if !bytes.Equal(Hash(a), ha) {
+		t.Fatal("Hash disagrees with NewToken")
+	}
+}
+
+func TestRoles(t *testing.T) {
+	tests := []struct {
+		role            string
+		read, configure bool
+	}{
+		{RoleAdmin, true, true},
+		{RoleUser, true, false},
+		{RoleViewer, true, false},
+		{"root", false, false},
+		{"", false, false},
+	}
+	for _, tt := range tests {
+		p := Principal{Role: tt.role}
+		if CanRead(p) != tt.read || CanConfigure(p) != tt.configure {
+			t.Errorf("role %q: read=%v configure=%v", tt.role, CanRead(p), CanConfigure(p))
+		}
+	}
+}

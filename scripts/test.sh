@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Runs Vigil's whole test suite. It starts (and afterwards stops) whatever the
+# tests need that is not running: PostgreSQL. Usage:
+#   scripts/test.sh          # everything, as CI runs it
+#   scripts/test.sh long     # also runs every fuzz target for longer
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-short}
+work=$(mktemp -d /tmp/vigil-test.XXXXXX)
+cleanup_steps=()
+cleanup() {
+  local i
+  for ((i = ${#cleanup_steps[@]} - 1; i >= 0; i--)); do eval "${cleanup_steps[i]}" || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+say() { printf '==> %s\n' "$*"; }
+
+apt_ready=
+apt_install() {
+  if [ -z "$apt_ready" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    apt_ready=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# --- PostgreSQL -------------------------------------------------------------
+start_postgres() {
+  if port_open 127.0.0.1 5432; then
+    say "PostgreSQL answers on 127.0.0.1:5432"
+    pg_host=127.0.0.1 pg_port=5432
+  else
+    say "no PostgreSQL on 127.0.0.1:5432: starting one"
+    if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+      apt_install postgresql postgresql-client
+    fi
+    local bin
+    bin=$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
+    local data="$work/pgdata"
+    mkdir -p "$data"
+    chown postgres:postgres "$data" "$work" 2>/dev/null || true
+    chmod 755 "$work"
+    runuser -u postgres -- "$bin/initdb" -D "$data" -A trust -U postgres >/dev/null
+    runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$data/log" -w \
+      -o "-p 5432 -c listen_addresses=127.0.0.1 -k $data -c fsync=off" start >/dev/null
+    cleanup_steps+=("runuser -u postgres -- '$bin/pg_ctl' -D '$data' -m fast stop >/dev/null")
+    pg_host=127.0.0.1 pg_port=5432
+  fi
+  local dbname=vigil_test
+  if command -v psql >/dev/null; then
+    psql -h "$pg_host" -p "$pg_port" -U postgres -d postgres -tAc \
+      "SELECT 1 FROM pg_database WHERE datname='$dbname'" | grep -q 1 ||
+      psql -h "$pg_host" -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE $dbname" >/dev/null
+  fi
+  export VIGIL_TEST_POSTGRES="postgres://postgres@$pg_host:$pg_port/$dbname?sslmode=disable"
+}
+
+start_postgres
+
+# --- static checks ------------------------------------------------------------
+say "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change: $unformatted" >&2
+  exit 1
+fi
+say "go vet"
+go vet ./...
+say "staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+# --- tests ------------------------------------------------------------------
+say "go test"
+go test -count=1 ./...
+
+if [ "$mode" = long ]; then
+  fuzztime=${FUZZTIME:-60s}
+  say "fuzzing every target for $fuzztime"
+  for pkg in $(go list ./...); do
+    dir=$(go list -f '{{.Dir}}' "$pkg")
+    for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+      say "fuzz $pkg $target"
+      go test -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" "$pkg"
+    done
+  done
+fi
