@@ -133,10 +133,8 @@ func (g *group) event(p *problems, alert map[string]any, at string) (Event, bool
 	}
 	labels := stringMapField(p, alert, at, "labels")
 	annotations := stringMapField(p, alert, at, "annotations")
-	startsAt := stringField(p, alert, at, "startsAt")
-	endsAt := stringField(p, alert, at, "endsAt")
-	start := alertTime(p, startsAt, at, "startsAt")
-	end := alertTime(p, endsAt, at, "endsAt")
+	startsAt, start := alertTime(p, alert, at, "startsAt")
+	endsAt, end := alertTime(p, alert, at, "endsAt")
 	generatorURL := stringField(p, alert, at, "generatorURL")
 	ev.Fingerprint = stringField(p, alert, at, "fingerprint")
 	if runeLen(ev.Fingerprint) > MaxDedupKeyLen {
@@ -254,21 +252,22 @@ func (g *group) source(labels map[string]any) string {
 	return ""
 }
 
-// alertTime parses startsAt or endsAt, reading Alertmanager's unset time
-// (year 1) as zero.
-func alertTime(p *problems, s, at, key string) time.Time {
+// alertTime reads startsAt or endsAt as given and parsed, reading
+// Alertmanager's unset time (year 1) as zero.
+func alertTime(p *problems, alert map[string]any, at, key string) (string, time.Time) {
+	s := stringField(p, alert, at, key)
 	if s == "" {
-		return time.Time{}
+		return "", time.Time{}
 	}
 	t, err := parseTime(s)
 	if err != nil {
 		p.add(fieldName(at, key), "not an RFC 3339 date and time")
-		return time.Time{}
+		return s, time.Time{}
 	}
 	if t.Year() <= 1 {
-		return time.Time{}
+		return s, time.Time{}
 	}
-	return t
+	return s, t
 }
 
 // stringMapField reads an optional object whose values must all be strings,
