@@ -10,10 +10,11 @@ import (
 // set when the configuration came from files; Path names the offending field
 // in the document, such as "services[3].depends_on[0].kind".
 type Problem struct {
-	File         string
-	Line, Column int
-	Path         string
-	Message      string
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Path    string `json:"path,omitempty"`
+	Message string `json:"message"`
 }
 
 // String formats the problem as "file:line:col: path: message", leaving out

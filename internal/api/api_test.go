@@ -1,0 +1,460 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/store"
+	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+)
+
+const adminSecret = "test-admin-token-0123456789"
+
+type fixture struct {
+	t      *testing.T
+	srv    *Server
+	http   *httptest.Server
+	store  store.Store
+	viewer string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
+	for _, tok := range []store.Token{
+		{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin, CreatedAt: now()},
+		{ID: "viewer", Name: "viewer", Hash: auth.Hash("test-viewer-token-0123456789"), Role: auth.RoleViewer, CreatedAt: now()},
+	} {
+		if err := st.CreateToken(ctx, tok, store.AuditEntry{At: now(), Actor: "test", Action: "token.create", Kind: "token", ObjID: tok.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := org.NewManager(st, now)
+	if err := m.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	schema, _ := st.SchemaVersion(ctx)
+	srv := New(Options{Store: st, Org: m, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now, Version: "test", SchemaVersion: schema})
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return &fixture{t: t, srv: srv, http: hs, store: st, viewer: "test-viewer-token-0123456789"}
+}
+
+// call sends a request with the given token ("" for none) and decodes a
+// JSON answer into out when out is non-nil.
+func (f *fixture) call(method, path, token string, body any, out any) int {
+	f.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		r = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, f.http.URL+path, r)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 400 {
+		var e errorBody
+		if err := json.Unmarshal(data, &e); err != nil || e.Message == "" {
+			f.t.Errorf("%s %s: error answer %d is not JSON with a message: %s", method, path, resp.StatusCode, data)
+		}
+	}
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			f.t.Fatalf("%s %s: decode %s: %v", method, path, data, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// shop is a small valid organisation: checkout (revenue-critical) needs
+// payments (hard), which needs ledger (hard) and fraud (soft).
+func shop() map[string]any {
+	return map[string]any{
+		"users": []any{
+			map[string]any{"id": "alice", "name": "Alice", "time_zone": "Europe/Berlin"},
+			map[string]any{"id": "gina", "name": "Gina", "time_zone": "America/New_York"},
+		},
+		"teams": []any{
+			map[string]any{"id": "shop", "kind": "dev", "members": []string{"alice"}},
+			map[string]any{"id": "irt", "kind": "global-irt", "members": []string{"gina"}},
+		},
+		"services": []any{
+			map[string]any{"id": "checkout", "owner": "shop", "revenue_critical": true, "depends_on": []any{map[string]any{"service": "payments", "kind": "hard"}}},
+			map[string]any{"id": "payments", "owner": "shop", "depends_on": []any{map[string]any{"service": "ledger", "kind": "hard"}, map[string]any{"service": "fraud", "kind": "soft"}}},
+			map[string]any{"id": "ledger", "owner": "shop"},
+			map[string]any{"id": "fraud", "owner": "shop"},
+		},
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		method, path, token string
+		body                any
+		want                int
+	}{
+		{"GET", "/api/v1/services", "", nil, 401},
+		{"GET", "/api/v1/services", "wrong-token", nil, 401},
+		{"GET", "/api/v1/services", f.viewer, nil, 200},
+		{"GET", "/api/v1/services", adminSecret, nil, 200},
+		{"POST", "/api/v1/users", f.viewer, map[string]any{"id": "x", "time_zone": "UTC"}, 403},
+		{"DELETE", "/api/v1/users/x", f.viewer, nil, 403},
+		{"POST", "/api/v1/config/apply", f.viewer, shop(), 403},
+		{"GET", "/api/v1/tokens", f.viewer, nil, 403},
+		{"GET", "/api/v1/audit", f.viewer, nil, 403},
+		{"GET", "/healthz", "", nil, 200},
+		{"GET", "/readyz", "", nil, 200},
+		{"GET", "/api/v1/openapi.json", "", nil, 200},
+		{"GET", "/metrics", "", nil, 200},
+		{"GET", "/api/v1/nothing-here", adminSecret, nil, 404},
+	}
+	for _, tt := range tests {
+		if got := f.call(tt.method, tt.path, tt.token, tt.body, nil); got != tt.want {
+			t.Errorf("%s %s with token %q = %d, want %d", tt.method, tt.path, tt.token, got, tt.want)
+		}
+	}
+}
+
+func TestTokenLifecycle(t *testing.T) {
+	f := newFixture(t)
+	var created struct {
+		ID    string `json:"id"`
+		Token string `json:"token"`
+		Role  string `json:"role"`
+	}
+	if code := f.call("POST", "/api/v1/tokens", adminSecret, map[string]any{"name": "ci", "role": "viewer"}, &created); code != 201 {
+		t.Fatalf("create token = %d", code)
+	}
+	if created.Token == "" || created.Role != "viewer" {
+		t.Fatalf("created %+v", created)
+	}
+	if code := f.call("GET", "/api/v1/users", created.Token, nil, nil); code != 200 {
+		t.Fatalf("new token read = %d", code)
+	}
+	var list struct {
+		Tokens []map[string]any `json:"tokens"`
+	}
+	f.call("GET", "/api/v1/tokens", adminSecret, nil, &list)
+	for _, tok := range list.Tokens {
+		if _, leaked := tok["hash"]; leaked {
+			t.Fatal("token list shows hashes")
+		}
+		if _, leaked := tok["token"]; leaked {
+			t.Fatal("token list shows secrets")
+		}
+	}
+	if code := f.call("DELETE", "/api/v1/tokens/"+created.ID, adminSecret, nil, nil); code != 204 {
+		t.Fatalf("revoke = %d", code)
+	}
+	if code := f.call("GET", "/api/v1/users", created.Token, nil, nil); code != 401 {
+		t.Fatalf("revoked token read = %d, want 401", code)
+	}
+	if code := f.call("DELETE", "/api/v1/tokens/nope", adminSecret, nil, nil); code != 404 {
+		t.Fatalf("revoke unknown = %d, want 404", code)
+	}
+	bad := []map[string]any{
+		{"role": "viewer"},                             // no name
+		{"name": "x", "role": "root"},                  // bad role
+		{"name": "x", "role": "user"},                  // user token without user
+		{"name": "x", "role": "user", "user_id": "no"}, // unknown user
+	}
+	for _, b := range bad {
+		if code := f.call("POST", "/api/v1/tokens", adminSecret, b, nil); code != 400 {
+			t.Errorf("create token %v = %d, want 400", b, code)
+		}
+	}
+}
+
+func TestCRUDAndValidation(t *testing.T) {
+	f := newFixture(t)
+	if code := f.call("POST", "/api/v1/config/apply", adminSecret, shop(), nil); code != 200 {
+		t.Fatalf("apply = %d", code)
+	}
+	user := map[string]any{"id": "bob", "name": "Bob", "time_zone": "Australia/Sydney"}
+	if code := f.call("POST", "/api/v1/users", adminSecret, user, nil); code != 201 {
+		t.Fatalf("create user = %d", code)
+	}
+	if code := f.call("POST", "/api/v1/users", adminSecret, user, nil); code != 409 {
+		t.Fatalf("create duplicate = %d, want 409", code)
+	}
+	var got map[string]any
+	if code := f.call("GET", "/api/v1/users/bob", f.viewer, nil, &got); code != 200 || got["time_zone"] != "Australia/Sydney" {
+		t.Fatalf("get user = %d %v", code, got)
+	}
+	user["name"] = "Robert"
+	if code := f.call("PUT", "/api/v1/users/bob", adminSecret, user, &got); code != 200 || got["name"] != "Robert" {
+		t.Fatalf("replace user = %d %v", code, got)
+	}
+	tests := []struct {
+		name, method, path string
+		body               any
+		want               int
+	}{
+		{"unknown id", "GET", "/api/v1/users/nobody", nil, 404},
+		{"replace unknown", "PUT", "/api/v1/users/nobody", map[string]any{"id": "nobody", "time_zone": "UTC"}, 404},
+		{"delete unknown", "DELETE", "/api/v1/services/nothing", nil, 404},
+		{"bad time zone", "POST", "/api/v1/users", map[string]any{"id": "carl", "time_zone": "Mars/Olympus"}, 400},
+		{"missing id", "POST", "/api/v1/users", map[string]any{"time_zone": "UTC"}, 400},
+		{"bad id", "POST", "/api/v1/users", map[string]any{"id": "Carl Smith", "time_zone": "UTC"}, 400},
+		{"unknown field", "POST", "/api/v1/users", map[string]any{"id": "carl", "time_zone": "UTC", "timezone": "UTC"}, 400},
+		{"wrong type", "POST", "/api/v1/users", map[string]any{"id": 7, "time_zone": "UTC"}, 400},
+		{"malformed json", "POST", "/api/v1/users", `{"id": "carl",`, 400},
+		{"trailing data", "POST", "/api/v1/users", `{"id": "carl", "time_zone": "UTC"} {}`, 400},
+		{"invalid utf-8", "POST", "/api/v1/users", []byte("{\"id\": \"carl\xff\", \"time_zone\": \"UTC\"}"), 400},
+		{"too large", "POST", "/api/v1/users", map[string]any{"id": "carl", "time_zone": "UTC", "name": strings.Repeat("x", 1<<20)}, 413},
+		{"path and body ids differ", "PUT", "/api/v1/users/bob", map[string]any{"id": "alice", "time_zone": "UTC"}, 400},
+		{"dangling owner", "POST", "/api/v1/services", map[string]any{"id": "search", "owner": "nobody"}, 400},
+		{"bad dependency kind", "POST", "/api/v1/services", map[string]any{"id": "search", "owner": "shop", "depends_on": []any{map[string]any{"service": "ledger", "kind": "mandatory"}}}, 400},
+		{"second global irt", "POST", "/api/v1/teams", map[string]any{"id": "irt2", "kind": "global-irt", "members": []string{"gina"}}, 400},
+		{"delete referenced user", "DELETE", "/api/v1/users/alice", nil, 400},
+		{"bad limit", "GET", "/api/v1/users?limit=zero", nil, 400},
+		{"bad cursor", "GET", "/api/v1/users?cursor=%25%25", nil, 400},
+	}
+	for _, tt := range tests {
+		if code := f.call(tt.method, tt.path, adminSecret, tt.body, nil); code != tt.want {
+			t.Errorf("%s: %s %s = %d, want %d", tt.name, tt.method, tt.path, code, tt.want)
+		}
+	}
+	var invalid errorBody
+	f.call("POST", "/api/v1/services", adminSecret, map[string]any{"id": "search", "owner": "nobody"}, &invalid)
+	if len(invalid.Problems) == 0 || !strings.Contains(invalid.Problems[0].Message, "nobody") {
+		t.Errorf("invalid service problems = %+v, want one naming the unknown owner", invalid.Problems)
+	}
+	if code := f.call("DELETE", "/api/v1/users/bob", adminSecret, nil, nil); code != 204 {
+		t.Fatalf("delete = %d", code)
+	}
+	if code := f.call("GET", "/api/v1/users/bob", adminSecret, nil, nil); code != 404 {
+		t.Fatalf("get deleted = %d", code)
+	}
+}
+
+func TestListPaging(t *testing.T) {
+	f := newFixture(t)
+	f.call("POST", "/api/v1/config/apply", adminSecret, shop(), nil)
+	var seen []string
+	cursor := ""
+	for pages := 0; pages < 10; pages++ {
+		var page struct {
+			Services   []map[string]any `json:"services"`
+			NextCursor *string          `json:"next_cursor"`
+		}
+		path := "/api/v1/services?limit=3"
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		if code := f.call("GET", path, f.viewer, nil, &page); code != 200 {
+			t.Fatalf("list = %d", code)
+		}
+		if len(page.Services) > 3 {
+			t.Fatalf("page of %d > limit 3", len(page.Services))
+		}
+		for _, s := range page.Services {
+			seen = append(seen, s["id"].(string))
+		}
+		if page.NextCursor == nil {
+			break
+		}
+		cursor = *page.NextCursor
+	}
+	if got := strings.Join(seen, ","); got != "checkout,fraud,ledger,payments" {
+		t.Fatalf("paged ids = %s", got)
+	}
+	// The envelope has next_cursor even on the only page, as null.
+	var raw map[string]json.RawMessage
+	f.call("GET", "/api/v1/users?limit=5000", f.viewer, nil, &raw)
+	if string(raw["next_cursor"]) != "null" {
+		t.Fatalf("next_cursor = %s, want null", raw["next_cursor"])
+	}
+}
+
+func TestServiceCriticality(t *testing.T) {
+	f := newFixture(t)
+	f.call("POST", "/api/v1/config/apply", adminSecret, shop(), nil)
+	tests := []struct {
+		id       string
+		critical bool
+		because  string
+	}{
+		{"checkout", true, "checkout"},
+		{"payments", true, "checkout,payments"},
+		{"ledger", true, "checkout,payments,ledger"},
+		{"fraud", false, ""},
+	}
+	for _, tt := range tests {
+		var svc struct {
+			Critical        bool     `json:"critical"`
+			CriticalBecause []string `json:"critical_because"`
+		}
+		var raw map[string]json.RawMessage
+		f.call("GET", "/api/v1/services/"+tt.id, f.viewer, nil, &raw)
+		data, _ := json.Marshal(raw)
+		_ = json.Unmarshal(data, &svc)
+		if svc.Critical != tt.critical || strings.Join(svc.CriticalBecause, ",") != tt.because {
+			t.Errorf("%s: critical=%v because=%v, want %v %q", tt.id, svc.Critical, svc.CriticalBecause, tt.critical, tt.because)
+		}
+		if string(raw["critical_because"]) == "null" {
+			t.Errorf("%s: critical_because is null, want []", tt.id)
+		}
+	}
+	// Making the soft edge hard makes fraud critical through payments.
+	var payments map[string]any
+	f.call("GET", "/api/v1/services/payments", adminSecret, nil, &payments)
+	payments["depends_on"] = []any{map[string]any{"service": "ledger", "kind": "hard"}, map[string]any{"service": "fraud", "kind": "hard"}}
+	if code := f.call("PUT", "/api/v1/services/payments", adminSecret, payments, nil); code != 200 {
+		t.Fatalf("update payments = %d", code)
+	}
+	var fraud struct {
+		Critical        bool     `json:"critical"`
+		CriticalBecause []string `json:"critical_because"`
+	}
+	f.call("GET", "/api/v1/services/fraud", f.viewer, nil, &fraud)
+	if !fraud.Critical || strings.Join(fraud.CriticalBecause, ",") != "checkout,payments,fraud" {
+		t.Fatalf("fraud after hardening = %+v", fraud)
+	}
+	var blast struct {
+		Hard []string `json:"hard"`
+		All  []string `json:"all"`
+	}
+	f.call("GET", "/api/v1/services/ledger/blast_radius", f.viewer, nil, &blast)
+	if strings.Join(blast.Hard, ",") != "checkout,payments" || strings.Join(blast.All, ",") != "checkout,payments" {
+		t.Fatalf("blast radius of ledger = %+v", blast)
+	}
+}
+
+func TestApplyIsIdempotentAndKeepsAPIObjects(t *testing.T) {
+	f := newFixture(t)
+	var res applyResult
+	if code := f.call("POST", "/api/v1/config/apply?dry_run=true", adminSecret, shop(), &res); code != 200 || len(res.Changes) != 8 || !res.DryRun {
+		t.Fatalf("dry run = %d %+v", code, res)
+	}
+	var users struct {
+		Users []any `json:"users"`
+	}
+	f.call("GET", "/api/v1/users", adminSecret, nil, &users)
+	if len(users.Users) != 0 {
+		t.Fatal("dry run wrote users")
+	}
+	f.call("POST", "/api/v1/config/apply", adminSecret, shop(), &res)
+	if len(res.Changes) != 8 {
+		t.Fatalf("first apply changed %d objects, want 8", len(res.Changes))
+	}
+	f.call("POST", "/api/v1/config/apply", adminSecret, shop(), &res)
+	if len(res.Changes) != 0 {
+		t.Fatalf("second apply changed %+v, want nothing", res.Changes)
+	}
+	// An object made through the API survives apply; one removed from
+	// the files is deleted.
+	f.call("POST", "/api/v1/users", adminSecret, map[string]any{"id": "api-made", "time_zone": "UTC"}, nil)
+	b := shop()
+	b["services"] = b["services"].([]any)[:3] // drop fraud, still named by payments: invalid
+	if code := f.call("POST", "/api/v1/config/apply", adminSecret, b, nil); code != 400 {
+		t.Fatalf("apply with a dangling dependency = %d, want 400", code)
+	}
+	svcs := shop()["services"].([]any)
+	svcs[1].(map[string]any)["depends_on"] = []any{map[string]any{"service": "ledger", "kind": "hard"}}
+	b["services"] = svcs[:3]
+	f.call("POST", "/api/v1/config/apply", adminSecret, b, &res)
+	if len(res.Changes) != 2 || res.Changes[0].Action != "update" || res.Changes[1].Action != "delete" || res.Changes[1].ID != "fraud" {
+		t.Fatalf("changes = %+v, want update payments and delete fraud", res.Changes)
+	}
+	if code := f.call("GET", "/api/v1/users/api-made", adminSecret, nil, nil); code != 200 {
+		t.Fatal("apply deleted an object made through the API")
+	}
+	var audit struct {
+		Entries []store.AuditEntry `json:"audit_entries"`
+	}
+	f.call("GET", "/api/v1/audit?kind=service&object_id=fraud", adminSecret, nil, &audit)
+	if len(audit.Entries) != 2 || audit.Entries[0].Details != "delete" || audit.Entries[1].Details != "create" {
+		t.Fatalf("audit of fraud = %+v, want delete then create", audit.Entries)
+	}
+}
+
+// TestOpenAPIMatchesRoutes keeps the OpenAPI document true: every route is
+// documented and every documented operation is served.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	f := newFixture(t)
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if code := f.call("GET", "/api/v1/openapi.json", "", nil, &doc); code != 200 || !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi.json = %d, version %q", code, doc.OpenAPI)
+	}
+	served := map[string]bool{"get /metrics": true}
+	for _, rt := range f.srv.routes() {
+		served[strings.ToLower(rt.method)+" "+rt.pattern] = true
+	}
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			if method == "parameters" {
+				continue
+			}
+			documented[method+" "+path] = true
+		}
+	}
+	for op := range served {
+		if !documented[op] {
+			t.Errorf("route %s is not in openapi.json", op)
+		}
+	}
+	for op := range documented {
+		if !served[op] {
+			t.Errorf("openapi.json documents %s, which is not served", op)
+		}
+	}
+}
+
+func TestAuthFailuresAreRateLimited(t *testing.T) {
+	f := newFixture(t)
+	got429 := false
+	for i := 0; i < 150; i++ {
+		if f.call("GET", "/api/v1/users", "guess-"+string(rune('a'+i%26)), nil, nil) == 429 {
+			got429 = true
+			break
+		}
+	}
+	if !got429 {
+		t.Fatal("150 wrong tokens in a row were never refused with 429")
+	}
+}

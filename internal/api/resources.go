@@ -1,0 +1,412 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/config"
+	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/schedule"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// resourceKind describes one configured kind exposed as a REST collection.
+type resourceKind struct {
+	kind     string // store kind
+	plural   string // collection path and list envelope key
+	singular string
+	// list returns the kind's objects in the snapshot, as API views.
+	list func(s *org.Snapshot) []view
+	// decode reads a request body into the domain value and returns its id.
+	decode func(w http.ResponseWriter, r *http.Request) (any, *string, bool)
+}
+
+// view is an object as the API shows it.
+type view struct {
+	id   string
+	body any
+}
+
+var resourceKinds = []resourceKind{
+	{
+		kind: store.KindUser, plural: "users", singular: "user",
+		list: func(s *org.Snapshot) []view {
+			out := make([]view, len(s.Bundle.Users))
+			for i, u := range s.Bundle.Users {
+				out[i] = view{u.ID, u}
+			}
+			return out
+		},
+		decode: decodeAs[catalog.User](func(v *catalog.User) *string { return &v.ID }),
+	},
+	{
+		kind: store.KindTeam, plural: "teams", singular: "team",
+		list: func(s *org.Snapshot) []view {
+			out := make([]view, len(s.Bundle.Teams))
+			for i, t := range s.Bundle.Teams {
+				out[i] = view{t.ID, t}
+			}
+			return out
+		},
+		decode: decodeAs[catalog.Team](func(v *catalog.Team) *string { return &v.ID }),
+	},
+	{
+		kind: store.KindSchedule, plural: "schedules", singular: "schedule",
+		list: func(s *org.Snapshot) []view {
+			out := make([]view, len(s.Bundle.Schedules))
+			for i, v := range s.Bundle.Schedules {
+				out[i] = view{v.ID, v}
+			}
+			return out
+		},
+		decode: decodeAs[schedule.Schedule](func(v *schedule.Schedule) *string { return &v.ID }),
+	},
+	{
+		kind: store.KindEscalationPolicy, plural: "escalation_policies", singular: "escalation policy",
+		list: func(s *org.Snapshot) []view {
+			out := make([]view, len(s.Bundle.EscalationPolicies))
+			for i, v := range s.Bundle.EscalationPolicies {
+				out[i] = view{v.ID, v}
+			}
+			return out
+		},
+		decode: decodeAs[escalation.Policy](func(v *escalation.Policy) *string { return &v.ID }),
+	},
+	{
+		kind: store.KindService, plural: "services", singular: "service",
+		list: func(s *org.Snapshot) []view {
+			out := make([]view, len(s.Bundle.Services))
+			for i, v := range s.Bundle.Services {
+				out[i] = view{v.ID, serviceViewOf(s, v)}
+			}
+			return out
+		},
+		decode: func(w http.ResponseWriter, r *http.Request) (any, *string, bool) {
+			// Accept a service as GET shows it, derived fields included, so
+			// clients can read, modify and write back; the derived fields
+			// are ignored.
+			var in serviceView
+			if !decodeJSON(w, r, &in) {
+				return nil, nil, false
+			}
+			return &in.Service, &in.Service.ID, true
+		},
+	},
+}
+
+func decodeAs[T any](id func(*T) *string) func(http.ResponseWriter, *http.Request) (any, *string, bool) {
+	return func(w http.ResponseWriter, r *http.Request) (any, *string, bool) {
+		v := new(T)
+		if !decodeJSON(w, r, v) {
+			return nil, nil, false
+		}
+		return v, id(v), true
+	}
+}
+
+// serviceView is a service with its derived criticality.
+type serviceView struct {
+	catalog.Service
+	Critical        bool     `json:"critical"`
+	CriticalBecause []string `json:"critical_because"`
+}
+
+func serviceViewOf(s *org.Snapshot, svc catalog.Service) serviceView {
+	critical, because := s.Graph.Criticality(svc.ID)
+	if because == nil {
+		because = []string{}
+	}
+	return serviceView{Service: svc, Critical: critical, CriticalBecause: because}
+}
+
+func (s *Server) listObjects(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+		p, err := parseList(r)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+			return
+		}
+		page, next := pageByID(k.list(s.org.Snapshot()), func(v view) string { return v.id }, p)
+		bodies := make([]any, len(page))
+		for i, v := range page {
+			bodies[i] = v.body
+		}
+		writeJSON(w, http.StatusOK, map[string]any{k.plural: bodies, "next_cursor": next})
+	}
+}
+
+func (s *Server) getObject(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+		id := r.PathValue("id")
+		for _, v := range k.list(s.org.Snapshot()) {
+			if v.id == id {
+				writeJSON(w, http.StatusOK, v.body)
+				return
+			}
+		}
+		writeError(w, http.StatusNotFound, "not_found", "%s %q not found", k.singular, id)
+	}
+}
+
+func (s *Server) createObject(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+		body, id, ok := k.decode(w, r)
+		if !ok {
+			return
+		}
+		if *id == "" {
+			writeError(w, http.StatusBadRequest, "bad_request", "%s needs an id", k.singular)
+			return
+		}
+		s.put(w, r, p, k, *id, body, true)
+	}
+}
+
+func (s *Server) replaceObject(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+		body, id, ok := k.decode(w, r)
+		if !ok {
+			return
+		}
+		pathID := r.PathValue("id")
+		switch *id {
+		case "":
+			*id = pathID
+		case pathID:
+		default:
+			writeError(w, http.StatusBadRequest, "bad_request", "id %q in the body differs from %q in the path", *id, pathID)
+			return
+		}
+		s.put(w, r, p, k, pathID, body, false)
+	}
+}
+
+func (s *Server) put(w http.ResponseWriter, r *http.Request, p auth.Principal, k resourceKind, id string, body any, create bool) {
+	_, err := s.org.Put(r.Context(), k.kind, id, body, create, p.Actor())
+	if !s.writeOrgError(w, k, id, err) {
+		return
+	}
+	status := http.StatusOK
+	if create {
+		status = http.StatusCreated
+	}
+	for _, v := range k.list(s.org.Snapshot()) {
+		if v.id == id {
+			writeJSON(w, status, v.body)
+			return
+		}
+	}
+	writeError(w, http.StatusInternalServerError, "internal", "%s %q vanished after writing", k.singular, id)
+}
+
+func (s *Server) deleteObject(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+		id := r.PathValue("id")
+		if !s.writeOrgError(w, k, id, s.org.Delete(r.Context(), k.kind, id, p.Actor())) {
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// writeOrgError answers a failed configuration write and reports whether
+// err was nil.
+func (s *Server) writeOrgError(w http.ResponseWriter, k resourceKind, id string, err error) bool {
+	var invalid *org.InvalidError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &invalid):
+		writeJSON(w, http.StatusBadRequest, errorBody{Code: "invalid", Message: "the change would make the configuration invalid", Problems: invalid.Problems})
+	case errors.Is(err, org.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", "%s %q not found", k.singular, id)
+	case errors.Is(err, org.ErrExists):
+		writeError(w, http.StatusConflict, "conflict", "%s %q already exists", k.singular, id)
+	default:
+		s.log.Error("configuration write", "kind", k.kind, "id", id, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "could not write the configuration")
+	}
+	return false
+}
+
+func (s *Server) getOrg(w http.ResponseWriter, _ *http.Request, _ auth.Principal) {
+	writeJSON(w, http.StatusOK, s.org.Snapshot().Bundle.Org)
+}
+
+func (s *Server) putOrg(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	var o catalog.Org
+	if !decodeJSON(w, r, &o) {
+		return
+	}
+	k := resourceKind{kind: store.KindOrg, singular: "org"}
+	if _, err := s.org.Put(r.Context(), store.KindOrg, "org", o, false, p.Actor()); !s.writeOrgError(w, k, "org", err) {
+		return
+	}
+	writeJSON(w, http.StatusOK, s.org.Snapshot().Bundle.Org)
+}
+
+func (s *Server) exportConfig(w http.ResponseWriter, _ *http.Request, _ auth.Principal) {
+	writeJSON(w, http.StatusOK, s.org.Snapshot().Bundle)
+}
+
+// applyResult answers POST /api/v1/config/apply.
+type applyResult struct {
+	DryRun  bool         `json:"dry_run"`
+	Changes []org.Change `json:"changes"`
+}
+
+func (s *Server) applyConfig(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	var b config.Bundle
+	if !decodeJSON(w, r, &b) {
+		return
+	}
+	dryRun := r.URL.Query().Get("dry_run") == "true"
+	changes, err := s.org.Apply(r.Context(), &b, p.Actor(), dryRun)
+	if !s.writeOrgError(w, resourceKind{singular: "configuration"}, "", err) {
+		return
+	}
+	if changes == nil {
+		changes = []org.Change{}
+	}
+	writeJSON(w, http.StatusOK, applyResult{DryRun: dryRun, Changes: changes})
+}
+
+func (s *Server) serviceFor(w http.ResponseWriter, r *http.Request) (*org.Snapshot, string, bool) {
+	snap := s.org.Snapshot()
+	id := r.PathValue("id")
+	if snap.Service(id) == nil {
+		writeError(w, http.StatusNotFound, "not_found", "service %q not found", id)
+		return nil, "", false
+	}
+	return snap, id, true
+}
+
+func (s *Server) serviceDependencies(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	snap, id, ok := s.serviceFor(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"dependencies": nonNil(snap.Graph.Dependencies(id)), "next_cursor": nil})
+}
+
+func (s *Server) serviceDependents(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	snap, id, ok := s.serviceFor(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"dependents": nonNil(snap.Graph.Dependents(id)), "next_cursor": nil})
+}
+
+func (s *Server) serviceBlastRadius(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	snap, id, ok := s.serviceFor(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"service": id,
+		"hard":    nonNil(snap.Graph.BlastRadius(id, true)),
+		"all":     nonNil(snap.Graph.BlastRadius(id, false)),
+	})
+}
+
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
+
+// tokenRequest creates an API token.
+type tokenRequest struct {
+	Name   string `json:"name"`
+	Role   string `json:"role"`
+	UserID string `json:"user_id,omitempty"`
+}
+
+// tokenCreated is answered once: the secret is never shown again.
+type tokenCreated struct {
+	store.Token
+	Secret string `json:"token"`
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	p, err := parseList(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
+	}
+	toks, err := s.store.ListTokens(r.Context())
+	if err != nil {
+		s.log.Error("list tokens", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "could not list tokens")
+		return
+	}
+	page, next := pageByID(toks, func(t store.Token) string { return t.ID }, p)
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": page, "next_cursor": next})
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	var req tokenRequest
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	if req.Role == "" {
+		req.Role = auth.RoleViewer
+		if req.UserID != "" {
+			req.Role = auth.RoleUser
+		}
+	}
+	switch {
+	case req.Name == "" || len(req.Name) > 200:
+		writeError(w, http.StatusBadRequest, "bad_request", "name is required (at most 200 characters)")
+		return
+	case !auth.ValidRole(req.Role):
+		writeError(w, http.StatusBadRequest, "bad_request", "role must be admin, user or viewer, not %q", req.Role)
+		return
+	case req.Role == auth.RoleUser && req.UserID == "":
+		writeError(w, http.StatusBadRequest, "bad_request", "a user token needs user_id")
+		return
+	case req.UserID != "" && s.org.Snapshot().User(req.UserID) == nil:
+		writeError(w, http.StatusBadRequest, "bad_request", "unknown user %q", req.UserID)
+		return
+	}
+	secret, hash, err := auth.NewToken()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "internal", "could not make a token")
+		return
+	}
+	idSecret, _, err := auth.NewToken()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "internal", "could not make a token")
+		return
+	}
+	tok := store.Token{ID: "tok-" + idSecret[4:16], Name: req.Name, Hash: hash, UserID: req.UserID, Role: req.Role, CreatedAt: s.now().UTC()}
+	after, _ := json.Marshal(tok)
+	audit := store.AuditEntry{At: tok.CreatedAt, Actor: p.Actor(), Action: "token.create", Kind: "token", ObjID: tok.ID, After: after}
+	if err := s.store.CreateToken(r.Context(), tok, audit); err != nil {
+		s.log.Error("create token", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "could not store the token")
+		return
+	}
+	writeJSON(w, http.StatusCreated, tokenCreated{Token: tok, Secret: secret})
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	id := r.PathValue("id")
+	now := s.now().UTC()
+	audit := store.AuditEntry{At: now, Actor: p.Actor(), Action: "token.revoke", Kind: "token", ObjID: id}
+	err := s.store.RevokeToken(r.Context(), id, now, audit)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", "token %q not found", id)
+	case err != nil:
+		s.log.Error("revoke token", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "could not revoke the token")
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/vigil-oncall/vigil/internal/config"
+)
+
+// maxBody is the largest request body the API reads.
+const maxBody = 1 << 20
+
+// errorBody is the shape of every error answer.
+type errorBody struct {
+	Code     string           `json:"code"`
+	Message  string           `json:"message"`
+	Problems []config.Problem `json:"problems,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, format string, args ...any) {
+	writeJSON(w, status, errorBody{Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// decodeJSON reads a JSON body of at most maxBody bytes into v, refusing
+// unknown fields, trailing data and invalid UTF-8. It answers the error
+// itself and reports false on failure.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than %d bytes", maxBody)
+			return false
+		}
+		writeError(w, http.StatusBadRequest, "bad_request", "read body: %v", err)
+		return false
+	}
+	if !utf8.Valid(body) {
+		writeError(w, http.StatusBadRequest, "bad_request", "request body is not valid UTF-8")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "malformed JSON: %v", err)
+		return false
+	}
+	if dec.More() {
+		writeError(w, http.StatusBadRequest, "bad_request", "malformed JSON: data after the top-level value")
+		return false
+	}
+	return true
+}
+
+// listParams are the paging parameters every list endpoint takes.
+type listParams struct {
+	limit int
+	after string // the last id of the previous page
+}
+
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+func parseList(r *http.Request) (listParams, error) {
+	p := listParams{limit: defaultLimit}
+	q := r.URL.Query()
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return p, fmt.Errorf("limit must be a positive integer, got %q", s)
+		}
+		p.limit = min(n, maxLimit)
+	}
+	if c := q.Get("cursor"); c != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(c)
+		if err != nil || len(raw) == 0 || !utf8.Valid(raw) {
+			return p, fmt.Errorf("invalid cursor %q", c)
+		}
+		p.after = string(raw)
+	}
+	return p, nil
+}
+
+func encodeCursor(id string) *string {
+	c := base64.RawURLEncoding.EncodeToString([]byte(id))
+	return &c
+}
+
+// pageByID returns the page of items (sorted here by id) after p.after, and
+// the cursor of the next page or nil on the last one.
+func pageByID[T any](items []T, id func(T) string, p listParams) ([]T, *string) {
+	sorted := append([]T(nil), items...)
+	sort.Slice(sorted, func(i, j int) bool { return id(sorted[i]) < id(sorted[j]) })
+	start := 0
+	if p.after != "" {
+		start = sort.Search(len(sorted), func(i int) bool { return id(sorted[i]) > p.after })
+	}
+	end := min(start+p.limit, len(sorted))
+	page := sorted[start:end]
+	if page == nil {
+		page = []T{}
+	}
+	if end < len(sorted) {
+		return page, encodeCursor(id(sorted[end-1]))
+	}
+	return page, nil
+}

@@ -1,0 +1,317 @@
+// Package api is Vigil's HTTP surface: the REST API under /api/v1, health
+// and metrics endpoints. Handlers translate HTTP to calls on the domain
+// packages and back; they hold no domain logic of their own.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// Options configures a Server.
+type Options struct {
+	Store   store.Store
+	Org     *org.Manager
+	Logger  *slog.Logger
+	Now     func() time.Time
+	Version string
+	// SchemaVersion is the migration the binary expects; /readyz answers 503
+	// until the store reports it.
+	SchemaVersion int
+}
+
+// Server serves the API. Create it with New.
+type Server struct {
+	store   store.Store
+	org     *org.Manager
+	log     *slog.Logger
+	now     func() time.Time
+	version string
+	schema  int
+
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+
+	authFailures *limiter
+	mux          *http.ServeMux
+}
+
+// access says who may call a route.
+type access int
+
+const (
+	public access = iota // no token (health, metrics, ingest checks its own key)
+	reader               // any valid token
+	admin                // a token with the admin role
+)
+
+// route is one endpoint; the OpenAPI test walks this table.
+type route struct {
+	method, pattern string
+	access          access
+	handler         func(http.ResponseWriter, *http.Request, auth.Principal)
+}
+
+// New builds a server and its routes.
+func New(o Options) *Server {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	s := &Server{
+		store:        o.Store,
+		org:          o.Org,
+		log:          o.Logger,
+		now:          o.Now,
+		version:      o.Version,
+		schema:       o.SchemaVersion,
+		registry:     prometheus.NewRegistry(),
+		authFailures: newLimiter(100, 1, o.Now),
+		mux:          http.NewServeMux(),
+	}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vigil_http_requests_total", Help: "HTTP requests by route and status code.",
+	}, []string{"method", "route", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "vigil_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"method", "route"})
+	s.registry.MustRegister(s.requests, s.latency,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vigil_config_version", Help: "Version of the loaded configuration."},
+			func() float64 { return float64(s.org.Snapshot().Version) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vigil_services", Help: "Configured services."},
+			func() float64 { return float64(len(s.org.Snapshot().Bundle.Services)) }),
+	)
+	for _, rt := range s.routes() {
+		s.handle(rt)
+	}
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no route for %s %s", r.Method, r.URL.Path)
+	})
+	return s
+}
+
+// Registry is where other components register their metrics.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.recoverer(s.mux) }
+
+// routes lists every endpoint but /metrics.
+func (s *Server) routes() []route {
+	rs := []route{
+		{"GET", "/healthz", public, s.healthz},
+		{"GET", "/readyz", public, s.readyz},
+		{"GET", "/api/v1/openapi.json", public, s.openapi},
+		{"GET", "/api/v1/version", reader, s.getVersion},
+		{"GET", "/api/v1/org", reader, s.getOrg},
+		{"PUT", "/api/v1/org", admin, s.putOrg},
+		{"GET", "/api/v1/config", reader, s.exportConfig},
+		{"POST", "/api/v1/config/apply", admin, s.applyConfig},
+		{"GET", "/api/v1/services/{id}/dependencies", reader, s.serviceDependencies},
+		{"GET", "/api/v1/services/{id}/dependents", reader, s.serviceDependents},
+		{"GET", "/api/v1/services/{id}/blast_radius", reader, s.serviceBlastRadius},
+		{"GET", "/api/v1/tokens", admin, s.listTokens},
+		{"POST", "/api/v1/tokens", admin, s.createToken},
+		{"DELETE", "/api/v1/tokens/{id}", admin, s.revokeToken},
+		{"GET", "/api/v1/audit", admin, s.listAudit},
+	}
+	for _, k := range resourceKinds {
+		rs = append(rs,
+			route{"GET", "/api/v1/" + k.plural, reader, s.listObjects(k)},
+			route{"POST", "/api/v1/" + k.plural, admin, s.createObject(k)},
+			route{"GET", "/api/v1/" + k.plural + "/{id}", reader, s.getObject(k)},
+			route{"PUT", "/api/v1/" + k.plural + "/{id}", admin, s.replaceObject(k)},
+			route{"DELETE", "/api/v1/" + k.plural + "/{id}", admin, s.deleteObject(k)},
+		)
+	}
+	return rs
+}
+
+func (s *Server) handle(rt route) {
+	pattern := rt.method + " " + rt.pattern
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			s.requests.WithLabelValues(rt.method, rt.pattern, strconv.Itoa(rec.status)).Inc()
+			s.latency.WithLabelValues(rt.method, rt.pattern).Observe(time.Since(start).Seconds())
+		}()
+		var p auth.Principal
+		if rt.access != public {
+			var ok bool
+			if p, ok = s.authenticate(rec, r); !ok {
+				return
+			}
+			if rt.access == admin && !auth.CanConfigure(p) {
+				writeError(rec, http.StatusForbidden, "forbidden", "this needs an admin token")
+				return
+			}
+			if !auth.CanRead(p) {
+				writeError(rec, http.StatusForbidden, "forbidden", "token role %q may not read", p.Role)
+				return
+			}
+		}
+		rt.handler(rec, r, p)
+	}))
+}
+
+// authenticate resolves the bearer token. It answers 401 itself on failure,
+// and 429 to a client that keeps failing (token guessing).
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
+	client := clientIP(r)
+	if !s.authFailures.allowed(client) {
+		w.Header().Set("Retry-After", "60")
+		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed authentication attempts")
+		return auth.Principal{}, false
+	}
+	secret, err := auth.BearerToken(r.Header.Get("Authorization"))
+	if err != nil {
+		s.authFailures.fail(client)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="vigil"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", "missing bearer token")
+		return auth.Principal{}, false
+	}
+	tok, err := s.store.TokenByHash(r.Context(), auth.Hash(secret))
+	if err != nil || tok.RevokedAt != nil {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.log.Error("token lookup", "err", err)
+			writeError(w, http.StatusServiceUnavailable, "unavailable", "cannot check the token now")
+			return auth.Principal{}, false
+		}
+		s.authFailures.fail(client)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="vigil", error="invalid_token"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", "invalid or revoked token")
+		return auth.Principal{}, false
+	}
+	return auth.Principal{TokenID: tok.ID, UserID: tok.UserID, Role: tok.Role}, true
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				writeError(w, http.StatusInternalServerError, "internal", "internal error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ auth.Principal) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": "store unreachable: " + err.Error()})
+		return
+	}
+	v, err := s.store.SchemaVersion(ctx)
+	if err != nil || v < s.schema {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "message": "migrations not done", "schema_version": v})
+		return
+	}
+	if s.org.Snapshot().Version < 0 {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": "configuration not loaded"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "schema_version": v})
+}
+
+func (s *Server) getVersion(w http.ResponseWriter, _ *http.Request, _ auth.Principal) {
+	writeJSON(w, http.StatusOK, map[string]string{"version": s.version})
+}
+
+// limiter is a token bucket per client, used to slow down repeated
+// authentication failures.
+type limiter struct {
+	burst, perSecond float64
+	now              func() time.Time
+	mu               sync.Mutex
+	buckets          map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newLimiter(burst, perSecond float64, now func() time.Time) *limiter {
+	return &limiter{burst: burst, perSecond: perSecond, now: now, buckets: map[string]*bucket{}}
+}
+
+func (l *limiter) refill(key string) *bucket {
+	now := l.now()
+	b, ok := l.buckets[key]
+	if !ok {
+		if len(l.buckets) > 10000 { // forget everyone rather than grow without bound
+			l.buckets = map[string]*bucket{}
+		}
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[key] = b
+	}
+	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.perSecond)
+	b.last = now
+	return b
+}
+
+// allowed reports whether the client still has attempts left.
+func (l *limiter) allowed(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.refill(key).tokens >= 1
+}
+
+// fail spends one attempt.
+func (l *limiter) fail(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.refill(key)
+	b.tokens = max(0, b.tokens-1)
+}

@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// client talks to a Vigil server's REST API.
+type client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+// newClient resolves the server from the flag or VIGIL_SERVER and the token
+// from VIGIL_TOKEN.
+func newClient(server string, env Env) (*client, error) {
+	if server == "" {
+		server = env.Getenv("VIGIL_SERVER")
+	}
+	if server == "" {
+		return nil, fmt.Errorf("no server: pass --server URL or set VIGIL_SERVER")
+	}
+	u, err := url.Parse(server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("invalid server URL %q: want http(s)://host:port", server)
+	}
+	return &client{
+		base:  strings.TrimRight(server, "/"),
+		token: env.Getenv("VIGIL_TOKEN"),
+		http:  &http.Client{Timeout: 60 * time.Second},
+	}, nil
+}
+
+// apiError is an error answer from the server.
+type apiError struct {
+	Status   int
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	Problems []struct {
+		Path    string `json:"path"`
+		Message string `json:"message"`
+	} `json:"problems"`
+}
+
+func (e *apiError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "server answered %d: %s", e.Status, e.Message)
+	for _, p := range e.Problems {
+		fmt.Fprintf(&b, "\n  %s: %s", p.Path, p.Message)
+	}
+	return b.String()
+}
+
+// do sends a request with an optional JSON body and decodes a JSON answer
+// into out (when non-nil).
+func (c *client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s: read answer: %w", method, path, err)
+	}
+	if resp.StatusCode >= 300 {
+		e := &apiError{Status: resp.StatusCode}
+		if json.Unmarshal(data, e) != nil || e.Message == "" {
+			e.Message = strings.TrimSpace(string(data))
+		}
+		return e
+	}
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+		}
+	}
+	return nil
+}

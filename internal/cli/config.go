@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/vigil-oncall/vigil/internal/config"
+	"github.com/vigil-oncall/vigil/internal/org"
+)
+
+func runValidate(_ context.Context, args []string, env Env) int {
+	fs := newFlags("validate", "-f FILE|DIR", env)
+	path := fs.String("f", "", "configuration file or directory of *.yaml files (required)")
+	if code, done := parseFlags(fs, args, env); done {
+		return code
+	}
+	if *path == "" {
+		fmt.Fprintln(env.Stderr, "vigil validate: -f FILE|DIR is required")
+		return exitError
+	}
+	loaded, ok := loadConfig(*path, env)
+	if !ok {
+		return exitFail
+	}
+	b := loaded.Bundle
+	fmt.Fprintf(env.Stdout, "%s: valid (%d users, %d teams, %d schedules, %d escalation policies, %d services)\n",
+		*path, len(b.Users), len(b.Teams), len(b.Schedules), len(b.EscalationPolicies), len(b.Services))
+	return exitOK
+}
+
+// loadConfig loads and validates files, printing every problem; ok is
+// false when there was any.
+func loadConfig(path string, env Env) (*config.Loaded, bool) {
+	loaded, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
+		return nil, false
+	}
+	if len(loaded.Problems) > 0 {
+		for _, p := range loaded.Problems {
+			fmt.Fprintln(env.Stderr, p.String())
+		}
+		fmt.Fprintf(env.Stderr, "%d problem(s) found\n", len(loaded.Problems))
+		return nil, false
+	}
+	return loaded, true
+}
+
+func runApply(ctx context.Context, args []string, env Env) int {
+	fs := newFlags("apply", "-f FILE|DIR [--server URL] [--dry-run]", env)
+	path := fs.String("f", "", "configuration file or directory of *.yaml files (required)")
+	server := fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
+	dryRun := fs.Bool("dry-run", false, "print what would change, change nothing")
+	if code, done := parseFlags(fs, args, env); done {
+		return code
+	}
+	if *path == "" {
+		fmt.Fprintln(env.Stderr, "vigil apply: -f FILE|DIR is required")
+		return exitError
+	}
+	c, err := newClient(*server, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil apply: %v\n", err)
+		return exitError
+	}
+	loaded, ok := loadConfig(*path, env)
+	if !ok {
+		return exitFail
+	}
+	var res struct {
+		DryRun  bool         `json:"dry_run"`
+		Changes []org.Change `json:"changes"`
+	}
+	endpoint := "/api/v1/config/apply"
+	if *dryRun {
+		endpoint += "?dry_run=true"
+	}
+	if err := c.do(ctx, "POST", endpoint, loaded.Bundle, &res); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil apply: %v\n", err)
+		if e, ok := err.(*apiError); ok && e.Status == 400 {
+			return exitFail
+		}
+		return exitError
+	}
+	printChanges(env.Stdout, res.Changes, res.DryRun)
+	return exitOK
+}
+
+// printChanges prints a diff: + created, ~ updated (with its fields), - deleted.
+func printChanges(w io.Writer, changes []org.Change, dryRun bool) {
+	if len(changes) == 0 {
+		fmt.Fprintln(w, "no changes")
+		return
+	}
+	signs := map[string]string{"create": "+", "update": "~", "delete": "-"}
+	for _, c := range changes {
+		fmt.Fprintf(w, "%s %s %s\n", signs[c.Action], c.Kind, c.ID)
+		for _, f := range c.Fields {
+			fmt.Fprintf(w, "    %s: %s -> %s\n", f.Path, jsonText(f.Old), jsonText(f.New))
+		}
+	}
+	counts := map[string]int{}
+	for _, c := range changes {
+		counts[c.Action]++
+	}
+	verb := "applied"
+	if dryRun {
+		verb = "would apply (dry run)"
+	}
+	fmt.Fprintf(w, "%s: %d to create, %d to update, %d to delete\n", verb, counts["create"], counts["update"], counts["delete"])
+}
+
+func jsonText(v any) string {
+	if v == nil {
+		return "(none)"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// loadConfigQuiet loads files and folds any problems into one error.
+func loadConfigQuiet(path string) (*config.Bundle, error) {
+	loaded, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(loaded.Problems) > 0 {
+		msgs := make([]string, len(loaded.Problems))
+		for i, p := range loaded.Problems {
+			msgs[i] = p.String()
+		}
+		return nil, fmt.Errorf("%d problem(s): %s", len(msgs), strings.Join(msgs, "; "))
+	}
+	return &loaded.Bundle, nil
+}

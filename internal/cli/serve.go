@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/api"
+	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// defaultDB is the embedded default store.
+const defaultDB = "sqlite:./vigil.db"
+
+// configRefresh is how often a replica checks whether another one changed
+// the shared configuration.
+const configRefresh = time.Second
+
+func runServe(ctx context.Context, args []string, env Env) int {
+	fs := newFlags("serve", "[--addr HOST:PORT] [--db DSN] [--config PATH]", env)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	dsn := fs.String("db", defaultDB, "store: sqlite:PATH (embedded) or postgres://... (shared by replicas)")
+	configPath := fs.String("config", "", "configuration file or directory applied at start and on SIGHUP")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if code, done := parseFlags(fs, args, env); done {
+		return code
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil serve: invalid --log-level %q\n", *logLevel)
+		return exitError
+	}
+	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	if err := serve(ctx, serveOptions{addr: *addr, dsn: *dsn, configPath: *configPath, env: env, log: log}); err != nil {
+		log.Error("vigil serve stopped", "err", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+type serveOptions struct {
+	addr, dsn, configPath string
+	env                   Env
+	log                   *slog.Logger
+	// ready, when set, receives the listening address once serving.
+	ready chan<- string
+}
+
+func serve(ctx context.Context, o serveOptions) error {
+	st, err := openStore(ctx, o.dsn)
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", redactDSN(o.dsn), err)
+	}
+	defer st.Close()
+	schema, err := st.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if err := ensureAdminToken(ctx, st, o.env.Getenv("VIGIL_ADMIN_TOKEN"), o.log); err != nil {
+		return err
+	}
+	manager := org.NewManager(st, time.Now)
+	if err := manager.Load(ctx); err != nil {
+		return fmt.Errorf("load configuration: %w", err)
+	}
+	if o.configPath != "" {
+		applyConfigFile(ctx, manager, o.configPath, o.log)
+	}
+	srv := api.New(api.Options{Store: st, Org: manager, Logger: o.log, Now: time.Now, Version: o.env.Version, SchemaVersion: schema})
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	httpServer := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(o.log.Handler(), slog.LevelWarn),
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { // owner: serve; stops with ctx
+		defer close(done)
+		background(ctx, manager, o)
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(ln) }()
+	o.log.Info("vigil serving", "addr", ln.Addr().String(), "db", redactDSN(o.dsn), "version", o.env.Version, "schema", schema)
+	if o.ready != nil {
+		o.ready <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-serveErr:
+		cancel()
+		<-done
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	o.log.Info("vigil shutting down")
+	shutdownCtx, stop := context.WithTimeout(context.Background(), 15*time.Second)
+	defer stop()
+	err = httpServer.Shutdown(shutdownCtx)
+	cancel()
+	<-done
+	if err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	return nil
+}
+
+// background keeps the configuration fresh: it re-applies the config files
+// on SIGHUP and picks up other replicas' changes.
+func background(ctx context.Context, manager *org.Manager, o serveOptions) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	tick := time.NewTicker(configRefresh)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if o.configPath == "" {
+				o.log.Warn("SIGHUP without --config: nothing to reload")
+				continue
+			}
+			applyConfigFile(ctx, manager, o.configPath, o.log)
+		case <-tick.C:
+			if changed, err := manager.Refresh(ctx); err != nil {
+				o.log.Warn("configuration refresh failed", "err", err)
+			} else if changed {
+				o.log.Info("configuration changed by another replica", "version", manager.Snapshot().Version)
+			}
+		}
+	}
+}
+
+// applyConfigFile applies config files; a bad file is refused whole and
+// the running configuration stays.
+func applyConfigFile(ctx context.Context, manager *org.Manager, path string, log *slog.Logger) {
+	loaded, err := loadConfigQuiet(path)
+	if err != nil {
+		log.Error("configuration refused; the running configuration stays", "path", path, "err", err)
+		return
+	}
+	changes, err := manager.Apply(ctx, loaded, "config:"+path, false)
+	if err != nil {
+		log.Error("configuration refused; the running configuration stays", "path", path, "err", err)
+		return
+	}
+	log.Info("configuration applied", "path", path, "changes", len(changes), "version", manager.Snapshot().Version)
+}
+
+// bootstrapTokenID names the token VIGIL_ADMIN_TOKEN ensures.
+const bootstrapTokenPrefix = "bootstrap-"
+
+// ensureAdminToken makes the VIGIL_ADMIN_TOKEN value a working admin token.
+func ensureAdminToken(ctx context.Context, st store.Store, secret string, log *slog.Logger) error {
+	if secret == "" {
+		return nil
+	}
+	if len(secret) < 16 {
+		return errors.New("VIGIL_ADMIN_TOKEN must be at least 16 characters")
+	}
+	hash := auth.Hash(secret)
+	tok, err := st.TokenByHash(ctx, hash)
+	switch {
+	case err == nil && tok.RevokedAt == nil:
+		return nil
+	case err == nil:
+		return fmt.Errorf("VIGIL_ADMIN_TOKEN names token %s, which was revoked: choose a new value", tok.ID)
+	case !errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("look up the admin token: %w", err)
+	}
+	now := time.Now().UTC()
+	id := fmt.Sprintf("%s%x", bootstrapTokenPrefix, hash[:6])
+	tok = store.Token{ID: id, Name: "VIGIL_ADMIN_TOKEN", Hash: hash, Role: auth.RoleAdmin, CreatedAt: now}
+	audit := store.AuditEntry{At: now, Actor: "system", Action: "token.create", Kind: "token", ObjID: id, Details: "ensured from VIGIL_ADMIN_TOKEN"}
+	if err := st.CreateToken(ctx, tok, audit); err != nil {
+		return fmt.Errorf("create the admin token: %w", err)
+	}
+	log.Info("admin token ensured from VIGIL_ADMIN_TOKEN", "token_id", id)
+	return nil
+}
+
+// redactDSN hides a password in a DSN before it is logged.
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return dsn
+	}
+	userinfo := dsn[scheme+3 : at]
+	if user, _, ok := strings.Cut(userinfo, ":"); ok {
+		return dsn[:scheme+3] + user + ":***" + dsn[at:]
+	}
+	return dsn
+}
