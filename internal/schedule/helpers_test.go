@@ -1,0 +1,87 @@
+package schedule
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata" // the tests must not depend on the host's zone files
+)
+
+func zone(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// ts reads an RFC 3339 timestamp.
+func ts(t testing.TB, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func compile(t testing.TB, s Schedule, opts Options) *Engine {
+	t.Helper()
+	e, err := Compile(s, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// want is an expected shift: user, RFC 3339 start and end, and layer.
+type want struct {
+	user, start, end, layer string
+}
+
+func checkShifts(t *testing.T, got []Shift, wants []want) {
+	t.Helper()
+	var problems []string
+	if len(got) != len(wants) {
+		problems = append(problems, fmt.Sprintf("got %d shifts, want %d", len(got), len(wants)))
+	}
+	for i := 0; i < len(got) && i < len(wants); i++ {
+		g, w := got[i], wants[i]
+		if g.User != w.user || !g.Start.Equal(ts(t, w.start)) || !g.End.Equal(ts(t, w.end)) || g.Layer != w.layer {
+			problems = append(problems, fmt.Sprintf("shift %d: got %s, want %s %s..%s (%s)", i, fmtShift(g), w.user, w.start, w.end, w.layer))
+		}
+	}
+	if len(problems) > 0 {
+		var all []string
+		for _, s := range got {
+			all = append(all, fmtShift(s))
+		}
+		t.Errorf("%s\nall shifts:\n  %s", strings.Join(problems, "\n"), strings.Join(all, "\n  "))
+	}
+}
+
+func fmtShift(s Shift) string {
+	return fmt.Sprintf("%s %s..%s (%s)", s.User, s.Start.UTC().Format(time.RFC3339), s.End.UTC().Format(time.RFC3339), s.Layer)
+}
+
+func shifts(t *testing.T, e *Engine, from, to string) []Shift {
+	t.Helper()
+	got, err := e.Shifts(ts(t, from), ts(t, to))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func onCall(e *Engine, at time.Time) string {
+	users := e.OnCall(at)
+	switch len(users) {
+	case 0:
+		return ""
+	case 1:
+		return users[0]
+	}
+	return fmt.Sprintf("several: %v", users)
+}
