@@ -1,0 +1,111 @@
+package sqlbackend
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// Audit paging bounds, the same as the API's list limits.
+const (
+	DefaultAuditLimit = 100
+	MaxAuditLimit     = 1000
+)
+
+// AuditLimit turns a requested page size into the one to use.
+func AuditLimit(requested int) int {
+	switch {
+	case requested <= 0:
+		return DefaultAuditLimit
+	case requested > MaxAuditLimit:
+		return MaxAuditLimit
+	default:
+		return requested
+	}
+}
+
+// CheckText rejects strings that PostgreSQL cannot store as text (invalid
+// UTF-8, NUL) so that SQLite, which would accept them, behaves the same.
+func CheckText(field, s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s is not valid UTF-8", field)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return fmt.Errorf("%s contains a NUL byte", field)
+	}
+	return nil
+}
+
+// checkJSONText applies CheckText's rule to a JSON document. Whether it is
+// valid JSON is left to the database, which checks it on write.
+func checkJSONText(field string, doc []byte) error {
+	if !utf8.Valid(doc) {
+		return fmt.Errorf("%s is not valid UTF-8", field)
+	}
+	return nil
+}
+
+// CheckChanges validates a batch before it is written.
+func CheckChanges(changes []store.Change) error {
+	for i, c := range changes {
+		o := c.Object
+		err := errors.Join(
+			required("kind", o.Kind),
+			required("id", o.ID),
+			CheckText("source", o.Source),
+		)
+		if err == nil && !c.Delete {
+			err = checkJSONText("body", o.Body)
+		}
+		if err != nil {
+			return fmt.Errorf("change %d (%s %q): %w", i, o.Kind, o.ID, err)
+		}
+	}
+	return nil
+}
+
+// CheckAudit validates audit entries before they are written.
+func CheckAudit(entries ...store.AuditEntry) error {
+	for i, e := range entries {
+		err := errors.Join(
+			CheckText("actor", e.Actor),
+			CheckText("action", e.Action),
+			CheckText("kind", e.Kind),
+			CheckText("object_id", e.ObjID),
+			CheckText("details", e.Details),
+			checkJSONText("before", e.Before),
+			checkJSONText("after", e.After),
+		)
+		if err != nil {
+			return fmt.Errorf("audit entry %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// CheckToken validates a token before it is written.
+func CheckToken(t store.Token) error {
+	err := errors.Join(
+		required("token id", t.ID),
+		CheckText("token name", t.Name),
+		CheckText("token user_id", t.UserID),
+		CheckText("token role", t.Role),
+	)
+	if err == nil && len(t.Hash) == 0 {
+		err = errors.New("token hash is empty")
+	}
+	if err != nil {
+		return fmt.Errorf("token %q: %w", t.ID, err)
+	}
+	return nil
+}
+
+func required(field, s string) error {
+	if s == "" {
+		return fmt.Errorf("%s is empty", field)
+	}
+	return CheckText(field, s)
+}
