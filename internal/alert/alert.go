@@ -1,0 +1,75 @@
+// Package alert holds alerts — what monitoring says is wrong, deduplicated by
+// key — and the pure rules that turn an incoming event into a change of an
+// alert.
+package alert
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Statuses of an alert (and of an incident).
+const (
+	StatusTriggered    = "triggered"
+	StatusAcknowledged = "acknowledged"
+	StatusResolved     = "resolved"
+)
+
+// Severities, as PagerDuty names them.
+const (
+	SeverityCritical = "critical"
+	SeverityError    = "error"
+	SeverityWarning  = "warning"
+	SeverityInfo     = "info"
+)
+
+// Urgencies: high pages now; low never pages and waits for business hours.
+const (
+	UrgencyHigh = "high"
+	UrgencyLow  = "low"
+)
+
+// Link is a hyperlink attached to an alert.
+type Link struct {
+	Href string `json:"href"`
+	Text string `json:"text,omitempty"`
+}
+
+// Image is an image attached to an alert.
+type Image struct {
+	Src  string `json:"src"`
+	Href string `json:"href,omitempty"`
+	Alt  string `json:"alt,omitempty"`
+}
+
+// Alert is one deduplicated problem on a service. While it is open
+// (triggered or acknowledged) further events with the same integration key
+// and dedup key add to it.
+type Alert struct {
+	ID             int64           `json:"id"`
+	Service        string          `json:"service"`
+	IntegrationKey string          `json:"integration_key"`
+	DedupKey       string          `json:"dedup_key"`
+	Summary        string          `json:"summary"`
+	Source         string          `json:"source,omitempty"`
+	Severity       string          `json:"severity"`
+	Component      string          `json:"component,omitempty"`
+	Group          string          `json:"group,omitempty"`
+	Class          string          `json:"class,omitempty"`
+	Details        json.RawMessage `json:"details,omitempty"`
+	Links          []Link          `json:"links,omitempty"`
+	Images         []Image         `json:"images,omitempty"`
+	Client         string          `json:"client,omitempty"`
+	ClientURL      string          `json:"client_url,omitempty"`
+	Status         string          `json:"status"`
+	Count          int             `json:"count"` // events merged into this alert, the first included
+	IncidentID     int64           `json:"incident_id"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+	LastEventAt    time.Time       `json:"last_event_at"`
+	AcknowledgedAt *time.Time      `json:"acknowledged_at,omitempty"`
+	ResolvedAt     *time.Time      `json:"resolved_at,omitempty"`
+}
+
+// Open reports whether further events with the alert's key add to it.
+func (a *Alert) Open() bool { return a.Status != StatusResolved }

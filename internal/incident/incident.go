@@ -1,0 +1,100 @@
+// Package incident holds incidents — what people respond to — with their
+// responders, roles and timeline.
+package incident
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Severities of an incident, SEV1 the worst.
+const (
+	SEV1 = "SEV1"
+	SEV2 = "SEV2"
+	SEV3 = "SEV3"
+	SEV4 = "SEV4"
+)
+
+// Roles people take in an incident.
+const (
+	RoleCommander = "commander"
+	RoleComms     = "comms"
+	RoleScribe    = "scribe"
+)
+
+// Incident groups alerts that people respond to together.
+type Incident struct {
+	ID         int64       `json:"id"`
+	Title      string      `json:"title"`
+	Status     string      `json:"status"` // alert.StatusTriggered, ...
+	Severity   string      `json:"severity"`
+	Urgency    string      `json:"urgency"`
+	Major      bool        `json:"major"`
+	Service    string      `json:"service"`  // the service it was opened on
+	Services   []string    `json:"services"` // every service with an alert in it
+	GroupKey   string      `json:"group_key,omitempty"`
+	Policy     string      `json:"escalation_policy,omitempty"`
+	Suspects   []Suspect   `json:"suspects"`
+	Responders []Responder `json:"responders"`
+	// Roles maps a role to the user holding it.
+	Roles          map[string]string `json:"roles,omitempty"`
+	AlertCount     int               `json:"alert_count"`
+	CreatedAt      time.Time         `json:"created_at"`
+	UpdatedAt      time.Time         `json:"updated_at"`
+	AcknowledgedAt *time.Time        `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy string            `json:"acknowledged_by,omitempty"`
+	ResolvedAt     *time.Time        `json:"resolved_at,omitempty"`
+	ResolvedBy     string            `json:"resolved_by,omitempty"`
+	SnoozedUntil   *time.Time        `json:"snoozed_until,omitempty"`
+	// Suppressed says why paging was held back (a maintenance window).
+	Suppressed string `json:"suppressed,omitempty"`
+}
+
+// Open reports whether the incident still needs someone.
+func (i *Incident) Open() bool { return i.Status != "resolved" }
+
+// Responder is someone engaged on the incident.
+type Responder struct {
+	User    string    `json:"user,omitempty"`
+	Team    string    `json:"team,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+	AddedAt time.Time `json:"added_at"`
+}
+
+// Suspect is a service that may cause the incident, with why.
+type Suspect struct {
+	Service string   `json:"service"`
+	Reasons []string `json:"reasons"`
+	Changes []int64  `json:"changes"`
+}
+
+// Timeline entry kinds.
+const (
+	EntryAlert        = "alert"        // an alert opened, repeated, acknowledged or resolved
+	EntryTriggered    = "triggered"    // the incident opened
+	EntryEscalated    = "escalated"    // an escalation step ran
+	EntryNotified     = "notified"     // a notification was sent (or failed)
+	EntryAcknowledged = "acknowledged" // someone acknowledged
+	EntryResolved     = "resolved"
+	EntryReassigned   = "reassigned"
+	EntrySnoozed      = "snoozed"
+	EntryNote         = "note"
+	EntrySuppressed   = "suppressed" // paging held back (maintenance, low urgency)
+	EntryRole         = "role"
+	EntryMajor        = "major"
+	EntryUpdate       = "status_update"
+	EntryMerged       = "merged"
+)
+
+// TimelineEntry is one thing that happened to an incident: who did what,
+// through which channel, when.
+type TimelineEntry struct {
+	ID         int64           `json:"id"`
+	IncidentID int64           `json:"incident_id"`
+	At         time.Time       `json:"at"`
+	Kind       string          `json:"kind"`
+	Actor      string          `json:"actor"`             // "user:alice", "system", "integration:am-payments"
+	Channel    string          `json:"channel,omitempty"` // api, cli, link, email, webhook, ...
+	Message    string          `json:"message"`
+	Data       json.RawMessage `json:"data,omitempty"`
+}

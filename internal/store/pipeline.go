@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/change"
+	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/incident"
+	"github.com/vigil-oncall/vigil/internal/notify"
+)
+
+// Inbox event kinds.
+const (
+	InboxAlert     = "alert"     // a normalised alert event (trigger, acknowledge, resolve)
+	InboxChange    = "change"    // a change event
+	InboxHeartbeat = "heartbeat" // a heartbeat beat
+)
+
+// InboxEvent is an accepted ingest event, durably stored before the sender
+// is answered and processed afterwards, in ID order.
+type InboxEvent struct {
+	ID             int64           `json:"id"`
+	ReceivedAt     time.Time       `json:"received_at"`
+	Kind           string          `json:"kind"`
+	IntegrationKey string          `json:"integration_key"`
+	Service        string          `json:"service"`
+	Payload        json.RawMessage `json:"payload"`
+}
+
+// Heartbeat is the state of one heartbeat monitor.
+type Heartbeat struct {
+	Key        string        `json:"key"`
+	Service    string        `json:"service"`
+	Interval   time.Duration `json:"interval"`
+	LastBeatAt time.Time     `json:"last_beat_at"`
+	// Alerting is true while a "no heartbeat" alert is open.
+	Alerting bool `json:"alerting"`
+}
+
+// MaintenanceWindow suppresses paging for a service between Start and End.
+type MaintenanceWindow struct {
+	ID        int64     `json:"id"`
+	Service   string    `json:"service"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Reason    string    `json:"reason,omitempty"`
+	CreatedBy string    `json:"created_by,omitempty"`
+}
+
+// AlertQuery filters alerts. Empty fields do not filter. Results are
+// ordered by ID descending (newest first); BeforeID pages.
+type AlertQuery struct {
+	Service    string
+	Statuses   []string
+	DedupKey   string
+	IncidentID int64
+	BeforeID   int64
+	Limit      int
+}
+
+// IncidentQuery filters incidents, newest first; BeforeID pages.
+type IncidentQuery struct {
+	Service  string // incidents with an alert on this service
+	Statuses []string
+	BeforeID int64
+	Limit    int
+}
+
+// NotificationQuery filters notifications, newest first.
+type NotificationQuery struct {
+	IncidentID int64
+	UserID     string
+	Statuses   []string
+	BeforeID   int64
+	Limit      int
+}
+
+// ChangeQuery filters change events by service and time, newest first.
+type ChangeQuery struct {
+	Services []string
+	Since    time.Time // inclusive; zero: no bound
+	Until    time.Time // exclusive; zero: no bound
+	BeforeID int64
+	Limit    int
+}
+
+// Pipeline is the alert pipeline's persistence: the ingest inbox, alerts,
+// incidents and their timelines, escalation state and the notification
+// outbox. Writes that must be atomic go through Update.
+type Pipeline interface {
+	// AppendInbox stores events in one transaction and sets their IDs;
+	// when it returns nil the events are durable.
+	AppendInbox(ctx context.Context, events []InboxEvent) error
+	// Update runs fn in one write transaction, committed when fn returns
+	// nil and rolled back otherwise. fn must not do network I/O.
+	Update(ctx context.Context, fn func(Tx) error) error
+
+	GetAlert(ctx context.Context, id int64) (alert.Alert, error)
+	ListAlerts(ctx context.Context, q AlertQuery) ([]alert.Alert, error)
+	GetIncident(ctx context.Context, id int64) (incident.Incident, error)
+	ListIncidents(ctx context.Context, q IncidentQuery) ([]incident.Incident, error)
+	// Timeline lists an incident's entries oldest first.
+	Timeline(ctx context.Context, incidentID int64) ([]incident.TimelineEntry, error)
+	ListNotifications(ctx context.Context, q NotificationQuery) ([]notify.Notification, error)
+	ListAttempts(ctx context.Context, notificationID int64) ([]notify.Attempt, error)
+	ListChanges(ctx context.Context, q ChangeQuery) ([]change.Event, error)
+	GetChange(ctx context.Context, id int64) (change.Event, error)
+	ListMaintenance(ctx context.Context, service string) ([]MaintenanceWindow, error)
+	// InboxBacklog counts events not yet processed.
+	InboxBacklog(ctx context.Context) (int, error)
+}
+
+// Tx is one write transaction of the pipeline. On PostgreSQL the rows it
+// returns from Get*/Due*/Claim* are locked until the transaction ends, and
+// Due*/Claim*/TakeInbox skip rows locked by other replicas, so that each
+// piece of work is done by exactly one replica.
+type Tx interface {
+	// TakeInbox returns up to limit unprocessed events, oldest first, and
+	// removes them from the inbox (as part of this transaction).
+	TakeInbox(limit int) ([]InboxEvent, error)
+
+	// OpenAlert returns the open (not resolved) alert with this key, or
+	// ErrNotFound.
+	OpenAlert(integrationKey, dedupKey string) (alert.Alert, error)
+	GetAlert(id int64) (alert.Alert, error)
+	// InsertAlert stores a new alert and sets its ID.
+	InsertAlert(a *alert.Alert) error
+	UpdateAlert(a *alert.Alert) error
+	AlertsOfIncident(incidentID int64) ([]alert.Alert, error)
+	// QuietAlerts returns open alerts of the given integration whose last
+	// event is before cutoff (auto-resolve candidates).
+	QuietAlerts(integrationKey string, cutoff time.Time, limit int) ([]alert.Alert, error)
+
+	GetIncident(id int64) (incident.Incident, error)
+	// OpenIncidentByGroup returns the newest open incident of the service
+	// with this group key created at or after since, or ErrNotFound.
+	OpenIncidentByGroup(service, groupKey string, since time.Time) (incident.Incident, error)
+	// OpenIncidentsSince returns open incidents created at or after since
+	// (correlation candidates), newest first.
+	OpenIncidentsSince(since time.Time, limit int) ([]incident.Incident, error)
+	// InsertIncident stores a new incident and sets its ID.
+	InsertIncident(i *incident.Incident) error
+	UpdateIncident(i *incident.Incident) error
+	// AppendTimeline stores entries and sets their IDs.
+	AppendTimeline(entries ...*incident.TimelineEntry) error
+
+	// PutEscalation creates or replaces an incident's escalation state.
+	PutEscalation(s escalation.State) error
+	GetEscalation(incidentID int64) (escalation.State, error)
+	// DueEscalations returns states not Done with NextAt <= now, oldest first.
+	DueEscalations(now time.Time, limit int) ([]escalation.State, error)
+
+	// InsertNotifications stores new outbox rows and sets their IDs.
+	InsertNotifications(ns ...*notify.Notification) error
+	GetNotification(id int64) (notify.Notification, error)
+	// ClaimNotifications returns up to limit notifications that are pending
+	// with DueAt <= now, or sending with ClaimedUntil < now (a dispatcher
+	// died), oldest DueAt first; it marks them sending with ClaimedUntil =
+	// now+lease.
+	ClaimNotifications(now time.Time, lease time.Duration, limit int) ([]notify.Notification, error)
+	UpdateNotification(n *notify.Notification) error
+	// CancelNotifications cancels an incident's pending notifications of
+	// the given kinds (all kinds when none) and reports how many.
+	CancelNotifications(incidentID int64, kinds ...string) (int, error)
+	InsertAttempt(a *notify.Attempt) error
+
+	// InsertChange stores a change event and sets its ID.
+	InsertChange(c *change.Event) error
+
+	// Heartbeats.
+	GetHeartbeat(key string) (Heartbeat, error)
+	PutHeartbeat(h Heartbeat) error
+	// OverdueHeartbeats returns heartbeats not alerting whose LastBeatAt +
+	// Interval is before now.
+	OverdueHeartbeats(now time.Time, limit int) ([]Heartbeat, error)
+
+	// Maintenance windows.
+	InsertMaintenance(w *MaintenanceWindow) error
+	DeleteMaintenance(id int64) error
+	// ActiveMaintenance returns the windows of the service covering at.
+	ActiveMaintenance(service string, at time.Time) ([]MaintenanceWindow, error)
+
+	// UseOnce records a single-use nonce (signed links); false when it was
+	// used before.
+	UseOnce(nonce string, at time.Time) (bool, error)
+
+	// Audit appends audit entries in this transaction.
+	Audit(entries ...AuditEntry) error
+}
