@@ -338,14 +338,21 @@ func (l *loader) locate(p *Problem) {
 	}
 }
 
-// compactProblems drops exact repeats from sorted problems, as when an
-// anchor with a mistake is used twice at the same place.
+// compactProblems drops repeats from sorted problems: a mistake inside an
+// anchored node is met again, under another path, wherever an alias or
+// merge key brings the node in, and one fix at that place mends them all.
 func compactProblems(ps []Problem) []Problem {
+	type at struct {
+		file         string
+		line, column int
+		message      string
+	}
 	out := ps[:0]
-	seen := map[Problem]bool{}
+	seen := map[at]bool{}
 	for _, p := range ps {
-		if !seen[p] {
-			seen[p] = true
+		k := at{p.File, p.Line, p.Column, p.Message}
+		if p.File == "" || !seen[k] {
+			seen[k] = true
 			out = append(out, p)
 		}
 	}

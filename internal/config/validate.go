@@ -280,7 +280,11 @@ func (v *validator) user(path string, u *catalog.User) {
 	for i, r := range u.NotificationRules {
 		p := index(path+".notification_rules", i)
 		if v.required(p+".contact_method", r.ContactMethod) && !methods[r.ContactMethod] {
-			v.add(p+".contact_method", "unknown contact method %s of this user", quote(r.ContactMethod))
+			ids := make([]string, len(u.ContactMethods))
+			for j, m := range u.ContactMethods {
+				ids[j] = m.ID
+			}
+			v.add(p+".contact_method", "unknown contact method %s of this user%s", quote(r.ContactMethod), v.suggest.didYouMean(r.ContactMethod, ids))
 		}
 		v.nonNegative(p+".delay", r.Delay)
 	}
@@ -545,7 +549,9 @@ func (v *validator) serviceList(services []catalog.Service) {
 			if !slices.Contains(severities, sev) {
 				v.add(up, "invalid severity %s: use %s%s", quote(sev), orList(severities), v.suggest.didYouMean(sev, severities))
 			}
-			v.enum(up, s.Urgency[sev], urgencies...)
+			if u := s.Urgency[sev]; !slices.Contains(urgencies, u) {
+				v.add(up, "invalid urgency %s: use high or low", quote(u))
+			}
 		}
 		v.optional(p+".runbook", s.Runbook, checkHTTPURL)
 		v.freezes(p+".freezes", s.Freezes)
