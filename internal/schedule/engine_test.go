@@ -562,9 +562,9 @@ func TestOverridesInGaps(t *testing.T) {
 			Active: []Window{{Days: []string{"mon", "tue", "wed", "thu", "fri"}, From: "07:00", To: "19:00"}},
 		}},
 		Overrides: []Override{
-			ov(t, "carol", "", "2026-01-17T10:00:00Z", "2026-01-17T12:00:00Z"), // Saturday
+			ov(t, "carol", "", "2026-01-17T10:00:00Z", "2026-01-17T12:00:00Z"),   // Saturday
 			ov(t, "dana", "eve", "2026-01-18T10:00:00Z", "2026-01-18T12:00:00Z"), // Sunday
-			ov(t, "frank", "", "2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z"), // before the layer starts
+			ov(t, "frank", "", "2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z"),   // before the layer starts
 		},
 	}
 	e := compile(t, s, Options{})

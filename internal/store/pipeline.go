@@ -111,6 +111,10 @@ type Pipeline interface {
 	ListMaintenance(ctx context.Context, service string) ([]MaintenanceWindow, error)
 	// InboxBacklog counts events not yet processed.
 	InboxBacklog(ctx context.Context) (int, error)
+	// Secret returns the named server secret (such as the key that signs
+	// action links), creating it from generate on first use, so that every
+	// replica shares it.
+	Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error)
 }
 
 // Tx is one write transaction of the pipeline. On PostgreSQL the rows it

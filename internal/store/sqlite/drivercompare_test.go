@@ -86,4 +86,3 @@ func BenchmarkDriverInsertSingle(b *testing.B) { benchmarkDriverInserts(b, 1) }
 
 // BenchmarkDriverInsertBatch100: 100 rows per durable transaction.
 func BenchmarkDriverInsertBatch100(b *testing.B) { benchmarkDriverInserts(b, 100) }
-
