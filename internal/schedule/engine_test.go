@@ -88,8 +88,9 @@ func TestDailyRotationAcrossDST(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := shifts(t, dailyAt9(t, tt.zone), tt.from, tt.to)
-			checkShifts(t, got, tt.want)
+			e := dailyAt9(t, tt.zone)
+			checkTimeline(t, e, tt.from, tt.to, tt.want)
+			got := shifts(t, e, tt.from, tt.to)
 			for i, h := range tt.hours {
 				if i < len(got) && got[i].End.Sub(got[i].Start) != time.Duration(h)*time.Hour {
 					t.Errorf("shift %d lasts %v, want %dh", i, got[i].End.Sub(got[i].Start), h)
@@ -165,7 +166,7 @@ func TestAbsoluteRotationDriftsInLocalTime(t *testing.T) {
 		}},
 	}, Options{})
 	got := shifts(t, e, "2026-03-28T08:00:00Z", "2026-03-30T07:00:00Z")
-	checkShifts(t, got, []want{
+	checkTimeline(t, e, "2026-03-28T08:00:00Z", "2026-03-30T07:00:00Z", []want{
 		{"a", "2026-03-28T08:00:00Z", "2026-03-28T20:00:00Z", "l"},
 		{"b", "2026-03-28T20:00:00Z", "2026-03-29T08:00:00Z", "l"},
 		{"a", "2026-03-29T08:00:00Z", "2026-03-29T20:00:00Z", "l"},
@@ -184,7 +185,7 @@ func TestAbsoluteRotationDriftsInLocalTime(t *testing.T) {
 			Start: ts(t, "2026-03-28T09:00:00+01:00"),
 		}},
 	}, Options{})
-	checkShifts(t, shifts(t, e, "2026-03-28T08:00:00Z", "2026-03-31T08:00:00Z"), []want{
+	checkTimeline(t, e, "2026-03-28T08:00:00Z", "2026-03-31T08:00:00Z", []want{
 		{"a", "2026-03-28T08:00:00Z", "2026-03-29T20:00:00Z", "l"},
 		{"b", "2026-03-29T20:00:00Z", "2026-03-31T08:00:00Z", "l"},
 	})
@@ -200,7 +201,7 @@ func TestWeeklyRotation(t *testing.T) {
 			Start: ts(t, "2026-01-05T09:00:00+01:00"),
 		}},
 	}, Options{})
-	checkShifts(t, shifts(t, e, "2026-03-16T09:00:00+01:00", "2026-04-06T09:00:00+02:00"), []want{
+	checkTimeline(t, e, "2026-03-16T09:00:00+01:00", "2026-04-06T09:00:00+02:00", []want{
 		{"alice", "2026-03-16T09:00:00+01:00", "2026-03-23T09:00:00+01:00", "weekly"},
 		{"bob", "2026-03-23T09:00:00+01:00", "2026-03-30T09:00:00+02:00", "weekly"},
 		{"alice", "2026-03-30T09:00:00+02:00", "2026-04-06T09:00:00+02:00", "weekly"},
@@ -279,8 +280,8 @@ func TestHandoffAtNonexistentAndRepeatedTimes(t *testing.T) {
 				ID: "s", TimeZone: tt.zone,
 				Layers: []Layer{{ID: "l", Users: []string{"a", "b"}, Rotation: Rotation{Every: "1d"}, Start: ts(t, tt.start)}},
 			}, Options{})
+			checkTimeline(t, e, tt.from, tt.to, tt.want)
 			got := shifts(t, e, tt.from, tt.to)
-			checkShifts(t, got, tt.want)
 			if len(got) == 2 {
 				before := got[1].Start.Add(-time.Nanosecond)
 				if u := onCall(e, before); u != "b" {
@@ -349,7 +350,7 @@ func TestFollowTheSun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkShifts(t, shifts(t, e, tt.from, tt.to), tt.want)
+			checkTimeline(t, e, tt.from, tt.to, tt.want)
 		})
 	}
 	handovers := []struct{ at, want string }{
@@ -381,7 +382,7 @@ func TestLayersShowThrough(t *testing.T) {
 		},
 	}, Options{})
 	// 2026-01-05 is a Monday (day1), the 6th day2.
-	checkShifts(t, shifts(t, e, "2026-01-05T00:00:00+01:00", "2026-01-07T00:00:00+01:00"), []want{
+	checkTimeline(t, e, "2026-01-05T00:00:00+01:00", "2026-01-07T00:00:00+01:00", []want{
 		{"night", "2026-01-05T00:00:00+01:00", "2026-01-05T08:00:00+01:00", "base"},
 		{"day1", "2026-01-05T08:00:00+01:00", "2026-01-05T18:00:00+01:00", "day"},
 		{"night", "2026-01-05T18:00:00+01:00", "2026-01-06T08:00:00+01:00", "base"},
@@ -527,7 +528,7 @@ func TestOverrides(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := overrideSchedule(t, tt.overrides...)
-			checkShifts(t, shifts(t, e, from, to), tt.want)
+			checkTimeline(t, e, from, to, tt.want)
 		})
 	}
 }
@@ -594,13 +595,13 @@ func TestSkipHolidays(t *testing.T) {
 		}, Options{Holiday: holiday.IsHoliday, HolidaySupported: holiday.Supported})
 	}
 	de := build("Europe/Berlin", "DE")
-	checkShifts(t, shifts(t, de, "2026-10-02T00:00:00+02:00", "2026-10-05T00:00:00+02:00"), []want{
+	checkTimeline(t, de, "2026-10-02T00:00:00+02:00", "2026-10-05T00:00:00+02:00", []want{
 		{"alice", "2026-10-02T00:00:00+02:00", "2026-10-03T00:00:00+02:00", "primary"},
 		{"bert", "2026-10-03T00:00:00+02:00", "2026-10-04T00:00:00+02:00", "backup"},
 		{"alice", "2026-10-04T00:00:00+02:00", "2026-10-05T00:00:00+02:00", "primary"},
 	})
 	us := build("America/New_York", "US")
-	checkShifts(t, shifts(t, us, "2026-07-02T00:00:00-04:00", "2026-07-06T00:00:00-04:00"), []want{
+	checkTimeline(t, us, "2026-07-02T00:00:00-04:00", "2026-07-06T00:00:00-04:00", []want{
 		{"alice", "2026-07-02T00:00:00-04:00", "2026-07-03T00:00:00-04:00", "primary"},
 		{"bert", "2026-07-03T00:00:00-04:00", "2026-07-04T00:00:00-04:00", "backup"},
 		{"alice", "2026-07-04T00:00:00-04:00", "2026-07-06T00:00:00-04:00", "primary"},
@@ -635,7 +636,7 @@ func TestSkipHolidaysInTheLayerZone(t *testing.T) {
 			TimeZone: "Australia/Sydney", SkipHolidays: "AU",
 		}},
 	}, Options{Holiday: holiday.IsHoliday})
-	checkShifts(t, shifts(t, e, "2026-01-25T00:00:00Z", "2026-01-27T00:00:00Z"), []want{
+	checkTimeline(t, e, "2026-01-25T00:00:00Z", "2026-01-27T00:00:00Z", []want{
 		{"kim", "2026-01-25T00:00:00Z", "2026-01-25T13:00:00Z", "apac"},
 		{"kim", "2026-01-26T13:00:00Z", "2026-01-27T00:00:00Z", "apac"},
 	})

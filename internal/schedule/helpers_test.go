@@ -62,6 +62,37 @@ func checkShifts(t *testing.T, got []Shift, wants []want) {
 	}
 }
 
+// checkTimeline checks both views of [from, to) against the expected
+// shifts: Shifts must list them, and OnCall must name each shift's user at
+// its first and last instants and nobody in the gaps between them.
+func checkTimeline(t *testing.T, e *Engine, from, to string, wants []want) {
+	t.Helper()
+	checkShifts(t, shifts(t, e, from, to), wants)
+	cursor := ts(t, from)
+	probeGap := func(a, b time.Time) {
+		t.Helper()
+		if !a.Before(b) {
+			return
+		}
+		for _, at := range []time.Time{a, b.Add(-time.Nanosecond)} {
+			if got := onCall(e, at); got != "" {
+				t.Errorf("OnCall(%s) = %q, want nobody", at.UTC().Format(time.RFC3339Nano), got)
+			}
+		}
+	}
+	for _, w := range wants {
+		start, end := ts(t, w.start), ts(t, w.end)
+		probeGap(cursor, start)
+		for _, at := range []time.Time{start, start.Add(end.Sub(start) / 2), end.Add(-time.Nanosecond)} {
+			if got := onCall(e, at); got != w.user {
+				t.Errorf("OnCall(%s) = %q, want %q", at.UTC().Format(time.RFC3339Nano), got, w.user)
+			}
+		}
+		cursor = end
+	}
+	probeGap(cursor, ts(t, to))
+}
+
 func fmtShift(s Shift) string {
 	return fmt.Sprintf("%s %s..%s (%s)", s.User, s.Start.UTC().Format(time.RFC3339), s.End.UTC().Format(time.RFC3339), s.Layer)
 }
