@@ -114,8 +114,8 @@ func TestParseAlertmanagerAlert(t *testing.T) {
 			want: Event{
 				Action: ActionTrigger, DedupKey: "f1", Summary: "region=eu, team=payments",
 				Source: "am.example.com:9093", Severity: SeverityWarning,
-				Details:     map[string]any{"labels": map[string]any{"team": "payments", "x": "y"}},
-				Client:      "Alertmanager", ClientURL: "https://am.example.com:9093/prefix",
+				Details: map[string]any{"labels": map[string]any{"team": "payments", "x": "y"}},
+				Client:  "Alertmanager", ClientURL: "https://am.example.com:9093/prefix",
 				Fingerprint: "f1", GroupKey: "g",
 			},
 		},
