@@ -16,7 +16,8 @@ import (
 )
 
 // Run runs the suite. newStore returns a fresh, empty, migrated store and
-// arranges for it to be closed when the test ends.
+// arranges for it to be closed when the test ends; cases run in parallel,
+// so it is called from several goroutines.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases := []struct {
 		name string
@@ -39,7 +40,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConcurrentWritersOneObject", testConcurrentWritersOneObject},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { c.run(t, newStore) })
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(t, newStore)
+		})
 	}
 }
 
@@ -176,6 +180,7 @@ func testGetObjectNotFound(t *testing.T, newStore func(t *testing.T) store.Store
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			s := newStore(t)
 			if len(c.existing) > 0 {
 				apply(t, s, c.existing)
@@ -231,6 +236,7 @@ func testObjectRoundTrip(t *testing.T, newStore func(t *testing.T) store.Store) 
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			want := c.want
 			if want.Kind == "" {
 				want = c.in
@@ -351,6 +357,7 @@ func testRejectedInput(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			s := newStore(t)
 			err := s.ApplyChanges(context.Background(), []store.Change{c.change}, nil)
 			if err == nil {
@@ -405,6 +412,7 @@ func testApplyAtomicity(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			s := newStore(t)
 			apply(t, s, put(existing), store.AuditEntry{At: t0, Actor: "config", Action: "service.create",
 				Kind: store.KindService, ObjID: "a"})
@@ -466,7 +474,7 @@ func testAuditWrittenWithChanges(t *testing.T, newStore func(t *testing.T) store
 	entries := []store.AuditEntry{
 		{
 			At: time.Date(2025, 3, 14, 18, 26, 53, 589793999, inTokyo), Actor: "tok_1", Action: "service.create",
-			Kind: store.KindService, ObjID: "checkout", After: []byte(`{"name": "Checkout"}`), Details: "created by API",
+			Kind: store.KindService, ObjID: "checkout", After: []byte(" {\"name\": \"Checkout\"}\n"), Details: "created by API",
 		},
 		{
 			At: t0, Actor: "config", Action: "service.update", Kind: store.KindService, ObjID: "checkout",

@@ -1,0 +1,288 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vigil-oncall/vigil/internal/store"
+	"github.com/vigil-oncall/vigil/internal/store/internal/sqlbackend"
+	"github.com/vigil-oncall/vigil/internal/store/storetest"
+)
+
+// dsnEnv names the database the tests use; each test works in a schema of
+// its own, created and dropped around it, so runs can share the database.
+const dsnEnv = "VIGIL_TEST_POSTGRES"
+
+func testDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv(dsnEnv)
+	if dsn == "" {
+		t.Skipf("%s is not set; set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run these tests", dsnEnv)
+	}
+	return dsn
+}
+
+// freshSchema creates an empty schema with a random name, dropped when the
+// test ends, and returns a pool configuration that works inside it.
+func freshSchema(t testing.TB) *pgxpool.Config {
+	t.Helper()
+	dsn := testDSN(t)
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", dsnEnv, err)
+	}
+	suffix := make([]byte, 8)
+	rand.Read(suffix)
+	schema := "vigil_test_" + hex.EncodeToString(suffix)
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		admin.Close(ctx)
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+		admin.Close(ctx)
+	})
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		t.Fatalf("parse %s: %v", dsnEnv, err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	return cfg
+}
+
+func openTestStore(t testing.TB, cfg *pgxpool.Config) *Store {
+	t.Helper()
+	s, err := OpenConfig(context.Background(), cfg.Copy())
+	if err != nil {
+		t.Fatalf("OpenConfig: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	testDSN(t)
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s := openTestStore(t, freshSchema(t))
+		if err := s.Migrate(context.Background()); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+		return s
+	})
+}
+
+func TestMigrateEmptyToLatest(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, freshSchema(t))
+	if v, err := s.SchemaVersion(ctx); err != nil || v != 0 {
+		t.Fatalf("SchemaVersion before Migrate = %d, %v; want 0", v, err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied) != 2 || applied[0] != 1 || applied[1] != 2 {
+		t.Errorf("schema_migrations = %v, want [1 2]", applied)
+	}
+	if v, err := s.SchemaVersion(ctx); err != nil || v != 2 {
+		t.Errorf("SchemaVersion = %d, %v; want 2", v, err)
+	}
+}
+
+// TestMigrateFromPreviousVersion fills a version 1 database the way a
+// version 1 binary did, then migrates it and reads the data back.
+func TestMigrateFromPreviousVersion(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, freshSchema(t))
+	if err := s.migrateTo(ctx, 1); err != nil {
+		t.Fatalf("migrate to 1: %v", err)
+	}
+	if v, err := s.SchemaVersion(ctx); err != nil || v != 1 {
+		t.Fatalf("SchemaVersion = %d, %v; want 1", v, err)
+	}
+	for _, stmt := range []string{
+		`INSERT INTO config_objects (kind, id, body, source, updated_at)
+		 VALUES ('service', 'checkout', '{"name":"Checkout"}', 'config', '2025-03-14T09:26:53.589793Z')`,
+		`UPDATE config_version SET version = 7`,
+		`INSERT INTO api_tokens (id, name, hash, user_id, role, created_at)
+		 VALUES ('t1', 'ci', '\xc0ffee', NULL, 'admin', '2025-03-14T09:00:00Z')`,
+		`INSERT INTO audit_log (at, actor, action, kind, object_id, before, after)
+		 VALUES ('2025-03-14T09:26:53.589793Z', 'config', 'service.create', 'service', 'checkout', NULL, '{"name":"Checkout"}')`,
+	} {
+		if _, err := s.pool.Exec(ctx, stmt); err != nil {
+			t.Fatalf("fill version 1: %v", err)
+		}
+	}
+
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	if v, err := s.SchemaVersion(ctx); err != nil || v != 2 {
+		t.Fatalf("SchemaVersion = %d, %v; want 2", v, err)
+	}
+	o, err := s.GetObject(ctx, store.KindService, "checkout")
+	if err != nil {
+		t.Fatalf("GetObject: %v", err)
+	}
+	if string(o.Body) != `{"name":"Checkout"}` || !o.UpdatedAt.Equal(time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)) {
+		t.Errorf("object after migration = %s at %v", o.Body, o.UpdatedAt)
+	}
+	if v, err := s.ConfigVersion(ctx); err != nil || v != 7 {
+		t.Errorf("ConfigVersion = %d, %v; want 7", v, err)
+	}
+	tok, err := s.TokenByHash(ctx, []byte{0xc0, 0xff, 0xee})
+	if err != nil || tok.ID != "t1" || tok.UserID != "" || tok.RevokedAt != nil {
+		t.Errorf("TokenByHash = %+v, %v; want token t1", tok, err)
+	}
+	entries, err := s.ListAudit(ctx, store.AuditQuery{Kind: store.KindService, ObjID: "checkout"})
+	if err != nil {
+		t.Fatalf("ListAudit: %v", err)
+	}
+	if len(entries) != 1 || entries[0].Details != "" || string(entries[0].After) != `{"name":"Checkout"}` || entries[0].Before != nil {
+		t.Errorf("audit after migration = %+v, want the one entry with empty details", entries)
+	}
+	err = s.ApplyChanges(ctx, nil, []store.AuditEntry{{At: time.Now(), Actor: "config", Action: "x", Details: "after 0002"}})
+	if err != nil {
+		t.Fatalf("ApplyChanges after migration: %v", err)
+	}
+}
+
+func TestMigrateRefusesNewerDatabase(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, freshSchema(t))
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES (3)`); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Migrate(ctx)
+	if !errors.Is(err, sqlbackend.ErrSchemaTooNew) {
+		t.Fatalf("Migrate = %v, want ErrSchemaTooNew", err)
+	}
+	if !strings.Contains(err.Error(), "version 3") || !strings.Contains(err.Error(), "up to 2") {
+		t.Errorf("error %q should name both versions", err)
+	}
+}
+
+// TestConcurrentMigrate starts several replicas on one new schema at once.
+func TestConcurrentMigrate(t *testing.T) {
+	ctx := context.Background()
+	cfg := freshSchema(t)
+	replicas := make([]*Store, 4)
+	for i := range replicas {
+		replicas[i] = openTestStore(t, cfg)
+	}
+	var wg sync.WaitGroup
+	for _, s := range replicas {
+		wg.Go(func() {
+			if err := s.Migrate(ctx); err != nil {
+				t.Errorf("Migrate: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	var rows int
+	if err := replicas[0].pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 2 {
+		t.Errorf("schema_migrations has %d rows, want 2", rows)
+	}
+}
+
+// TestMigrateWaitsForLock shows that a replica does not migrate while
+// another holds the migration lock.
+func TestMigrateWaitsForLock(t *testing.T) {
+	ctx := context.Background()
+	cfg := freshSchema(t)
+	s := openTestStore(t, cfg)
+	holder, err := pgx.ConnectConfig(ctx, cfg.ConnConfig.Copy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close(ctx)
+	if _, err := holder.Exec(ctx, `SELECT pg_advisory_lock($1)`, s.migrationLock); err != nil {
+		t.Fatal(err)
+	}
+
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := s.Migrate(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Migrate while the lock is held = %v, want a deadline error", err)
+	}
+	if v, err := s.SchemaVersion(ctx); err != nil || v != 0 {
+		t.Fatalf("SchemaVersion while the lock is held = %d, %v; want 0", v, err)
+	}
+
+	if _, err := holder.Exec(ctx, `SELECT pg_advisory_unlock($1)`, s.migrationLock); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate after the lock is released: %v", err)
+	}
+	// The lock is free again once Migrate returns.
+	var free bool
+	if err := holder.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, s.migrationLock).Scan(&free); err != nil || !free {
+		t.Errorf("migration lock still held after Migrate (%v)", err)
+	}
+}
+
+// TestReplicasShareConfigVersion: a write through one replica is visible
+// to another as a new configuration version.
+func TestReplicasShareConfigVersion(t *testing.T) {
+	ctx := context.Background()
+	cfg := freshSchema(t)
+	a, b := openTestStore(t, cfg), openTestStore(t, cfg)
+	if err := a.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o := store.Object{Kind: store.KindTeam, ID: "a", Body: []byte(`{}`), Source: store.SourceAPI}
+	for range 3 {
+		if err := a.ApplyChanges(ctx, []store.Change{{Object: o}}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, err := b.ConfigVersion(ctx); err != nil || v != 3 {
+		t.Errorf("other replica's ConfigVersion = %d, %v; want 3", v, err)
+	}
+}
+
+func TestOpenFails(t *testing.T) {
+	cases := []struct{ name, dsn string }{
+		{"nothing listening", "postgres://vigil:s3cret@127.0.0.1:1/vigil?sslmode=disable&connect_timeout=2"},
+		{"not a DSN", "postgres://vigil:s3cret@[::1/x"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := Open(context.Background(), c.dsn)
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open(%q) succeeded", c.dsn)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error reveals the password: %v", err)
+			}
+		})
+	}
+}
