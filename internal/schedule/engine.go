@@ -104,6 +104,8 @@ func Compile(s Schedule, opts Options) (*Engine, error) {
 			err = errors.New("user is required")
 		case o.Start.IsZero() || o.End.IsZero():
 			err = errors.New("start and end are required")
+		case !supported(o.Start) || !supported(o.End):
+			err = errors.New("start and end must lie within the years 1 to 9999")
 		case !o.End.After(o.Start):
 			err = fmt.Errorf("end %s is not after start %s", o.End.Format(time.RFC3339), o.Start.Format(time.RFC3339))
 		}
@@ -142,6 +144,9 @@ func compileLayer(l Layer, scheduleZone *time.Location, opts Options) (layer, er
 	}
 	if l.Start.IsZero() {
 		return layer{}, errors.New("start is required")
+	}
+	if !supported(l.Start) {
+		return layer{}, errors.New("start must lie within the years 1 to 9999")
 	}
 	if l.TimeZone != "" {
 		loc, err := loadZone(l.TimeZone)

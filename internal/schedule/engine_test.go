@@ -677,6 +677,8 @@ func TestCompileErrors(t *testing.T) {
 		{"no users", withLayer(func(l *Layer) { l.Users = nil }), opts, "users"},
 		{"empty user", withLayer(func(l *Layer) { l.Users = []string{"a", ""} }), opts, "entry 2 is empty"},
 		{"no start", withLayer(func(l *Layer) { l.Start = time.Time{} }), opts, "start is required"},
+		{"start in the far future", withLayer(func(l *Layer) { l.Start = time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC) }), opts, "years 1 to 9999"},
+		{"override in the far past", withOverride(Override{User: "b", Start: time.Unix(-1<<62, 0), End: start}), opts, "years 1 to 9999"},
 		{"no rotation", withLayer(func(l *Layer) { l.Rotation.Every = "" }), opts, "rotation"},
 		{"rotation without unit", withLayer(func(l *Layer) { l.Rotation.Every = "7" }), opts, "rotation"},
 		{"rotation garbage", withLayer(func(l *Layer) { l.Rotation.Every = "weekly" }), opts, "rotation"},
