@@ -18,13 +18,25 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
+// Store is what the API needs from the database.
+type Store interface {
+	store.Store
+	store.Pipeline
+}
+
 // Options configures a Server.
 type Options struct {
-	Store   store.Store
+	Store    Store
+	Pipeline *pipeline.Pipeline
+	// Signer verifies acknowledge/resolve links; nil disables them.
+	Signer  *links.Signer
 	Org     *org.Manager
 	Logger  *slog.Logger
 	Now     func() time.Time
@@ -36,18 +48,21 @@ type Options struct {
 
 // Server serves the API. Create it with New.
 type Server struct {
-	store   store.Store
-	org     *org.Manager
-	log     *slog.Logger
-	now     func() time.Time
-	version string
-	schema  int
+	store    Store
+	pipeline *pipeline.Pipeline
+	signer   *links.Signer
+	org      *org.Manager
+	log      *slog.Logger
+	now      func() time.Time
+	version  string
+	schema   int
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 
 	authFailures *limiter
+	ingestLimits *keyLimiter
 	mux          *http.ServeMux
 }
 
@@ -83,7 +98,10 @@ func New(o Options) *Server {
 		version:      o.Version,
 		schema:       o.SchemaVersion,
 		registry:     prometheus.NewRegistry(),
+		pipeline:     o.Pipeline,
+		signer:       o.Signer,
 		authFailures: newLimiter(100, 1, o.Now),
+		ingestLimits: &keyLimiter{now: o.Now, buckets: map[string]*bucket{}},
 		mux:          http.NewServeMux(),
 	}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -134,6 +152,31 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/tokens", admin, s.createToken},
 		{"DELETE", "/api/v1/tokens/{id}", admin, s.revokeToken},
 		{"GET", "/api/v1/audit", admin, s.listAudit},
+
+		{"POST", "/v2/enqueue", public, s.pagerDutyEnqueue},
+		{"POST", "/v2/change/enqueue", public, s.pagerDutyChange},
+		{"POST", "/api/v1/integrations/alertmanager/{key}", public, s.integrationWebhook(catalog.IntegrationAlertmanager)},
+		{"POST", "/api/v1/integrations/grafana/{key}", public, s.integrationWebhook(catalog.IntegrationGrafana)},
+		{"POST", "/api/v1/integrations/generic/{key}", public, s.integrationWebhook(catalog.IntegrationGeneric)},
+		{"POST", "/api/v1/heartbeat/{key}", public, s.heartbeat},
+		{"GET", "/a/{token}", public, s.actionLinkGet},
+		{"POST", "/a/{token}", public, s.actionLinkPost},
+
+		{"GET", "/api/v1/incidents", reader, s.listIncidents},
+		{"GET", "/api/v1/incidents/{id}", reader, s.getIncident},
+		{"GET", "/api/v1/incidents/{id}/alerts", reader, s.incidentAlerts},
+		{"GET", "/api/v1/incidents/{id}/notifications", reader, s.incidentNotifications},
+		{"POST", "/api/v1/incidents/{id}/acknowledge", reader, s.incidentAction("acknowledge")},
+		{"POST", "/api/v1/incidents/{id}/resolve", reader, s.incidentAction("resolve")},
+		{"POST", "/api/v1/incidents/{id}/snooze", reader, s.incidentAction("snooze")},
+		{"POST", "/api/v1/incidents/{id}/reassign", reader, s.incidentAction("reassign")},
+		{"POST", "/api/v1/incidents/{id}/notes", reader, s.incidentAction("notes")},
+		{"GET", "/api/v1/alerts", reader, s.listAlerts},
+		{"GET", "/api/v1/alerts/{id}", reader, s.getAlert},
+		{"GET", "/api/v1/changes", reader, s.listChanges},
+		{"GET", "/api/v1/services/{id}/maintenance", reader, s.listMaintenance},
+		{"POST", "/api/v1/services/{id}/maintenance", reader, s.createMaintenance},
+		{"DELETE", "/api/v1/services/{id}/maintenance/{mid}", reader, s.deleteMaintenance},
 	}
 	for _, k := range resourceKinds {
 		rs = append(rs,

@@ -108,6 +108,25 @@ type Service struct {
 	Urgency          map[string]string `json:"urgency,omitempty" yaml:"urgency,omitempty"`
 	Runbook          string            `json:"runbook,omitempty" yaml:"runbook,omitempty"`
 	Freezes          []Freeze          `json:"freezes,omitempty" yaml:"freezes,omitempty"`
+	// Grouping puts a service's alerts that share a key, within a window,
+	// into one incident; without it every alert opens its own.
+	Grouping *Grouping `json:"grouping,omitempty" yaml:"grouping,omitempty"`
+}
+
+// Grouping values of By.
+const (
+	GroupByGroupKey  = "group_key" // the sender's notification group (Alertmanager, Grafana), else the alert's group
+	GroupByComponent = "component"
+	GroupByGroup     = "group"
+	GroupByClass     = "class"
+	GroupBySource    = "source"
+	GroupBySummary   = "summary"
+)
+
+// Grouping says how a service's alerts join incidents.
+type Grouping struct {
+	By     string            `json:"by" yaml:"by"`
+	Window duration.Duration `json:"window" yaml:"window"`
 }
 
 // Coverage says how the covering IRT is engaged for this service.

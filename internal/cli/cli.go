@@ -38,6 +38,7 @@ func commands() map[string]command {
 		"serve":    {"run the server", runServe},
 		"validate": {"check configuration files and report every problem", runValidate},
 		"apply":    {"make a server's configuration match the files", runApply},
+		"incident": {"list, acknowledge and resolve incidents", runIncident},
 	}
 }
 

@@ -15,4 +15,7 @@ type State struct {
 	// NextAt is when the next step runs; zero when Done.
 	NextAt time.Time `json:"next_at"`
 	Done   bool      `json:"done"`
+	// StartedAt is when this run of the policy began (a reassignment or
+	// snooze starts a new run); it keeps the pages of each run distinct.
+	StartedAt time.Time `json:"started_at"`
 }

@@ -35,6 +35,13 @@ type Snapshot struct {
 	schedules map[string]*schedule.Schedule
 	policies  map[string]*escalation.Policy
 	services  map[string]*catalog.Service
+	// integrations maps an integration key to its service and integration.
+	integrations map[string]integrationRef
+}
+
+type integrationRef struct {
+	service     *catalog.Service
+	integration *catalog.Integration
 }
 
 func newSnapshot(version int64, b *config.Bundle, sources map[key]string) *Snapshot {
@@ -61,8 +68,13 @@ func newSnapshot(version int64, b *config.Bundle, sources map[key]string) *Snaps
 	for i := range b.EscalationPolicies {
 		s.policies[b.EscalationPolicies[i].ID] = &b.EscalationPolicies[i]
 	}
+	s.integrations = make(map[string]integrationRef)
 	for i := range b.Services {
-		s.services[b.Services[i].ID] = &b.Services[i]
+		svc := &b.Services[i]
+		s.services[svc.ID] = svc
+		for j := range svc.Integrations {
+			s.integrations[svc.Integrations[j].Key] = integrationRef{svc, &svc.Integrations[j]}
+		}
 	}
 	return s
 }
@@ -81,6 +93,13 @@ func (s *Snapshot) Policy(id string) *escalation.Policy { return s.policies[id] 
 
 // Service returns the service with this id, or nil.
 func (s *Snapshot) Service(id string) *catalog.Service { return s.services[id] }
+
+// Integration returns the service and integration an integration key
+// belongs to, or nils.
+func (s *Snapshot) Integration(key string) (*catalog.Service, *catalog.Integration) {
+	ref := s.integrations[key]
+	return ref.service, ref.integration
+}
 
 // Source tells who owns an object: store.SourceConfig or store.SourceAPI.
 func (s *Snapshot) Source(kind, id string) string { return s.sources[key{kind, id}] }

@@ -157,7 +157,9 @@ type Tx interface {
 	// DueEscalations returns states not Done with NextAt <= now, oldest first.
 	DueEscalations(now time.Time, limit int) ([]escalation.State, error)
 
-	// InsertNotifications stores new outbox rows and sets their IDs.
+	// InsertNotifications stores new outbox rows and sets their IDs. A row
+	// whose IdempotencyKey is already stored is skipped (its ID stays 0),
+	// so that the same page is never queued twice.
 	InsertNotifications(ns ...*notify.Notification) error
 	GetNotification(id int64) (notify.Notification, error)
 	// ClaimNotifications returns up to limit notifications that are pending

@@ -1,0 +1,501 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/duration"
+	"github.com/vigil-oncall/vigil/internal/incident"
+	"github.com/vigil-oncall/vigil/internal/links"
+	"github.com/vigil-oncall/vigil/internal/pipeline"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// incidentView is an incident as the API shows it: with its timeline.
+type incidentView struct {
+	incident.Incident
+	Timeline []incident.TimelineEntry `json:"timeline"`
+}
+
+// idCursor parses a cursor holding the last id of the previous page.
+func idCursor(p listParams) (int64, error) {
+	if p.after == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(p.after, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("invalid cursor")
+	}
+	return id, nil
+}
+
+func statuses(r *http.Request, defaults []string) ([]string, error) {
+	raw := r.URL.Query().Get("status")
+	if raw == "" {
+		return defaults, nil
+	}
+	var out []string
+	for _, s := range strings.Split(raw, ",") {
+		s = strings.TrimSpace(s)
+		switch s {
+		case alert.StatusTriggered, alert.StatusAcknowledged, alert.StatusResolved:
+			out = append(out, s)
+		case "open":
+			out = append(out, alert.StatusTriggered, alert.StatusAcknowledged)
+		case "all":
+			out = append(out, alert.StatusTriggered, alert.StatusAcknowledged, alert.StatusResolved)
+		default:
+			return nil, fmt.Errorf("unknown status %q (triggered, acknowledged, resolved)", s)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	p, err := parseList(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
+	}
+	before, err := idCursor(p)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
+	}
+	sts, err := statuses(r, []string{alert.StatusTriggered, alert.StatusAcknowledged})
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
+	}
+	incs, err := s.store.ListIncidents(r.Context(), store.IncidentQuery{Service: r.URL.Query().Get("service"), Statuses: sts, BeforeID: before, Limit: p.limit + 1})
+	if err != nil {
+		s.internalError(w, "list incidents", err)
+		return
+	}
+	var next *string
+	if len(incs) > p.limit {
+		incs = incs[:p.limit]
+		next = encodeCursor(strconv.FormatInt(incs[len(incs)-1].ID, 10))
+	}
+	views := make([]incidentView, 0, len(incs))
+	for _, inc := range incs {
+		v, err := s.viewIncident(r, inc)
+		if err != nil {
+			s.internalError(w, "incident timeline", err)
+			return
+		}
+		views = append(views, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incidents": views, "next_cursor": next})
+}
+
+func (s *Server) viewIncident(r *http.Request, inc incident.Incident) (incidentView, error) {
+	tl, err := s.store.Timeline(r.Context(), inc.ID)
+	if err != nil {
+		return incidentView{}, err
+	}
+	if tl == nil {
+		tl = []incident.TimelineEntry{}
+	}
+	if inc.Services == nil {
+		inc.Services = []string{}
+	}
+	if inc.Suspects == nil {
+		inc.Suspects = []incident.Suspect{}
+	}
+	if inc.Responders == nil {
+		inc.Responders = []incident.Responder{}
+	}
+	return incidentView{Incident: inc, Timeline: tl}, nil
+}
+
+func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusNotFound, "not_found", "no incident %q", r.PathValue("id"))
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *Server) getIncident(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	inc, err := s.store.GetIncident(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "not_found", "incident %d not found", id)
+		return
+	}
+	if err != nil {
+		s.internalError(w, "get incident", err)
+		return
+	}
+	v, err := s.viewIncident(r, inc)
+	if err != nil {
+		s.internalError(w, "incident timeline", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) incidentAlerts(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	alerts, err := s.store.ListAlerts(r.Context(), store.AlertQuery{IncidentID: id, Limit: maxLimit})
+	if err != nil {
+		s.internalError(w, "incident alerts", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"alerts": nonNil(alerts), "next_cursor": nil})
+}
+
+func (s *Server) incidentNotifications(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	ns, err := s.store.ListNotifications(r.Context(), store.NotificationQuery{IncidentID: id, Limit: maxLimit})
+	if err != nil {
+		s.internalError(w, "incident notifications", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notifications": nonNil(ns), "next_cursor": nil})
+}
+
+// canAct reports whether p may act on an incident touching these services:
+// admins and the global IRT anywhere; a user on services their teams own
+// or, for an IRT, cover.
+func (s *Server) canAct(p auth.Principal, services []string) bool {
+	if p.Role == auth.RoleAdmin {
+		return true
+	}
+	if p.Role != auth.RoleUser || p.UserID == "" {
+		return false
+	}
+	snap := s.org.Snapshot()
+	for _, t := range snap.Bundle.Teams {
+		if !contains(t.Members, p.UserID) {
+			continue
+		}
+		if t.Kind == catalog.KindGlobalIRT {
+			return true
+		}
+		for _, svcID := range services {
+			svc := snap.Service(svcID)
+			if svc != nil && svc.Owner == t.ID {
+				return true
+			}
+			if t.Kind == catalog.KindIRT && contains(t.Covers, svcID) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// incidentAction serves POST /api/v1/incidents/{id}/{verb}.
+type actionRequest struct {
+	Note             string `json:"note,omitempty"`
+	Message          string `json:"message,omitempty"`
+	Duration         string `json:"duration,omitempty"`
+	User             string `json:"user,omitempty"`
+	EscalationPolicy string `json:"escalation_policy,omitempty"`
+	Channel          string `json:"channel,omitempty"` // "cli" from the CLI; "api" otherwise
+}
+
+func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Request, auth.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+		id, ok := pathID(w, r)
+		if !ok {
+			return
+		}
+		var req actionRequest
+		if r.ContentLength != 0 && !decodeJSON(w, r, &req) {
+			return
+		}
+		inc, err := s.store.GetIncident(r.Context(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			writeError(w, http.StatusNotFound, "not_found", "incident %d not found", id)
+			return
+		}
+		if err != nil {
+			s.internalError(w, "get incident", err)
+			return
+		}
+		if !s.canAct(p, inc.Services) {
+			writeError(w, http.StatusForbidden, "forbidden", "you may not act on incidents of %s", strings.Join(inc.Services, ", "))
+			return
+		}
+		channel := "api"
+		if req.Channel == "cli" {
+			channel = "cli"
+		}
+		by := pipeline.Actor{Name: p.Actor(), Channel: channel}
+		switch verb {
+		case "acknowledge":
+			inc, err = s.pipeline.Acknowledge(r.Context(), id, by)
+		case "resolve":
+			inc, err = s.pipeline.Resolve(r.Context(), id, by, req.Note)
+		case "snooze":
+			var d time.Duration
+			if d, err = duration.Parse(req.Duration); err != nil {
+				writeError(w, http.StatusBadRequest, "bad_request", "duration: %v", err)
+				return
+			}
+			inc, err = s.pipeline.Snooze(r.Context(), id, d, by)
+		case "reassign":
+			inc, err = s.pipeline.Reassign(r.Context(), id, req.User, req.EscalationPolicy, by)
+		case "notes":
+			text := req.Message
+			if text == "" {
+				text = req.Note
+			}
+			inc, err = s.pipeline.AddNote(r.Context(), id, text, by)
+		}
+		switch {
+		case errors.Is(err, pipeline.ErrIncidentClosed):
+			writeError(w, http.StatusConflict, "conflict", "incident %d is resolved", id)
+			return
+		case errors.Is(err, pipeline.ErrInvalid):
+			writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+			return
+		case err != nil:
+			s.internalError(w, verb+" incident", err)
+			return
+		}
+		v, err := s.viewIncident(r, inc)
+		if err != nil {
+			s.internalError(w, "incident timeline", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	p, err := parseList(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
+	}
+	before, err := idCursor(p)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
+	}
+	sts, err := statuses(r, nil)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
+	}
+	q := r.URL.Query()
+	alerts, err := s.store.ListAlerts(r.Context(), store.AlertQuery{Service: q.Get("service"), Statuses: sts, DedupKey: q.Get("dedup_key"), BeforeID: before, Limit: p.limit + 1})
+	if err != nil {
+		s.internalError(w, "list alerts", err)
+		return
+	}
+	var next *string
+	if len(alerts) > p.limit {
+		alerts = alerts[:p.limit]
+		next = encodeCursor(strconv.FormatInt(alerts[len(alerts)-1].ID, 10))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"alerts": nonNil(alerts), "next_cursor": next})
+}
+
+func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "not_found", "no alert %q", r.PathValue("id"))
+		return
+	}
+	a, err := s.store.GetAlert(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "not_found", "alert %d not found", id)
+		return
+	}
+	if err != nil {
+		s.internalError(w, "get alert", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	p, err := parseList(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
+	}
+	before, err := idCursor(p)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
+	}
+	q := store.ChangeQuery{BeforeID: before, Limit: p.limit + 1}
+	if svc := r.URL.Query().Get("service"); svc != "" {
+		q.Services = []string{svc}
+	}
+	changes, err := s.store.ListChanges(r.Context(), q)
+	if err != nil {
+		s.internalError(w, "list changes", err)
+		return
+	}
+	var next *string
+	if len(changes) > p.limit {
+		changes = changes[:p.limit]
+		next = encodeCursor(strconv.FormatInt(changes[len(changes)-1].ID, 10))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"changes": nonNil(changes), "next_cursor": next})
+}
+
+// maintenanceRequest schedules a maintenance window.
+type maintenanceRequest struct {
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+func (s *Server) listMaintenance(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	snap, id, ok := s.serviceFor(w, r)
+	if !ok {
+		return
+	}
+	_ = snap
+	ws, err := s.store.ListMaintenance(r.Context(), id)
+	if err != nil {
+		s.internalError(w, "list maintenance", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"maintenance_windows": nonNil(ws), "next_cursor": nil})
+}
+
+func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	_, id, ok := s.serviceFor(w, r)
+	if !ok {
+		return
+	}
+	if !s.canAct(p, []string{id}) {
+		writeError(w, http.StatusForbidden, "forbidden", "you may not schedule maintenance for %s", id)
+		return
+	}
+	var req maintenanceRequest
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	mw := &store.MaintenanceWindow{Service: id, Start: req.Start.UTC(), End: req.End.UTC(), Reason: req.Reason}
+	err := s.pipeline.AddMaintenance(r.Context(), mw, pipeline.Actor{Name: p.Actor(), Channel: "api"})
+	if errors.Is(err, pipeline.ErrInvalid) {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
+	}
+	if err != nil {
+		s.internalError(w, "create maintenance", err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, mw)
+}
+
+func (s *Server) deleteMaintenance(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	_, svc, ok := s.serviceFor(w, r)
+	if !ok {
+		return
+	}
+	if !s.canAct(p, []string{svc}) {
+		writeError(w, http.StatusForbidden, "forbidden", "you may not change maintenance of %s", svc)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("mid"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "not_found", "no maintenance window %q", r.PathValue("mid"))
+		return
+	}
+	err = s.pipeline.DeleteMaintenance(r.Context(), id, pipeline.Actor{Name: p.Actor(), Channel: "api"})
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "not_found", "maintenance window %d not found", id)
+		return
+	}
+	if err != nil {
+		s.internalError(w, "delete maintenance", err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// actionLinkGet shows what a signed link would do; it changes nothing, so
+// that mail scanners following links do not acknowledge.
+func (s *Server) actionLinkGet(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	if s.signer == nil {
+		writeError(w, http.StatusNotFound, "not_found", "links are not enabled")
+		return
+	}
+	a, err := s.signer.Verify(r.PathValue("token"))
+	if err != nil {
+		s.linkError(w, err)
+		return
+	}
+	title := ""
+	if inc, err := s.store.GetIncident(r.Context(), a.IncidentID); err == nil {
+		title = inc.Title
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	_ = links.ConfirmPage(w, a, title, r.URL.Path)
+}
+
+func (s *Server) actionLinkPost(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	a, inc, err := s.pipeline.UseLink(r.Context(), r.PathValue("token"))
+	w.Header().Set("Cache-Control", "no-store")
+	switch {
+	case errors.Is(err, pipeline.ErrLinkUsed):
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusConflict)
+		_ = links.ResultPage(w, "This link was already used.")
+		return
+	case errors.Is(err, pipeline.ErrIncidentClosed):
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusConflict)
+		_ = links.ResultPage(w, fmt.Sprintf("Incident #%d is already resolved.", a.IncidentID))
+		return
+	case err != nil:
+		s.linkError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = links.ResultPage(w, fmt.Sprintf("Incident #%d (%s) is now %s.", inc.ID, inc.Title, inc.Status))
+}
+
+func (s *Server) linkError(w http.ResponseWriter, err error) {
+	status := http.StatusForbidden
+	if errors.Is(err, store.ErrNotFound) {
+		status = http.StatusNotFound
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_ = links.ResultPage(w, "This link is not valid: "+err.Error())
+}
+
+func (s *Server) internalError(w http.ResponseWriter, what string, err error) {
+	s.log.Error(what, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal", "%s failed", what)
+}

@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// incidentSummary is what the CLI reads of an incident.
+type incidentSummary struct {
+	ID        int64     `json:"id"`
+	Title     string    `json:"title"`
+	Status    string    `json:"status"`
+	Severity  string    `json:"severity"`
+	Urgency   string    `json:"urgency"`
+	Major     bool      `json:"major"`
+	Services  []string  `json:"services"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func runIncident(ctx context.Context, args []string, env Env) int {
+	sub := map[string]func(context.Context, []string, Env) int{
+		"list":    runIncidentList,
+		"ack":     incidentVerb("ack", "acknowledge"),
+		"resolve": incidentVerb("resolve", "resolve"),
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(env.Stdout, "Usage: vigil incident list|ack|resolve [flags]   (vigil incident <verb> --help)")
+		if len(args) == 0 {
+			return exitError
+		}
+		return exitOK
+	}
+	run, ok := sub[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "vigil incident: unknown verb %q (list, ack, resolve)\n", args[0])
+		return exitError
+	}
+	return run(ctx, args[1:], env)
+}
+
+func runIncidentList(ctx context.Context, args []string, env Env) int {
+	fs := newFlags("incident list", "[--status S,...] [--service ID] [--json]", env)
+	server := fs.String("server", "", "server URL (default $VIGIL_SERVER)")
+	status := fs.String("status", "", "triggered, acknowledged, resolved, comma-separated (default: open)")
+	service := fs.String("service", "", "only incidents on this service")
+	limit := fs.Int("limit", 100, "at most this many")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if code, done := parseFlags(fs, args, env); done {
+		return code
+	}
+	c, err := newClient(*server, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil incident list: %v\n", err)
+		return exitError
+	}
+	q := url.Values{}
+	if *status != "" {
+		q.Set("status", *status)
+	}
+	if *service != "" {
+		q.Set("service", *service)
+	}
+	q.Set("limit", strconv.Itoa(*limit))
+	var page struct {
+		Incidents []json.RawMessage `json:"incidents"`
+	}
+	if err := c.do(ctx, "GET", "/api/v1/incidents?"+q.Encode(), nil, &page); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil incident list: %v\n", err)
+		return exitError
+	}
+	if *asJSON {
+		out, _ := json.MarshalIndent(page.Incidents, "", "  ")
+		fmt.Fprintln(env.Stdout, string(out))
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tURGENCY\tSERVICES\tOPENED\tTITLE")
+	for _, raw := range page.Incidents {
+		var inc incidentSummary
+		if err := json.Unmarshal(raw, &inc); err != nil {
+			continue
+		}
+		sev := inc.Severity
+		if inc.Major {
+			sev += " major"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", inc.ID, inc.Status, sev, inc.Urgency,
+			strings.Join(inc.Services, ","), inc.CreatedAt.Local().Format("2006-01-02 15:04"), inc.Title)
+	}
+	tw.Flush()
+	return exitOK
+}
+
+// incidentVerb acts on one or more incidents by id.
+func incidentVerb(name, verb string) func(context.Context, []string, Env) int {
+	return func(ctx context.Context, args []string, env Env) int {
+		fs := newFlags("incident "+name, "ID [ID...]", env)
+		server := fs.String("server", "", "server URL (default $VIGIL_SERVER)")
+		note := fs.String("note", "", "a note for the timeline (resolve)")
+		ids, rest := splitIDs(args)
+		if code, done := parseFlags(fs, rest, env); done {
+			return code
+		}
+		if len(ids) == 0 {
+			fmt.Fprintf(env.Stderr, "vigil incident %s: give at least one incident id\n", name)
+			return exitError
+		}
+		c, err := newClient(*server, env)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "vigil incident %s: %v\n", name, err)
+			return exitError
+		}
+		code := exitOK
+		for _, id := range ids {
+			var inc incidentSummary
+			body := map[string]string{"channel": "cli"}
+			if *note != "" {
+				body["note"] = *note
+			}
+			if err := c.do(ctx, "POST", "/api/v1/incidents/"+id+"/"+verb, body, &inc); err != nil {
+				fmt.Fprintf(env.Stderr, "vigil incident %s %s: %v\n", name, id, err)
+				code = exitFail
+				continue
+			}
+			fmt.Fprintf(env.Stdout, "incident %d %s: %s\n", inc.ID, inc.Status, inc.Title)
+		}
+		return code
+	}
+}
+
+// splitIDs separates leading positional ids from flags, so that both
+// "ack 12 --server X" and "ack --server X 12" work.
+func splitIDs(args []string) (ids, rest []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if _, err := strconv.ParseInt(a, 10, 64); err == nil {
+			ids = append(ids, a)
+			continue
+		}
+		rest = append(rest, a)
+		if strings.HasPrefix(a, "-") && !strings.Contains(a, "=") && i+1 < len(args) && a != "--help" && a != "-h" {
+			i++
+			rest = append(rest, args[i])
+		}
+	}
+	return ids, rest
+}

@@ -1,0 +1,221 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/duration"
+	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/incident"
+	"github.com/vigil-oncall/vigil/internal/links"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// Actor says who acts on an incident and through which channel (api, cli,
+// link, ...), for the timeline.
+type Actor struct {
+	Name    string // "user:alice", "token:tok-1"
+	Channel string
+}
+
+// ErrInvalid wraps a refused request (bad duration, unknown user).
+var ErrInvalid = errors.New("invalid request")
+
+// Acknowledge stops an incident's escalation.
+func (p *Pipeline) Acknowledge(ctx context.Context, id int64, by Actor) (incident.Incident, error) {
+	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		return p.acknowledge(tx, inc, by.Name, by.Channel, now)
+	})
+}
+
+// Resolve closes an incident and its alerts.
+func (p *Pipeline) Resolve(ctx context.Context, id int64, by Actor, note string) (incident.Incident, error) {
+	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		return p.resolve(tx, inc, by.Name, by.Channel, note, now)
+	})
+}
+
+// Snooze acknowledges an incident for a while; when the time is up it is
+// triggered again and escalation starts over.
+func (p *Pipeline) Snooze(ctx context.Context, id int64, d time.Duration, by Actor) (incident.Incident, error) {
+	if d <= 0 || d > 7*duration.Day {
+		return incident.Incident{}, fmt.Errorf("%w: snooze between 1s and 7d", ErrInvalid)
+	}
+	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		if !inc.Open() {
+			return ErrIncidentClosed
+		}
+		if err := p.acknowledge(tx, inc, by.Name, by.Channel, now); err != nil {
+			return err
+		}
+		until := now.Add(d)
+		inc.SnoozedUntil = &until
+		if err := tx.UpdateIncident(inc); err != nil {
+			return err
+		}
+		policy := p.org.Snapshot().Policy(inc.Policy)
+		if policy != nil {
+			if err := tx.PutEscalation(escalation.State{IncidentID: inc.ID, Policy: *policy, NextAt: until, StartedAt: until}); err != nil {
+				return err
+			}
+		}
+		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySnoozed, Actor: by.Name, Channel: by.Channel,
+			Message: fmt.Sprintf("snoozed for %s, until %s", duration.Format(d), until.Format(time.RFC3339))})
+	})
+}
+
+// Reassign hands an open incident to a user or an escalation policy:
+// escalation starts over on the new target, now.
+func (p *Pipeline) Reassign(ctx context.Context, id int64, userID, policyID string, by Actor) (incident.Incident, error) {
+	snap := p.org.Snapshot()
+	var policy escalation.Policy
+	var target string
+	switch {
+	case userID != "" && policyID == "":
+		if snap.User(userID) == nil {
+			return incident.Incident{}, fmt.Errorf("%w: unknown user %q", ErrInvalid, userID)
+		}
+		policy = escalation.Policy{ID: "reassign-" + userID, Steps: []escalation.Step{{Targets: []escalation.Target{{User: userID}}}}}
+		target = "user " + userID
+	case policyID != "" && userID == "":
+		pol := snap.Policy(policyID)
+		if pol == nil {
+			return incident.Incident{}, fmt.Errorf("%w: unknown escalation policy %q", ErrInvalid, policyID)
+		}
+		policy = *pol
+		target = "escalation policy " + policyID
+	default:
+		return incident.Incident{}, fmt.Errorf("%w: give exactly one of user and escalation_policy", ErrInvalid)
+	}
+	paged := false
+	inc, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		if !inc.Open() {
+			return ErrIncidentClosed
+		}
+		if _, err := tx.CancelNotifications(inc.ID, "page"); err != nil {
+			return err
+		}
+		inc.Status, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.SnoozedUntil = alert.StatusTriggered, nil, "", nil
+		if policyID != "" {
+			inc.Policy = policyID
+		}
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryReassigned, Actor: by.Name, Channel: by.Channel,
+			Message: "reassigned to " + target}); err != nil {
+			return err
+		}
+		st := escalation.State{IncidentID: inc.ID, Policy: policy, NextAt: now, StartedAt: now}
+		var err error
+		paged, err = p.runStep(tx, snap, &st, inc, now)
+		return err
+	})
+	if paged {
+		p.wakeDispatcher()
+	}
+	return inc, err
+}
+
+// AddNote adds a note to the timeline.
+func (p *Pipeline) AddNote(ctx context.Context, id int64, text string, by Actor) (incident.Incident, error) {
+	text = strings.TrimSpace(text)
+	if text == "" || len(text) > 10000 {
+		return incident.Incident{}, fmt.Errorf("%w: a note needs 1 to 10000 characters", ErrInvalid)
+	}
+	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		inc.UpdatedAt = now
+		if err := tx.UpdateIncident(inc); err != nil {
+			return err
+		}
+		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryNote, Actor: by.Name, Channel: by.Channel, Message: text})
+	})
+}
+
+// act runs fn on the locked incident in one transaction and returns the
+// incident as it is afterwards.
+func (p *Pipeline) act(ctx context.Context, id int64, fn func(tx store.Tx, inc *incident.Incident, now time.Time) error) (incident.Incident, error) {
+	now := p.now().UTC()
+	var out incident.Incident
+	err := p.store.Update(ctx, func(tx store.Tx) error {
+		inc, err := tx.GetIncident(id)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, &inc, now); err != nil {
+			return err
+		}
+		out = inc
+		return nil
+	})
+	return out, err
+}
+
+// UseLink acts on a signed link: verifies it, spends its nonce and
+// acknowledges or resolves the incident as the link's user.
+func (p *Pipeline) UseLink(ctx context.Context, token string) (links.Action, incident.Incident, error) {
+	if p.signer == nil {
+		return links.Action{}, incident.Incident{}, errors.New("links are not configured")
+	}
+	a, err := p.signer.Verify(token)
+	if err != nil {
+		return a, incident.Incident{}, err
+	}
+	by := Actor{Name: "user:" + a.UserID, Channel: "link"}
+	now := p.now().UTC()
+	var out incident.Incident
+	err = p.store.Update(ctx, func(tx store.Tx) error {
+		first, err := tx.UseOnce("link:"+a.Nonce, now)
+		if err != nil {
+			return err
+		}
+		if !first {
+			return ErrLinkUsed
+		}
+		inc, err := tx.GetIncident(a.IncidentID)
+		if err != nil {
+			return err
+		}
+		switch a.Verb {
+		case links.VerbAcknowledge:
+			err = p.acknowledge(tx, &inc, by.Name, by.Channel, now)
+		case links.VerbResolve:
+			err = p.resolve(tx, &inc, by.Name, by.Channel, "", now)
+		}
+		out = inc
+		return err
+	})
+	return a, out, err
+}
+
+// ErrLinkUsed is returned for a link that was used before.
+var ErrLinkUsed = errors.New("this link was already used")
+
+// AddMaintenance schedules a maintenance window for a service.
+func (p *Pipeline) AddMaintenance(ctx context.Context, w *store.MaintenanceWindow, by Actor) error {
+	if p.org.Snapshot().Service(w.Service) == nil {
+		return fmt.Errorf("%w: unknown service %q", ErrInvalid, w.Service)
+	}
+	if !w.End.After(w.Start) {
+		return fmt.Errorf("%w: end must be after start", ErrInvalid)
+	}
+	w.CreatedBy = by.Name
+	return p.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.InsertMaintenance(w); err != nil {
+			return err
+		}
+		return tx.Audit(store.AuditEntry{At: p.now().UTC(), Actor: by.Name, Action: "maintenance.create", Kind: "maintenance",
+			ObjID: fmt.Sprint(w.ID), Details: fmt.Sprintf("%s from %s to %s", w.Service, w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339))})
+	})
+}
+
+// DeleteMaintenance removes a maintenance window.
+func (p *Pipeline) DeleteMaintenance(ctx context.Context, id int64, by Actor) error {
+	return p.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteMaintenance(id); err != nil {
+			return err
+		}
+		return tx.Audit(store.AuditEntry{At: p.now().UTC(), Actor: by.Name, Action: "maintenance.delete", Kind: "maintenance", ObjID: fmt.Sprint(id)})
+	})
+}

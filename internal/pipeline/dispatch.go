@@ -1,0 +1,274 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/incident"
+	"github.com/vigil-oncall/vigil/internal/links"
+	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+const (
+	// dispatchBatch is how many notifications one dispatch round sends
+	// concurrently.
+	dispatchBatch = 32
+	// claimLease is how long a claimed notification is ours; a dispatcher
+	// that dies leaves it to be claimed again after this.
+	claimLease = time.Minute
+	// sendTimeout bounds one delivery attempt.
+	sendTimeout = 10 * time.Second
+	// linkLifetime is how long acknowledge/resolve links work.
+	linkLifetime = 24 * time.Hour
+)
+
+// outcome of one delivery attempt.
+type outcome struct {
+	n         notify.Notification
+	cancelled string // why it is no longer needed, when it is not
+	err       error
+	at        time.Time
+}
+
+// DispatchDue sends the notifications that are due, and reports how many
+// it handled.
+func (p *Pipeline) DispatchDue(ctx context.Context) (int, error) {
+	now := p.now().UTC()
+	var claimed []notify.Notification
+	err := p.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		claimed, err = tx.ClaimNotifications(now, claimLease, dispatchBatch)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("claim notifications: %w", err)
+	}
+	if len(claimed) == 0 {
+		return 0, nil
+	}
+	snap := p.org.Snapshot()
+	results := make([]outcome, len(claimed))
+	var wg sync.WaitGroup
+	for i, n := range claimed {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = p.send(ctx, snap, n)
+		}()
+	}
+	wg.Wait()
+	err = p.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+		for _, r := range results {
+			if err := p.record(tx, snap, r); err != nil {
+				return fmt.Errorf("notification %d: %w", r.n.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("record deliveries: %w", err)
+	}
+	return len(claimed), nil
+}
+
+// send delivers one notification, unless it is no longer needed.
+func (p *Pipeline) send(ctx context.Context, snap *org.Snapshot, n notify.Notification) outcome {
+	out := outcome{n: n}
+	var inc incident.Incident
+	if n.IncidentID != 0 {
+		var err error
+		inc, err = p.store.GetIncident(ctx, n.IncidentID)
+		if err != nil {
+			out.err, out.at = fmt.Errorf("load incident: %w", err), p.now().UTC()
+			return out
+		}
+		if (n.Kind == notify.KindPage || n.Kind == notify.KindLowUrgency) && inc.Status != alert.StatusTriggered {
+			out.cancelled, out.at = "incident "+inc.Status, p.now().UTC()
+			return out
+		}
+	}
+	u := snap.User(n.UserID)
+	if u == nil {
+		out.err, out.at = &notify.PermanentError{Err: fmt.Errorf("user %s no longer exists", n.UserID)}, p.now().UTC()
+		return out
+	}
+	cm := contactMethod(u, n.ContactMethod)
+	if cm == nil {
+		out.err, out.at = &notify.PermanentError{Err: fmt.Errorf("contact method %s no longer exists", n.ContactMethod)}, p.now().UTC()
+		return out
+	}
+	ch := p.channels[cm.Type]
+	if ch == nil {
+		out.err, out.at = &notify.PermanentError{Err: fmt.Errorf("no channel delivers %s contact methods yet", cm.Type)}, p.now().UTC()
+		return out
+	}
+	msg := p.message(snap, n, inc)
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	out.err = ch.Send(ctx, destination(u, cm, p.getenv), msg)
+	out.at = p.now().UTC()
+	return out
+}
+
+func destination(u *catalog.User, cm *catalog.ContactMethod, getenv func(string) string) notify.Destination {
+	d := notify.Destination{
+		UserID: u.ID, UserName: u.Name, Type: cm.Type,
+		URL: cm.URL, Address: cm.Address, Number: cm.Number, WebhookURL: cm.WebhookURL, Topic: cm.Topic,
+	}
+	if cm.SecretEnv != "" {
+		d.Secret = getenv(cm.SecretEnv)
+	}
+	return d
+}
+
+// message says what the notification is about, with signed action links.
+func (p *Pipeline) message(snap *org.Snapshot, n notify.Notification, inc incident.Incident) notify.Message {
+	m := notify.Message{
+		IdempotencyKey: n.IdempotencyKey, Kind: n.Kind, IncidentID: inc.ID,
+		Title: inc.Title, Service: inc.Service, Severity: inc.Severity, Urgency: inc.Urgency, Status: inc.Status,
+	}
+	if svc := snap.Service(inc.Service); svc != nil && svc.Name != "" {
+		m.Summary = fmt.Sprintf("%s on %s (%s)", inc.Severity, svc.Name, svc.ID)
+	} else {
+		m.Summary = fmt.Sprintf("%s on %s", inc.Severity, inc.Service)
+	}
+	if n.Kind == notify.KindTest {
+		m.Title = "Test notification from Vigil"
+		m.Summary = "This is a test of contact method " + n.ContactMethod
+	}
+	base := strings.TrimRight(p.publicURL, "/")
+	if inc.ID != 0 {
+		m.IncidentURL = fmt.Sprintf("%s/incidents/%d", base, inc.ID)
+		if p.signer != nil {
+			sign := func(verb string) string {
+				a, err := p.signer.NewAction(inc.ID, verb, n.UserID, n.ID, linkLifetime)
+				if err != nil {
+					p.log.Error("sign action link", "err", err)
+					return ""
+				}
+				return base + "/a/" + p.signer.Sign(a)
+			}
+			m.AcknowledgeURL = sign(links.VerbAcknowledge)
+			m.ResolveURL = sign(links.VerbResolve)
+		}
+	}
+	return m
+}
+
+// record stores the outcome of one attempt: sent, cancelled, retried later
+// or failed (then the user's next method is tried at once).
+func (p *Pipeline) record(tx store.Tx, snap *org.Snapshot, r outcome) error {
+	n := r.n
+	n.ClaimedUntil = nil
+	if r.cancelled != "" {
+		n.Status = notify.StatusCancelled
+		n.LastError = r.cancelled
+		p.metrics.cancelled.Inc()
+		return tx.UpdateNotification(&n)
+	}
+	n.Attempts++
+	attempt := &notify.Attempt{NotificationID: n.ID, IncidentID: n.IncidentID, UserID: n.UserID, MethodType: n.MethodType,
+		ContactMethod: n.ContactMethod, At: r.at, TimeZone: n.TimeZone}
+	if r.err == nil {
+		n.Status, n.SentAt, n.LastError = notify.StatusSent, &r.at, ""
+		attempt.Outcome = "sent"
+		p.metrics.sent.Inc()
+		if err := tx.InsertAttempt(attempt); err != nil {
+			return err
+		}
+		if err := tx.UpdateNotification(&n); err != nil {
+			return err
+		}
+		if n.IncidentID == 0 {
+			return nil
+		}
+		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: r.at, Kind: incident.EntryNotified, Actor: "system", Channel: n.MethodType,
+			Message: fmt.Sprintf("notified %s via %s (%s)", n.UserID, n.MethodType, n.ContactMethod)})
+	}
+	p.metrics.failed.Inc()
+	n.LastError = r.err.Error()
+	attempt.Error = n.LastError
+	if delay, retry := notify.NextAttempt(n.Attempts, r.err, nil); retry {
+		n.Status = notify.StatusPending
+		n.DueAt = r.at.Add(delay)
+		attempt.Outcome = "retry"
+		if err := tx.InsertAttempt(attempt); err != nil {
+			return err
+		}
+		return tx.UpdateNotification(&n)
+	}
+	n.Status = notify.StatusFailed
+	attempt.Outcome = "failed"
+	if err := tx.InsertAttempt(attempt); err != nil {
+		return err
+	}
+	if err := tx.UpdateNotification(&n); err != nil {
+		return err
+	}
+	if n.IncidentID == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("notification to %s via %s (%s) failed after %d attempt(s): %s", n.UserID, n.MethodType, n.ContactMethod, n.Attempts, n.LastError)
+	if next := p.failover(tx, snap, n, r.at); next != "" {
+		msg += "; failing over to " + next
+	}
+	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: r.at, Kind: incident.EntryNotified, Actor: "system", Channel: n.MethodType, Message: msg})
+}
+
+// failover queues, due now, the user's next contact method after a failed
+// one (in the order of the notification rules, then of the contact
+// methods), unless the page is no longer needed. It returns the method's
+// id, or "" when there is none.
+func (p *Pipeline) failover(tx store.Tx, snap *org.Snapshot, failed notify.Notification, now time.Time) string {
+	if failed.Kind != notify.KindPage {
+		return ""
+	}
+	u := snap.User(failed.UserID)
+	if u == nil {
+		return ""
+	}
+	order := make([]string, 0, len(u.ContactMethods))
+	seen := map[string]bool{}
+	for _, r := range u.NotificationRules {
+		if !seen[r.ContactMethod] && contactMethod(u, r.ContactMethod) != nil {
+			seen[r.ContactMethod] = true
+			order = append(order, r.ContactMethod)
+		}
+	}
+	for _, cm := range u.ContactMethods {
+		if !seen[cm.ID] {
+			seen[cm.ID] = true
+			order = append(order, cm.ID)
+		}
+	}
+	pos := -1
+	for i, id := range order {
+		if id == failed.ContactMethod {
+			pos = i
+		}
+	}
+	if pos < 0 || pos+1 >= len(order) {
+		return ""
+	}
+	cm := contactMethod(u, order[pos+1])
+	n := &notify.Notification{
+		IncidentID: failed.IncidentID, Kind: failed.Kind, UserID: u.ID,
+		ContactMethod: cm.ID, MethodType: cm.Type, RuleIndex: -1,
+		Step: failed.Step, Round: failed.Round, TimeZone: u.TimeZone,
+		IdempotencyKey: failed.IdempotencyKey + "-failover-" + cm.ID,
+		Status:         notify.StatusPending, DueAt: now, CreatedAt: now,
+	}
+	if err := tx.InsertNotifications(n); err != nil || n.ID == 0 {
+		// Failed over to it before (the same key): nothing more to do.
+		return ""
+	}
+	p.wakeDispatcher()
+	return cm.ID
+}

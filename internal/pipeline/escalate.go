@@ -1,0 +1,393 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/hours"
+	"github.com/vigil-oncall/vigil/internal/incident"
+	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// escalationBatch is how many due escalations one transaction runs.
+const escalationBatch = 64
+
+// RunEscalations runs every escalation step that is due, and reports how
+// many it ran.
+func (p *Pipeline) RunEscalations(ctx context.Context) (int, error) {
+	snap := p.org.Snapshot()
+	now := p.now().UTC()
+	var n int
+	paged := false
+	err := p.store.Update(ctx, func(tx store.Tx) error {
+		due, err := tx.DueEscalations(now, escalationBatch)
+		if err != nil {
+			return fmt.Errorf("due escalations: %w", err)
+		}
+		n = len(due)
+		for i := range due {
+			st := &due[i]
+			inc, err := tx.GetIncident(st.IncidentID)
+			if err != nil {
+				return fmt.Errorf("incident %d: %w", st.IncidentID, err)
+			}
+			if inc.Status == alert.StatusAcknowledged && inc.SnoozedUntil != nil && !now.Before(*inc.SnoozedUntil) {
+				// The snooze is over: the incident needs someone again.
+				inc.Status = alert.StatusTriggered
+				inc.SnoozedUntil = nil
+				inc.AcknowledgedAt, inc.AcknowledgedBy = nil, ""
+				inc.UpdatedAt = now
+				if err := tx.UpdateIncident(&inc); err != nil {
+					return err
+				}
+				if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryTriggered, Actor: "system", Message: "snooze ended: the incident is triggered again"}); err != nil {
+					return err
+				}
+			}
+			if inc.Status != alert.StatusTriggered {
+				st.Done, st.NextAt = true, time.Time{}
+				if err := tx.PutEscalation(*st); err != nil {
+					return err
+				}
+				continue
+			}
+			np, err := p.runStep(tx, snap, st, &inc, now)
+			if err != nil {
+				return fmt.Errorf("incident %d: %w", inc.ID, err)
+			}
+			paged = paged || np
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if paged {
+		p.wakeDispatcher()
+	}
+	return n, nil
+}
+
+// runStep pages the targets of the state's current step, records it on the
+// timeline and advances the state. It reports whether anyone was paged.
+func (p *Pipeline) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, inc *incident.Incident, now time.Time) (bool, error) {
+	policy := st.Policy
+	if len(policy.Steps) == 0 || st.Step >= len(policy.Steps) {
+		st.Done, st.NextAt = true, time.Time{}
+		return false, tx.PutEscalation(*st)
+	}
+	step := policy.Steps[st.Step]
+	users, notes := p.oncall.Targets(snap, step.Targets, now)
+	var paged []string
+	for _, u := range users {
+		ns := pageNotifications(snap, inc.ID, u.User, notify.KindPage, st.StartedAt.UnixMilli(), st.Step, st.Round, now)
+		if len(ns) == 0 {
+			notes = append(notes, fmt.Sprintf("user %s has no contact method to page", u.User))
+			continue
+		}
+		if err := tx.InsertNotifications(ns...); err != nil {
+			return false, fmt.Errorf("queue notifications: %w", err)
+		}
+		paged = append(paged, fmt.Sprintf("%s (%s)", u.User, u.Reason))
+		addResponder(inc, incident.Responder{User: u.User, Reason: u.Reason, AddedAt: now})
+	}
+	msg := fmt.Sprintf("escalation policy %s step %d", policy.ID, st.Step+1)
+	if st.Round > 0 {
+		msg += fmt.Sprintf(" (repeat %d)", st.Round)
+	}
+	if len(paged) > 0 {
+		msg += ": paged " + strings.Join(paged, ", ")
+	} else {
+		msg += ": nobody paged"
+	}
+	if len(notes) > 0 {
+		msg += "; " + strings.Join(notes, "; ")
+	}
+	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryEscalated, Actor: "system", Message: msg}); err != nil {
+		return false, err
+	}
+	inc.UpdatedAt = now
+	if err := tx.UpdateIncident(inc); err != nil {
+		return false, err
+	}
+	// Advance: the next step (or the policy again, Repeat times) after
+	// this step's delay.
+	st.Step++
+	if st.Step >= len(policy.Steps) {
+		if st.Round < policy.Repeat {
+			st.Round++
+			st.Step = 0
+		} else {
+			st.Done = true
+		}
+	}
+	st.NextAt = now.Add(step.EscalateAfter.Std())
+	if st.Done {
+		st.NextAt = time.Time{}
+	}
+	if err := tx.PutEscalation(*st); err != nil {
+		return false, err
+	}
+	p.metrics.steps.Inc()
+	return len(paged) > 0, nil
+}
+
+// pageNotifications makes the outbox rows for paging one user: one per
+// notification rule, each due after its delay; a user without rules is
+// paged at once on the first contact method.
+func pageNotifications(snap *org.Snapshot, incidentID int64, userID, kind string, run int64, step, round int, now time.Time) []*notify.Notification {
+	u := snap.User(userID)
+	if u == nil {
+		return nil
+	}
+	rules := u.NotificationRules
+	if len(rules) == 0 && len(u.ContactMethods) > 0 {
+		rules = []catalog.NotificationRule{{ContactMethod: u.ContactMethods[0].ID}}
+	}
+	var out []*notify.Notification
+	for i, r := range rules {
+		cm := contactMethod(u, r.ContactMethod)
+		if cm == nil {
+			continue
+		}
+		out = append(out, &notify.Notification{
+			IncidentID: incidentID, Kind: kind, UserID: u.ID,
+			ContactMethod: cm.ID, MethodType: cm.Type, RuleIndex: i,
+			Step: step, Round: round, TimeZone: u.TimeZone,
+			IdempotencyKey: fmt.Sprintf("vigil-%d-%s-%d-r%d-s%d-%s-%d", incidentID, kind, run, round, step, u.ID, i),
+			Status:         notify.StatusPending,
+			DueAt:          now.Add(r.Delay.Std()),
+			CreatedAt:      now,
+		})
+	}
+	return out
+}
+
+func contactMethod(u *catalog.User, id string) *catalog.ContactMethod {
+	for i := range u.ContactMethods {
+		if u.ContactMethods[i].ID == id {
+			return &u.ContactMethods[i]
+		}
+	}
+	return nil
+}
+
+func addResponder(inc *incident.Incident, r incident.Responder) {
+	for _, existing := range inc.Responders {
+		if existing.User == r.User && existing.Team == r.Team {
+			return
+		}
+	}
+	inc.Responders = append(inc.Responders, r)
+}
+
+// notifyLowUrgency queues a notice to the owner team's on-call for the
+// next business hours in the team's zone; nobody is woken.
+func (p *Pipeline) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, inc *incident.Incident, now time.Time) (bool, error) {
+	team := snap.Team(svc.Owner)
+	if team == nil {
+		return false, nil
+	}
+	loc := time.UTC
+	if team.TimeZone != "" {
+		if l, err := time.LoadLocation(team.TimeZone); err == nil {
+			loc = l
+		}
+	}
+	bh := hours.Default
+	if b := snap.Bundle.Org.BusinessHours; b != nil {
+		if parsed, err := hours.ParseBusiness(b.Start, b.End, b.Days); err == nil {
+			bh = parsed
+		}
+	}
+	due := bh.Next(now, loc)
+	recipients := p.oncall.TeamOnCall(snap, team, due)
+	var names []string
+	for _, user := range recipients {
+		ns := pageNotifications(snap, inc.ID, user, notify.KindLowUrgency, 0, 0, 0, due)
+		if len(ns) == 0 {
+			continue
+		}
+		// A low-urgency notice goes once, on the first method: it must
+		// not chase anyone.
+		ns[0].CreatedAt = now
+		if err := tx.InsertNotifications(ns[0]); err != nil {
+			return false, err
+		}
+		names = append(names, user)
+	}
+	msg := fmt.Sprintf("low urgency: nobody is paged; team %s (%s) is notified at %s, in business hours", team.ID, strings.Join(names, ", "), due.In(loc).Format("Mon 2006-01-02 15:04 MST"))
+	if len(names) == 0 {
+		msg = fmt.Sprintf("low urgency: nobody is paged, and team %s has nobody on call to notify", team.ID)
+	}
+	err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system", Message: msg})
+	return len(names) > 0 && !due.After(now), err
+}
+
+// ErrIncidentClosed is returned when acting on a resolved incident.
+var ErrIncidentClosed = errors.New("incident is resolved")
+
+// acknowledgeAlert acknowledges one alert (an integration's acknowledge
+// event); the incident follows when none of its alerts is still triggered.
+func (p *Pipeline) acknowledgeAlert(tx store.Tx, key, dedupKey, actor string, now time.Time) error {
+	a, err := tx.OpenAlert(key, dedupKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // nothing open: dropped, as PagerDuty does
+	}
+	if err != nil {
+		return err
+	}
+	if a.Status == alert.StatusAcknowledged {
+		return nil
+	}
+	a.Status, a.AcknowledgedAt, a.UpdatedAt = alert.StatusAcknowledged, &now, now
+	if err := tx.UpdateAlert(&a); err != nil {
+		return err
+	}
+	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: a.IncidentID, At: now, Kind: incident.EntryAlert, Actor: actor,
+		Message: fmt.Sprintf("alert %d acknowledged by its source", a.ID)}); err != nil {
+		return err
+	}
+	alerts, err := tx.AlertsOfIncident(a.IncidentID)
+	if err != nil {
+		return err
+	}
+	for _, other := range alerts {
+		if other.Status == alert.StatusTriggered {
+			return nil
+		}
+	}
+	inc, err := tx.GetIncident(a.IncidentID)
+	if err != nil {
+		return err
+	}
+	return p.acknowledge(tx, &inc, actor, "integration", now)
+}
+
+// resolveAlert resolves one alert; the incident follows when all its
+// alerts are resolved.
+func (p *Pipeline) resolveAlert(tx store.Tx, key, dedupKey, actor string, now time.Time) error {
+	a, err := tx.OpenAlert(key, dedupKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return p.closeAlert(tx, &a, actor, "resolved by its source", now)
+}
+
+func (p *Pipeline) closeAlert(tx store.Tx, a *alert.Alert, actor, why string, now time.Time) error {
+	a.Status, a.ResolvedAt, a.UpdatedAt = alert.StatusResolved, &now, now
+	if err := tx.UpdateAlert(a); err != nil {
+		return err
+	}
+	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: a.IncidentID, At: now, Kind: incident.EntryAlert, Actor: actor,
+		Message: fmt.Sprintf("alert %d %s", a.ID, why)}); err != nil {
+		return err
+	}
+	alerts, err := tx.AlertsOfIncident(a.IncidentID)
+	if err != nil {
+		return err
+	}
+	for _, other := range alerts {
+		if other.Open() {
+			return nil
+		}
+	}
+	inc, err := tx.GetIncident(a.IncidentID)
+	if err != nil {
+		return err
+	}
+	if !inc.Open() {
+		return nil
+	}
+	return p.resolve(tx, &inc, actor, "integration", "every alert resolved", now)
+}
+
+// acknowledge marks the incident acknowledged: escalation stops and
+// pending pages are cancelled.
+func (p *Pipeline) acknowledge(tx store.Tx, inc *incident.Incident, actor, channel string, now time.Time) error {
+	if !inc.Open() {
+		return ErrIncidentClosed
+	}
+	if inc.Status == alert.StatusAcknowledged && inc.SnoozedUntil == nil {
+		return nil
+	}
+	inc.Status, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.SnoozedUntil, inc.UpdatedAt = alert.StatusAcknowledged, &now, actor, nil, now
+	if err := tx.UpdateIncident(inc); err != nil {
+		return err
+	}
+	alerts, err := tx.AlertsOfIncident(inc.ID)
+	if err != nil {
+		return err
+	}
+	for i := range alerts {
+		if alerts[i].Status == alert.StatusTriggered {
+			alerts[i].Status, alerts[i].AcknowledgedAt, alerts[i].UpdatedAt = alert.StatusAcknowledged, &now, now
+			if err := tx.UpdateAlert(&alerts[i]); err != nil {
+				return err
+			}
+		}
+	}
+	if err := p.stopEscalation(tx, inc.ID); err != nil {
+		return err
+	}
+	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryAcknowledged, Actor: actor, Channel: channel,
+		Message: "acknowledged by " + actor})
+}
+
+// resolve closes the incident and every alert in it.
+func (p *Pipeline) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why string, now time.Time) error {
+	if !inc.Open() {
+		return ErrIncidentClosed
+	}
+	inc.Status, inc.ResolvedAt, inc.ResolvedBy, inc.SnoozedUntil, inc.UpdatedAt = alert.StatusResolved, &now, actor, nil, now
+	if err := tx.UpdateIncident(inc); err != nil {
+		return err
+	}
+	alerts, err := tx.AlertsOfIncident(inc.ID)
+	if err != nil {
+		return err
+	}
+	for i := range alerts {
+		if alerts[i].Open() {
+			alerts[i].Status, alerts[i].ResolvedAt, alerts[i].UpdatedAt = alert.StatusResolved, &now, now
+			if err := tx.UpdateAlert(&alerts[i]); err != nil {
+				return err
+			}
+		}
+	}
+	if err := p.stopEscalation(tx, inc.ID); err != nil {
+		return err
+	}
+	msg := "resolved by " + actor
+	if why != "" {
+		msg += ": " + why
+	}
+	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryResolved, Actor: actor, Channel: channel, Message: msg})
+}
+
+func (p *Pipeline) stopEscalation(tx store.Tx, incidentID int64) error {
+	st, err := tx.GetEscalation(incidentID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return err
+	case !st.Done:
+		st.Done, st.NextAt = true, time.Time{}
+		if err := tx.PutEscalation(st); err != nil {
+			return err
+		}
+	}
+	_, err = tx.CancelNotifications(incidentID, notify.KindPage, notify.KindLowUrgency)
+	return err
+}

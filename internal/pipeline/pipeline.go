@@ -1,0 +1,278 @@
+// Package pipeline runs the alert flow: accepted events are committed to
+// the inbox, processed into alerts and incidents, escalated through each
+// service's policy, and delivered through the notification outbox. Every
+// step is a transaction on the store; the loops that drive them are owned
+// by Run and stop with its context. Time comes from an injected clock, so
+// tests drive each step directly without sleeping.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vigil-oncall/vigil/internal/links"
+	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// Options configures a Pipeline.
+type Options struct {
+	Store  store.Pipeline
+	Org    *org.Manager
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Channels deliver notifications, by contact method type.
+	Channels []notify.Channel
+	// Signer signs acknowledge/resolve links; PublicURL is the base URL
+	// people reach this server at (links are PublicURL + "/a/" + token).
+	Signer    *links.Signer
+	PublicURL string
+	// Getenv reads secrets named in configuration (webhook secret_env).
+	Getenv func(string) string
+	// Registry, when set, receives the pipeline's metrics.
+	Registry prometheus.Registerer
+	// InboxQueue bounds the events waiting for a group commit; beyond it
+	// ingest is shed with ErrOverloaded. Zero means 16384.
+	InboxQueue int
+}
+
+// Pipeline is the alert flow. Create it with New and drive it with Run.
+type Pipeline struct {
+	store     store.Pipeline
+	org       *org.Manager
+	now       func() time.Time
+	log       *slog.Logger
+	oncall    *OnCall
+	channels  map[string]notify.Channel
+	signer    *links.Signer
+	publicURL string
+	getenv    func(string) string
+
+	inbox        chan *inboxRequest
+	wakeProcess  chan struct{}
+	wakeDispatch chan struct{}
+	metrics      metrics
+}
+
+type metrics struct {
+	accepted, processed, steps prometheus.Counter
+	sent, failed, cancelled    prometheus.Counter
+	batchSize                  prometheus.Histogram
+}
+
+// New builds a pipeline.
+func New(o Options) *Pipeline {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Getenv == nil {
+		o.Getenv = func(string) string { return "" }
+	}
+	if o.InboxQueue <= 0 {
+		o.InboxQueue = 16384
+	}
+	p := &Pipeline{
+		store: o.Store, org: o.Org, now: o.Now, log: o.Logger,
+		oncall:       NewOnCall(),
+		channels:     map[string]notify.Channel{},
+		signer:       o.Signer,
+		publicURL:    o.PublicURL,
+		getenv:       o.Getenv,
+		inbox:        make(chan *inboxRequest, o.InboxQueue),
+		wakeProcess:  make(chan struct{}, 1),
+		wakeDispatch: make(chan struct{}, 1),
+	}
+	for _, c := range o.Channels {
+		p.channels[c.Type()] = c
+	}
+	p.metrics = metrics{
+		accepted:  prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_events_accepted_total", Help: "Ingest events durably accepted."}),
+		processed: prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_events_processed_total", Help: "Inbox events applied to alerts."}),
+		steps:     prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_escalation_steps_total", Help: "Escalation steps run."}),
+		sent:      prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_notifications_sent_total", Help: "Notifications delivered to a provider."}),
+		failed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_notification_failures_total", Help: "Failed notification attempts."}),
+		cancelled: prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_notifications_cancelled_total", Help: "Notifications no longer needed when due."}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "vigil_inbox_commit_batch_size", Help: "Events per inbox group commit.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 12)}),
+	}
+	if o.Registry != nil {
+		o.Registry.MustRegister(p.metrics.accepted, p.metrics.processed, p.metrics.steps, p.metrics.sent,
+			p.metrics.failed, p.metrics.cancelled, p.metrics.batchSize)
+	}
+	return p
+}
+
+// ErrOverloaded is returned when the inbox queue is full: the caller sheds
+// the event (503 or 429) and the sender retries.
+var ErrOverloaded = errors.New("ingest queue is full")
+
+type inboxRequest struct {
+	event store.InboxEvent
+	done  chan error
+}
+
+// Accept durably stores ingest events. Events from concurrent requests
+// share one transaction (group commit); Accept returns once every event
+// is committed. When the queue is full it returns ErrOverloaded, and
+// events already queued may still be stored: senders retry, and dedup keys
+// make the retry harmless.
+func (p *Pipeline) Accept(ctx context.Context, events ...store.InboxEvent) error {
+	reqs := make([]*inboxRequest, 0, len(events))
+	for _, ev := range events {
+		req := &inboxRequest{event: ev, done: make(chan error, 1)}
+		select {
+		case p.inbox <- req:
+			reqs = append(reqs, req)
+		default:
+			return ErrOverloaded
+		}
+	}
+	for _, req := range reqs {
+		select {
+		case err := <-req.done:
+			if err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// maxCommitBatch bounds one group commit.
+const maxCommitBatch = 2048
+
+// commitInbox is the group-commit loop: it takes every waiting event, writes
+// them in one transaction and answers each request.
+func (p *Pipeline) commitInbox(ctx context.Context) {
+	batch := make([]*inboxRequest, 0, maxCommitBatch)
+	events := make([]store.InboxEvent, 0, maxCommitBatch)
+	for {
+		select {
+		case <-ctx.Done():
+			p.failQueued(ctx.Err())
+			return
+		case req := <-p.inbox:
+			batch = append(batch[:0], req)
+		}
+	fill:
+		for len(batch) < maxCommitBatch {
+			select {
+			case req := <-p.inbox:
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		events = events[:0]
+		for _, r := range batch {
+			events = append(events, r.event)
+		}
+		err := p.store.AppendInbox(context.WithoutCancel(ctx), events)
+		if err != nil {
+			p.log.Error("inbox commit failed", "events", len(events), "err", err)
+		} else {
+			p.metrics.accepted.Add(float64(len(events)))
+			p.metrics.batchSize.Observe(float64(len(events)))
+		}
+		for _, r := range batch {
+			r.done <- err
+		}
+		if err == nil {
+			p.wakeProcessor()
+		}
+	}
+}
+
+func (p *Pipeline) failQueued(err error) {
+	for {
+		select {
+		case req := <-p.inbox:
+			req.done <- err
+		default:
+			return
+		}
+	}
+}
+
+func (p *Pipeline) wakeProcessor() {
+	select {
+	case p.wakeProcess <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Pipeline) wakeDispatcher() {
+	select {
+	case p.wakeDispatch <- struct{}{}:
+	default:
+	}
+}
+
+// Intervals at which the loops look for work nobody woke them for (due
+// escalations, retries, work of a replica that died).
+const (
+	pollProcess  = 500 * time.Millisecond
+	pollEscalate = 250 * time.Millisecond
+	pollDispatch = 250 * time.Millisecond
+	pollSweep    = 5 * time.Second
+)
+
+// Run drives the pipeline until ctx ends, then waits for its loops.
+func (p *Pipeline) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	loops := []func(context.Context){
+		p.commitInbox,
+		p.loop("process", pollProcess, p.wakeProcess, p.ProcessInbox),
+		p.loop("escalate", pollEscalate, nil, p.RunEscalations),
+		p.loop("dispatch", pollDispatch, p.wakeDispatch, p.DispatchDue),
+		p.loop("sweep", pollSweep, nil, p.Sweep),
+	}
+	for _, l := range loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+// loop calls step whenever woken or every poll interval, and again at once
+// while it keeps finding work.
+func (p *Pipeline) loop(name string, poll time.Duration, wake <-chan struct{}, step func(context.Context) (int, error)) func(context.Context) {
+	return func(ctx context.Context) {
+		t := time.NewTicker(poll)
+		defer t.Stop()
+		for {
+			for ctx.Err() == nil {
+				n, err := step(ctx)
+				if err != nil {
+					if ctx.Err() == nil {
+						p.log.Error("pipeline step failed", "step", name, "err", err)
+					}
+					break
+				}
+				if n == 0 {
+					break
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-wake:
+			case <-t.C:
+			}
+		}
+	}
+}

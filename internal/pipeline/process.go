@@ -1,0 +1,298 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/change"
+	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/incident"
+	"github.com/vigil-oncall/vigil/internal/ingest"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// processBatch is how many inbox events one transaction takes.
+const processBatch = 256
+
+// ProcessInbox applies up to one batch of accepted events to alerts and
+// incidents, and reports how many it took.
+func (p *Pipeline) ProcessInbox(ctx context.Context) (int, error) {
+	snap := p.org.Snapshot()
+	now := p.now().UTC()
+	var n int
+	paged := false
+	err := p.store.Update(ctx, func(tx store.Tx) error {
+		events, err := tx.TakeInbox(processBatch)
+		if err != nil {
+			return fmt.Errorf("take inbox: %w", err)
+		}
+		n = len(events)
+		for _, ev := range events {
+			np, err := p.apply(tx, snap, ev, now)
+			if err != nil {
+				return fmt.Errorf("inbox event %d: %w", ev.ID, err)
+			}
+			paged = paged || np
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if paged {
+		p.wakeDispatcher()
+	}
+	p.metrics.processed.Add(float64(n))
+	return n, nil
+}
+
+// apply processes one inbox event and reports whether it created
+// notifications.
+func (p *Pipeline) apply(tx store.Tx, snap *org.Snapshot, ev store.InboxEvent, now time.Time) (bool, error) {
+	svc := snap.Service(ev.Service)
+	switch ev.Kind {
+	case store.InboxChange:
+		var c ingest.ChangeEvent
+		if err := json.Unmarshal(ev.Payload, &c); err != nil {
+			return false, fmt.Errorf("decode change event: %w", err)
+		}
+		return false, p.applyChange(tx, ev, c)
+	case store.InboxHeartbeat:
+		if svc == nil {
+			return false, nil // the service was deleted since: nothing to track
+		}
+		return p.applyBeat(tx, snap, svc, ev, now)
+	case store.InboxAlert:
+		if svc == nil {
+			return false, nil
+		}
+		var e ingest.Event
+		if err := json.Unmarshal(ev.Payload, &e); err != nil {
+			return false, fmt.Errorf("decode alert event: %w", err)
+		}
+		if e.Timestamp.IsZero() {
+			e.Timestamp = ev.ReceivedAt
+		}
+		actor := "integration:" + ev.IntegrationKey
+		switch e.Action {
+		case ingest.ActionTrigger:
+			return p.trigger(tx, snap, svc, ev.IntegrationKey, e, now)
+		case ingest.ActionAcknowledge:
+			return false, p.acknowledgeAlert(tx, ev.IntegrationKey, e.DedupKey, actor, now)
+		case ingest.ActionResolve:
+			return false, p.resolveAlert(tx, ev.IntegrationKey, e.DedupKey, actor, now)
+		}
+		return false, fmt.Errorf("unknown action %q", e.Action)
+	}
+	return false, fmt.Errorf("unknown inbox kind %q", ev.Kind)
+}
+
+func (p *Pipeline) applyChange(tx store.Tx, ev store.InboxEvent, c ingest.ChangeEvent) error {
+	ce := &change.Event{
+		Service:        ev.Service,
+		IntegrationKey: ev.IntegrationKey,
+		Summary:        c.Summary,
+		Source:         c.Source,
+		At:             c.Timestamp,
+		ReceivedAt:     ev.ReceivedAt,
+	}
+	if ce.At.IsZero() {
+		ce.At = ev.ReceivedAt
+	}
+	if len(c.Details) > 0 {
+		details, err := json.Marshal(c.Details)
+		if err != nil {
+			return err
+		}
+		ce.Details = details
+	}
+	for _, l := range c.Links {
+		ce.Links = append(ce.Links, change.Link{Href: l.Href, Text: l.Text})
+	}
+	return tx.InsertChange(ce)
+}
+
+// trigger adds an event to its open alert, or opens an alert (and an
+// incident) for it.
+func (p *Pipeline) trigger(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, key string, e ingest.Event, now time.Time) (bool, error) {
+	a, err := tx.OpenAlert(key, e.DedupKey)
+	switch {
+	case err == nil:
+		// A repeat: count it; an acknowledged alert stays quiet.
+		a.Count++
+		a.LastEventAt = e.Timestamp
+		a.UpdatedAt = now
+		if e.Summary != "" {
+			a.Summary = e.Summary
+		}
+		return false, tx.UpdateAlert(&a)
+	case !errors.Is(err, store.ErrNotFound):
+		return false, fmt.Errorf("look up alert: %w", err)
+	}
+	a = alert.Alert{
+		Service: svc.ID, IntegrationKey: key, DedupKey: e.DedupKey,
+		Summary: e.Summary, Source: e.Source, Severity: e.Severity,
+		Component: e.Component, Group: e.Group, Class: e.Class,
+		Client: e.Client, ClientURL: e.ClientURL,
+		Status: alert.StatusTriggered, Count: 1,
+		CreatedAt: now, UpdatedAt: now, LastEventAt: e.Timestamp,
+	}
+	if len(e.Details) > 0 {
+		if a.Details, err = json.Marshal(e.Details); err != nil {
+			return false, err
+		}
+	}
+	for _, l := range e.Links {
+		a.Links = append(a.Links, alert.Link{Href: l.Href, Text: l.Text})
+	}
+	for _, im := range e.Images {
+		a.Images = append(a.Images, alert.Image{Src: im.Src, Href: im.Href, Alt: im.Alt})
+	}
+	if a.Severity == "" {
+		a.Severity = alert.SeverityError
+	}
+
+	inc, created, err := p.incidentFor(tx, snap, svc, &a, e, now)
+	if err != nil {
+		return false, err
+	}
+	a.IncidentID = inc.ID
+	if err := tx.InsertAlert(&a); err != nil {
+		return false, fmt.Errorf("insert alert: %w", err)
+	}
+	entry := &incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryAlert, Actor: "integration:" + key,
+		Message: fmt.Sprintf("alert %d triggered on %s: %s", a.ID, svc.ID, a.Summary)}
+	if err := tx.AppendTimeline(entry); err != nil {
+		return false, err
+	}
+	if !created {
+		return false, nil
+	}
+	return p.startResponse(tx, snap, svc, inc, now)
+}
+
+// incidentFor finds the incident a new alert joins, or opens one.
+func (p *Pipeline) incidentFor(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, a *alert.Alert, e ingest.Event, now time.Time) (*incident.Incident, bool, error) {
+	if g := svc.Grouping; g != nil && g.Window.Std() > 0 {
+		groupKey := groupKeyOf(g.By, a, e)
+		if groupKey != "" {
+			existing, err := tx.OpenIncidentByGroup(svc.ID, groupKey, now.Add(-g.Window.Std()))
+			switch {
+			case err == nil:
+				existing.AlertCount++
+				existing.UpdatedAt = now
+				if worse := incident.SeverityOf(a.Severity); incident.Worse(worse, existing.Severity) {
+					existing.Severity = worse
+				}
+				if err := tx.UpdateIncident(&existing); err != nil {
+					return nil, false, err
+				}
+				return &existing, false, nil
+			case !errors.Is(err, store.ErrNotFound):
+				return nil, false, fmt.Errorf("look up group incident: %w", err)
+			}
+			inc := newIncident(snap, svc, a, now)
+			inc.GroupKey = groupKey
+			if err := tx.InsertIncident(inc); err != nil {
+				return nil, false, err
+			}
+			return inc, true, nil
+		}
+	}
+	inc := newIncident(snap, svc, a, now)
+	if err := tx.InsertIncident(inc); err != nil {
+		return nil, false, fmt.Errorf("insert incident: %w", err)
+	}
+	return inc, true, nil
+}
+
+func newIncident(snap *org.Snapshot, svc *catalog.Service, a *alert.Alert, now time.Time) *incident.Incident {
+	return &incident.Incident{
+		Title:      a.Summary,
+		Status:     alert.StatusTriggered,
+		Severity:   incident.SeverityOf(a.Severity),
+		Urgency:    incident.Urgency(a.Severity, svc.Urgency),
+		Service:    svc.ID,
+		Services:   []string{svc.ID},
+		Policy:     PolicyOf(snap, svc),
+		Suspects:   []incident.Suspect{},
+		Responders: []incident.Responder{},
+		AlertCount: 1,
+		CreatedAt:  now,
+		UpdatedAt:  now,
+	}
+}
+
+// PolicyOf is the escalation policy a service pages: its own, else its
+// owner team's.
+func PolicyOf(snap *org.Snapshot, svc *catalog.Service) string {
+	if svc.EscalationPolicy != "" {
+		return svc.EscalationPolicy
+	}
+	if t := snap.Team(svc.Owner); t != nil {
+		return t.EscalationPolicy
+	}
+	return ""
+}
+
+func groupKeyOf(by string, a *alert.Alert, e ingest.Event) string {
+	switch by {
+	case "component":
+		return a.Component
+	case "group":
+		return a.Group
+	case "class":
+		return a.Class
+	case "source":
+		return a.Source
+	case "summary":
+		return a.Summary
+	default: // "group_key": the sender's notification group (Alertmanager, Grafana)
+		if e.GroupKey != "" {
+			return e.GroupKey
+		}
+		return a.Group
+	}
+}
+
+// startResponse engages people for a new incident: high urgency starts
+// escalation (unless a maintenance window holds paging back); low urgency
+// notifies the owner team in its business hours.
+func (p *Pipeline) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, inc *incident.Incident, now time.Time) (bool, error) {
+	entry := &incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryTriggered, Actor: "system",
+		Message: fmt.Sprintf("incident opened on %s: %s urgency, %s", svc.ID, inc.Urgency, inc.Severity)}
+	if err := tx.AppendTimeline(entry); err != nil {
+		return false, err
+	}
+	windows, err := tx.ActiveMaintenance(svc.ID, now)
+	if err != nil {
+		return false, fmt.Errorf("maintenance windows: %w", err)
+	}
+	if len(windows) > 0 {
+		w := windows[0]
+		inc.Suppressed = fmt.Sprintf("maintenance window %d until %s", w.ID, w.End.Format(time.RFC3339))
+		if err := tx.UpdateIncident(inc); err != nil {
+			return false, err
+		}
+		return false, tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
+			Message: "paging suppressed: service " + svc.ID + " is in a " + inc.Suppressed})
+	}
+	if inc.Urgency == alert.UrgencyLow {
+		return p.notifyLowUrgency(tx, snap, svc, inc, now)
+	}
+	policy := snap.Policy(inc.Policy)
+	if policy == nil {
+		return false, tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
+			Message: fmt.Sprintf("nobody to page: service %s has no escalation policy", svc.ID)})
+	}
+	st := escalation.State{IncidentID: inc.ID, Policy: *policy, NextAt: now, StartedAt: now}
+	// The first step runs in this transaction: the page is on its way as
+	// soon as the event is processed.
+	return p.runStep(tx, snap, &st, inc, now)
+}

@@ -1,0 +1,124 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/duration"
+	"github.com/vigil-oncall/vigil/internal/ingest"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// sweepBatch bounds the alerts or heartbeats one sweep handles per kind.
+const sweepBatch = 256
+
+// HeartbeatDedupKey is the dedup key of a heartbeat's "no beat" alert.
+const HeartbeatDedupKey = "heartbeat"
+
+// Sweep resolves alerts that have been quiet for their integration's
+// auto_resolve time and opens alerts for overdue heartbeats. It reports how
+// many alerts it opened or resolved.
+func (p *Pipeline) Sweep(ctx context.Context) (int, error) {
+	snap := p.org.Snapshot()
+	now := p.now().UTC()
+	var n int
+	paged := false
+	err := p.store.Update(ctx, func(tx store.Tx) error {
+		for _, svc := range snap.Bundle.Services {
+			for _, in := range svc.Integrations {
+				if in.AutoResolve.Std() <= 0 {
+					continue
+				}
+				quiet, err := tx.QuietAlerts(in.Key, now.Add(-in.AutoResolve.Std()), sweepBatch)
+				if err != nil {
+					return fmt.Errorf("quiet alerts of %s: %w", in.Key, err)
+				}
+				for i := range quiet {
+					why := fmt.Sprintf("auto-resolved: no event for %s", in.AutoResolve)
+					if err := p.closeAlert(tx, &quiet[i], "system", why, now); err != nil {
+						return err
+					}
+					n++
+				}
+			}
+		}
+		overdue, err := tx.OverdueHeartbeats(now, sweepBatch)
+		if err != nil {
+			return fmt.Errorf("overdue heartbeats: %w", err)
+		}
+		for _, hb := range overdue {
+			svc := snap.Service(hb.Service)
+			in := integrationOf(svc, hb.Key)
+			if in == nil {
+				continue // no longer configured
+			}
+			severity := in.DefaultSeverity
+			if severity == "" {
+				severity = alert.SeverityCritical
+			}
+			ev := ingest.Event{
+				Action: ingest.ActionTrigger, DedupKey: HeartbeatDedupKey, Severity: severity, Timestamp: now,
+				Summary: fmt.Sprintf("No heartbeat from %s for %s (last beat %s)", hb.Key, duration.Format(hb.Interval), hb.LastBeatAt.Format(time.RFC3339)),
+				Source:  hb.Key,
+			}
+			np, err := p.trigger(tx, snap, svc, hb.Key, ev, now)
+			if err != nil {
+				return err
+			}
+			paged = paged || np
+			hb.Alerting = true
+			if err := tx.PutHeartbeat(hb); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if paged {
+		p.wakeDispatcher()
+	}
+	return n, nil
+}
+
+func integrationOf(svc *catalog.Service, key string) *catalog.Integration {
+	if svc == nil {
+		return nil
+	}
+	for i := range svc.Integrations {
+		if svc.Integrations[i].Key == key {
+			return &svc.Integrations[i]
+		}
+	}
+	return nil
+}
+
+// applyBeat records a heartbeat; a beat resolves the "no beat" alert.
+func (p *Pipeline) applyBeat(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, ev store.InboxEvent, now time.Time) (bool, error) {
+	in := integrationOf(svc, ev.IntegrationKey)
+	if in == nil {
+		return false, nil
+	}
+	hb, err := tx.GetHeartbeat(ev.IntegrationKey)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	wasAlerting := err == nil && hb.Alerting
+	hb = store.Heartbeat{Key: ev.IntegrationKey, Service: svc.ID, Interval: in.Interval.Std(), LastBeatAt: ev.ReceivedAt}
+	if err := tx.PutHeartbeat(hb); err != nil {
+		return false, err
+	}
+	if wasAlerting {
+		if err := p.resolveAlert(tx, ev.IntegrationKey, HeartbeatDedupKey, "integration:"+ev.IntegrationKey, now); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
+}
