@@ -21,6 +21,9 @@ func decodeBody(body []byte) (any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, invalid("body", "empty")
 	}
+	if tooDeepJSON(body, MaxDocumentDepth) {
+		return nil, invalid("body", "nested deeper than %d levels", MaxDocumentDepth)
+	}
 	// encoding/json silently replaces invalid UTF-8 with U+FFFD, and a
 	// NUL character is valid UTF-8 that PostgreSQL refuses to store: find
 	// both here and name the strings that hold them.
@@ -33,9 +36,6 @@ func decodeBody(body []byte) (any, error) {
 		if !p.empty() {
 			return nil, p.err()
 		}
-	}
-	if tooDeepJSON(body, MaxDocumentDepth) {
-		return nil, invalid("body", "nested deeper than %d levels", MaxDocumentDepth)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
