@@ -217,8 +217,13 @@ func IsHoliday(country string, date time.Time) (name string, ok bool) {
 		}
 		// A substitute day can fall in the neighbouring year: New Year's
 		// Day 2022, a Saturday, was observed on Friday 31 December 2021.
-		if h.Observed != nil &&
-			(observedOn(h, year+1, year, month, day) || observedOn(h, year-1, year, month, day)) {
+		// Substitutes lie days from their holiday, so only dates at the
+		// turn of the year need the neighbours checked.
+		if h.Observed == nil {
+			continue
+		}
+		if (month == time.December && observedOn(h, year+1, year, month, day)) ||
+			(month == time.January && observedOn(h, year-1, year, month, day)) {
 			return h.Name, true
 		}
 	}

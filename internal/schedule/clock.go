@@ -34,13 +34,17 @@ func (t TimeOfDay) sinceMidnight() time.Duration { return time.Duration(t) * tim
 
 // HourRange is a daily range of local time such as the org's night hours.
 // End at or before Start wraps past midnight. The zero value stands for
-// the default night, 22:00–08:00.
+// the default night, 22:00–08:00 (so a whole-day range is written
+// 00:00–24:00).
 type HourRange struct {
 	Start, End TimeOfDay
 }
 
-// DefaultNight is the night used when none is configured.
-var DefaultNight = HourRange{Start: 22 * 60, End: 8 * 60}
+// The night used when none is configured, as in config.md's night_hours.
+const (
+	defaultNightStart TimeOfDay = 22 * 60
+	defaultNightEnd   TimeOfDay = 8 * 60
+)
 
 // ParseHourRange reads two "HH:MM" values, as in night_hours.
 func ParseHourRange(start, end string) (HourRange, error) {
@@ -129,18 +133,27 @@ type weekly struct {
 	from, to TimeOfDay
 }
 
-var weekdayNames = map[string]time.Weekday{
-	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
-	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
-}
-
 // ParseWeekday reads mon..sun (any letter case).
 func ParseWeekday(s string) (time.Weekday, error) {
-	wd, ok := weekdayNames[strings.ToLower(s)]
-	if !ok {
-		return 0, fmt.Errorf("day %.20q is not one of mon, tue, wed, thu, fri, sat, sun", s)
+	if len(s) == 3 {
+		switch strings.ToLower(s) {
+		case "sun":
+			return time.Sunday, nil
+		case "mon":
+			return time.Monday, nil
+		case "tue":
+			return time.Tuesday, nil
+		case "wed":
+			return time.Wednesday, nil
+		case "thu":
+			return time.Thursday, nil
+		case "fri":
+			return time.Friday, nil
+		case "sat":
+			return time.Saturday, nil
+		}
 	}
-	return wd, nil
+	return 0, fmt.Errorf("day %.20q is not one of mon, tue, wed, thu, fri, sat, sun", s)
 }
 
 func compileWindow(w Window) (weekly, error) {

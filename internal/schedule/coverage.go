@@ -46,7 +46,7 @@ type PersonHours struct {
 // Coverage reports gaps, overlaps and per-person hours of [from, to), at
 // most MaxRange long. userZone gives each user's time zone (nil, or a nil
 // result, means the schedule's). A zero night means the engine's Options
-// night, else DefaultNight; an empty weekend means Saturday and Sunday.
+// night, else 22:00–08:00; an empty weekend means Saturday and Sunday.
 func Coverage(e *Engine, from, to time.Time, userZone func(user string) *time.Location, night HourRange, weekend []time.Weekday) (Report, error) {
 	tl, err := e.timeline(from, to)
 	if err != nil {
@@ -56,7 +56,7 @@ func Coverage(e *Engine, from, to time.Time, userZone func(user string) *time.Lo
 		night = e.night
 	}
 	if night == (HourRange{}) {
-		night = DefaultNight
+		night = HourRange{Start: defaultNightStart, End: defaultNightEnd}
 	}
 	if len(weekend) == 0 {
 		weekend = []time.Weekday{time.Saturday, time.Sunday}

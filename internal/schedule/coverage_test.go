@@ -183,7 +183,7 @@ func TestCoverageUsesTheOrgNight(t *testing.T) {
 	// 00:00–06:00 and 20:00–24:00.
 	checkPeople(t, r.People, []PersonHours{{User: "u", OnCall: 24 * time.Hour, Night: 10 * time.Hour}})
 	// An explicit range wins: 22:00–08:00 gives 00:00–08:00 and 22:00–24:00.
-	r, err = Coverage(e, ts(t, "2026-01-14T00:00:00Z"), ts(t, "2026-01-15T00:00:00Z"), nil, DefaultNight, nil)
+	r, err = Coverage(e, ts(t, "2026-01-14T00:00:00Z"), ts(t, "2026-01-15T00:00:00Z"), nil, HourRange{Start: 22 * 60, End: 8 * 60}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

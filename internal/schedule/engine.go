@@ -35,7 +35,7 @@ type Options struct {
 	// country it does not know. holiday.Supported fits.
 	HolidaySupported func(country string) bool
 	// Night is the org's night_hours, used by Coverage when it is given
-	// none; the zero value means DefaultNight.
+	// none; the zero value means 22:00–08:00.
 	Night HourRange
 }
 
