@@ -11,13 +11,18 @@ import (
 const (
 	maxFileSize  = 8 << 20  // bytes per file
 	maxTotalSize = 64 << 20 // bytes per directory
-	// maxItems bounds the YAML items of one file before it is parsed: the
-	// parser costs about a microsecond and a few hundred bytes per item.
+	// maxItems bounds the YAML items of the whole configuration before it is
+	// parsed: the parser costs about a microsecond and a few hundred bytes
+	// per item. A typical configuration has an item every 9 bytes.
 	maxItems     = 500_000
 	maxDocuments = 10_000 // per file
 	maxDepth     = 64     // nesting, aliases expanded
+	// maxExpanded bounds the nodes of the whole configuration with aliases
+	// expanded: the work and memory of decoding grow with it.
 	maxExpanded  = 1_000_000
 	maxScalarLen = 64 << 10
+	// maxKeyLen bounds mapping keys, which become part of field paths.
+	maxKeyLen = 128
 )
 
 // countItems estimates, without parsing, how many nodes the YAML parser
@@ -43,6 +48,7 @@ func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 // see it. Anchored nodes are measured once and remembered, so an alias bomb
 // ("billion laughs") is found in time linear in the document's text.
 type limitChecker struct {
+	budget   int // expanded nodes still allowed
 	anchored map[*yaml.Node]extent
 	busy     map[*yaml.Node]bool
 }
@@ -56,17 +62,12 @@ type limitError struct {
 	msg  string
 }
 
-// checkLimits reports the first limit the document exceeds, or nil.
-func checkLimits(doc *yaml.Node) *limitError {
-	c := limitChecker{anchored: map[*yaml.Node]extent{}, busy: map[*yaml.Node]bool{}}
+// checkLimits reports the first limit the document exceeds, or else the
+// number of nodes it has with aliases expanded, which must be within budget.
+func checkLimits(doc *yaml.Node, budget int) (int, *limitError) {
+	c := limitChecker{budget: budget, anchored: map[*yaml.Node]extent{}, busy: map[*yaml.Node]bool{}}
 	ext, err := c.measure(doc, 0)
-	if err != nil {
-		return err
-	}
-	if ext.size > maxExpanded {
-		return &limitError{doc, fmt.Sprintf("document expands to more than %d YAML nodes (too many aliases)", maxExpanded)}
-	}
-	return nil
+	return ext.size, err
 }
 
 func (c *limitChecker) measure(n *yaml.Node, depth int) (extent, *limitError) {
@@ -96,15 +97,18 @@ func (c *limitChecker) measure(n *yaml.Node, depth int) (extent, *limitError) {
 		defer delete(c.busy, n)
 	}
 	e := extent{size: 1}
-	for _, child := range n.Content {
+	for i, child := range n.Content {
+		if n.Kind == yaml.MappingNode && i%2 == 0 && len(child.Value) > maxKeyLen {
+			return extent{}, &limitError{child, fmt.Sprintf("key is %d bytes long; at most %d are allowed", len(child.Value), maxKeyLen)}
+		}
 		ce, err := c.measure(child, depth+1)
 		if err != nil {
 			return extent{}, err
 		}
 		e.size += ce.size
 		e.height = max(e.height, ce.height+1)
-		if e.size > maxExpanded {
-			return extent{}, &limitError{n, fmt.Sprintf("document expands to more than %d YAML nodes (too many aliases)", maxExpanded)}
+		if e.size > c.budget {
+			return extent{}, &limitError{n, fmt.Sprintf("the configuration expands to more than %d YAML nodes (too many aliases)", maxExpanded)}
 		}
 	}
 	if n.Anchor != "" {

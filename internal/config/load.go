@@ -123,11 +123,13 @@ func readLimited(path string) ([]byte, error) {
 // path of the merged bundle came from, so that Validate's path-only problems
 // can be given a file and line.
 type loader struct {
-	out    Loaded
-	dec    *decoder
-	places map[string]place // merged path -> where it came from
-	failed map[string]bool  // merged paths that could not be decoded
-	orgSet map[string]place // org key -> where it was first set
+	out      Loaded
+	dec      *decoder
+	places   map[string]place // merged path -> where it came from
+	failed   map[string]bool  // merged paths that could not be decoded
+	orgSet   map[string]place // org key -> where it was first set
+	items    int              // YAML items read so far, see maxItems
+	expanded int              // YAML nodes decoded so far, see maxExpanded
 }
 
 // place is where a merged field path sits: its file position and its path
@@ -155,10 +157,16 @@ func (l *loader) addFile(name string, data []byte) {
 		l.problem(Problem{File: name, Message: fmt.Sprintf("file is larger than %d MiB", maxFileSize>>20)})
 		return
 	}
-	if n := countItems(data); n > maxItems {
-		l.problem(Problem{File: name, Message: fmt.Sprintf("file has about %d YAML items, more than the %d allowed in one file; split it into several files", n, maxItems)})
+	n := countItems(data)
+	switch {
+	case n > maxItems:
+		l.problem(Problem{File: name, Message: fmt.Sprintf("file has about %d YAML items, more than the %d allowed", n, maxItems)})
+		return
+	case l.items+n > maxItems:
+		l.problem(Problem{File: name, Message: fmt.Sprintf("with this file the configuration has about %d YAML items, more than the %d allowed", l.items+n, maxItems)})
 		return
 	}
+	l.items += n
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for docs := 0; ; docs++ {
 		if docs == maxDocuments {
@@ -212,10 +220,12 @@ func (l *loader) addDocument(file string, doc *yaml.Node) {
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 		return // only comments, or an empty document between "---" lines
 	}
-	if lerr := checkLimits(doc); lerr != nil {
+	size, lerr := checkLimits(doc, maxExpanded-l.expanded)
+	if lerr != nil {
 		l.problem(Problem{File: file, Line: lerr.node.Line, Column: lerr.node.Column, Message: lerr.msg})
 		return
 	}
+	l.expanded += size
 	if root.Kind != yaml.MappingNode {
 		l.problem(Problem{File: file, Line: root.Line, Column: root.Column,
 			Message: "expected a mapping with org, users, teams, schedules, escalation_policies or services, got " + describe(root)})

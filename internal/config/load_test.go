@@ -529,7 +529,7 @@ users:
 				`t.yaml:11:35: users[0].contact_methods[5].url: field "url" does not apply to teams contact methods`,
 				`t.yaml:13:9: users[0].contact_methods[7].topic: missing required field "topic" for ntfy contact methods`,
 				`t.yaml:14:62: users[0].contact_methods[8].number: field "number" does not apply to email contact methods`,
-				`t.yaml:15:71: users[0].contact_methods[9].secret_env: invalid environment variable name "MY-SECRET": use letters, digits and '_'`,
+				`t.yaml:15:71: users[0].contact_methods[9].secret_env: invalid environment variable name "MY-SECRET": use letters, digits and '_', at most 256 characters`,
 				`t.yaml:16:36: users[0].contact_methods[10].topic: invalid ntfy topic "pages/all": use letters, digits, '_' and '-', at most 64 characters`,
 			},
 		},
@@ -567,7 +567,7 @@ org:
 				`t.yaml:4:38: org.providers.twilio.from: invalid phone number "555-0100": use E.164, such as "+4915100000001"`,
 				`t.yaml:4:60: org.providers.twilio.base_url: invalid URL "api.twilio.com": use an absolute http or https URL`,
 				`t.yaml:5:11: org.providers.ntfy.url: missing required field "url"`,
-				`t.yaml:5:23: org.providers.ntfy.token_env: invalid environment variable name "1TOKEN": use letters, digits and '_'`,
+				`t.yaml:5:23: org.providers.ntfy.token_env: invalid environment variable name "1TOKEN": use letters, digits and '_', at most 256 characters`,
 			},
 		},
 		{

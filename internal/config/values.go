@@ -98,13 +98,13 @@ func checkEmail(s string) error {
 
 // checkEnvName accepts the name of an environment variable.
 func checkEnvName(s string) error {
-	ok := s != "" && !(s[0] >= '0' && s[0] <= '9')
+	ok := s != "" && len(s) <= 256 && !(s[0] >= '0' && s[0] <= '9')
 	for i := 0; ok && i < len(s); i++ {
 		c := s[i]
 		ok = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
 	}
 	if !ok {
-		return fmt.Errorf("invalid environment variable name %s: use letters, digits and '_'", quote(s))
+		return fmt.Errorf("invalid environment variable name %s: use letters, digits and '_', at most 256 characters", quote(s))
 	}
 	return nil
 }
