@@ -3,6 +3,7 @@ package schedule
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -20,6 +21,13 @@ const MaxRange = 732 * 24 * time.Hour
 // MinRotation is the shortest absolute rotation; shorter ones would only
 // multiply the work of every query.
 const MinRotation = time.Hour
+
+// MaxLayers and MaxWindows (per layer) bound a schedule's size, and so the
+// work and memory of one query, far above what real schedules need.
+const (
+	MaxLayers  = 50
+	MaxWindows = 50
+)
 
 // ErrRangeTooLong is returned for a range longer than MaxRange.
 var ErrRangeTooLong = errors.New("range is longer than the schedule engine's limit")
@@ -88,6 +96,9 @@ func Compile(s Schedule, opts Options) (*Engine, error) {
 	}
 	if len(s.Layers) == 0 {
 		return nil, fmt.Errorf("schedule %q has no layers", s.ID)
+	}
+	if len(s.Layers) > MaxLayers {
+		return nil, fmt.Errorf("schedule %q has %d layers; at most %d are allowed", s.ID, len(s.Layers), MaxLayers)
 	}
 	e := &Engine{id: s.ID, name: s.Name, loc: loc, holiday: opts.Holiday, night: opts.Night}
 	for i, l := range s.Layers {
@@ -163,6 +174,9 @@ func compileLayer(l Layer, scheduleZone *time.Location, opts Options) (layer, er
 	local := l.Start.In(c.loc)
 	c.startDay = dateOf(local)
 	c.clock = sinceMidnight(local)
+	if len(l.Active) > MaxWindows {
+		return layer{}, fmt.Errorf("%d active windows; at most %d are allowed", len(l.Active), MaxWindows)
+	}
 	for i, w := range l.Active {
 		cw, err := compileWindow(w)
 		if err != nil {
@@ -445,6 +459,16 @@ func (e *Engine) timeline(from, to time.Time) (timeline, error) {
 		}
 	}
 
+	// Overrides are swept in order of start, keeping the active ones in
+	// list order, so that many overrides do not make every segment costly.
+	byStart := make([]int, len(overrides))
+	for i := range byStart {
+		byStart[i] = i
+	}
+	sort.SliceStable(byStart, func(a, b int) bool { return overrides[byStart[a]].span.start.Before(overrides[byStart[b]].span.start) })
+	var active []int // indices into overrides, ascending
+	nextOverride := 0
+
 	var tl timeline
 	next := make([]int, len(e.layers)) // per layer, the first piece not yet passed
 	for s := 0; s+1 < len(uniq); s++ {
@@ -462,8 +486,15 @@ func (e *Engine) timeline(from, to time.Time) (timeline, error) {
 			}
 		}
 		seg.coverTo = len(tl.covers)
-		for _, o := range overrides {
-			if o.span.contains(seg.start) && (o.replaces == "" || o.replaces == seg.user) {
+		for nextOverride < len(byStart) && !overrides[byStart[nextOverride]].span.start.After(seg.start) {
+			i := byStart[nextOverride]
+			at, _ := slices.BinarySearch(active, i)
+			active = slices.Insert(active, at, i)
+			nextOverride++
+		}
+		active = slices.DeleteFunc(active, func(i int) bool { return !overrides[i].span.end.After(seg.start) })
+		for _, i := range active {
+			if o := overrides[i]; o.replaces == "" || o.replaces == seg.user {
 				seg.user, seg.layer = o.user, OverrideLayer
 			}
 		}

@@ -674,6 +674,18 @@ func TestCompileErrors(t *testing.T) {
 		{"huge zone", func() Schedule { s := good(); s.TimeZone = strings.Repeat("A/", 1<<15); return s }(), opts, "unknown time_zone"},
 		{"layer zone", withLayer(func(l *Layer) { l.TimeZone = "Europe/Atlantis" }), opts, "unknown time_zone"},
 		{"no layers", func() Schedule { s := good(); s.Layers = nil; return s }(), opts, "no layers"},
+		{"too many layers", func() Schedule {
+			s := good()
+			for len(s.Layers) <= MaxLayers {
+				s.Layers = append(s.Layers, s.Layers[0])
+			}
+			return s
+		}(), opts, "at most 50"},
+		{"too many windows", withLayer(func(l *Layer) {
+			for range MaxWindows + 1 {
+				l.Active = append(l.Active, Window{From: "07:00", To: "19:00"})
+			}
+		}), opts, "at most 50"},
 		{"no users", withLayer(func(l *Layer) { l.Users = nil }), opts, "users"},
 		{"empty user", withLayer(func(l *Layer) { l.Users = []string{"a", ""} }), opts, "entry 2 is empty"},
 		{"no start", withLayer(func(l *Layer) { l.Start = time.Time{} }), opts, "start is required"},

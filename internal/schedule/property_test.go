@@ -271,3 +271,25 @@ func FuzzEngine(f *testing.F) {
 		checkConsistency(t, rng, e, from, to)
 	})
 }
+
+// Many overlapping overrides of both kinds: the sweep in Shifts must apply
+// them in list order exactly as OnCall does.
+func TestManyOverrides(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	s := Schedule{
+		ID: "busy", TimeZone: "Europe/Berlin",
+		Layers: []Layer{{ID: "weekly", Users: []string{"u0", "u1", "u2"}, Rotation: Rotation{Every: "1w"}, Start: ts(t, "2026-01-05T09:00:00+01:00")}},
+	}
+	base := ts(t, "2026-02-01T00:00:00Z")
+	users := []string{"u0", "u1", "u2", "u3", "u4"}
+	for range 1000 {
+		o := Override{User: users[rng.IntN(len(users))], Start: base.Add(time.Duration(rng.IntN(60*24*60)) * time.Minute)}
+		o.End = o.Start.Add(time.Duration(1+rng.IntN(3*24*60)) * time.Minute)
+		if rng.IntN(2) == 0 {
+			o.Replaces = users[rng.IntN(len(users))]
+		}
+		s.Overrides = append(s.Overrides, o)
+	}
+	e := compile(t, s, Options{})
+	checkConsistency(t, rng, e, base.Add(-24*time.Hour), base.Add(63*24*time.Hour))
+}
