@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,13 +11,19 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/vigil-oncall/vigil/internal/api"
 	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/store"
+	"github.com/vigil-oncall/vigil/internal/store/storeopen"
 )
 
 // defaultDB is the embedded default store.
@@ -31,6 +38,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	dsn := fs.String("db", defaultDB, "store: sqlite:PATH (embedded) or postgres://... (shared by replicas)")
 	configPath := fs.String("config", "", "configuration file or directory applied at start and on SIGHUP")
+	publicURL := fs.String("public-url", "", "URL people reach this server at, for links in notifications (default http://ADDR)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if code, done := parseFlags(fs, args, env); done {
 		return code
@@ -41,7 +49,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		return exitError
 	}
 	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
-	if err := serve(ctx, serveOptions{addr: *addr, dsn: *dsn, configPath: *configPath, env: env, log: log}); err != nil {
+	if err := serve(ctx, serveOptions{addr: *addr, dsn: *dsn, configPath: *configPath, publicURL: *publicURL, env: env, log: log}); err != nil {
 		log.Error("vigil serve stopped", "err", err)
 		return exitFail
 	}
@@ -49,15 +57,15 @@ func runServe(ctx context.Context, args []string, env Env) int {
 }
 
 type serveOptions struct {
-	addr, dsn, configPath string
-	env                   Env
-	log                   *slog.Logger
+	addr, dsn, configPath, publicURL string
+	env                              Env
+	log                              *slog.Logger
 	// ready, when set, receives the listening address once serving.
 	ready chan<- string
 }
 
 func serve(ctx context.Context, o serveOptions) error {
-	st, err := openStore(ctx, o.dsn)
+	st, err := storeopen.Open(ctx, o.dsn)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", redactDSN(o.dsn), err)
 	}
@@ -76,12 +84,34 @@ func serve(ctx context.Context, o serveOptions) error {
 	if o.configPath != "" {
 		applyConfigFile(ctx, manager, o.configPath, o.log)
 	}
-	srv := api.New(api.Options{Store: st, Org: manager, Logger: o.log, Now: time.Now, Version: o.env.Version, SchemaVersion: schema})
-
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
+	publicURL := o.publicURL
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String()
+	}
+	linkKey, err := st.Secret(ctx, "link-signing-key", func() ([]byte, error) {
+		key := make([]byte, 32)
+		_, err := rand.Read(key)
+		return key, err
+	})
+	if err != nil {
+		return fmt.Errorf("link signing key: %w", err)
+	}
+	signer, err := links.NewSigner(linkKey, time.Now)
+	if err != nil {
+		return fmt.Errorf("link signer: %w", err)
+	}
+	registry := prometheus.NewRegistry()
+	pipe := pipeline.New(pipeline.Options{
+		Store: st, Org: manager, Now: time.Now, Logger: o.log,
+		Channels: pipeline.DefaultChannels(manager, o.env.Getenv),
+		Signer:   signer, PublicURL: publicURL, Getenv: o.env.Getenv, Registry: registry,
+	})
+	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: manager, Logger: o.log, Now: time.Now,
+		Version: o.env.Version, SchemaVersion: schema, Registry: registry})
 	httpServer := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -94,10 +124,17 @@ func serve(ctx context.Context, o serveOptions) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() { // owner: serve; stops with ctx
-		defer close(done)
+		defer wg.Done()
 		background(ctx, manager, o)
+	}()
+	pipeCtx, stopPipe := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopPipe()
+	go func() { // owner: serve; stops after the HTTP server drained
+		defer wg.Done()
+		pipe.Run(pipeCtx)
 	}()
 
 	serveErr := make(chan error, 1)
@@ -110,7 +147,8 @@ func serve(ctx context.Context, o serveOptions) error {
 	select {
 	case err := <-serveErr:
 		cancel()
-		<-done
+		stopPipe()
+		wg.Wait()
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
@@ -119,7 +157,10 @@ func serve(ctx context.Context, o serveOptions) error {
 	defer stop()
 	err = httpServer.Shutdown(shutdownCtx)
 	cancel()
-	<-done
+	// The pipeline stops after the HTTP server, so that requests still
+	// draining can have their events committed.
+	stopPipe()
+	wg.Wait()
 	if err != nil {
 		return fmt.Errorf("graceful shutdown: %w", err)
 	}
