@@ -1,0 +1,91 @@
+package config
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/vigil-oncall/vigil/internal/catalog"
+)
+
+// The example organisation is documentation that must keep loading.
+func TestExampleOrgLoads(t *testing.T) {
+	l, err := Load("../../examples/org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range l.Problems {
+		t.Errorf("problem: %s", p)
+	}
+	b := &l.Bundle
+	if len(l.Files) != 6 || len(b.Services) != 12 || len(b.Teams) != 5 || len(b.Users) != 15 || len(l.OpenSLO) != 1 {
+		t.Errorf("got %d files, %d services, %d teams, %d users, %d SLO documents; want 6, 12, 5, 15, 1",
+			len(l.Files), len(b.Services), len(b.Teams), len(b.Users), len(l.OpenSLO))
+	}
+
+	// It shows the whole model: every team kind, dependency kind, contact
+	// method type and integration type.
+	seen := map[string]bool{}
+	for _, t := range b.Teams {
+		seen["team "+t.Kind] = true
+	}
+	for _, u := range b.Users {
+		for _, m := range u.ContactMethods {
+			seen["method "+m.Type] = true
+		}
+	}
+	for _, s := range b.Services {
+		for _, d := range s.DependsOn {
+			seen["dependency "+d.Kind] = true
+		}
+		for _, in := range s.Integrations {
+			seen["integration "+in.Type] = true
+		}
+		if s.Coverage != nil {
+			seen["coverage "+s.Coverage.Mode] = true
+		}
+	}
+	for _, want := range []string{
+		"team " + catalog.KindDev, "team " + catalog.KindIRT, "team " + catalog.KindGlobalIRT,
+		"dependency " + catalog.Hard, "dependency " + catalog.Soft,
+		"coverage " + catalog.CoverageParallel, "coverage " + catalog.CoverageBackup, "coverage " + catalog.CoveragePrimary,
+		"method " + catalog.MethodEmail, "method " + catalog.MethodSMS, "method " + catalog.MethodVoice,
+		"method " + catalog.MethodWebhook, "method " + catalog.MethodSlack, "method " + catalog.MethodTeams,
+		"method " + catalog.MethodMattermost, "method " + catalog.MethodNtfy,
+		"integration " + catalog.IntegrationPagerDuty, "integration " + catalog.IntegrationAlertmanager,
+		"integration " + catalog.IntegrationGrafana, "integration " + catalog.IntegrationGeneric,
+		"integration " + catalog.IntegrationHeartbeat,
+	} {
+		if !seen[want] {
+			t.Errorf("the example has no %s", want)
+		}
+	}
+
+	var countries []string
+	for _, t := range b.Teams {
+		if t.Kind == catalog.KindDev {
+			countries = append(countries, t.Country)
+		}
+	}
+	if want := []string{"DE", "US", "AU"}; !slices.Equal(countries, want) {
+		t.Errorf("dev team countries = %v, want %v", countries, want)
+	}
+
+	// The follow-the-sun schedule has day layers in two zones.
+	var zones []string
+	for _, s := range b.Schedules {
+		if s.ID != "platform-follow-the-sun" {
+			continue
+		}
+		for _, l := range s.Layers {
+			if len(l.Active) > 0 {
+				zones = append(zones, l.TimeZone)
+			}
+		}
+		if len(s.Overrides) == 0 {
+			t.Error("the follow-the-sun schedule has no overrides")
+		}
+	}
+	if want := []string{"Australia/Sydney", "Europe/Berlin"}; !slices.Equal(zones, want) {
+		t.Errorf("follow-the-sun active layers in %v, want %v", zones, want)
+	}
+}
