@@ -111,14 +111,15 @@ func localTime(d civilDate, clock time.Duration, loc *time.Location) time.Time {
 	_, before := naive.Add(-24 * time.Hour).In(loc).Zone()
 	_, after := naive.Add(24 * time.Hour).In(loc).Zone()
 	first := naive.Add(-time.Duration(before) * time.Second)
+	if before == after {
+		return first
+	}
 	if _, off := first.In(loc).Zone(); off == before {
 		return first
 	}
-	if after != before {
-		second := naive.Add(-time.Duration(after) * time.Second)
-		if _, off := second.In(loc).Zone(); off == after {
-			return second
-		}
+	second := naive.Add(-time.Duration(after) * time.Second)
+	if _, off := second.In(loc).Zone(); off == after {
+		return second
 	}
 	// Skipped by a spring-forward gap: read the wall clock with the offset
 	// from before the gap, which lands as far past the gap's end as the
@@ -203,9 +204,9 @@ func (w weekly) occurrence(d civilDate, loc *time.Location) (interval, bool) {
 	return iv, iv.start.Before(iv.end)
 }
 
-// contains reports whether one of the window's occurrences holds t.
-func (w weekly) contains(t time.Time, loc *time.Location) bool {
-	today := dateOf(t.In(loc))
+// containsOn reports whether one of the window's occurrences holds t,
+// whose local date is today.
+func (w weekly) containsOn(t time.Time, today civilDate, loc *time.Location) bool {
 	// A window that wraps past midnight started the day before; the day
 	// after is checked for a fall-back that takes a day's first hour back
 	// into the previous date.

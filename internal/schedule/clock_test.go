@@ -182,8 +182,8 @@ func TestWindowContains(t *testing.T) {
 		{"2026-01-15T23:00:00Z", false}, // Fri 00:00: Thursday has no window
 	}
 	for _, tt := range tests {
-		if got := w.contains(ts(t, tt.at), berlin); got != tt.want {
-			t.Errorf("contains(%s) = %v, want %v", tt.at, got, tt.want)
+		if at := ts(t, tt.at); w.containsOn(at, dateOf(at.In(berlin)), berlin) != tt.want {
+			t.Errorf("contains(%s) = %v, want %v", tt.at, !tt.want, tt.want)
 		}
 	}
 }

@@ -307,10 +307,11 @@ func (l *layer) covers(t time.Time, lookup func(string, time.Time) (string, bool
 	if t.Before(l.start) {
 		return false
 	}
+	today := dateOf(t.In(l.loc))
 	if len(l.windows) > 0 {
 		in := false
 		for _, w := range l.windows {
-			if w.contains(t, l.loc) {
+			if w.containsOn(t, today, l.loc) {
 				in = true
 				break
 			}
@@ -320,7 +321,6 @@ func (l *layer) covers(t time.Time, lookup func(string, time.Time) (string, bool
 		}
 	}
 	if l.country != "" {
-		today := dateOf(t.In(l.loc))
 		for _, d := range [3]civilDate{today.addDays(-1), today, today.addDays(1)} {
 			if dayInterval(d, l.loc).contains(t) && l.isHoliday(d, lookup) {
 				return false
