@@ -313,7 +313,7 @@ func emailSubject(m Message) string {
 	if m.MoreAlerts > 0 {
 		fmt.Fprintf(&s, " (+%d more)", m.MoreAlerts)
 	}
-	return truncateRunes(s.String(), maxSubjectRunes)
+	return truncateRunes(oneLine(s.String()), maxSubjectRunes)
 }
 
 func emailHeadline(m Message) string {

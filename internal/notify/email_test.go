@@ -149,6 +149,7 @@ func TestEmailSubject(t *testing.T) {
 		{name: "no severity", m: Message{Kind: KindLowUrgency, Status: "triggered", Title: "Cert expires"}, want: "[Vigil] triggered: Cert expires"},
 		{name: "grouped", m: Message{Kind: KindPage, Severity: "SEV2", Status: "triggered", Title: "X", MoreAlerts: 12}, want: "[Vigil] SEV2 triggered: X (+12 more)"},
 		{name: "test", m: Message{Kind: KindTest, Title: "ignored"}, want: "[Vigil] Test notification"},
+		{name: "empty title", m: Message{Kind: KindPage, Severity: "SEV4", Status: "triggered"}, want: "[Vigil] SEV4 triggered:"},
 		{name: "line breaks and tabs", m: Message{Kind: KindPage, Severity: "SEV2\r\n", Status: "triggered", Title: "a\r\nBcc: evil@example.com\t\tb\u2028c"}, want: "[Vigil] SEV2 triggered: a Bcc: evil@example.com b c"},
 		{name: "invalid UTF-8", m: Message{Kind: KindPage, Status: "triggered", Title: "caf\xe9"}, want: "[Vigil] triggered: caf\uFFFD"},
 		{name: "long", m: Message{Kind: KindPage, Status: "triggered", Title: strings.Repeat("x", 500)}, want: "[Vigil] triggered: " + strings.Repeat("x", 200-len("[Vigil] triggered: ")-1) + "…"},
