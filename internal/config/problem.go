@@ -55,9 +55,12 @@ func sortProblems(ps []Problem) {
 // suggester finds likely typos. Comparisons are budgeted so that a hostile
 // configuration with many unknown names against many candidates stays cheap;
 // once the budget is spent, problems simply come without a suggestion.
-type suggester struct{ budget int }
+type suggester struct {
+	budget  int
+	scratch []int // rows for editDistance, reused
+}
 
-const suggestBudget = 1_000_000 // comparisons per load or validation
+const suggestBudget = 100_000 // comparisons per load or validation
 
 func newSuggester() *suggester { return &suggester{budget: suggestBudget} }
 
@@ -70,7 +73,7 @@ func (s *suggester) didYouMean(got string, candidates []string) string {
 			break
 		}
 		s.budget--
-		d, ok := closeEnough(got, c)
+		d, ok := s.closeEnough(got, c)
 		if !ok {
 			continue
 		}
@@ -87,12 +90,15 @@ func (s *suggester) didYouMean(got string, candidates []string) string {
 // closeEnough reports the edit distance between a and b when it is small
 // enough for b to be what a meant: at most 2 edits, and fewer than half the
 // length of b so that short names do not all suggest each other.
-func closeEnough(a, b string) (int, bool) {
+func (s *suggester) closeEnough(a, b string) (int, bool) {
 	const maxEdits = 2
 	if a == b || abs(len(a)-len(b)) > maxEdits {
 		return 0, false
 	}
-	d := editDistance(a, b, maxEdits)
+	if need := 3 * (len(b) + 1); cap(s.scratch) < need {
+		s.scratch = make([]int, need)
+	}
+	d := editDistance(a, b, maxEdits, s.scratch)
 	if d > maxEdits || 2*d >= len(b) {
 		return 0, false
 	}
@@ -102,11 +108,14 @@ func closeEnough(a, b string) (int, bool) {
 // editDistance is the Damerau–Levenshtein distance (optimal string
 // alignment) over bytes, so that a transposition such as "afetr" for
 // "after" counts as one edit. It stops early with a result above limit once
-// no alignment can stay within it.
-func editDistance(a, b string, limit int) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+// no alignment can stay within it. scratch, if it holds 3*(len(b)+1)
+// ints, saves allocating the rows.
+func editDistance(a, b string, limit int, scratch []int) int {
+	n := len(b) + 1
+	if len(scratch) < 3*n {
+		scratch = make([]int, 3*n)
+	}
+	prev2, prev, cur := scratch[:n], scratch[n:2*n], scratch[2*n:3*n]
 	for j := range prev {
 		prev[j] = j
 	}

@@ -59,12 +59,12 @@ func TestEditDistance(t *testing.T) {
 		{"abc", "", 3},
 	}
 	for _, tt := range tests {
-		if got := editDistance(tt.a, tt.b, 10); got != tt.want {
+		if got := editDistance(tt.a, tt.b, 10, nil); got != tt.want {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
 	}
 	// Past the limit the result only has to say so.
-	if got := editDistance("abcdefgh", "zyxwvuts", 2); got <= 2 {
+	if got := editDistance("abcdefgh", "zyxwvuts", 2, make([]int, 27)); got <= 2 {
 		t.Errorf("editDistance beyond the limit = %d, want more than 2", got)
 	}
 }
