@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -56,8 +57,8 @@ type validator struct {
 // idSet is the ids of one kind, for resolving references.
 type idSet struct {
 	kind   string
-	ids    map[string]bool
-	sorted []string // built on first need, for suggestions
+	ids    map[string]int // id -> index of its first definition
+	sorted []string       // built on first need, for suggestions
 }
 
 func (v *validator) add(path, format string, args ...any) {
@@ -89,10 +90,16 @@ func lastSegment(path string) string {
 	return path[strings.LastIndexAny(path, ".]")+1:]
 }
 
-func (v *validator) collect(kind, list string, n int, id func(int) string) *idSet {
-	s := &idSet{kind: kind, ids: make(map[string]bool, n)}
+// collect checks the ids of one kind and indexes them.
+func (v *validator) collect(kind, list string, n int, idOf func(int) string) *idSet {
+	s := &idSet{kind: kind, ids: make(map[string]int, n)}
+	seen := make(map[string]bool, n)
 	for i := range n {
-		v.id(index(list, i)+".id", kind, id(i), s.ids)
+		id := idOf(i)
+		v.id(index(list, i)+".id", kind, id, seen)
+		if _, dup := s.ids[id]; !dup && id != "" {
+			s.ids[id] = i
+		}
 	}
 	return s
 }
@@ -114,15 +121,11 @@ func (v *validator) id(path, kind, id string, seen map[string]bool) {
 
 // ref reports a reference to an id that is not defined.
 func (v *validator) ref(path string, s *idSet, id string) {
-	if id == "" || s.ids[id] {
+	if _, ok := s.ids[id]; ok || id == "" {
 		return
 	}
 	if s.sorted == nil {
-		s.sorted = make([]string, 0, len(s.ids))
-		for k := range s.ids {
-			s.sorted = append(s.sorted, k)
-		}
-		slices.Sort(s.sorted)
+		s.sorted = slices.Sorted(maps.Keys(s.ids))
 	}
 	v.add(path, "unknown %s %s%s", s.kind, quote(id), v.suggest.didYouMean(id, s.sorted))
 }
@@ -503,12 +506,6 @@ var (
 
 func (v *validator) serviceList(services []catalog.Service) {
 	keys := map[string]string{} // integration key -> the service first using it
-	teamIndex := make(map[string]int, len(v.b.Teams))
-	for i, t := range v.b.Teams {
-		if _, ok := teamIndex[t.ID]; !ok {
-			teamIndex[t.ID] = i
-		}
-	}
 	for i := range services {
 		s := &services[i]
 		p := index("services", i)
@@ -538,13 +535,13 @@ func (v *validator) serviceList(services []catalog.Service) {
 		}
 		if s.EscalationPolicy != "" {
 			v.ref(p+".escalation_policy", v.policies, s.EscalationPolicy)
-		} else if t, ok := teamIndex[s.Owner]; ok && v.b.Teams[t].EscalationPolicy == "" {
+		} else if t, ok := v.teams.ids[s.Owner]; ok && v.b.Teams[t].EscalationPolicy == "" {
 			v.add(p+".escalation_policy", "no escalation policy: the service has none and its owner team %s has none to default to", quote(s.Owner))
 		}
 		for j := range s.Integrations {
 			v.integration(index(p+".integrations", j), s.ID, &s.Integrations[j], keys)
 		}
-		for _, sev := range sortedKeys(s.Urgency) {
+		for _, sev := range slices.Sorted(maps.Keys(s.Urgency)) {
 			up := p + ".urgency." + sev
 			if !slices.Contains(severities, sev) {
 				v.add(up, "invalid severity %s: use %s%s", quote(sev), orList(severities), v.suggest.didYouMean(sev, severities))
@@ -581,19 +578,10 @@ func (v *validator) integration(path, service string, in *catalog.Integration, k
 	if len(in.Mapping) > 0 && in.Type != catalog.IntegrationGeneric {
 		v.add(path+".mapping", "mapping applies only to generic integrations")
 	}
-	for _, k := range sortedKeys(in.Mapping) {
+	for _, k := range slices.Sorted(maps.Keys(in.Mapping)) {
 		v.report(path+".mapping."+k, checkJSONPointer(in.Mapping[k]))
 	}
 	if in.RateLimit < 0 || math.IsNaN(in.RateLimit) || math.IsInf(in.RateLimit, 0) {
 		v.add(path+".rate_limit", "rate_limit must be a finite number of events per second, 0 or more")
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
