@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -101,24 +102,48 @@ func TestMigrateEmptyToLatest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(applied) != 2 || applied[0] != 1 || applied[1] != 2 {
-		t.Errorf("schema_migrations = %v, want [1 2]", applied)
+	latest := len(s.migrations)
+	for i, v := range applied {
+		if v != i+1 {
+			t.Errorf("schema_migrations = %v, want 1 to %d", applied, latest)
+			break
+		}
 	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != 2 {
-		t.Errorf("SchemaVersion = %d, %v; want 2", v, err)
+	if len(applied) != latest {
+		t.Errorf("schema_migrations = %v, want 1 to %d", applied, latest)
+	}
+	if v, err := s.SchemaVersion(ctx); err != nil || v != len(s.migrations) {
+		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, len(s.migrations))
 	}
 }
 
-// TestMigrateFromPreviousVersion fills a version 1 database the way a
-// version 1 binary did, then migrates it and reads the data back.
+// TestMigrateFromPreviousVersion starts from each older version, fills the
+// tables of version 1 the way a version 1 binary did, migrates to the
+// latest version and reads the data back.
 func TestMigrateFromPreviousVersion(t *testing.T) {
+	latest := migrationCount(t)
+	for from := 1; from < latest; from++ {
+		t.Run(fmt.Sprintf("from %d", from), func(t *testing.T) { testMigrateFrom(t, from) })
+	}
+}
+
+func migrationCount(t *testing.T) int {
+	t.Helper()
+	migrations, err := sqlbackend.LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(migrations)
+}
+
+func testMigrateFrom(t *testing.T, from int) {
 	ctx := context.Background()
 	s := openTestStore(t, freshSchema(t))
-	if err := s.migrateTo(ctx, 1); err != nil {
-		t.Fatalf("migrate to 1: %v", err)
+	if err := s.migrateTo(ctx, from); err != nil {
+		t.Fatalf("migrate to %d: %v", from, err)
 	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != 1 {
-		t.Fatalf("SchemaVersion = %d, %v; want 1", v, err)
+	if v, err := s.SchemaVersion(ctx); err != nil || v != from {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, from)
 	}
 	for _, stmt := range []string{
 		`INSERT INTO config_objects (kind, id, body, source, updated_at)
@@ -130,15 +155,15 @@ func TestMigrateFromPreviousVersion(t *testing.T) {
 		 VALUES ('2025-03-14T09:26:53.589793Z', 'config', 'service.create', 'service', 'checkout', NULL, '{"name":"Checkout"}')`,
 	} {
 		if _, err := s.pool.Exec(ctx, stmt); err != nil {
-			t.Fatalf("fill version 1: %v", err)
+			t.Fatalf("fill version %d: %v", from, err)
 		}
 	}
 
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != 2 {
-		t.Fatalf("SchemaVersion = %d, %v; want 2", v, err)
+	if v, err := s.SchemaVersion(ctx); err != nil || v != len(s.migrations) {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(s.migrations))
 	}
 	o, err := s.GetObject(ctx, store.KindService, "checkout")
 	if err != nil {
@@ -161,7 +186,8 @@ func TestMigrateFromPreviousVersion(t *testing.T) {
 	if len(entries) != 1 || entries[0].Details != "" || string(entries[0].After) != `{"name":"Checkout"}` || entries[0].Before != nil {
 		t.Errorf("audit after migration = %+v, want the one entry with empty details", entries)
 	}
-	err = s.ApplyChanges(ctx, nil, []store.AuditEntry{{At: time.Now(), Actor: "config", Action: "x", Details: "after 0002"}})
+	// The column added by 0002 is writable.
+	err = s.ApplyChanges(ctx, nil, []store.AuditEntry{{At: o.UpdatedAt, Actor: "config", Action: "x", Details: "after 0002"}})
 	if err != nil {
 		t.Fatalf("ApplyChanges after migration: %v", err)
 	}
@@ -173,14 +199,15 @@ func TestMigrateRefusesNewerDatabase(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	if _, err := s.pool.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES (3)`); err != nil {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, len(s.migrations)+1); err != nil {
 		t.Fatal(err)
 	}
 	err := s.Migrate(ctx)
 	if !errors.Is(err, sqlbackend.ErrSchemaTooNew) {
 		t.Fatalf("Migrate = %v, want ErrSchemaTooNew", err)
 	}
-	if !strings.Contains(err.Error(), "version 3") || !strings.Contains(err.Error(), "up to 2") {
+	wantVersions := []string{fmt.Sprintf("version %d", len(s.migrations)+1), fmt.Sprintf("up to %d", len(s.migrations))}
+	if !strings.Contains(err.Error(), wantVersions[0]) || !strings.Contains(err.Error(), wantVersions[1]) {
 		t.Errorf("error %q should name both versions", err)
 	}
 }
@@ -206,8 +233,8 @@ func TestConcurrentMigrate(t *testing.T) {
 	if err := replicas[0].pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
-	if rows != 2 {
-		t.Errorf("schema_migrations has %d rows, want 2", rows)
+	if want := len(replicas[0].migrations); rows != want {
+		t.Errorf("schema_migrations has %d rows, want %d", rows, want)
 	}
 }
 
@@ -285,4 +312,15 @@ func TestOpenFails(t *testing.T) {
 			}
 		})
 	}
+}
+
+// VIGIL_TEST_POSTGRES=... go test -run '^$' -bench Store -count 5 ./internal/store/postgres/
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		s := openTestStore(b, freshSchema(b))
+		if err := s.Migrate(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
 }

@@ -305,10 +305,8 @@ func (s *Store) ApplyChanges(ctx context.Context, changes []store.Change, audit 
 		if _, err := tx.ExecContext(ctx, `UPDATE config_version SET version = version + 1 WHERE id = 1`); err != nil {
 			return fmt.Errorf("bump config version: %w", err)
 		}
-		for _, c := range changes {
-			if err := writeChange(ctx, tx, c); err != nil {
-				return err
-			}
+		if err := writeChanges(ctx, tx, changes); err != nil {
+			return err
 		}
 		return insertAudit(ctx, tx, audit...)
 	})
@@ -318,30 +316,56 @@ func (s *Store) ApplyChanges(ctx context.Context, changes []store.Change, audit 
 	return nil
 }
 
-func writeChange(ctx context.Context, tx *sql.Tx, c store.Change) error {
-	o := c.Object
-	if c.Delete {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM config_objects WHERE kind = ? AND id = ?`, o.Kind, o.ID); err != nil {
-			return fmt.Errorf("delete %s %q: %w", o.Kind, o.ID, err)
-		}
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, `
+const (
+	upsertObjectSQL = `
 		INSERT INTO config_objects (kind, id, body, source, updated_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (kind, id) DO UPDATE SET
-			body = excluded.body, source = excluded.source, updated_at = excluded.updated_at`,
-		o.Kind, o.ID, string(o.Body), o.Source, timeText(o.UpdatedAt))
+			body = excluded.body, source = excluded.source, updated_at = excluded.updated_at`
+	deleteObjectSQL = `DELETE FROM config_objects WHERE kind = ? AND id = ?`
+	insertAuditSQL  = `
+		INSERT INTO audit_log (at, actor, action, kind, object_id, before, after, details)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+// writeChanges prepares its statements once: preparing is most of the cost
+// of a small write, and a configuration apply writes many.
+func writeChanges(ctx context.Context, tx *sql.Tx, changes []store.Change) error {
+	upsert, err := tx.PrepareContext(ctx, upsertObjectSQL)
 	if err != nil {
-		return fmt.Errorf("write %s %q: %w", o.Kind, o.ID, err)
+		return err
+	}
+	defer upsert.Close()
+	remove, err := tx.PrepareContext(ctx, deleteObjectSQL)
+	if err != nil {
+		return err
+	}
+	defer remove.Close()
+	for _, c := range changes {
+		o := c.Object
+		if c.Delete {
+			if _, err := remove.ExecContext(ctx, o.Kind, o.ID); err != nil {
+				return fmt.Errorf("delete %s %q: %w", o.Kind, o.ID, err)
+			}
+			continue
+		}
+		if _, err := upsert.ExecContext(ctx, o.Kind, o.ID, string(o.Body), o.Source, timeText(o.UpdatedAt)); err != nil {
+			return fmt.Errorf("write %s %q: %w", o.Kind, o.ID, err)
+		}
 	}
 	return nil
 }
 
 func insertAudit(ctx context.Context, tx *sql.Tx, entries ...store.AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	insert, err := tx.PrepareContext(ctx, insertAuditSQL)
+	if err != nil {
+		return err
+	}
+	defer insert.Close()
 	for _, e := range entries {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO audit_log (at, actor, action, kind, object_id, before, after, details)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := insert.ExecContext(ctx,
 			timeText(e.At), e.Actor, e.Action, e.Kind, e.ObjID, nullJSON(e.Before), nullJSON(e.After), e.Details)
 		if err != nil {
 			return fmt.Errorf("write audit entry %s %s %q: %w", e.Action, e.Kind, e.ObjID, err)

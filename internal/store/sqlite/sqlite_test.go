@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,8 +59,9 @@ func TestMigrateEmptyToLatest(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != 2 {
-		t.Fatalf("SchemaVersion = %d, %v; want 2", v, err)
+	latest := len(s.migrations)
+	if v, err := s.SchemaVersion(ctx); err != nil || v != latest {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, latest)
 	}
 	var applied []int
 	rows, err := s.read.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
@@ -74,19 +76,44 @@ func TestMigrateEmptyToLatest(t *testing.T) {
 		}
 		applied = append(applied, v)
 	}
-	if len(applied) != 2 || applied[0] != 1 || applied[1] != 2 {
-		t.Errorf("schema_migrations = %v, want [1 2]", applied)
+	for i, v := range applied {
+		if v != i+1 {
+			t.Errorf("schema_migrations = %v, want 1 to %d", applied, latest)
+			break
+		}
+	}
+	if len(applied) != latest {
+		t.Errorf("schema_migrations = %v, want 1 to %d", applied, latest)
 	}
 }
 
-// TestMigrateFromPreviousVersion fills a version 1 database the way a
-// version 1 binary did, then migrates it and reads the data back.
+// TestMigrateFromPreviousVersion starts from each older version, fills the
+// tables of version 1 the way a version 1 binary did, migrates to the
+// latest version and reads the data back.
 func TestMigrateFromPreviousVersion(t *testing.T) {
+	latest := migrationCount(t)
+	for from := 1; from < latest; from++ {
+		t.Run(fmt.Sprintf("from %d", from), func(t *testing.T) { testMigrateFrom(t, from) })
+	}
+}
+
+func migrationCount(t *testing.T) int {
+	t.Helper()
+	migrations, err := sqlbackend.LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(migrations)
+}
+
+func testMigrateFrom(t *testing.T, from int) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "vigil.db")
-	s := openTestStore(t, path)
-	if err := s.migrateTo(ctx, 1); err != nil {
-		t.Fatalf("migrate to 1: %v", err)
+	s := openTestStore(t, filepath.Join(t.TempDir(), "vigil.db"))
+	if err := s.migrateTo(ctx, from); err != nil {
+		t.Fatalf("migrate to %d: %v", from, err)
+	}
+	if v, err := s.SchemaVersion(ctx); err != nil || v != from {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, from)
 	}
 	for _, stmt := range []string{
 		`INSERT INTO config_objects (kind, id, body, source, updated_at)
@@ -98,15 +125,15 @@ func TestMigrateFromPreviousVersion(t *testing.T) {
 		 VALUES ('2025-03-14T09:26:53.589793Z', 'config', 'service.create', 'service', 'checkout', NULL, '{"name":"Checkout"}')`,
 	} {
 		if _, err := s.write.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("fill version 1: %v", err)
+			t.Fatalf("fill version %d: %v", from, err)
 		}
 	}
 
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != 2 {
-		t.Fatalf("SchemaVersion = %d, %v; want 2", v, err)
+	if v, err := s.SchemaVersion(ctx); err != nil || v != len(s.migrations) {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(s.migrations))
 	}
 	o, err := s.GetObject(ctx, store.KindService, "checkout")
 	if err != nil {
@@ -129,8 +156,8 @@ func TestMigrateFromPreviousVersion(t *testing.T) {
 	if len(entries) != 1 || entries[0].Details != "" || string(entries[0].After) != `{"name":"Checkout"}` || entries[0].Before != nil {
 		t.Errorf("audit after migration = %+v, want the one entry with empty details", entries)
 	}
-	// The new column is writable.
-	err = s.ApplyChanges(ctx, nil, []store.AuditEntry{{At: time.Now(), Actor: "config", Action: "x", Details: "after 0002"}})
+	// The column added by 0002 is writable.
+	err = s.ApplyChanges(ctx, nil, []store.AuditEntry{{At: o.UpdatedAt, Actor: "config", Action: "x", Details: "after 0002"}})
 	if err != nil {
 		t.Fatalf("ApplyChanges after migration: %v", err)
 	}
@@ -143,14 +170,15 @@ func TestMigrateRefusesNewerDatabase(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	if _, err := s.write.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (3)`); err != nil {
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, len(s.migrations)+1); err != nil {
 		t.Fatal(err)
 	}
 	err := s.Migrate(ctx)
 	if !errors.Is(err, sqlbackend.ErrSchemaTooNew) {
 		t.Fatalf("Migrate = %v, want ErrSchemaTooNew", err)
 	}
-	if !strings.Contains(err.Error(), "version 3") || !strings.Contains(err.Error(), "up to 2") {
+	wantVersions := []string{fmt.Sprintf("version %d", len(s.migrations)+1), fmt.Sprintf("up to %d", len(s.migrations))}
+	if !strings.Contains(err.Error(), wantVersions[0]) || !strings.Contains(err.Error(), wantVersions[1]) {
 		t.Errorf("error %q should name both versions", err)
 	}
 }
@@ -177,8 +205,8 @@ func TestConcurrentMigrate(t *testing.T) {
 	if err := stores[0].read.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
-	if rows != 2 {
-		t.Errorf("schema_migrations has %d rows, want 2", rows)
+	if want := len(stores[0].migrations); rows != want {
+		t.Errorf("schema_migrations has %d rows, want %d", rows, want)
 	}
 }
 
@@ -295,4 +323,19 @@ func TestDataSurvivesReopen(t *testing.T) {
 	if _, err := again.GetObject(ctx, store.KindTeam, "a"); err != nil {
 		t.Errorf("after reopening: %v", err)
 	}
+}
+
+// go test -run '^$' -bench Store -count 5 ./internal/store/sqlite/
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "vigil.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		if err := s.Migrate(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
 }
