@@ -2,7 +2,9 @@ package schedule
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -795,5 +797,36 @@ func TestFarFromStart(t *testing.T) {
 	// - 24): a multiple of 3.
 	if got := onCall(hourly, ts(t, "2026-01-01T00:30:00Z")); got != "a" {
 		t.Errorf("hourly since year 1: %q, want a", got)
+	}
+}
+
+// One engine answers from many goroutines at once (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	e := compile(t, Schedule{
+		ID: "s", TimeZone: "Europe/Berlin",
+		Layers: []Layer{{ID: "l", Users: []string{"a", "b"}, Rotation: Rotation{Every: "1d"}, Start: ts(t, "2026-01-01T09:00:00+01:00"), SkipHolidays: "DE"}},
+	}, Options{Holiday: holiday.IsHoliday})
+	from := ts(t, "2026-01-01T00:00:00Z")
+	want, err := e.Shifts(from, from.AddDate(0, 1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for range 8 {
+		wg.Go(func() {
+			got, err := e.Shifts(from, from.AddDate(0, 1, 0))
+			if err != nil || len(got) != len(want) {
+				errs <- fmt.Sprintf("%d shifts, %v", len(got), err)
+			}
+			for h := range 24 * 31 {
+				e.OnCall(from.Add(time.Duration(h) * time.Hour))
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
 	}
 }
