@@ -107,10 +107,11 @@ type WebhookActions struct {
 
 // Webhook is the generic webhook channel, type "webhook".
 type Webhook struct {
-	// Client sends the requests; its redirect policy is replaced by one
-	// that only follows 307/308 to http(s) URLs.
+	// Client sends the requests (nil: one with a 10s timeout); its
+	// redirect policy is replaced by one that only follows 307/308 to
+	// http(s) URLs.
 	Client *http.Client
-	// Now stamps sent_at and the signature timestamp.
+	// Now stamps sent_at and the signature timestamp (nil: time.Now).
 	Now func() time.Time
 }
 
@@ -135,7 +136,10 @@ func (w *Webhook) Send(ctx context.Context, to Destination, m Message) error {
 	if target.Scheme != "http" && target.Scheme != "https" || target.Host == "" {
 		return &PermanentError{Err: fmt.Errorf("webhook URL %q: need an absolute http or https URL", redactURL(target))}
 	}
-	now := w.Now()
+	now := time.Now()
+	if w.Now != nil {
+		now = w.Now()
+	}
 	body, err := json.Marshal(webhookPayload(m, now))
 	if err != nil {
 		return &PermanentError{Err: fmt.Errorf("encode webhook payload: %w", err)}
@@ -156,7 +160,10 @@ func (w *Webhook) Send(ctx context.Context, to Destination, m Message) error {
 		req.Header.Set(HeaderSignature, SignWebhook(to.Secret, ts, body))
 	}
 
-	client := *w.Client
+	client := http.Client{Timeout: webhookTimeout}
+	if w.Client != nil {
+		client = *w.Client
+	}
 	client.CheckRedirect = checkWebhookRedirect
 	resp, err := client.Do(req)
 	if err != nil {
