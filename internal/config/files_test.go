@@ -212,6 +212,21 @@ func TestValidateBundleWithoutFiles(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("Validate:\n%v\nwant:\n%v", got, want)
 	}
+	negative := &Bundle{
+		Org: catalog.Org{CorrelationWindow: -1},
+		Users: []catalog.User{{
+			ID: "u1", TimeZone: "UTC",
+			ContactMethods:    []catalog.ContactMethod{{ID: "h", Type: catalog.MethodWebhook, URL: "http://127.0.0.1/h"}},
+			NotificationRules: []catalog.NotificationRule{{ContactMethod: "h", Delay: duration.Duration(-time.Minute)}},
+		}},
+	}
+	want = []Problem{
+		{Path: "org.correlation_window", Message: "duration -1ns is negative"},
+		{Path: "users[0].notification_rules[0].delay", Message: "duration -1m is negative"},
+	}
+	if got := Validate(negative); !slices.Equal(got, want) {
+		t.Errorf("Validate:\n%v\nwant:\n%v", got, want)
+	}
 	if ps := Validate(&Bundle{}); len(ps) != 0 {
 		t.Errorf("an empty bundle has problems: %v", ps)
 	}

@@ -667,6 +667,23 @@ users:
 			},
 		},
 		{
+			name: "mappings and merge keys of the wrong shape",
+			yaml: `
+services:
+  - id: s1
+    owner: base-team
+    coverage: parallel
+  - {<<: [{id: s2}, 5], owner: base-team}
+  - {<<: oops, id: s3, owner: base-team}
+`,
+			withBase: true,
+			want: []string{
+				`t.yaml:4:15: services[0].coverage: expected a mapping, got "parallel"`,
+				`t.yaml:5:21: services[1]: a merge key (<<) takes a mapping or a list of mappings, got "5"`,
+				`t.yaml:6:10: services[2]: a merge key (<<) takes a mapping or a list of mappings, got "oops"`,
+			},
+		},
+		{
 			name: "the top level is a mapping",
 			yaml: `
 - users
