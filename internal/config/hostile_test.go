@@ -81,6 +81,10 @@ func TestLoadHostileInput(t *testing.T) {
 			want: []string{`h.yaml: file has about 600002 YAML items, more than the 500000 allowed`},
 		},
 		{
+			name: "as many documents as allowed",
+			yaml: strings.Repeat("users: []\n---\n", maxDocuments-1) + "users: []\n",
+		},
+		{
 			name: "too many documents",
 			yaml: strings.Repeat("---\n", 10001),
 			want: []string{`h.yaml: file has more than 10000 YAML documents`},

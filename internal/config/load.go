@@ -169,10 +169,6 @@ func (l *loader) addFile(name string, data []byte) {
 	l.items += n
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for docs := 0; ; docs++ {
-		if docs == maxDocuments {
-			l.problem(Problem{File: name, Message: fmt.Sprintf("file has more than %d YAML documents", maxDocuments)})
-			return
-		}
 		var doc yaml.Node
 		err := decodeNext(dec, &doc)
 		if errors.Is(err, io.EOF) {
@@ -180,6 +176,10 @@ func (l *loader) addFile(name string, data []byte) {
 		}
 		if err != nil {
 			l.problem(syntaxProblem(name, err))
+			return
+		}
+		if docs == maxDocuments {
+			l.problem(Problem{File: name, Message: fmt.Sprintf("file has more than %d YAML documents", maxDocuments)})
 			return
 		}
 		l.addDocument(name, &doc)
