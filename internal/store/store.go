@@ -117,4 +117,6 @@ type Store interface {
 	RevokeToken(ctx context.Context, id string, at time.Time, audit AuditEntry) error
 
 	ListAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
+
+	Pipeline
 }

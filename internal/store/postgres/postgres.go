@@ -38,6 +38,9 @@ type Store struct {
 	// commit, so that audit ids are given out in commit order and paging by
 	// id never skips an entry that committed late.
 	auditLock int64
+	// inboxLock is held by the transaction taking events from the inbox,
+	// so that one replica at a time processes them, in order.
+	inboxLock int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -82,6 +85,7 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 		migrations:    migrations,
 		migrationLock: lockKey("migrate", *schema),
 		auditLock:     lockKey("audit", *schema),
+		inboxLock:     lockKey("inbox", *schema),
 	}, nil
 }
 
