@@ -124,21 +124,39 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		v.SetBool(b)
-	case reflect.Int, reflect.Int64:
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		var i int64
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil || v.OverflowInt(i) {
 			d.fail(n, path, "expected a whole number, got %s", describe(n))
 			return
 		}
 		v.SetInt(i)
-	case reflect.Float64:
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		var u uint64
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&u) != nil || v.OverflowUint(u) {
+			d.fail(n, path, "expected a whole number, 0 or more, got %s", describe(n))
+			return
+		}
+		v.SetUint(u)
+	case reflect.Float32, reflect.Float64:
 		var f float64
 		tag := n.ShortTag()
-		if n.Kind != yaml.ScalarNode || tag != "!!int" && tag != "!!float" || n.Decode(&f) != nil {
+		if n.Kind != yaml.ScalarNode || tag != "!!int" && tag != "!!float" || n.Decode(&f) != nil || v.OverflowFloat(f) {
 			d.fail(n, path, "expected a number, got %s", describe(n))
 			return
 		}
 		v.SetFloat(f)
+	case reflect.Interface:
+		// Free-form values, such as parameters passed on to other systems,
+		// are taken as yaml.v3 reads them; checkLimits has bounded them.
+		var x any
+		if t.NumMethod() != 0 || n.Decode(&x) != nil {
+			d.fail(n, path, "expected a plain YAML value, got %s", describe(n))
+			return
+		}
+		if x != nil {
+			v.Set(reflect.ValueOf(x))
+		}
 	default:
 		panic(fmt.Sprintf("config: no YAML decoding for %s at %s", t, path))
 	}
