@@ -60,7 +60,35 @@ start_postgres() {
   export VIGIL_TEST_POSTGRES="postgres://postgres@$pg_host:$pg_port/$dbname?sslmode=disable"
 }
 
+# --- mailpit (SMTP server for the email channel tests) ----------------------
+start_mailpit() {
+  local bin smtp=127.0.0.1:11025 http=127.0.0.1:18025
+  bin="$(go env GOPATH)/bin/mailpit"
+  if [ ! -x "$bin" ]; then
+    say "installing mailpit (the first build takes a few minutes)"
+    go install github.com/axllent/mailpit@v1.27.11
+  fi
+  say "starting mailpit: SMTP $smtp, API http://$http"
+  "$bin" --smtp "$smtp" --listen "$http" --database "$work/mailpit.db" \
+    --smtp-auth-accept-any --smtp-auth-allow-insecure --disable-version-check \
+    >"$work/mailpit.log" 2>&1 &
+  local pid=$!
+  cleanup_steps+=("kill $pid; wait $pid 2>/dev/null")
+  local i
+  for ((i = 0; i < 100; i++)); do
+    if port_open 127.0.0.1 "${smtp##*:}" && port_open 127.0.0.1 "${http##*:}"; then
+      export VIGIL_TEST_SMTP="$smtp" VIGIL_TEST_MAILPIT_API="http://$http" VIGIL_TEST_MAILPIT_BIN="$bin"
+      return 0
+    fi
+    sleep 0.1
+  done
+  cat "$work/mailpit.log" >&2
+  echo "mailpit did not start" >&2
+  return 1
+}
+
 start_postgres
+start_mailpit
 
 # --- static checks ------------------------------------------------------------
 say "gofmt"
