@@ -66,7 +66,7 @@ func (p *Pipeline) DispatchDue(ctx context.Context) (int, error) {
 	wg.Wait()
 	err = p.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
 		for _, r := range results {
-			if err := p.record(tx, snap, r); err != nil {
+			if err := p.record(ctx, tx, snap, r); err != nil {
 				return fmt.Errorf("notification %d: %w", r.n.ID, err)
 			}
 		}
@@ -164,7 +164,7 @@ func (p *Pipeline) message(snap *org.Snapshot, n notify.Notification, inc incide
 
 // record stores the outcome of one attempt: sent, cancelled, retried later
 // or failed (then the user's next method is tried at once).
-func (p *Pipeline) record(tx store.Tx, snap *org.Snapshot, r outcome) error {
+func (p *Pipeline) record(ctx context.Context, tx store.Tx, snap *org.Snapshot, r outcome) error {
 	n := r.n
 	n.ClaimedUntil = nil
 	if r.cancelled != "" {
@@ -216,17 +216,18 @@ func (p *Pipeline) record(tx store.Tx, snap *org.Snapshot, r outcome) error {
 		return nil
 	}
 	msg := fmt.Sprintf("notification to %s via %s (%s) failed after %d attempt(s): %s", n.UserID, n.MethodType, n.ContactMethod, n.Attempts, n.LastError)
-	if next := p.failover(tx, snap, n, r.at); next != "" {
+	if next := p.failover(ctx, tx, snap, n, r.at); next != "" {
 		msg += "; failing over to " + next
 	}
 	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: r.at, Kind: incident.EntryNotified, Actor: "system", Channel: n.MethodType, Message: msg})
 }
 
-// failover queues, due now, the user's next contact method after a failed
-// one (in the order of the notification rules, then of the contact
-// methods), unless the page is no longer needed. It returns the method's
-// id, or "" when there is none.
-func (p *Pipeline) failover(tx store.Tx, snap *org.Snapshot, failed notify.Notification, now time.Time) string {
+// failover moves a failed page on to the user's next contact method (in
+// the order of the notification rules, then of the contact methods): a page
+// already queued for that method by a later rule is sent at once; a method
+// that already reached the person ends the failover; otherwise a new page
+// is queued, due now. It returns the method's id, or "" when there is none.
+func (p *Pipeline) failover(ctx context.Context, tx store.Tx, snap *org.Snapshot, failed notify.Notification, now time.Time) string {
 	if failed.Kind != notify.KindPage {
 		return ""
 	}
@@ -254,21 +255,52 @@ func (p *Pipeline) failover(tx store.Tx, snap *org.Snapshot, failed notify.Notif
 			pos = i
 		}
 	}
-	if pos < 0 || pos+1 >= len(order) {
+	if pos < 0 {
 		return ""
 	}
-	cm := contactMethod(u, order[pos+1])
-	n := &notify.Notification{
-		IncidentID: failed.IncidentID, Kind: failed.Kind, UserID: u.ID,
-		ContactMethod: cm.ID, MethodType: cm.Type, RuleIndex: -1,
-		Step: failed.Step, Round: failed.Round, TimeZone: u.TimeZone,
-		IdempotencyKey: failed.IdempotencyKey + "-failover-" + cm.ID,
-		Status:         notify.StatusPending, DueAt: now, CreatedAt: now,
-	}
-	if err := tx.InsertNotifications(n); err != nil || n.ID == 0 {
-		// Failed over to it before (the same key): nothing more to do.
+	existing, err := p.store.ListNotifications(ctx, store.NotificationQuery{IncidentID: failed.IncidentID, UserID: u.ID, Limit: 1000})
+	if err != nil {
+		p.log.Error("failover: list notifications", "err", err)
 		return ""
 	}
-	p.wakeDispatcher()
-	return cm.ID
+	for _, next := range order[pos+1:] {
+		state := ""
+		for _, n := range existing {
+			if n.ContactMethod == next && n.Kind == failed.Kind && n.Step == failed.Step && n.Round == failed.Round && n.ID != failed.ID {
+				if state == "" || n.Status == notify.StatusPending || n.Status == notify.StatusSent {
+					state = n.Status
+					if n.Status == notify.StatusPending {
+						pending, err := tx.GetNotification(n.ID)
+						if err == nil && pending.Status == notify.StatusPending {
+							pending.DueAt = now
+							if tx.UpdateNotification(&pending) == nil {
+								p.wakeDispatcher()
+								return next
+							}
+						}
+					}
+				}
+			}
+		}
+		switch state {
+		case notify.StatusSent, notify.StatusSending:
+			return "" // that method already reached the person
+		case notify.StatusFailed, notify.StatusCancelled:
+			continue
+		}
+		cm := contactMethod(u, next)
+		n := &notify.Notification{
+			IncidentID: failed.IncidentID, Kind: failed.Kind, UserID: u.ID,
+			ContactMethod: cm.ID, MethodType: cm.Type, RuleIndex: -1,
+			Step: failed.Step, Round: failed.Round, TimeZone: u.TimeZone,
+			IdempotencyKey: failed.IdempotencyKey + "-failover-" + cm.ID,
+			Status:         notify.StatusPending, DueAt: now, CreatedAt: now,
+		}
+		if err := tx.InsertNotifications(n); err != nil || n.ID == 0 {
+			return "" // failed over to it before (the same key)
+		}
+		p.wakeDispatcher()
+		return cm.ID
+	}
+	return ""
 }

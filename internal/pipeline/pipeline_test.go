@@ -261,7 +261,9 @@ func TestEscalationFollowsPolicyAndRules(t *testing.T) {
 	h.tick()
 	h.expectPaths("/alice", "/alice-backup", "/bob", "/alice")
 
-	h.clock.Add(10 * time.Minute) // 35m: step 2 of the repeat
+	h.clock.Add(5 * time.Minute) // 30m: alice's second rule again
+	h.tick()
+	h.clock.Add(5 * time.Minute) // 35m: step 2 of the repeat
 	h.tick()
 	h.expectPaths("/alice", "/alice-backup", "/bob", "/alice", "/alice-backup", "/bob")
 
@@ -383,20 +385,18 @@ func TestMaintenanceSuppressesPaging(t *testing.T) {
 
 func TestFailingMethodRetriesThenFailsOver(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
+	b := testBundle(h.recv.srv.URL)
+	b.Users[0].NotificationRules = b.Users[0].NotificationRules[:1] // alice: her hook only
+	if _, err := h.org.Apply(h.ctx, b, "test", false); err != nil {
+		t.Fatal(err)
+	}
 	h.recv.fail["/alice"] = true
 	h.trigger("net", alert.SeverityCritical)
-	h.tick()
 	for i := 0; i < 10; i++ { // past every backoff
-		h.clock.Add(5 * time.Minute)
 		h.tick()
-		if len(h.recv.paths()) > 0 {
-			break
-		}
+		h.clock.Add(time.Minute)
 	}
-	paths := h.recv.paths()
-	if len(paths) == 0 || paths[0] != "/alice-backup" {
-		t.Fatalf("deliveries = %v, want the backup method first", paths)
-	}
+	h.expectPaths("/alice-backup") // failed over once, after the retries
 	inc := h.onlyIncident()
 	ns, _ := h.store.ListNotifications(h.ctx, store.NotificationQuery{IncidentID: inc.ID, UserID: "alice"})
 	var failed *notify.Notification
@@ -412,6 +412,25 @@ func TestFailingMethodRetriesThenFailsOver(t *testing.T) {
 	if len(attempts) != notify.MaxAttemptsPerMethod || attempts[len(attempts)-1].Outcome != "failed" {
 		t.Fatalf("attempts = %+v", attempts)
 	}
+	tl, _ := h.store.Timeline(h.ctx, inc.ID)
+	found := false
+	for _, e := range tl {
+		found = found || strings.Contains(e.Message, "failing over to alice-backup")
+	}
+	if !found {
+		t.Fatal("the timeline does not show the failover")
+	}
+}
+
+func TestFailoverSkipsAMethodThatAlreadyReachedThePerson(t *testing.T) {
+	h := newHarness(t, thursdayNoon)
+	h.recv.fail["/alice"] = true // alice's backup rule (5m) still works
+	h.trigger("net", alert.SeverityCritical)
+	for i := 0; i < 10; i++ {
+		h.tick()
+		h.clock.Add(time.Minute)
+	}
+	h.expectPaths("/alice-backup") // by her rule; the failover does not send it twice
 }
 
 func TestSignedLinkIsSingleUse(t *testing.T) {

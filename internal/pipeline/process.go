@@ -166,6 +166,13 @@ func (p *Pipeline) trigger(tx store.Tx, snap *org.Snapshot, svc *catalog.Service
 	if err := tx.InsertAlert(&a); err != nil {
 		return false, fmt.Errorf("insert alert: %w", err)
 	}
+	if created {
+		opened := &incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryTriggered, Actor: "system",
+			Message: fmt.Sprintf("incident opened on %s: %s urgency, %s", svc.ID, inc.Urgency, inc.Severity)}
+		if err := tx.AppendTimeline(opened); err != nil {
+			return false, err
+		}
+	}
 	entry := &incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryAlert, Actor: "integration:" + key,
 		Message: fmt.Sprintf("alert %d triggered on %s: %s", a.ID, svc.ID, a.Summary)}
 	if err := tx.AppendTimeline(entry); err != nil {
@@ -265,11 +272,6 @@ func groupKeyOf(by string, a *alert.Alert, e ingest.Event) string {
 // escalation (unless a maintenance window holds paging back); low urgency
 // notifies the owner team in its business hours.
 func (p *Pipeline) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, inc *incident.Incident, now time.Time) (bool, error) {
-	entry := &incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryTriggered, Actor: "system",
-		Message: fmt.Sprintf("incident opened on %s: %s urgency, %s", svc.ID, inc.Urgency, inc.Severity)}
-	if err := tx.AppendTimeline(entry); err != nil {
-		return false, err
-	}
 	windows, err := tx.ActiveMaintenance(svc.ID, now)
 	if err != nil {
 		return false, fmt.Errorf("maintenance windows: %w", err)
