@@ -394,8 +394,8 @@ func TestApplyIsIdempotentAndKeepsAPIObjects(t *testing.T) {
 	svcs[1].(map[string]any)["depends_on"] = []any{map[string]any{"service": "ledger", "kind": "hard"}}
 	b["services"] = svcs[:3]
 	f.call("POST", "/api/v1/config/apply", adminSecret, b, &res)
-	if len(res.Changes) != 2 || res.Changes[0].Action != "update" || res.Changes[1].Action != "delete" || res.Changes[1].ID != "fraud" {
-		t.Fatalf("changes = %+v, want update payments and delete fraud", res.Changes)
+	if len(res.Changes) != 2 || res.Changes[0].Action != "delete" || res.Changes[0].ID != "fraud" || res.Changes[1].Action != "update" || res.Changes[1].ID != "payments" {
+		t.Fatalf("changes = %+v, want delete fraud and update payments (by kind, then id)", res.Changes)
 	}
 	if code := f.call("GET", "/api/v1/users/api-made", adminSecret, nil, nil); code != 200 {
 		t.Fatal("apply deleted an object made through the API")

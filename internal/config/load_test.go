@@ -637,7 +637,6 @@ services:
 `,
 			withBase: true,
 			want: []string{
-				`t.yaml:4:5: services[0].escalation_policy: no escalation policy: the service has none and its owner team "t-nopol" has none to default to`,
 				`t.yaml:6:14: services[0].runbook: invalid URL "runbooks/s1": use an absolute http or https URL`,
 				`t.yaml:10:19: services[0].depends_on[2].service: service "base-service" is listed twice in depends_on`,
 				`t.yaml:11:39: services[0].coverage.after: after applies only to backup coverage`,

@@ -533,10 +533,11 @@ func (v *validator) serviceList(services []catalog.Service) {
 			}
 			v.enum(dp+".kind", d.Kind, catalog.Hard, catalog.Soft)
 		}
+		// A service with no policy (its own or its owner team's) is valid:
+		// its alerts are recorded and its incidents say that nobody was
+		// paged, which a half-built configuration needs to allow.
 		if s.EscalationPolicy != "" {
 			v.ref(p+".escalation_policy", v.policies, s.EscalationPolicy)
-		} else if t, ok := v.teams.ids[s.Owner]; ok && v.b.Teams[t].EscalationPolicy == "" {
-			v.add(p+".escalation_policy", "no escalation policy: the service has none and its owner team %s has none to default to", quote(s.Owner))
 		}
 		for j := range s.Integrations {
 			v.integration(index(p+".integrations", j), s.ID, &s.Integrations[j], keys)
