@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
 )
@@ -25,7 +27,9 @@ type fixture struct {
 	t      *testing.T
 	srv    *Server
 	http   *httptest.Server
-	store  store.Store
+	store  Store
+	org    *org.Manager
+	pipe   *pipeline.Pipeline
 	viewer string
 }
 
@@ -54,10 +58,24 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	schema, _ := st.SchemaVersion(ctx)
-	srv := New(Options{Store: st, Org: m, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now, Version: "test", SchemaVersion: schema})
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	signer, err := links.NewSigner([]byte("fixture-link-key-0123456789abcdef"), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe := pipeline.New(pipeline.Options{Store: st, Org: m, Now: now, Logger: logger, Signer: signer, PublicURL: "http://vigil.test",
+		Channels: pipeline.DefaultChannels(m, func(string) string { return "" })})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pipe.Run(runCtx)
+	}()
+	t.Cleanup(func() { stop(); <-done })
+	srv := New(Options{Store: st, Pipeline: pipe, Signer: signer, Org: m, Logger: logger, Now: now, Version: "test", SchemaVersion: schema})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &fixture{t: t, srv: srv, http: hs, store: st, viewer: "test-viewer-token-0123456789"}
+	return &fixture{t: t, srv: srv, http: hs, store: st, org: m, pipe: pipe, viewer: "test-viewer-token-0123456789"}
 }
 
 // call sends a request with the given token ("" for none) and decodes a

@@ -44,6 +44,8 @@ type Options struct {
 	// SchemaVersion is the migration the binary expects; /readyz answers 503
 	// until the store reports it.
 	SchemaVersion int
+	// Registry serves /metrics; nil makes a fresh one.
+	Registry *prometheus.Registry
 }
 
 // Server serves the API. Create it with New.
@@ -97,12 +99,15 @@ func New(o Options) *Server {
 		now:          o.Now,
 		version:      o.Version,
 		schema:       o.SchemaVersion,
-		registry:     prometheus.NewRegistry(),
+		registry:     o.Registry,
 		pipeline:     o.Pipeline,
 		signer:       o.Signer,
 		authFailures: newLimiter(100, 1, o.Now),
 		ingestLimits: &keyLimiter{now: o.Now, buckets: map[string]*bucket{}},
 		mux:          http.NewServeMux(),
+	}
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
 	}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "vigil_http_requests_total", Help: "HTTP requests by route and status code.",
