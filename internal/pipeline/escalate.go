@@ -88,7 +88,7 @@ func (p *Pipeline) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State
 	users, notes := p.oncall.Targets(snap, step.Targets, now)
 	var paged []string
 	for _, u := range users {
-		ns := pageNotifications(snap, inc.ID, u.User, notify.KindPage, st.StartedAt.UnixMilli(), st.Step, st.Round, now)
+		ns := pageNotifications(snap, inc.ID, u.User, notify.KindPage, fmt.Sprint(st.StartedAt.UnixMilli()), st.Step, st.Round, now)
 		if len(ns) == 0 {
 			notes = append(notes, fmt.Sprintf("user %s has no contact method to page", u.User))
 			continue
@@ -143,7 +143,9 @@ func (p *Pipeline) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State
 // pageNotifications makes the outbox rows for paging one user: one per
 // notification rule, each due after its delay; a user without rules is
 // paged at once on the first contact method.
-func pageNotifications(snap *org.Snapshot, incidentID int64, userID, kind string, run int64, step, round int, now time.Time) []*notify.Notification {
+// run names what paged (an escalation run, a major declaration, a
+// responder request) so that each page has its own idempotency key.
+func pageNotifications(snap *org.Snapshot, incidentID int64, userID, kind, run string, step, round int, now time.Time) []*notify.Notification {
 	u := snap.User(userID)
 	if u == nil {
 		return nil
@@ -162,7 +164,7 @@ func pageNotifications(snap *org.Snapshot, incidentID int64, userID, kind string
 			IncidentID: incidentID, Kind: kind, UserID: u.ID,
 			ContactMethod: cm.ID, MethodType: cm.Type, RuleIndex: i,
 			Step: step, Round: round, TimeZone: u.TimeZone,
-			IdempotencyKey: fmt.Sprintf("vigil-%d-%s-%d-r%d-s%d-%s-%d", incidentID, kind, run, round, step, u.ID, i),
+			IdempotencyKey: fmt.Sprintf("vigil-%d-%s-%s-r%d-s%d-%s-%d", incidentID, kind, run, round, step, u.ID, i),
 			Status:         notify.StatusPending,
 			DueAt:          now.Add(r.Delay.Std()),
 			CreatedAt:      now,
@@ -212,7 +214,7 @@ func (p *Pipeline) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalo
 	recipients := p.oncall.TeamOnCall(snap, team, due)
 	var names []string
 	for _, user := range recipients {
-		ns := pageNotifications(snap, inc.ID, user, notify.KindLowUrgency, 0, 0, 0, due)
+		ns := pageNotifications(snap, inc.ID, user, notify.KindLowUrgency, "low", 0, 0, due)
 		if len(ns) == 0 {
 			continue
 		}

@@ -36,7 +36,9 @@ func (o *OnCall) Engine(snap *org.Snapshot, scheduleID string) (*schedule.Engine
 	if e, ok := o.engines[scheduleID]; ok {
 		return e, o.errs[scheduleID]
 	}
-	s := snap.Schedule(scheduleID)
+	// API-made overrides count: they are how people swap shifts at short
+	// notice.
+	s := snap.OnCallSchedule(scheduleID)
 	if s == nil {
 		err := fmt.Errorf("unknown schedule %q", scheduleID)
 		o.engines[scheduleID], o.errs[scheduleID] = nil, err

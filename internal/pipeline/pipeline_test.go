@@ -133,7 +133,7 @@ func testBundle(hook string) *config.Bundle {
 			{Targets: []escalation.Target{{Schedule: "shop-oncall"}}, EscalateAfter: mustDur("10m")},
 			{Targets: []escalation.Target{{User: "bob"}}, EscalateAfter: mustDur("15m")},
 		}}},
-		Services: []catalog.Service{{ID: "checkout", Owner: "shop", RevenueCritical: true, Integrations: []catalog.Integration{
+		Services: []catalog.Service{{ID: "checkout", Owner: "shop", Integrations: []catalog.Integration{
 			{Type: "pagerduty", Key: pdKey},
 			{Type: "alertmanager", Key: "am-checkout", AutoResolve: mustDur("1h")},
 			{Type: "heartbeat", Key: "hb-checkout", Interval: mustDur("10m")},

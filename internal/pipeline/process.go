@@ -34,7 +34,7 @@ func (p *Pipeline) ProcessInbox(ctx context.Context) (int, error) {
 		}
 		n = len(events)
 		for _, ev := range events {
-			np, err := p.apply(tx, snap, ev, now)
+			np, err := p.apply(ctx, tx, snap, ev, now)
 			if err != nil {
 				return fmt.Errorf("inbox event %d: %w", ev.ID, err)
 			}
@@ -54,7 +54,7 @@ func (p *Pipeline) ProcessInbox(ctx context.Context) (int, error) {
 
 // apply processes one inbox event and reports whether it created
 // notifications.
-func (p *Pipeline) apply(tx store.Tx, snap *org.Snapshot, ev store.InboxEvent, now time.Time) (bool, error) {
+func (p *Pipeline) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, ev store.InboxEvent, now time.Time) (bool, error) {
 	svc := snap.Service(ev.Service)
 	switch ev.Kind {
 	case store.InboxChange:
@@ -67,7 +67,7 @@ func (p *Pipeline) apply(tx store.Tx, snap *org.Snapshot, ev store.InboxEvent, n
 		if svc == nil {
 			return false, nil // the service was deleted since: nothing to track
 		}
-		return p.applyBeat(tx, snap, svc, ev, now)
+		return p.applyBeat(ctx, tx, snap, svc, ev, now)
 	case store.InboxAlert:
 		if svc == nil {
 			return false, nil
@@ -82,7 +82,7 @@ func (p *Pipeline) apply(tx store.Tx, snap *org.Snapshot, ev store.InboxEvent, n
 		actor := "integration:" + ev.IntegrationKey
 		switch e.Action {
 		case ingest.ActionTrigger:
-			return p.trigger(tx, snap, svc, ev.IntegrationKey, e, now)
+			return p.trigger(ctx, tx, snap, svc, ev.IntegrationKey, e, now)
 		case ingest.ActionAcknowledge:
 			return false, p.acknowledgeAlert(tx, ev.IntegrationKey, e.DedupKey, actor, now)
 		case ingest.ActionResolve:
@@ -120,7 +120,7 @@ func (p *Pipeline) applyChange(tx store.Tx, ev store.InboxEvent, c ingest.Change
 
 // trigger adds an event to its open alert, or opens an alert (and an
 // incident) for it.
-func (p *Pipeline) trigger(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, key string, e ingest.Event, now time.Time) (bool, error) {
+func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc *catalog.Service, key string, e ingest.Event, now time.Time) (bool, error) {
 	a, err := tx.OpenAlert(key, e.DedupKey)
 	switch {
 	case err == nil:
@@ -158,9 +158,27 @@ func (p *Pipeline) trigger(tx store.Tx, snap *org.Snapshot, svc *catalog.Service
 		a.Severity = alert.SeverityError
 	}
 
-	inc, created, err := p.incidentFor(tx, snap, svc, &a, e, now)
+	// The alert joins an incident of its service with the same group key,
+	// else a correlated incident on a linked service, else opens its own.
+	inc, groupKey, err := p.groupIncident(tx, svc, &a, e, now)
 	if err != nil {
 		return false, err
+	}
+	joined := false
+	if inc == nil && incident.Urgency(a.Severity, svc.Urgency) == alert.UrgencyHigh {
+		if inc, err = p.correlated(tx, snap, svc, now); err != nil {
+			return false, err
+		}
+		joined = inc != nil
+	}
+	created := false
+	if inc == nil {
+		inc = newIncident(snap, svc, &a, now)
+		inc.GroupKey = groupKey
+		if err := tx.InsertIncident(inc); err != nil {
+			return false, fmt.Errorf("insert incident: %w", err)
+		}
+		created = true
 	}
 	a.IncidentID = inc.ID
 	if err := tx.InsertAlert(&a); err != nil {
@@ -178,45 +196,47 @@ func (p *Pipeline) trigger(tx store.Tx, snap *org.Snapshot, svc *catalog.Service
 	if err := tx.AppendTimeline(entry); err != nil {
 		return false, err
 	}
-	if !created {
-		return false, nil
+	switch {
+	case joined:
+		return p.joinIncident(ctx, tx, snap, inc, svc, a.Severity, now)
+	case created:
+		p.rankSuspects(ctx, snap, inc)
+		if err := tx.UpdateIncident(inc); err != nil {
+			return false, err
+		}
+		return p.startResponse(tx, snap, svc, inc, now)
 	}
-	return p.startResponse(tx, snap, svc, inc, now)
+	return false, nil
 }
 
-// incidentFor finds the incident a new alert joins, or opens one.
-func (p *Pipeline) incidentFor(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, a *alert.Alert, e ingest.Event, now time.Time) (*incident.Incident, bool, error) {
-	if g := svc.Grouping; g != nil && g.Window.Std() > 0 {
-		groupKey := groupKeyOf(g.By, a, e)
-		if groupKey != "" {
-			existing, err := tx.OpenIncidentByGroup(svc.ID, groupKey, now.Add(-g.Window.Std()))
-			switch {
-			case err == nil:
-				existing.AlertCount++
-				existing.UpdatedAt = now
-				if worse := incident.SeverityOf(a.Severity); incident.Worse(worse, existing.Severity) {
-					existing.Severity = worse
-				}
-				if err := tx.UpdateIncident(&existing); err != nil {
-					return nil, false, err
-				}
-				return &existing, false, nil
-			case !errors.Is(err, store.ErrNotFound):
-				return nil, false, fmt.Errorf("look up group incident: %w", err)
-			}
-			inc := newIncident(snap, svc, a, now)
-			inc.GroupKey = groupKey
-			if err := tx.InsertIncident(inc); err != nil {
-				return nil, false, err
-			}
-			return inc, true, nil
-		}
+// groupIncident returns the open incident of the service that the alert
+// joins by the service's grouping rule (nil when none), and the alert's
+// group key.
+func (p *Pipeline) groupIncident(tx store.Tx, svc *catalog.Service, a *alert.Alert, e ingest.Event, now time.Time) (*incident.Incident, string, error) {
+	g := svc.Grouping
+	if g == nil || g.Window.Std() <= 0 {
+		return nil, "", nil
 	}
-	inc := newIncident(snap, svc, a, now)
-	if err := tx.InsertIncident(inc); err != nil {
-		return nil, false, fmt.Errorf("insert incident: %w", err)
+	groupKey := groupKeyOf(g.By, a, e)
+	if groupKey == "" {
+		return nil, "", nil
 	}
-	return inc, true, nil
+	existing, err := tx.OpenIncidentByGroup(svc.ID, groupKey, now.Add(-g.Window.Std()))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, groupKey, nil
+	case err != nil:
+		return nil, "", fmt.Errorf("look up group incident: %w", err)
+	}
+	existing.AlertCount++
+	existing.UpdatedAt = now
+	if worse := incident.SeverityOf(a.Severity); incident.Worse(worse, existing.Severity) {
+		existing.Severity = worse
+	}
+	if err := tx.UpdateIncident(&existing); err != nil {
+		return nil, "", err
+	}
+	return &existing, groupKey, nil
 }
 
 func newIncident(snap *org.Snapshot, svc *catalog.Service, a *alert.Alert, now time.Time) *incident.Incident {
@@ -288,12 +308,27 @@ func (p *Pipeline) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.S
 	if inc.Urgency == alert.UrgencyLow {
 		return p.notifyLowUrgency(tx, snap, svc, inc, now)
 	}
-	policy := snap.Policy(inc.Policy)
-	if policy == nil {
-		return false, tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
+	cov := CoverageOf(snap, svc)
+	policy, ok := EffectivePolicy(snap, svc, cov)
+	if err := p.engageCoverage(tx, snap, inc, cov, now); err != nil {
+		return false, err
+	}
+	paged := false
+	if inc.Severity == incident.SEV1 {
+		np, err := p.makeMajor(tx, snap, inc, "declared SEV1", now)
+		if err != nil {
+			return false, err
+		}
+		paged = np
+	}
+	if err := tx.UpdateIncident(inc); err != nil {
+		return false, err
+	}
+	if !ok {
+		return paged, tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
 			Message: fmt.Sprintf("nobody to page: service %s has no escalation policy", svc.ID)})
 	}
-	st := escalation.State{IncidentID: inc.ID, Policy: *policy, NextAt: now, StartedAt: now}
+	st := escalation.State{IncidentID: inc.ID, Policy: policy, NextAt: now, StartedAt: now}
 	// The first step runs in this transaction: the page is on its way as
 	// soon as the event is processed.
 	return p.runStep(tx, snap, &st, inc, now)

@@ -66,7 +66,7 @@ func (p *Pipeline) Sweep(ctx context.Context) (int, error) {
 				Summary: fmt.Sprintf("No heartbeat from %s for %s (last beat %s)", hb.Key, duration.Format(hb.Interval), hb.LastBeatAt.Format(time.RFC3339)),
 				Source:  hb.Key,
 			}
-			np, err := p.trigger(tx, snap, svc, hb.Key, ev, now)
+			np, err := p.trigger(ctx, tx, snap, svc, hb.Key, ev, now)
 			if err != nil {
 				return err
 			}
@@ -101,7 +101,7 @@ func integrationOf(svc *catalog.Service, key string) *catalog.Integration {
 }
 
 // applyBeat records a heartbeat; a beat resolves the "no beat" alert.
-func (p *Pipeline) applyBeat(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, ev store.InboxEvent, now time.Time) (bool, error) {
+func (p *Pipeline) applyBeat(_ context.Context, tx store.Tx, snap *org.Snapshot, svc *catalog.Service, ev store.InboxEvent, now time.Time) (bool, error) {
 	in := integrationOf(svc, ev.IntegrationKey)
 	if in == nil {
 		return false, nil

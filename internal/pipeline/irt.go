@@ -1,0 +1,350 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/correlate"
+	"github.com/vigil-oncall/vigil/internal/duration"
+	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/incident"
+	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// defaultCorrelationWindow applies when org.correlation_window is unset.
+const defaultCorrelationWindow = 5 * time.Minute
+
+// CoveringIRT is the IRT team that covers a critical service: an irt team
+// that names it in covers, else the global IRT. It returns nil for a
+// service that is not critical: non-critical services never page an IRT.
+func CoveringIRT(snap *org.Snapshot, serviceID string) *catalog.Team {
+	if critical, _ := snap.Graph.Criticality(serviceID); !critical {
+		return nil
+	}
+	var global *catalog.Team
+	for i := range snap.Bundle.Teams {
+		t := &snap.Bundle.Teams[i]
+		switch t.Kind {
+		case catalog.KindIRT:
+			for _, c := range t.Covers {
+				if c == serviceID {
+					return t
+				}
+			}
+		case catalog.KindGlobalIRT:
+			global = t
+		}
+	}
+	return global
+}
+
+// GlobalIRT returns the global-irt team, or nil.
+func GlobalIRT(snap *org.Snapshot) *catalog.Team {
+	for i := range snap.Bundle.Teams {
+		if snap.Bundle.Teams[i].Kind == catalog.KindGlobalIRT {
+			return &snap.Bundle.Teams[i]
+		}
+	}
+	return nil
+}
+
+// Coverage describes how the IRT is engaged for a high-urgency incident on
+// a service.
+type Coverage struct {
+	IRT      *catalog.Team // nil when the service is not critical
+	Mode     string
+	After    time.Duration // backup mode
+	Because  []string      // the criticality path
+	Critical bool
+}
+
+// CoverageOf works out the IRT coverage of a service.
+func CoverageOf(snap *org.Snapshot, svc *catalog.Service) Coverage {
+	critical, because := snap.Graph.Criticality(svc.ID)
+	c := Coverage{Critical: critical, Because: because, Mode: catalog.CoverageParallel}
+	if svc.Coverage != nil && svc.Coverage.Mode != "" {
+		c.Mode = svc.Coverage.Mode
+		c.After = svc.Coverage.After.Std()
+	}
+	if c.Mode == catalog.CoverageBackup && c.After <= 0 {
+		c.After = 5 * time.Minute
+	}
+	c.IRT = CoveringIRT(snap, svc.ID)
+	return c
+}
+
+// EffectivePolicy is the policy a high-urgency incident on the service
+// runs: the owner's (the service's own, else the owner team's), with the
+// covering IRT woven in by the coverage mode — parallel pages it with the
+// first step, backup adds it once the incident has gone unacknowledged for
+// the configured time, primary pages it first and the owner team after.
+func EffectivePolicy(snap *org.Snapshot, svc *catalog.Service, cov Coverage) (escalation.Policy, bool) {
+	var base escalation.Policy
+	found := false
+	if p := snap.Policy(PolicyOf(snap, svc)); p != nil {
+		base = *p
+		base.Steps = append([]escalation.Step(nil), p.Steps...)
+		found = true
+	}
+	if cov.IRT == nil {
+		return base, found
+	}
+	irt := escalation.Target{Team: cov.IRT.ID}
+	if base.ID == "" {
+		base.ID = "irt-" + cov.IRT.ID
+	}
+	switch cov.Mode {
+	case catalog.CoveragePrimary:
+		first := escalation.Step{Targets: []escalation.Target{irt}, EscalateAfter: irtStepDelay(snap, cov.IRT)}
+		base.Steps = append([]escalation.Step{first}, base.Steps...)
+	case catalog.CoverageBackup:
+		base.Steps = insertAt(base.Steps, cov.After, irt)
+	default: // parallel
+		if len(base.Steps) == 0 {
+			base.Steps = []escalation.Step{{Targets: []escalation.Target{irt}}}
+		} else {
+			s0 := base.Steps[0]
+			s0.Targets = append(append([]escalation.Target(nil), s0.Targets...), irt)
+			base.Steps[0] = s0
+		}
+	}
+	return base, true
+}
+
+// irtStepDelay is how long an IRT that is paged first has before the owner
+// team is paged: its own policy's first delay, else five minutes.
+func irtStepDelay(snap *org.Snapshot, irt *catalog.Team) duration.Duration {
+	if p := snap.Policy(irt.EscalationPolicy); p != nil && len(p.Steps) > 0 && p.Steps[0].EscalateAfter > 0 {
+		return p.Steps[0].EscalateAfter
+	}
+	return duration.Duration(5 * time.Minute)
+}
+
+// insertAt puts a step paging target at the moment after from the start,
+// splitting the step whose wait spans that moment.
+func insertAt(steps []escalation.Step, after time.Duration, target escalation.Target) []escalation.Step {
+	var out []escalation.Step
+	var at time.Duration
+	inserted := false
+	for _, s := range steps {
+		wait := s.EscalateAfter.Std()
+		if !inserted && after < at+wait {
+			first := s
+			first.EscalateAfter = duration.Duration(after - at)
+			out = append(out, first, escalation.Step{Targets: []escalation.Target{target}, EscalateAfter: duration.Duration(at + wait - after)})
+			inserted = true
+			at += wait
+			continue
+		}
+		out = append(out, s)
+		at += wait
+	}
+	if !inserted {
+		if len(out) > 0 {
+			last := out[len(out)-1]
+			if at < after {
+				last.EscalateAfter = duration.Duration(last.EscalateAfter.Std() + after - at)
+			}
+			out[len(out)-1] = last
+		}
+		out = append(out, escalation.Step{Targets: []escalation.Target{target}})
+	}
+	return out
+}
+
+// engageCoverage records how the IRT is engaged and, for parallel and
+// primary coverage, gives the IRT's on-call the commander role.
+func (p *Pipeline) engageCoverage(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, cov Coverage, now time.Time) error {
+	if cov.IRT == nil {
+		return nil
+	}
+	msg := fmt.Sprintf("critical service (%s): IRT %s engaged, %s coverage", strings.Join(cov.Because, " -> "), cov.IRT.ID, cov.Mode)
+	if cov.Mode == catalog.CoverageBackup {
+		msg += fmt.Sprintf(", paged if unacknowledged after %s", cov.After)
+	}
+	if cov.Mode != catalog.CoverageBackup {
+		if who := p.oncall.TeamOnCall(snap, cov.IRT, now); len(who) > 0 {
+			setRole(inc, incident.RoleCommander, who[0])
+			msg += "; commander: " + who[0]
+		}
+	}
+	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: "system", Message: msg})
+}
+
+func setRole(inc *incident.Incident, role, user string) {
+	if inc.Roles == nil {
+		inc.Roles = map[string]string{}
+	}
+	inc.Roles[role] = user
+}
+
+// correlate joins a new alert's service to an open incident created within
+// the correlation window on a linked service, if there is one.
+func (p *Pipeline) correlated(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, now time.Time) (*incident.Incident, error) {
+	window := snap.Bundle.Org.CorrelationWindow.Std()
+	if window <= 0 {
+		window = defaultCorrelationWindow
+	}
+	open, err := tx.OpenIncidentsSince(now.Add(-window), 100)
+	if err != nil {
+		return nil, fmt.Errorf("correlation candidates: %w", err)
+	}
+	for i := range open {
+		inc := &open[i]
+		if inc.Urgency != "high" && !inc.Major {
+			continue // low-urgency noise does not pull pages together
+		}
+		if correlate.Joins(snap.Graph, svc.ID, inc.Services) {
+			return inc, nil
+		}
+	}
+	return nil, nil
+}
+
+// joinIncident adds a new alert's service to a correlated incident: the
+// service's owner is paged (every alert pages its service's policy), the
+// suspects are ranked again, and an incident spanning two or more teams
+// becomes major.
+func (p *Pipeline) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot, inc *incident.Incident, svc *catalog.Service, severity string, now time.Time) (bool, error) {
+	inc.AlertCount++
+	inc.UpdatedAt = now
+	if worse := incident.SeverityOf(severity); incident.Worse(worse, inc.Severity) {
+		inc.Severity = worse
+	}
+	paged := false
+	if !contains(inc.Services, svc.ID) {
+		inc.Services = append(inc.Services, svc.ID)
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: "system",
+			Message: fmt.Sprintf("alert on %s correlated into this incident: linked through the dependency graph with %s", svc.ID, strings.Join(inc.Services[:len(inc.Services)-1], ", "))}); err != nil {
+			return false, err
+		}
+		if policy := snap.Policy(PolicyOf(snap, svc)); policy != nil && len(policy.Steps) > 0 && inc.Status == "triggered" {
+			np, err := p.pageTargets(tx, snap, inc, policy.Steps[0].Targets, "owner-"+svc.ID, fmt.Sprintf("owner of %s", svc.ID), now)
+			if err != nil {
+				return false, err
+			}
+			paged = np
+		}
+	}
+	p.rankSuspects(ctx, snap, inc)
+	if !inc.Major {
+		if teams := owningTeams(snap, inc.Services); len(teams) >= 2 {
+			np, err := p.makeMajor(tx, snap, inc, fmt.Sprintf("correlation merged alerts of %d services owned by %d teams (%s)", len(inc.Services), len(teams), strings.Join(teams, ", ")), now)
+			if err != nil {
+				return false, err
+			}
+			paged = paged || np
+		}
+	}
+	return paged, tx.UpdateIncident(inc)
+}
+
+func owningTeams(snap *org.Snapshot, services []string) []string {
+	set := map[string]bool{}
+	for _, id := range services {
+		if s := snap.Service(id); s != nil && s.Owner != "" {
+			set[s.Owner] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for t := range set {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// rankSuspects recomputes the incident's suspects from its services and the
+// recent changes of everything they depend on.
+func (p *Pipeline) rankSuspects(ctx context.Context, snap *org.Snapshot, inc *incident.Incident) {
+	scope := map[string]bool{}
+	for _, s := range inc.Services {
+		scope[s] = true
+		for _, d := range snap.Graph.Reachable(s) {
+			scope[d] = true
+		}
+	}
+	services := make([]string, 0, len(scope))
+	for s := range scope {
+		services = append(services, s)
+	}
+	sort.Strings(services)
+	changes, err := p.store.ListChanges(ctx, store.ChangeQuery{Services: services, Since: inc.CreatedAt.Add(-correlate.ChangeLookback), Until: inc.CreatedAt.Add(time.Second), Limit: 1000})
+	if err != nil {
+		p.log.Warn("suspects: list changes", "incident", inc.ID, "err", err)
+	}
+	inc.Suspects = correlate.Suspects(snap.Graph, inc.Services, changes, inc.CreatedAt)
+}
+
+// makeMajor marks an incident major: the global IRT is paged and takes the
+// commander role; the timeline says why.
+func (p *Pipeline) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, why string, now time.Time) (bool, error) {
+	if inc.Major {
+		return false, nil
+	}
+	inc.Major = true
+	inc.UpdatedAt = now
+	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMajor, Actor: "system", Message: "major incident: " + why}); err != nil {
+		return false, err
+	}
+	g := GlobalIRT(snap)
+	if g == nil {
+		return false, tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMajor, Actor: "system", Message: "no global-irt team is configured to page"})
+	}
+	who := p.oncall.TeamOnCall(snap, g, now)
+	if len(who) > 0 {
+		prev := inc.Roles[incident.RoleCommander]
+		setRole(inc, incident.RoleCommander, who[0])
+		msg := fmt.Sprintf("commander: %s (global IRT %s)", who[0], g.ID)
+		if prev != "" && prev != who[0] {
+			msg += ", taking over from " + prev
+		}
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: "system", Message: msg}); err != nil {
+			return false, err
+		}
+	}
+	return p.pageTargets(tx, snap, inc, []escalation.Target{{Team: g.ID}}, "major", "global IRT for a major incident", now)
+}
+
+// pageTargets pages targets once, outside the escalation policy, and adds
+// them as responders.
+func (p *Pipeline) pageTargets(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time) (bool, error) {
+	users, notes := p.oncall.Targets(snap, targets, now)
+	var paged []string
+	for _, u := range users {
+		ns := pageNotifications(snap, inc.ID, u.User, notify.KindPage, run, 0, 0, now)
+		if len(ns) == 0 {
+			notes = append(notes, fmt.Sprintf("user %s has no contact method to page", u.User))
+			continue
+		}
+		if err := tx.InsertNotifications(ns...); err != nil {
+			return false, err
+		}
+		paged = append(paged, fmt.Sprintf("%s (%s)", u.User, u.Reason))
+		addResponder(inc, incident.Responder{User: u.User, Reason: why, AddedAt: now})
+	}
+	msg := why + ": paged " + strings.Join(paged, ", ")
+	if len(paged) == 0 {
+		msg = why + ": nobody paged"
+	}
+	if len(notes) > 0 {
+		msg += "; " + strings.Join(notes, "; ")
+	}
+	err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryEscalated, Actor: "system", Message: msg})
+	return len(paged) > 0, err
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
