@@ -169,6 +169,7 @@ func (p *Pipeline) engageCoverage(tx store.Tx, snap *org.Snapshot, inc *incident
 		msg += fmt.Sprintf(", paged if unacknowledged after %s", cov.After)
 	}
 	if cov.Mode != catalog.CoverageBackup {
+		addResponder(inc, incident.Responder{Team: cov.IRT.ID, Reason: "covers critical service " + inc.Service, AddedAt: now})
 		if who := p.oncall.TeamOnCall(snap, cov.IRT, now); len(who) > 0 {
 			setRole(inc, incident.RoleCommander, who[0])
 			msg += "; commander: " + who[0]
@@ -233,6 +234,15 @@ func (p *Pipeline) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snap
 		}
 	}
 	p.rankSuspects(ctx, snap, inc)
+	if cov := CoverageOf(snap, svc); cov.IRT != nil && cov.Mode != catalog.CoverageBackup && !hasTeamResponder(inc, cov.IRT.ID) && inc.Status == "triggered" {
+		np, err := p.pageTargets(tx, snap, inc, []escalation.Target{{Team: cov.IRT.ID}}, "irt-"+svc.ID,
+			fmt.Sprintf("IRT %s for critical service %s (%s)", cov.IRT.ID, svc.ID, strings.Join(cov.Because, " -> ")), now)
+		if err != nil {
+			return false, err
+		}
+		addResponder(inc, incident.Responder{Team: cov.IRT.ID, Reason: "covers " + svc.ID, AddedAt: now})
+		paged = paged || np
+	}
 	if !inc.Major {
 		if teams := owningTeams(snap, inc.Services); len(teams) >= 2 {
 			np, err := p.makeMajor(tx, snap, inc, fmt.Sprintf("correlation merged alerts of %d services owned by %d teams (%s)", len(inc.Services), len(teams), strings.Join(teams, ", ")), now)
@@ -309,7 +319,20 @@ func (p *Pipeline) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Inci
 			return false, err
 		}
 	}
+	if hasTeamResponder(inc, g.ID) {
+		return false, nil // already engaged (it covers a critical service here)
+	}
+	addResponder(inc, incident.Responder{Team: g.ID, Reason: "major incident", AddedAt: now})
 	return p.pageTargets(tx, snap, inc, []escalation.Target{{Team: g.ID}}, "major", "global IRT for a major incident", now)
+}
+
+func hasTeamResponder(inc *incident.Incident, team string) bool {
+	for _, r := range inc.Responders {
+		if r.Team == team {
+			return true
+		}
+	}
+	return false
 }
 
 // pageTargets pages targets once, outside the escalation policy, and adds

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -222,10 +223,16 @@ func (h *harness) onlyIncident() incident.Incident {
 	return incs[0]
 }
 
+// expectPaths compares the deliveries so far with want, both sorted:
+// notifications due together are sent concurrently, in no fixed order.
 func (h *harness) expectPaths(want ...string) {
 	h.t.Helper()
-	if got := strings.Join(h.recv.paths(), ","); got != strings.Join(want, ",") {
-		h.t.Fatalf("deliveries = [%s], want [%s]", got, strings.Join(want, ","))
+	got := h.recv.paths()
+	sort.Strings(got)
+	want = append([]string(nil), want...)
+	sort.Strings(want)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		h.t.Fatalf("deliveries = [%s], want [%s]", strings.Join(got, ","), strings.Join(want, ","))
 	}
 }
 
