@@ -41,7 +41,7 @@ func TestJoins(t *testing.T) {
 		{"batch", []string{"search"}, true}, // soft edges count
 		{"mail", []string{"web", "api"}, false},
 		{"auth", []string{"search"}, false}, // nothing in common
-		{"web", []string{"web"}, false}, // the same service alone: grouping decides
+		{"web", []string{"web"}, false},     // the same service alone: grouping decides
 		{"web", []string{"web", "api"}, true},
 	}
 	for _, tt := range tests {

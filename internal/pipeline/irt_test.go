@@ -42,7 +42,9 @@ func irtBundle(hook string, coverage *catalog.Coverage) *config.Bundle {
 	irtCore := team("irt-core", "irt", "ivan")
 	irtCore.Covers = []string{"checkout"}
 	hard := func(id string) []catalog.Dependency { return []catalog.Dependency{{Service: id, Kind: "hard"}} }
-	key := func(id string) []catalog.Integration { return []catalog.Integration{{Type: "generic", Key: "gen-" + id}} }
+	key := func(id string) []catalog.Integration {
+		return []catalog.Integration{{Type: "generic", Key: "gen-" + id}}
+	}
 	return &config.Bundle{
 		Users: []catalog.User{user("alice"), user("bob"), user("carl"), user("ivan"), user("gina"), user("zed")},
 		Teams: []catalog.Team{team("shop", "dev", "alice"), team("pay", "dev", "bob"), team("infra", "dev", "carl"),
