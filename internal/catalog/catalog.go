@@ -72,6 +72,10 @@ type ContactMethod struct {
 	WebhookURL string `json:"webhook_url,omitempty" yaml:"webhook_url,omitempty"` // slack, teams, mattermost
 	Topic      string `json:"topic,omitempty" yaml:"topic,omitempty"`             // ntfy
 	SecretEnv  string `json:"secret_env,omitempty" yaml:"secret_env,omitempty"`   // webhook HMAC secret
+	// Verify makes an sms or voice number declared in configuration wait
+	// for its owner to confirm a code before it is paged; numbers added
+	// through the API always wait.
+	Verify bool `json:"verify,omitempty" yaml:"verify,omitempty"`
 }
 
 // NotificationRule says: when paged, use this contact method after Delay,
@@ -199,6 +203,7 @@ type Providers struct {
 	SMTP   *SMTPProvider   `json:"smtp,omitempty" yaml:"smtp,omitempty"`
 	Twilio *TwilioProvider `json:"twilio,omitempty" yaml:"twilio,omitempty"`
 	Ntfy   *NtfyProvider   `json:"ntfy,omitempty" yaml:"ntfy,omitempty"`
+	Slack  *SlackProvider  `json:"slack,omitempty" yaml:"slack,omitempty"`
 }
 
 // SMTPProvider is the mail server notifications go through.
@@ -223,4 +228,15 @@ type TwilioProvider struct {
 type NtfyProvider struct {
 	URL      string `json:"url" yaml:"url"`
 	TokenEnv string `json:"token_env,omitempty" yaml:"token_env,omitempty"`
+}
+
+// SlackProvider is the Slack app whose interactive buttons call back to
+// Vigil. SigningSecretEnv names the app's signing secret; BotTokenEnv, when
+// set, names a bot token with users:read.email, used to match the Slack user
+// who pressed a button to a Vigil user by email. APIURL defaults to
+// https://slack.com/api.
+type SlackProvider struct {
+	SigningSecretEnv string `json:"signing_secret_env" yaml:"signing_secret_env"`
+	BotTokenEnv      string `json:"bot_token_env,omitempty" yaml:"bot_token_env,omitempty"`
+	APIURL           string `json:"api_url,omitempty" yaml:"api_url,omitempty"`
 }

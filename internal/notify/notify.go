@@ -16,6 +16,9 @@ const (
 	KindLowUrgency = "low_urgency"   // a low-urgency notice, sent in business hours
 	KindUpdate     = "status_update" // an incident status update
 	KindTest       = "test"          // a "send test notification" request
+	// KindVerification carries a phone verification code; it is sent at
+	// once and never stored in the outbox, so that the code is not kept.
+	KindVerification = "verification"
 )
 
 // Notification statuses.
@@ -93,6 +96,18 @@ type Message struct {
 	IncidentURL    string
 	// MoreAlerts counts alerts batched into this message (storms).
 	MoreAlerts int
+
+	// NotificationID and UserID say which outbox row this is and whom it
+	// pages (0 and "" for messages sent outside the outbox).
+	NotificationID int64
+	UserID         string
+	// PublicURL is where providers reach this server for callbacks
+	// (Twilio, Mattermost); CallbackToken authenticates those callbacks,
+	// binding NotificationID, IncidentID and UserID (see CallbackToken).
+	PublicURL     string
+	CallbackToken string
+	// VerificationCode is the code a KindVerification message reads out.
+	VerificationCode string
 }
 
 // Destination is where a channel sends: the contact method's address
