@@ -87,21 +87,21 @@ func newPost(ctx context.Context, target *url.URL, contentType string, body io.R
 // "[SEV2] #12 checkout: Checkout latency high".
 func headline(m Message) string {
 	var b strings.Builder
-	if m.Severity != "" {
-		b.WriteString("[" + m.Severity + "] ")
+	if s := oneLine(m.Severity); s != "" {
+		b.WriteString("[" + s + "] ")
 	}
 	if m.IncidentID != 0 {
 		fmt.Fprintf(&b, "#%d ", m.IncidentID)
 	}
-	if m.Service != "" {
-		b.WriteString(m.Service + ": ")
+	if s := oneLine(m.Service); s != "" {
+		b.WriteString(s + ": ")
 	}
-	title := m.Title
+	title := oneLine(m.Title)
 	if title == "" {
 		title = "(no title)"
 	}
 	b.WriteString(title)
-	return oneLine(b.String())
+	return b.String()
 }
 
 // cut shortens s to at most n bytes on a rune boundary, ending with "…"
