@@ -215,12 +215,19 @@ func contains(xs []string, x string) bool {
 
 // incidentAction serves POST /api/v1/incidents/{id}/{verb}.
 type actionRequest struct {
-	Note             string `json:"note,omitempty"`
-	Message          string `json:"message,omitempty"`
-	Duration         string `json:"duration,omitempty"`
-	User             string `json:"user,omitempty"`
-	EscalationPolicy string `json:"escalation_policy,omitempty"`
-	Channel          string `json:"channel,omitempty"` // "cli" from the CLI; "api" otherwise
+	Note             string  `json:"note,omitempty"`
+	Message          string  `json:"message,omitempty"`
+	Duration         string  `json:"duration,omitempty"`
+	User             string  `json:"user,omitempty"`
+	Team             string  `json:"team,omitempty"`
+	EscalationPolicy string  `json:"escalation_policy,omitempty"`
+	Role             string  `json:"role,omitempty"`
+	Audience         string  `json:"audience,omitempty"`
+	Severity         string  `json:"severity,omitempty"`
+	Reason           string  `json:"reason,omitempty"`
+	Incident         int64   `json:"incident,omitempty"`
+	Alerts           []int64 `json:"alerts,omitempty"`
+	Channel          string  `json:"channel,omitempty"` // "cli" from the CLI; "api" otherwise
 }
 
 func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Request, auth.Principal) {
@@ -271,6 +278,38 @@ func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Req
 				text = req.Note
 			}
 			inc, err = s.pipeline.AddNote(r.Context(), id, text, by)
+		case "major":
+			inc, err = s.pipeline.MakeMajor(r.Context(), id, req.Reason, by)
+		case "severity":
+			inc, err = s.pipeline.SetSeverity(r.Context(), id, req.Severity, by)
+		case "page":
+			inc, err = s.pipeline.Page(r.Context(), id, pipeline.PageRequest{User: req.User, Team: req.Team, Message: req.Message}, by)
+		case "roles":
+			inc, err = s.pipeline.AssignRole(r.Context(), id, req.Role, req.User, by)
+		case "updates":
+			inc, err = s.pipeline.PostUpdate(r.Context(), id, req.Message, req.Audience, by)
+		case "subscribers":
+			inc, err = s.pipeline.Subscribe(r.Context(), id, req.User, by)
+		case "merge":
+			if req.Incident != 0 {
+				other, gerr := s.store.GetIncident(r.Context(), req.Incident)
+				if gerr == nil && !s.canAct(p, other.Services) {
+					writeError(w, http.StatusForbidden, "forbidden", "you may not act on incident %d", req.Incident)
+					return
+				}
+			}
+			inc, err = s.pipeline.Merge(r.Context(), id, req.Incident, by)
+		case "split":
+			inc, err = s.pipeline.Split(r.Context(), id, req.Alerts, by)
+			if err == nil {
+				v, verr := s.viewIncident(r, inc)
+				if verr != nil {
+					s.internalError(w, "incident timeline", verr)
+					return
+				}
+				writeJSON(w, http.StatusCreated, v)
+				return
+			}
 		}
 		switch {
 		case errors.Is(err, pipeline.ErrIncidentClosed):
@@ -366,6 +405,108 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, _ auth.Prin
 		next = encodeCursor(strconv.FormatInt(changes[len(changes)-1].ID, 10))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"changes": nonNil(changes), "next_cursor": next})
+}
+
+// declareRequest opens an incident by hand.
+type declareRequest struct {
+	Title    string   `json:"title"`
+	Service  string   `json:"service,omitempty"`
+	Services []string `json:"services,omitempty"`
+	Severity string   `json:"severity,omitempty"`
+	Major    bool     `json:"major,omitempty"`
+	Message  string   `json:"message,omitempty"`
+	Channel  string   `json:"channel,omitempty"`
+}
+
+func (s *Server) declareIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	var req declareRequest
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	services := req.Services
+	if req.Service != "" {
+		services = append([]string{req.Service}, services...)
+	}
+	if !s.canAct(p, services) {
+		writeError(w, http.StatusForbidden, "forbidden", "you may not declare incidents on %s", strings.Join(services, ", "))
+		return
+	}
+	channel := "api"
+	if req.Channel == "cli" {
+		channel = "cli"
+	}
+	inc, err := s.pipeline.Declare(r.Context(), pipeline.Declaration{Title: req.Title, Services: services, Severity: req.Severity, Major: req.Major, Message: req.Message},
+		pipeline.Actor{Name: p.Actor(), Channel: channel})
+	if errors.Is(err, pipeline.ErrInvalid) {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
+	}
+	if err != nil {
+		s.internalError(w, "declare incident", err)
+		return
+	}
+	v, err := s.viewIncident(r, inc)
+	if err != nil {
+		s.internalError(w, "incident timeline", err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, v)
+}
+
+// responderView is one responder of GET /api/v1/services/{id}/responders.
+type responderView struct {
+	Step  int      `json:"step"`
+	After string   `json:"after"`
+	User  userName `json:"user"`
+	Why   string   `json:"why"`
+	IRT   bool     `json:"irt"`
+}
+
+type userName struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+func (s *Server) serviceResponders(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	snap, id, ok := s.serviceFor(w, r)
+	if !ok {
+		return
+	}
+	at := s.now()
+	if v := r.URL.Query().Get("at"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_request", "at must be an RFC 3339 time: %v", err)
+			return
+		}
+		at = t
+	}
+	cov, responders, notes := s.pipeline.Responders(id, at)
+	views := make([]responderView, 0, len(responders))
+	for _, rr := range responders {
+		u := userName{ID: rr.User}
+		if usr := snap.User(rr.User); usr != nil {
+			u.Name = usr.Name
+		}
+		views = append(views, responderView{Step: rr.Step, After: duration.Format(rr.After), User: u, Why: rr.Why, IRT: rr.IRT})
+	}
+	coverage := map[string]any{"mode": cov.Mode}
+	if cov.IRT != nil {
+		coverage["irt"] = cov.IRT.ID
+	} else {
+		coverage["irt"] = nil
+	}
+	if cov.Mode == catalog.CoverageBackup {
+		coverage["after"] = duration.Format(cov.After)
+	}
+	because := cov.Because
+	if because == nil {
+		because = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"service": id, "at": at.UTC(), "critical": cov.Critical, "critical_because": because,
+		"coverage": coverage, "responders": views, "notes": nonNil(notes),
+	})
 }
 
 // maintenanceRequest schedules a maintenance window.

@@ -54,6 +54,7 @@ type Server struct {
 	pipeline *pipeline.Pipeline
 	signer   *links.Signer
 	org      *org.Manager
+	oncall   *pipeline.OnCall
 	log      *slog.Logger
 	now      func() time.Time
 	version  string
@@ -95,6 +96,7 @@ func New(o Options) *Server {
 	s := &Server{
 		store:        o.Store,
 		org:          o.Org,
+		oncall:       pipeline.NewOnCall(),
 		log:          o.Logger,
 		now:          o.Now,
 		version:      o.Version,
@@ -176,12 +178,33 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/incidents/{id}/snooze", reader, s.incidentAction("snooze")},
 		{"POST", "/api/v1/incidents/{id}/reassign", reader, s.incidentAction("reassign")},
 		{"POST", "/api/v1/incidents/{id}/notes", reader, s.incidentAction("notes")},
+		{"POST", "/api/v1/incidents", reader, s.declareIncident},
+		{"POST", "/api/v1/incidents/{id}/major", reader, s.incidentAction("major")},
+		{"POST", "/api/v1/incidents/{id}/severity", reader, s.incidentAction("severity")},
+		{"POST", "/api/v1/incidents/{id}/page", reader, s.incidentAction("page")},
+		{"POST", "/api/v1/incidents/{id}/roles", reader, s.incidentAction("roles")},
+		{"POST", "/api/v1/incidents/{id}/updates", reader, s.incidentAction("updates")},
+		{"POST", "/api/v1/incidents/{id}/subscribers", reader, s.incidentAction("subscribers")},
+		{"POST", "/api/v1/incidents/{id}/merge", reader, s.incidentAction("merge")},
+		{"POST", "/api/v1/incidents/{id}/split", reader, s.incidentAction("split")},
+		{"GET", "/api/v1/services/{id}/responders", reader, s.serviceResponders},
 		{"GET", "/api/v1/alerts", reader, s.listAlerts},
 		{"GET", "/api/v1/alerts/{id}", reader, s.getAlert},
 		{"GET", "/api/v1/changes", reader, s.listChanges},
 		{"GET", "/api/v1/services/{id}/maintenance", reader, s.listMaintenance},
 		{"POST", "/api/v1/services/{id}/maintenance", reader, s.createMaintenance},
 		{"DELETE", "/api/v1/services/{id}/maintenance/{mid}", reader, s.deleteMaintenance},
+
+		{"GET", "/api/v1/oncall", reader, s.whoIsOnCall},
+		{"GET", "/api/v1/schedules/{id}/oncall", reader, s.scheduleOnCall},
+		{"GET", "/api/v1/schedules/{id}/shifts", reader, s.scheduleShifts},
+		{"GET", "/api/v1/schedules/{id}/coverage", reader, s.scheduleCoverage},
+		{"GET", "/api/v1/schedules/{id}/overrides", reader, s.listOverrides},
+		{"POST", "/api/v1/schedules/{id}/overrides", reader, s.createOverride},
+		{"DELETE", "/api/v1/schedules/{id}/overrides/{oid}", reader, s.deleteOverride},
+		{"POST", "/api/v1/users/{id}/feed_token", reader, s.createFeedToken},
+		{"GET", "/api/v1/users/{id}/calendar.ics", public, s.userCalendar},
+		{"GET", "/api/v1/schedules/{id}/calendar.ics", public, s.scheduleCalendar},
 	}
 	for _, k := range resourceKinds {
 		rs = append(rs,

@@ -28,9 +28,15 @@ func runIncident(ctx context.Context, args []string, env Env) int {
 		"list":    runIncidentList,
 		"ack":     incidentVerb("ack", "acknowledge"),
 		"resolve": incidentVerb("resolve", "resolve"),
+		"declare": runIncidentDeclare,
+		"page":    incidentPost("page", "ID (--user U | --team T) [--message M]", "user", "team", "message"),
+		"role":    incidentPost("roles", "ID --role commander|comms|scribe --user U", "role", "user"),
+		"update":  incidentPost("updates", "ID --message M [--audience internal|stakeholders]", "message", "audience"),
+		"major":   incidentPost("major", "ID [--reason R]", "reason"),
+		"merge":   incidentPost("merge", "ID --incident OTHER", "incident"),
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(env.Stdout, "Usage: vigil incident list|ack|resolve [flags]   (vigil incident <verb> --help)")
+		fmt.Fprintln(env.Stdout, "Usage: vigil incident list|ack|resolve|declare|page|role|update|major|merge [flags]   (vigil incident <verb> --help)")
 		if len(args) == 0 {
 			return exitError
 		}
@@ -38,7 +44,7 @@ func runIncident(ctx context.Context, args []string, env Env) int {
 	}
 	run, ok := sub[args[0]]
 	if !ok {
-		fmt.Fprintf(env.Stderr, "vigil incident: unknown verb %q (list, ack, resolve)\n", args[0])
+		fmt.Fprintf(env.Stderr, "vigil incident: unknown verb %q (list, ack, resolve, declare, page, role, update, major, merge)\n", args[0])
 		return exitError
 	}
 	return run(ctx, args[1:], env)
@@ -151,3 +157,94 @@ func splitIDs(args []string) (ids, rest []string) {
 	}
 	return ids, rest
 }
+
+func runIncidentDeclare(ctx context.Context, args []string, env Env) int {
+	fs := newFlags("incident declare", "--service ID [--service ID...] --title T [--severity SEV1..SEV4] [--major] [--message M]", env)
+	server := fs.String("server", "", "server URL (default $VIGIL_SERVER)")
+	var services multiFlag
+	fs.Var(&services, "service", "affected service (repeat for several; the first is where it opens)")
+	title := fs.String("title", "", "what is wrong (required)")
+	severity := fs.String("severity", "SEV2", "SEV1 (major), SEV2, SEV3 or SEV4")
+	major := fs.Bool("major", false, "a major incident: pages the global IRT, which takes command")
+	message := fs.String("message", "", "a first note for the timeline")
+	if code, done := parseFlags(fs, args, env); done {
+		return code
+	}
+	if len(services) == 0 || *title == "" {
+		fmt.Fprintln(env.Stderr, "vigil incident declare: --service and --title are required")
+		return exitError
+	}
+	c, err := newClient(*server, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil incident declare: %v\n", err)
+		return exitError
+	}
+	var inc incidentSummary
+	body := map[string]any{"services": []string(services), "title": *title, "severity": *severity, "major": *major, "message": *message, "channel": "cli"}
+	if err := c.do(ctx, "POST", "/api/v1/incidents", body, &inc); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil incident declare: %v\n", err)
+		return exitFail
+	}
+	major2 := ""
+	if inc.Major {
+		major2 = " (major)"
+	}
+	fmt.Fprintf(env.Stdout, "incident %d declared%s: %s %s on %s\n", inc.ID, major2, inc.Severity, inc.Title, strings.Join(inc.Services, ", "))
+	return exitOK
+}
+
+// incidentPost makes a verb that POSTs the given string flags to
+// /api/v1/incidents/{id}/{path}.
+func incidentPost(path, synopsis string, fields ...string) func(context.Context, []string, Env) int {
+	return func(ctx context.Context, args []string, env Env) int {
+		name := path
+		fs := newFlags("incident "+name, synopsis, env)
+		server := fs.String("server", "", "server URL (default $VIGIL_SERVER)")
+		values := map[string]*string{}
+		for _, f := range fields {
+			values[f] = fs.String(f, "", f)
+		}
+		ids, rest := splitIDs(args)
+		if code, done := parseFlags(fs, rest, env); done {
+			return code
+		}
+		if len(ids) != 1 {
+			fmt.Fprintf(env.Stderr, "vigil incident %s: give one incident id\n", name)
+			return exitError
+		}
+		c, err := newClient(*server, env)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "vigil incident %s: %v\n", name, err)
+			return exitError
+		}
+		body := map[string]any{"channel": "cli"}
+		for k, v := range values {
+			if *v == "" {
+				continue
+			}
+			if k == "incident" {
+				n, err := strconv.ParseInt(*v, 10, 64)
+				if err != nil {
+					fmt.Fprintf(env.Stderr, "vigil incident %s: --incident must be a number\n", name)
+					return exitError
+				}
+				body[k] = n
+				continue
+			}
+			body[k] = *v
+		}
+		var inc incidentSummary
+		if err := c.do(ctx, "POST", "/api/v1/incidents/"+ids[0]+"/"+path, body, &inc); err != nil {
+			fmt.Fprintf(env.Stderr, "vigil incident %s: %v\n", name, err)
+			return exitFail
+		}
+		fmt.Fprintf(env.Stdout, "incident %d %s: %s\n", inc.ID, inc.Status, inc.Title)
+		return exitOK
+	}
+}
+
+// multiFlag collects a repeated string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

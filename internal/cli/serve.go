@@ -40,6 +40,8 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	configPath := fs.String("config", "", "configuration file or directory applied at start and on SIGHUP")
 	publicURL := fs.String("public-url", "", "URL people reach this server at, for links in notifications (default http://ADDR)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file until the server stops")
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof (with block and mutex profiles) on this loopback HOST:PORT")
 	if code, done := parseFlags(fs, args, env); done {
 		return code
 	}
@@ -49,6 +51,22 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		return exitError
 	}
 	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "vigil serve: %v\n", err)
+			return exitError
+		}
+		defer stop()
+	}
+	if *pprofAddr != "" {
+		stop, err := startPprof(*pprofAddr, log)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "vigil serve: %v\n", err)
+			return exitError
+		}
+		defer stop()
+	}
 	if err := serve(ctx, serveOptions{addr: *addr, dsn: *dsn, configPath: *configPath, publicURL: *publicURL, env: env, log: log}); err != nil {
 		log.Error("vigil serve stopped", "err", err)
 		return exitFail

@@ -48,6 +48,8 @@ type Incident struct {
 	SnoozedUntil   *time.Time        `json:"snoozed_until,omitempty"`
 	// Suppressed says why paging was held back (a maintenance window).
 	Suppressed string `json:"suppressed,omitempty"`
+	// Subscribers are stakeholders who receive status updates.
+	Subscribers []string `json:"subscribers,omitempty"`
 }
 
 // Open reports whether the incident still needs someone.

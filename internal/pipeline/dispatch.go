@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -138,6 +139,13 @@ func (p *Pipeline) message(snap *org.Snapshot, n notify.Notification, inc incide
 		m.Summary = fmt.Sprintf("%s on %s (%s)", inc.Severity, svc.Name, svc.ID)
 	} else {
 		m.Summary = fmt.Sprintf("%s on %s", inc.Severity, inc.Service)
+	}
+	if n.Kind == notify.KindUpdate {
+		var u updateMessage
+		if json.Unmarshal(n.Body, &u) == nil && u.Message != "" {
+			m.Title = "Update: " + inc.Title
+			m.Summary = u.Message
+		}
 	}
 	if n.Kind == notify.KindTest {
 		m.Title = "Test notification from Vigil"

@@ -371,3 +371,44 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// Responder is one person who would respond to a high-urgency incident on
+// a service, in order.
+type Responder struct {
+	Step  int           `json:"step"` // 1-based step of the effective policy
+	After time.Duration `json:"-"`    // when the step pages, from the start
+	User  string        `json:"user"` // user id
+	Why   string        `json:"why"`  // "on call for schedule X", "IRT irt-core covers checkout (parallel)"
+	IRT   bool          `json:"irt"`  // paged as the covering IRT
+}
+
+// Responders answers "who responds to a high-urgency incident on this
+// service, in what order, and why", resolving schedules at at.
+func (p *Pipeline) Responders(svcID string, at time.Time) (Coverage, []Responder, []string) {
+	snap := p.org.Snapshot()
+	svc := snap.Service(svcID)
+	if svc == nil {
+		return Coverage{}, nil, nil
+	}
+	cov := CoverageOf(snap, svc)
+	policy, _ := EffectivePolicy(snap, svc, cov)
+	var out []Responder
+	var notes []string
+	var elapsed time.Duration
+	for i, step := range policy.Steps {
+		for _, t := range step.Targets {
+			users, n := p.oncall.Targets(snap, []escalation.Target{t}, at.Add(elapsed))
+			notes = append(notes, n...)
+			isIRT := cov.IRT != nil && t.Team == cov.IRT.ID
+			for _, u := range users {
+				why := u.Reason
+				if isIRT {
+					why = fmt.Sprintf("IRT %s covers %s (%s coverage; critical because %s)", cov.IRT.ID, svc.ID, cov.Mode, strings.Join(cov.Because, " -> "))
+				}
+				out = append(out, Responder{Step: i + 1, After: elapsed, User: u.User, Why: why, IRT: isIRT})
+			}
+		}
+		elapsed += step.EscalateAfter.Std()
+	}
+	return cov, out, notes
+}

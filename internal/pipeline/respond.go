@@ -1,0 +1,483 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"strings"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/incident"
+	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// Declaration opens an incident by hand.
+type Declaration struct {
+	Title    string
+	Services []string // the first is where the incident is opened
+	Severity string   // SEV1..SEV4; default SEV2
+	Major    bool
+	Message  string
+}
+
+// Declare opens an incident that no alert opened: it pages the first
+// service's policy (with IRT coverage) and, when major or SEV1, the global
+// IRT.
+func (p *Pipeline) Declare(ctx context.Context, d Declaration, by Actor) (incident.Incident, error) {
+	snap := p.org.Snapshot()
+	d.Title = strings.TrimSpace(d.Title)
+	if d.Title == "" || len(d.Title) > 1024 {
+		return incident.Incident{}, fmt.Errorf("%w: a title of 1 to 1024 characters is required", ErrInvalid)
+	}
+	if len(d.Services) == 0 {
+		return incident.Incident{}, fmt.Errorf("%w: name at least one service", ErrInvalid)
+	}
+	for _, s := range d.Services {
+		if snap.Service(s) == nil {
+			return incident.Incident{}, fmt.Errorf("%w: unknown service %q", ErrInvalid, s)
+		}
+	}
+	if d.Severity == "" {
+		d.Severity = incident.SEV2
+	}
+	if !incident.ValidSeverity(d.Severity) {
+		return incident.Incident{}, fmt.Errorf("%w: severity must be SEV1, SEV2, SEV3 or SEV4", ErrInvalid)
+	}
+	svc := snap.Service(d.Services[0])
+	now := p.now().UTC()
+	inc := &incident.Incident{
+		Title: d.Title, Status: alert.StatusTriggered, Severity: d.Severity, Urgency: alert.UrgencyHigh,
+		Service: svc.ID, Services: dedupe(d.Services), Policy: PolicyOf(snap, svc),
+		Suspects: []incident.Suspect{}, Responders: []incident.Responder{}, CreatedAt: now, UpdatedAt: now,
+	}
+	paged := false
+	err := p.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.InsertIncident(inc); err != nil {
+			return err
+		}
+		msg := fmt.Sprintf("declared by %s: %s on %s", by.Name, inc.Severity, strings.Join(inc.Services, ", "))
+		if d.Message != "" {
+			msg += ": " + d.Message
+		}
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryTriggered, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
+			return err
+		}
+		p.rankSuspects(ctx, snap, inc)
+		if d.Major && inc.Severity != incident.SEV1 {
+			np, err := p.makeMajor(tx, snap, inc, "declared major by "+by.Name, now)
+			if err != nil {
+				return err
+			}
+			paged = np
+		}
+		np, err := p.startResponse(tx, snap, svc, inc, now)
+		paged = paged || np
+		if err != nil {
+			return err
+		}
+		return tx.Audit(store.AuditEntry{At: now, Actor: by.Name, Action: "incident.declare", Kind: "incident", ObjID: fmt.Sprint(inc.ID), Details: msg})
+	})
+	if err != nil {
+		return incident.Incident{}, err
+	}
+	if paged {
+		p.wakeDispatcher()
+	}
+	return *inc, nil
+}
+
+func dedupe(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		if !contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// MakeMajor marks an open incident major by hand.
+func (p *Pipeline) MakeMajor(ctx context.Context, id int64, reason string, by Actor) (incident.Incident, error) {
+	paged := false
+	inc, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		if !inc.Open() {
+			return ErrIncidentClosed
+		}
+		why := "declared major by " + by.Name
+		if reason != "" {
+			why += ": " + reason
+		}
+		np, err := p.makeMajor(tx, p.org.Snapshot(), inc, why, now)
+		paged = np
+		if err != nil {
+			return err
+		}
+		return tx.UpdateIncident(inc)
+	})
+	if paged {
+		p.wakeDispatcher()
+	}
+	return inc, err
+}
+
+// SetSeverity changes an incident's severity; SEV1 makes it major.
+func (p *Pipeline) SetSeverity(ctx context.Context, id int64, severity string, by Actor) (incident.Incident, error) {
+	if !incident.ValidSeverity(severity) {
+		return incident.Incident{}, fmt.Errorf("%w: severity must be SEV1, SEV2, SEV3 or SEV4", ErrInvalid)
+	}
+	paged := false
+	inc, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		old := inc.Severity
+		inc.Severity, inc.UpdatedAt = severity, now
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryNote, Actor: by.Name, Channel: by.Channel,
+			Message: fmt.Sprintf("severity changed from %s to %s", old, severity)}); err != nil {
+			return err
+		}
+		if severity == incident.SEV1 && inc.Open() {
+			np, err := p.makeMajor(tx, p.org.Snapshot(), inc, "raised to SEV1 by "+by.Name, now)
+			paged = np
+			if err != nil {
+				return err
+			}
+		}
+		return tx.UpdateIncident(inc)
+	})
+	if paged {
+		p.wakeDispatcher()
+	}
+	return inc, err
+}
+
+// PageRequest adds responders: a user or a team's on-call, with a message.
+type PageRequest struct {
+	User, Team string
+	Message    string
+}
+
+// Page adds responders to an incident by paging them now.
+func (p *Pipeline) Page(ctx context.Context, id int64, r PageRequest, by Actor) (incident.Incident, error) {
+	snap := p.org.Snapshot()
+	var target escalation.Target
+	switch {
+	case r.User != "" && r.Team == "":
+		if snap.User(r.User) == nil {
+			return incident.Incident{}, fmt.Errorf("%w: unknown user %q", ErrInvalid, r.User)
+		}
+		target.User = r.User
+	case r.Team != "" && r.User == "":
+		if snap.Team(r.Team) == nil {
+			return incident.Incident{}, fmt.Errorf("%w: unknown team %q", ErrInvalid, r.Team)
+		}
+		target.Team = r.Team
+	default:
+		return incident.Incident{}, fmt.Errorf("%w: page exactly one of a user and a team", ErrInvalid)
+	}
+	paged := false
+	inc, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		if !inc.Open() {
+			return ErrIncidentClosed
+		}
+		why := "paged by " + by.Name
+		if r.Message != "" {
+			why += ": " + r.Message
+		}
+		np, err := p.pageTargets(tx, snap, inc, []escalation.Target{target}, fmt.Sprintf("page-%d-%s%s", now.UnixNano(), target.User, target.Team), why, now)
+		paged = np
+		if err != nil {
+			return err
+		}
+		if target.Team != "" {
+			addResponder(inc, incident.Responder{Team: target.Team, Reason: why, AddedAt: now})
+		}
+		inc.UpdatedAt = now
+		return tx.UpdateIncident(inc)
+	})
+	if paged {
+		p.wakeDispatcher()
+	}
+	return inc, err
+}
+
+// ValidRole reports whether r is an incident role.
+func ValidRole(r string) bool {
+	return r == incident.RoleCommander || r == incident.RoleComms || r == incident.RoleScribe
+}
+
+// AssignRole hands a role to a user (a handover when someone held it).
+func (p *Pipeline) AssignRole(ctx context.Context, id int64, role, user string, by Actor) (incident.Incident, error) {
+	if !ValidRole(role) {
+		return incident.Incident{}, fmt.Errorf("%w: role must be commander, comms or scribe", ErrInvalid)
+	}
+	if p.org.Snapshot().User(user) == nil {
+		return incident.Incident{}, fmt.Errorf("%w: unknown user %q", ErrInvalid, user)
+	}
+	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		prev := inc.Roles[role]
+		if prev == user {
+			return nil
+		}
+		setRole(inc, role, user)
+		addResponder(inc, incident.Responder{User: user, Reason: role, AddedAt: now})
+		inc.UpdatedAt = now
+		msg := fmt.Sprintf("%s: %s", role, user)
+		if prev != "" {
+			msg = fmt.Sprintf("%s handed over from %s to %s", role, prev, user)
+		}
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
+			return err
+		}
+		if err := tx.Audit(store.AuditEntry{At: now, Actor: by.Name, Action: "incident.role", Kind: "incident", ObjID: fmt.Sprint(inc.ID), Details: msg}); err != nil {
+			return err
+		}
+		return tx.UpdateIncident(inc)
+	})
+}
+
+// Update audiences.
+const (
+	AudienceInternal     = "internal"     // the responders
+	AudienceStakeholders = "stakeholders" // the responders and the subscribers
+)
+
+// Subscribe adds a stakeholder who receives status updates.
+func (p *Pipeline) Subscribe(ctx context.Context, id int64, user string, by Actor) (incident.Incident, error) {
+	if p.org.Snapshot().User(user) == nil {
+		return incident.Incident{}, fmt.Errorf("%w: unknown user %q", ErrInvalid, user)
+	}
+	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		if contains(inc.Subscribers, user) {
+			return nil
+		}
+		inc.Subscribers = append(inc.Subscribers, user)
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryNote, Actor: by.Name, Channel: by.Channel,
+			Message: user + " subscribed to status updates"}); err != nil {
+			return err
+		}
+		return tx.UpdateIncident(inc)
+	})
+}
+
+// PostUpdate records a status update and sends it through the notification
+// channels: to the responders, and for stakeholder updates to the
+// subscribers too.
+func (p *Pipeline) PostUpdate(ctx context.Context, id int64, message, audience string, by Actor) (incident.Incident, error) {
+	message = strings.TrimSpace(message)
+	if message == "" || len(message) > 10000 {
+		return incident.Incident{}, fmt.Errorf("%w: an update needs 1 to 10000 characters", ErrInvalid)
+	}
+	if audience == "" {
+		audience = AudienceInternal
+	}
+	if audience != AudienceInternal && audience != AudienceStakeholders {
+		return incident.Incident{}, fmt.Errorf("%w: audience must be internal or stakeholders", ErrInvalid)
+	}
+	snap := p.org.Snapshot()
+	sent := false
+	inc, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		recipients := []string{}
+		for _, r := range inc.Responders {
+			if r.User != "" && !contains(recipients, r.User) {
+				recipients = append(recipients, r.User)
+			}
+		}
+		if audience == AudienceStakeholders {
+			for _, u := range inc.Subscribers {
+				if !contains(recipients, u) {
+					recipients = append(recipients, u)
+				}
+			}
+		}
+		run := fmt.Sprintf("update-%d-%08x", now.UnixNano(), crc32.ChecksumIEEE([]byte(message)))
+		for _, u := range recipients {
+			ns := pageNotifications(snap, inc.ID, u, notify.KindUpdate, run, 0, 0, now)
+			if len(ns) == 0 {
+				continue
+			}
+			ns[0].Body = updateBody(message)
+			if err := tx.InsertNotifications(ns[0]); err != nil {
+				return err
+			}
+			sent = true
+		}
+		inc.UpdatedAt = now
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryUpdate, Actor: by.Name, Channel: by.Channel,
+			Message: fmt.Sprintf("%s update to %s: %s", audience, strings.Join(recipients, ", "), message)}); err != nil {
+			return err
+		}
+		return tx.UpdateIncident(inc)
+	})
+	if sent {
+		p.wakeDispatcher()
+	}
+	return inc, err
+}
+
+// Merge moves every alert of the other incident into this one and resolves
+// the other as merged.
+func (p *Pipeline) Merge(ctx context.Context, id, other int64, by Actor) (incident.Incident, error) {
+	if id == other {
+		return incident.Incident{}, fmt.Errorf("%w: an incident cannot be merged into itself", ErrInvalid)
+	}
+	snap := p.org.Snapshot()
+	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		if !inc.Open() {
+			return ErrIncidentClosed
+		}
+		src, err := tx.GetIncident(other)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w: no incident %d", ErrInvalid, other)
+		}
+		if err != nil {
+			return err
+		}
+		alerts, err := tx.AlertsOfIncident(src.ID)
+		if err != nil {
+			return err
+		}
+		for i := range alerts {
+			alerts[i].IncidentID = inc.ID
+			alerts[i].UpdatedAt = now
+			if err := tx.UpdateAlert(&alerts[i]); err != nil {
+				return err
+			}
+		}
+		inc.AlertCount += len(alerts)
+		for _, s := range src.Services {
+			if !contains(inc.Services, s) {
+				inc.Services = append(inc.Services, s)
+			}
+		}
+		for _, r := range src.Responders {
+			addResponder(inc, r)
+		}
+		if incident.Worse(src.Severity, inc.Severity) {
+			inc.Severity = src.Severity
+		}
+		p.rankSuspects(ctx, snap, inc)
+		inc.UpdatedAt = now
+		msg := fmt.Sprintf("incident %d merged into this one by %s (%d alerts)", src.ID, by.Name, len(alerts))
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
+			return err
+		}
+		if src.Open() {
+			src.Status, src.ResolvedAt, src.ResolvedBy, src.UpdatedAt = alert.StatusResolved, &now, by.Name, now
+			src.AlertCount = 0
+			if err := p.stopEscalation(tx, src.ID); err != nil {
+				return err
+			}
+			if err := tx.UpdateIncident(&src); err != nil {
+				return err
+			}
+		}
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: src.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel,
+			Message: fmt.Sprintf("merged into incident %d by %s", inc.ID, by.Name)}); err != nil {
+			return err
+		}
+		if err := tx.Audit(store.AuditEntry{At: now, Actor: by.Name, Action: "incident.merge", Kind: "incident", ObjID: fmt.Sprint(inc.ID), Details: msg}); err != nil {
+			return err
+		}
+		return tx.UpdateIncident(inc)
+	})
+}
+
+// Split moves some alerts of an incident into a new incident of their own,
+// which starts its own response.
+func (p *Pipeline) Split(ctx context.Context, id int64, alertIDs []int64, by Actor) (incident.Incident, error) {
+	if len(alertIDs) == 0 {
+		return incident.Incident{}, fmt.Errorf("%w: name the alerts to split off", ErrInvalid)
+	}
+	snap := p.org.Snapshot()
+	var created incident.Incident
+	paged := false
+	_, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		alerts, err := tx.AlertsOfIncident(inc.ID)
+		if err != nil {
+			return err
+		}
+		byID := map[int64]*alert.Alert{}
+		for i := range alerts {
+			byID[alerts[i].ID] = &alerts[i]
+		}
+		var moving []*alert.Alert
+		for _, aid := range alertIDs {
+			a, ok := byID[aid]
+			if !ok {
+				return fmt.Errorf("%w: alert %d is not in incident %d", ErrInvalid, aid, inc.ID)
+			}
+			moving = append(moving, a)
+		}
+		if len(moving) == len(alerts) {
+			return fmt.Errorf("%w: keep at least one alert in incident %d", ErrInvalid, inc.ID)
+		}
+		first := moving[0]
+		svc := snap.Service(first.Service)
+		if svc == nil {
+			return fmt.Errorf("%w: service %q no longer exists", ErrInvalid, first.Service)
+		}
+		n := newIncident(snap, svc, first, now)
+		n.AlertCount = len(moving)
+		for _, a := range moving[1:] {
+			if !contains(n.Services, a.Service) {
+				n.Services = append(n.Services, a.Service)
+			}
+		}
+		if err := tx.InsertIncident(n); err != nil {
+			return err
+		}
+		for _, a := range moving {
+			a.IncidentID, a.UpdatedAt = n.ID, now
+			if err := tx.UpdateAlert(a); err != nil {
+				return err
+			}
+		}
+		// The services left in the old incident are those of its
+		// remaining alerts.
+		inc.Services = nil
+		for _, a := range alerts {
+			if a.IncidentID == inc.ID && !contains(inc.Services, a.Service) {
+				inc.Services = append(inc.Services, a.Service)
+			}
+		}
+		inc.AlertCount -= len(moving)
+		inc.UpdatedAt = now
+		p.rankSuspects(ctx, snap, inc)
+		p.rankSuspects(ctx, snap, n)
+		msg := fmt.Sprintf("%d alert(s) split off into incident %d by %s", len(moving), n.ID, by.Name)
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
+			return err
+		}
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.ID, At: now, Kind: incident.EntryTriggered, Actor: by.Name, Channel: by.Channel,
+			Message: fmt.Sprintf("split off from incident %d by %s", inc.ID, by.Name)}); err != nil {
+			return err
+		}
+		if err := tx.Audit(store.AuditEntry{At: now, Actor: by.Name, Action: "incident.split", Kind: "incident", ObjID: fmt.Sprint(inc.ID), Details: msg}); err != nil {
+			return err
+		}
+		if err := tx.UpdateIncident(inc); err != nil {
+			return err
+		}
+		np, err := p.startResponse(tx, snap, svc, n, now)
+		paged = np
+		created = *n
+		return err
+	})
+	if paged {
+		p.wakeDispatcher()
+	}
+	return created, err
+}
+
+// updateBody is what a status-update notification says.
+type updateMessage struct {
+	Message string `json:"message"`
+}
+
+func updateBody(message string) []byte {
+	b, _ := json.Marshal(updateMessage{Message: message}) // a struct of one string always encodes
+	return b
+}
