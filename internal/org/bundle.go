@@ -22,6 +22,7 @@ const orgID = "org"
 // (teams name schedules), which is why writes validate the whole bundle.
 var Kinds = []string{
 	store.KindOrg, store.KindUser, store.KindSchedule, store.KindEscalationPolicy, store.KindTeam, store.KindService,
+	KindScheduleOverride,
 }
 
 type key struct{ kind, id string }
@@ -105,6 +106,8 @@ func bundleOf(objects []store.Object) (*config.Bundle, error) {
 			var v catalog.Service
 			err = json.Unmarshal(o.Body, &v)
 			b.Services = append(b.Services, v)
+		case KindScheduleOverride:
+			// Not part of the files' bundle: overridesOf reads these.
 		default:
 			err = fmt.Errorf("unknown kind")
 		}

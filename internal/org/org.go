@@ -37,6 +37,10 @@ type Snapshot struct {
 	services  map[string]*catalog.Service
 	// integrations maps an integration key to its service and integration.
 	integrations map[string]integrationRef
+	// overrides are the API-made schedule overrides, in the order they
+	// apply; onCall holds the schedules that have any, merged.
+	overrides []ScheduleOverride
+	onCall    map[string]*schedule.Schedule
 }
 
 type integrationRef struct {
@@ -168,11 +172,15 @@ func (m *Manager) loadLocked(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	overrides, err := overridesOf(objects)
+	if err != nil {
+		return err
+	}
 	sources := make(map[key]string, len(objects))
 	for _, o := range objects {
 		sources[key{o.Kind, o.ID}] = o.Source
 	}
-	m.snap.Store(newSnapshot(version, b, sources))
+	m.snap.Store(newSnapshot(version, b, sources).withOverrides(overrides))
 	return nil
 }
 
@@ -238,6 +246,7 @@ func (m *Manager) Apply(ctx context.Context, desired *config.Bundle, actor strin
 		}
 		changes = append(changes, Change{Action: "delete", Kind: k.kind, ID: k.id})
 	}
+	changes = append(changes, orphanedOverrides(cur, next, nextSources)...)
 	sortChanges(changes)
 	if err := m.commitLocked(ctx, cur, next, nextSources, changes, actor, "config.apply", dryRun); err != nil {
 		return nil, err
@@ -302,7 +311,8 @@ func (m *Manager) Delete(ctx context.Context, kind, id, actor string) error {
 	}
 	delete(next, k)
 	delete(sources, k)
-	return m.commitLocked(ctx, cur, next, sources, []Change{{Action: "delete", Kind: kind, ID: id}}, actor, kind+".delete", false)
+	changes := append([]Change{{Action: "delete", Kind: kind, ID: id}}, orphanedOverrides(cur, next, sources)...)
+	return m.commitLocked(ctx, cur, next, sources, changes, actor, kind+".delete", false)
 }
 
 func (m *Manager) refreshLocked(ctx context.Context) error {
@@ -325,6 +335,9 @@ func currentDocs(s *Snapshot) (map[key][]byte, map[key]string, error) {
 	for k := range docs {
 		sources[k] = s.sources[k]
 	}
+	if err := overrideDocuments(s, docs, sources); err != nil {
+		return nil, nil, err
+	}
 	return docs, sources, nil
 }
 
@@ -339,13 +352,17 @@ func (m *Manager) commitLocked(ctx context.Context, cur *Snapshot, next map[key]
 	if err != nil {
 		return err
 	}
-	if problems := config.Validate(b); len(problems) > 0 {
+	overrides, err := overridesOf(objects)
+	if err != nil {
+		return err
+	}
+	if problems := append(config.Validate(b), checkOverrides(b, overrides)...); len(problems) > 0 {
 		return &InvalidError{Problems: problems}
 	}
 	if dryRun || len(changes) == 0 {
 		return nil
 	}
-	before, err := documents(cur.Bundle)
+	before, _, err := currentDocs(cur)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,20 @@ const icalTimeFormat = "20060102T150405Z"
 // the requested range, so a feed keeps UIDs stable by asking for ranges
 // that start on a fixed boundary (such as midnight) rather than at "now".
 func ICal(name string, shifts []Shift, userName func(string) string, now time.Time) []byte {
+	return ICalFeed(name, []NamedShifts{{Name: name, Shifts: shifts}}, userName, now)
+}
+
+// NamedShifts are one schedule's shifts, under the schedule's display name.
+type NamedShifts struct {
+	Name   string
+	Shifts []Shift
+}
+
+// ICalFeed renders the shifts of several schedules as one feed called
+// calendar, such as one person's shifts across every schedule. Each event
+// is titled and identified as ICal would for its own schedule, so a shift
+// keeps its UID between a schedule's feed and a person's.
+func ICalFeed(calendar string, schedules []NamedShifts, userName func(string) string, now time.Time) []byte {
 	var b bytes.Buffer
 	line := func(prop, value string) { writeFolded(&b, prop+":"+value) }
 	line("BEGIN", "VCALENDAR")
@@ -28,27 +42,30 @@ func ICal(name string, shifts []Shift, userName func(string) string, now time.Ti
 	line("PRODID", "-//Vigil//On-call schedule//EN")
 	line("CALSCALE", "GREGORIAN")
 	line("METHOD", "PUBLISH")
-	line("X-WR-CALNAME", escapeText(name))
+	line("X-WR-CALNAME", escapeText(calendar))
 	stamp := now.UTC().Format(icalTimeFormat)
-	for _, s := range shifts {
-		display := s.User
-		if userName != nil {
-			if n := userName(s.User); n != "" {
-				display = n
+	for _, ns := range schedules {
+		name := ns.Name
+		for _, s := range ns.Shifts {
+			display := s.User
+			if userName != nil {
+				if n := userName(s.User); n != "" {
+					display = n
+				}
 			}
+			line("BEGIN", "VEVENT")
+			line("UID", shiftUID(name, s))
+			line("DTSTAMP", stamp)
+			line("DTSTART", s.Start.UTC().Format(icalTimeFormat))
+			line("DTEND", s.End.UTC().Format(icalTimeFormat))
+			line("SUMMARY", escapeText("On call: "+display+" ("+name+")"))
+			if s.Layer != "" {
+				line("DESCRIPTION", escapeText("Layer: "+s.Layer))
+			}
+			// Being on call does not make anyone busy for meetings.
+			line("TRANSP", "TRANSPARENT")
+			line("END", "VEVENT")
 		}
-		line("BEGIN", "VEVENT")
-		line("UID", shiftUID(name, s))
-		line("DTSTAMP", stamp)
-		line("DTSTART", s.Start.UTC().Format(icalTimeFormat))
-		line("DTEND", s.End.UTC().Format(icalTimeFormat))
-		line("SUMMARY", escapeText("On call: "+display+" ("+name+")"))
-		if s.Layer != "" {
-			line("DESCRIPTION", escapeText("Layer: "+s.Layer))
-		}
-		// Being on call does not make anyone busy for meetings.
-		line("TRANSP", "TRANSPARENT")
-		line("END", "VEVENT")
 	}
 	line("END", "VCALENDAR")
 	return b.Bytes()
