@@ -182,6 +182,10 @@ type Org struct {
 	BusinessHours     *BusinessHours    `json:"business_hours,omitempty" yaml:"business_hours,omitempty"`
 	CorrelationWindow duration.Duration `json:"correlation_window,omitempty" yaml:"correlation_window,omitempty"`
 	Freezes           []Freeze          `json:"freezes,omitempty" yaml:"freezes,omitempty"`
+	// NotificationLimits is the least time between two messages to one
+	// person through one contact method type (sms: 1m, voice: 3m, ...);
+	// what comes sooner is batched into the next message.
+	NotificationLimits map[string]duration.Duration `json:"notification_limits,omitempty" yaml:"notification_limits,omitempty"`
 }
 
 // HourRange is a daily span of local times, "HH:MM"; it may wrap midnight.

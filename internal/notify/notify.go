@@ -62,6 +62,12 @@ type Notification struct {
 	// Body carries what the message says (subject, text, links), fixed
 	// when the notification is made.
 	Body json.RawMessage `json:"body,omitempty"`
+
+	// More and MoreServices are set by the dispatcher when this message
+	// stands for others to the same person and method (a storm): they are
+	// never stored.
+	More         int      `json:"-"`
+	MoreServices []string `json:"-"`
 }
 
 // Attempt records one delivery attempt, kept for reports.

@@ -20,7 +20,7 @@ import (
 const (
 	// dispatchBatch is how many notifications one dispatch round sends
 	// concurrently.
-	dispatchBatch = 32
+	dispatchBatch = 128
 	// claimLease is how long a claimed notification is ours; a dispatcher
 	// that dies leaves it to be claimed again after this.
 	claimLease = time.Minute
@@ -36,6 +36,11 @@ type outcome struct {
 	cancelled string // why it is no longer needed, when it is not
 	err       error
 	at        time.Time
+	// deferUntil postpones a notification that came too soon after the
+	// last message to the same person and method.
+	deferUntil time.Time
+	// batchedInto is the notification whose message stood for this one.
+	batchedInto int64
 }
 
 // DispatchDue sends the notifications that are due, and reports how many
@@ -55,16 +60,21 @@ func (p *Pipeline) DispatchDue(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	snap := p.org.Snapshot()
-	results := make([]outcome, len(claimed))
+	groups := groupByRecipient(claimed)
+	parts := make([][]outcome, len(groups))
 	var wg sync.WaitGroup
-	for i, n := range claimed {
+	for i, g := range groups {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = p.send(ctx, snap, n)
+			parts[i] = p.sendGroup(ctx, snap, g, now)
 		}()
 	}
 	wg.Wait()
+	var results []outcome
+	for _, part := range parts {
+		results = append(results, part...)
+	}
 	err = p.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
 		for _, r := range results {
 			if err := p.record(ctx, tx, snap, r); err != nil {
@@ -147,6 +157,13 @@ func (p *Pipeline) message(snap *org.Snapshot, n notify.Notification, inc incide
 			m.Summary = u.Message
 		}
 	}
+	if n.More > 0 {
+		m.MoreAlerts = n.More
+		m.Summary += fmt.Sprintf(" — and %d more alerts", n.More)
+		if len(n.MoreServices) > 0 {
+			m.Summary += " on " + strings.Join(n.MoreServices, ", ")
+		}
+	}
 	if n.Kind == notify.KindTest {
 		m.Title = "Test notification from Vigil"
 		m.Summary = "This is a test of contact method " + n.ContactMethod
@@ -175,6 +192,27 @@ func (p *Pipeline) message(snap *org.Snapshot, n notify.Notification, inc incide
 func (p *Pipeline) record(ctx context.Context, tx store.Tx, snap *org.Snapshot, r outcome) error {
 	n := r.n
 	n.ClaimedUntil = nil
+	n.More, n.MoreServices = 0, nil
+	if !r.deferUntil.IsZero() {
+		n.Status, n.DueAt = notify.StatusPending, r.deferUntil
+		return tx.UpdateNotification(&n)
+	}
+	if r.batchedInto != 0 {
+		n.Status, n.SentAt, n.LastError = notify.StatusSent, &r.at, fmt.Sprintf("batched into notification %d", r.batchedInto)
+		attempt := &notify.Attempt{NotificationID: n.ID, IncidentID: n.IncidentID, UserID: n.UserID, MethodType: n.MethodType,
+			ContactMethod: n.ContactMethod, At: r.at, TimeZone: n.TimeZone, Outcome: "batched"}
+		if err := tx.InsertAttempt(attempt); err != nil {
+			return err
+		}
+		if err := tx.UpdateNotification(&n); err != nil {
+			return err
+		}
+		if n.IncidentID == 0 {
+			return nil
+		}
+		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: r.at, Kind: incident.EntryNotified, Actor: "system", Channel: n.MethodType,
+			Message: fmt.Sprintf("notified %s via %s (%s), batched with other alerts into one message", n.UserID, n.MethodType, n.ContactMethod)})
+	}
 	if r.cancelled != "" {
 		n.Status = notify.StatusCancelled
 		n.LastError = r.cancelled

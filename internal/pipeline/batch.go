@@ -1,0 +1,135 @@
+package pipeline
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// DefaultNotificationLimits is the least time between two messages to one
+// person through one kind of contact method, unless org
+// notification_limits says otherwise. Phones are the strictest: during a
+// storm a person gets one SMS a minute that says how many more alerts it
+// stands for, not forty.
+var DefaultNotificationLimits = map[string]time.Duration{
+	catalog.MethodSMS:        time.Minute,
+	catalog.MethodVoice:      3 * time.Minute,
+	catalog.MethodEmail:      time.Minute,
+	catalog.MethodSlack:      10 * time.Second,
+	catalog.MethodTeams:      10 * time.Second,
+	catalog.MethodMattermost: 10 * time.Second,
+	catalog.MethodNtfy:       10 * time.Second,
+}
+
+func notificationLimit(snap *org.Snapshot, methodType string) time.Duration {
+	if d, ok := snap.Bundle.Org.NotificationLimits[methodType]; ok {
+		return d.Std()
+	}
+	return DefaultNotificationLimits[methodType]
+}
+
+// groupByRecipient groups claimed notifications by person and contact
+// method, each group oldest first.
+func groupByRecipient(ns []notify.Notification) [][]notify.Notification {
+	index := map[[2]string]int{}
+	var groups [][]notify.Notification
+	for _, n := range ns {
+		k := [2]string{n.UserID, n.ContactMethod}
+		i, ok := index[k]
+		if !ok {
+			i = len(groups)
+			index[k] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], n)
+	}
+	for _, g := range groups {
+		sort.SliceStable(g, func(i, j int) bool { return g[i].DueAt.Before(g[j].DueAt) })
+	}
+	return groups
+}
+
+// sendGroup delivers the notifications due for one person through one
+// contact method: those no longer needed are cancelled; within the
+// method's limit after the last message they wait; otherwise one message
+// goes out for the first, saying how many more it stands for.
+func (p *Pipeline) sendGroup(ctx context.Context, snap *org.Snapshot, group []notify.Notification, now time.Time) []outcome {
+	var out []outcome
+	var live []notify.Notification
+	services := map[int64]string{}
+	for _, n := range group {
+		if n.IncidentID != 0 && (n.Kind == notify.KindPage || n.Kind == notify.KindLowUrgency) {
+			inc, err := p.store.GetIncident(ctx, n.IncidentID)
+			if err == nil && inc.Status != alert.StatusTriggered {
+				out = append(out, outcome{n: n, cancelled: "incident " + inc.Status, at: now})
+				continue
+			}
+			if err == nil {
+				services[n.ID] = inc.Service
+			}
+		}
+		live = append(live, n)
+	}
+	if len(live) == 0 {
+		return out
+	}
+	// Only pages batch: a test or a status update always goes as itself.
+	if limit := notificationLimit(snap, live[0].MethodType); limit > 0 && live[0].Kind != notify.KindTest {
+		if last := p.lastSent(ctx, live[0].UserID, live[0].ContactMethod); !last.IsZero() && now.Before(last.Add(limit)) {
+			for _, n := range live {
+				out = append(out, outcome{n: n, deferUntil: last.Add(limit)})
+			}
+			return out
+		}
+		if len(live) > 1 {
+			first := live[0]
+			seen := map[string]bool{}
+			for _, n := range live[1:] {
+				if s := services[n.ID]; s != "" && !seen[s] {
+					seen[s] = true
+					first.MoreServices = append(first.MoreServices, s)
+				}
+			}
+			sort.Strings(first.MoreServices)
+			first.More = len(live) - 1
+			res := p.send(ctx, snap, first)
+			out = append(out, res)
+			for _, n := range live[1:] {
+				if res.err == nil && res.cancelled == "" {
+					out = append(out, outcome{n: n, batchedInto: first.ID, at: res.at})
+				} else {
+					// The batch did not go out: each tries again on its own.
+					out = append(out, outcome{n: n, deferUntil: now.Add(time.Second)})
+				}
+			}
+			return out
+		}
+	}
+	for _, n := range live {
+		out = append(out, p.send(ctx, snap, n))
+	}
+	return out
+}
+
+// lastSent is when a message last went to this person through this
+// contact method, or zero.
+func (p *Pipeline) lastSent(ctx context.Context, userID, contactMethod string) time.Time {
+	ns, err := p.store.ListNotifications(ctx, store.NotificationQuery{UserID: userID, Statuses: []string{notify.StatusSent}, Limit: 50})
+	if err != nil {
+		p.log.Warn("notification limits: list sent", "user", userID, "err", err)
+		return time.Time{}
+	}
+	var last time.Time
+	for _, n := range ns {
+		if n.ContactMethod == contactMethod && n.SentAt != nil && n.SentAt.After(last) {
+			last = *n.SentAt
+		}
+	}
+	return last
+}
