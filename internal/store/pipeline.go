@@ -115,6 +115,9 @@ type Pipeline interface {
 	// action links), creating it from generate on first use, so that every
 	// replica shares it.
 	Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error)
+	// PhoneVerifications returns a user's verification states, by contact
+	// method id.
+	PhoneVerifications(ctx context.Context, userID string) ([]PhoneVerification, error)
 }
 
 // Tx is one write transaction of the pipeline. On PostgreSQL the rows it
@@ -195,4 +198,10 @@ type Tx interface {
 
 	// Audit appends audit entries in this transaction.
 	Audit(entries ...AuditEntry) error
+
+	// GetPhoneVerification returns the verification state of one contact
+	// method, or ErrNotFound.
+	GetPhoneVerification(userID, contactMethod string) (PhoneVerification, error)
+	// PutPhoneVerification creates or replaces it.
+	PutPhoneVerification(v PhoneVerification) error
 }

@@ -1,0 +1,87 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/vigil-oncall/vigil/internal/store"
+	"github.com/vigil-oncall/vigil/internal/store/internal/sqlbackend"
+)
+
+const verificationColumns = `user_id, contact_method, number, code_hash, sent_at, expires_at, attempts, verified_at`
+
+func scanVerification(row scanner) (store.PhoneVerification, error) {
+	var v store.PhoneVerification
+	var sentAt, expiresAt string
+	var verifiedAt sql.NullString
+	if err := row.Scan(&v.UserID, &v.ContactMethod, &v.Number, &v.CodeHash, &sentAt, &expiresAt, &v.Attempts, &verifiedAt); err != nil {
+		return store.PhoneVerification{}, err
+	}
+	var err error
+	if v.SentAt, err = parseTime(sentAt); err != nil {
+		return store.PhoneVerification{}, err
+	}
+	if v.ExpiresAt, err = parseTime(expiresAt); err != nil {
+		return store.PhoneVerification{}, err
+	}
+	if verifiedAt.Valid {
+		at, err := parseTime(verifiedAt.String)
+		if err != nil {
+			return store.PhoneVerification{}, err
+		}
+		v.VerifiedAt = &at
+	}
+	if len(v.CodeHash) == 0 {
+		v.CodeHash = nil
+	}
+	return v, nil
+}
+
+func (t *writeTx) GetPhoneVerification(userID, contactMethod string) (store.PhoneVerification, error) {
+	if err := sqlbackend.CheckTexts("phone verification key", userID, contactMethod); err != nil {
+		return store.PhoneVerification{}, fmt.Errorf("get phone verification: %w", err)
+	}
+	v, err := scanVerification(t.tx.QueryRowContext(t.ctx, `SELECT `+verificationColumns+` FROM phone_verifications
+		WHERE user_id = ? AND contact_method = ?`, userID, contactMethod))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.PhoneVerification{}, fmt.Errorf("phone verification of %s/%s: %w", userID, contactMethod, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.PhoneVerification{}, fmt.Errorf("get phone verification of %s/%s: %w", userID, contactMethod, err)
+	}
+	return v, nil
+}
+
+func (t *writeTx) PutPhoneVerification(v store.PhoneVerification) error {
+	if err := errors.Join(sqlbackend.Required("user id", v.UserID), sqlbackend.Required("contact method", v.ContactMethod),
+		sqlbackend.CheckText("number", v.Number)); err != nil {
+		return fmt.Errorf("put phone verification: %w", err)
+	}
+	if v.Attempts < 0 {
+		return fmt.Errorf("put phone verification: %d attempts", v.Attempts)
+	}
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO phone_verifications (`+verificationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (user_id, contact_method) DO UPDATE SET number = excluded.number, code_hash = excluded.code_hash,
+			sent_at = excluded.sent_at, expires_at = excluded.expires_at, attempts = excluded.attempts, verified_at = excluded.verified_at`,
+		v.UserID, v.ContactMethod, v.Number, v.CodeHash, timeText(v.SentAt), timeText(v.ExpiresAt), v.Attempts, nullTime(v.VerifiedAt))
+	if err != nil {
+		return fmt.Errorf("put phone verification of %s/%s: %w", v.UserID, v.ContactMethod, err)
+	}
+	return nil
+}
+
+// PhoneVerifications returns a user's verification states by contact method.
+func (s *Store) PhoneVerifications(ctx context.Context, userID string) ([]store.PhoneVerification, error) {
+	if err := sqlbackend.CheckText("user id", userID); err != nil {
+		return nil, fmt.Errorf("phone verifications: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+verificationColumns+` FROM phone_verifications
+		WHERE user_id = ? ORDER BY contact_method`, userID)
+	vs, err := collect(rows, err, scanVerification)
+	if err != nil {
+		return nil, fmt.Errorf("phone verifications of %s: %w", userID, err)
+	}
+	return vs, nil
+}
