@@ -69,6 +69,11 @@ type Firing struct {
 	TimeToExhaustion *duration.Duration `json:"time_to_exhaustion"`
 }
 
+// freezeTolerance absorbs float rounding at the freeze threshold: 1 bad
+// event in 1,000 against 99.9% is exactly the budget, though 1 − 0.999 is
+// not exactly 0.001 in binary.
+const freezeTolerance = 1e-9
+
 // burnWindow is the window of the burn rate that time to exhaustion uses.
 const burnWindow = time.Hour
 
@@ -98,7 +103,7 @@ func Evaluate(s SLO, series *Series, now time.Time) Status {
 		st.NoData = true
 	}
 	st.BudgetRemaining = 1 - st.BudgetConsumed
-	st.Frozen = !st.NoData && st.BudgetRemaining <= s.Policy.FreezeBelow
+	st.Frozen = !st.NoData && st.BudgetRemaining <= s.Policy.FreezeBelow+freezeTolerance
 
 	b, t := s.trailing(series, burnWindow, now)
 	if t > 0 {

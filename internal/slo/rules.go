@@ -138,7 +138,7 @@ func sloRules(s SLO) ([]ruleGroup, error) {
 		slice := s.Budgeting.SliceWindow.Std()
 		groups = append(groups, ruleGroup{Name: base + "-slices", Interval: promDuration(slice), Rules: []rule{{
 			Record: recordSliceBad,
-			Expr:   fmt.Sprintf("(%s) > bool %s", p.eventErrorRatio(slice), formatFloat(1-s.Budgeting.SliceTarget)),
+			Expr:   fmt.Sprintf("(%s) > bool (1 - %s)", p.eventErrorRatio(slice), formatFloat(s.Budgeting.SliceTarget)),
 			Labels: p.labels,
 		}}})
 	}
@@ -172,8 +172,8 @@ func sloRules(s SLO) ([]ruleGroup, error) {
 			Annotations: map[string]string{
 				"summary": fmt.Sprintf("SLO %s burns its error budget faster than %s× over %s and %s",
 					s.Name, formatFloat(t.Factor), t.Long, t.Short),
-				"description": fmt.Sprintf("Burn rate over %s: {{ $value | humanize }} of the error ratio allowed by the objective %s is exceeded by %s×; at this rate the %s budget runs out early.",
-					t.Long, formatFloat(s.Objective), formatFloat(t.Factor), s.Window.Duration),
+				"description": fmt.Sprintf("The error ratio over %s is {{ $value | humanizePercentage }}, more than %s times the %s that the objective %s allows: at that rate the %s error budget lasts %s.",
+					t.Long, formatFloat(t.Factor), strconv.FormatFloat(100*(1-s.Objective), 'g', 6, 64)+"%", formatFloat(s.Objective), s.Window.Duration, exhaustion(s.Window.Duration.Std(), t.Factor)),
 			},
 		})
 	}
@@ -262,6 +262,12 @@ func (p promSLO) condition(t Tier) string {
 		recordErrorRatio, promDuration(p.effective(t.Long.Std())), p.selector, threshold,
 		recordErrorRatio, promDuration(p.effective(t.Short.Std())), p.selector, threshold,
 		recordEvents, promDuration(t.Long.Std()), p.selector, formatFloat(p.MinEvents))
+}
+
+// exhaustion is how long a whole budget lasts at a burn rate, to the
+// minute: window / factor.
+func exhaustion(window time.Duration, factor float64) string {
+	return duration.Format(time.Duration(float64(window) / factor).Round(time.Minute))
 }
 
 func withWindow(query, window string) string {

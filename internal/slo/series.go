@@ -180,11 +180,10 @@ func (s *Series) sumIndex(a, b int64) (bad, total float64) {
 	if lo > hi {
 		return 0, 0
 	}
-	// Whole blocks count by their sums, except the oldest held block when
-	// it is partial (its slot belongs to the newest block).
-	oldestWhole := (s.latest - s.capacity + 1 + blockSize - 1) / blockSize
+	// Whole blocks count by their sums. The oldest held block, when partial,
+	// shares its slot with the newest one; lo lies past its start then, so
+	// it is never taken whole.
 	firstBlock := (lo + blockSize - 1) / blockSize
-	firstBlock = max(firstBlock, oldestWhole)
 	lastBlock := (hi+1)/blockSize - 1 // last block ending at or before hi
 	if firstBlock > lastBlock {
 		return s.sumBuckets(lo, hi)

@@ -1,0 +1,206 @@
+package slo
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/vigil-oncall/vigil/internal/duration"
+)
+
+// promSLOs are SLOs of every kind Rules writes.
+func promSLOs() []SLO {
+	ratio := rolling30()
+	ratio.Name = "checkout-http"
+	ratio.Indicator = Indicator{
+		Kind: RatioGood, Source: SourcePrometheus, DataSource: "prom", URL: "http://prom:9090",
+		Good:  `sum(increase(http_requests_total{job="checkout",code!~"5.."}[{{.window}}]))`,
+		Total: `sum(increase(http_requests_total{job="checkout"}[{{.window}}]))`,
+	}
+	ratio.Tiers[3].Disabled = true // ticket-3d
+
+	bad := rolling30()
+	bad.Name = "payments-errors"
+	bad.Service = "payments-api"
+	bad.Objective = 0.995
+	bad.Indicator = Indicator{
+		Kind: RatioBad, Source: SourcePrometheus, DataSource: "prom",
+		Bad:   `sum(increase(payments_errors_total[{{.window}}]))`,
+		Total: `sum(increase(payments_total[{{.window}}]))`,
+	}
+	bad.Tiers = []Tier{{Name: "fast", Severity: SeverityPage, Factor: 10, Long: dur(2 * time.Hour), Short: dur(10 * time.Minute), For: dur(2 * time.Minute)}}
+
+	latency := rolling30()
+	latency.Name = "checkout-latency"
+	latency.Window.Duration = dur(7 * duration.Day)
+	latency.Tiers = DefaultTiers(7 * duration.Day)
+	latency.Indicator = Indicator{
+		Kind: Threshold, Source: SourcePrometheus, DataSource: "prom",
+		Query: `histogram_quantile(0.99, sum by (le) (rate(http_duration_seconds_bucket[5m])))`, Op: "lt", Value: 0.3,
+	}
+
+	slices := rolling30()
+	slices.Name = "checkout-slices"
+	slices.Budgeting = Budgeting{Method: Timeslices, SliceTarget: 0.95, SliceWindow: dur(5 * time.Minute)}
+	slices.Indicator = ratio.Indicator
+	slices.Tiers = DefaultTiers(30 * duration.Day)
+
+	pushed := rolling30()
+	pushed.Name = "pushed"
+	return []SLO{ratio, bad, latency, slices, pushed}
+}
+
+func TestRulesContent(t *testing.T) {
+	out, err := Rules(promSLOs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "# Left out, their data is pushed to Vigil: pushed.\n") {
+		t.Errorf("the pushed SLO is not listed as left out:\n%s", out)
+	}
+	var file ruleFile
+	if err := yaml.Unmarshal(out, &file); err != nil {
+		t.Fatalf("output is not YAML: %v\n%s", err, out)
+	}
+	groups := map[string]ruleGroup{}
+	for _, g := range file.Groups {
+		groups[g.Name] = g
+	}
+	names := []string{"vigil-slo-checkout-http", "vigil-slo-payments-errors", "vigil-slo-checkout-latency-samples",
+		"vigil-slo-checkout-latency", "vigil-slo-checkout-slices-slices", "vigil-slo-checkout-slices"}
+	if len(file.Groups) != len(names) {
+		t.Errorf("%d groups, want %d", len(file.Groups), len(names))
+	}
+	for _, n := range names {
+		if _, ok := groups[n]; !ok {
+			t.Errorf("no group %s", n)
+		}
+	}
+
+	// The ratio SLO: error ratios over the tiers' windows but those of the
+	// disabled 3d tier, events over the long windows, three alerts.
+	http := groups["vigil-slo-checkout-http"]
+	var records, alerts []string
+	for _, r := range http.Rules {
+		if r.Record != "" {
+			records = append(records, r.Record)
+		} else {
+			alerts = append(alerts, r.Labels["tier"])
+		}
+	}
+	wantRecords := []string{
+		"vigil_slo:error_ratio:5m", "vigil_slo:error_ratio:30m", "vigil_slo:error_ratio:1h", "vigil_slo:error_ratio:2h",
+		"vigil_slo:error_ratio:6h", "vigil_slo:error_ratio:1d",
+		"vigil_slo:events:1h", "vigil_slo:events:6h", "vigil_slo:events:1d",
+	}
+	if strings.Join(records, " ") != strings.Join(wantRecords, " ") {
+		t.Errorf("records = %v\nwant      %v", records, wantRecords)
+	}
+	if strings.Join(alerts, " ") != "page-1h page-6h ticket-1d" {
+		t.Errorf("alerts for tiers %v", alerts)
+	}
+	ratio1h := http.Rules[2]
+	wantExpr := "1 - (\n  (sum(increase(http_requests_total{job=\"checkout\",code!~\"5..\"}[1h])))\n  /\n  (sum(increase(http_requests_total{job=\"checkout\"}[1h])))\n)"
+	if ratio1h.Expr != wantExpr || ratio1h.Labels["slo"] != "checkout-http" || ratio1h.Labels["service"] != "checkout" {
+		t.Errorf("1h error ratio rule = %+v\nwant expr %s", ratio1h, wantExpr)
+	}
+	page1h := http.Rules[len(wantRecords)]
+	wantCond := `vigil_slo:error_ratio:1h{slo="checkout-http"} > 14.4 * (1 - 0.999)
+and
+vigil_slo:error_ratio:5m{slo="checkout-http"} > 14.4 * (1 - 0.999)
+and
+vigil_slo:events:1h{slo="checkout-http"} >= 100`
+	if page1h.Alert != "SLOErrorBudgetBurn" || page1h.Expr != wantCond || page1h.For != "0s" ||
+		page1h.Labels["severity"] != "page" || page1h.Labels["tier"] != "page-1h" {
+		t.Errorf("page-1h alert = %+v\nwant expr %s", page1h, wantCond)
+	}
+	// A slower tier is silent while a faster one fires.
+	page6h := http.Rules[len(wantRecords)+1]
+	if !strings.HasSuffix(page6h.Expr, ")\nunless\n(\n("+wantCond+")\n)") {
+		t.Errorf("page-6h alert does not yield to page-1h:\n%s", page6h.Expr)
+	}
+	ticket := http.Rules[len(wantRecords)+2]
+	if strings.Count(ticket.Expr, "unless") != 1 || strings.Count(ticket.Expr, ")\nor\n(") != 1 || ticket.Labels["severity"] != "ticket" {
+		t.Errorf("ticket-1d alert = %s", ticket.Expr)
+	}
+
+	// Bad over total, with the tier's For.
+	pay := groups["vigil-slo-payments-errors"].Rules
+	if pay[0].Expr != "(sum(increase(payments_errors_total[10m])))\n/\n(sum(increase(payments_total[10m])))" {
+		t.Errorf("bad/total error ratio = %s", pay[0].Expr)
+	}
+	if last := pay[len(pay)-1]; last.For != "2m" || !strings.Contains(last.Expr, "> 10 * (1 - 0.995)") {
+		t.Errorf("payments alert = %+v", last)
+	}
+
+	// Threshold: a bad sample when the latency is not below 0.3.
+	sample := groups["vigil-slo-checkout-latency-samples"]
+	if sample.Interval != "1m" || sample.Rules[0].Record != "vigil_slo:sample_bad" ||
+		sample.Rules[0].Expr != "(histogram_quantile(0.99, sum by (le) (rate(http_duration_seconds_bucket[5m])))) >= bool 0.3" {
+		t.Errorf("sample group = %+v", sample)
+	}
+	lat := groups["vigil-slo-checkout-latency"].Rules
+	if lat[0].Expr != `avg_over_time(vigil_slo:sample_bad{slo="checkout-latency"}[5m])` {
+		t.Errorf("threshold error ratio = %s", lat[0].Expr)
+	}
+
+	// Timeslices: a bad slice when its error ratio exceeds 1 − 0.95, once
+	// every 5 minutes; windows shorter than a slice widen to one slice.
+	sl := groups["vigil-slo-checkout-slices-slices"]
+	if sl.Interval != "5m" || !strings.HasSuffix(sl.Rules[0].Expr, ") > bool (1 - 0.95)") ||
+		!strings.Contains(sl.Rules[0].Expr, "[5m]") {
+		t.Errorf("slice group = %+v", sl)
+	}
+	if r := groups["vigil-slo-checkout-slices"].Rules[0]; r.Expr != `avg_over_time(vigil_slo:slice_bad{slo="checkout-slices"}[5m])` {
+		t.Errorf("slice error ratio = %s", r.Expr)
+	}
+}
+
+func TestRulesRefusesIncompleteSLOs(t *testing.T) {
+	noQuery := promSLOs()[0]
+	noQuery.Indicator.Total = ""
+	noOp := promSLOs()[2]
+	noOp.Indicator.Op = "eq"
+	dup := promSLOs()[0]
+	for name, slos := range map[string][]SLO{
+		"ratio without a total query":  {noQuery},
+		"threshold with an unknown op": {noOp},
+		"the same SLO twice":           {dup, dup},
+	} {
+		if _, err := Rules(slos); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	out, err := Rules(nil)
+	if err != nil || string(out) != "# Prometheus rules for Vigil's SLOs, written by \"vigil slo rules\".\ngroups: []\n" {
+		t.Errorf("no SLOs: %q, %v", out, err)
+	}
+}
+
+// TestRulesPassPromtool checks the rules with Prometheus's own checker.
+// Install it with
+//
+//	go install github.com/prometheus/prometheus/cmd/promtool@v0.316.0
+func TestRulesPassPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool is not on PATH; install it with: go install github.com/prometheus/prometheus/cmd/promtool@v0.316.0")
+	}
+	out, err := Rules(promSLOs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := exec.Command(promtool, "check", "rules", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check rules: %v\n%s\nrules:\n%s", err, msg, out)
+	}
+}
