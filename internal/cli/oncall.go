@@ -1,0 +1,255 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/pipeline"
+)
+
+// oncallAnswer is what GET /api/v1/oncall answers; offline answers take
+// the same shape, so that --json prints the same either way.
+type oncallAnswer struct {
+	At               time.Time    `json:"at"`
+	Service          string       `json:"service,omitempty"`
+	Team             string       `json:"team,omitempty"`
+	Schedule         string       `json:"schedule,omitempty"`
+	EscalationPolicy string       `json:"escalation_policy,omitempty"`
+	OnCall           []oncallUser `json:"oncall"`
+	Notes            []string     `json:"notes"`
+}
+
+type oncallUser struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// oncallQuery names what to ask about: kind is "service", "team",
+// "schedule", or "" for every schedule.
+type oncallQuery struct {
+	kind, id string
+}
+
+func runOncall(ctx context.Context, args []string, env Env) int {
+	fs := newFlags("oncall", "[--schedule S | --team T | --service X] [--at TIME] [--server URL | --config FILE|DIR] [--json]", env)
+	scheduleID := fs.String("schedule", "", "who is on call on this schedule")
+	teamID := fs.String("team", "", "who a page to this team reaches")
+	serviceID := fs.String("service", "", "who an alert on this service pages first")
+	atText := fs.String("at", "", "an RFC 3339 instant such as 2026-02-03T09:00:00+01:00 (default: now)")
+	server := fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
+	configPath := fs.String("config", "", "answer offline from configuration files (a file or a directory), without a server")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if code, done := parseFlags(fs, args, env); done {
+		return code
+	}
+	var q oncallQuery
+	for _, c := range []oncallQuery{{"schedule", *scheduleID}, {"team", *teamID}, {"service", *serviceID}} {
+		if c.id == "" {
+			continue
+		}
+		if q.kind != "" {
+			fmt.Fprintln(env.Stderr, "vigil oncall: give at most one of --schedule, --team and --service")
+			return exitError
+		}
+		q = c
+	}
+	if *server != "" && *configPath != "" {
+		fmt.Fprintln(env.Stderr, "vigil oncall: give either --server or --config, not both")
+		return exitError
+	}
+	var at time.Time
+	if *atText != "" {
+		var err error
+		if at, err = time.Parse(time.RFC3339, *atText); err != nil {
+			fmt.Fprintf(env.Stderr, "vigil oncall: --at %q is not an RFC 3339 time such as 2026-02-03T09:00:00+01:00\n", *atText)
+			return exitError
+		}
+	}
+
+	var answers []oncallAnswer
+	if *configPath != "" {
+		loaded, ok := loadConfig(*configPath, env)
+		if !ok {
+			return exitFail
+		}
+		if at.IsZero() {
+			at = time.Now()
+		}
+		var err error
+		if answers, err = oncallOffline(org.SnapshotOf(&loaded.Bundle), q, at); err != nil {
+			fmt.Fprintf(env.Stderr, "vigil oncall: %v\n", err)
+			return exitError
+		}
+	} else {
+		c, err := newClient(*server, env)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "vigil oncall: %v (or pass --config FILE|DIR to answer from the files)\n", err)
+			return exitError
+		}
+		if answers, err = oncallOnline(ctx, c, q, at); err != nil {
+			fmt.Fprintf(env.Stderr, "vigil oncall: %v\n", err)
+			return exitError
+		}
+	}
+
+	if *asJSON {
+		var v any = answers
+		if q.kind != "" {
+			v = answers[0]
+		}
+		out, _ := json.MarshalIndent(v, "", "  ")
+		fmt.Fprintln(env.Stdout, string(out))
+		return exitOK
+	}
+	printOncall(env, answers)
+	return exitOK
+}
+
+// printOncall writes one line per user: id, name and why they are paged;
+// notes go to stderr.
+func printOncall(env Env, answers []oncallAnswer) {
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	for _, a := range answers {
+		for _, u := range a.OnCall {
+			name := u.Name
+			if name == "" {
+				name = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", u.ID, name, u.Reason)
+		}
+	}
+	tw.Flush()
+	for _, a := range answers {
+		for _, n := range a.Notes {
+			fmt.Fprintf(env.Stderr, "vigil oncall: %s\n", n)
+		}
+	}
+}
+
+// oncallOffline answers from configuration files alone.
+func oncallOffline(snap *org.Snapshot, q oncallQuery, at time.Time) ([]oncallAnswer, error) {
+	oc := pipeline.NewOnCall()
+	ask := func(q oncallQuery) (oncallAnswer, error) {
+		a := oncallAnswer{At: at, OnCall: []oncallUser{}}
+		var users []pipeline.Paged
+		var err error
+		switch q.kind {
+		case "service":
+			a.Service = q.id
+			a.EscalationPolicy, users, a.Notes, err = oc.ForService(snap, q.id, at)
+		case "team":
+			a.Team = q.id
+			users, a.Notes, err = oc.ForTeam(snap, q.id, at)
+		default:
+			a.Schedule = q.id
+			users, a.Notes, err = oc.ForSchedule(snap, q.id, at)
+		}
+		if errors.Is(err, org.ErrNotFound) {
+			return a, fmt.Errorf("unknown %s %q in the files", q.kind, q.id)
+		}
+		if err != nil {
+			return a, err
+		}
+		for _, u := range users {
+			name := ""
+			if user := snap.User(u.User); user != nil {
+				name = user.Name
+			}
+			a.OnCall = append(a.OnCall, oncallUser{ID: u.User, Name: name, Reason: u.Reason})
+		}
+		if a.Notes == nil {
+			a.Notes = []string{}
+		}
+		return a, nil
+	}
+	if q.kind != "" {
+		a, err := ask(q)
+		if err != nil {
+			return nil, err
+		}
+		return []oncallAnswer{a}, nil
+	}
+	ids := make([]string, 0, len(snap.Bundle.Schedules))
+	for _, s := range snap.Bundle.Schedules {
+		ids = append(ids, s.ID)
+	}
+	sort.Strings(ids)
+	answers := make([]oncallAnswer, 0, len(ids))
+	for _, id := range ids {
+		a, err := ask(oncallQuery{"schedule", id})
+		if err != nil {
+			return nil, err
+		}
+		answers = append(answers, a)
+	}
+	return answers, nil
+}
+
+// oncallOnline asks a server; a zero at leaves the instant to the server.
+func oncallOnline(ctx context.Context, c *client, q oncallQuery, at time.Time) ([]oncallAnswer, error) {
+	ask := func(q oncallQuery) (oncallAnswer, error) {
+		v := url.Values{q.kind: {q.id}}
+		if !at.IsZero() {
+			v.Set("at", at.Format(time.RFC3339Nano))
+		}
+		var a oncallAnswer
+		err := c.do(ctx, "GET", "/api/v1/oncall?"+v.Encode(), nil, &a)
+		return a, err
+	}
+	if q.kind != "" {
+		a, err := ask(q)
+		if err != nil {
+			return nil, err
+		}
+		return []oncallAnswer{a}, nil
+	}
+	ids, err := scheduleIDs(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	answers := make([]oncallAnswer, 0, len(ids))
+	for _, id := range ids {
+		a, err := ask(oncallQuery{"schedule", id})
+		if err != nil {
+			return nil, err
+		}
+		answers = append(answers, a)
+	}
+	return answers, nil
+}
+
+// scheduleIDs lists every schedule's id, following the pages.
+func scheduleIDs(ctx context.Context, c *client) ([]string, error) {
+	var ids []string
+	cursor := ""
+	for {
+		v := url.Values{"limit": {"1000"}}
+		if cursor != "" {
+			v.Set("cursor", cursor)
+		}
+		var page struct {
+			Schedules []struct {
+				ID string `json:"id"`
+			} `json:"schedules"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		if err := c.do(ctx, "GET", "/api/v1/schedules?"+v.Encode(), nil, &page); err != nil {
+			return nil, err
+		}
+		for _, s := range page.Schedules {
+			ids = append(ids, s.ID)
+		}
+		if page.NextCursor == nil || *page.NextCursor == "" || *page.NextCursor == cursor {
+			return ids, nil
+		}
+		cursor = *page.NextCursor
+	}
+}
