@@ -87,8 +87,17 @@ start_mailpit() {
   return 1
 }
 
+# --- Alertmanager (the end-to-end tests in internal/e2e run the real one) ---
+install_alertmanager() {
+  if [ ! -x /usr/bin/prometheus-alertmanager ]; then
+    say "installing prometheus-alertmanager"
+    apt_install prometheus-alertmanager
+  fi
+}
+
 start_postgres
 start_mailpit
+install_alertmanager
 
 # --- static checks ------------------------------------------------------------
 say "gofmt"
