@@ -58,6 +58,11 @@ type Notification struct {
 	ClaimedUntil   *time.Time `json:"claimed_until,omitempty"`
 	LastError      string     `json:"last_error,omitempty"`
 	SentAt         *time.Time `json:"sent_at,omitempty"`
+	// ProviderStatus is the last delivery state the provider reported
+	// after accepting the message (Twilio: delivered, undelivered,
+	// no-answer, ...); DeliveredAt is when it reported delivery.
+	ProviderStatus string     `json:"provider_status,omitempty"`
+	DeliveredAt    *time.Time `json:"delivered_at,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	// Body carries what the message says (subject, text, links), fixed
 	// when the notification is made.

@@ -11,13 +11,43 @@ import (
 )
 
 // DefaultChannels returns the channels Vigil delivers through. Channels
-// that need a provider (email through SMTP) read it from the running
-// configuration at each send, so a configuration change applies at once;
-// secrets come from the environment variables the configuration names.
+// that need a provider (email through SMTP, SMS and voice through Twilio,
+// ntfy's default server) read it from the running configuration at each
+// send, so a configuration change applies at once; secrets come from the
+// environment variables the configuration names.
 func DefaultChannels(m *org.Manager, getenv func(string) string) []notify.Channel {
+	client := &http.Client{Timeout: 10 * time.Second}
+	twilio := func() (notify.TwilioAccount, error) {
+		p := m.Snapshot().Bundle.Org.Providers.Twilio
+		if p == nil {
+			return notify.TwilioAccount{}, errors.New("no Twilio provider configured (org.providers.twilio)")
+		}
+		a := notify.TwilioAccount{AccountSID: p.AccountSID, From: p.From, BaseURL: p.BaseURL}
+		if p.AuthTokenEnv != "" {
+			a.AuthToken = getenv(p.AuthTokenEnv)
+		}
+		return a, nil
+	}
+	ntfy := func() (notify.NtfyServer, error) {
+		p := m.Snapshot().Bundle.Org.Providers.Ntfy
+		if p == nil {
+			return notify.NtfyServer{}, nil
+		}
+		s := notify.NtfyServer{URL: p.URL}
+		if p.TokenEnv != "" {
+			s.Token = getenv(p.TokenEnv)
+		}
+		return s, nil
+	}
 	return []notify.Channel{
-		notify.NewWebhook(&http.Client{Timeout: 10 * time.Second}),
+		notify.NewWebhook(client),
 		&emailChannel{org: m, getenv: getenv},
+		notify.NewSlack(client),
+		notify.NewTeams(client),
+		notify.NewMattermost(client),
+		notify.NewNtfy(client, ntfy),
+		notify.NewSMS(client, twilio),
+		notify.NewVoice(client, twilio),
 	}
 }
 

@@ -120,6 +120,10 @@ func (p *Pipeline) send(ctx context.Context, snap *org.Snapshot, n notify.Notifi
 		out.err, out.at = &notify.PermanentError{Err: fmt.Errorf("no channel delivers %s contact methods yet", cm.Type)}, p.now().UTC()
 		return out
 	}
+	if err := p.checkVerified(ctx, snap, u, cm); err != nil {
+		out.err, out.at = err, p.now().UTC()
+		return out
+	}
 	msg := p.message(snap, n, inc)
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
@@ -144,6 +148,7 @@ func (p *Pipeline) message(snap *org.Snapshot, n notify.Notification, inc incide
 	m := notify.Message{
 		IdempotencyKey: n.IdempotencyKey, Kind: n.Kind, IncidentID: inc.ID,
 		Title: inc.Title, Service: inc.Service, Severity: inc.Severity, Urgency: inc.Urgency, Status: inc.Status,
+		NotificationID: n.ID, UserID: n.UserID,
 	}
 	if svc := snap.Service(inc.Service); svc != nil && svc.Name != "" {
 		m.Summary = fmt.Sprintf("%s on %s (%s)", inc.Severity, svc.Name, svc.ID)
@@ -169,6 +174,10 @@ func (p *Pipeline) message(snap *org.Snapshot, n notify.Notification, inc incide
 		m.Summary = "This is a test of contact method " + n.ContactMethod
 	}
 	base := strings.TrimRight(p.publicURL, "/")
+	if base != "" && len(p.callbackKey) > 0 {
+		m.PublicURL = base
+		m.CallbackToken = notify.CallbackToken(p.callbackKey, n.ID, inc.ID, n.UserID)
+	}
 	if inc.ID != 0 {
 		m.IncidentURL = fmt.Sprintf("%s/incidents/%d", base, inc.ID)
 		if p.signer != nil {
@@ -190,6 +199,7 @@ func (p *Pipeline) message(snap *org.Snapshot, n notify.Notification, inc incide
 // record stores the outcome of one attempt: sent, cancelled, retried later
 // or failed (then the user's next method is tried at once).
 func (p *Pipeline) record(ctx context.Context, tx store.Tx, snap *org.Snapshot, r outcome) error {
+	r = withProviderReport(tx, r)
 	n := r.n
 	n.ClaimedUntil = nil
 	n.More, n.MoreServices = 0, nil

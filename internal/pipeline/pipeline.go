@@ -35,6 +35,11 @@ type Options struct {
 	PublicURL string
 	// Getenv reads secrets named in configuration (webhook secret_env).
 	Getenv func(string) string
+	// CallbackKey authenticates what providers call back with (Twilio key
+	// presses and delivery reports, Mattermost buttons) and keys the hashes
+	// of phone verification codes. Replicas share it. Empty disables
+	// callbacks and phone verification.
+	CallbackKey []byte
 	// Registry, when set, receives the pipeline's metrics.
 	Registry prometheus.Registerer
 	// InboxQueue bounds the events waiting for a group commit; beyond it
@@ -53,6 +58,8 @@ type Pipeline struct {
 	signer    *links.Signer
 	publicURL string
 	getenv    func(string) string
+	// callbackKey: see Options.CallbackKey.
+	callbackKey []byte
 
 	inbox        chan *inboxRequest
 	wakeProcess  chan struct{}
@@ -87,6 +94,7 @@ func New(o Options) *Pipeline {
 		signer:       o.Signer,
 		publicURL:    o.PublicURL,
 		getenv:       o.Getenv,
+		callbackKey:  append([]byte(nil), o.CallbackKey...),
 		inbox:        make(chan *inboxRequest, o.InboxQueue),
 		wakeProcess:  make(chan struct{}, 1),
 		wakeDispatch: make(chan struct{}, 1),

@@ -1,0 +1,255 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// Phone verification rules.
+const (
+	// VerificationTTL is how long a code works.
+	VerificationTTL = 10 * time.Minute
+	// VerificationAttempts is how many codes may be tried against one sent.
+	VerificationAttempts = 5
+	// verificationResend is how long before another code may be sent.
+	verificationResend = time.Minute
+	verificationDigits = 6
+)
+
+// Errors of phone verification.
+var (
+	ErrVerificationDisabled = errors.New("phone verification is not configured on this server")
+	ErrNoCode               = errors.New("no code was sent to this number: request one first")
+	ErrCodeExpired          = errors.New("the code expired: request a new one")
+	ErrCodeWrong            = errors.New("wrong code")
+	ErrTooManyAttempts      = errors.New("too many wrong codes: request a new one")
+	ErrResendTooSoon        = errors.New("a code was sent less than a minute ago")
+	ErrNotFound             = errors.New("not found")
+)
+
+// needsVerification says whether a contact method must be verified before
+// it is paged: sms and voice numbers added through the API always, those
+// declared in configuration files (by admins) only when they set verify.
+func needsVerification(snap *org.Snapshot, u *catalog.User, cm *catalog.ContactMethod) bool {
+	if cm.Type != catalog.MethodSMS && cm.Type != catalog.MethodVoice {
+		return false
+	}
+	return cm.Verify || snap.Source(store.KindUser, u.ID) == store.SourceAPI
+}
+
+// numberVerified reports whether the user confirmed a code sent to the
+// contact method's number (through this method or another with the same
+// number).
+func (p *Pipeline) numberVerified(ctx context.Context, userID, number string) (bool, error) {
+	vs, err := p.store.PhoneVerifications(ctx, userID)
+	if err != nil {
+		return false, fmt.Errorf("read phone verifications: %w", err)
+	}
+	for _, v := range vs {
+		if v.Number == number && v.VerifiedAt != nil {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// checkVerified fails a send to a number that must be verified and is
+// not; the failure is permanent, so the next method takes over.
+func (p *Pipeline) checkVerified(ctx context.Context, snap *org.Snapshot, u *catalog.User, cm *catalog.ContactMethod) error {
+	if !needsVerification(snap, u, cm) {
+		return nil
+	}
+	ok, err := p.numberVerified(ctx, u.ID, cm.Number)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &notify.PermanentError{Err: fmt.Errorf("the number of %s contact method %s is not verified: confirm the code from POST /api/v1/users/%s/contact_methods/%s/verification",
+			cm.Type, cm.ID, u.ID, cm.ID)}
+	}
+	return nil
+}
+
+// Reachable reports whether a contact method may be paged: it needs no
+// verification, or its number is verified.
+func (p *Pipeline) Reachable(ctx context.Context, userID, contactMethod string) (needed, verified bool, err error) {
+	snap := p.org.Snapshot()
+	u, cm, err := userMethod(snap, userID, contactMethod)
+	if err != nil {
+		return false, false, err
+	}
+	if !needsVerification(snap, u, cm) {
+		return false, true, nil
+	}
+	ok, err := p.numberVerified(ctx, u.ID, cm.Number)
+	return true, ok, err
+}
+
+func userMethod(snap *org.Snapshot, userID, methodID string) (*catalog.User, *catalog.ContactMethod, error) {
+	u := snap.User(userID)
+	if u == nil {
+		return nil, nil, fmt.Errorf("%w: user %q", ErrNotFound, userID)
+	}
+	cm := contactMethod(u, methodID)
+	if cm == nil {
+		return nil, nil, fmt.Errorf("%w: contact method %q of user %s", ErrNotFound, methodID, userID)
+	}
+	return u, cm, nil
+}
+
+// StartVerification sends a fresh code to the number of an sms or voice
+// contact method, through that method, and returns when the code expires.
+// Only a keyed hash of the code is stored.
+func (p *Pipeline) StartVerification(ctx context.Context, userID, contactMethod string, by Actor) (time.Time, error) {
+	if len(p.callbackKey) == 0 {
+		return time.Time{}, ErrVerificationDisabled
+	}
+	snap := p.org.Snapshot()
+	u, cm, err := userMethod(snap, userID, contactMethod)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if cm.Type != catalog.MethodSMS && cm.Type != catalog.MethodVoice {
+		return time.Time{}, fmt.Errorf("%w: only sms and voice numbers are verified, %s is %s", ErrInvalid, cm.ID, cm.Type)
+	}
+	ch := p.channels[cm.Type]
+	if ch == nil {
+		return time.Time{}, fmt.Errorf("%w: no channel delivers %s contact methods", ErrInvalid, cm.Type)
+	}
+	code, err := newCode()
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := p.now().UTC()
+	fresh := store.PhoneVerification{UserID: u.ID, ContactMethod: cm.ID, Number: cm.Number,
+		CodeHash: p.codeHash(u.ID, cm.ID, cm.Number, code), SentAt: now, ExpiresAt: now.Add(VerificationTTL)}
+	var previous *store.PhoneVerification
+	err = p.store.Update(ctx, func(tx store.Tx) error {
+		old, err := tx.GetPhoneVerification(u.ID, cm.ID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			if old.Number == cm.Number && old.CodeHash != nil && now.Sub(old.SentAt) < verificationResend {
+				return ErrResendTooSoon
+			}
+			if old.Number == cm.Number {
+				fresh.VerifiedAt = old.VerifiedAt // a new code does not undo a proof
+			}
+			previous = &old
+		}
+		if err := tx.PutPhoneVerification(fresh); err != nil {
+			return err
+		}
+		return tx.Audit(store.AuditEntry{At: now, Actor: by.Name, Action: "contact_method.verification_sent", Kind: store.KindUser,
+			ObjID: u.ID, Details: fmt.Sprintf("code sent to %s contact method %s", cm.Type, cm.ID)})
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	msg := notify.Message{Kind: notify.KindVerification, VerificationCode: code, UserID: u.ID,
+		IdempotencyKey: fmt.Sprintf("verify-%s-%s-%d", u.ID, cm.ID, now.Unix())}
+	sendCtx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	if sendErr := ch.Send(sendCtx, destination(u, cm, p.getenv), msg); sendErr != nil {
+		// The code never arrived: forget it, so that another can be sent.
+		undo := store.PhoneVerification{UserID: u.ID, ContactMethod: cm.ID, Number: cm.Number, SentAt: now, ExpiresAt: now, VerifiedAt: fresh.VerifiedAt}
+		if previous != nil {
+			undo = *previous
+		}
+		err := p.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.PutPhoneVerification(undo) })
+		return time.Time{}, errors.Join(fmt.Errorf("send the code: %w", sendErr), err)
+	}
+	return fresh.ExpiresAt, nil
+}
+
+// ConfirmVerification checks a code; the right one marks the number
+// verified. Every wrong code counts; after VerificationAttempts the code
+// no longer works.
+func (p *Pipeline) ConfirmVerification(ctx context.Context, userID, contactMethod, code string, by Actor) error {
+	if len(p.callbackKey) == 0 {
+		return ErrVerificationDisabled
+	}
+	snap := p.org.Snapshot()
+	u, cm, err := userMethod(snap, userID, contactMethod)
+	if err != nil {
+		return err
+	}
+	if len(code) != verificationDigits {
+		return fmt.Errorf("%w: the code has %d digits", ErrInvalid, verificationDigits)
+	}
+	for _, c := range code {
+		if c < '0' || c > '9' {
+			return fmt.Errorf("%w: the code has %d digits", ErrInvalid, verificationDigits)
+		}
+	}
+	now := p.now().UTC()
+	wrong := false
+	err = p.store.Update(ctx, func(tx store.Tx) error {
+		v, err := tx.GetPhoneVerification(u.ID, cm.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrNoCode
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case v.CodeHash == nil || v.Number != cm.Number:
+			return ErrNoCode
+		case v.Attempts >= VerificationAttempts:
+			return ErrTooManyAttempts
+		case !now.Before(v.ExpiresAt):
+			return ErrCodeExpired
+		}
+		v.Attempts++
+		if !hmac.Equal(v.CodeHash, p.codeHash(u.ID, cm.ID, cm.Number, code)) {
+			wrong = true // committed, so that the attempt counts
+			return tx.PutPhoneVerification(v)
+		}
+		v.CodeHash, v.VerifiedAt = nil, &now
+		if err := tx.PutPhoneVerification(v); err != nil {
+			return err
+		}
+		return tx.Audit(store.AuditEntry{At: now, Actor: by.Name, Action: "contact_method.verified", Kind: store.KindUser,
+			ObjID: u.ID, Details: fmt.Sprintf("%s contact method %s verified", cm.Type, cm.ID)})
+	})
+	if err != nil {
+		return err
+	}
+	if wrong {
+		return ErrCodeWrong
+	}
+	return nil
+}
+
+// codeHash binds a code to the user, the contact method and the number it
+// was sent to.
+func (p *Pipeline) codeHash(userID, contactMethod, number, code string) []byte {
+	mac := hmac.New(sha256.New, p.callbackKey)
+	for _, s := range []string{"vigil-verification", userID, contactMethod, number, code} {
+		mac.Write([]byte(s))
+		mac.Write([]byte{0})
+	}
+	return mac.Sum(nil)
+}
+
+// newCode draws a uniformly random six-digit code.
+func newCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", fmt.Errorf("draw a verification code: %w", err)
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
+}
