@@ -347,7 +347,9 @@ func (s *Store) ListIncidents(ctx context.Context, q store.IncidentQuery) ([]inc
 	return incidents, nil
 }
 
-func (t *writeTx) GetIncident(id int64) (incident.Incident, error) { return getIncident(t.ctx, t.tx, id) }
+func (t *writeTx) GetIncident(id int64) (incident.Incident, error) {
+	return getIncident(t.ctx, t.tx, id)
+}
 
 func (t *writeTx) OpenIncidentByGroup(service, groupKey string, since time.Time) (incident.Incident, error) {
 	if err := errors.Join(sqlbackend.CheckText("service", service), sqlbackend.CheckText("group_key", groupKey)); err != nil {
