@@ -1449,11 +1449,11 @@ func testHeartbeats(t *testing.T, newStore func(t *testing.T) store.Store) {
 	ctx := context.Background()
 	update(t, s, func(tx store.Tx) error {
 		for _, h := range []store.Heartbeat{
-			{Key: "h1", Service: "a", Interval: 5 * time.Minute, LastBeatAt: at(0)},                    // overdue after at(5)
-			{Key: "h2", Service: "a", Interval: time.Minute, LastBeatAt: at(3)},                        // after at(4)
-			{Key: "h3", Service: "b", Interval: time.Minute, LastBeatAt: at(0), Alerting: true},        // alerting already
-			{Key: "h4", Service: "b", Interval: 30 * time.Second, LastBeatAt: at(4)},                   // after at(4) + 30s
-			{Key: "h0", Service: "b", Interval: 90*time.Second + 1500*time.Microsecond, LastBeatAt: at(3)}, // after at(4) + 30.0015s
+			{Key: "h1", Service: "a", Interval: 5 * time.Minute, LastBeatAt: at(0)},                        // overdue after at(5)
+			{Key: "h2", Service: "a", Interval: time.Minute, LastBeatAt: at(3)},                            // after at(4)
+			{Key: "h3", Service: "b", Interval: time.Minute, LastBeatAt: at(0), Alerting: true},            // alerting already
+			{Key: "h4", Service: "b", Interval: 30 * time.Second, LastBeatAt: at(4)},                       // after at(4) + 30s
+			{Key: "h0", Service: "b", Interval: 90*time.Second + 1500*time.Microsecond, LastBeatAt: at(3)}, // 1.5ms: kept as 1ms
 		} {
 			if err := tx.PutHeartbeat(h); err != nil {
 				return err
