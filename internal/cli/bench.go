@@ -18,7 +18,7 @@ func runBench(ctx context.Context, args []string, env Env) int {
 	requests := fs.Int64("requests", 0, "stop after this many requests (0: no limit but --duration)")
 	unique := fs.Bool("unique", true, "give every event a dedup key of its own (each opens an alert and pages); false repeats one alert")
 	rate := fs.Float64("rate", 0, "send this many events per second on schedule (0: as fast as the server answers)")
-	receiver := fs.String("receiver", "", "listen on this loopback HOST:PORT for the webhook pages and measure trigger-to-page latency")
+	receiver := fs.String("receiver", "", "listen on this loopback HOST:PORT for the webhook pages and measure trigger-to-page latency (with --alertmanager-url: a sink for its notifications)")
 	drain := fs.Duration("drain", 10*time.Second, "with --receiver: how long to wait for missing pages after sending")
 	allowRemote := fs.Bool("allow-remote", false, "allow a server or Alertmanager that is not on a loopback address")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
@@ -37,9 +37,6 @@ func runBench(ctx context.Context, args []string, env Env) int {
 	case *amURL != "" && *key != "":
 		return fail("--key and --alertmanager-url exclude each other")
 	case *amURL != "":
-		if *receiver != "" {
-			return fail("--receiver measures Vigil's pages; Alertmanager does not page it")
-		}
 		t, err := loadgen.NewAlertmanager(*amURL, run, *unique)
 		if err != nil {
 			return fail("%v", err)
@@ -69,13 +66,16 @@ func runBench(ctx context.Context, args []string, env Env) int {
 		Target: target, Concurrency: *concurrency, Duration: *duration, Requests: *requests,
 		Rate: *rate, Drain: *drain,
 	}
+	var rcv *loadgen.Receiver
 	if *receiver != "" {
-		rcv, err := loadgen.StartReceiver(*receiver, nil)
-		if err != nil {
+		var err error
+		if rcv, err = loadgen.StartReceiver(*receiver, nil); err != nil {
 			return fail("%v", err)
 		}
 		defer rcv.Close()
-		opts.Receiver = rcv
+		if *amURL == "" { // Alertmanager pages nobody: its receiver is a sink
+			opts.Receiver = rcv
+		}
 	}
 	mode := "as fast as answered"
 	if *rate > 0 {
@@ -98,6 +98,9 @@ func runBench(ctx context.Context, args []string, env Env) int {
 	}
 	if err != nil {
 		return fail("write result: %v", err)
+	}
+	if rcv != nil && !*asJSON {
+		fmt.Fprintf(env.Stdout, "other notifications      %d at the receiver\n", rcv.Stats().Other)
 	}
 	if res.OK == 0 {
 		fmt.Fprintln(env.Stderr, "vigil bench: no request was accepted")

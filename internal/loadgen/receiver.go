@@ -21,6 +21,8 @@ const maxTrackedPages = 10_000_000
 // Receiver is a local HTTP endpoint for Vigil's webhook contact method. It
 // records when the first page for each incident title arrived, which
 // Run joins with the send time of the trigger that carries that title.
+// Anything else posted to it (an Alertmanager webhook, say) is read,
+// counted and answered 200: it doubles as a sink for notifications.
 type Receiver struct {
 	now func() time.Time
 	srv *http.Server
@@ -31,7 +33,7 @@ type Receiver struct {
 	seenKeys  map[string]struct{}  // idempotency keys, to count repeats
 	repeats   int
 	pages     int
-	malformed int
+	other     int
 
 	done chan struct{}
 }
@@ -89,24 +91,33 @@ type page struct {
 	} `json:"incident"`
 }
 
-// ServeHTTP records one page. It answers 200 to everything it could read,
-// so that Vigil does not retry and skew the count.
+// ServeHTTP records one page, or counts another notification. It answers
+// 200 to every POST it could read, so that no sender retries and skews the
+// count.
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	at := r.now()
 	if req.Method != http.MethodPost {
-		http.Error(w, "POST pages here", http.StatusMethodNotAllowed)
+		http.Error(w, "POST notifications here", http.StatusMethodNotAllowed)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(req.Body, maxPageBody+1))
-	var p page
-	if err == nil && len(body) <= maxPageBody {
-		err = json.Unmarshal(body, &p)
+	if err != nil {
+		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
+		return
 	}
+	// Larger bodies are no page; the rest is read so that the sender sees
+	// its request through.
+	if _, err := io.Copy(io.Discard, req.Body); err != nil {
+		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	var p page
+	isPage := len(body) <= maxPageBody && json.Unmarshal(body, &p) == nil && p.Incident.Title != ""
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err != nil || len(body) > maxPageBody || p.Incident.Title == "" {
-		r.malformed++
-		http.Error(w, "not a Vigil page", http.StatusBadRequest)
+	if !isPage {
+		r.other++
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	r.pages++
@@ -136,12 +147,12 @@ type ReceiverStats struct {
 	Pages     int // well-formed requests, repeats included
 	Titles    int // distinct incident titles
 	Repeats   int // requests with an idempotency key seen before
-	Malformed int // requests that were not a Vigil page
+	Other     int // POSTs that were not a Vigil page
 }
 
 // Stats returns the counts so far.
 func (r *Receiver) Stats() ReceiverStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return ReceiverStats{Pages: r.pages, Titles: len(r.first), Repeats: r.repeats, Malformed: r.malformed}
+	return ReceiverStats{Pages: r.pages, Titles: len(r.first), Repeats: r.repeats, Other: r.other}
 }
