@@ -46,6 +46,15 @@ type Options struct {
 	SchemaVersion int
 	// Registry serves /metrics; nil makes a fresh one.
 	Registry *prometheus.Registry
+	// PublicURL is the URL providers reach this server at: Twilio signs
+	// its webhook requests over it.
+	PublicURL string
+	// Getenv reads the secrets the configuration names (Twilio auth token,
+	// Slack signing secret and bot token).
+	Getenv func(string) string
+	// Client makes the server's own outbound calls (Slack's users.info and
+	// response URLs); nil means one with a 5s timeout.
+	Client *http.Client
 }
 
 // Server serves the API. Create it with New.
@@ -67,6 +76,10 @@ type Server struct {
 	authFailures *limiter
 	ingestLimits *keyLimiter
 	mux          *http.ServeMux
+
+	publicURL string
+	getenv    func(string) string
+	client    *http.Client
 }
 
 // access says who may call a route.
@@ -110,6 +123,13 @@ func New(o Options) *Server {
 	}
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
+	}
+	s.publicURL, s.getenv, s.client = o.PublicURL, o.Getenv, o.Client
+	if s.getenv == nil {
+		s.getenv = func(string) string { return "" }
+	}
+	if s.client == nil {
+		s.client = &http.Client{Timeout: 5 * time.Second}
 	}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "vigil_http_requests_total", Help: "HTTP requests by route and status code.",
@@ -168,6 +188,15 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/heartbeat/{key}", public, s.heartbeat},
 		{"GET", "/a/{token}", public, s.actionLinkGet},
 		{"POST", "/a/{token}", public, s.actionLinkPost},
+		{"POST", "/api/v1/twilio/sms", public, s.twilioSMS},
+		{"POST", "/api/v1/twilio/voice", public, s.twilioVoice},
+		{"POST", "/api/v1/twilio/status", public, s.twilioStatus},
+		{"POST", "/api/v1/integrations/slack/actions", public, s.slackActions},
+		{"POST", "/api/v1/integrations/mattermost/actions", public, s.mattermostActions},
+		{"POST", "/api/v1/users/{id}/contact_methods/{cm}/test", reader, s.testContactMethod},
+		{"GET", "/api/v1/users/{id}/contact_methods/{cm}/verification", reader, s.getVerification},
+		{"POST", "/api/v1/users/{id}/contact_methods/{cm}/verification", reader, s.startVerification},
+		{"POST", "/api/v1/users/{id}/contact_methods/{cm}/verification/confirm", reader, s.confirmVerification},
 
 		{"GET", "/api/v1/incidents", reader, s.listIncidents},
 		{"GET", "/api/v1/incidents/{id}", reader, s.getIncident},

@@ -122,14 +122,23 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("link signer: %w", err)
 	}
+	callbackKey, err := st.Secret(ctx, "callback-signing-key", func() ([]byte, error) {
+		key := make([]byte, 32)
+		_, err := rand.Read(key)
+		return key, err
+	})
+	if err != nil {
+		return fmt.Errorf("callback signing key: %w", err)
+	}
 	registry := prometheus.NewRegistry()
 	pipe := pipeline.New(pipeline.Options{
 		Store: st, Org: manager, Now: time.Now, Logger: o.log,
 		Channels: pipeline.DefaultChannels(manager, o.env.Getenv),
 		Signer:   signer, PublicURL: publicURL, Getenv: o.env.Getenv, Registry: registry,
+		CallbackKey: callbackKey,
 	})
 	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: manager, Logger: o.log, Now: time.Now,
-		Version: o.env.Version, SchemaVersion: schema, Registry: registry})
+		Version: o.env.Version, SchemaVersion: schema, Registry: registry, PublicURL: publicURL, Getenv: o.env.Getenv})
 	httpServer := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,

@@ -1,12 +1,17 @@
 package notify
 
 import (
+	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -144,4 +149,67 @@ func ParseSlackAction(payload string) (SlackAction, error) {
 		return act, nil
 	}
 	return SlackAction{}, fmt.Errorf("%w: no vigil_ack or vigil_resolve action", ErrNotVigilAction)
+}
+
+// DefaultSlackAPIURL is Slack's Web API.
+const DefaultSlackAPIURL = "https://slack.com/api"
+
+// SlackUserEmail asks Slack's users.info for a user's email address, with
+// a bot token that has the users:read.email scope. apiURL is the Web API
+// base (DefaultSlackAPIURL, or a stand-in).
+func SlackUserEmail(ctx context.Context, client *http.Client, apiURL, botToken, userID string) (string, error) {
+	base, err := targetURL("slack api", strings.TrimRight(apiURL, "/")+"/users.info")
+	if err != nil {
+		return "", err
+	}
+	base.RawQuery = url.Values{"user": {userID}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base.String(), nil)
+	if err != nil {
+		return "", fmt.Errorf("slack users.info: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+headerSafe(botToken))
+	req.Header.Set("User-Agent", "Vigil")
+	resp, err := defaultClient(client).Do(req)
+	if err != nil {
+		return "", fmt.Errorf("slack users.info: %w", err)
+	}
+	defer resp.Body.Close()
+	var answer struct {
+		OK    bool   `json:"ok"`
+		Error string `json:"error"`
+		User  struct {
+			Profile struct {
+				Email string `json:"email"`
+			} `json:"profile"`
+		} `json:"user"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("slack users.info: HTTP %d", resp.StatusCode)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxProviderAnswer)).Decode(&answer); err != nil {
+		return "", fmt.Errorf("slack users.info: %w", err)
+	}
+	if !answer.OK {
+		return "", fmt.Errorf("slack users.info: %s", truncate(printable([]byte(answer.Error)), 80))
+	}
+	return answer.User.Profile.Email, nil
+}
+
+// PostSlackResponse sends a replacement message to an interaction's
+// response_url.
+func PostSlackResponse(ctx context.Context, client *http.Client, responseURL string, m SlackMessage) error {
+	target, err := targetURL("slack response", responseURL)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode slack response: %w", err)
+	}
+	req, err := newPost(ctx, target, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	_, err = post(client, req, "slack response")
+	return err
 }

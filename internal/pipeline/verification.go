@@ -36,6 +36,7 @@ var (
 	ErrTooManyAttempts      = errors.New("too many wrong codes: request a new one")
 	ErrResendTooSoon        = errors.New("a code was sent less than a minute ago")
 	ErrNotFound             = errors.New("not found")
+	ErrDeliveryFailed       = errors.New("the provider did not take the message")
 )
 
 // needsVerification says whether a contact method must be verified before
@@ -170,7 +171,7 @@ func (p *Pipeline) StartVerification(ctx context.Context, userID, contactMethod 
 			undo = *previous
 		}
 		err := p.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.PutPhoneVerification(undo) })
-		return time.Time{}, errors.Join(fmt.Errorf("send the code: %w", sendErr), err)
+		return time.Time{}, errors.Join(fmt.Errorf("send the code: %w: %w", ErrDeliveryFailed, sendErr), err)
 	}
 	return fresh.ExpiresAt, nil
 }
