@@ -42,8 +42,13 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file until the server stops")
 	pprofAddr := fs.String("pprof", "", "serve net/http/pprof (with block and mutex profiles) on this loopback HOST:PORT")
+	claimLease := fs.Duration("claim-lease", time.Minute, "how long a replica holds the notifications it is sending; a dead replica's sends are retried after it (keep it above the 10s send timeout)")
 	if code, done := parseFlags(fs, args, env); done {
 		return code
+	}
+	if *claimLease < time.Second {
+		fmt.Fprintf(env.Stderr, "vigil serve: --claim-lease %s: want at least 1s\n", *claimLease)
+		return exitError
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -67,7 +72,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		}
 		defer stop()
 	}
-	if err := serve(ctx, serveOptions{addr: *addr, dsn: *dsn, configPath: *configPath, publicURL: *publicURL, env: env, log: log}); err != nil {
+	if err := serve(ctx, serveOptions{addr: *addr, dsn: *dsn, configPath: *configPath, publicURL: *publicURL, claimLease: *claimLease, env: env, log: log}); err != nil {
 		log.Error("vigil serve stopped", "err", err)
 		return exitFail
 	}
@@ -76,6 +81,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 
 type serveOptions struct {
 	addr, dsn, configPath, publicURL string
+	claimLease                       time.Duration
 	env                              Env
 	log                              *slog.Logger
 	// ready, when set, receives the listening address once serving.
@@ -135,7 +141,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		Store: st, Org: manager, Now: time.Now, Logger: o.log,
 		Channels: pipeline.DefaultChannels(manager, o.env.Getenv),
 		Signer:   signer, PublicURL: publicURL, Getenv: o.env.Getenv, Registry: registry,
-		CallbackKey: callbackKey,
+		CallbackKey: callbackKey, ClaimLease: o.claimLease,
 	})
 	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: manager, Logger: o.log, Now: time.Now,
 		Version: o.env.Version, SchemaVersion: schema, Registry: registry, PublicURL: publicURL, Getenv: o.env.Getenv})

@@ -21,9 +21,10 @@ const (
 	// dispatchBatch is how many notifications one dispatch round sends
 	// concurrently.
 	dispatchBatch = 128
-	// claimLease is how long a claimed notification is ours; a dispatcher
-	// that dies leaves it to be claimed again after this.
-	claimLease = time.Minute
+	// defaultClaimLease is how long a claimed notification is ours unless
+	// Options.ClaimLease says otherwise; a dispatcher that dies leaves it
+	// to be claimed again after this.
+	defaultClaimLease = time.Minute
 	// sendTimeout bounds one delivery attempt.
 	sendTimeout = 10 * time.Second
 	// linkLifetime is how long acknowledge/resolve links work.
@@ -50,7 +51,7 @@ func (p *Pipeline) DispatchDue(ctx context.Context) (int, error) {
 	var claimed []notify.Notification
 	err := p.store.Update(ctx, func(tx store.Tx) error {
 		var err error
-		claimed, err = tx.ClaimNotifications(now, claimLease, dispatchBatch)
+		claimed, err = tx.ClaimNotifications(now, p.claimLease, dispatchBatch)
 		return err
 	})
 	if err != nil {

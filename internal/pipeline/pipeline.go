@@ -42,6 +42,12 @@ type Options struct {
 	CallbackKey []byte
 	// Registry, when set, receives the pipeline's metrics.
 	Registry prometheus.Registerer
+	// ClaimLease is how long a dispatcher holds the notifications it
+	// claimed: those of a replica that died are sent by another one (or
+	// by the restarted server) once it ends. Keep it above the 10s send
+	// timeout, or a slow send may be claimed and sent twice. Zero means
+	// one minute.
+	ClaimLease time.Duration
 	// InboxQueue bounds the events waiting for a group commit; beyond it
 	// ingest is shed with ErrOverloaded. Zero means 16384.
 	InboxQueue int
@@ -60,6 +66,7 @@ type Pipeline struct {
 	getenv    func(string) string
 	// callbackKey: see Options.CallbackKey.
 	callbackKey []byte
+	claimLease  time.Duration
 
 	inbox        chan *inboxRequest
 	wakeProcess  chan struct{}
@@ -84,6 +91,9 @@ func New(o Options) *Pipeline {
 	if o.Getenv == nil {
 		o.Getenv = func(string) string { return "" }
 	}
+	if o.ClaimLease <= 0 {
+		o.ClaimLease = defaultClaimLease
+	}
 	if o.InboxQueue <= 0 {
 		o.InboxQueue = 16384
 	}
@@ -95,6 +105,7 @@ func New(o Options) *Pipeline {
 		publicURL:    o.PublicURL,
 		getenv:       o.Getenv,
 		callbackKey:  append([]byte(nil), o.CallbackKey...),
+		claimLease:   o.ClaimLease,
 		inbox:        make(chan *inboxRequest, o.InboxQueue),
 		wakeProcess:  make(chan struct{}, 1),
 		wakeDispatch: make(chan struct{}, 1),
