@@ -1,0 +1,97 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/config"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/store"
+	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+)
+
+// benchServer serves the rota organisation from a SQLite store, with a
+// feed token for alice, for handlers called without a network in between.
+func benchServer(b *testing.B) (h http.Handler, feedToken string) {
+	b.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "vigil.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
+	if err := st.CreateToken(ctx, store.Token{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin, CreatedAt: now()},
+		store.AuditEntry{At: now(), Actor: "test", Action: "token.create", Kind: "token", ObjID: "admin"}); err != nil {
+		b.Fatal(err)
+	}
+	m := org.NewManager(st, now)
+	if err := m.Load(ctx); err != nil {
+		b.Fatal(err)
+	}
+	raw, _ := json.Marshal(rota())
+	var bundle config.Bundle
+	if err := json.Unmarshal(raw, &bundle); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := m.Apply(ctx, &bundle, "test", false); err != nil {
+		b.Fatal(err)
+	}
+	srv := New(Options{Store: st, Org: m, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now})
+	h = srv.Handler()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/api/v1/users/alice/feed_token", nil)
+	req.Header.Set("Authorization", "Bearer "+adminSecret)
+	h.ServeHTTP(rec, req)
+	var tok feedBody
+	if rec.Code != 201 || json.Unmarshal(rec.Body.Bytes(), &tok) != nil {
+		b.Fatalf("feed token: %d %s", rec.Code, rec.Body)
+	}
+	return h, tok.Token
+}
+
+func benchGet(b *testing.B, h http.Handler, path, bearer string) {
+	b.Helper()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", path, nil)
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("GET %s = %d: %s", path, rec.Code, rec.Body)
+		}
+	}
+}
+
+func BenchmarkWhoIsOnCallForService(b *testing.B) {
+	h, _ := benchServer(b)
+	benchGet(b, h, "/api/v1/oncall?service=pay-api&at=2026-11-26T14:00:00Z", adminSecret)
+}
+
+func BenchmarkScheduleShiftsWeek(b *testing.B) {
+	h, _ := benchServer(b)
+	benchGet(b, h, "/api/v1/schedules/office/shifts?from=2026-11-23T00:00:00Z&to=2026-11-30T00:00:00Z", adminSecret)
+}
+
+func BenchmarkScheduleCoverageYear(b *testing.B) {
+	h, _ := benchServer(b)
+	benchGet(b, h, "/api/v1/schedules/office/coverage?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z", adminSecret)
+}
+
+func BenchmarkUserCalendarFeed(b *testing.B) {
+	h, tok := benchServer(b)
+	benchGet(b, h, "/api/v1/users/alice/calendar.ics?token="+tok, "")
+}
