@@ -39,6 +39,7 @@ func commands() map[string]command {
 		"validate": {"check configuration files and report every problem", runValidate},
 		"apply":    {"make a server's configuration match the files", runApply},
 		"incident": {"list, acknowledge and resolve incidents", runIncident},
+		"notify":   {"test a contact method, verify a phone number", runNotify},
 		"oncall":   {"who is on call for a schedule, team or service", runOncall},
 		"bench":    {"measure a running server: events/s accepted, trigger-to-page latency", runBench},
 	}

@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+)
+
+func runNotify(ctx context.Context, args []string, env Env) int {
+	sub := map[string]func(context.Context, []string, Env) int{
+		"test":    runNotifyTest,
+		"verify":  runNotifyVerify,
+		"confirm": runNotifyConfirm,
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(env.Stdout, "Usage: vigil notify test|verify|confirm --contact-method ID [--user ID]   (vigil notify <verb> --help)")
+		fmt.Fprintln(env.Stdout, "  test     send a test notification through a contact method")
+		fmt.Fprintln(env.Stdout, "  verify   send a verification code to an sms or voice number")
+		fmt.Fprintln(env.Stdout, "  confirm  confirm the code (--code), so that the number can be paged")
+		if len(args) == 0 {
+			return exitError
+		}
+		return exitOK
+	}
+	run, ok := sub[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "vigil notify: unknown verb %q (test, verify, confirm)\n", args[0])
+		return exitError
+	}
+	return run(ctx, args[1:], env)
+}
+
+// methodFlags are the flags every notify verb takes.
+type methodFlags struct {
+	server, user, method *string
+}
+
+func addMethodFlags(name, synopsis string, env Env) (*flag.FlagSet, methodFlags) {
+	fs := newFlags("notify "+name, synopsis, env)
+	return fs, methodFlags{
+		server: fs.String("server", "", "server URL (default $VIGIL_SERVER)"),
+		user:   fs.String("user", "", "the user the contact method belongs to (default: found by the contact method id)"),
+		method: fs.String("contact-method", "", "contact method id (required)"),
+	}
+}
+
+// methodPath resolves the user and returns the API path of the contact
+// method.
+func (f methodFlags) methodPath(ctx context.Context, c *client) (string, error) {
+	if *f.method == "" {
+		return "", errors.New("--contact-method is required")
+	}
+	user := *f.user
+	if user == "" {
+		var err error
+		if user, err = ownerOf(ctx, c, *f.method); err != nil {
+			return "", err
+		}
+	}
+	return "/api/v1/users/" + url.PathEscape(user) + "/contact_methods/" + url.PathEscape(*f.method), nil
+}
+
+// ownerOf finds the one user with a contact method of this id.
+func ownerOf(ctx context.Context, c *client, method string) (string, error) {
+	var owners []string
+	cursor := ""
+	for {
+		path := "/api/v1/users?limit=1000"
+		if cursor != "" {
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
+		var page struct {
+			Users []struct {
+				ID             string `json:"id"`
+				ContactMethods []struct {
+					ID string `json:"id"`
+				} `json:"contact_methods"`
+			} `json:"users"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		if err := c.do(ctx, "GET", path, nil, &page); err != nil {
+			return "", fmt.Errorf("find the user of contact method %s: %w", method, err)
+		}
+		for _, u := range page.Users {
+			for _, cm := range u.ContactMethods {
+				if cm.ID == method {
+					owners = append(owners, u.ID)
+				}
+			}
+		}
+		if page.NextCursor == nil || *page.NextCursor == "" {
+			break
+		}
+		cursor = *page.NextCursor
+	}
+	sort.Strings(owners)
+	switch len(owners) {
+	case 0:
+		return "", fmt.Errorf("no user has a contact method %q", method)
+	case 1:
+		return owners[0], nil
+	}
+	return "", fmt.Errorf("users %s all have a contact method %q: pass --user", strings.Join(owners, ", "), method)
+}
+
+func runNotifyTest(ctx context.Context, args []string, env Env) int {
+	fs, f := addMethodFlags("test", "--contact-method ID [--user ID]", env)
+	if code, done := parseFlags(fs, args, env); done {
+		return code
+	}
+	c, path, code := notifyTarget(ctx, f, "test", env)
+	if c == nil {
+		return code
+	}
+	var queued struct {
+		NotificationID int64  `json:"notification_id"`
+		User           string `json:"user"`
+		ContactMethod  string `json:"contact_method"`
+	}
+	if err := c.do(ctx, "POST", path+"/test", nil, &queued); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil notify test: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(env.Stdout, "test notification %d queued for %s via %s\n", queued.NotificationID, queued.User, queued.ContactMethod)
+	return exitOK
+}
+
+func runNotifyVerify(ctx context.Context, args []string, env Env) int {
+	fs, f := addMethodFlags("verify", "--contact-method ID [--user ID]", env)
+	if code, done := parseFlags(fs, args, env); done {
+		return code
+	}
+	c, path, code := notifyTarget(ctx, f, "verify", env)
+	if c == nil {
+		return code
+	}
+	var sent struct {
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	if err := c.do(ctx, "POST", path+"/verification", nil, &sent); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil notify verify: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(env.Stdout, "code sent to %s; it works until %s: vigil notify confirm --contact-method %s --code NNNNNN\n",
+		*f.method, sent.ExpiresAt.Local().Format("15:04"), *f.method)
+	return exitOK
+}
+
+func runNotifyConfirm(ctx context.Context, args []string, env Env) int {
+	fs, f := addMethodFlags("confirm", "--contact-method ID --code NNNNNN [--user ID]", env)
+	code := fs.String("code", "", "the six-digit code received (required)")
+	if rc, done := parseFlags(fs, args, env); done {
+		return rc
+	}
+	if *code == "" {
+		fmt.Fprintln(env.Stderr, "vigil notify confirm: --code is required")
+		return exitError
+	}
+	c, path, rc := notifyTarget(ctx, f, "confirm", env)
+	if c == nil {
+		return rc
+	}
+	if err := c.do(ctx, "POST", path+"/verification/confirm", map[string]string{"code": *code}, nil); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil notify confirm: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(env.Stdout, "%s is verified and can be paged\n", *f.method)
+	return exitOK
+}
+
+// notifyTarget makes the client and the contact method's path; on failure
+// it reports and returns a nil client and the exit code.
+func notifyTarget(ctx context.Context, f methodFlags, verb string, env Env) (*client, string, int) {
+	c, err := newClient(*f.server, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil notify %s: %v\n", verb, err)
+		return nil, "", exitError
+	}
+	path, err := f.methodPath(ctx, c)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil notify %s: %v\n", verb, err)
+		return nil, "", exitError
+	}
+	return c, path, 0
+}
