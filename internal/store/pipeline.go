@@ -102,12 +102,15 @@ type Pipeline interface {
 	ListAlerts(ctx context.Context, q AlertQuery) ([]alert.Alert, error)
 	GetIncident(ctx context.Context, id int64) (incident.Incident, error)
 	ListIncidents(ctx context.Context, q IncidentQuery) ([]incident.Incident, error)
-	// Timeline lists an incident's entries oldest first.
+	// Timeline lists an incident's entries oldest first (by At, then ID).
 	Timeline(ctx context.Context, incidentID int64) ([]incident.TimelineEntry, error)
 	ListNotifications(ctx context.Context, q NotificationQuery) ([]notify.Notification, error)
+	// ListAttempts returns a notification's attempts, oldest first.
 	ListAttempts(ctx context.Context, notificationID int64) ([]notify.Attempt, error)
 	ListChanges(ctx context.Context, q ChangeQuery) ([]change.Event, error)
 	GetChange(ctx context.Context, id int64) (change.Event, error)
+	// ListMaintenance returns the windows of a service ("": of every
+	// service) by start time.
 	ListMaintenance(ctx context.Context, service string) ([]MaintenanceWindow, error)
 	// InboxBacklog counts events not yet processed.
 	InboxBacklog(ctx context.Context) (int, error)
@@ -136,6 +139,7 @@ type Tx interface {
 	// InsertAlert stores a new alert and sets its ID.
 	InsertAlert(a *alert.Alert) error
 	UpdateAlert(a *alert.Alert) error
+	// AlertsOfIncident returns an incident's alerts, oldest first.
 	AlertsOfIncident(incidentID int64) ([]alert.Alert, error)
 	// QuietAlerts returns open alerts of the given integration whose last
 	// event is before cutoff (auto-resolve candidates).
@@ -157,7 +161,9 @@ type Tx interface {
 	// PutEscalation creates or replaces an incident's escalation state.
 	PutEscalation(s escalation.State) error
 	GetEscalation(incidentID int64) (escalation.State, error)
-	// DueEscalations returns states not Done with NextAt <= now, oldest first.
+	// DueEscalations returns states not Done with NextAt <= now, oldest first,
+	// of incidents that exist. On PostgreSQL it locks each incident with its
+	// state, skipping states whose incident another transaction holds.
 	DueEscalations(now time.Time, limit int) ([]escalation.State, error)
 
 	// InsertNotifications stores new outbox rows and sets their IDs. A row

@@ -524,8 +524,15 @@ func (t *writeTx) DueEscalations(now time.Time, limit int) ([]escalation.State, 
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := t.tx.Query(t.ctx, `SELECT incident_id, body FROM escalations
-		WHERE NOT done AND next_at <= $1 ORDER BY next_at, incident_id LIMIT $2`+lockOrSkip, dbTime(now), limit)
+	// The incident is locked with its state: running a step writes to it,
+	// and waiting for it here, while holding the state, would deadlock
+	// with an acknowledgement that holds the incident and stops the
+	// escalation. A state whose incident is busy waits for the next round.
+	rows, err := t.tx.Query(t.ctx, `
+		SELECT e.incident_id, e.body FROM escalations e JOIN incidents i ON i.id = e.incident_id
+		WHERE NOT e.done AND e.next_at <= $1
+		ORDER BY e.next_at, e.incident_id LIMIT $2
+		FOR UPDATE OF e, i SKIP LOCKED`, dbTime(now), limit)
 	states, err := collect(rows, err, func(row pgx.CollectableRow) (escalation.State, error) { return scanEscalation(row) })
 	if err != nil {
 		return nil, fmt.Errorf("due escalations: %w", err)

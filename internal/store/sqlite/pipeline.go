@@ -537,8 +537,10 @@ func (t *writeTx) DueEscalations(now time.Time, limit int) ([]escalation.State, 
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT incident_id, body FROM escalations
-		WHERE done = 0 AND next_at <= ? ORDER BY next_at, incident_id LIMIT ?`, timeText(now), limit)
+	rows, err := t.tx.QueryContext(t.ctx, `
+		SELECT e.incident_id, e.body FROM escalations e JOIN incidents i ON i.id = e.incident_id
+		WHERE e.done = 0 AND e.next_at <= ?
+		ORDER BY e.next_at, e.incident_id LIMIT ?`, timeText(now), limit)
 	states, err := collect(rows, err, scanEscalation)
 	if err != nil {
 		return nil, fmt.Errorf("due escalations: %w", err)

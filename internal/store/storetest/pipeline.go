@@ -953,10 +953,29 @@ func escalationState(incidentID int64, nextAt int, done bool) escalation.State {
 	}
 }
 
+// createIncidents stores incidents 1..n in a new store, for the
+// escalation states that need them.
+func createIncidents(tx store.Tx, n int) error {
+	for want := range int64(n) {
+		i := newIncident(fmt.Sprintf("i%d", want+1), "checkout", t0)
+		if err := tx.InsertIncident(i); err != nil {
+			return err
+		}
+		if i.ID != want+1 {
+			return fmt.Errorf("incident stored with ID %d in a new store, want %d", i.ID, want+1)
+		}
+	}
+	return nil
+}
+
 func testEscalations(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
 	update(t, s, func(tx store.Tx) error {
+		if err := createIncidents(tx, 5); err != nil {
+			return err
+		}
 		for _, st := range []escalation.State{
+			escalationState(99, 0, false), // of no incident: never due
 			escalationState(1, 10, false),
 			escalationState(2, 5, false),
 			escalationState(3, 1, true),
@@ -1011,7 +1030,7 @@ func testEscalations(t *testing.T, newStore func(t *testing.T) store.Store) {
 			return err
 		}
 		assertSame(t, "GetEscalation(1)", got, escalationState(1, 10, false))
-		if _, err := tx.GetEscalation(99); !errors.Is(err, store.ErrNotFound) {
+		if _, err := tx.GetEscalation(98); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("GetEscalation(unknown) = %v, want ErrNotFound", err)
 		}
 		return nil
@@ -1816,6 +1835,9 @@ func testConcurrentWork(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}
 	insertNotifications(t, s, ns...)
 	update(t, s, func(tx store.Tx) error {
+		if err := createIncidents(tx, escalations); err != nil {
+			return err
+		}
 		for i := range escalations {
 			if err := tx.PutEscalation(escalationState(int64(i+1), i%5, false)); err != nil {
 				return err
@@ -1941,6 +1963,9 @@ func RunPipelineReplicas(t *testing.T, newReplicas func(t *testing.T) (store.Sto
 		{
 			name: "DueEscalations",
 			setup: func(tx store.Tx) error {
+				if err := createIncidents(tx, items); err != nil {
+					return err
+				}
 				for i := range items {
 					if err := tx.PutEscalation(escalationState(int64(i+1), i, false)); err != nil {
 						return err
@@ -2080,6 +2105,70 @@ func RunPipelineReplicas(t *testing.T, newReplicas func(t *testing.T) (store.Sto
 			}
 		})
 	}
+
+	t.Run("DueEscalationsSkipBusyIncident", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		a, b := newReplicas(t)
+		update(t, a, func(tx store.Tx) error {
+			if err := createIncidents(tx, 3); err != nil {
+				return err
+			}
+			for i := range int64(3) {
+				if err := tx.PutEscalation(escalationState(i+1, int(i), false)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		held := make(chan struct{})
+		release := make(chan struct{})
+		releaseOnce := sync.OnceFunc(func() { close(release) })
+		done := make(chan error, 1)
+		go func() {
+			// An acknowledgement holds incident 1 and then stops its escalation.
+			done <- a.Update(ctx, func(tx store.Tx) error {
+				if _, err := tx.GetIncident(1); err != nil {
+					return err
+				}
+				close(held)
+				<-release
+				_, err := tx.GetEscalation(1)
+				return err
+			})
+		}()
+		select {
+		case <-held:
+		case err := <-done:
+			t.Fatalf("first replica: %v", err)
+		}
+		waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		var due []escalation.State
+		err := b.Update(waitCtx, func(tx store.Tx) error {
+			var err error
+			if due, err = tx.DueEscalations(at(10), 10); err != nil {
+				return err
+			}
+			releaseOnce() // the acknowledgement goes on while this transaction holds the rest
+			for _, st := range due {
+				if _, err := tx.GetIncident(st.IncidentID); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		cancel()
+		releaseOnce()
+		if firstErr := <-done; firstErr != nil {
+			t.Errorf("the acknowledging replica: %v", firstErr)
+		}
+		if err != nil {
+			t.Fatalf("escalating replica: %v", err)
+		}
+		if got := labels(due, func(st escalation.State) string { return fmt.Sprint(st.IncidentID) }); got != "2 3" {
+			t.Errorf("DueEscalations while incident 1 is held = %q, want %q", got, "2 3")
+		}
+	})
 
 	// Rows a transaction reads to write back are locked until it ends.
 	lockers := []struct {
