@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
@@ -535,7 +536,10 @@ func (s *Server) createFeedToken(w http.ResponseWriter, r *http.Request, p auth.
 			return
 		}
 	}
-	base := baseURL(r)
+	base := strings.TrimRight(s.publicURL, "/")
+	if base == "" {
+		base = baseURL(r)
+	}
 	token := url.QueryEscape(secret)
 	writeJSON(w, http.StatusCreated, feedTokenCreated{
 		Token:               secret,
@@ -545,7 +549,7 @@ func (s *Server) createFeedToken(w http.ResponseWriter, r *http.Request, p auth.
 }
 
 // baseURL is how the client reached this server, behind a TLS-terminating
-// proxy too.
+// proxy too: the feed links' base when no public URL is configured.
 func baseURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {

@@ -2,8 +2,10 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -759,5 +761,38 @@ func TestCalendarFeeds(t *testing.T) {
 	}
 	if code := f.call("GET", aliceFeed+url.QueryEscape(again.Token), "", nil, nil); code != 401 {
 		t.Errorf("revoked feed token = %d, want 401", code)
+	}
+}
+
+func TestFeedURLs(t *testing.T) {
+	f := newRotaFixture(t)
+	post := func(h http.Handler, proto string) feedBody {
+		t.Helper()
+		req := httptest.NewRequest("POST", "http://vigil.internal:8080/api/v1/users/alice/feed_token", nil)
+		req.Header.Set("Authorization", "Bearer "+adminSecret)
+		if proto != "" {
+			req.Header.Set("X-Forwarded-Proto", proto)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var out feedBody
+		if rec.Code != 201 || json.Unmarshal(rec.Body.Bytes(), &out) != nil {
+			t.Fatalf("feed token = %d %s", rec.Code, rec.Body)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		publicURL, proto, want string
+	}{
+		{"", "", "http://vigil.internal:8080/api/v1/users/alice/calendar.ics?token="},
+		{"", "https", "https://vigil.internal:8080/api/v1/users/alice/calendar.ics?token="},
+		{"", "gopher", "http://vigil.internal:8080/api/v1/users/alice/calendar.ics?token="},
+		{"https://oncall.example.com/", "http", "https://oncall.example.com/api/v1/users/alice/calendar.ics?token="},
+	} {
+		srv := New(Options{Store: f.store, Org: f.org, Logger: f.srv.log, Now: f.srv.now, PublicURL: c.publicURL})
+		got := post(srv.Handler(), c.proto)
+		if got.UserURL != c.want+url.QueryEscape(got.Token) {
+			t.Errorf("public URL %q, proto %q: user_url = %q, want %q + token", c.publicURL, c.proto, got.UserURL, c.want)
+		}
 	}
 }
