@@ -108,22 +108,30 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			"Friday 16:30 for a New York team is frozen in New York time",
-			func(in *Input) { in.Country, in.TimeZone, in.At = "US", newYork, time.Date(2026, 5, 8, 16, 30, 0, 0, newYork) },
+			func(in *Input) {
+				in.Country, in.TimeZone, in.At = "US", newYork, time.Date(2026, 5, 8, 16, 30, 0, 0, newYork)
+			},
 			Deny, []string{"freeze: freeze friday-afternoons"},
 		},
 		{
 			"a window past midnight still covers Saturday 05:59",
-			func(in *Input) { in.Freezes, in.At = []catalog.Freeze{nights}, time.Date(2026, 5, 9, 5, 59, 0, 0, berlin) },
+			func(in *Input) {
+				in.Freezes, in.At = []catalog.Freeze{nights}, time.Date(2026, 5, 9, 5, 59, 0, 0, berlin)
+			},
 			Deny, []string{"freeze: freeze nights (every fri 22:00-06:00, Europe/Berlin)"},
 		},
 		{
 			"and ends after Saturday 06:00",
-			func(in *Input) { in.Freezes, in.At = []catalog.Freeze{nights}, time.Date(2026, 5, 9, 6, 1, 0, 0, berlin) },
+			func(in *Input) {
+				in.Freezes, in.At = []catalog.Freeze{nights}, time.Date(2026, 5, 9, 6, 1, 0, 0, berlin)
+			},
 			Allow, nil,
 		},
 		{
 			"it does not start on Thursday night",
-			func(in *Input) { in.Freezes, in.At = []catalog.Freeze{nights}, time.Date(2026, 5, 7, 23, 0, 0, 0, berlin) },
+			func(in *Input) {
+				in.Freezes, in.At = []catalog.Freeze{nights}, time.Date(2026, 5, 7, 23, 0, 0, 0, berlin)
+			},
 			Allow, nil,
 		},
 		{
@@ -143,7 +151,9 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			"a freeze in an unknown zone fails closed",
-			func(in *Input) { in.Freezes = []catalog.Freeze{{ID: "odd", Every: "tue 09:00-11:00", TimeZone: "Mars/Olympus"}} },
+			func(in *Input) {
+				in.Freezes = []catalog.Freeze{{ID: "odd", Every: "tue 09:00-11:00", TimeZone: "Mars/Olympus"}}
+			},
 			Deny, []string{`freeze: freeze odd cannot be evaluated: unknown time zone "Mars/Olympus"`},
 		},
 		{
