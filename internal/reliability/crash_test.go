@@ -171,7 +171,7 @@ func TestCrashRecoverySQLite(t *testing.T) {
 	// Every incident pages first (step 1) and, two seconds later, second
 	// (step 2): also when the step fell due while no server ran.
 	var incidents []apiIncident
-	escalated := waitUntil(claimLeaseForTests()+60*time.Second, time.Second, func() bool {
+	escalated := waitUntil(testClaimLease+60*time.Second, time.Second, func() bool {
 		incidents = allIncidents(t, final.base)
 		st := statsOf(recv.snapshot())
 		for _, inc := range incidents {

@@ -3,6 +3,7 @@ package reliability
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -268,5 +269,45 @@ func TestClaimLeaseBoundsAStrandedSend(t *testing.T) {
 				t.Fatalf("pages %+v, want one page to /alice", pages)
 			}
 		})
+	}
+}
+
+// TestListsPageBeyondTheLargestPage lists 1001 alerts and incidents with
+// the largest page the API allows: the first page must say that a second
+// one follows (the API asks the store for one row more than the page).
+func TestListsPageBeyondTheLargestPage(t *testing.T) {
+	h := newInProcess(t, oneUserConfig("http://127.0.0.1:9"), nil, nil)
+	const key, total = "5e7f5e7f5e7f5e7f5e7f5e7f5e7f5e7f", 1001
+	events := make([]store.InboxEvent, total)
+	for i := range events {
+		body, err := json.Marshal(ingest.Event{Action: ingest.ActionTrigger, DedupKey: fmt.Sprintf("many-%d", i), Summary: "many", Severity: "critical"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events[i] = store.InboxEvent{ReceivedAt: h.clock.Now(), Kind: store.InboxAlert, IntegrationKey: key, Service: "svc", Payload: body}
+	}
+	if err := h.store.AppendInbox(h.ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		n, err := h.pipe.ProcessInbox(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	for _, kind := range []string{"alerts", "incidents"} {
+		var first, second map[string]any
+		h.get(t, "/api/v1/"+kind+"?status=all&limit=1000", &first)
+		cursor, _ := first["next_cursor"].(string)
+		if n := len(first[kind].([]any)); n != 1000 || cursor == "" {
+			t.Fatalf("%s: first page has %d and next_cursor %v, want 1000 and a cursor", kind, n, first["next_cursor"])
+		}
+		h.get(t, "/api/v1/"+kind+"?status=all&limit=1000&cursor="+cursor, &second)
+		if n := len(second[kind].([]any)); n != 1 || second["next_cursor"] != nil {
+			t.Fatalf("%s: second page has %d and next_cursor %v, want 1 and null", kind, n, second["next_cursor"])
+		}
 	}
 }

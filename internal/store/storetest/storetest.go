@@ -742,7 +742,7 @@ func testAuditPaging(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 func testAuditLimits(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
-	entries := make([]store.AuditEntry, 1001)
+	entries := make([]store.AuditEntry, 1002)
 	for i := range entries {
 		entries[i] = store.AuditEntry{At: t0, Actor: "system", Action: "test", Kind: store.KindService, ObjID: "x"}
 	}
@@ -754,8 +754,8 @@ func testAuditLimits(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{limit: -5, want: 100},
 		{limit: 1, want: 1},
 		{limit: 1000, want: 1000},
-		{limit: 1001, want: 1000},
-		{limit: 1 << 30, want: 1000},
+		{limit: 1001, want: 1001}, // the API asks one more than its largest page
+		{limit: 1 << 30, want: 1001},
 	}
 	for _, c := range cases {
 		if got := listAudit(t, s, store.AuditQuery{Limit: c.limit}); len(got) != c.want {

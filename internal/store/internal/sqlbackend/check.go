@@ -15,13 +15,15 @@ const (
 	MaxAuditLimit     = 1000
 )
 
-// AuditLimit turns a requested page size into the one to use.
+// AuditLimit turns a requested page size into the one to use: at most one
+// more than MaxAuditLimit, because the API asks for one row more than the
+// page it serves to learn whether another page follows.
 func AuditLimit(requested int) int {
 	switch {
 	case requested <= 0:
 		return DefaultAuditLimit
-	case requested > MaxAuditLimit:
-		return MaxAuditLimit
+	case requested > MaxAuditLimit+1:
+		return MaxAuditLimit + 1
 	default:
 		return requested
 	}

@@ -8,7 +8,7 @@ import (
 
 func TestAuditLimit(t *testing.T) {
 	cases := []struct{ requested, want int }{
-		{-1, 100}, {0, 100}, {1, 1}, {100, 100}, {999, 999}, {1000, 1000}, {1001, 1000}, {1 << 40, 1000},
+		{-1, 100}, {0, 100}, {1, 1}, {100, 100}, {999, 999}, {1000, 1000}, {1001, 1001}, {1002, 1001}, {1 << 40, 1001},
 	}
 	for _, c := range cases {
 		if got := AuditLimit(c.requested); got != c.want {
