@@ -150,10 +150,11 @@ func SlackPayload(m Message) SlackMessage {
 	return msg
 }
 
-// slackEscape escapes the three characters mrkdwn gives meaning to.
-func slackEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+// slackEscaper escapes the three characters mrkdwn gives meaning to. A
+// Replacer is safe for concurrent use, and costly to build.
+var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+func slackEscape(s string) string { return slackEscaper.Replace(s) }
 
 func orDash(s string) string {
 	if strings.TrimSpace(s) == "" {
