@@ -105,10 +105,11 @@ func fileURI(path string) string {
 }
 
 func openPool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn)
+	connector, err := newCachingConnector(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite: %w", err)
+		return nil, err
 	}
+	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	// An idle connection is never closed: for an in-memory database, closing
@@ -391,9 +392,9 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token, audit store.Audi
 	}
 	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
-			INSERT INTO api_tokens (id, name, hash, user_id, role, created_at, revoked_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.Name, t.Hash, nullString(t.UserID), t.Role, timeText(t.CreatedAt), nullTime(t.RevokedAt))
+			INSERT INTO api_tokens (id, name, hash, user_id, role, created_at, revoked_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.Name, t.Hash, nullString(t.UserID), t.Role, timeText(t.CreatedAt), nullTime(t.RevokedAt), nullTime(t.ExpiresAt))
 		if isUniqueViolation(err) {
 			return fmt.Errorf("token %q: id or hash taken: %w", t.ID, store.ErrConflict)
 		}
@@ -408,7 +409,7 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token, audit store.Audi
 	return nil
 }
 
-const tokenColumns = `id, name, hash, user_id, role, created_at, revoked_at`
+const tokenColumns = `id, name, hash, user_id, role, created_at, revoked_at, expires_at`
 
 // TokenByHash returns the token with this hash, revoked or not, or
 // store.ErrNotFound.
@@ -447,9 +448,9 @@ func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
 
 func scanToken(row scanner) (store.Token, error) {
 	var t store.Token
-	var userID, revokedAt sql.NullString
+	var userID, revokedAt, expiresAt sql.NullString
 	var createdAt string
-	if err := row.Scan(&t.ID, &t.Name, &t.Hash, &userID, &t.Role, &createdAt, &revokedAt); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, &t.Hash, &userID, &t.Role, &createdAt, &revokedAt, &expiresAt); err != nil {
 		return store.Token{}, err
 	}
 	t.UserID = userID.String
@@ -463,6 +464,13 @@ func scanToken(row scanner) (store.Token, error) {
 			return store.Token{}, err
 		}
 		t.RevokedAt = &at
+	}
+	if expiresAt.Valid {
+		at, err := parseTime(expiresAt.String)
+		if err != nil {
+			return store.Token{}, err
+		}
+		t.ExpiresAt = &at
 	}
 	return t, nil
 }
@@ -497,6 +505,9 @@ func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time, audit 
 
 // ListAudit pages through the audit log, newest first.
 func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
+	if err := sqlbackend.CheckAuditQuery(q); err != nil {
+		return nil, fmt.Errorf("list audit: %w", err)
+	}
 	var where []string
 	var args []any
 	if q.Kind != "" {
@@ -506,6 +517,10 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.Audi
 	if q.ObjID != "" {
 		where = append(where, "object_id = ?")
 		args = append(args, q.ObjID)
+	}
+	if q.Actor != "" {
+		where = append(where, "actor = ?")
+		args = append(args, q.Actor)
 	}
 	if q.BeforeID > 0 {
 		where = append(where, "id < ?")

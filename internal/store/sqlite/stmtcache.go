@@ -1,0 +1,148 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+
+	sqlite "modernc.org/sqlite"
+)
+
+// maxCachedStmts bounds the statements one connection keeps prepared. The
+// store's queries are a fixed set well below it; queries built at run time
+// (IN lists of varying length) fill it up and then run unprepared.
+const maxCachedStmts = 512
+
+// cachingConnector opens connections that keep their prepared statements.
+// The driver parses a query's SQL on every call otherwise, which for the
+// store's short statements costs about as much as running them.
+type cachingConnector struct {
+	driver.Connector
+}
+
+func newCachingConnector(dsn string) (driver.Connector, error) {
+	base, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	return cachingConnector{base}, nil
+}
+
+// Connect implements driver.Connector.
+func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	full, ok := conn.(fullConn)
+	if !ok {
+		conn.Close()
+		return nil, errors.New("open sqlite: the driver's connection lacks an interface the store needs")
+	}
+	return &cachingConn{fullConn: full, stmts: map[string]*cachedStmt{}}, nil
+}
+
+// fullConn is every optional interface the driver's connections implement,
+// which the wrapper must forward (see sqlite.NewConnector).
+type fullConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+
+// cachingConn is a connection with a statement cache. database/sql uses a
+// connection from one goroutine at a time (it holds the connection's lock
+// around each call, Rows.Close included), so the cache needs no lock.
+type cachingConn struct {
+	fullConn
+	stmts map[string]*cachedStmt
+}
+
+type cachedStmt struct {
+	stmt driver.Stmt
+	// busy is set while rows of the statement are open: running it again
+	// then would reset their cursor, so a one-off statement runs instead.
+	busy bool
+}
+
+// Unwrap returns the driver's connection.
+func (c *cachingConn) Unwrap() driver.Conn { return c.fullConn }
+
+// Close implements driver.Conn.
+func (c *cachingConn) Close() error {
+	var errs []error
+	for q, s := range c.stmts {
+		errs = append(errs, s.stmt.Close())
+		delete(c.stmts, q)
+	}
+	errs = append(errs, c.fullConn.Close())
+	return errors.Join(errs...)
+}
+
+// prepared returns the cached statement for query, preparing it on first
+// use; ok is false when the query should run unprepared (its statement is
+// busy, the cache is full, or it does not prepare).
+func (c *cachingConn) prepared(ctx context.Context, query string) (*cachedStmt, bool) {
+	if s, ok := c.stmts[query]; ok {
+		return s, !s.busy
+	}
+	if len(c.stmts) >= maxCachedStmts {
+		return nil, false
+	}
+	stmt, err := c.fullConn.PrepareContext(ctx, query)
+	if err != nil {
+		// Run it the usual way, which reports the error as it always did.
+		return nil, false
+	}
+	if _, ok := stmt.(interface {
+		driver.StmtExecContext
+		driver.StmtQueryContext
+	}); !ok {
+		stmt.Close()
+		return nil, false
+	}
+	s := &cachedStmt{stmt: stmt}
+	c.stmts[query] = s
+	return s, true
+}
+
+// ExecContext implements driver.ExecerContext.
+func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	s, ok := c.prepared(ctx, query)
+	if !ok {
+		return c.fullConn.ExecContext(ctx, query, args)
+	}
+	return s.stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+// QueryContext implements driver.QueryerContext.
+func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	s, ok := c.prepared(ctx, query)
+	if !ok {
+		return c.fullConn.QueryContext(ctx, query, args)
+	}
+	rows, err := s.stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	s.busy = true
+	return &cachedRows{Rows: rows, stmt: s}, nil
+}
+
+// cachedRows frees its statement for the next call when closed.
+type cachedRows struct {
+	driver.Rows
+	stmt *cachedStmt
+}
+
+func (r *cachedRows) Close() error {
+	err := r.Rows.Close()
+	r.stmt.busy = false
+	return err
+}
