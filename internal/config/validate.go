@@ -211,6 +211,13 @@ func (v *validator) org(o *catalog.Org) {
 		}
 		v.optional("org.providers.ntfy.token_env", n.TokenEnv, checkEnvName)
 	}
+	if sl := o.Providers.Slack; sl != nil {
+		if v.required("org.providers.slack.signing_secret_env", sl.SigningSecretEnv) {
+			v.report("org.providers.slack.signing_secret_env", checkEnvName(sl.SigningSecretEnv))
+		}
+		v.optional("org.providers.slack.bot_token_env", sl.BotTokenEnv, checkEnvName)
+		v.optional("org.providers.slack.api_url", sl.APIURL, checkHTTPURL)
+	}
 	if h := o.NightHours; h != nil {
 		v.clock("org.night_hours.start", h.Start)
 		v.clock("org.night_hours.end", h.End)
@@ -322,6 +329,9 @@ func (v *validator) contactMethod(path string, m *catalog.ContactMethod, seen ma
 		default:
 			v.report(p, f.check(f.value))
 		}
+	}
+	if m.Verify && m.Type != catalog.MethodSMS && m.Type != catalog.MethodVoice {
+		v.add(path+".verify", "verify applies to sms and voice contact methods only")
 	}
 	// A method is only as good as the provider that delivers it.
 	providers := v.b.Org.Providers
