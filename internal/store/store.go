@@ -63,6 +63,9 @@ type Token struct {
 	Role      string     `json:"role"`              // "admin", "user" (rights from the user's teams), "viewer"
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// ExpiresAt ends a token's life without revoking it (login sessions);
+	// nil for tokens that live until revoked.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // AuditEntry records one write: who did what, with the state before and after.
@@ -83,6 +86,7 @@ type AuditEntry struct {
 type AuditQuery struct {
 	Kind     string
 	ObjID    string
+	Actor    string // e.g. "user:alice"; "" for every actor
 	BeforeID int64
 	Limit    int
 }
@@ -117,6 +121,14 @@ type Store interface {
 	RevokeToken(ctx context.Context, id string, at time.Time, audit AuditEntry) error
 
 	ListAudit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
+
+	// PasswordHash returns a user's encoded password hash, or ErrNotFound
+	// when the user has none. Passwords are kept here, never in the
+	// configuration, which is exported and versioned as code.
+	PasswordHash(ctx context.Context, userID string) (string, error)
+	// SetPasswordHash creates or replaces a user's password hash and
+	// writes the audit entry, in one transaction.
+	SetPasswordHash(ctx context.Context, userID, hash string, at time.Time, audit AuditEntry) error
 
 	Pipeline
 }

@@ -328,9 +328,9 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token, audit store.Audi
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
-			INSERT INTO api_tokens (id, name, hash, user_id, role, created_at, revoked_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			t.ID, t.Name, t.Hash, nullString(t.UserID), t.Role, dbTime(t.CreatedAt), nullTime(t.RevokedAt))
+			INSERT INTO api_tokens (id, name, hash, user_id, role, created_at, revoked_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			t.ID, t.Name, t.Hash, nullString(t.UserID), t.Role, dbTime(t.CreatedAt), nullTime(t.RevokedAt), nullTime(t.ExpiresAt))
 		if isUniqueViolation(err) {
 			return fmt.Errorf("token %q: id or hash taken: %w", t.ID, store.ErrConflict)
 		}
@@ -345,7 +345,7 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token, audit store.Audi
 	return nil
 }
 
-const tokenColumns = `id, name, hash, user_id, role, created_at, revoked_at`
+const tokenColumns = `id, name, hash, user_id, role, created_at, revoked_at, expires_at`
 
 // TokenByHash returns the token with this hash, revoked or not, or
 // store.ErrNotFound.
@@ -377,7 +377,7 @@ func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
 func scanToken(row pgx.Row) (store.Token, error) {
 	var t store.Token
 	var userID *string
-	if err := row.Scan(&t.ID, &t.Name, &t.Hash, &userID, &t.Role, &t.CreatedAt, &t.RevokedAt); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, &t.Hash, &userID, &t.Role, &t.CreatedAt, &t.RevokedAt, &t.ExpiresAt); err != nil {
 		return store.Token{}, err
 	}
 	if userID != nil {
@@ -387,6 +387,10 @@ func scanToken(row pgx.Row) (store.Token, error) {
 	if t.RevokedAt != nil {
 		revokedAt := t.RevokedAt.UTC()
 		t.RevokedAt = &revokedAt
+	}
+	if t.ExpiresAt != nil {
+		expiresAt := t.ExpiresAt.UTC()
+		t.ExpiresAt = &expiresAt
 	}
 	return t, nil
 }
@@ -417,6 +421,9 @@ func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time, audit 
 
 // ListAudit pages through the audit log, newest first.
 func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
+	if err := sqlbackend.CheckAuditQuery(q); err != nil {
+		return nil, fmt.Errorf("list audit: %w", err)
+	}
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -428,6 +435,9 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.Audi
 	}
 	if q.ObjID != "" {
 		where = append(where, "object_id = "+arg(q.ObjID))
+	}
+	if q.Actor != "" {
+		where = append(where, "actor = "+arg(q.Actor))
 	}
 	if q.BeforeID > 0 {
 		where = append(where, "id < "+arg(q.BeforeID))

@@ -36,6 +36,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RevokeToken", testRevokeToken},
 		{"AuditPaging", testAuditPaging},
 		{"AuditLimits", testAuditLimits},
+		{"AuditByActor", testAuditByActor},
+		{"Passwords", testPasswords},
+		{"TokenExpiry", testTokenExpiry},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentWritersOneObject", testConcurrentWritersOneObject},
 	}

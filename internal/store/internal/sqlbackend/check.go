@@ -111,3 +111,25 @@ func required(field, s string) error {
 	}
 	return CheckText(field, s)
 }
+
+// CheckAuditQuery rejects filters that PostgreSQL could not compare with
+// text, so that both backends answer "no such entries" alike.
+func CheckAuditQuery(q store.AuditQuery) error {
+	return errors.Join(CheckText("kind", q.Kind), CheckText("object_id", q.ObjID), CheckText("actor", q.Actor))
+}
+
+// maxPasswordHash bounds a stored password hash; encodings of argon2id
+// are about a hundred bytes.
+const maxPasswordHash = 1024
+
+// CheckPasswordHash validates a password hash row before it is written.
+func CheckPasswordHash(userID, hash string) error {
+	err := errors.Join(required("user id", userID), required("password hash", hash))
+	if err == nil && len(hash) > maxPasswordHash {
+		err = fmt.Errorf("password hash is longer than %d bytes", maxPasswordHash)
+	}
+	if err != nil {
+		return fmt.Errorf("password of %q: %w", userID, err)
+	}
+	return nil
+}
