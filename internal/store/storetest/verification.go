@@ -24,7 +24,9 @@ func RunVerification(t *testing.T, newStore func(t *testing.T) store.Store) {
 }
 
 func samePhoneVerification(a, b store.PhoneVerification) bool {
-	sameTime := func(x, y *time.Time) bool { return x == nil && y == nil || x != nil && y != nil && x.Equal(*y) && x.Location() == y.Location() }
+	sameTime := func(x, y *time.Time) bool {
+		return x == nil && y == nil || x != nil && y != nil && x.Equal(*y) && x.Location() == y.Location()
+	}
 	return a.UserID == b.UserID && a.ContactMethod == b.ContactMethod && a.Number == b.Number &&
 		bytes.Equal(a.CodeHash, b.CodeHash) && (a.CodeHash == nil) == (b.CodeHash == nil) &&
 		sameTime(&a.SentAt, &b.SentAt) && sameTime(&a.ExpiresAt, &b.ExpiresAt) && a.Attempts == b.Attempts &&
