@@ -182,6 +182,7 @@ func TestCrashRecoverySQLite(t *testing.T) {
 		return true
 	})
 	settled := time.Since(restarted)
+	incidents = allIncidents(t, final.base) // after the pages: the timelines are complete
 	if len(incidents) != len(alerts) {
 		t.Errorf("%d incidents for %d alerts: each trigger opens its own incident", len(incidents), len(alerts))
 	}

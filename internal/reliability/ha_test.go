@@ -1,0 +1,304 @@
+package reliability
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// postgresEnv names the PostgreSQL database the HA test works in (in a
+// schema of its own, dropped afterwards).
+const postgresEnv = "VIGIL_TEST_POSTGRES"
+
+// freshPostgresSchema creates an empty schema and returns a DSN whose
+// search_path is that schema, for vigil serve --db. It skips the test
+// when VIGIL_TEST_POSTGRES is unset and fails it when the database does
+// not answer.
+func freshPostgresSchema(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv(postgresEnv)
+	if dsn == "" {
+		t.Skipf("%s is not set; set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable (scripts/test.sh does) to run the replica test", postgresEnv)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Fatalf("%s must be a postgres:// URL", postgresEnv)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("%s is set but PostgreSQL does not answer: %v", postgresEnv, err)
+	}
+	suffix := make([]byte, 6)
+	_, _ = rand.Read(suffix)
+	schema := "vigil_reliability_" + hex.EncodeToString(suffix)
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		admin.Close(ctx)
+		t.Fatalf("create schema: %v", err)
+	}
+	admin.Close(ctx)
+	t.Cleanup(func() { // registered before any replica starts: runs after they are killed
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// haKey is the PagerDuty routing key of the HA test's service.
+const haKey = "4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a"
+
+// TestReplicasOnPostgres runs three replicas on one PostgreSQL schema,
+// spreads unique triggers over them round-robin and SIGKILLs one mid-load.
+// Nothing answered 202 may be lost, each escalation step must run on
+// exactly one replica (one timeline entry, one idempotency key at the
+// receiver), and paging must go on within seconds of the kill.
+func TestReplicasOnPostgres(t *testing.T) {
+	dsn := freshPostgresSchema(t)
+	const replicas, clients = 3, 9
+	load := scaled(6*time.Second, 60*time.Second)
+	rng := newRand(t)
+	killAfter := load/4 + time.Duration(rng.Int64N(int64(load/4)))
+	victim := rng.IntN(replicas)
+
+	recv := newPageReceiver(t)
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "vigil.yaml", strings.ReplaceAll(strings.ReplaceAll(crashConfig(recv.URL()), crashKey, haKey), "crash", "ha"))
+	procs := make([]*vigilProcess, replicas)
+	// The first replica migrates the schema and applies the configuration;
+	// the others start on it together.
+	procs[0] = startVigil(t, "replica-0", serveArgs{db: dsn, config: cfg, extra: leaseFlags()})
+	var wg sync.WaitGroup
+	for i := 1; i < replicas; i++ {
+		wg.Add(1)
+		go func() { // owner: this test; ends when the replica is ready
+			defer wg.Done()
+			procs[i] = startVigil(t, fmt.Sprintf("replica-%d", i), serveArgs{db: dsn, extra: leaseFlags()})
+		}()
+	}
+	wg.Wait()
+	for i, p := range procs {
+		if p == nil {
+			t.Fatalf("replica %d did not start", i)
+		}
+	}
+	replicaOf := map[string]int{}
+	for i, p := range procs {
+		replicaOf[strings.TrimPrefix(p.base, "http://")] = i
+	}
+
+	// Triggers go out at a steady rate the replicas can page at, so that
+	// the time from trigger to page measures failover, not a backlog.
+	rate := scaled(60.0, 100.0) // triggers per second
+	tally := newIngestTally()
+	var dead atomic.Bool
+	var acceptMu sync.Mutex
+	acceptedAt := map[string]time.Time{} // dedup key -> 202 answer
+	client := newClient(clients)
+	ctx, cancel := context.WithTimeout(context.Background(), load)
+	defer cancel()
+	jobs := make(chan int)
+	var senders sync.WaitGroup
+	for range clients {
+		senders.Add(1)
+		go func() { // owner: this test; ends when jobs closes
+			defer senders.Done()
+			for seq := range jobs {
+				target := seq % replicas
+				if target == victim && dead.Load() {
+					target = (target + 1) % replicas
+				}
+				key := fmt.Sprintf("ha-%d", seq)
+				code, err := call(ctx, client, "POST", procs[target].base+"/v2/enqueue", "", pdTrigger(haKey, key, "ha test "+key, "critical"), nil)
+				tally.record(key, code, err)
+				if err == nil && code == 202 {
+					acceptMu.Lock()
+					acceptedAt[key] = time.Now()
+					acceptMu.Unlock()
+				}
+			}
+		}()
+	}
+	var killedAt time.Time
+	started := time.Now()
+	for seq := 0; ctx.Err() == nil; seq++ {
+		if wait := time.Until(started.Add(time.Duration(float64(seq) / rate * float64(time.Second)))); wait > 0 {
+			time.Sleep(wait)
+		}
+		if killedAt.IsZero() && time.Since(started) >= killAfter {
+			procs[victim].kill()
+			dead.Store(true)
+			killedAt = time.Now()
+			t.Logf("SIGKILL replica %d at %s into the load", victim, killAfter)
+		}
+		select {
+		case jobs <- seq:
+		case <-ctx.Done():
+		}
+	}
+	close(jobs)
+	senders.Wait()
+
+	// Wait until every accepted trigger is an alert whose incident paged
+	// both steps.
+	alive := procs[(victim+1)%replicas]
+	done := waitUntil(testClaimLease+60*time.Second, 500*time.Millisecond, func() bool {
+		if len(allAlerts(t, alive.base)) < len(tally.accepted) {
+			return false
+		}
+		st := statsOf(recv.snapshot())
+		for _, inc := range allIncidents(t, alive.base) {
+			if len(st.keys[pageSlot{inc.ID, "/first", 0}]) == 0 || len(st.keys[pageSlot{inc.ID, "/second", 1}]) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if !done {
+		t.Errorf("not every incident paged both steps within %s of the end of the load", testClaimLease+60*time.Second)
+	}
+	alerts := allAlerts(t, alive.base)
+	incidents := allIncidents(t, alive.base)
+
+	alertsOf := map[string]int{}
+	incidentOfKey := map[string]int64{}
+	for _, a := range alerts {
+		alertsOf[a.DedupKey]++
+		incidentOfKey[a.DedupKey] = a.IncidentID
+		if !tally.sent[a.DedupKey] {
+			t.Errorf("alert %d has dedup key %q, which no client sent", a.ID, a.DedupKey)
+		}
+	}
+	if len(incidents) != len(alerts) {
+		t.Errorf("%d incidents for %d alerts: each trigger opens its own incident", len(incidents), len(alerts))
+	}
+	lost, doubled := 0, 0
+	for key := range tally.accepted {
+		switch n := alertsOf[key]; {
+		case n == 0:
+			lost++
+			if lost <= 10 {
+				t.Errorf("trigger %s was answered 202 but is not an alert", key)
+			}
+		case n > 1:
+			doubled++
+			t.Errorf("trigger %s is %d alerts", key, n)
+		}
+	}
+
+	pages := recv.snapshot()
+	st := statsOf(pages)
+	stepRuns, twoKeys := 0, 0
+	for _, inc := range incidents {
+		steps := map[string]int{}
+		for _, e := range inc.Timeline {
+			if e.Kind == "escalated" {
+				head, _, _ := strings.Cut(e.Message, ":")
+				steps[head]++
+			}
+		}
+		for _, want := range []string{"escalation policy ha step 1", "escalation policy ha step 2"} {
+			stepRuns += steps[want]
+			if steps[want] != 1 {
+				t.Errorf("incident %d: %d timeline entries %q, want exactly 1: replicas must not both run a step", inc.ID, steps[want], want)
+			}
+		}
+		for _, slot := range []pageSlot{{inc.ID, "/first", 0}, {inc.ID, "/second", 1}} {
+			if n := len(st.keys[slot]); n > 1 {
+				twoKeys++
+				t.Errorf("incident %d step %d paged under %d idempotency keys", inc.ID, slot.step+1, n)
+			}
+		}
+	}
+
+	// Paging goes on: how long each trigger took to page its first step,
+	// before and after the kill, and the longest pause in deliveries after
+	// the kill.
+	firstPage := map[int64]time.Time{}
+	sentBy := make([]int, replicas)
+	seenKey := map[string]bool{}
+	var stall time.Duration
+	last := killedAt
+	for _, p := range pages {
+		if !seenKey[p.Key] {
+			seenKey[p.Key] = true
+			if u, err := url.Parse(p.IncidentURL); err == nil {
+				if i, ok := replicaOf[u.Host]; ok {
+					sentBy[i]++
+				}
+			}
+		}
+		if stepOf(p.Key) == 0 {
+			if at, ok := firstPage[p.IncidentID]; !ok || p.At.Before(at) {
+				firstPage[p.IncidentID] = p.At
+			}
+		}
+		if p.At.After(last) {
+			stall = max(stall, p.At.Sub(last))
+			last = p.At
+		}
+	}
+	var before, after []time.Duration
+	for key, at := range acceptedAt {
+		paged, ok := firstPage[incidentOfKey[key]]
+		if !ok {
+			continue // reported above
+		}
+		if at.Before(killedAt) {
+			before = append(before, paged.Sub(at))
+		} else {
+			after = append(after, paged.Sub(at))
+		}
+	}
+	if len(before) == 0 || len(after) == 0 {
+		t.Fatalf("%d triggers accepted before the kill and %d after: the kill did not land mid-load", len(before), len(after))
+	}
+	afterP99 := percentile(after, 99)
+	if afterP99 > 10*time.Second {
+		t.Errorf("triggers accepted after the kill paged in p99 %s, want within 10s", afterP99)
+	}
+	if stall > testClaimLease+5*time.Second {
+		t.Errorf("deliveries paused %s after the kill, want at most the claim lease (%s) and a few seconds", stall, testClaimLease)
+	}
+	recordFigures(t,
+		"replicas", replicas,
+		"killed replica, moment", fmt.Sprintf("%d at %s", victim, killAfter),
+		"trigger rate offered", fmt.Sprintf("%.0f/s", rate),
+		"triggers sent", len(tally.sent),
+		"triggers answered 202 (before, after the kill)", fmt.Sprintf("%d (%d, %d)", len(tally.accepted), len(before), len(after)),
+		"requests cut off by the kill", tally.errors,
+		"other answers", fmt.Sprint(tally.status),
+		"accepted triggers lost", lost,
+		"triggers stored twice", doubled,
+		"incidents", len(incidents),
+		"escalation steps run (timeline entries)", stepRuns,
+		"steps paged under two keys", twoKeys,
+		"repeated deliveries (same key)", st.repeats(),
+		"pages sent per replica", fmt.Sprint(sentBy),
+		"trigger to page p50, p99 before the kill", fmt.Sprintf("%s, %s", percentile(before, 50).Round(time.Millisecond), percentile(before, 99).Round(time.Millisecond)),
+		"trigger to page p50, p99 after the kill", fmt.Sprintf("%s, %s", percentile(after, 50).Round(time.Millisecond), afterP99.Round(time.Millisecond)),
+		"longest pause in deliveries after the kill", stall,
+	)
+}
