@@ -3,19 +3,29 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
-// listAudit pages through the audit log, newest first.
+// listAudit pages through the audit log, newest first, filtered by kind,
+// object and actor.
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	p, err := parseList(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
 		return
 	}
-	q := store.AuditQuery{Kind: r.URL.Query().Get("kind"), ObjID: r.URL.Query().Get("object_id"), Limit: p.limit + 1}
+	v := r.URL.Query()
+	q := store.AuditQuery{Kind: v.Get("kind"), ObjID: v.Get("object_id"), Actor: v.Get("actor"), Limit: p.limit + 1}
+	for _, f := range []string{q.Kind, q.ObjID, q.Actor} {
+		if !utf8.ValidString(f) || strings.IndexByte(f, 0) >= 0 {
+			writeError(w, http.StatusBadRequest, "bad_request", "kind, object_id and actor must be text")
+			return
+		}
+	}
 	if p.after != "" {
 		if q.BeforeID, err = strconv.ParseInt(p.after, 10, 64); err != nil || q.BeforeID <= 0 {
 			writeError(w, http.StatusBadRequest, "bad_request", "invalid cursor")

@@ -55,6 +55,11 @@ type Options struct {
 	// Client makes the server's own outbound calls (Slack's users.info and
 	// response URLs); nil means one with a 5s timeout.
 	Client *http.Client
+	// PasswordParams are the argon2id parameters of new password hashes;
+	// zero means auth.DefaultPasswordParams.
+	PasswordParams auth.PasswordParams
+	// SessionTTL is how long a login session lasts; zero means 12 hours.
+	SessionTTL time.Duration
 }
 
 // Server serves the API. Create it with New.
@@ -80,6 +85,9 @@ type Server struct {
 	publicURL string
 	getenv    func(string) string
 	client    *http.Client
+
+	passwords  *passwords
+	sessionTTL time.Duration
 }
 
 // access says who may call a route.
@@ -118,11 +126,16 @@ func New(o Options) *Server {
 		pipeline:     o.Pipeline,
 		signer:       o.Signer,
 		authFailures: newLimiter(100, 1, o.Now),
+		passwords:    newPasswords(o.PasswordParams),
+		sessionTTL:   o.SessionTTL,
 		ingestLimits: &keyLimiter{now: o.Now, buckets: map[string]*bucket{}},
 		mux:          http.NewServeMux(),
 	}
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
+	}
+	if s.sessionTTL <= 0 {
+		s.sessionTTL = defaultSessionTTL
 	}
 	s.publicURL, s.getenv, s.client = o.PublicURL, o.Getenv, o.Client
 	if s.getenv == nil {
@@ -179,6 +192,9 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/tokens", admin, s.createToken},
 		{"DELETE", "/api/v1/tokens/{id}", admin, s.revokeToken},
 		{"GET", "/api/v1/audit", admin, s.listAudit},
+		{"POST", "/api/v1/login", public, s.login},
+		{"POST", "/api/v1/logout", reader, s.logout},
+		{"PUT", "/api/v1/users/{id}/password", reader, s.setPassword},
 
 		{"POST", "/v2/enqueue", public, s.pagerDutyEnqueue},
 		{"POST", "/v2/change/enqueue", public, s.pagerDutyChange},
@@ -292,6 +308,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Prin
 		return auth.Principal{}, false
 	}
 	tok, err := s.store.TokenByHash(r.Context(), auth.Hash(secret))
+	if err == nil && tok.ExpiresAt != nil && !s.now().Before(*tok.ExpiresAt) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="vigil", error="invalid_token"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", "the session expired; log in again")
+		return auth.Principal{}, false
+	}
 	if err != nil || tok.RevokedAt != nil {
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.log.Error("token lookup", "err", err)
@@ -301,6 +322,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Prin
 		s.authFailures.fail(client)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="vigil", error="invalid_token"`)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "invalid or revoked token")
+		return auth.Principal{}, false
+	}
+	if tok.Role == auth.RoleUser && s.org.Snapshot().User(tok.UserID) == nil {
+		// The user left the configuration: their tokens stop with them.
+		writeError(w, http.StatusUnauthorized, "unauthorized", "the token's user %q no longer exists", tok.UserID)
 		return auth.Principal{}, false
 	}
 	return auth.Principal{TokenID: tok.ID, UserID: tok.UserID, Role: tok.Role}, true
