@@ -281,7 +281,8 @@ func (st Status) Alert() (Alert, bool) {
 // to; a calendar period still under way counts its events so far scaled up
 // to the whole period, so that an incident early in a month is weighed
 // against the month's budget rather than a few days'. It is 0 when the
-// window has no events.
+// window has no events. The series must still hold the window ending at
+// to: evaluate shares when incidents resolve.
 func IncidentShare(s SLO, series *Series, from, to time.Time) float64 {
 	bad, _ := s.count(series, from, to)
 	start, end := s.Window.Period(to)

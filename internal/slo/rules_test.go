@@ -204,3 +204,87 @@ func TestRulesPassPromtool(t *testing.T) {
 		t.Fatalf("promtool check rules: %v\n%s\nrules:\n%s", err, msg, out)
 	}
 }
+
+// TestRulesAlertAsVigilDoes runs the exported rules in promtool's rule
+// tests and Vigil's evaluation on the same traffic: 1,000 requests a
+// minute, 30 of them failing from minute 100 to minute 400, then none.
+//
+// At minute 400 the last hour fails at 3%, 30 times the 0.1% budget:
+// page-1h fires (above 14.4 over 1h and 5m), and page-6h, also above 6,
+// is suppressed. At minute 420 the last 5 minutes are clean, page-1h stops
+// and page-6h fires: 9,000 failures of the 359,000 requests Prometheus
+// counts between the samples of the last 6h, 2.507%, and over 30 minutes
+// 9 (Prometheus) or 10 (Vigil) failing minutes of 30, 0.9% or 1%.
+func TestRulesAlertAsVigilDoes(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool is not on PATH; install it with: go install github.com/prometheus/prometheus/cmd/promtool@v0.316.0")
+	}
+	s := rolling30()
+	s.Name = "checkout-http"
+	s.Indicator = Indicator{
+		Kind: RatioGood, Source: SourcePrometheus, DataSource: "prom",
+		Good:  `sum(increase(requests_good_total[{{.window}}]))`,
+		Total: `sum(increase(requests_total[{{.window}}]))`,
+	}
+	rules, err := Rules([]SLO{s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const unit = `rule_files: [rules.yaml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: requests_total
+        values: '0+1000x420'
+      - series: requests_good_total
+        values: '0+1000x100 100970+970x299 392000+1000x19'
+    alert_rule_test:
+      - eval_time: 400m
+        alertname: SLOErrorBudgetBurn
+        exp_alerts:
+          - exp_labels: {slo: checkout-http, service: checkout, severity: page, tier: page-1h}
+            exp_annotations:
+              summary: SLO checkout-http burns its error budget faster than 14.4× over 1h and 5m
+              description: 'The error ratio over 1h is 3%, more than 14.4 times the 0.1% that the objective 0.999 allows: at that rate the 30d error budget lasts 50h.'
+      - eval_time: 420m
+        alertname: SLOErrorBudgetBurn
+        exp_alerts:
+          - exp_labels: {slo: checkout-http, service: checkout, severity: page, tier: page-6h}
+            exp_annotations:
+              summary: SLO checkout-http burns its error budget faster than 6× over 6h and 30m
+              description: 'The error ratio over 6h is 2.507%, more than 6 times the 0.1% that the objective 0.999 allows: at that rate the 30d error budget lasts 5d.'
+`
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), rules, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "unit.yaml"), []byte(unit), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(promtool, "test", "rules", "unit.yaml")
+	cmd.Dir = dir
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool test rules: %v\n%s", err, msg)
+	}
+
+	series := newSeries(s)
+	start := time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC)
+	for m := 1; m <= 420; m++ {
+		bad := 0.0
+		if m > 100 && m <= 400 {
+			bad = 30
+		}
+		series.Add(Point{At: start.Add(time.Duration(m) * time.Minute), Good: 1000 - bad, Total: 1000})
+	}
+	for _, tc := range []struct {
+		minute int
+		tier   string
+	}{{400, "page-1h"}, {420, "page-6h"}} {
+		st := Evaluate(s, series, start.Add(time.Duration(tc.minute)*time.Minute))
+		if st.Firing == nil || st.Firing.Tier != tc.tier {
+			t.Errorf("Vigil at minute %d fires %+v, want %s", tc.minute, st.Firing, tc.tier)
+		}
+	}
+}

@@ -23,6 +23,28 @@
 // is good when its own ratio of good to total meets the slice target, and
 // slices without events count neither way.
 //
+// # Data
+//
+// A vigil-push indicator's counts arrive at Vigil's events endpoint. A
+// Prometheus indicator names a DataSource (type Prometheus, with
+// connectionDetails [{url: ...}]) in metricSourceRef; a ratio's queries
+// count events over a range written {{.window}}, as in
+// sum(increase(http_requests_total{code=~"5.."}[{{.window}}])), so that the
+// same query serves every window: Vigil's minute-by-minute pull and the
+// exported rules' burn-rate windows. A threshold query is an instant value;
+// each sample (one a minute) is one event, good when "sample op value"
+// holds for the objective's op and value.
+//
+// # Burn-rate tiers
+//
+// Without alertPolicies an SLO gets DefaultTiers for its window. With them,
+// each burnrate AlertCondition becomes a tier named after the condition:
+// its threshold is the factor, its lookbackWindow the long window (the
+// short window is a twelfth of it), alertAfter its For, and severity page
+// (or critical, high) pages while ticket (or warning, low, info) files a
+// low-urgency alert. Notification targets are required by OpenSLO but
+// Vigil alerts through the service's own escalation policy.
+//
 // # Vigil annotations
 //
 // OpenSLO v1 has no fields for Vigil's alerting and release policy, so an
