@@ -29,6 +29,7 @@ func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}{
 		{"InboxOrderAndRemoval", testInboxOrderAndRemoval},
 		{"InboxLargeBatch", testInboxLargeBatch},
+		{"InboxOversized", testInboxOversized},
 		{"InboxRollback", testInboxRollback},
 		{"InboxRejectedInput", testInboxRejectedInput},
 		{"UpdateErrors", testUpdateErrors},
@@ -57,6 +58,7 @@ func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Secret", testSecret},
 		{"TxAudit", testTxAudit},
 		{"RejectedText", testRejectedText},
+		{"ListLimits", testListLimits},
 		{"ConcurrentWork", testConcurrentWork},
 	}
 	for _, c := range cases {
@@ -212,6 +214,17 @@ func testInboxLargeBatch(t *testing.T, newStore func(t *testing.T) store.Store) 
 		if e.ID != events[i].ID || string(e.Payload) != fmt.Sprintf(`{"n":%d}`, i) {
 			t.Fatalf("event %d taken = ID %d %s, want ID %d {\"n\":%d}", i, e.ID, e.Payload, events[i].ID, i)
 		}
+	}
+}
+
+// testInboxOversized appends a payload far above what ingest accepts.
+func testInboxOversized(t *testing.T, newStore func(t *testing.T) store.Store) {
+	s := newStore(t)
+	payload := []byte(`{"padding":"` + strings.Repeat("é🚨", 1<<20) + `"}`) // 6 MiB
+	appendInbox(t, s, []store.InboxEvent{inboxEvent(store.InboxAlert, "k", string(payload), t0)})
+	got := takeInbox(t, s, 1)
+	if len(got) != 1 || !bytes.Equal(got[0].Payload, payload) {
+		t.Errorf("a %d-byte payload did not come back byte for byte", len(payload))
 	}
 }
 
@@ -1820,6 +1833,63 @@ func testRejectedText(t *testing.T, newStore func(t *testing.T) store.Store) {
 			t.Error("ListChanges accepted a NUL in a service")
 		}
 	})
+}
+
+func testListLimits(t *testing.T, newStore func(t *testing.T) store.Store) {
+	s := newStore(t)
+	ctx := context.Background()
+	const stored = 1002
+	update(t, s, func(tx store.Tx) error {
+		for i := range stored {
+			err := errors.Join(
+				tx.InsertAlert(newAlert("k", fmt.Sprint(i), "a")),
+				tx.InsertIncident(newIncident("i", "checkout", t0)),
+				tx.InsertNotifications(notification(fmt.Sprint(i), 1, notify.KindPage, notify.StatusSent, 0)),
+				tx.InsertChange(&change.Event{Service: "checkout", At: t0}),
+			)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	lists := []struct {
+		name string
+		list func(limit int) (int, error)
+	}{
+		{"ListAlerts", func(limit int) (int, error) {
+			got, err := s.ListAlerts(ctx, store.AlertQuery{Limit: limit})
+			return len(got), err
+		}},
+		{"ListIncidents", func(limit int) (int, error) {
+			got, err := s.ListIncidents(ctx, store.IncidentQuery{Limit: limit})
+			return len(got), err
+		}},
+		{"ListNotifications", func(limit int) (int, error) {
+			got, err := s.ListNotifications(ctx, store.NotificationQuery{Limit: limit})
+			return len(got), err
+		}},
+		{"ListChanges", func(limit int) (int, error) {
+			got, err := s.ListChanges(ctx, store.ChangeQuery{Limit: limit})
+			return len(got), err
+		}},
+	}
+	// At most one row above the API's largest page of 1000: its probe for
+	// a next page.
+	cases := []struct{ limit, want int }{
+		{0, 100}, {-1, 100}, {1, 1}, {1000, 1000}, {1001, 1001}, {1002, 1001}, {1 << 40, 1001},
+	}
+	for _, l := range lists {
+		for _, c := range cases {
+			n, err := l.list(c.limit)
+			if err != nil {
+				t.Fatalf("%s(Limit: %d): %v", l.name, c.limit, err)
+			}
+			if n != c.want {
+				t.Errorf("%s(Limit: %d) returned %d, want %d", l.name, c.limit, n, c.want)
+			}
+		}
+	}
 }
 
 // testConcurrentWork has workers take notifications, escalations and inbox
