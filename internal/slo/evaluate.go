@@ -151,7 +151,10 @@ func Evaluate(s SLO, series *Series, now time.Time) Status {
 func (s SLO) tierAt(series *Series, tier Tier, t time.Time) (long, short, events float64, met bool) {
 	lb, lt := s.trailing(series, tier.Long.Std(), t)
 	sb, st := s.trailing(series, tier.Short.Std(), t)
-	_, events = series.Sum(t.Add(-tier.Long.Std()), t)
+	events = lt
+	if s.Budgeting.Method == Timeslices {
+		_, events = series.Sum(t.Add(-tier.Long.Std()), t)
+	}
 	if lt > 0 {
 		long = s.burn(lb, lt)
 	}
@@ -229,18 +232,7 @@ func (s SLO) sliceBuckets(series *Series) int64 {
 // countSlices counts slices first ≤ j < last: slice j holds buckets
 // j·m < k ≤ (j+1)·m.
 func (s SLO) countSlices(series *Series, first, last int64) (bad, total float64) {
-	m := s.sliceBuckets(series)
-	for j := first; j < last; j++ {
-		sb, st := series.sumIndex(j*m, (j+1)*m)
-		if st <= 0 {
-			continue
-		}
-		total++
-		if (st-sb)/st < s.Budgeting.SliceTarget {
-			bad++
-		}
-	}
-	return bad, total
+	return series.countSlices(first, last, s.sliceBuckets(series), s.Budgeting.SliceTarget)
 }
 
 // Alert is the alert a firing status raises on the SLO's service; it

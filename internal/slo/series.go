@@ -189,21 +189,85 @@ func (s *Series) sumIndex(a, b int64) (bad, total float64) {
 		return s.sumBuckets(lo, hi)
 	}
 	bad, total = s.sumBuckets(lo, firstBlock*blockSize-1)
-	for j := firstBlock; j <= lastBlock; j++ {
-		slot := j % int64(len(s.blockBad))
-		bad += s.blockBad[slot]
-		total += s.blockTotal[slot]
-	}
+	b1, t1 := sumRing64(s.blockBad, s.blockTotal, firstBlock, lastBlock)
 	b2, t2 := s.sumBuckets((lastBlock+1)*blockSize, hi)
-	return bad + b2, total + t2
+	return bad + b1 + b2, total + t1 + t2
 }
 
 // sumBuckets adds buckets lo..hi one by one.
 func (s *Series) sumBuckets(lo, hi int64) (bad, total float64) {
-	for k := lo; k <= hi; k++ {
-		i := k % s.capacity
-		bad += float64(s.bad[i])
-		total += float64(s.total[i])
+	if lo > hi {
+		return 0, 0
+	}
+	// The ring holds lo..hi as at most two runs; walking the runs avoids a
+	// division per bucket.
+	i, n := lo%s.capacity, hi-lo+1
+	for n > 0 {
+		run := min(n, s.capacity-i)
+		for _, v := range s.bad[i : i+run] {
+			bad += float64(v)
+		}
+		for _, v := range s.total[i : i+run] {
+			total += float64(v)
+		}
+		n -= run
+		i = 0
+	}
+	return bad, total
+}
+
+// sumRing64 adds the entries first..last of two rings of equal length.
+func sumRing64(bads, totals []float64, first, last int64) (bad, total float64) {
+	size := int64(len(bads))
+	i, n := first%size, last-first+1
+	for n > 0 {
+		run := min(n, size-i)
+		for _, v := range bads[i : i+run] {
+			bad += v
+		}
+		for _, v := range totals[i : i+run] {
+			total += v
+		}
+		n -= run
+		i = 0
+	}
+	return bad, total
+}
+
+// countSlices judges slices first ≤ j < last of m buckets each (slice j
+// holds buckets j·m < k ≤ (j+1)·m) that the series holds whole: a slice
+// with events is good when its share of good events is at least target.
+// It returns the bad slices and the slices with events, in one pass over
+// the buckets.
+func (s *Series) countSlices(first, last, m int64, target float64) (bad, total float64) {
+	if !s.started || m < 1 {
+		return 0, 0
+	}
+	oldest := s.latest - s.capacity // buckets after it are held
+	first = max(first, (oldest+m-1)/m, 0)
+	last = min(last, s.latest/m)
+	if first >= last {
+		return 0, 0
+	}
+	i := (first*m + 1) % s.capacity
+	var sliceBad, sliceTotal float64
+	left := m
+	for n := (last - first) * m; n > 0; n-- {
+		sliceBad += float64(s.bad[i])
+		sliceTotal += float64(s.total[i])
+		if i++; i == s.capacity {
+			i = 0
+		}
+		if left--; left > 0 {
+			continue
+		}
+		if sliceTotal > 0 {
+			total++
+			if sliceTotal-sliceBad < target*sliceTotal { // good share below target
+				bad++
+			}
+		}
+		sliceBad, sliceTotal, left = 0, 0, m
 	}
 	return bad, total
 }
