@@ -570,7 +570,7 @@ func (s *Server) deleteMaintenance(w http.ResponseWriter, r *http.Request, p aut
 		writeError(w, http.StatusNotFound, "not_found", "no maintenance window %q", r.PathValue("mid"))
 		return
 	}
-	err = s.pipeline.DeleteMaintenance(r.Context(), id, pipeline.Actor{Name: p.Actor(), Channel: "api"})
+	err = s.pipeline.DeleteMaintenance(r.Context(), svc, id, pipeline.Actor{Name: p.Actor(), Channel: "api"})
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "not_found", "maintenance window %d not found", id)
 		return

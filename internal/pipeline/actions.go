@@ -2,10 +2,12 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/duration"
@@ -24,6 +26,54 @@ type Actor struct {
 
 // ErrInvalid wraps a refused request (bad duration, unknown user).
 var ErrInvalid = errors.New("invalid request")
+
+// auditState is what an incident's audit entries show before and after an
+// action: the fields people change. The full story is in the timeline.
+type auditState struct {
+	Status      string            `json:"status"`
+	Severity    string            `json:"severity"`
+	Major       bool              `json:"major"`
+	Services    []string          `json:"services"`
+	Policy      string            `json:"escalation_policy,omitempty"`
+	Roles       map[string]string `json:"roles,omitempty"`
+	Subscribers []string          `json:"subscribers,omitempty"`
+}
+
+func stateOf(inc *incident.Incident) json.RawMessage {
+	roles := make(map[string]string, len(inc.Roles))
+	for k, v := range inc.Roles {
+		roles[k] = v
+	}
+	b, _ := json.Marshal(auditState{Status: inc.Status, Severity: inc.Severity, Major: inc.Major, Services: inc.Services,
+		Policy: inc.Policy, Roles: roles, Subscribers: inc.Subscribers}) // plain strings and maps always encode
+	return b
+}
+
+// maxAuditDetails bounds the text copied into an audit entry (a note can
+// be ten thousand characters; the timeline keeps all of it).
+const maxAuditDetails = 500
+
+// auditIncident records an action that a person (a user or an API token)
+// took on an incident, with the incident's state before and after.
+// Actions of the pipeline itself (system, integrations) are only on the
+// timeline.
+func auditIncident(tx store.Tx, now time.Time, by Actor, action string, inc *incident.Incident, before json.RawMessage, details string) error {
+	if !strings.HasPrefix(by.Name, "user:") && !strings.HasPrefix(by.Name, "token:") {
+		return nil
+	}
+	if len(details) > maxAuditDetails {
+		cut := maxAuditDetails
+		for cut > 0 && !utf8.RuneStart(details[cut]) {
+			cut-- // never split a character: the store refuses invalid UTF-8
+		}
+		details = details[:cut] + "…"
+	}
+	if by.Channel != "" {
+		details += " (via " + by.Channel + ")"
+	}
+	return tx.Audit(store.AuditEntry{At: now, Actor: by.Name, Action: "incident." + action, Kind: "incident",
+		ObjID: fmt.Sprint(inc.ID), Before: before, After: stateOf(inc), Details: details})
+}
 
 // Acknowledge stops an incident's escalation.
 func (p *Pipeline) Acknowledge(ctx context.Context, id int64, by Actor) (incident.Incident, error) {
@@ -49,6 +99,7 @@ func (p *Pipeline) Snooze(ctx context.Context, id int64, d time.Duration, by Act
 		if !inc.Open() {
 			return ErrIncidentClosed
 		}
+		before := stateOf(inc)
 		if err := p.acknowledge(tx, inc, by.Name, by.Channel, now); err != nil {
 			return err
 		}
@@ -63,8 +114,12 @@ func (p *Pipeline) Snooze(ctx context.Context, id int64, d time.Duration, by Act
 				return err
 			}
 		}
-		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySnoozed, Actor: by.Name, Channel: by.Channel,
-			Message: fmt.Sprintf("snoozed for %s, until %s", duration.Format(d), until.Format(time.RFC3339))})
+		msg := fmt.Sprintf("snoozed for %s, until %s", duration.Format(d), until.Format(time.RFC3339))
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySnoozed, Actor: by.Name, Channel: by.Channel,
+			Message: msg}); err != nil {
+			return err
+		}
+		return auditIncident(tx, now, by, "snooze", inc, before, msg)
 	})
 }
 
@@ -96,6 +151,7 @@ func (p *Pipeline) Reassign(ctx context.Context, id int64, userID, policyID stri
 		if !inc.Open() {
 			return ErrIncidentClosed
 		}
+		before := stateOf(inc)
 		if _, err := tx.CancelNotifications(inc.ID, "page"); err != nil {
 			return err
 		}
@@ -109,8 +165,10 @@ func (p *Pipeline) Reassign(ctx context.Context, id int64, userID, policyID stri
 		}
 		st := escalation.State{IncidentID: inc.ID, Policy: policy, NextAt: now, StartedAt: now}
 		var err error
-		paged, err = p.runStep(tx, snap, &st, inc, now)
-		return err
+		if paged, err = p.runStep(tx, snap, &st, inc, now); err != nil {
+			return err
+		}
+		return auditIncident(tx, now, by, "reassign", inc, before, "reassigned to "+target)
 	})
 	if paged {
 		p.wakeDispatcher()
@@ -125,11 +183,15 @@ func (p *Pipeline) AddNote(ctx context.Context, id int64, text string, by Actor)
 		return incident.Incident{}, fmt.Errorf("%w: a note needs 1 to 10000 characters", ErrInvalid)
 	}
 	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		before := stateOf(inc)
 		inc.UpdatedAt = now
 		if err := tx.UpdateIncident(inc); err != nil {
 			return err
 		}
-		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryNote, Actor: by.Name, Channel: by.Channel, Message: text})
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryNote, Actor: by.Name, Channel: by.Channel, Message: text}); err != nil {
+			return err
+		}
+		return auditIncident(tx, now, by, "note", inc, before, "note: "+text)
 	})
 }
 
@@ -205,17 +267,35 @@ func (p *Pipeline) AddMaintenance(ctx context.Context, w *store.MaintenanceWindo
 		if err := tx.InsertMaintenance(w); err != nil {
 			return err
 		}
+		after, _ := json.Marshal(w) // strings and times always encode
 		return tx.Audit(store.AuditEntry{At: p.now().UTC(), Actor: by.Name, Action: "maintenance.create", Kind: "maintenance",
-			ObjID: fmt.Sprint(w.ID), Details: fmt.Sprintf("%s from %s to %s", w.Service, w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339))})
+			ObjID: fmt.Sprint(w.ID), After: after, Details: fmt.Sprintf("%s from %s to %s", w.Service, w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339))})
 	})
 }
 
-// DeleteMaintenance removes a maintenance window.
-func (p *Pipeline) DeleteMaintenance(ctx context.Context, id int64, by Actor) error {
+// DeleteMaintenance removes a maintenance window of a service;
+// store.ErrNotFound when the service has no window with that id, so that
+// the right to change one service's windows reaches no other's.
+func (p *Pipeline) DeleteMaintenance(ctx context.Context, service string, id int64, by Actor) error {
+	windows, err := p.store.ListMaintenance(ctx, service)
+	if err != nil {
+		return fmt.Errorf("maintenance windows of %s: %w", service, err)
+	}
+	var found *store.MaintenanceWindow
+	for i := range windows {
+		if windows[i].ID == id {
+			found = &windows[i]
+		}
+	}
+	if service == "" || found == nil {
+		return fmt.Errorf("maintenance window %d of %s: %w", id, service, store.ErrNotFound)
+	}
+	before, _ := json.Marshal(found) // strings and times always encode
 	return p.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.DeleteMaintenance(id); err != nil {
 			return err
 		}
-		return tx.Audit(store.AuditEntry{At: p.now().UTC(), Actor: by.Name, Action: "maintenance.delete", Kind: "maintenance", ObjID: fmt.Sprint(id)})
+		return tx.Audit(store.AuditEntry{At: p.now().UTC(), Actor: by.Name, Action: "maintenance.delete", Kind: "maintenance",
+			ObjID: fmt.Sprint(id), Before: before, Details: service})
 	})
 }

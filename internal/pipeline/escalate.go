@@ -324,6 +324,7 @@ func (p *Pipeline) acknowledge(tx store.Tx, inc *incident.Incident, actor, chann
 	if inc.Status == alert.StatusAcknowledged && inc.SnoozedUntil == nil {
 		return nil
 	}
+	before := stateOf(inc)
 	inc.Status, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.SnoozedUntil, inc.UpdatedAt = alert.StatusAcknowledged, &now, actor, nil, now
 	if err := tx.UpdateIncident(inc); err != nil {
 		return err
@@ -343,8 +344,11 @@ func (p *Pipeline) acknowledge(tx store.Tx, inc *incident.Incident, actor, chann
 	if err := p.stopEscalation(tx, inc.ID); err != nil {
 		return err
 	}
-	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryAcknowledged, Actor: actor, Channel: channel,
-		Message: "acknowledged by " + actor})
+	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryAcknowledged, Actor: actor, Channel: channel,
+		Message: "acknowledged by " + actor}); err != nil {
+		return err
+	}
+	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "acknowledge", inc, before, "acknowledged")
 }
 
 // resolve closes the incident and every alert in it.
@@ -352,6 +356,7 @@ func (p *Pipeline) resolve(tx store.Tx, inc *incident.Incident, actor, channel, 
 	if !inc.Open() {
 		return ErrIncidentClosed
 	}
+	before := stateOf(inc)
 	inc.Status, inc.ResolvedAt, inc.ResolvedBy, inc.SnoozedUntil, inc.UpdatedAt = alert.StatusResolved, &now, actor, nil, now
 	if err := tx.UpdateIncident(inc); err != nil {
 		return err
@@ -375,7 +380,10 @@ func (p *Pipeline) resolve(tx store.Tx, inc *incident.Incident, actor, channel, 
 	if why != "" {
 		msg += ": " + why
 	}
-	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryResolved, Actor: actor, Channel: channel, Message: msg})
+	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryResolved, Actor: actor, Channel: channel, Message: msg}); err != nil {
+		return err
+	}
+	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "resolve", inc, before, msg)
 }
 
 func (p *Pipeline) stopEscalation(tx store.Tx, incidentID int64) error {

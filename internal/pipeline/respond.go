@@ -80,7 +80,7 @@ func (p *Pipeline) Declare(ctx context.Context, d Declaration, by Actor) (incide
 		if err != nil {
 			return err
 		}
-		return tx.Audit(store.AuditEntry{At: now, Actor: by.Name, Action: "incident.declare", Kind: "incident", ObjID: fmt.Sprint(inc.ID), Details: msg})
+		return auditIncident(tx, now, by, "declare", inc, nil, msg)
 	})
 	if err != nil {
 		return incident.Incident{}, err
@@ -112,12 +112,16 @@ func (p *Pipeline) MakeMajor(ctx context.Context, id int64, reason string, by Ac
 		if reason != "" {
 			why += ": " + reason
 		}
+		before := stateOf(inc)
 		np, err := p.makeMajor(tx, p.org.Snapshot(), inc, why, now)
 		paged = np
 		if err != nil {
 			return err
 		}
-		return tx.UpdateIncident(inc)
+		if err := tx.UpdateIncident(inc); err != nil {
+			return err
+		}
+		return auditIncident(tx, now, by, "major", inc, before, why)
 	})
 	if paged {
 		p.wakeDispatcher()
@@ -133,6 +137,7 @@ func (p *Pipeline) SetSeverity(ctx context.Context, id int64, severity string, b
 	paged := false
 	inc, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		old := inc.Severity
+		before := stateOf(inc)
 		inc.Severity, inc.UpdatedAt = severity, now
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryNote, Actor: by.Name, Channel: by.Channel,
 			Message: fmt.Sprintf("severity changed from %s to %s", old, severity)}); err != nil {
@@ -145,7 +150,10 @@ func (p *Pipeline) SetSeverity(ctx context.Context, id int64, severity string, b
 				return err
 			}
 		}
-		return tx.UpdateIncident(inc)
+		if err := tx.UpdateIncident(inc); err != nil {
+			return err
+		}
+		return auditIncident(tx, now, by, "severity", inc, before, fmt.Sprintf("severity changed from %s to %s", old, severity))
 	})
 	if paged {
 		p.wakeDispatcher()
@@ -186,6 +194,7 @@ func (p *Pipeline) Page(ctx context.Context, id int64, r PageRequest, by Actor) 
 		if r.Message != "" {
 			why += ": " + r.Message
 		}
+		before := stateOf(inc)
 		np, err := p.pageTargets(tx, snap, inc, []escalation.Target{target}, fmt.Sprintf("page-%d-%s%s", now.UnixNano(), target.User, target.Team), why, now)
 		paged = np
 		if err != nil {
@@ -195,7 +204,10 @@ func (p *Pipeline) Page(ctx context.Context, id int64, r PageRequest, by Actor) 
 			addResponder(inc, incident.Responder{Team: target.Team, Reason: why, AddedAt: now})
 		}
 		inc.UpdatedAt = now
-		return tx.UpdateIncident(inc)
+		if err := tx.UpdateIncident(inc); err != nil {
+			return err
+		}
+		return auditIncident(tx, now, by, "page", inc, before, fmt.Sprintf("paged %s%s: %s", target.User, target.Team, why))
 	})
 	if paged {
 		p.wakeDispatcher()
@@ -221,6 +233,7 @@ func (p *Pipeline) AssignRole(ctx context.Context, id int64, role, user string, 
 		if prev == user {
 			return nil
 		}
+		before := stateOf(inc)
 		setRole(inc, role, user)
 		addResponder(inc, incident.Responder{User: user, Reason: role, AddedAt: now})
 		inc.UpdatedAt = now
@@ -231,10 +244,10 @@ func (p *Pipeline) AssignRole(ctx context.Context, id int64, role, user string, 
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
 			return err
 		}
-		if err := tx.Audit(store.AuditEntry{At: now, Actor: by.Name, Action: "incident.role", Kind: "incident", ObjID: fmt.Sprint(inc.ID), Details: msg}); err != nil {
+		if err := tx.UpdateIncident(inc); err != nil {
 			return err
 		}
-		return tx.UpdateIncident(inc)
+		return auditIncident(tx, now, by, "role", inc, before, msg)
 	})
 }
 
@@ -253,12 +266,17 @@ func (p *Pipeline) Subscribe(ctx context.Context, id int64, user string, by Acto
 		if contains(inc.Subscribers, user) {
 			return nil
 		}
+		before := stateOf(inc)
 		inc.Subscribers = append(inc.Subscribers, user)
+		msg := user + " subscribed to status updates"
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryNote, Actor: by.Name, Channel: by.Channel,
-			Message: user + " subscribed to status updates"}); err != nil {
+			Message: msg}); err != nil {
 			return err
 		}
-		return tx.UpdateIncident(inc)
+		if err := tx.UpdateIncident(inc); err != nil {
+			return err
+		}
+		return auditIncident(tx, now, by, "subscribe", inc, before, msg)
 	})
 }
 
@@ -279,6 +297,7 @@ func (p *Pipeline) PostUpdate(ctx context.Context, id int64, message, audience s
 	snap := p.org.Snapshot()
 	sent := false
 	inc, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		before := stateOf(inc)
 		recipients := []string{}
 		for _, r := range inc.Responders {
 			if r.User != "" && !contains(recipients, r.User) {
@@ -305,11 +324,15 @@ func (p *Pipeline) PostUpdate(ctx context.Context, id int64, message, audience s
 			sent = true
 		}
 		inc.UpdatedAt = now
+		msg := fmt.Sprintf("%s update to %s: %s", audience, strings.Join(recipients, ", "), message)
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryUpdate, Actor: by.Name, Channel: by.Channel,
-			Message: fmt.Sprintf("%s update to %s: %s", audience, strings.Join(recipients, ", "), message)}); err != nil {
+			Message: msg}); err != nil {
 			return err
 		}
-		return tx.UpdateIncident(inc)
+		if err := tx.UpdateIncident(inc); err != nil {
+			return err
+		}
+		return auditIncident(tx, now, by, "update", inc, before, msg)
 	})
 	if sent {
 		p.wakeDispatcher()
@@ -328,6 +351,7 @@ func (p *Pipeline) Merge(ctx context.Context, id, other int64, by Actor) (incide
 		if !inc.Open() {
 			return ErrIncidentClosed
 		}
+		before := stateOf(inc)
 		src, err := tx.GetIncident(other)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%w: no incident %d", ErrInvalid, other)
@@ -378,10 +402,10 @@ func (p *Pipeline) Merge(ctx context.Context, id, other int64, by Actor) (incide
 			Message: fmt.Sprintf("merged into incident %d by %s", inc.ID, by.Name)}); err != nil {
 			return err
 		}
-		if err := tx.Audit(store.AuditEntry{At: now, Actor: by.Name, Action: "incident.merge", Kind: "incident", ObjID: fmt.Sprint(inc.ID), Details: msg}); err != nil {
+		if err := tx.UpdateIncident(inc); err != nil {
 			return err
 		}
-		return tx.UpdateIncident(inc)
+		return auditIncident(tx, now, by, "merge", inc, before, msg)
 	})
 }
 
@@ -395,6 +419,7 @@ func (p *Pipeline) Split(ctx context.Context, id int64, alertIDs []int64, by Act
 	var created incident.Incident
 	paged := false
 	_, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		before := stateOf(inc)
 		alerts, err := tx.AlertsOfIncident(inc.ID)
 		if err != nil {
 			return err
@@ -455,10 +480,10 @@ func (p *Pipeline) Split(ctx context.Context, id int64, alertIDs []int64, by Act
 			Message: fmt.Sprintf("split off from incident %d by %s", inc.ID, by.Name)}); err != nil {
 			return err
 		}
-		if err := tx.Audit(store.AuditEntry{At: now, Actor: by.Name, Action: "incident.split", Kind: "incident", ObjID: fmt.Sprint(inc.ID), Details: msg}); err != nil {
+		if err := tx.UpdateIncident(inc); err != nil {
 			return err
 		}
-		if err := tx.UpdateIncident(inc); err != nil {
+		if err := auditIncident(tx, now, by, "split", inc, before, msg); err != nil {
 			return err
 		}
 		np, err := p.startResponse(tx, snap, svc, n, now)
