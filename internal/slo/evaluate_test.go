@@ -307,6 +307,20 @@ func TestCalendarMonthResetsAcrossDST(t *testing.T) {
 		}
 	}
 
+	// Weeks from Monday 23 March 2026: the week of the DST change has 167
+	// hours.
+	weekly := Window{Duration: dur(7 * duration.Day), Days: 7, Start: time.Date(2026, 3, 23, 0, 0, 0, 0, berlin), Location: berlin}
+	for _, tc := range []struct{ at, start, end time.Time }{
+		{time.Date(2026, 3, 29, 21, 30, 0, 0, time.UTC), time.Date(2026, 3, 22, 23, 0, 0, 0, time.UTC), time.Date(2026, 3, 29, 22, 0, 0, 0, time.UTC)},
+		{time.Date(2026, 3, 29, 22, 30, 0, 0, time.UTC), time.Date(2026, 3, 29, 22, 0, 0, 0, time.UTC), time.Date(2026, 4, 5, 22, 0, 0, 0, time.UTC)},
+		{time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC), time.Date(2026, 2, 22, 23, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC)},
+	} {
+		start, end := weekly.Period(tc.at)
+		if !start.Equal(tc.start) || !end.Equal(tc.end) {
+			t.Errorf("week at %v = [%v, %v), want [%v, %v)", tc.at, start.UTC(), end.UTC(), tc.start, tc.end)
+		}
+	}
+
 	s := rolling30()
 	s.Window = w
 	series := newSeries(s)
