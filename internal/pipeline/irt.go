@@ -226,7 +226,7 @@ func (p *Pipeline) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snap
 			return false, err
 		}
 		if policy := snap.Policy(PolicyOf(snap, svc)); policy != nil && len(policy.Steps) > 0 && inc.Status == "triggered" {
-			np, err := p.pageTargets(tx, snap, inc, policy.Steps[0].Targets, "owner-"+svc.ID, fmt.Sprintf("owner of %s", svc.ID), now)
+			np, err := p.engage(tx, snap, inc, policy.Steps[0].Targets, "owner-"+svc.ID, fmt.Sprintf("owner of %s", svc.ID), now)
 			if err != nil {
 				return false, err
 			}
@@ -235,7 +235,7 @@ func (p *Pipeline) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snap
 	}
 	p.rankSuspects(ctx, snap, inc)
 	if cov := CoverageOf(snap, svc); cov.IRT != nil && cov.Mode != catalog.CoverageBackup && !hasTeamResponder(inc, cov.IRT.ID) && inc.Status == "triggered" {
-		np, err := p.pageTargets(tx, snap, inc, []escalation.Target{{Team: cov.IRT.ID}}, "irt-"+svc.ID,
+		np, err := p.engage(tx, snap, inc, []escalation.Target{{Team: cov.IRT.ID}}, "irt-"+svc.ID,
 			fmt.Sprintf("IRT %s for critical service %s (%s)", cov.IRT.ID, svc.ID, strings.Join(cov.Because, " -> ")), now)
 		if err != nil {
 			return false, err
@@ -323,7 +323,16 @@ func (p *Pipeline) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Inci
 		return false, nil // already engaged (it covers a critical service here)
 	}
 	addResponder(inc, incident.Responder{Team: g.ID, Reason: "major incident", AddedAt: now})
-	return p.pageTargets(tx, snap, inc, []escalation.Target{{Team: g.ID}}, "major", "global IRT for a major incident", now)
+	return p.engage(tx, snap, inc, []escalation.Target{{Team: g.ID}}, "major", "global IRT for a major incident", now)
+}
+
+func isUserResponder(inc *incident.Incident, user string) bool {
+	for _, r := range inc.Responders {
+		if r.User == user {
+			return true
+		}
+	}
+	return false
 }
 
 func hasTeamResponder(inc *incident.Incident, team string) bool {
@@ -338,9 +347,24 @@ func hasTeamResponder(inc *incident.Incident, team string) bool {
 // pageTargets pages targets once, outside the escalation policy, and adds
 // them as responders.
 func (p *Pipeline) pageTargets(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time) (bool, error) {
+	return p.pageOnce(tx, snap, inc, targets, run, why, now, false)
+}
+
+// engage pages the targets who are not responding to the incident yet: when
+// a second service of the same team joins a correlated incident, its
+// on-call, already paged for it, is not paged again.
+func (p *Pipeline) engage(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time) (bool, error) {
+	return p.pageOnce(tx, snap, inc, targets, run, why, now, true)
+}
+
+func (p *Pipeline) pageOnce(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time, skipResponders bool) (bool, error) {
 	users, notes := p.oncall.Targets(snap, targets, now)
-	var paged []string
+	var paged, responding []string
 	for _, u := range users {
+		if skipResponders && isUserResponder(inc, u.User) {
+			responding = append(responding, u.User)
+			continue
+		}
 		ns := pageNotifications(snap, inc.ID, u.User, notify.KindPage, run, 0, 0, now)
 		if len(ns) == 0 {
 			notes = append(notes, fmt.Sprintf("user %s has no contact method to page", u.User))
@@ -355,6 +379,9 @@ func (p *Pipeline) pageTargets(tx store.Tx, snap *org.Snapshot, inc *incident.In
 	msg := why + ": paged " + strings.Join(paged, ", ")
 	if len(paged) == 0 {
 		msg = why + ": nobody paged"
+	}
+	if len(responding) > 0 {
+		msg += "; already responding: " + strings.Join(responding, ", ")
 	}
 	if len(notes) > 0 {
 		msg += "; " + strings.Join(notes, "; ")
