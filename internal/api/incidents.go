@@ -227,7 +227,17 @@ type actionRequest struct {
 	Reason           string  `json:"reason,omitempty"`
 	Incident         int64   `json:"incident,omitempty"`
 	Alerts           []int64 `json:"alerts,omitempty"`
-	Channel          string  `json:"channel,omitempty"` // "cli" from the CLI; "api" otherwise
+	Channel          string  `json:"channel,omitempty"` // "cli" from the CLI, "web" from the web UI; "api" otherwise
+}
+
+// actionChannel is the channel the timeline records for a person's action:
+// the client may name itself as the CLI or the web UI; anything else is
+// the API, so that a client cannot pose as SMS or a signed link.
+func actionChannel(claimed string) string {
+	if claimed == "cli" || claimed == "web" {
+		return claimed
+	}
+	return "api"
 }
 
 func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Request, auth.Principal) {
@@ -253,11 +263,7 @@ func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Req
 			writeError(w, http.StatusForbidden, "forbidden", "you may not act on incidents of %s", strings.Join(inc.Services, ", "))
 			return
 		}
-		channel := "api"
-		if req.Channel == "cli" {
-			channel = "cli"
-		}
-		by := pipeline.Actor{Name: p.Actor(), Channel: channel}
+		by := pipeline.Actor{Name: p.Actor(), Channel: actionChannel(req.Channel)}
 		switch verb {
 		case "acknowledge":
 			inc, err = s.pipeline.Acknowledge(r.Context(), id, by)
@@ -431,12 +437,8 @@ func (s *Server) declareIncident(w http.ResponseWriter, r *http.Request, p auth.
 		writeError(w, http.StatusForbidden, "forbidden", "you may not declare incidents on %s", strings.Join(services, ", "))
 		return
 	}
-	channel := "api"
-	if req.Channel == "cli" {
-		channel = "cli"
-	}
 	inc, err := s.pipeline.Declare(r.Context(), pipeline.Declaration{Title: req.Title, Services: services, Severity: req.Severity, Major: req.Major, Message: req.Message},
-		pipeline.Actor{Name: p.Actor(), Channel: channel})
+		pipeline.Actor{Name: p.Actor(), Channel: actionChannel(req.Channel)})
 	if errors.Is(err, pipeline.ErrInvalid) {
 		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
 		return

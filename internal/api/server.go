@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,6 +61,10 @@ type Options struct {
 	PasswordParams auth.PasswordParams
 	// SessionTTL is how long a login session lasts; zero means 12 hours.
 	SessionTTL time.Duration
+	// UI serves the web interface: GET and HEAD requests that no route
+	// claims, outside /api/ and /v2/ (those keep their JSON 404). Nil
+	// answers them all with a JSON 404.
+	UI http.Handler
 }
 
 // Server serves the API. Create it with New.
@@ -163,9 +168,19 @@ func New(o Options) *Server {
 	}
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if o.UI != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !apiPath(r.URL.Path) {
+			o.UI.ServeHTTP(w, r)
+			return
+		}
 		writeError(w, http.StatusNotFound, "not_found", "no route for %s %s", r.Method, r.URL.Path)
 	})
 	return s
+}
+
+// apiPath reports whether path belongs to the API and ingest, whose unknown
+// paths answer JSON rather than the web UI.
+func apiPath(path string) bool {
+	return path == "/api" || strings.HasPrefix(path, "/api/") || path == "/v2" || strings.HasPrefix(path, "/v2/")
 }
 
 // Registry is where other components register their metrics.

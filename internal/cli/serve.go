@@ -24,6 +24,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/storeopen"
+	"github.com/vigil-oncall/vigil/internal/web"
 )
 
 // defaultDB is the embedded default store.
@@ -143,8 +144,12 @@ func serve(ctx context.Context, o serveOptions) error {
 		Signer:   signer, PublicURL: publicURL, Getenv: o.env.Getenv, Registry: registry,
 		CallbackKey: callbackKey, ClaimLease: o.claimLease,
 	})
+	ui, err := web.New()
+	if err != nil {
+		return err
+	}
 	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: manager, Logger: o.log, Now: time.Now,
-		Version: o.env.Version, SchemaVersion: schema, Registry: registry, PublicURL: publicURL, Getenv: o.env.Getenv})
+		Version: o.env.Version, SchemaVersion: schema, Registry: registry, PublicURL: publicURL, Getenv: o.env.Getenv, UI: ui})
 	httpServer := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,

@@ -1,0 +1,55 @@
+// Pure formatting helpers: no DOM, no clock. Callers pass "now".
+
+const MINUTE = 60 * 1000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+// span words a length of time in at most two units: "45s", "12m",
+// "3h 5m", "2d 4h". Negative spans (clock skew) count as zero.
+export function span(ms) {
+  if (!Number.isFinite(ms) || ms < 0) ms = 0;
+  if (ms < MINUTE) return `${Math.floor(ms / 1000)}s`;
+  if (ms < HOUR) return `${Math.floor(ms / MINUTE)}m`;
+  if (ms < DAY) {
+    const hrs = Math.floor(ms / HOUR);
+    const min = Math.floor((ms % HOUR) / MINUTE);
+    return min ? `${hrs}h ${min}m` : `${hrs}h`;
+  }
+  const days = Math.floor(ms / DAY);
+  const hrs = Math.floor((ms % DAY) / HOUR);
+  return hrs ? `${days}d ${hrs}h` : `${days}d`;
+}
+
+// age is how long ago an RFC 3339 time was, seen from now (a Date).
+export function age(iso, now) {
+  return span(now.getTime() - Date.parse(iso));
+}
+
+// when shows a time in the reader's zone, or in timeZone when given;
+// seconds too when asked (timelines).
+export function when(iso, timeZone, seconds = false) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const opts = {
+    year: 'numeric', month: 'short', day: 'numeric',
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  };
+  if (seconds) opts.second = '2-digit';
+  if (timeZone) opts.timeZone = timeZone;
+  try {
+    return new Intl.DateTimeFormat(undefined, opts).format(d);
+  } catch {
+    return d.toISOString();
+  }
+}
+
+// path joins a criticality path: ["checkout", "payments"] -> "checkout → payments".
+export function path(ids) {
+  return (ids || []).join(' → ');
+}
+
+// actor shows who acted: "user:alice" -> "alice"; others stay as they are.
+export function actor(a) {
+  return a && a.startsWith('user:') ? a.slice(5) : (a || '');
+}
