@@ -18,4 +18,16 @@ type Bundle struct {
 	Schedules          []schedule.Schedule `json:"schedules" yaml:"schedules"`
 	EscalationPolicies []escalation.Policy `json:"escalation_policies" yaml:"escalation_policies"`
 	Services           []catalog.Service   `json:"services" yaml:"services"`
+	// OpenSLO are the OpenSLO documents (SLOs, SLIs, data sources, alert
+	// policies) as the files wrote them, for package slo to parse: they
+	// travel with the bundle so that the server validates and keeps them.
+	OpenSLO []OpenSLODocument `json:"openslo,omitempty" yaml:"-"`
+}
+
+// OpenSLODocument is one OpenSLO YAML document and where it starts: YAML is
+// the text from its first line (Line of File) to the document's end.
+type OpenSLODocument struct {
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+	YAML string `json:"yaml"`
 }

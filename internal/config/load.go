@@ -167,6 +167,7 @@ func (l *loader) addFile(name string, data []byte) {
 		return
 	}
 	l.items += n
+	defer l.keepOpenSLOText(name, data, len(l.out.OpenSLO))
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for docs := 0; ; docs++ {
 		var doc yaml.Node
@@ -184,6 +185,36 @@ func (l *loader) addFile(name string, data []byte) {
 		}
 		l.addDocument(name, &doc)
 	}
+}
+
+// keepOpenSLOText adds to the bundle the text of the OpenSLO documents
+// that file set aside from index first on, so that they travel with it.
+// A document runs from its first line to the next document marker ("---"
+// or "..." at the start of a line), which YAML allows nowhere inside one.
+func (l *loader) keepOpenSLOText(file string, data []byte, first int) {
+	lines := strings.SplitAfter(string(data), "\n")
+	for _, d := range l.out.OpenSLO[first:] {
+		start := d.Line - 1
+		if start < 0 || start >= len(lines) {
+			continue
+		}
+		end := start + 1
+		for end < len(lines) && !documentMarker(lines[end]) {
+			end++
+		}
+		l.out.Bundle.OpenSLO = append(l.out.Bundle.OpenSLO, OpenSLODocument{
+			File: file, Line: d.Line, YAML: strings.Join(lines[start:end], ""),
+		})
+	}
+}
+
+func documentMarker(line string) bool {
+	for _, m := range []string{"---", "..."} {
+		if rest, ok := strings.CutPrefix(line, m); ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\n' || rest[0] == '\r') {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeNext parses the next document. The parser is third-party code fed

@@ -22,7 +22,7 @@ const orgID = "org"
 // (teams name schedules), which is why writes validate the whole bundle.
 var Kinds = []string{
 	store.KindOrg, store.KindUser, store.KindSchedule, store.KindEscalationPolicy, store.KindTeam, store.KindService,
-	KindScheduleOverride,
+	KindScheduleOverride, KindOpenSLO,
 }
 
 type key struct{ kind, id string }
@@ -68,6 +68,9 @@ func documents(b *config.Bundle) (map[key][]byte, error) {
 			return nil, err
 		}
 	}
+	if err := openSLODocuments(b, docs); err != nil {
+		return nil, err
+	}
 	return docs, nil
 }
 
@@ -106,6 +109,10 @@ func bundleOf(objects []store.Object) (*config.Bundle, error) {
 			var v catalog.Service
 			err = json.Unmarshal(o.Body, &v)
 			b.Services = append(b.Services, v)
+		case KindOpenSLO:
+			var v config.OpenSLODocument
+			err = json.Unmarshal(o.Body, &v)
+			b.OpenSLO = append(b.OpenSLO, v)
 		case KindScheduleOverride:
 			// Not part of the files' bundle: overridesOf reads these.
 		default:

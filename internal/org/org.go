@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/escalation"
 	"github.com/vigil-oncall/vigil/internal/schedule"
+	"github.com/vigil-oncall/vigil/internal/slo"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -41,6 +42,9 @@ type Snapshot struct {
 	// apply; onCall holds the schedules that have any, merged.
 	overrides []ScheduleOverride
 	onCall    map[string]*schedule.Schedule
+	// slos are the SLOs the OpenSLO documents define, by name in sloIndex.
+	slos     []slo.SLO
+	sloIndex map[string]int
 }
 
 type integrationRef struct {
@@ -80,6 +84,7 @@ func newSnapshot(version int64, b *config.Bundle, sources map[key]string) *Snaps
 			s.integrations[svc.Integrations[j].Key] = integrationRef{svc, &svc.Integrations[j]}
 		}
 	}
+	s.slos, s.sloIndex = parseSLOs(b)
 	return s
 }
 
@@ -356,7 +361,8 @@ func (m *Manager) commitLocked(ctx context.Context, cur *Snapshot, next map[key]
 	if err != nil {
 		return err
 	}
-	if problems := append(config.Validate(b), checkOverrides(b, overrides)...); len(problems) > 0 {
+	problems := append(config.Validate(b), checkOverrides(b, overrides)...)
+	if problems = append(problems, sloProblems(b)...); len(problems) > 0 {
 		return &InvalidError{Problems: problems}
 	}
 	if dryRun || len(changes) == 0 {

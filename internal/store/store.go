@@ -131,4 +131,5 @@ type Store interface {
 	SetPasswordHash(ctx context.Context, userID, hash string, at time.Time, audit AuditEntry) error
 
 	Pipeline
+	SLOStore
 }

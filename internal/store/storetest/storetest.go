@@ -41,6 +41,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"TokenExpiry", testTokenExpiry},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentWritersOneObject", testConcurrentWritersOneObject},
+		{"SLOBatches", testSLOBatches},
+		{"GateOverrides", testGateOverrides},
+		{"GateDecisions", testGateDecisions},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
