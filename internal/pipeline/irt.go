@@ -188,6 +188,12 @@ func setRole(inc *incident.Incident, role, user string) {
 // correlate joins a new alert's service to an open incident created within
 // the correlation window on a linked service, if there is one.
 func (p *Pipeline) correlated(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, now time.Time) (*incident.Incident, error) {
+	// Only the dependency graph links services (correlate.Joins): a
+	// service without dependencies or dependents joins nothing, and reading
+	// the candidates is the costliest part of a new alert.
+	if len(snap.Graph.Dependencies(svc.ID)) == 0 && len(snap.Graph.Dependents(svc.ID)) == 0 {
+		return nil, nil
+	}
 	window := snap.Bundle.Org.CorrelationWindow.Std()
 	if window <= 0 {
 		window = defaultCorrelationWindow
