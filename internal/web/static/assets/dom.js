@@ -5,7 +5,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 
 function append(el, children) {
   for (const c of children) {
-    if (c === null || c === undefined || c === false) continue;
+    if (c === null || c === undefined || c === false || c === '') continue;
     if (Array.isArray(c)) append(el, c);
     else if (c instanceof Node) el.appendChild(c);
     else el.appendChild(document.createTextNode(String(c)));
@@ -81,6 +81,6 @@ export function table(caption, columns, rows, {empty = 'Nothing to show.', class
       h('tbody', null, rows.map((row) => {
         const cells = Array.isArray(row) ? row : row.cells;
         return h('tr', Array.isArray(row) ? null : row.attrs,
-          cells.map((cell, i) => h('td', {'data-label': columns[i]}, cell)));
+          cells.map((cell, i) => h('td', {'data-label': columns[i]}, h('div', {class: 'cell'}, cell))));
       }))));
 }

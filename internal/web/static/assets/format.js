@@ -49,7 +49,11 @@ export function path(ids) {
   return (ids || []).join(' → ');
 }
 
-// actor shows who acted: "user:alice" -> "alice"; others stay as they are.
+// actor shows who acted: "user:alice" -> "alice"; an integration by the
+// ends of its key, which is long and says little; others as they are.
 export function actor(a) {
-  return a && a.startsWith('user:') ? a.slice(5) : (a || '');
+  if (!a) return '';
+  if (a.startsWith('user:')) return a.slice(5);
+  const m = a.match(/^integration:(.{4}).{6,}(.{4})$/);
+  return m ? `integration ${m[1]}…${m[2]}` : a;
 }

@@ -115,6 +115,9 @@ export async function incidentPage(ctx) {
     h('p', {class: 'crumbs'}, h('a', {href: '/incidents'}, '← Incidents')),
     head,
     h('div', {class: 'incident-grid'},
+      h('div', {class: 'incident-side'},
+        actions,
+        h('section', {class: 'card', 'aria-labelledby': 'responders-title'}, h('h2', {id: 'responders-title'}, 'Responders'), responders)),
       h('div', {class: 'incident-main'},
         facts,
         h('section', {'aria-labelledby': 'suspects-title'}, h('h2', {id: 'suspects-title'}, 'Suspects'), suspects),
@@ -122,9 +125,7 @@ export async function incidentPage(ctx) {
         h('section', {'aria-labelledby': 'alerts-title'}, h('h2', {id: 'alerts-title'}, 'Alerts'), alerts),
         h('details', {class: 'card'}, h('summary', null, 'Post-mortem draft'),
           h('p', {class: 'muted small'}, 'Written from the timeline; copy it into your post-mortem document.'), draft)),
-      h('div', {class: 'incident-side'},
-        actions,
-        h('section', {class: 'card', 'aria-labelledby': 'responders-title'}, h('h2', {id: 'responders-title'}, 'Responders'), responders))));
+));
 
   const show = (v) => {
     inc = v;
@@ -157,7 +158,7 @@ export async function incidentPage(ctx) {
     timeline.replaceChildren(table('Timeline', ['When', 'Who', 'Via', 'What', 'Message'],
       (inc.timeline || []).map((e) => ({
         attrs: {'data-kind': e.kind},
-        cells: [h('time', {datetime: e.at}, when(e.at, undefined, true)), actor(e.actor), e.channel || '', e.kind, e.message],
+        cells: [h('time', {datetime: e.at}, when(e.at, undefined, true)), h('span', {title: e.actor}, actor(e.actor)), e.channel || '', e.kind, e.message],
       })), {className: 'timeline', empty: 'Nothing yet.'}));
     draft.value = postmortemDraft(inc);
     updateButtons();

@@ -1,0 +1,691 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// browser is a headless Chromium tab. It records script exceptions and
+// console or security errors (a Content-Security-Policy violation is
+// one), which fail the test at its end.
+type browser struct {
+	t        *testing.T
+	ctx      context.Context
+	shots    string
+	mu       sync.Mutex
+	problems []string
+}
+
+// newBrowser starts Chromium, or skips when it is not installed (and fails
+// when CI=true: there it must be).
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing and CI=true: install it (apt-get install chromium)", chromiumPath)
+		}
+		t.Skipf("%s is missing: install it (apt-get install chromium) to run the browser tests", chromiumPath)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc()
+	})
+	// Screenshots go to the test's temporary directory, or to
+	// VIGIL_WEB_SCREENSHOTS to keep them for a look.
+	shots := os.Getenv("VIGIL_WEB_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{t: t, ctx: ctx, shots: shots}
+	// The first action starts the browser; it must run without a timeout,
+	// which would stop the whole browser when it ends.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", chromiumPath, err)
+	}
+	err := chromedp.Listen(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			d := ev.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			b.problem("exception at %s:%d: %s", d.URL, d.LineNumber+1, msg)
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				var args []string
+				for _, a := range ev.Args {
+					args = append(args, string(a.Value)+a.Description)
+				}
+				b.problem("console.error: %s", strings.Join(args, " "))
+			}
+		case *cdplog.EventEntryAdded:
+			// Refused requests (401, 403, 404) are logged by the network
+			// source; the tests cause some on purpose.
+			if ev.Entry.Level == cdplog.EntryLevelError && ev.Entry.Source != cdplog.EntrySourceNetwork {
+				b.problem("%s error: %s", ev.Entry.Source, ev.Entry.Text)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, p := range b.problems {
+			t.Errorf("browser: %s", p)
+		}
+	})
+	return b
+}
+
+func (b *browser) problem(format string, args ...any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.problems = append(b.problems, fmt.Sprintf(format, args...))
+}
+
+// stepTimeout bounds each group of steps, so that a page that never shows
+// what a step waits for fails the test with what it shows instead.
+const stepTimeout = 20 * time.Second
+
+func (b *browser) fail(what string, err error) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 2000) : ''`))
+	b.t.Fatalf("%s: %v\nat %s, the page says:\n%s", what, err, loc, body)
+}
+
+func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.fail(what, err)
+	}
+}
+
+// eval evaluates an expression in the page, awaiting a promise, and
+// decodes its value into out.
+func (b *browser) eval(what, expr string, out any) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.fail(what, err)
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		b.t.Fatalf("%s: decode %s: %v", what, raw, err)
+	}
+}
+
+// waitFor polls a JavaScript condition until it holds.
+func (b *browser) waitFor(what, cond string) {
+	b.t.Helper()
+	b.do("wait for "+what, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(15*time.Second)))
+}
+
+func (b *browser) location() string {
+	b.t.Helper()
+	var loc string
+	b.eval("location", `location.href`, &loc)
+	return loc
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.fail("text of "+sel, err)
+	}
+	return s
+}
+
+// screenshot saves the whole page as PNG and checks it is one of the
+// page's width.
+func (b *browser) screenshot(name string, width int) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.fail("screenshot "+name, err)
+	}
+	img, err := png.Decode(bytes.NewReader(buf))
+	if err != nil {
+		b.t.Fatalf("screenshot %s is not a PNG: %v", name, err)
+	}
+	if got := img.Bounds().Dx(); got != width {
+		b.t.Errorf("screenshot %s is %d pixels wide, want %d", name, got, width)
+	}
+	path := filepath.Join(b.shots, name+".png")
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot: %s", path)
+	return path
+}
+
+// unlabelled lists the form controls that have no label a screen reader
+// could announce.
+const unlabelled = `[...document.querySelectorAll('input, select, textarea')]
+	.filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+	.map((el) => el.name || el.outerHTML.slice(0, 60))`
+
+// fitsWidth holds when nothing makes the page scroll sideways.
+const fitsWidth = `document.documentElement.scrollWidth <= window.innerWidth`
+
+func TestBrowserRespondToAnIncident(t *testing.T) {
+	s := newServer(t)
+	s.applyShop()
+	inc := s.trigger("Checkout error rate above 5%")
+	id := strconv.FormatInt(inc.ID, 10)
+	b := newBrowser(t)
+
+	// Sign in with a password.
+	b.do("open the sign-in page", chromedp.Navigate(s.url+"/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=user]`)))
+	var missing []string
+	b.eval("labels on the sign-in page", unlabelled, &missing)
+	if len(missing) != 0 {
+		t.Errorf("sign-in page: controls without a label: %v", missing)
+	}
+	b.do("sign in",
+		chromedp.SendKeys(chromedp.CSS(`input[name=user]`), "alice"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), alicePassword),
+		chromedp.Click(chromedp.CSS(`form[aria-labelledby=pw-title] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-incident="`+id+`"]`)))
+	if loc := b.location(); loc != s.url+"/incidents" {
+		t.Errorf("after sign-in at %s, want /incidents", loc)
+	}
+	var stored string
+	b.eval("session storage", `sessionStorage.getItem('vigil.session')`, &stored)
+	if !strings.Contains(stored, `"kind":"session"`) || !strings.Contains(stored, `"user":"alice"`) {
+		t.Errorf("sessionStorage holds %s, want alice's login session", stored)
+	}
+
+	// The live list shows the incident with its facts.
+	row := b.text(`tr[data-incident="` + id + `"]`)
+	for _, want := range []string{"#" + id, inc.Title, "triggered", "SEV", "high urgency", "checkout"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("incident row %q lacks %q", row, want)
+		}
+	}
+	var fits bool
+	b.eval("width", fitsWidth, &fits)
+	if !fits {
+		t.Error("the incidents page scrolls sideways at 1280 pixels")
+	}
+	b.screenshot("incidents", 1280)
+
+	// A new incident appears without reloading: the list polls.
+	second := s.trigger("Checkout latency p99 above 2s")
+	b.waitFor("the second incident", fmt.Sprintf(`!!document.querySelector('tr[data-incident="%d"]')`, second.ID))
+
+	// Open it and acknowledge.
+	b.do("open the incident",
+		chromedp.Click(chromedp.CSS(`tr[data-incident="`+id+`"] a.title-link`)),
+		chromedp.WaitVisible(chromedp.CSS(`table.timeline`)))
+	if loc := b.location(); loc != s.url+"/incidents/"+id {
+		t.Errorf("incident page at %s", loc)
+	}
+	if h1 := b.text("h1"); !strings.Contains(h1, inc.Title) {
+		t.Errorf("incident page heading %q", h1)
+	}
+	b.eval("labels on the incident page", unlabelled, &missing)
+	if len(missing) != 0 {
+		t.Errorf("incident page: controls without a label: %v", missing)
+	}
+	b.do("acknowledge",
+		chromedp.Click(chromedp.Search(`//button[normalize-space()="Acknowledge"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[@role="status" and contains(., "Acknowledge: done")]`)))
+	b.waitFor("the status badge", `document.querySelector('.incident-head .badges').textContent.includes('acknowledged')`)
+	b.waitFor("the timeline entry", `[...document.querySelectorAll('table.timeline tr[data-kind="acknowledged"]')].some((tr) => tr.textContent.includes('alice') && tr.textContent.includes('web'))`)
+
+	got := s.incident(inc.ID)
+	if got.Status != "acknowledged" {
+		t.Errorf("incident status after Acknowledge = %q", got.Status)
+	}
+	acked := false
+	for _, e := range got.Timeline {
+		if e.Kind == "acknowledged" {
+			acked = true
+			if e.Actor != "user:alice" || e.Channel != "web" {
+				t.Errorf("acknowledgement recorded as %s via %s, want user:alice via web", e.Actor, e.Channel)
+			}
+		}
+	}
+	if !acked {
+		t.Errorf("no acknowledgement on the timeline: %+v", got.Timeline)
+	}
+
+	// A note through its form, then the page as a responder sees it.
+	b.do("add a note",
+		chromedp.Click(chromedp.Search(`//summary[normalize-space()="Add note"]`)),
+		chromedp.SendKeys(chromedp.Search(`//details[summary[normalize-space()="Add note"]]//textarea`), "Rolled back deploy 4711"),
+		chromedp.Click(chromedp.Search(`//details[summary[normalize-space()="Add note"]]//button[@type="submit"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[@role="status" and contains(., "Add note: done")]`)))
+	b.waitFor("the note", `[...document.querySelectorAll('table.timeline tr[data-kind="note"]')].some((tr) => tr.textContent.includes('Rolled back deploy 4711'))`)
+	b.eval("width", fitsWidth, &fits)
+	if !fits {
+		t.Error("the incident page scrolls sideways at 1280 pixels")
+	}
+	b.screenshot("incident", 1280)
+
+	// Narrow screens: nothing scrolls sideways.
+	b.do("narrow", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`table.timeline`)))
+	b.eval("narrow width", fitsWidth, &fits)
+	if !fits {
+		t.Error("the incident page scrolls sideways at 390 pixels")
+	}
+	b.screenshot("incident-narrow", 390)
+	b.do("narrow list", chromedp.Navigate(s.url+"/incidents"), chromedp.WaitVisible(chromedp.CSS(`tr[data-incident="`+id+`"]`)))
+	b.eval("narrow width", fitsWidth, &fits)
+	if !fits {
+		t.Error("the incidents page scrolls sideways at 390 pixels")
+	}
+	b.screenshot("incidents-narrow", 390)
+	b.do("wide again", chromedp.EmulateViewport(1280, 900))
+
+	// Sign out ends the session on the server too.
+	var session struct{ Token string }
+	b.eval("the session token", `JSON.parse(sessionStorage.getItem('vigil.session'))`, &session)
+	b.do("sign out",
+		chromedp.Click(chromedp.Search(`//button[normalize-space()="Sign out"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=user]`)))
+	if code := s.call("GET", "/api/v1/incidents", session.Token, nil, nil); code != 401 {
+		t.Errorf("the session token after sign-out answers %d, want 401", code)
+	}
+	var after *string
+	b.eval("session storage", `sessionStorage.getItem('vigil.session')`, &after)
+	if after != nil {
+		t.Errorf("sessionStorage still holds %q after sign-out", *after)
+	}
+}
+
+func TestBrowserRefusalsAndSignIn(t *testing.T) {
+	s := newServer(t)
+	s.applyShop()
+	inc := s.trigger("Checkout 502s")
+	id := strconv.FormatInt(inc.ID, 10)
+	b := newBrowser(t)
+
+	// The notification link, opened signed out, returns to the incident
+	// after signing in with an API token.
+	b.do("open the link", chromedp.Navigate(s.url+"/incidents/"+id), chromedp.WaitVisible(chromedp.CSS(`input[name=token]`)))
+	if loc := b.location(); loc != s.url+"/login?next=%2Fincidents%2F"+id {
+		t.Errorf("signed out, /incidents/%s went to %s", id, loc)
+	}
+	b.do("wrong token",
+		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), "not-a-token"),
+		chromedp.Click(chromedp.CSS(`form[aria-labelledby=tok-title] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[aria-labelledby=tok-title] [role=alert]`)))
+	if msg := b.text(`form[aria-labelledby=tok-title] [role=alert]`); !strings.Contains(msg, "invalid or revoked token") {
+		t.Errorf("wrong token message %q", msg)
+	}
+	b.eval("clear the token field", `document.querySelector('input[name=token]').value = ''`, new(string))
+	b.do("bob's token",
+		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), bobSecret),
+		chromedp.Click(chromedp.CSS(`form[aria-labelledby=tok-title] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`table.timeline`)))
+	if loc := b.location(); loc != s.url+"/incidents/"+id {
+		t.Errorf("after sign-in at %s, want the incident", loc)
+	}
+
+	// Bob is not on the owning team: the refusal shows in place.
+	b.do("resolve as bob",
+		chromedp.Click(chromedp.Search(`//button[normalize-space()="Resolve"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.actions [role=alert]`)))
+	if msg := b.text(`.actions [role=alert]`); !strings.Contains(msg, "you may not act on incidents of checkout") {
+		t.Errorf("refusal shown as %q", msg)
+	}
+	if got := s.incident(inc.ID); got.Status != "triggered" {
+		t.Errorf("bob's refused resolve left the incident %s", got.Status)
+	}
+
+	// A token the server stops accepting returns to the sign-in page.
+	b.eval("spoil the token", `sessionStorage.setItem('vigil.session', JSON.stringify({token: 'revoked-token', kind: 'token'})); true`, new(bool))
+	b.do("open services", chromedp.Navigate(s.url+"/services"), chromedp.WaitVisible(chromedp.CSS(`input[name=user]`)))
+	if loc := b.location(); loc != s.url+"/login?next=%2Fservices" {
+		t.Errorf("after a 401 at %s, want the sign-in page", loc)
+	}
+}
+
+func TestBrowserServicesSchedulesReports(t *testing.T) {
+	s := newServer(t)
+	s.applyShop()
+	done := s.trigger("Checkout down")
+	for _, verb := range []string{"acknowledge", "resolve"} {
+		if code := s.call("POST", fmt.Sprintf("/api/v1/incidents/%d/%s", done.ID, verb), adminSecret, map[string]any{}, nil); code != 200 {
+			t.Fatalf("%s = %d", verb, code)
+		}
+	}
+	b := newBrowser(t)
+	b.do("sign in",
+		chromedp.Navigate(s.url+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), adminSecret),
+		chromedp.Click(chromedp.CSS(`form[aria-labelledby=tok-title] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#incident-list`)))
+
+	// The service list: criticality and why.
+	b.do("services", chromedp.Navigate(s.url+"/services"), chromedp.WaitVisible(chromedp.CSS(`svg.graph`)))
+	if row := b.text(`tr[data-service="ledger"]`); !strings.Contains(row, "critical") || !strings.Contains(row, "checkout → payments → ledger") {
+		t.Errorf("ledger row %q", row)
+	}
+	if row := b.text(`tr[data-service="fraud"]`); !strings.Contains(row, "no") {
+		t.Errorf("fraud row %q", row)
+	}
+	var nodes []string
+	b.eval("graph nodes", `[...document.querySelectorAll('svg.graph a.node')].map((a) => a.dataset.service).sort()`, &nodes)
+	if want := []string{"checkout", "fraud", "ledger", "payments", "search"}; !reflect.DeepEqual(nodes, want) {
+		t.Errorf("the whole graph shows %v, want %v", nodes, want)
+	}
+	b.screenshot("services", 1280)
+
+	// A service page draws what it needs and what needs it, not siblings
+	// or strangers.
+	b.do("payments", chromedp.Navigate(s.url+"/services/payments"), chromedp.WaitVisible(chromedp.CSS(`svg.graph`)))
+	var graph struct {
+		Nodes    []string
+		Critical []string
+		Current  []string
+		Edges    []string
+	}
+	b.eval("the graph", `({
+		nodes: [...document.querySelectorAll('svg.graph a.node')].map((a) => a.dataset.service).sort(),
+		critical: [...document.querySelectorAll('svg.graph a.node.critical')].map((a) => a.dataset.service).sort(),
+		current: [...document.querySelectorAll('svg.graph a.node.current')].map((a) => a.dataset.service),
+		edges: [...document.querySelectorAll('svg.graph path.edge')].map((p) => p.dataset.from + '>' + p.dataset.to + ':' + p.getAttribute('class')).sort(),
+	})`, &graph)
+	want := struct {
+		Nodes    []string
+		Critical []string
+		Current  []string
+		Edges    []string
+	}{
+		Nodes:    []string{"checkout", "fraud", "ledger", "payments"},
+		Critical: []string{"checkout", "ledger", "payments"},
+		Current:  []string{"payments"},
+		Edges:    []string{"checkout>payments:edge edge-hard", "payments>fraud:edge edge-soft", "payments>ledger:edge edge-hard"},
+	}
+	if !reflect.DeepEqual(graph, want) {
+		t.Errorf("payments graph = %+v\nwant %+v", graph, want)
+	}
+	var dashed string
+	b.eval("soft edge style", `getComputedStyle(document.querySelector('svg.graph path.edge-soft')).strokeDasharray`, &dashed)
+	if dashed == "none" || dashed == "" {
+		t.Errorf("soft edges are drawn solid (stroke-dasharray %q)", dashed)
+	}
+	var above bool
+	b.eval("layering", `(() => {
+		const y = (id) => document.querySelector('svg.graph a.node[data-service="' + id + '"] rect').y.baseVal.value;
+		return y('checkout') < y('payments') && y('payments') < y('ledger') && y('payments') < y('fraud');
+	})()`, &above)
+	if !above {
+		t.Error("a service is not drawn above the services it depends on")
+	}
+	for _, want := range []string{"Who responds now", "Maintenance windows", "Blast radius"} {
+		if !strings.Contains(b.text("main"), want) {
+			t.Errorf("service page lacks %q", want)
+		}
+	}
+	b.screenshot("service", 1280)
+	b.do("open a node",
+		chromedp.Click(chromedp.CSS(`svg.graph a.node[data-service="ledger"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`svg.graph a.node.current[data-service="ledger"]`)))
+	if loc := b.location(); loc != s.url+"/services/ledger" {
+		t.Errorf("clicking ledger opened %s", loc)
+	}
+
+	// Schedules: on call now and the week's shifts.
+	b.do("schedule", chromedp.Navigate(s.url+"/schedules/shop-oncall"), chromedp.WaitVisible(chromedp.CSS(`table.data`)))
+	now := b.text(".oncall-now")
+	if !strings.Contains(now, "Alice Martin") && !strings.Contains(now, "Carol Diaz") {
+		t.Errorf("on call now shows %q", now)
+	}
+	var shifts int
+	b.eval("shifts", `document.querySelectorAll('table.data tbody tr').length`, &shifts)
+	// A daily rotation over 7 days: 7 shifts, 8 when the week starts
+	// mid-shift.
+	if shifts != 7 && shifts != 8 {
+		t.Errorf("the next 7 days show %d shifts of a daily rotation", shifts)
+	}
+	b.screenshot("schedule", 1280)
+
+	// SLOs: whatever the server has, the page says it plainly.
+	b.do("slos", chromedp.Navigate(s.url+"/slos"), chromedp.WaitVisible(chromedp.CSS(`main .notice, main table`)))
+	if txt := b.text("main"); !strings.Contains(txt, "No SLOs are configured") {
+		t.Errorf("SLO page for an organisation without SLOs says %q", txt)
+	}
+
+	// Reports: the resolved incident counts for checkout.
+	b.do("reports", chromedp.Navigate(s.url+"/reports"), chromedp.WaitVisible(chromedp.CSS(`tr[data-service="checkout"]`)))
+	var cells []string
+	b.eval("checkout row", `[...document.querySelectorAll('tr[data-service="checkout"] td')].map((td) => td.textContent)`, &cells)
+	if len(cells) != 5 || cells[0] != "checkout" || cells[1] != "1" || cells[2] != "1" {
+		t.Errorf("checkout report row %q, want checkout, 1 incident, 1 acknowledged", cells)
+	}
+	b.screenshot("reports", 1280)
+}
+
+// TestBrowserScriptUnits runs the UI's pure functions in the browser
+// against cases worked out by hand.
+func TestBrowserScriptUnits(t *testing.T) {
+	s := newServer(t)
+	b := newBrowser(t)
+	b.do("open", chromedp.Navigate(s.url+"/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=user]`)))
+
+	t.Run("span", func(t *testing.T) {
+		var got []string
+		b.eval("span", `import('/assets/format.js').then((m) => [0, 59999, 60000, 3599999, 3600000, 3660000, 86400000, 90000000, 90060000, -5, NaN].map(m.span))`, &got)
+		want := []string{"0s", "59s", "1m", "59m", "1h", "1h 1m", "1d", "1d 1h", "1d 1h", "0s", "0s"}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("span = %q, want %q", got, want)
+		}
+	})
+
+	t.Run("layers", func(t *testing.T) {
+		tests := []struct {
+			name  string
+			ids   string
+			edges string
+			want  map[string]int
+		}{
+			{"chain and soft edge", `['a','b','c','d']`, `[{from:'a',to:'b'},{from:'b',to:'c'},{from:'a',to:'d',kind:'soft'}]`,
+				map[string]int{"a": 0, "b": 1, "c": 2, "d": 1}},
+			{"longest path wins", `['a','b','c']`, `[{from:'a',to:'b'},{from:'b',to:'c'},{from:'a',to:'c'}]`,
+				map[string]int{"a": 0, "b": 1, "c": 2}},
+			{"cycle broken at the back edge", `['a','b']`, `[{from:'a',to:'b'},{from:'b',to:'a'}]`,
+				map[string]int{"a": 0, "b": 1}},
+			{"self edge", `['a']`, `[{from:'a',to:'a'}]`, map[string]int{"a": 0}},
+			{"unknown ends ignored", `['a','b']`, `[{from:'a',to:'zz'},{from:'zz',to:'b'}]`, map[string]int{"a": 0, "b": 0}},
+		}
+		for _, tt := range tests {
+			var got map[string]int
+			b.eval(tt.name, fmt.Sprintf(`import('/assets/graph.js').then((m) => Object.fromEntries(m.layers(%s, %s)))`, tt.ids, tt.edges), &got)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%s: layers = %v, want %v", tt.name, got, tt.want)
+			}
+		}
+	})
+
+	t.Run("layout", func(t *testing.T) {
+		type node struct {
+			ID         string
+			Layer      int
+			Order      int
+			X, Y, W, H float64
+		}
+		type result struct {
+			Width, Height float64
+			Nodes         []node
+			Edges         []struct{ From, To, D string }
+		}
+		tests := []struct {
+			name         string
+			nodes, edges string
+			width        float64
+			height       float64
+			order        map[string][2]int // id -> layer, order
+		}{
+			// One node of 17 characters: 17*7.4 = 125.8 -> 126, +28 = 154
+			// wide, plus 12 of padding each side; 36 high plus 24.
+			{"one node", `[{id:'ledger-db-primary'}]`, `[]`, 178, 60, map[string][2]int{"ledger-db-primary": {0, 0}}},
+			// x needs q and y needs p: ordering the lower layer by its
+			// parents' positions puts q under x and p under y, no crossing.
+			// Two layers: 2*36 + 56 + 24 = 152 high; rows of two 88-wide
+			// nodes: 88+24+88 + 24 = 224 wide.
+			{"crossing removed", `[{id:'x'},{id:'y'},{id:'p'},{id:'q'}]`, `[{from:'x',to:'q'},{from:'y',to:'p'}]`, 224, 152,
+				map[string][2]int{"x": {0, 0}, "y": {0, 1}, "q": {1, 0}, "p": {1, 1}}},
+		}
+		for _, tt := range tests {
+			var got result
+			b.eval(tt.name, fmt.Sprintf(`import('/assets/graph.js').then((m) => m.layout(%s, %s))`, tt.nodes, tt.edges), &got)
+			if got.Width != tt.width || got.Height != tt.height {
+				t.Errorf("%s: %vx%v, want %vx%v", tt.name, got.Width, got.Height, tt.width, tt.height)
+			}
+			for _, n := range got.Nodes {
+				if want := tt.order[n.ID]; n.Layer != want[0] || n.Order != want[1] {
+					t.Errorf("%s: %s at layer %d order %d, want %v", tt.name, n.ID, n.Layer, n.Order, want)
+				}
+				if n.X < 12 || n.X+n.W > got.Width-12+0.001 || n.Y != 12+float64(n.Layer)*(36+56) {
+					t.Errorf("%s: %s placed at %v,%v (%vx%v) outside its row", tt.name, n.ID, n.X, n.Y, n.W, n.H)
+				}
+			}
+			if len(got.Nodes) != len(tt.order) {
+				t.Errorf("%s: %d nodes placed", tt.name, len(got.Nodes))
+			}
+		}
+		// The edge from x (top row, left) to q (bottom row, left) runs
+		// from x's bottom centre to q's top centre: x is 88 wide at
+		// x=12, so its centre is 56; rows at y=12 and y=104.
+		var d string
+		b.eval("edge path", `import('/assets/graph.js').then((m) => m.layout([{id:'x'},{id:'y'},{id:'p'},{id:'q'}], [{from:'x',to:'q'},{from:'y',to:'p'}]).edges[0].d)`, &d)
+		if want := "M56,48 C56,76 56,76 56,104"; d != want {
+			t.Errorf("edge x->q path %q, want %q", d, want)
+		}
+	})
+
+	t.Run("neighbourhood", func(t *testing.T) {
+		edges := `[{from:'web',to:'checkout'},{from:'checkout',to:'payments'},{from:'payments',to:'ledger'},{from:'payments',to:'fraud'}]`
+		tests := []struct {
+			id   string
+			want []string
+		}{
+			{"payments", []string{"checkout", "fraud", "ledger", "payments", "web"}},
+			// fraud shares a dependent with ledger but neither needs the
+			// other: it is not drawn.
+			{"ledger", []string{"checkout", "ledger", "payments", "web"}},
+			{"web", []string{"checkout", "fraud", "ledger", "payments", "web"}},
+			{"alone", []string{"alone"}},
+		}
+		for _, tt := range tests {
+			var got []string
+			b.eval(tt.id, fmt.Sprintf(`import('/assets/graph.js').then((m) => [...m.neighbourhood(%q, %s)].sort())`, tt.id, edges), &got)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("neighbourhood(%s) = %v, want %v", tt.id, got, tt.want)
+			}
+		}
+	})
+
+	t.Run("serviceStats", func(t *testing.T) {
+		// checkout: acked after 2m and 4m, resolved after 30m and 60m.
+		// payments: acked after 4m (one of two), resolved after 60m and
+		// 10m. Overall: MTTA 3m, MTTR (30+60+10)/3 = 33m20s.
+		incidents := `[
+			{services:['checkout'], created_at:'2026-03-02T10:00:00Z', acknowledged_at:'2026-03-02T10:02:00Z', resolved_at:'2026-03-02T10:30:00Z'},
+			{services:['checkout','payments'], created_at:'2026-03-02T11:00:00Z', acknowledged_at:'2026-03-02T11:04:00Z', resolved_at:'2026-03-02T12:00:00Z'},
+			{services:['payments','payments'], created_at:'2026-03-02T12:00:00Z', resolved_at:'2026-03-02T12:10:00Z'},
+			{services:[], service:'search', created_at:'2026-03-02T12:00:00Z', resolved_at:'2026-03-02T12:01:00Z'},
+			{services:['bad'], created_at:'not a time', resolved_at:'2026-03-02T12:01:00Z'}]`
+		type row struct {
+			Service                 string
+			Incidents, Acknowledged int
+			MTTA, MTTR              *float64
+		}
+		var got struct {
+			Services []row
+			Total    row
+		}
+		b.eval("stats", `import('/assets/stats.js').then((m) => m.serviceStats(`+incidents+`))`, &got)
+		f := func(v float64) *float64 { return &v }
+		want := []row{
+			{"checkout", 2, 2, f(180000), f(2700000)},
+			{"payments", 2, 1, f(240000), f(2100000)},
+			{"search", 1, 0, nil, f(60000)},
+		}
+		if !reflect.DeepEqual(got.Services, want) {
+			t.Errorf("per service = %+v, want %+v", got.Services, want)
+		}
+		if got.Total.Incidents != 4 || got.Total.Acknowledged != 2 || *got.Total.MTTA != 180000 || *got.Total.MTTR != 1515000 {
+			t.Errorf("total = %+v, want 4 incidents, 2 acknowledged, MTTA 180000, MTTR 1515000", got.Total)
+		}
+	})
+
+	t.Run("sloRow", func(t *testing.T) {
+		var got []map[string]any
+		b.eval("slo rows", `import('/assets/pages/slos.js').then((m) => [
+			m.sloRow({slo:'checkout-availability', service:'checkout', objective:0.999, sli:0.9995, budget_remaining:0.5}),
+			m.sloRow({name:'ledger-latency', status:{service:'ledger', budget_remaining:-0.1, frozen:true}}),
+			m.sloRow({metadata:{name:'quiet'}, spec:{service:'search'}, status:{no_data:true}}),
+		].map((r) => ({name: r.name, service: r.service, state: r.state})))`, &got)
+		want := []map[string]any{
+			{"name": "checkout-availability", "service": "checkout", "state": "ok"},
+			{"name": "ledger-latency", "service": "ledger", "state": "budget exhausted: releases frozen"},
+			{"name": "quiet", "service": "search", "state": "no data"},
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("sloRow = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("hostile text stays text", func(t *testing.T) {
+		var got struct {
+			Scripts int
+			Text    string
+		}
+		b.eval("h", `import('/assets/dom.js').then((m) => {
+			const el = m.h('td', null, '<img src=x onerror=alert(1)><script>alert(2)</script>');
+			return {scripts: el.querySelectorAll('img, script').length, text: el.textContent};
+		})`, &got)
+		if got.Scripts != 0 || got.Text != "<img src=x onerror=alert(1)><script>alert(2)</script>" {
+			t.Errorf("hostile text became markup: %+v", got)
+		}
+	})
+}
