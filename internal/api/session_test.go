@@ -63,6 +63,10 @@ func TestPasswordsAndSessions(t *testing.T) {
 	if code, _ := f.login("alice", alicePassword); code != 401 {
 		t.Fatalf("login without a password set = %d, want 401", code)
 	}
+	// Passwords are not configuration: a user object cannot carry one.
+	if code := f.call("PUT", "/api/v1/users/alice", adminSecret, map[string]any{"id": "alice", "time_zone": "UTC", "password": alicePassword}, nil); code != 400 {
+		t.Fatalf("a user object with a password = %d, want 400", code)
+	}
 	if code := f.call("PUT", "/api/v1/users/alice/password", adminSecret, map[string]any{"password": alicePassword}, nil); code != 204 {
 		t.Fatalf("admin sets alice's password = %d, want 204", code)
 	}
