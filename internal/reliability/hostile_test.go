@@ -259,6 +259,45 @@ func TestHostileClients(t *testing.T) {
 		}
 	})
 
+	t.Run("a slow body is cut off by the read timeout", func(t *testing.T) {
+		if !soak() {
+			t.Skip("takes vigil serve's 30s read timeout: VIGIL_SOAK=1 runs it")
+		}
+		t.Parallel()
+		const readTimeout = 30 * time.Second // vigil serve's
+		conn, err := net.Dial("tcp", strings.TrimPrefix(h.base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		began := time.Now()
+		if _, err := fmt.Fprintf(conn, "POST /v2/enqueue HTTP/1.1\r\nHost: vigil\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"); err != nil {
+			t.Fatal(err)
+		}
+		closed := make(chan time.Duration, 1)
+		go func() { // owner: this subtest; ends when the server closes the connection
+			_, _ = io.Copy(io.Discard, conn)
+			closed <- time.Since(began)
+		}()
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case took := <-closed:
+				if took < readTimeout-time.Second || took > readTimeout+5*time.Second {
+					t.Errorf("the server closed the slow upload after %s, want about %s", took, readTimeout)
+				}
+				recordFigures(t, "slow upload cut off after", took)
+				return
+			case <-tick.C:
+				if time.Since(began) > 2*readTimeout {
+					t.Fatalf("the server kept a client trickling a body for %s", time.Since(began))
+				}
+				_, _ = conn.Write([]byte(" "))
+			}
+		}
+	})
+
 	t.Run("path traversal finds no files", func(t *testing.T) {
 		t.Parallel()
 		for _, path := range []string{
