@@ -95,9 +95,18 @@ install_alertmanager() {
   fi
 }
 
+# --- Chromium (the web UI's browser tests in internal/web drive it) -----------
+install_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    say "installing chromium"
+    apt_install chromium fonts-liberation
+  fi
+}
+
 start_postgres
 start_mailpit
 install_alertmanager
+install_chromium
 
 # --- static checks ------------------------------------------------------------
 say "gofmt"
