@@ -92,7 +92,6 @@ type harness struct {
 	org   *org.Manager
 	p     *Pipeline
 	recv  *receiver
-	seq   int
 }
 
 const pdKey = "0123456789abcdef0123456789abcdef"
