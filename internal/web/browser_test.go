@@ -302,6 +302,21 @@ func TestBrowserRespondToAnIncident(t *testing.T) {
 		chromedp.Click(chromedp.Search(`//details[summary[normalize-space()="Add note"]]//button[@type="submit"]`)),
 		chromedp.WaitVisible(chromedp.Search(`//p[@role="status" and contains(., "Add note: done")]`)))
 	b.waitFor("the note", `[...document.querySelectorAll('table.timeline tr[data-kind="note"]')].some((tr) => tr.textContent.includes('Rolled back deploy 4711'))`)
+	// A role through its form: the choices come from the API.
+	b.waitFor("the users", `!!document.querySelector('select[name=user] option[value="carol"]')`)
+	b.do("assign a role",
+		chromedp.Click(chromedp.Search(`//summary[normalize-space()="Assign role"]`)),
+		chromedp.Evaluate[chromedp.Void](`(() => {
+			const form = [...document.querySelectorAll('details.action')].find((d) => d.querySelector('summary').textContent === 'Assign role');
+			form.querySelector('select[name=role]').value = 'scribe';
+			form.querySelector('select[name=user]').value = 'carol';
+		})()`),
+		chromedp.Click(chromedp.Search(`//details[summary[normalize-space()="Assign role"]]//button[@type="submit"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[@role="status" and contains(., "Assign scribe: done")]`)))
+	if got := s.incident(inc.ID); got.Roles["scribe"] != "carol" {
+		t.Errorf("roles after Assign role: %v, want scribe carol", got.Roles)
+	}
+	b.waitFor("the role in the side panel", `document.querySelector('.roles').textContent.includes('carol')`)
 	b.eval("width", fitsWidth, &fits)
 	if !fits {
 		t.Error("the incident page scrolls sideways at 1280 pixels")
@@ -321,6 +336,20 @@ func TestBrowserRespondToAnIncident(t *testing.T) {
 		t.Error("the incidents page scrolls sideways at 390 pixels")
 	}
 	b.screenshot("incidents-narrow", 390)
+
+	// The status filter goes into the address, and resolved incidents are
+	// none yet.
+	b.do("filter resolved", chromedp.Evaluate[chromedp.Void](`(() => {
+		const sel = document.querySelector('select[name=status]');
+		sel.value = 'resolved';
+		sel.dispatchEvent(new Event('change'));
+	})()`))
+	b.waitFor("the filtered list", `location.search === '?status=resolved' && !!document.querySelector('#incident-list .empty')`)
+	var rows int
+	b.eval("rows", `document.querySelectorAll('tr[data-incident]').length`, &rows)
+	if rows != 0 {
+		t.Errorf("resolved filter shows %d incidents, want none", rows)
+	}
 	b.do("wide again", chromedp.EmulateViewport(1280, 900))
 
 	// Sign out ends the session on the server too.

@@ -189,10 +189,11 @@ func (s *server) applyShop() {
 
 // incident is what the tests read of an incident.
 type incident struct {
-	ID       int64    `json:"id"`
-	Title    string   `json:"title"`
-	Status   string   `json:"status"`
-	Services []string `json:"services"`
+	ID       int64             `json:"id"`
+	Title    string            `json:"title"`
+	Status   string            `json:"status"`
+	Services []string          `json:"services"`
+	Roles    map[string]string `json:"roles"`
 	Timeline []struct {
 		Kind    string `json:"kind"`
 		Actor   string `json:"actor"`

@@ -39,8 +39,8 @@ var Pages = []string{
 // contentSecurityPolicy allows the page to load only its own files and to
 // talk only to its own server: no inline script or style, no frames, no
 // plugins, no base-tag tricks.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // contentTypes are the only kinds of file the UI is made of; a file of
 // another kind under static/ is a mistake New refuses.
