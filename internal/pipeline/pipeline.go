@@ -247,12 +247,48 @@ const (
 	pollSweep    = 5 * time.Second
 )
 
+// ingestShare is how much more time than processing ingest gets in an
+// ingest storm (see restAfter).
+const ingestShare = 3
+
+// restAfter is how long the processor rests after a batch of taken events
+// (of at most batch) that took elapsed, while waiting senders wait for a
+// commit. In an ingest storm (a full batch taken, so the backlog is larger,
+// and senders waiting) ingest goes first: the processor rests ingestShare
+// times as long as the batch took, so that senders keep being answered
+// quickly while the backlog waits, durable, in the inbox. Otherwise it goes
+// on at once.
+func restAfter(taken, batch, waiting int, elapsed time.Duration) time.Duration {
+	if taken < batch || waiting == 0 || elapsed <= 0 {
+		return 0
+	}
+	return ingestShare * elapsed
+}
+
+// processIngestFirst processes a batch, then rests as restAfter says.
+func (p *Pipeline) processIngestFirst(ctx context.Context) (int, error) {
+	start := time.Now() // pacing measures real time, whatever p.now says
+	n, err := p.ProcessInbox(ctx)
+	if err != nil {
+		return n, err
+	}
+	if rest := restAfter(n, processBatch, len(p.inbox), time.Since(start)); rest > 0 {
+		t := time.NewTimer(rest)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+	}
+	return n, nil
+}
+
 // Run drives the pipeline until ctx ends, then waits for its loops.
 func (p *Pipeline) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	loops := []func(context.Context){
 		p.commitInbox,
-		p.loop("process", pollProcess, p.wakeProcess, p.ProcessInbox),
+		p.loop("process", pollProcess, p.wakeProcess, p.processIngestFirst),
 		p.loop("escalate", pollEscalate, nil, p.RunEscalations),
 		p.loop("dispatch", pollDispatch, p.wakeDispatch, p.DispatchDue),
 		p.loop("sweep", pollSweep, nil, p.Sweep),

@@ -17,8 +17,10 @@ import (
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
-// processBatch is how many inbox events one transaction takes.
-const processBatch = 256
+// processBatch is how many inbox events one transaction takes. It bounds
+// how long processing holds the store's writer, which ingest commits wait
+// for (on SQLite, a few tens of milliseconds at most).
+const processBatch = 64
 
 // ProcessInbox applies up to one batch of accepted events to alerts and
 // incidents, and reports how many it took.
