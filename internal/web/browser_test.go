@@ -381,6 +381,7 @@ func TestBrowserRefusalsAndSignIn(t *testing.T) {
 	if loc := b.location(); loc != s.url+"/login?next=%2Fincidents%2F"+id {
 		t.Errorf("signed out, /incidents/%s went to %s", id, loc)
 	}
+	b.screenshot("login", 1280)
 	b.do("wrong token",
 		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), "not-a-token"),
 		chromedp.Click(chromedp.CSS(`form[aria-labelledby=tok-title] button[type=submit]`)),
@@ -522,6 +523,7 @@ func TestBrowserServicesSchedulesReports(t *testing.T) {
 	if txt := b.text("main"); !strings.Contains(txt, "No SLOs are configured") {
 		t.Errorf("SLO page for an organisation without SLOs says %q", txt)
 	}
+	b.screenshot("slos", 1280)
 
 	// Reports: the resolved incident counts for checkout.
 	b.do("reports", chromedp.Navigate(s.url+"/reports"), chromedp.WaitVisible(chromedp.CSS(`tr[data-service="checkout"]`)))
@@ -715,6 +717,15 @@ func TestBrowserScriptUnits(t *testing.T) {
 		})`, &got)
 		if got.Scripts != 0 || got.Text != "<img src=x onerror=alert(1)><script>alert(2)</script>" {
 			t.Errorf("hostile text became markup: %+v", got)
+		}
+		var links []string
+		b.eval("externalLink", `import('/assets/dom.js').then((m) => [
+			'https://runbooks.example.com/x', 'http://grafana:3000/d', 'javascript:alert(1)', 'JaVaScRiPt:alert(1)',
+			'data:text/html,<script>alert(1)</script>', '/relative', 'not a url',
+		].map((u) => { const el = m.externalLink(u, 'x'); return el instanceof Node ? el.nodeName + ' ' + el.getAttribute('href') : 'text'; }))`, &links)
+		want := []string{"A https://runbooks.example.com/x", "A http://grafana:3000/d", "text", "text", "text", "text", "text"}
+		if !reflect.DeepEqual(links, want) {
+			t.Errorf("externalLink = %q, want %q", links, want)
 		}
 	})
 }

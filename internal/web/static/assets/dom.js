@@ -44,6 +44,18 @@ export function s(tag, attrs, ...children) {
   return el;
 }
 
+// externalLink links to an http(s) URL from the configuration or an alert,
+// and shows any other URL (javascript:, data:) as plain text.
+export function externalLink(href, text) {
+  let ok = false;
+  try {
+    ok = ['http:', 'https:'].includes(new URL(href).protocol);
+  } catch {
+    ok = false;
+  }
+  return ok ? h('a', {href, rel: 'noopener noreferrer', target: '_blank'}, text || href) : (text || String(href));
+}
+
 // badge is a short coloured label; kind picks its colour class.
 export function badge(text, kind) {
   return h('span', {class: `badge badge-${kind}`}, text);

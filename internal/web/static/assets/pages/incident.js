@@ -2,7 +2,7 @@
 // actions a responder takes. Data sections refresh on their own; the
 // forms stay as they are so nothing typed is lost.
 
-import {h, field, errorBox, table} from '../dom.js';
+import {h, field, errorBox, externalLink, table} from '../dom.js';
 import {APIError, describe, esc, get, post} from '../api.js';
 import {actor, age, span, when} from '../format.js';
 import {postmortemDraft} from '../postmortem.js';
@@ -182,7 +182,7 @@ export async function incidentPage(ctx) {
             const c = changes.get(cid);
             return h('li', null, c
               ? [h('strong', null, 'Change: '), c.summary, ` — ${when(c.timestamp)}`, c.source ? ` (${c.source})` : '',
-                (c.links || []).map((l) => [' ', h('a', {href: l.href, rel: 'noopener noreferrer', target: '_blank'}, l.text || 'link')])]
+                (c.links || []).map((l) => [' ', externalLink(l.href, l.text || 'link')])]
               : `Change #${cid}`);
           }))
           : null)))

@@ -1,7 +1,7 @@
 // Services: the catalog with derived criticality, each service's
 // neighbourhood in the dependency graph, who responds and maintenance.
 
-import {h, errorBox, table} from '../dom.js';
+import {h, errorBox, externalLink, table} from '../dom.js';
 import {APIError, describe, esc, get, listAll} from '../api.js';
 import {path, when} from '../format.js';
 import {drawGraph, edgesOf, layout, neighbourhood} from '../graph.js';
@@ -90,7 +90,7 @@ export async function servicePage(ctx) {
         ? (svc.critical_because.length === 1 ? 'yes: it is revenue-critical itself' : `yes: ${path(svc.critical_because)}`)
         : 'no'),
       svc.escalation_policy ? [h('dt', null, 'Escalation policy'), h('dd', null, svc.escalation_policy)] : null,
-      svc.runbook ? [h('dt', null, 'Runbook'), h('dd', null, h('a', {href: svc.runbook, rel: 'noopener noreferrer', target: '_blank'}, svc.runbook))] : null,
+      svc.runbook ? [h('dt', null, 'Runbook'), h('dd', null, externalLink(svc.runbook))] : null,
       h('dt', null, 'Open incidents'), h('dd', null, h('a', {href: `/incidents?service=${esc(svc.id)}`}, 'incidents on this service'))),
     problem.el,
     h('section', {'aria-labelledby': 'graph-title'},
