@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/change"
@@ -96,7 +97,38 @@ func (s *Store) InboxBacklog(ctx context.Context) (int, error) {
 // Update runs fn in one transaction (READ COMMITTED: the row locks taken
 // by the Tx make its reads safe to write back), committed when fn returns
 // nil. An error from fn is returned as it is, after the rollback.
+//
+// Paths driven by senders lock an alert and then its incident, while
+// people's actions lock the incident and then its alerts; when two such
+// transactions meet, PostgreSQL aborts one as a deadlock. fn holds no
+// state outside the transaction, so it is simply run again.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
+		if err = s.update(ctx, fn); !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// maxUpdateAttempts bounds the reruns of a transaction aborted as a
+// deadlock or serialization failure.
+const maxUpdateAttempts = 5
+
+// retryable reports whether PostgreSQL aborted a transaction in a way that
+// running it again resolves.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin update: %w", err)
