@@ -1,0 +1,323 @@
+package sloengine
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/config"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/pipeline"
+	"github.com/vigil-oncall/vigil/internal/slo"
+	"github.com/vigil-oncall/vigil/internal/store"
+	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+)
+
+// orgYAML is a small organisation with one pushed SLO on checkout: 99.9%
+// over 30 days, so the page-1h tier fires above a burn rate of 14.4.
+const orgYAML = `
+users:
+  - {id: alice, name: Alice, email: alice@example.com, time_zone: UTC}
+teams:
+  - {id: shop, name: Shop, kind: dev, time_zone: UTC, country: DE, members: [alice], escalation_policy: shop}
+  - {id: irt, name: IRT, kind: global-irt, time_zone: UTC, members: [alice], escalation_policy: shop}
+escalation_policies:
+  - id: shop
+    steps: [{targets: [{user: alice}], escalate_after: 10m}]
+services:
+  - {id: checkout, name: Checkout, owner: shop}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: checkout-availability}
+spec:
+  service: checkout
+  indicator:
+    metadata: {name: checkout-requests}
+    spec:
+      ratioMetric:
+        counter: true
+        good:  {metricSource: {type: vigil-push}}
+        total: {metricSource: {type: vigil-push}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{displayName: available, target: 0.999}]
+`
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+type fixture struct {
+	store  *sqlite.Store
+	org    *org.Manager
+	pipe   *pipeline.Pipeline
+	engine *Engine
+	clock  *clock
+}
+
+var t0 = time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
+
+func newFixture(t *testing.T, yaml string) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	// A file, not sqlite.MemoryPath: the pipeline reads beside its write
+	// transaction, which an in-memory database's one connection cannot.
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: t0}
+	m := org.NewManager(st, clk.Now)
+	if err := m.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	loaded := config.LoadBytes("org.yaml", []byte(yaml))
+	if len(loaded.Problems) > 0 {
+		t.Fatalf("config problems: %v", loaded.Problems)
+	}
+	if _, err := m.Apply(ctx, &loaded.Bundle, "test", false); err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pipe := pipeline.New(pipeline.Options{Store: st, Org: m, Now: clk.Now, Logger: logger})
+	e := New(Options{
+		Store: st,
+		SLOs:  func() []slo.SLO { return m.Snapshot().SLOs() },
+		// The inbox append is what pipeline.Accept commits; tests process
+		// the inbox themselves, step by step.
+		Accept: func(ctx context.Context, events ...store.InboxEvent) error { return st.AppendInbox(ctx, events) },
+		Now:    clk.Now,
+		Logger: logger,
+	})
+	return &fixture{store: st, org: m, pipe: pipe, engine: e, clock: clk}
+}
+
+// push stores one batch of minute points as the API does.
+func (f *fixture) push(t *testing.T, batch string, points []store.SLOPoint) {
+	t.Helper()
+	ctx := context.Background()
+	added, err := f.store.AddSLOBatch(ctx, "checkout-availability", batch, points, f.clock.Now())
+	if err != nil || !added {
+		t.Fatalf("AddSLOBatch = %v, %v", added, err)
+	}
+}
+
+func (f *fixture) tick(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	if err := f.engine.Tick(ctx, f.clock.Now()); err != nil {
+		t.Fatalf("Tick: %v", err)
+	}
+	for {
+		n, err := f.pipe.ProcessInbox(ctx)
+		if err != nil {
+			t.Fatalf("ProcessInbox: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// minutes returns one point a minute for minutes (from, to] after t0 with
+// bad of 1,000 requests failing.
+func minutes(from, to int, bad float64) []store.SLOPoint {
+	var out []store.SLOPoint
+	for m := from + 1; m <= to; m++ {
+		out = append(out, store.SLOPoint{At: t0.Add(time.Duration(m) * time.Minute), Good: 1000 - bad, Total: 1000})
+	}
+	return out
+}
+
+// TestBurnPagesThenResolves: an hour of clean traffic, then 2% of requests
+// fail (burn rate 20) from minute 60. At minute 61 one minute burns: the
+// last hour burns at 20/60 ≈ 0.33 and the last 5 minutes at 4, below every
+// tier. By minute 120 the last hour burns at 20, above page-1h's 14.4 over
+// both 1h and 5m: a page, so an incident opens with high urgency. The
+// failures stop at minute 120. At minute 127 page-1h has stopped (its last
+// 5 minutes are clean) but page-6h still fires (the last 30 minutes burn at
+// 21×20/30 = 14 > 6): the alert stays. Six hours later every short window,
+// the longest being ticket-3d's 6h, is clean: the alert, and with it the
+// incident, resolves.
+func TestBurnPagesThenResolves(t *testing.T) {
+	f := newFixture(t, orgYAML)
+	ctx := context.Background()
+	f.push(t, "clean", minutes(0, 60, 0))
+	f.clock.Set(t0.Add(61 * time.Minute))
+	f.push(t, "burn-1", minutes(60, 61, 20))
+	f.tick(t)
+	if incs, _ := f.store.ListIncidents(ctx, store.IncidentQuery{}); len(incs) != 0 {
+		t.Fatalf("%d incidents after one burning minute, want none", len(incs))
+	}
+
+	f.clock.Set(t0.Add(120 * time.Minute))
+	f.push(t, "burn-2", minutes(61, 120, 20))
+	f.tick(t)
+	incs, err := f.store.ListIncidents(ctx, store.IncidentQuery{})
+	if err != nil || len(incs) != 1 {
+		t.Fatalf("incidents = %v, %v; want one", incs, err)
+	}
+	inc := incs[0]
+	if inc.Urgency != alert.UrgencyHigh || inc.Service != "checkout" || !inc.Open() {
+		t.Fatalf("incident = %+v, want an open high-urgency incident on checkout", inc)
+	}
+	alerts, _ := f.store.ListAlerts(ctx, store.AlertQuery{DedupKey: "slo:checkout-availability"})
+	if len(alerts) != 1 || alerts[0].Severity != alert.SeverityCritical || alerts[0].IntegrationKey != "slo:checkout-availability" {
+		t.Fatalf("alerts = %+v, want one critical alert keyed by the SLO", alerts)
+	}
+	var details map[string]any
+	if err := json.Unmarshal(alerts[0].Details, &details); err != nil {
+		t.Fatal(err)
+	}
+	// Over the last hour 20 of 1,000 fail: 2% against a 0.1% budget is burn
+	// rate 20. The window holds 120,000 events with 1,200 bad, an error
+	// ratio of 1%: 10 budgets consumed, 9 too many, so the budget remaining
+	// is −9 and nothing is left to exhaust.
+	if details["tier"] != "page-1h" || details["burn_rate"] != 20.0 || details["budget_remaining"] != -9.0 ||
+		details["time_to_exhaustion"] != "0s" || details["urgency"] != "high" {
+		t.Errorf("details = %v, want tier page-1h, burn rate 20, budget remaining -9, exhausted, high urgency", details)
+	}
+
+	// A second tick while burning sends nothing new.
+	f.clock.Set(t0.Add(121 * time.Minute))
+	f.push(t, "burn-3", minutes(120, 121, 20))
+	f.tick(t)
+	if alerts, _ := f.store.ListAlerts(ctx, store.AlertQuery{DedupKey: "slo:checkout-availability"}); len(alerts) != 1 || alerts[0].Count != 1 {
+		t.Fatalf("alerts after a second burning tick = %+v, want the one alert, count 1", alerts)
+	}
+
+	f.clock.Set(t0.Add(127 * time.Minute))
+	f.push(t, "clean-2", minutes(121, 127, 0))
+	f.tick(t)
+	if got, _ := f.store.GetIncident(ctx, inc.ID); !got.Open() {
+		t.Fatalf("incident resolved at minute 127 while page-6h still fires")
+	}
+
+	f.clock.Set(t0.Add(482 * time.Minute))
+	f.push(t, "clean-3", minutes(127, 482, 0))
+	f.tick(t)
+	got, err := f.store.GetIncident(ctx, inc.ID)
+	if err != nil || got.Open() {
+		t.Fatalf("incident after the burn stopped = %+v, %v; want resolved", got, err)
+	}
+	alerts, _ = f.store.ListAlerts(ctx, store.AlertQuery{DedupKey: "slo:checkout-availability"})
+	if len(alerts) != 1 || alerts[0].Status != alert.StatusResolved {
+		t.Fatalf("alerts = %+v, want the one alert resolved", alerts)
+	}
+}
+
+// TestTicketThenPage: a slow burn files a low-urgency ticket; when it turns
+// into a fast burn the ticket is closed and a page opens.
+func TestTicketThenPage(t *testing.T) {
+	f := newFixture(t, orgYAML)
+	ctx := context.Background()
+	// 0.5% failing for a day: burn rate 5 over 1d and 2h, above
+	// ticket-1d's 3 and below page-6h's 6.
+	day := 24 * 60
+	f.clock.Set(t0.Add(time.Duration(day) * time.Minute))
+	f.push(t, "slow", minutes(0, day, 5))
+	f.tick(t)
+	incs, _ := f.store.ListIncidents(ctx, store.IncidentQuery{})
+	if len(incs) != 1 || incs[0].Urgency != alert.UrgencyLow {
+		t.Fatalf("incidents after a slow burn = %+v, want one low-urgency incident", incs)
+	}
+	// Then 5% failing for an hour: burn rate 50 over 1h and 5m.
+	f.clock.Set(t0.Add(time.Duration(day+60) * time.Minute))
+	f.push(t, "fast", minutes(day, day+60, 50))
+	f.tick(t)
+	alerts, _ := f.store.ListAlerts(ctx, store.AlertQuery{DedupKey: "slo:checkout-availability"})
+	if len(alerts) != 2 {
+		t.Fatalf("alerts = %+v, want the ticket and the page", alerts)
+	}
+	page, ticket := alerts[0], alerts[1] // newest first
+	if page.Severity != alert.SeverityCritical || page.Status == alert.StatusResolved {
+		t.Errorf("page alert = %+v, want open and critical", page)
+	}
+	if ticket.Severity != alert.SeverityWarning || ticket.Status != alert.StatusResolved {
+		t.Errorf("ticket alert = %+v, want resolved warning", ticket)
+	}
+	inc, _ := f.store.GetIncident(ctx, page.IncidentID)
+	if inc.Urgency != alert.UrgencyHigh {
+		t.Errorf("the page's incident has urgency %s, want high", inc.Urgency)
+	}
+}
+
+// TestPointsReachTheEngineOnce: points added by the push endpoint and read
+// again by the poll count once; points another replica stored are read by
+// the poll; a fresh engine loads the window from the store.
+func TestPointsReachTheEngineOnce(t *testing.T) {
+	f := newFixture(t, orgYAML)
+	ctx := context.Background()
+	f.tick(t)
+	points := minutes(0, 10, 1)
+	if _, err := f.store.AddSLOBatch(ctx, "checkout-availability", "local", points, f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.engine.Added(ctx, points); err != nil {
+		t.Fatal(err)
+	}
+	// Stored by another replica: only the poll sees it.
+	f.push(t, "remote", minutes(10, 20, 2))
+	f.clock.Set(t0.Add(20 * time.Minute))
+	f.tick(t)
+	f.clock.Set(t0.Add(21 * time.Minute))
+	f.tick(t)
+	check := func(e *Engine) {
+		t.Helper()
+		v, ok, err := e.Status(ctx, "checkout-availability", t0.Add(21*time.Minute))
+		if err != nil || !ok {
+			t.Fatalf("Status = %v, %v", ok, err)
+		}
+		// 20 minutes of 1,000 events: 10 with 1 bad, 10 with 2 bad.
+		if v.Status.Total != 20000 || v.Status.Good != 20000-30 {
+			t.Errorf("total %v good %v, want 20000 and 19970", v.Status.Total, v.Status.Good)
+		}
+	}
+	check(f.engine)
+	fresh := New(Options{Store: f.store, SLOs: f.engine.slos, Now: f.clock.Now})
+	check(fresh)
+}
+
+// TestDefinitionChangeStartsAfresh: a changed objective keeps the pushed
+// points (they are read again) and uses the new objective.
+func TestDefinitionChangeStartsAfresh(t *testing.T) {
+	f := newFixture(t, orgYAML)
+	ctx := context.Background()
+	f.clock.Set(t0.Add(10 * time.Minute))
+	f.push(t, "b", minutes(0, 10, 1))
+	f.tick(t)
+	changed := config.LoadBytes("org.yaml", []byte(orgYAML[:len(orgYAML)-len("target: 0.999}]\n")]+"target: 0.99}]\n"))
+	if len(changed.Problems) > 0 {
+		t.Fatal(changed.Problems)
+	}
+	if _, err := f.org.Apply(ctx, &changed.Bundle, "test", false); err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := f.engine.Status(ctx, "checkout-availability", f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 10 bad of 10,000 is 0.1%: a tenth of the 1% budget.
+	if v.Status.Objective != 0.99 || v.Status.Total != 10000 || v.Status.BudgetConsumed < 0.0999 || v.Status.BudgetConsumed > 0.1001 {
+		t.Errorf("after the change: objective %v, total %v, consumed %v; want 0.99, 10000, 0.1", v.Status.Objective, v.Status.Total, v.Status.BudgetConsumed)
+	}
+}
