@@ -315,6 +315,15 @@ func TestHostileClients(t *testing.T) {
 			"/vigil.db",
 			"/a/....//....//etc/passwd",
 			"/a/%252e%252e%252fetc%252fpasswd",
+			// The web UI's files.
+			"/assets/../../../../etc/passwd",
+			"/assets/..%2f..%2f..%2f..%2fetc%2fpasswd",
+			"/assets/%2e%2e/%2e%2e/web.go",
+			"/assets/..%2fweb.go",
+			"/assets/..%5c..%5cweb.go",
+			"/assets//etc/passwd",
+			"/assets/pages/..%2f..%2f..%2f..%2f..%2fgo.mod",
+			"/incidents/..%2f..%2f..%2fetc%2fpasswd",
 		} {
 			req, err := http.NewRequest("GET", h.base+"/", nil)
 			if err != nil {
@@ -328,9 +337,18 @@ func TestHostileClients(t *testing.T) {
 			}
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 			resp.Body.Close()
-			if resp.StatusCode >= 500 || (resp.StatusCode < 300 && (bytes.Contains(body, []byte("root:")) || bytes.Contains(body, []byte("[core]")) || bytes.Contains(body, []byte("SQLite format")))) {
+			leaked := false
+			for _, marker := range []string{"root:", "[core]", "SQLite format", "package web", "module github.com"} {
+				leaked = leaked || bytes.Contains(body, []byte(marker))
+			}
+			if resp.StatusCode >= 500 || resp.StatusCode < 300 && leaked {
 				t.Errorf("GET %s: %d %q", path, resp.StatusCode, truncated(body))
 			}
+		}
+		// The UI's own files are served (the checks above see real answers).
+		code, err := call(context.Background(), noRedirects, "GET", h.base+"/assets/app.js", "", nil, nil)
+		if err != nil || code != http.StatusOK {
+			t.Errorf("GET /assets/app.js: %d, %v; want 200", code, err)
 		}
 	})
 
