@@ -119,11 +119,11 @@ func (b *browser) problem(format string, args ...any) {
 
 // stepTimeout bounds each group of steps, so that a page that never shows
 // what a step waits for fails the test with what it shows instead.
-const stepTimeout = 20 * time.Second
+const stepTimeout = 60 * time.Second
 
 func (b *browser) fail(what string, err error) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
 	loc, _ := chromedp.Run(ctx, chromedp.Location())
 	body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 2000) : ''`))
@@ -157,7 +157,7 @@ func (b *browser) eval(what, expr string, out any) {
 // waitFor polls a JavaScript condition until it holds.
 func (b *browser) waitFor(what, cond string) {
 	b.t.Helper()
-	b.do("wait for "+what, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(15*time.Second)))
+	b.do("wait for "+what, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(45*time.Second)))
 }
 
 func (b *browser) location() string {
