@@ -1,13 +1,12 @@
 package loadgen
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,7 +27,9 @@ const maxAnswerBody = 1 << 20
 // Options configures a run.
 type Options struct {
 	Target Target
-	// Client sends the requests; nil means NewClient(Concurrency).
+	// Client, when set, sends the requests. By default each client has a
+	// keep-alive connection of its own that it writes and reads itself
+	// (https targets use NewClient).
 	Client *http.Client
 	// Concurrency is the number of requests in flight at most.
 	Concurrency int
@@ -160,8 +161,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Client == nil {
-		o.Client = NewClient(o.Concurrency)
+	newPoster := func() poster { return newRawPoster(ctx) }
+	if o.Client != nil || !strings.HasPrefix(o.Target.Event(0).URL, "http://") {
+		if o.Client == nil {
+			o.Client = NewClient(o.Concurrency)
+		}
+		newPoster = func() poster { return clientPoster{o.Client} }
 	}
 	start := o.Now()
 	var stopAt time.Time
@@ -194,8 +199,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			wg.Add(1)
 			go func() { // owner: Run; ends when jobs closes
 				defer wg.Done()
+				p := newPoster()
+				defer p.close()
 				for j := range jobs {
-					send(ctx, o, start, j.seq, j.due, tallies[i])
+					send(ctx, o, p, start, j.seq, j.due, tallies[i])
 				}
 			}()
 		}
@@ -206,12 +213,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			wg.Add(1)
 			go func() { // owner: Run; ends when the run's bound is reached
 				defer wg.Done()
+				p := newPoster()
+				defer p.close()
 				for {
 					seq := next.Add(1) - 1
 					if !more(seq, o.Now()) {
 						return
 					}
-					send(ctx, o, start, seq, time.Time{}, tallies[i])
+					send(ctx, o, p, start, seq, time.Time{}, tallies[i])
 				}
 			}()
 		}
@@ -263,31 +272,23 @@ func newTally(trackPages bool) *tally {
 
 // send sends one event and counts its answer. Its latency counts from
 // due, when set, else from now.
-func send(ctx context.Context, o Options, start time.Time, seq int64, due time.Time, t *tally) {
+func send(ctx context.Context, o Options, p poster, start time.Time, seq int64, due time.Time, t *tally) {
 	r := o.Target.Event(seq)
 	began := o.Now()
 	if !due.IsZero() {
 		began = due
 	}
 	t.sent++
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(r.Body))
+	status, err := p.post(ctx, r.URL, r.Body)
 	if err != nil {
 		t.fail(err)
 		return
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := o.Client.Do(req)
-	if err != nil {
-		t.fail(err)
-		return
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswerBody))
-	resp.Body.Close()
 	done := o.Now()
 	t.last = later(t.last, done)
 	t.latency = append(t.latency, done.Sub(began))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		t.status[resp.StatusCode]++
+	if status < 200 || status > 299 {
+		t.status[status]++
 		return
 	}
 	t.ok++

@@ -28,12 +28,12 @@ type Receiver struct {
 	srv *http.Server
 	ln  net.Listener
 
-	mu        sync.Mutex
-	first     map[string]time.Time // incident title -> first page
-	seenKeys  map[string]struct{}  // idempotency keys, to count repeats
-	repeats   int
-	pages     int
-	other     int
+	mu       sync.Mutex
+	first    map[string]time.Time // incident title -> first page
+	seenKeys map[string]struct{}  // idempotency keys, to count repeats
+	repeats  int
+	pages    int
+	other    int
 
 	done chan struct{}
 }
@@ -144,10 +144,10 @@ func (r *Receiver) FirstPage(title string) (time.Time, bool) {
 
 // ReceiverStats counts what the receiver got.
 type ReceiverStats struct {
-	Pages     int // well-formed requests, repeats included
-	Titles    int // distinct incident titles
-	Repeats   int // requests with an idempotency key seen before
-	Other     int // POSTs that were not a Vigil page
+	Pages   int // well-formed requests, repeats included
+	Titles  int // distinct incident titles
+	Repeats int // requests with an idempotency key seen before
+	Other   int // POSTs that were not a Vigil page
 }
 
 // Stats returns the counts so far.

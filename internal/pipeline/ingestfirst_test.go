@@ -13,13 +13,14 @@ func TestRestAfter(t *testing.T) {
 		elapsed               time.Duration
 		want                  time.Duration
 	}{
-		{"storm: full batch, senders waiting", 64, 64, 10, 20 * ms, 60 * ms},
-		{"one sender waiting is enough", 64, 64, 1, 5 * ms, 15 * ms},
-		{"caught up: a partial batch", 63, 64, 10, 20 * ms, 0},
-		{"nothing taken", 0, 64, 10, 20 * ms, 0},
+		{"storm: full batch, many senders waiting", 64, 64, 40, 20 * ms, 180 * ms},
+		{"exactly stormSenders waiting", 64, 64, 16, 5 * ms, 45 * ms},
+		{"a few senders waiting: steady load", 64, 64, 15, 20 * ms, 0},
+		{"caught up: a partial batch", 63, 64, 40, 20 * ms, 0},
+		{"nothing taken", 0, 64, 40, 20 * ms, 0},
 		{"nobody waiting", 64, 64, 0, 20 * ms, 0},
-		{"a clock that went nowhere", 64, 64, 10, 0, 0},
-		{"a clock that went back", 64, 64, 10, -5 * ms, 0},
+		{"a clock that went nowhere", 64, 64, 40, 0, 0},
+		{"a clock that went back", 64, 64, 40, -5 * ms, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

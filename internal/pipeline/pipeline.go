@@ -247,19 +247,24 @@ const (
 	pollSweep    = 5 * time.Second
 )
 
-// ingestShare is how much more time than processing ingest gets in an
-// ingest storm (see restAfter).
-const ingestShare = 3
+// Ingest storms: when processing is behind (it takes full batches) and at
+// least stormSenders senders wait for the next inbox commit, ingest goes
+// first and processing takes about one part in ingestShare+1 of the time
+// (see restAfter), so that senders keep being answered. The backlog waits,
+// durable, in the inbox, and is processed at full speed once senders stop
+// queueing. The signal is the queue of senders rather than the backlog: a
+// slow processor does not lengthen that queue, so a processor that fell
+// behind under steady load is never slowed down further.
+const (
+	stormSenders = 16
+	ingestShare  = 9
+)
 
-// restAfter is how long the processor rests after a batch of taken events
-// (of at most batch) that took elapsed, while waiting senders wait for a
-// commit. In an ingest storm (a full batch taken, so the backlog is larger,
-// and senders waiting) ingest goes first: the processor rests ingestShare
-// times as long as the batch took, so that senders keep being answered
-// quickly while the backlog waits, durable, in the inbox. Otherwise it goes
-// on at once.
+// restAfter is how long the processor rests after taking taken events (of
+// at most batch) in elapsed, while waiting senders wait for a commit:
+// ingestShare times elapsed in an ingest storm, else nothing.
 func restAfter(taken, batch, waiting int, elapsed time.Duration) time.Duration {
-	if taken < batch || waiting == 0 || elapsed <= 0 {
+	if taken < batch || waiting < stormSenders || elapsed <= 0 {
 		return 0
 	}
 	return ingestShare * elapsed
