@@ -153,6 +153,7 @@ func (s *Server) pagerDutyChange(w http.ResponseWriter, r *http.Request, _ auth.
 		writeJSON(w, http.StatusTooManyRequests, pdAnswer{Status: "throttle event", Message: "Requests for this routing key are arriving too quickly. Retry later."})
 		return
 	}
+	s.linkGateDecision(r.Context(), svc.ID, &ev)
 	if !s.accept(w, r, pdShed, inbox(store.InboxChange, key, svc.ID, ev)) {
 		return
 	}

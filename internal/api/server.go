@@ -23,6 +23,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
+	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -65,6 +66,9 @@ type Options struct {
 	// claims, outside /api/ and /v2/ (those keep their JSON 404). Nil
 	// answers them all with a JSON 404.
 	UI http.Handler
+	// SLO evaluates SLOs for their endpoints and the release gate; nil
+	// serves no SLOs.
+	SLO *sloengine.Engine
 }
 
 // Server serves the API. Create it with New.
@@ -93,6 +97,8 @@ type Server struct {
 
 	passwords  *passwords
 	sessionTTL time.Duration
+
+	slo *sloengine.Engine
 }
 
 // access says who may call a route.
@@ -135,6 +141,7 @@ func New(o Options) *Server {
 		sessionTTL:   o.SessionTTL,
 		ingestLimits: &keyLimiter{now: o.Now, buckets: map[string]*bucket{}},
 		mux:          http.NewServeMux(),
+		slo:          o.SLO,
 	}
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
@@ -266,6 +273,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/users/{id}/calendar.ics", public, s.userCalendar},
 		{"GET", "/api/v1/schedules/{id}/calendar.ics", public, s.scheduleCalendar},
 	}
+	rs = append(rs, s.sloRoutes()...)
 	for _, k := range resourceKinds {
 		rs = append(rs,
 			route{"GET", "/api/v1/" + k.plural, reader, s.listObjects(k)},

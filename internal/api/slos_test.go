@@ -1,0 +1,627 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/config"
+	"github.com/vigil-oncall/vigil/internal/ingest"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/pipeline"
+	"github.com/vigil-oncall/vigil/internal/slo"
+	"github.com/vigil-oncall/vigil/internal/sloengine"
+	"github.com/vigil-oncall/vigil/internal/store"
+	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+)
+
+// sloOrg: checkout (owned by shop, in Berlin, Germany) needs payments hard
+// and fraud soft; no Friday deploys after 16:00 in the owner's zone. The
+// checkout SLO is pushed, 99.9% over 30 days, and lets security and p0
+// changes through a budget freeze.
+const sloOrg = `
+org:
+  freezes:
+    - {id: friday-afternoons, every: "fri 16:00-23:59", time_zone: owner, reason: "no Friday deploys"}
+users:
+  - {id: alice, name: Alice, time_zone: Europe/Berlin}
+  - {id: bob, name: Bob, time_zone: America/New_York}
+  - {id: gina, name: Gina, time_zone: UTC}
+teams:
+  - {id: shop, kind: dev, time_zone: Europe/Berlin, country: DE, members: [alice]}
+  - {id: search, kind: dev, time_zone: America/New_York, country: US, members: [bob]}
+  - {id: irt, kind: global-irt, members: [gina]}
+services:
+  - id: checkout
+    owner: shop
+    depends_on: [{service: payments, kind: hard}, {service: fraud, kind: soft}]
+    integrations: [{type: pagerduty, key: "c0ffee00c0ffee00c0ffee00c0ffee00"}]
+  - {id: payments, owner: shop}
+  - {id: fraud, owner: search}
+  - {id: search, owner: search}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-availability
+  annotations: {vigil.dev/exemptions: "security,p0"}
+spec:
+  service: checkout
+  indicator:
+    metadata: {name: checkout-requests}
+    spec:
+      ratioMetric:
+        counter: true
+        good:  {metricSource: {type: vigil-push}}
+        total: {metricSource: {type: vigil-push}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{displayName: available, target: 0.999}]
+---
+apiVersion: openslo/v1
+kind: DataSource
+metadata: {name: prom}
+spec:
+  type: Prometheus
+  connectionDetails: [{url: "http://127.0.0.1:1"}]
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: search-latency}
+spec:
+  service: search
+  indicator:
+    metadata: {name: search-requests}
+    spec:
+      ratioMetric:
+        counter: true
+        good:  {metricSource: {metricSourceRef: prom, spec: {query: 'sum(increase(good_total[{{.window}}]))'}}}
+        total: {metricSource: {metricSourceRef: prom, spec: {query: 'sum(increase(requests_total[{{.window}}]))'}}}
+  timeWindow: [{duration: 7d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.99}]
+`
+
+// Tokens of the SLO fixture: alice is in shop (checkout's owner), bob in
+// search.
+const (
+	aliceSecret = "test-alice-token-0123456789"
+	bobSecret   = "test-bob-token-0123456789"
+	viewSecret  = "test-viewer-token-0123456789"
+)
+
+// sloNow is a Thursday, 13:00 in Berlin.
+var sloNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+type sloClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *sloClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *sloClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+type sloFixture struct {
+	*fixture
+	clock  *sloClock
+	engine *sloengine.Engine
+}
+
+func newSLOFixture(t *testing.T) *sloFixture {
+	t.Helper()
+	f := startSLOServer(t)
+	f.t = t
+	return f
+}
+
+// startSLOServer serves the SLO organisation on a fresh store; the bundle
+// travels as `vigil apply` sends it, OpenSLO documents too.
+func startSLOServer(tb testing.TB) *sloFixture {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "vigil.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	clk := &sloClock{t: sloNow}
+	for _, tok := range []store.Token{
+		{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin, CreatedAt: sloNow},
+		{ID: "viewer", Name: "viewer", Hash: auth.Hash(viewSecret), Role: auth.RoleViewer, CreatedAt: sloNow},
+		{ID: "alice", Name: "alice", Hash: auth.Hash(aliceSecret), Role: auth.RoleUser, UserID: "alice", CreatedAt: sloNow},
+		{ID: "bob", Name: "bob", Hash: auth.Hash(bobSecret), Role: auth.RoleUser, UserID: "bob", CreatedAt: sloNow},
+	} {
+		if err := st.CreateToken(ctx, tok, store.AuditEntry{At: sloNow, Actor: "test", Action: "token.create", Kind: "token", ObjID: tok.ID}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	m := org.NewManager(st, clk.Now)
+	if err := m.Load(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pipe := pipeline.New(pipeline.Options{Store: st, Org: m, Now: clk.Now, Logger: logger})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pipe.Run(runCtx)
+	}()
+	tb.Cleanup(func() { stop(); <-done })
+	engine := sloengine.New(sloengine.Options{Store: st, SLOs: func() []slo.SLO { return m.Snapshot().SLOs() },
+		Accept: pipe.Accept, Now: clk.Now, Logger: logger})
+	srv := New(Options{Store: st, Pipeline: pipe, Org: m, Logger: logger, Now: clk.Now, Version: "test", SLO: engine})
+	hs := httptest.NewServer(srv.Handler())
+	tb.Cleanup(hs.Close)
+
+	loaded := config.LoadBytes("shop.yaml", []byte(sloOrg))
+	if len(loaded.Problems) > 0 {
+		tb.Fatalf("config problems: %v", loaded.Problems)
+	}
+	body, _ := json.Marshal(loaded.Bundle)
+	req, _ := http.NewRequest("POST", hs.URL+"/api/v1/config/apply", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+adminSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		tb.Fatalf("apply = %d %s", resp.StatusCode, answer)
+	}
+	return &sloFixture{fixture: &fixture{srv: srv, http: hs, store: st, org: m, pipe: pipe, viewer: viewSecret}, clock: clk, engine: engine}
+}
+
+// minutesOf returns events for the n minutes before end, bad of 1,000
+// failing in each.
+func minutesOf(end time.Time, n int, bad float64) []map[string]any {
+	events := make([]map[string]any, n)
+	for i := range events {
+		events[i] = map[string]any{"timestamp": end.Add(time.Duration(i-n+1) * time.Minute).Format(time.RFC3339), "good": 1000 - bad, "total": 1000}
+	}
+	return events
+}
+
+type pushAnswer struct {
+	Accepted  int  `json:"accepted"`
+	Duplicate bool `json:"duplicate"`
+}
+
+func (f *sloFixture) status(name string) (sloView, string) {
+	f.t.Helper()
+	req, _ := http.NewRequest("GET", f.http.URL+"/api/v1/slos/"+name, nil)
+	req.Header.Set("Authorization", "Bearer "+viewSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		f.t.Fatalf("GET /api/v1/slos/%s = %d %s", name, resp.StatusCode, raw)
+	}
+	var v sloView
+	if err := json.Unmarshal(raw, &v); err != nil {
+		f.t.Fatalf("decode %s: %v", raw, err)
+	}
+	return v, string(raw)
+}
+
+func TestSLOPushIsIdempotentPerBatch(t *testing.T) {
+	f := newSLOFixture(t)
+	batch := map[string]any{"batch_id": "b-1", "events": minutesOf(sloNow, 10, 2)}
+	var first, again pushAnswer
+	if code := f.call("POST", "/api/v1/slos/checkout-availability/events", aliceSecret, batch, &first); code != 202 || first.Accepted != 10 || first.Duplicate {
+		t.Fatalf("first push = %d %+v, want 202, 10 accepted", code, first)
+	}
+	if code := f.call("POST", "/api/v1/slos/checkout-availability/events", adminSecret, batch, &again); code != 202 || again.Accepted != 0 || !again.Duplicate {
+		t.Fatalf("repeated push = %d %+v, want 202, a duplicate", code, again)
+	}
+	v, _ := f.status("checkout-availability")
+	// Counted once: 10 minutes of 1,000 events, 2 bad each.
+	if v.Status.Total != 10000 || v.Status.Good != 9980 || v.Status.SLI == nil || *v.Status.SLI != 0.998 {
+		t.Fatalf("status = %+v, want 9980 good of 10000", v.Status)
+	}
+	// 0.2% bad against a 0.1% budget: two budgets consumed.
+	if v.Status.BudgetConsumed < 1.999 || v.Status.BudgetConsumed > 2.001 || !v.Status.Frozen {
+		t.Errorf("budget consumed %v frozen %v, want 2 and frozen", v.Status.BudgetConsumed, v.Status.Frozen)
+	}
+	// A fresh engine reads the batch back from the store, once.
+	fresh := sloengine.New(sloengine.Options{Store: f.store, SLOs: func() []slo.SLO { return f.org.Snapshot().SLOs() }, Now: f.clock.Now})
+	fv, ok, err := fresh.Status(context.Background(), "checkout-availability", sloNow)
+	if err != nil || !ok || fv.Status.Total != 10000 {
+		t.Errorf("a fresh engine sees %v events (%v, %v), want 10000", fv.Status.Total, ok, err)
+	}
+}
+
+func TestSLOPushValidation(t *testing.T) {
+	f := newSLOFixture(t)
+	good := func(n float64) *float64 { return &n }
+	event := func(at time.Time, g, total *float64) map[string]any {
+		e := map[string]any{"timestamp": at.Format(time.RFC3339)}
+		if g != nil {
+			e["good"] = *g
+		}
+		if total != nil {
+			e["total"] = *total
+		}
+		return e
+	}
+	tooMany := minutesOf(sloNow, 10001, 0)
+	cases := []struct {
+		name, path, token string
+		body              any
+		want              int
+		wantErr           string
+	}{
+		{"good above total", "checkout-availability", adminSecret, map[string]any{"batch_id": "x1", "events": []any{event(sloNow, good(5), good(4))}}, 400, "more than total"},
+		{"negative", "checkout-availability", adminSecret, map[string]any{"batch_id": "x2", "events": []any{event(sloNow, good(-1), good(4))}}, 400, "not negative"},
+		{"missing total", "checkout-availability", adminSecret, map[string]any{"batch_id": "x3", "events": []any{event(sloNow, good(1), nil)}}, 400, "required"},
+		{"no batch id", "checkout-availability", adminSecret, map[string]any{"events": []any{event(sloNow, good(1), good(1))}}, 400, "batch_id"},
+		{"no events", "checkout-availability", adminSecret, map[string]any{"batch_id": "x4", "events": []any{}}, 400, "at least one"},
+		{"too many events", "checkout-availability", adminSecret, map[string]any{"batch_id": "x5", "events": tooMany}, 400, "more than the 10000"},
+		{"older than the window", "checkout-availability", adminSecret, map[string]any{"batch_id": "x6", "events": []any{event(sloNow.Add(-40*24*time.Hour), good(1), good(1))}}, 400, "older than"},
+		{"in the future", "checkout-availability", adminSecret, map[string]any{"batch_id": "x7", "events": []any{event(sloNow.Add(time.Hour), good(1), good(1))}}, 400, "future"},
+		{"no timestamp", "checkout-availability", adminSecret, map[string]any{"batch_id": "x8", "events": []any{map[string]any{"good": 1, "total": 1}}}, 400, "timestamp"},
+		{"oversized batch id", "checkout-availability", adminSecret, map[string]any{"batch_id": strings.Repeat("b", 256), "events": []any{event(sloNow, good(1), good(1))}}, 400, "longer than"},
+		{"not a number", "checkout-availability", adminSecret, `{"batch_id":"x9","events":[{"timestamp":"2026-11-26T12:00:00Z","good":"1","total":1}]}`, 400, ""},
+		{"huge number", "checkout-availability", adminSecret, `{"batch_id":"x9","events":[{"timestamp":"2026-11-26T12:00:00Z","good":1,"total":1e400}]}`, 400, ""},
+		{"unknown field", "checkout-availability", adminSecret, `{"batch_id":"x9","evnts":[]}`, 400, ""},
+		{"body over 1 MiB", "checkout-availability", adminSecret, `{"batch_id":"` + strings.Repeat("a", 1<<20) + `"}`, 413, ""},
+		{"unknown SLO", "nope", adminSecret, map[string]any{"batch_id": "x", "events": []any{event(sloNow, good(1), good(1))}}, 404, ""},
+		{"pulled from Prometheus", "search-latency", adminSecret, map[string]any{"batch_id": "x", "events": []any{event(sloNow, good(1), good(1))}}, 409, ""},
+		{"viewer", "checkout-availability", viewSecret, map[string]any{"batch_id": "x", "events": []any{event(sloNow, good(1), good(1))}}, 403, ""},
+		{"another team's member", "checkout-availability", bobSecret, map[string]any{"batch_id": "x", "events": []any{event(sloNow, good(1), good(1))}}, 403, ""},
+		{"no token", "checkout-availability", "", map[string]any{"batch_id": "x", "events": []any{event(sloNow, good(1), good(1))}}, 401, ""},
+		{"the owner team's member", "checkout-availability", aliceSecret, map[string]any{"batch_id": "ok", "events": []any{event(sloNow, good(1), good(1)), event(sloNow.Add(3*time.Minute), good(0), good(0))}}, 202, ""},
+	}
+	for _, c := range cases {
+		var answer struct {
+			Errors []string `json:"errors"`
+		}
+		code := f.call("POST", "/api/v1/slos/"+c.path+"/events", c.token, c.body, &answer)
+		if code != c.want {
+			t.Errorf("%s: %d, want %d", c.name, code, c.want)
+			continue
+		}
+		if c.wantErr != "" && !strings.Contains(strings.Join(answer.Errors, "; "), c.wantErr) {
+			t.Errorf("%s: errors %v, want one saying %q", c.name, answer.Errors, c.wantErr)
+		}
+	}
+	// Nothing refused was counted: only the accepted batch's one event.
+	if v, _ := f.status("checkout-availability"); v.Status.Total != 1 {
+		t.Errorf("total %v after the refused batches, want 1", v.Status.Total)
+	}
+}
+
+// TestSLOStatusHasNoNaN: an SLO without data (and with a 0-of-0 minute)
+// answers numbers or null, never NaN, and spends no budget.
+func TestSLOStatusHasNoNaN(t *testing.T) {
+	f := newSLOFixture(t)
+	batch := map[string]any{"batch_id": "zero", "events": []any{map[string]any{"timestamp": sloNow.Format(time.RFC3339), "good": 0, "total": 0}}}
+	if code := f.call("POST", "/api/v1/slos/checkout-availability/events", adminSecret, batch, nil); code != 202 {
+		t.Fatalf("push = %d", code)
+	}
+	v, raw := f.status("checkout-availability")
+	if strings.Contains(raw, "NaN") || strings.Contains(raw, "Inf") {
+		t.Fatalf("status has NaN or Inf: %s", raw)
+	}
+	var generic map[string]any
+	if err := json.Unmarshal([]byte(raw), &generic); err != nil {
+		t.Fatal(err)
+	}
+	st := generic["status"].(map[string]any)
+	if st["sli"] != nil || st["no_data"] != true || st["budget_remaining"] != 1.0 || st["time_to_exhaustion"] != nil || st["firing"] != nil || st["frozen"] != false {
+		t.Errorf("status without data = %v, want sli null, no_data, the whole budget left, not frozen", st)
+	}
+	if len(v.Status.Tiers) != 4 {
+		t.Errorf("%d tiers, want the 4 default ones", len(v.Status.Tiers))
+	}
+	var list struct {
+		SLOs       []sloView `json:"slos"`
+		NextCursor *string   `json:"next_cursor"`
+	}
+	if code := f.call("GET", "/api/v1/slos?limit=1", viewSecret, nil, &list); code != 200 || len(list.SLOs) != 1 || list.NextCursor == nil || list.SLOs[0].Name != "checkout-availability" {
+		t.Fatalf("first page = %d %+v", code, list)
+	}
+	if code := f.call("GET", "/api/v1/slos?limit=1&cursor="+*list.NextCursor, viewSecret, nil, &list); code != 200 || len(list.SLOs) != 1 || list.NextCursor != nil || list.SLOs[0].Name != "search-latency" {
+		t.Fatalf("second page = %d %+v", code, list)
+	}
+	if code := f.call("GET", "/api/v1/slos?service=search", viewSecret, nil, &list); code != 200 || len(list.SLOs) != 1 || list.SLOs[0].SLI.Source != slo.SourcePrometheus {
+		t.Fatalf("SLOs of search = %d %+v", code, list)
+	}
+	if code := f.call("GET", "/api/v1/slos/nope", viewSecret, nil, nil); code != 404 {
+		t.Errorf("unknown SLO = %d, want 404", code)
+	}
+}
+
+type gateResult struct {
+	Decision string `json:"decision"`
+	Reasons  []struct {
+		Kind    string `json:"kind"`
+		Message string `json:"message"`
+	} `json:"reasons"`
+	Override *struct {
+		ID     int64  `json:"id"`
+		Reason string `json:"reason"`
+	} `json:"override"`
+	DecisionID int64 `json:"decision_id"`
+}
+
+func (g gateResult) kinds() string {
+	var ks []string
+	for _, r := range g.Reasons {
+		ks = append(ks, r.Kind)
+	}
+	return strings.Join(ks, ",")
+}
+
+func (f *sloFixture) gate(query string) gateResult {
+	f.t.Helper()
+	var g gateResult
+	if code := f.call("GET", "/api/v1/gate?"+query, viewSecret, nil, &g); code != 200 {
+		f.t.Fatalf("gate %s = %d", query, code)
+	}
+	return g
+}
+
+func (f *sloFixture) declare(service, severity string) int64 {
+	f.t.Helper()
+	var inc struct {
+		ID int64 `json:"id"`
+	}
+	if code := f.call("POST", "/api/v1/incidents", adminSecret, map[string]any{"title": severity + " on " + service, "service": service, "severity": severity}, &inc); code != 201 {
+		f.t.Fatalf("declare = %d", code)
+	}
+	return inc.ID
+}
+
+func TestGate(t *testing.T) {
+	f := newSLOFixture(t)
+	at := func(s string) string { return "service=checkout&at=" + s }
+	cases := []struct {
+		name, query, want, kinds string
+	}{
+		{"a Thursday afternoon", at("2026-11-26T15:30:00Z"), "allow", ""},
+		{"Christmas Day in Germany", at("2026-12-25T10:00:00Z"), "deny", "holiday"},
+		{"Friday 16:30 in Berlin", at("2026-11-27T15:30:00Z"), "deny", "freeze"},
+		{"Friday 15:30 in Berlin", at("2026-11-27T14:30:00Z"), "allow", ""},
+		{"a service of the US team on Friday afternoon in Berlin", "service=search&at=2026-11-27T15:30:00Z", "allow", ""},
+	}
+	for _, c := range cases {
+		g := f.gate(c.query)
+		if g.Decision != c.want || g.kinds() != c.kinds || g.DecisionID == 0 {
+			t.Errorf("%s: %s %v (decision %d), want %s with reasons %q", c.name, g.Decision, g.Reasons, g.DecisionID, c.want, c.kinds)
+		}
+	}
+	g := f.gate(at("2026-11-27T15:30:00Z"))
+	if len(g.Reasons) != 1 || !strings.Contains(g.Reasons[0].Message, "no Friday deploys") {
+		t.Errorf("freeze reason %v, want the freeze's reason", g.Reasons)
+	}
+	// Each decision is recorded.
+	d, err := f.store.GetGateDecision(context.Background(), g.DecisionID)
+	if err != nil || d.Decision != "deny" || d.Service != "checkout" || !d.At.Equal(time.Date(2026, 11, 27, 15, 30, 0, 0, time.UTC)) {
+		t.Errorf("recorded decision = %+v, %v", d, err)
+	}
+	for _, bad := range []string{"", "service=nope", "service=checkout&at=tomorrow", "service=checkout&change_type=" + strings.Repeat("x", 65), "service=checkout&change_type=a%20b"} {
+		if code := f.call("GET", "/api/v1/gate?"+bad, viewSecret, nil, nil); code != 400 && code != 404 {
+			t.Errorf("gate?%s = %d, want 400 or 404", bad, code)
+		}
+	}
+}
+
+func TestGateErrorBudget(t *testing.T) {
+	f := newSLOFixture(t)
+	// An hour with 1% failing: ten budgets of a 0.1% objective.
+	batch := map[string]any{"batch_id": "burn", "events": minutesOf(sloNow, 60, 10)}
+	if code := f.call("POST", "/api/v1/slos/checkout-availability/events", adminSecret, batch, nil); code != 202 {
+		t.Fatalf("push = %d", code)
+	}
+	cases := []struct{ change, want, kinds string }{
+		{"", "deny", "error_budget"},
+		{"&change_type=feature", "deny", "error_budget"},
+		{"&change_type=security", "allow", ""},
+		{"&change_type=P0", "allow", ""},
+	}
+	for _, c := range cases {
+		g := f.gate("service=checkout" + c.change)
+		if g.Decision != c.want || g.kinds() != c.kinds {
+			t.Errorf("change%s: %s %v, want %s", c.change, g.Decision, g.Reasons, c.want)
+		}
+	}
+	// payments has no SLO: its releases pass.
+	if g := f.gate("service=payments"); g.Decision != "allow" {
+		t.Errorf("payments: %s %v", g.Decision, g.Reasons)
+	}
+	v, _ := f.status("checkout-availability")
+	if !v.Status.Frozen || v.Status.BudgetRemaining > -8.99 || v.Status.BudgetRemaining < -9.01 || strings.Join(v.Status.Exemptions, ",") != "security,p0" {
+		t.Errorf("status frozen %v, remaining %v, exemptions %v; want frozen, -9, [security p0]", v.Status.Frozen, v.Status.BudgetRemaining, v.Status.Exemptions)
+	}
+}
+
+func TestGateIncidents(t *testing.T) {
+	f := newSLOFixture(t)
+	f.declare("fraud", "SEV2") // a soft dependency
+	f.declare("payments", "SEV3")
+	if g := f.gate("service=checkout"); g.Decision != "allow" {
+		t.Fatalf("with a SEV3 on a hard dependency and a SEV2 on a soft one: %s %v, want allow", g.Decision, g.Reasons)
+	}
+	id := f.declare("payments", "SEV2")
+	g := f.gate("service=checkout")
+	if g.Decision != "deny" || g.kinds() != "incident" || !strings.Contains(g.Reasons[0].Message, fmt.Sprintf("SEV2 incident %d is open on hard dependency payments", id)) {
+		t.Fatalf("with a SEV2 on a hard dependency: %s %v", g.Decision, g.Reasons)
+	}
+	if code := f.call("POST", fmt.Sprintf("/api/v1/incidents/%d/resolve", id), adminSecret, map[string]any{}, nil); code != 200 {
+		t.Fatalf("resolve = %d", code)
+	}
+	if g := f.gate("service=checkout"); g.Decision != "allow" {
+		t.Errorf("after the SEV2 resolved: %s %v", g.Decision, g.Reasons)
+	}
+}
+
+func TestGateOverride(t *testing.T) {
+	f := newSLOFixture(t)
+	friday := time.Date(2026, 11, 27, 15, 30, 0, 0, time.UTC) // 16:30 in Berlin
+	f.clock.Set(friday)
+	bad := []struct {
+		name, token string
+		body        map[string]any
+		want        int
+	}{
+		{"no reason", aliceSecret, map[string]any{"service": "checkout", "expires_in": "2h"}, 400},
+		{"blank reason", aliceSecret, map[string]any{"service": "checkout", "reason": "  ", "expires_in": "2h"}, 400},
+		{"no expiry", aliceSecret, map[string]any{"service": "checkout", "reason": "hotfix"}, 400},
+		{"expired", aliceSecret, map[string]any{"service": "checkout", "reason": "hotfix", "expires_at": friday.Add(-time.Minute)}, 400},
+		{"eight days", aliceSecret, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "8d"}, 400},
+		{"both expiries", aliceSecret, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "2h", "expires_at": friday.Add(time.Hour)}, 400},
+		{"bad duration", aliceSecret, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "soon"}, 400},
+		{"unknown service", adminSecret, map[string]any{"service": "nope", "reason": "hotfix", "expires_in": "2h"}, 400},
+		{"viewer", viewSecret, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "2h"}, 403},
+		{"another team", bobSecret, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "2h"}, 403},
+	}
+	for _, b := range bad {
+		if code := f.call("POST", "/api/v1/gate/overrides", b.token, b.body, nil); code != b.want {
+			t.Errorf("%s: %d, want %d", b.name, code, b.want)
+		}
+	}
+	var created struct {
+		ID        int64     `json:"id"`
+		ExpiresAt time.Time `json:"expires_at"`
+		CreatedBy string    `json:"created_by"`
+	}
+	if code := f.call("POST", "/api/v1/gate/overrides", aliceSecret, map[string]any{"service": "checkout", "reason": "hotfix for INC-7", "expires_in": "2h"}, &created); code != 201 {
+		t.Fatalf("create override = %d", code)
+	}
+	if !created.ExpiresAt.Equal(friday.Add(2*time.Hour)) || created.CreatedBy != "user:alice" {
+		t.Errorf("override = %+v, want until 17:30Z by user:alice", created)
+	}
+	g := f.gate("service=checkout")
+	if g.Decision != "allow" || g.kinds() != "freeze" || g.Override == nil || g.Override.ID != created.ID {
+		t.Fatalf("during the override: %s %v override %+v; want allow, the freeze still listed, the override", g.Decision, g.Reasons, g.Override)
+	}
+	d, _ := f.store.GetGateDecision(context.Background(), g.DecisionID)
+	if d.OverrideID != created.ID || d.Decision != "allow" {
+		t.Errorf("recorded decision %+v, want allow through override %d", d, created.ID)
+	}
+	// Past its expiry the freeze denies again.
+	if g := f.gate("service=checkout&at=2026-11-27T17:31:00Z"); g.Decision != "deny" || g.Override != nil {
+		t.Errorf("after the override expired: %s %v", g.Decision, g.Reasons)
+	}
+	// Another service is not overridden.
+	if g := f.gate("service=payments"); g.Decision != "deny" {
+		t.Errorf("payments during checkout's override: %s", g.Decision)
+	}
+	var list struct {
+		Overrides []struct {
+			ID     int64 `json:"id"`
+			Active bool  `json:"active"`
+		} `json:"overrides"`
+	}
+	if code := f.call("GET", "/api/v1/gate/overrides?service=checkout", viewSecret, nil, &list); code != 200 || len(list.Overrides) != 1 || !list.Overrides[0].Active {
+		t.Errorf("overrides = %d %+v", code, list)
+	}
+	var audit struct {
+		Entries []store.AuditEntry `json:"audit_entries"`
+	}
+	f.call("GET", "/api/v1/audit?kind=gate_override", adminSecret, nil, &audit)
+	if len(audit.Entries) != 1 || audit.Entries[0].Actor != "user:alice" || !strings.Contains(audit.Entries[0].Details, "hotfix for INC-7") {
+		t.Errorf("audit = %+v, want alice's override", audit.Entries)
+	}
+}
+
+// TestDeployLinksToGateDecision: a deploy reported as a change event links
+// to the decision it names, else to its service's latest of the hour.
+func TestDeployLinksToGateDecision(t *testing.T) {
+	f := newSLOFixture(t)
+	first := f.gate("service=checkout")
+	second := f.gate("service=checkout")
+	send := func(details map[string]any) {
+		t.Helper()
+		body := map[string]any{"routing_key": "c0ffee00c0ffee00c0ffee00c0ffee00", "payload": map[string]any{"summary": "deploy v42", "source": "ci", "custom_details": details}}
+		if code := f.call("POST", "/v2/change/enqueue", "", body, nil); code != 202 {
+			t.Fatalf("change enqueue = %d", code)
+		}
+	}
+	send(map[string]any{"gate_decision_id": first.DecisionID, "commit": "abc"})
+	send(nil)
+	send(map[string]any{"gate_decision_id": 999999})
+	deadline := time.Now().Add(5 * time.Second)
+	var list struct {
+		Changes []struct {
+			Details map[string]any `json:"custom_details"`
+		} `json:"changes"`
+	}
+	for time.Now().Before(deadline) {
+		list.Changes = nil // decoding into the maps of the last poll would merge them
+		f.call("GET", "/api/v1/changes?service=checkout", viewSecret, nil, &list)
+		if len(list.Changes) == 3 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(list.Changes) != 3 {
+		t.Fatalf("%d changes, want 3", len(list.Changes))
+	}
+	// Newest first.
+	unknown, latest, named := list.Changes[0].Details, list.Changes[1].Details, list.Changes[2].Details
+	if named["gate_decision_id"] != float64(first.DecisionID) || named["gate_decision"] != "allow" || named["commit"] != "abc" {
+		t.Errorf("named decision: details %v, want decision %d", named, first.DecisionID)
+	}
+	if latest["gate_decision_id"] != float64(second.DecisionID) {
+		t.Errorf("unnamed decision: details %v, want the latest, %d", latest, second.DecisionID)
+	}
+	if _, linked := unknown["gate_decision"]; linked {
+		t.Errorf("an unknown decision id was linked: %v", unknown)
+	}
+	// An hour later nothing links.
+	f.clock.Set(sloNow.Add(61 * time.Minute))
+	late := ingest.ChangeEvent{Summary: "late deploy"}
+	f.srv.linkGateDecision(context.Background(), "checkout", &late)
+	if late.Details != nil {
+		t.Errorf("a deploy an hour after the decision linked to it: %v", late.Details)
+	}
+}
+
+// BenchmarkSLOPush measures the push endpoint end to end over HTTP: one
+// batch of 60 minute points per request, stored and counted.
+func BenchmarkSLOPush(b *testing.B) {
+	f := startSLOServer(b)
+	events := minutesOf(sloNow, 60, 1)
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		i++
+		body, _ := json.Marshal(map[string]any{"batch_id": fmt.Sprintf("b%d", i), "events": events})
+		req, _ := http.NewRequest("POST", f.http.URL+"/api/v1/slos/checkout-availability/events", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+adminSecret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 202 {
+			b.Fatalf("push = %d", resp.StatusCode)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(events))/b.Elapsed().Seconds(), "points/s")
+}
