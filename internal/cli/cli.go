@@ -42,6 +42,8 @@ func commands() map[string]command {
 		"notify":   {"test a contact method, verify a phone number", runNotify},
 		"oncall":   {"who is on call for a schedule, team or service", runOncall},
 		"bench":    {"measure a running server: events/s accepted, trigger-to-page latency", runBench},
+		"gate":     {"ask the release gate whether a service may release; override it", runGate},
+		"slo":      {"SLO status, and Prometheus rules from SLO files", runSLO},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/slo"
 )
 
 func runValidate(_ context.Context, args []string, env Env) int {
@@ -26,8 +27,9 @@ func runValidate(_ context.Context, args []string, env Env) int {
 		return exitFail
 	}
 	b := loaded.Bundle
-	fmt.Fprintf(env.Stdout, "%s: valid (%d users, %d teams, %d schedules, %d escalation policies, %d services)\n",
-		*path, len(b.Users), len(b.Teams), len(b.Schedules), len(b.EscalationPolicies), len(b.Services))
+	slos, _ := slo.ParseDocuments(loaded.OpenSLO, bundleServices(&b))
+	fmt.Fprintf(env.Stdout, "%s: valid (%d users, %d teams, %d schedules, %d escalation policies, %d services, %d SLOs)\n",
+		*path, len(b.Users), len(b.Teams), len(b.Schedules), len(b.EscalationPolicies), len(b.Services), len(slos))
 	return exitOK
 }
 
@@ -39,11 +41,12 @@ func loadConfig(path string, env Env) (*config.Loaded, bool) {
 		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
 		return nil, false
 	}
-	if len(loaded.Problems) > 0 {
-		for _, p := range loaded.Problems {
+	problems := append(loaded.Problems, sloProblems(loaded)...)
+	if len(problems) > 0 {
+		for _, p := range problems {
 			fmt.Fprintln(env.Stderr, p.String())
 		}
-		fmt.Fprintf(env.Stderr, "%d problem(s) found\n", len(loaded.Problems))
+		fmt.Fprintf(env.Stderr, "%d problem(s) found\n", len(problems))
 		return nil, false
 	}
 	return loaded, true
@@ -130,9 +133,10 @@ func loadConfigQuiet(path string) (*config.Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(loaded.Problems) > 0 {
-		msgs := make([]string, len(loaded.Problems))
-		for i, p := range loaded.Problems {
+	problems := append(loaded.Problems, sloProblems(loaded)...)
+	if len(problems) > 0 {
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
 			msgs[i] = p.String()
 		}
 		return nil, fmt.Errorf("%d problem(s): %s", len(msgs), strings.Join(msgs, "; "))

@@ -22,6 +22,8 @@ import (
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
+	"github.com/vigil-oncall/vigil/internal/slo"
+	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/storeopen"
 	"github.com/vigil-oncall/vigil/internal/web"
@@ -148,8 +150,11 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	sloEngine := sloengine.New(sloengine.Options{Store: st, SLOs: func() []slo.SLO { return manager.Snapshot().SLOs() },
+		Accept: pipe.Accept, Now: time.Now, Logger: o.log})
 	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: manager, Logger: o.log, Now: time.Now,
-		Version: o.env.Version, SchemaVersion: schema, Registry: registry, PublicURL: publicURL, Getenv: o.env.Getenv, UI: ui})
+		Version: o.env.Version, SchemaVersion: schema, Registry: registry, PublicURL: publicURL, Getenv: o.env.Getenv, UI: ui,
+		SLO: sloEngine})
 	httpServer := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -173,6 +178,11 @@ func serve(ctx context.Context, o serveOptions) error {
 	go func() { // owner: serve; stops after the HTTP server drained
 		defer wg.Done()
 		pipe.Run(pipeCtx)
+	}()
+	wg.Add(1)
+	go func() { // owner: serve; stops with ctx, before the pipeline it sends alerts to
+		defer wg.Done()
+		sloEngine.Run(ctx)
 	}()
 
 	serveErr := make(chan error, 1)

@@ -1,0 +1,421 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/config"
+	"github.com/vigil-oncall/vigil/internal/slo"
+)
+
+// sloProblems parses the OpenSLO documents files set aside against the
+// files' services.
+func sloProblems(loaded *config.Loaded) []config.Problem {
+	_, problems := slo.ParseDocuments(loaded.OpenSLO, bundleServices(&loaded.Bundle))
+	return problems
+}
+
+func bundleServices(b *config.Bundle) func(string) bool {
+	ids := map[string]bool{}
+	for _, s := range b.Services {
+		ids[s.ID] = true
+	}
+	return func(id string) bool { return ids[id] }
+}
+
+func runGate(ctx context.Context, args []string, env Env) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "check":
+			return runGateCheck(ctx, args[1:], env)
+		case "override":
+			return runGateOverride(ctx, args[1:], env)
+		}
+	}
+	fmt.Fprintln(env.Stderr, "Usage: vigil gate check --service ID [--at TIME] [--change-type T]")
+	fmt.Fprintln(env.Stderr, "       vigil gate override --service ID --reason TEXT --expires 2h")
+	fmt.Fprintln(env.Stderr, "check exits 0 when releases may go ahead, 1 when they are denied, 2 on error.")
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		return exitOK
+	}
+	return exitError
+}
+
+// gateDecision is the gate's answer as the CLI reads it.
+type gateDecision struct {
+	Decision string `json:"decision"`
+	Reasons  []struct {
+		Kind    string `json:"kind"`
+		Message string `json:"message"`
+	} `json:"reasons"`
+	Override *struct {
+		ID        int64     `json:"id"`
+		Reason    string    `json:"reason"`
+		CreatedBy string    `json:"created_by"`
+		ExpiresAt time.Time `json:"expires_at"`
+	} `json:"override"`
+	DecisionID int64     `json:"decision_id"`
+	Service    string    `json:"service"`
+	At         time.Time `json:"at"`
+}
+
+func runGateCheck(ctx context.Context, args []string, env Env) int {
+	fs := newFlags("gate check", "--service ID [--at TIME] [--change-type T] [--server URL]", env)
+	service := fs.String("service", "", "service id (required)")
+	at := fs.String("at", "", "when the release would happen, RFC 3339 (default now)")
+	changeType := fs.String("change-type", "", "kind of change, such as security or p0: SLO policies may exempt it from a budget freeze")
+	server := fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
+	if code, done := parseFlags(fs, args, env); done {
+		return code
+	}
+	if *service == "" {
+		fmt.Fprintln(env.Stderr, "vigil gate check: --service is required")
+		return exitError
+	}
+	if *at != "" {
+		if _, err := time.Parse(time.RFC3339, *at); err != nil {
+			fmt.Fprintf(env.Stderr, "vigil gate check: --at %q: want an RFC 3339 time such as 2026-12-24T15:00:00Z\n", *at)
+			return exitError
+		}
+	}
+	c, err := newClient(*server, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil gate check: %v\n", err)
+		return exitError
+	}
+	q := url.Values{"service": {*service}}
+	if *at != "" {
+		q.Set("at", *at)
+	}
+	if *changeType != "" {
+		q.Set("change_type", *changeType)
+	}
+	var d gateDecision
+	if err := c.do(ctx, "GET", "/api/v1/gate?"+q.Encode(), nil, &d); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil gate check: %v\n", err)
+		return exitError
+	}
+	printGate(env.Stdout, d)
+	switch d.Decision {
+	case "allow":
+		return exitOK
+	case "deny":
+		return exitFail
+	}
+	fmt.Fprintf(env.Stderr, "vigil gate check: unexpected decision %q\n", d.Decision)
+	return exitError
+}
+
+// printGate prints the decision and every reason, one a line:
+// "deny: freeze: freeze friday-afternoons (...): no Friday deploys".
+func printGate(w io.Writer, d gateDecision) {
+	switch {
+	case d.Decision == "allow" && d.Override != nil:
+		fmt.Fprintf(w, "allow: overridden until %s by %s: %s (decision %d)\n",
+			d.Override.ExpiresAt.Format(time.RFC3339), d.Override.CreatedBy, d.Override.Reason, d.DecisionID)
+		for _, r := range d.Reasons {
+			fmt.Fprintf(w, "overridden: %s: %s\n", r.Kind, r.Message)
+		}
+	case d.Decision == "allow":
+		fmt.Fprintf(w, "allow: releases of %s may go ahead (decision %d)\n", d.Service, d.DecisionID)
+	default:
+		for _, r := range d.Reasons {
+			fmt.Fprintf(w, "%s: %s: %s\n", d.Decision, r.Kind, r.Message)
+		}
+		fmt.Fprintf(w, "(decision %d)\n", d.DecisionID)
+	}
+}
+
+func runGateOverride(ctx context.Context, args []string, env Env) int {
+	fs := newFlags("gate override", "--service ID --reason TEXT --expires DURATION [--server URL]", env)
+	service := fs.String("service", "", "service id (required)")
+	reason := fs.String("reason", "", "why releases must pass (required; audited)")
+	expires := fs.String("expires", "", "how long the override lasts, such as 2h (required; at most 7d)")
+	server := fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
+	if code, done := parseFlags(fs, args, env); done {
+		return code
+	}
+	if *service == "" || strings.TrimSpace(*reason) == "" || *expires == "" {
+		fmt.Fprintln(env.Stderr, "vigil gate override: --service, --reason and --expires are required")
+		return exitError
+	}
+	c, err := newClient(*server, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil gate override: %v\n", err)
+		return exitError
+	}
+	var o struct {
+		ID        int64     `json:"id"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	body := map[string]string{"service": *service, "reason": *reason, "expires_in": *expires}
+	if err := c.do(ctx, "POST", "/api/v1/gate/overrides", body, &o); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil gate override: %v\n", err)
+		var apiErr *apiError
+		if errors.As(err, &apiErr) && (apiErr.Status == 400 || apiErr.Status == 403) {
+			return exitFail
+		}
+		return exitError
+	}
+	fmt.Fprintf(env.Stdout, "override %d: releases of %s pass until %s: %s\n", o.ID, *service, o.ExpiresAt.Format(time.RFC3339), *reason)
+	return exitOK
+}
+
+func runSLO(ctx context.Context, args []string, env Env) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "status":
+			return runSLOStatus(ctx, args[1:], env)
+		case "rules":
+			return runSLORules(args[1:], env)
+		}
+	}
+	fmt.Fprintln(env.Stderr, "Usage: vigil slo status [--service ID] [NAME]")
+	fmt.Fprintln(env.Stderr, "       vigil slo rules -f FILE|DIR [-o FILE]")
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		return exitOK
+	}
+	return exitError
+}
+
+// sloStatus is an SLO as GET /api/v1/slos answers it.
+type sloStatus struct {
+	Name    string  `json:"name"`
+	Service string  `json:"service"`
+	SLI     sloSLI  `json:"sli"`
+	Obj     float64 `json:"objective"`
+	Window  struct {
+		Rolling  bool   `json:"rolling"`
+		Duration string `json:"duration"`
+	} `json:"window"`
+	Status struct {
+		NoData           bool     `json:"no_data"`
+		SLI              *float64 `json:"sli"`
+		Good             float64  `json:"good"`
+		Total            float64  `json:"total"`
+		BudgetRemaining  float64  `json:"budget_remaining"`
+		BurnRate1h       float64  `json:"burn_rate_1h"`
+		TimeToExhaustion *string  `json:"time_to_exhaustion"`
+		Frozen           bool     `json:"frozen"`
+		Exemptions       []string `json:"exemptions"`
+		Firing           *struct {
+			Tier     string  `json:"tier"`
+			Severity string  `json:"severity"`
+			BurnRate float64 `json:"burn_rate"`
+		} `json:"firing"`
+		Tiers []struct {
+			Name          string  `json:"name"`
+			Severity      string  `json:"severity"`
+			Factor        float64 `json:"factor"`
+			Long          string  `json:"long"`
+			Short         string  `json:"short"`
+			LongBurnRate  float64 `json:"long_burn_rate"`
+			ShortBurnRate float64 `json:"short_burn_rate"`
+			Met           bool    `json:"met"`
+			Suppressed    bool    `json:"suppressed"`
+			Disabled      bool    `json:"disabled"`
+		} `json:"tiers"`
+	} `json:"status"`
+	PullError string `json:"pull_error"`
+	Incidents []struct {
+		ID              int64   `json:"id"`
+		Title           string  `json:"title"`
+		Severity        string  `json:"severity"`
+		BudgetShare     float64 `json:"budget_share"`
+		NeedsPostmortem bool    `json:"needs_postmortem"`
+	} `json:"incidents"`
+}
+
+type sloSLI struct {
+	Kind   string `json:"kind"`
+	Source string `json:"source"`
+}
+
+func runSLOStatus(ctx context.Context, args []string, env Env) int {
+	fs := newFlags("slo status", "[--service ID] [--server URL] [NAME]", env)
+	service := fs.String("service", "", "only the SLOs of this service")
+	server := fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
+	name, rest := "", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, rest = args[0], args[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitError
+	}
+	switch {
+	case fs.NArg() == 1 && name == "":
+		name = fs.Arg(0)
+	case fs.NArg() > 0:
+		fmt.Fprintf(env.Stderr, "vigil slo status: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		return exitError
+	}
+	c, err := newClient(*server, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil slo status: %v\n", err)
+		return exitError
+	}
+	if name != "" {
+		var s sloStatus
+		if err := c.do(ctx, "GET", "/api/v1/slos/"+url.PathEscape(name), nil, &s); err != nil {
+			fmt.Fprintf(env.Stderr, "vigil slo status: %v\n", err)
+			return exitError
+		}
+		printSLODetail(env.Stdout, s)
+		return exitOK
+	}
+	var all []sloStatus
+	cursor := ""
+	for {
+		q := url.Values{"limit": {"1000"}}
+		if *service != "" {
+			q.Set("service", *service)
+		}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var page struct {
+			SLOs       []sloStatus `json:"slos"`
+			NextCursor *string     `json:"next_cursor"`
+		}
+		if err := c.do(ctx, "GET", "/api/v1/slos?"+q.Encode(), nil, &page); err != nil {
+			fmt.Fprintf(env.Stderr, "vigil slo status: %v\n", err)
+			return exitError
+		}
+		all = append(all, page.SLOs...)
+		if page.NextCursor == nil {
+			break
+		}
+		cursor = *page.NextCursor
+	}
+	if len(all) == 0 {
+		fmt.Fprintln(env.Stdout, "no SLOs")
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSERVICE\tSLI\tOBJECTIVE\tBUDGET LEFT\tBURN 1H\tFIRING\tFROZEN")
+	for _, s := range all {
+		firing := "-"
+		if s.Status.Firing != nil {
+			firing = s.Status.Firing.Tier
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\n", s.Name, s.Service, sliText(s), percent(s.Obj, 3),
+			budgetText(s), s.Status.BurnRate1h, firing, yesNo(s.Status.Frozen))
+	}
+	tw.Flush()
+	return exitOK
+}
+
+func sliText(s sloStatus) string {
+	if s.Status.SLI == nil {
+		return "no data"
+	}
+	return percent(*s.Status.SLI, 3)
+}
+
+func budgetText(s sloStatus) string {
+	if s.Status.NoData {
+		return "-"
+	}
+	return percent(s.Status.BudgetRemaining, 1)
+}
+
+func percent(f float64, digits int) string { return fmt.Sprintf("%.*f%%", digits, 100*f) }
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func printSLODetail(w io.Writer, s sloStatus) {
+	window := s.Window.Duration
+	if s.Window.Rolling {
+		window += " rolling"
+	} else {
+		window += " calendar"
+	}
+	fmt.Fprintf(w, "SLO %s on %s: objective %s over %s, SLI %s (%s)\n", s.Name, s.Service, percent(s.Obj, 3), window, s.SLI.Kind, s.SLI.Source)
+	fmt.Fprintf(w, "SLI now:      %s (%.0f good of %.0f)\n", sliText(s), s.Status.Good, s.Status.Total)
+	fmt.Fprintf(w, "budget left:  %s\n", budgetText(s))
+	exhaustion := "not burning"
+	if s.Status.TimeToExhaustion != nil {
+		exhaustion = *s.Status.TimeToExhaustion
+	}
+	fmt.Fprintf(w, "burn 1h:      %.2f (budget exhausted in %s)\n", s.Status.BurnRate1h, exhaustion)
+	frozen := "no"
+	if s.Status.Frozen {
+		frozen = "yes: releases of " + s.Service + " are denied"
+		if len(s.Status.Exemptions) > 0 {
+			frozen += ", except " + strings.Join(s.Status.Exemptions, ", ")
+		}
+	}
+	fmt.Fprintf(w, "frozen:       %s\n", frozen)
+	if s.PullError != "" {
+		fmt.Fprintf(w, "pull error:   %s\n", s.PullError)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIER\tSEVERITY\tFACTOR\tLONG\tSHORT\tBURN LONG\tBURN SHORT\tSTATE")
+	for _, t := range s.Status.Tiers {
+		state := "-"
+		switch {
+		case t.Disabled:
+			state = "disabled"
+		case t.Met && t.Suppressed:
+			state = "met (suppressed)"
+		case t.Met:
+			state = "FIRING"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%g\t%s\t%s\t%.2f\t%.2f\t%s\n", t.Name, t.Severity, t.Factor, t.Long, t.Short, t.LongBurnRate, t.ShortBurnRate, state)
+	}
+	tw.Flush()
+	for _, inc := range s.Incidents {
+		if inc.NeedsPostmortem {
+			fmt.Fprintf(w, "post-mortem needed: incident %d (%s, %s) consumed %s of the budget\n", inc.ID, inc.Severity, inc.Title, percent(inc.BudgetShare, 1))
+		}
+	}
+}
+
+func runSLORules(args []string, env Env) int {
+	fs := newFlags("slo rules", "-f FILE|DIR [-o FILE]", env)
+	path := fs.String("f", "", "configuration file or directory holding the OpenSLO documents (required)")
+	out := fs.String("o", "", "write the rules to this file (default standard output)")
+	if code, done := parseFlags(fs, args, env); done {
+		return code
+	}
+	if *path == "" {
+		fmt.Fprintln(env.Stderr, "vigil slo rules: -f FILE|DIR is required")
+		return exitError
+	}
+	loaded, ok := loadConfig(*path, env)
+	if !ok {
+		return exitFail
+	}
+	slos, _ := slo.ParseDocuments(loaded.OpenSLO, bundleServices(&loaded.Bundle))
+	rules, err := slo.Rules(slos)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil slo rules: %v\n", err)
+		return exitFail
+	}
+	if *out == "" {
+		_, _ = env.Stdout.Write(rules)
+		return exitOK
+	}
+	if err := os.WriteFile(*out, rules, 0o644); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil slo rules: %v\n", err)
+		return exitError
+	}
+	fmt.Fprintf(env.Stderr, "wrote %s (%d SLOs)\n", *out, len(slos))
+	return exitOK
+}
