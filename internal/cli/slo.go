@@ -351,9 +351,9 @@ func printSLODetail(w io.Writer, s sloStatus) {
 	fmt.Fprintf(w, "budget left:  %s\n", budgetText(s))
 	exhaustion := "not burning"
 	if s.Status.TimeToExhaustion != nil {
-		exhaustion = *s.Status.TimeToExhaustion
+		exhaustion = "budget exhausted in " + *s.Status.TimeToExhaustion
 	}
-	fmt.Fprintf(w, "burn 1h:      %.2f (budget exhausted in %s)\n", s.Status.BurnRate1h, exhaustion)
+	fmt.Fprintf(w, "burn 1h:      %.2f (%s)\n", s.Status.BurnRate1h, exhaustion)
 	frozen := "no"
 	if s.Status.Frozen {
 		frozen = "yes: releases of " + s.Service + " are denied"
@@ -377,7 +377,7 @@ func printSLODetail(w io.Writer, s sloStatus) {
 		case t.Met:
 			state = "FIRING"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%g\t%s\t%s\t%.2f\t%.2f\t%s\n", t.Name, t.Severity, t.Factor, t.Long, t.Short, t.LongBurnRate, t.ShortBurnRate, state)
+		fmt.Fprintf(tw, "%s\t%s\t%.4g\t%s\t%s\t%.2f\t%.2f\t%s\n", t.Name, t.Severity, t.Factor, t.Long, t.Short, t.LongBurnRate, t.ShortBurnRate, state)
 	}
 	tw.Flush()
 	for _, inc := range s.Incidents {

@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const testAdminToken = "cli-test-admin-token-0123456789"
+
+// startServer runs `vigil serve --config examples/org` in-process on a
+// fresh database and returns its URL.
+func startServer(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	env := Env{Stdout: io.Discard, Stderr: io.Discard, Version: "test",
+		Getenv: func(k string) string {
+			if k == "VIGIL_ADMIN_TOKEN" {
+				return testAdminToken
+			}
+			return ""
+		}}
+	go func() {
+		done <- serve(ctx, serveOptions{
+			addr: "127.0.0.1:0", dsn: "sqlite:" + filepath.Join(t.TempDir(), "vigil.db"), configPath: exampleOrg,
+			claimLease: time.Minute, env: env, log: slog.New(slog.NewTextHandler(io.Discard, nil)), ready: ready,
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	select {
+	case addr := <-ready:
+		return "http://" + addr
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return ""
+}
+
+// TestGateCheckExitCodes runs the CLI against a real server with the
+// example organisation, where checkout (owned by storefront, Germany) is
+// frozen for Black Friday from 26 November to 1 December 2026 and every
+// service for the year end from 21 December.
+func TestGateCheckExitCodes(t *testing.T) {
+	url := startServer(t)
+	vars := map[string]string{"VIGIL_SERVER": url, "VIGIL_TOKEN": testAdminToken}
+	cases := []struct {
+		name     string
+		args     []string
+		vars     map[string]string
+		want     int
+		contains []string
+	}{
+		{"an ordinary Tuesday", []string{"gate", "check", "--service", "checkout", "--at", "2026-11-10T10:00:00Z"}, vars, 0,
+			[]string{"allow: releases of checkout may go ahead"}},
+		{"Black Friday", []string{"gate", "check", "--service", "checkout", "--at", "2026-11-27T10:00:00Z"}, vars, 1,
+			[]string{"deny: freeze: freeze black-friday (2026-11-26T00:00:00+01:00 to 2026-12-01T00:00:00+01:00): peak season"}},
+		{"Christmas Day", []string{"gate", "check", "--service", "checkout", "--at", "2026-12-25T10:00:00Z"}, vars, 1,
+			[]string{"deny: holiday: Friday 25 December 2026 is a public holiday in DE", "deny: freeze: freeze year-end"}},
+		{"unknown service", []string{"gate", "check", "--service", "nope"}, vars, 2, nil},
+		{"no service", []string{"gate", "check"}, vars, 2, nil},
+		{"bad time", []string{"gate", "check", "--service", "checkout", "--at", "tomorrow"}, vars, 2, nil},
+		{"no server", []string{"gate", "check", "--service", "checkout"}, map[string]string{}, 2, nil},
+		{"wrong token", []string{"gate", "check", "--service", "checkout"}, map[string]string{"VIGIL_SERVER": url, "VIGIL_TOKEN": "wrong-token-0123456789"}, 2, nil},
+		{"no subcommand", []string{"gate"}, vars, 2, nil},
+	}
+	for _, c := range cases {
+		code, out, errOut := run(t, c.vars, c.args...)
+		if code != c.want {
+			t.Errorf("%s: exit %d, want %d\nstdout: %s\nstderr: %s", c.name, code, c.want, out, errOut)
+			continue
+		}
+		for _, s := range c.contains {
+			if !strings.Contains(out, s) {
+				t.Errorf("%s: output %q lacks %q", c.name, out, s)
+			}
+		}
+	}
+
+	// An override lets the release through, every reason still printed.
+	code, out, errOut := run(t, vars, "gate", "override", "--service", "checkout", "--reason", "hotfix for a payment bug", "--expires", "2h")
+	if code != 0 || !strings.Contains(out, "releases of checkout pass until") {
+		t.Fatalf("override: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, _ := run(t, vars, "gate", "override", "--service", "checkout", "--reason", "too long", "--expires", "30d"); code != 1 {
+		t.Errorf("a 30-day override: exit %d, want 1 (refused)", code)
+	}
+	code, out, _ = run(t, vars, "gate", "check", "--service", "checkout")
+	if code != 0 || !strings.HasPrefix(out, "allow: overridden until") || !strings.Contains(out, "hotfix for a payment bug") {
+		t.Errorf("during the override: exit %d\n%s", code, out)
+	}
+}
+
+func TestSLOStatusAgainstServer(t *testing.T) {
+	url := startServer(t)
+	vars := map[string]string{"VIGIL_SERVER": url, "VIGIL_TOKEN": testAdminToken}
+	code, out, errOut := run(t, vars, "slo", "status")
+	if code != 0 {
+		t.Fatalf("slo status: exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "NAME") ||
+		!strings.HasPrefix(lines[1], "checkout-availability") || !strings.Contains(lines[1], "no data") ||
+		!strings.HasPrefix(lines[2], "search-latency") || !strings.Contains(lines[2], "99.000%") {
+		t.Errorf("slo status:\n%s", out)
+	}
+	code, out, _ = run(t, vars, "slo", "status", "--service", "search")
+	if code != 0 || strings.Contains(out, "checkout-availability") || !strings.Contains(out, "search-latency") {
+		t.Errorf("slo status --service search: exit %d\n%s", code, out)
+	}
+	code, out, _ = run(t, vars, "slo", "status", "checkout-availability")
+	if code != 0 || !strings.Contains(out, "objective 99.900% over 4w rolling") || !strings.Contains(out, "page-1h") {
+		t.Errorf("slo status checkout-availability: exit %d\n%s", code, out)
+	}
+	if code, _, _ := run(t, vars, "slo", "status", "nope"); code != 2 {
+		t.Errorf("slo status of an unknown SLO: exit %d, want 2", code)
+	}
+}
+
+// TestSLORulesFromExamples writes the example's rules offline and, when
+// promtool is installed, checks them with it.
+func TestSLORulesFromExamples(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	code, _, errOut := run(t, nil, "slo", "rules", "-f", exampleOrg, "-o", path)
+	if code != 0 {
+		t.Fatalf("slo rules: exit %d: %s", code, errOut)
+	}
+	rules, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(rules)
+	if !strings.Contains(text, "Left out, their data is pushed to Vigil: checkout-availability") ||
+		!strings.Contains(text, `slo: search-latency`) || !strings.Contains(text, "alert: SLOErrorBudgetBurn") {
+		t.Errorf("rules:\n%s", text)
+	}
+	if code, _, _ := run(t, nil, "slo", "rules"); code != 2 {
+		t.Errorf("slo rules without -f: exit %d, want 2", code)
+	}
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool is not on PATH; install it with: go install github.com/prometheus/prometheus/cmd/promtool@v0.316.0")
+	}
+	if msg, err := exec.Command(promtool, "check", "rules", path).CombinedOutput(); err != nil {
+		t.Errorf("promtool check rules: %v\n%s", err, msg)
+	}
+}
+
+// TestValidateReportsSLOProblems: a broken SLO document fails validation
+// with its file and line.
+func TestValidateReportsSLOProblems(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"org.yaml", "people.yaml", "schedules.yaml", "services.yaml", "teams.yaml"} {
+		data, err := os.ReadFile(filepath.Join(exampleOrg, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := `apiVersion: openslo/v1
+kind: SLO
+metadata: {name: broken}
+spec:
+  service: no-such-service
+  indicator:
+    metadata: {name: x}
+    spec:
+      ratioMetric:
+        counter: true
+        good:  {metricSource: {type: vigil-push}}
+        total: {metricSource: {type: vigil-push}}
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.999}]
+`
+	if err := os.WriteFile(filepath.Join(dir, "slos.yaml"), []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, nil, "validate", "-f", dir)
+	if code != 1 || !strings.Contains(errOut, "slos.yaml:5:") || !strings.Contains(errOut, `unknown service "no-such-service"`) {
+		t.Errorf("validate: exit %d\n%s", code, errOut)
+	}
+}
