@@ -127,6 +127,11 @@ func (s *Signer) Verify(token string) (Action, error) {
 	if len(token) > MaxTokenLen {
 		return Action{}, fmt.Errorf("%w: %d bytes, at most %d", ErrMalformed, len(token), MaxTokenLen)
 	}
+	// Strict base64 still skips CR and LF; refusing them leaves each
+	// action exactly one spelling.
+	if strings.ContainsAny(token, "\r\n") {
+		return Action{}, fmt.Errorf("%w: line break", ErrMalformed)
+	}
 	payload, sig, ok := strings.Cut(token, ".")
 	if !ok || payload == "" || sig == "" {
 		return Action{}, fmt.Errorf("%w: not two dot-separated parts", ErrMalformed)

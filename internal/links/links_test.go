@@ -82,6 +82,8 @@ func TestVerify(t *testing.T) {
 		{name: "empty", token: "", wantErr: ErrMalformed},
 		{name: "garbage", token: "<script>alert(1)</script>", wantErr: ErrMalformed},
 		{name: "padding added", token: payload + "." + sig + "=", wantErr: ErrMalformed},
+		{name: "line feed in the signature", token: payload + "." + sig[:5] + "\n" + sig[5:], wantErr: ErrMalformed},
+		{name: "carriage return in the signature", token: payload + "." + sig[:5] + "\r" + sig[5:], wantErr: ErrMalformed},
 		{name: "three parts", token: good + ".x", wantErr: ErrMalformed},
 		{name: "oversized", token: strings.Repeat("A", MaxTokenLen+1), wantErr: ErrMalformed},
 		{name: "oversized but signed", token: signer.Sign(hugeUser), wantErr: ErrMalformed},
