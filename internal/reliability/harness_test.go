@@ -221,7 +221,7 @@ func startVigil(t testing.TB, name string, a serveArgs) *vigilProcess {
 		time.Sleep(10 * time.Millisecond)
 	}
 	for {
-		code, err := call(context.Background(), http.DefaultClient, "GET", p.base+"/readyz", "", nil, nil)
+		code, err := call(context.Background(), apiClient, "GET", p.base+"/readyz", "", nil, nil)
 		if err == nil && code == http.StatusOK {
 			break
 		}
@@ -318,6 +318,9 @@ func servingAddr(log string) string {
 	return ""
 }
 
+// apiClient makes the tests' single requests; it never waits long.
+var apiClient = &http.Client{Timeout: 30 * time.Second}
+
 // newClient returns a client keeping up to conns connections per host.
 func newClient(conns int) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
@@ -366,7 +369,7 @@ func call(ctx context.Context, c *http.Client, method, url, token string, body [
 // test on anything but 200.
 func mustGet(t testing.TB, base, path string, out any) {
 	t.Helper()
-	code, err := call(context.Background(), http.DefaultClient, "GET", base+path, adminToken, nil, out)
+	code, err := call(context.Background(), apiClient, "GET", base+path, adminToken, nil, out)
 	if err != nil || code != http.StatusOK {
 		t.Fatalf("GET %s = %d, %v", path, code, err)
 	}
@@ -579,7 +582,7 @@ func allAlerts(t testing.TB, base string) []apiAlert {
 // when it is missing.
 func metric(t testing.TB, base, name string) (value float64, ok bool) {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
+	resp, err := apiClient.Get(base + "/metrics")
 	if err != nil {
 		t.Fatalf("GET /metrics: %v", err)
 	}

@@ -82,7 +82,7 @@ func startHostile(t *testing.T, name string) *hostileServer {
 	dir := t.TempDir()
 	cfg := writeFile(t, dir, "vigil.yaml", hostileConfig(recv.URL()))
 	p := startVigil(t, name, serveArgs{db: "sqlite:" + filepath.Join(dir, "vigil.db"), config: cfg})
-	code, err := call(context.Background(), http.DefaultClient, "POST", p.base+"/v2/enqueue", "", pdTrigger(hostilePD, "hostile", "checkout is down", "critical"), nil)
+	code, err := call(context.Background(), apiClient, "POST", p.base+"/v2/enqueue", "", pdTrigger(hostilePD, "hostile", "checkout is down", "critical"), nil)
 	if err != nil || code != http.StatusAccepted {
 		t.Fatalf("trigger: %d, %v", code, err)
 	}
@@ -104,7 +104,7 @@ func startHostile(t *testing.T, name string) *hostileServer {
 // newIncident triggers an alert on checkout and returns its incident.
 func (h *hostileServer) newIncident(t *testing.T, dedupKey string) int64 {
 	t.Helper()
-	code, err := call(context.Background(), http.DefaultClient, "POST", h.base+"/v2/enqueue", "", pdTrigger(hostilePD, dedupKey, "checkout "+dedupKey, "critical"), nil)
+	code, err := call(context.Background(), apiClient, "POST", h.base+"/v2/enqueue", "", pdTrigger(hostilePD, dedupKey, "checkout "+dedupKey, "critical"), nil)
 	if err != nil || code != http.StatusAccepted {
 		t.Fatalf("trigger %s: %d, %v", dedupKey, code, err)
 	}
@@ -139,7 +139,7 @@ func (h *hostileServer) userToken(t *testing.T, user string) string {
 	var created struct {
 		Token string `json:"token"`
 	}
-	code, err := call(context.Background(), http.DefaultClient, "POST", h.base+"/api/v1/tokens", adminToken, body, &created)
+	code, err := call(context.Background(), apiClient, "POST", h.base+"/api/v1/tokens", adminToken, body, &created)
 	if err != nil || code != http.StatusCreated || created.Token == "" {
 		t.Fatalf("create token for %q: %d, %v", user, code, err)
 	}
@@ -375,7 +375,7 @@ func TestHostileClients(t *testing.T) {
 				if tc.body != "" {
 					body = []byte(tc.body)
 				}
-				code, err := call(context.Background(), http.DefaultClient, tc.method, h.base+tc.path, token, body, nil)
+				code, err := call(context.Background(), apiClient, tc.method, h.base+tc.path, token, body, nil)
 				if err != nil || code != http.StatusForbidden {
 					t.Errorf("%s: %s %s = %d, %v; want 403", who, tc.method, tc.path, code, err)
 				}
@@ -437,7 +437,7 @@ func TestTokenGuessingIsThrottled(t *testing.T) {
 	h := startHostile(t, "guessing")
 	unauthorized, firstThrottle := 0, -1
 	for i := range 130 {
-		code, err := call(context.Background(), http.DefaultClient, "GET", h.base+"/api/v1/incidents", "vigil_"+randomHex(24), nil, nil)
+		code, err := call(context.Background(), apiClient, "GET", h.base+"/api/v1/incidents", "vigil_"+randomHex(24), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -461,7 +461,7 @@ func TestTokenGuessingIsThrottled(t *testing.T) {
 	}
 	req, _ := http.NewRequest("GET", h.base+"/api/v1/incidents", nil)
 	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,7 +470,7 @@ func TestTokenGuessingIsThrottled(t *testing.T) {
 		t.Errorf("a valid token from the throttled client: %d (Retry-After %q), want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	// Ingest authenticates by integration key and is not locked out.
-	code, err := call(context.Background(), http.DefaultClient, "POST", h.base+"/v2/enqueue", "", pdTrigger(hostilePD, "after-guessing", "still ingesting", "critical"), nil)
+	code, err := call(context.Background(), apiClient, "POST", h.base+"/v2/enqueue", "", pdTrigger(hostilePD, "after-guessing", "still ingesting", "critical"), nil)
 	if err != nil || code != http.StatusAccepted {
 		t.Errorf("ingest from the throttled client: %d, %v; want 202", code, err)
 	}

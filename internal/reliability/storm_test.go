@@ -223,7 +223,7 @@ func TestAlertStorm(t *testing.T) {
 	if p.exited() {
 		t.Fatalf("the server died during the storm:\n%s", p.logTail(40))
 	}
-	if code, err := call(context.Background(), http.DefaultClient, "GET", p.base+"/healthz", "", nil, nil); err != nil || code != http.StatusOK {
+	if code, err := call(context.Background(), apiClient, "GET", p.base+"/healthz", "", nil, nil); err != nil || code != http.StatusOK {
 		t.Errorf("/healthz after the storm = %d, %v", code, err)
 	}
 	peak, current, err := p.memory()
