@@ -161,7 +161,9 @@ func parsePromResponse(body []byte) ([]sample, error) {
 	}
 	out := make([]sample, 0, len(sums))
 	for ms, v := range sums {
-		out = append(out, sample{At: time.UnixMilli(ms).UTC(), Value: v})
+		if !math.IsInf(v, 0) { // finite values may still add up beyond float64
+			out = append(out, sample{At: time.UnixMilli(ms).UTC(), Value: v})
+		}
 	}
 	sortSamples(out)
 	return out, nil
