@@ -104,9 +104,25 @@ install_chromium() {
   fi
 }
 
+# --- Prometheus and promtool (SLO pull test, rules check) -------------------
+# Built from source at a pinned version, only when missing: the build of
+# prometheus takes several minutes.
+install_prometheus() {
+  local bin tool
+  bin="$(go env GOPATH)/bin"
+  for tool in prometheus promtool; do
+    if [ ! -x "$bin/$tool" ]; then
+      say "installing $tool (the first build takes several minutes)"
+      go install "github.com/prometheus/prometheus/cmd/$tool@v0.316.0"
+    fi
+  done
+  export PATH="$bin:$PATH"
+}
+
 start_postgres
 start_mailpit
 install_alertmanager
+install_prometheus
 install_chromium
 
 # --- static checks ------------------------------------------------------------
@@ -124,6 +140,10 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 # --- tests ------------------------------------------------------------------
 say "go test"
 go test -count=1 ./...
+
+say "promtool check rules on the rules vigil slo rules writes for examples/org"
+go run ./cmd/vigil slo rules -f examples/org -o "$work/slo-rules.yaml"
+promtool check rules "$work/slo-rules.yaml"
 
 # Every fuzz target runs briefly here (its seed corpus already ran above as
 # a test); "long" mode runs each for a minute, or FUZZTIME.
