@@ -72,7 +72,6 @@ func TestParseBundle(t *testing.T) {
 	}
 }
 
-
 func TestIdentify(t *testing.T) {
 	cases := []struct{ text, kind, name string }{
 		{bundleSLO, "SLO", "checkout-availability"},
