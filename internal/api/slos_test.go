@@ -628,3 +628,41 @@ func BenchmarkSLOPush(b *testing.B) {
 		})
 	}
 }
+
+// TestIncidentBudgetShare: an incident during which 300 of the window's
+// 60,000 events failed consumed five budgets (60 events allowed at 99.9%)
+// and is flagged for a post-mortem; one resolved before the failures
+// consumed nothing.
+func TestIncidentBudgetShare(t *testing.T) {
+	f := newSLOFixture(t)
+	// The clock only moves forward: the API's rate limiters refill by it.
+	now := sloNow.Add(time.Hour)
+	f.clock.Set(now.Add(-50 * time.Minute))
+	quiet := f.declare("checkout", "SEV3")
+	f.clock.Set(now.Add(-40 * time.Minute))
+	if code := f.call("POST", fmt.Sprintf("/api/v1/incidents/%d/resolve", quiet), adminSecret, map[string]any{}, nil); code != 200 {
+		t.Fatalf("resolve = %d", code)
+	}
+	f.clock.Set(now.Add(-30 * time.Minute))
+	burning := f.declare("checkout", "SEV2")
+	f.clock.Set(now)
+	for i, batch := range []map[string]any{
+		{"batch_id": "clean", "events": minutesOf(now.Add(-30*time.Minute), 30, 0)},
+		{"batch_id": "burn", "events": minutesOf(now, 30, 10)},
+	} {
+		if code := f.call("POST", "/api/v1/slos/checkout-availability/events", adminSecret, batch, nil); code != 202 {
+			t.Fatalf("push %d = %d", i, code)
+		}
+	}
+	v, _ := f.status("checkout-availability")
+	shares := map[int64]incidentShare{}
+	for _, inc := range v.Incidents {
+		shares[inc.ID] = inc
+	}
+	if s, ok := shares[burning]; !ok || s.BudgetShare != 5 || !s.NeedsPostmortem {
+		t.Errorf("the burning incident: %+v (found %v), want share 5 and a post-mortem", s, ok)
+	}
+	if s, ok := shares[quiet]; !ok || s.BudgetShare != 0 || s.NeedsPostmortem {
+		t.Errorf("the quiet incident: %+v (found %v), want share 0", s, ok)
+	}
+}
