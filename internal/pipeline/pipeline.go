@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,10 +69,15 @@ type Pipeline struct {
 	callbackKey []byte
 	claimLease  time.Duration
 
-	inbox        chan *inboxRequest
-	wakeProcess  chan struct{}
-	wakeDispatch chan struct{}
-	metrics      metrics
+	inbox   chan *inboxRequest
+	commits *commitSignal
+	// acceptedEvents counts the events committed to the inbox; ingestRate
+	// is the processor's own view of how fast it grows.
+	acceptedEvents atomic.Int64
+	ingestRate     rateMeter
+	wakeProcess    chan struct{}
+	wakeDispatch   chan struct{}
+	metrics        metrics
 }
 
 type metrics struct {
@@ -107,6 +113,7 @@ func New(o Options) *Pipeline {
 		callbackKey:  append([]byte(nil), o.CallbackKey...),
 		claimLease:   o.ClaimLease,
 		inbox:        make(chan *inboxRequest, o.InboxQueue),
+		commits:      newCommitSignal(),
 		wakeProcess:  make(chan struct{}, 1),
 		wakeDispatch: make(chan struct{}, 1),
 	}
@@ -208,9 +215,34 @@ func (p *Pipeline) commitInbox(ctx context.Context) {
 			r.done <- err
 		}
 		if err == nil {
+			p.acceptedEvents.Add(int64(len(events)))
+		}
+		p.commits.committed()
+		if err == nil {
 			p.wakeProcessor()
 		}
 	}
+}
+
+// commitSignal tells the processor that an inbox commit finished.
+type commitSignal struct {
+	mu   sync.Mutex
+	done chan struct{} // closed by the next commit
+}
+
+func newCommitSignal() *commitSignal { return &commitSignal{done: make(chan struct{})} }
+
+func (s *commitSignal) next() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.done
+}
+
+func (s *commitSignal) committed() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.done)
+	s.done = make(chan struct{})
 }
 
 func (p *Pipeline) failQueued(err error) {
@@ -247,37 +279,69 @@ const (
 	pollSweep    = 5 * time.Second
 )
 
-// Ingest storms: when processing is behind (it takes full batches) and at
-// least stormSenders senders wait for the next inbox commit, ingest goes
-// first and processing takes about one part in ingestShare+1 of the time
-// (see restAfter), so that senders keep being answered. The backlog waits,
-// durable, in the inbox, and is processed at full speed once senders stop
-// queueing. The signal is the queue of senders rather than the backlog: a
-// slow processor does not lengthen that queue, so a processor that fell
-// behind under steady load is never slowed down further.
+// Ingest goes first. Senders wait for their events to be committed, and a
+// processing transaction holds the store's writer: after one, while
+// senders are queued, the processor waits for the next inbox commit before
+// going on. In an ingest storm (processing behind, taking full batches,
+// while events arrive at stormRate or faster) it also rests ingestShare
+// times as long as its batch took, so that senders keep being answered
+// quickly; the backlog waits, durable, in the inbox and is processed at
+// full speed once the storm is over. The storm is told by the rate of
+// arrivals, which processing does not change: a processor that fell behind
+// under a steady, lower load never slows itself down further.
 const (
-	stormSenders = 16
-	ingestShare  = 9
+	stormRate   = 2000 // events/s
+	ingestShare = 9
+	// commitWait bounds the wait for an inbox commit.
+	commitWait = 100 * time.Millisecond
+	// rateWindow is the shortest time the ingest rate is measured over.
+	rateWindow = 500 * time.Millisecond
 )
 
 // restAfter is how long the processor rests after taking taken events (of
-// at most batch) in elapsed, while waiting senders wait for a commit:
+// at most batch) in elapsed while events arrive at rate per second:
 // ingestShare times elapsed in an ingest storm, else nothing.
-func restAfter(taken, batch, waiting int, elapsed time.Duration) time.Duration {
-	if taken < batch || waiting < stormSenders || elapsed <= 0 {
+func restAfter(taken, batch int, rate float64, elapsed time.Duration) time.Duration {
+	if taken < batch || rate < stormRate || elapsed <= 0 {
 		return 0
 	}
 	return ingestShare * elapsed
 }
 
-// processIngestFirst processes a batch, then rests as restAfter says.
+// rateMeter turns a growing count into a rate, measured over at least
+// rateWindow. It is used by one goroutine.
+type rateMeter struct {
+	at    time.Time
+	count int64
+	rate  float64
+}
+
+// observe records the count at now and returns the latest rate.
+func (m *rateMeter) observe(now time.Time, count int64) float64 {
+	switch elapsed := now.Sub(m.at); {
+	case m.at.IsZero() || elapsed < 0:
+		m.at, m.count = now, count
+	case elapsed >= rateWindow:
+		m.rate = float64(count-m.count) / elapsed.Seconds()
+		m.at, m.count = now, count
+	}
+	return m.rate
+}
+
+// processIngestFirst processes a batch, then lets ingest go first as the
+// comment on stormRate says.
 func (p *Pipeline) processIngestFirst(ctx context.Context) (int, error) {
 	start := time.Now() // pacing measures real time, whatever p.now says
 	n, err := p.ProcessInbox(ctx)
 	if err != nil {
 		return n, err
 	}
-	if rest := restAfter(n, processBatch, len(p.inbox), time.Since(start)); rest > 0 {
+	elapsed := time.Since(start)
+	rate := p.ingestRate.observe(start.Add(elapsed), p.acceptedEvents.Load())
+	if len(p.inbox) > 0 {
+		p.awaitCommit(ctx)
+	}
+	if rest := restAfter(n, processBatch, rate, elapsed); rest > 0 {
 		t := time.NewTimer(rest)
 		defer t.Stop()
 		select {
@@ -286,6 +350,18 @@ func (p *Pipeline) processIngestFirst(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// awaitCommit waits up to commitWait for the next inbox commit.
+func (p *Pipeline) awaitCommit(ctx context.Context) {
+	next := p.commits.next()
+	t := time.NewTimer(commitWait)
+	defer t.Stop()
+	select {
+	case <-next:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // Run drives the pipeline until ctx ends, then waits for its loops.
