@@ -117,6 +117,9 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 type writeTx struct {
 	ctx context.Context
 	tx  *sql.Tx
+	// synced holds the services last written to incident_services in
+	// this transaction, by incident.
+	synced map[int64]string
 }
 
 func (t *writeTx) TakeInbox(limit int) ([]store.InboxEvent, error) {
@@ -429,6 +432,11 @@ func (t *writeTx) syncIncidentServices(id int64, i incident.Incident) error {
 	if err != nil {
 		return err
 	}
+	// A new incident is written twice in one transaction (opened, then
+	// updated by its first escalation step), mostly with the same services.
+	if t.synced[id] == string(services) {
+		return nil
+	}
 	if _, err := t.tx.ExecContext(t.ctx, `
 		DELETE FROM incident_services
 		WHERE incident_id = ? AND service NOT IN (SELECT value FROM json_each(?))`, id, string(services)); err != nil {
@@ -441,6 +449,10 @@ func (t *writeTx) syncIncidentServices(id int64, i incident.Incident) error {
 		ON CONFLICT DO NOTHING`, id, string(services)); err != nil {
 		return fmt.Errorf("services: %w", err)
 	}
+	if t.synced == nil {
+		t.synced = map[int64]string{}
+	}
+	t.synced[id] = string(services)
 	return nil
 }
 
