@@ -31,29 +31,42 @@ func TestRestAfter(t *testing.T) {
 	}
 }
 
-func TestRateMeter(t *testing.T) {
+func TestIngestMeter(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	ms := time.Millisecond
-	var m rateMeter
+	var m ingestMeter
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
 	steps := []struct {
-		at    time.Duration
-		count int64
-		want  float64
+		name    string
+		at      time.Duration
+		drained int
+		process int // processing transactions started (+1) or ended (+1) just before
+		want    float64
 	}{
-		{0, 100, 0},                  // the first observation has nothing to compare with
-		{200 * ms, 400, 0},           // too soon: no rate yet
-		{500 * ms, 1100, 2000},       // (1100-100) events in 0.5s
-		{700 * ms, 1200, 2000},       // too soon: the last rate stands
-		{1500 * ms, 1600, 500},       // (1600-1100) in 1s
-		{1400 * ms, 9999, 500},       // a clock that went back starts over
-		{1900 * ms, 10999, 2000},     // (10999-9999) in 0.5s
-		{3900 * ms, 10999, 0},        // nothing arrived for 2s
-		{4400 * ms, 10999 + 50, 100}, // 50 in 0.5s
+		{"the first drain has nothing to compare with", 0, 5, 0, 0},
+		{"10ms with 20 events: not yet rateWindow", 10 * ms, 20, 0, 0},
+		{"10ms more with 30: 50 events in 20ms", 20 * ms, 30, 0, 2500},
+		{"processing started during the span: not counted", 40 * ms, 64, 1, 2500},
+		{"processing still running: not counted", 50 * ms, 10, 0, 2500},
+		{"processing ended during the span: not counted", 60 * ms, 60, 1, 2500},
+		{"a clean span again: 4 in 10ms, not yet a window", 70 * ms, 4, 0, 2500},
+		{"and 6 more in 10ms: 10 events in 20ms", 80 * ms, 6, 0, 500},
+		{"a clock that went back is not counted", 75 * ms, 99, 0, 500},
 	}
 	for _, s := range steps {
-		if got := m.observe(t0.Add(s.at), s.count); got != s.want {
-			t.Errorf("observe(+%s, %d) = %g, want %g", s.at, s.count, got, s.want)
+		for range s.process {
+			m.processing.Add(1)
 		}
+		m.drained(at(s.at), s.drained)
+		if got := m.arrivalRate(at(s.at)); got != s.want {
+			t.Errorf("%s: rate = %g, want %g", s.name, got, s.want)
+		}
+	}
+	if got := m.arrivalRate(at(80*ms + time.Second)); got != 500 {
+		t.Errorf("rate a second after the last measure = %g, want 500 still", got)
+	}
+	if got := m.arrivalRate(at(80*ms + time.Second + ms)); got != 0 {
+		t.Errorf("stale rate = %g, want 0", got)
 	}
 }
 

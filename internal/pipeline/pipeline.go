@@ -69,15 +69,12 @@ type Pipeline struct {
 	callbackKey []byte
 	claimLease  time.Duration
 
-	inbox   chan *inboxRequest
-	commits *commitSignal
-	// acceptedEvents counts the events committed to the inbox; ingestRate
-	// is the processor's own view of how fast it grows.
-	acceptedEvents atomic.Int64
-	ingestRate     rateMeter
-	wakeProcess    chan struct{}
-	wakeDispatch   chan struct{}
-	metrics        metrics
+	inbox        chan *inboxRequest
+	commits      *commitSignal
+	ingest       ingestMeter
+	wakeProcess  chan struct{}
+	wakeDispatch chan struct{}
+	metrics      metrics
 }
 
 type metrics struct {
@@ -200,6 +197,7 @@ func (p *Pipeline) commitInbox(ctx context.Context) {
 				break fill
 			}
 		}
+		p.ingest.drained(time.Now(), len(batch))
 		events = events[:0]
 		for _, r := range batch {
 			events = append(events, r.event)
@@ -213,9 +211,6 @@ func (p *Pipeline) commitInbox(ctx context.Context) {
 		}
 		for _, r := range batch {
 			r.done <- err
-		}
-		if err == nil {
-			p.acceptedEvents.Add(int64(len(events)))
 		}
 		p.commits.committed()
 		if err == nil {
@@ -281,21 +276,25 @@ const (
 
 // Ingest goes first. Senders wait for their events to be committed, and a
 // processing transaction holds the store's writer: after one, while
-// senders are queued, the processor waits for the next inbox commit before
-// going on. In an ingest storm (processing behind, taking full batches,
-// while events arrive at stormRate or faster) it also rests ingestShare
-// times as long as its batch took, so that senders keep being answered
-// quickly; the backlog waits, durable, in the inbox and is processed at
-// full speed once the storm is over. The storm is told by the rate of
-// arrivals, which processing does not change: a processor that fell behind
-// under a steady, lower load never slows itself down further.
+// senders are queued, the processor waits for two inbox commits (the one
+// that waited for the writer and the one that answers those queued behind
+// it) before going on. In an ingest storm (processing behind, taking full
+// batches, while events arrive at stormRate or faster) it also rests
+// ingestShare times as long as its batch took, so that senders keep being
+// answered quickly; the backlog waits, durable, in the inbox and is
+// processed at full speed once the storm is over.
+//
+// The arrival rate is measured between drains of the commit queue that no
+// processing transaction overlapped (see ingestMeter): where processing
+// holds the writer, senders that wait for each answer before sending again
+// send less, and a rate measured there would hide the storm from the very
+// processor causing it. A processor behind under a steady, lower load sees
+// that load's rate and never slows itself down further.
 const (
 	stormRate   = 2000 // events/s
 	ingestShare = 9
 	// commitWait bounds the wait for an inbox commit.
 	commitWait = 100 * time.Millisecond
-	// rateWindow is the shortest time the ingest rate is measured over.
-	rateWindow = 500 * time.Millisecond
 )
 
 // restAfter is how long the processor rests after taking taken events (of
@@ -308,22 +307,56 @@ func restAfter(taken, batch int, rate float64, elapsed time.Duration) time.Durat
 	return ingestShare * elapsed
 }
 
-// rateMeter turns a growing count into a rate, measured over at least
-// rateWindow. It is used by one goroutine.
-type rateMeter struct {
-	at    time.Time
-	count int64
-	rate  float64
+// Rates of arrival are summed over at least rateWindow of measured time,
+// and forgotten after rateStale without a new measure.
+const (
+	rateWindow = 20 * time.Millisecond
+	rateStale  = time.Second
+)
+
+// ingestMeter measures how fast senders' events arrive: the events the
+// committer takes from its queue at a drain arrived since the one before.
+// Only the spans between drains that no processing transaction overlapped
+// count.
+type ingestMeter struct {
+	// processing is odd while a processing transaction runs: it grows by
+	// one at its start and at its end.
+	processing atomic.Int64
+
+	// The committer's own: its last drain and processing's count then,
+	// and the events and time summed toward the next rate.
+	lastDrain time.Time
+	lastProc  int64
+	events    int
+	span      time.Duration
+
+	mu   sync.Mutex
+	rate float64
+	at   time.Time
 }
 
-// observe records the count at now and returns the latest rate.
-func (m *rateMeter) observe(now time.Time, count int64) float64 {
-	switch elapsed := now.Sub(m.at); {
-	case m.at.IsZero() || elapsed < 0:
-		m.at, m.count = now, count
-	case elapsed >= rateWindow:
-		m.rate = float64(count-m.count) / elapsed.Seconds()
-		m.at, m.count = now, count
+// drained records that the committer took n events from its queue at now.
+func (m *ingestMeter) drained(now time.Time, n int) {
+	proc := m.processing.Load()
+	if span := now.Sub(m.lastDrain); !m.lastDrain.IsZero() && proc == m.lastProc && proc%2 == 0 && span > 0 {
+		m.events += n
+		m.span += span
+		if m.span >= rateWindow {
+			m.mu.Lock()
+			m.rate, m.at = float64(m.events)/m.span.Seconds(), now
+			m.mu.Unlock()
+			m.events, m.span = 0, 0
+		}
+	}
+	m.lastDrain, m.lastProc = now, proc
+}
+
+// arrivalRate is the latest rate, or 0 when it is stale.
+func (m *ingestMeter) arrivalRate(now time.Time) float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.at.IsZero() || now.Sub(m.at) > rateStale {
+		return 0
 	}
 	return m.rate
 }
@@ -332,16 +365,18 @@ func (m *rateMeter) observe(now time.Time, count int64) float64 {
 // comment on stormRate says.
 func (p *Pipeline) processIngestFirst(ctx context.Context) (int, error) {
 	start := time.Now() // pacing measures real time, whatever p.now says
+	p.ingest.processing.Add(1)
 	n, err := p.ProcessInbox(ctx)
+	p.ingest.processing.Add(1)
 	if err != nil {
 		return n, err
 	}
 	elapsed := time.Since(start)
-	rate := p.ingestRate.observe(start.Add(elapsed), p.acceptedEvents.Load())
 	if len(p.inbox) > 0 {
 		p.awaitCommit(ctx)
+		p.awaitCommit(ctx)
 	}
-	if rest := restAfter(n, processBatch, rate, elapsed); rest > 0 {
+	if rest := restAfter(n, processBatch, p.ingest.arrivalRate(time.Now()), elapsed); rest > 0 {
 		t := time.NewTimer(rest)
 		defer t.Stop()
 		select {
