@@ -194,6 +194,7 @@ printf '\nMedians of %d runs of %s each, %d clients; load average at the start o
 printf '%-58s %12s\n' "measure" "median"
 printf '%-58s %12.0f\n' "Vigil accepted events/s (durable, SQLite)" "$vigil_rate"
 printf '%-58s %12.2f\n' "Vigil request latency p99 at full load, ms" "$(m throughput .latency.p99_ms)"
+printf '%-58s %12.0f\n' "Vigil pages delivered during the full-load run" "$(m throughput .pages.received)"
 printf '%-58s %12.0f\n' "Vigil accepted events/s at $rate/s scheduled" "$(m latency .median_per_second)"
 printf '%-58s %12.2f\n' "Vigil trigger-to-page p50 at $rate/s, ms" "$(m latency .pages.latency.p50_ms)"
 printf '%-58s %12.2f\n' "Vigil trigger-to-page p90 at $rate/s, ms" "$(m latency .pages.latency.p90_ms)"
