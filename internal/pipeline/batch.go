@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/alert"
@@ -111,10 +112,18 @@ func (p *Pipeline) sendGroup(ctx context.Context, snap *org.Snapshot, group []no
 			return out
 		}
 	}
-	for _, n := range live {
-		out = append(out, p.send(ctx, snap, n))
+	// No limit for this method: each goes as itself, at once.
+	sent := make([]outcome, len(live))
+	var wg sync.WaitGroup
+	for i, n := range live {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sent[i] = p.send(ctx, snap, n)
+		}()
 	}
-	return out
+	wg.Wait()
+	return append(out, sent...)
 }
 
 // lastSent is when a message last went to this person through this
