@@ -11,6 +11,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/change"
 	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/links"
@@ -22,6 +23,32 @@ import (
 type incidentView struct {
 	incident.Incident
 	Timeline []incident.TimelineEntry `json:"timeline"`
+}
+
+// parseIDList reads the paging parameters of a newest-first list whose
+// cursor is the last id of the previous page; it answers 400 itself.
+func parseIDList(w http.ResponseWriter, r *http.Request) (listParams, int64, bool) {
+	p, err := parseList(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return p, 0, false
+	}
+	before, err := idCursor(p)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return p, 0, false
+	}
+	return p, before, true
+}
+
+// newestPage trims a result fetched with limit+1 rows to the page and
+// returns the cursor of the next page, nil on the last.
+func newestPage[T any](items []T, limit int, id func(T) int64) ([]T, *string) {
+	if len(items) <= limit {
+		return items, nil
+	}
+	items = items[:limit]
+	return items, encodeCursor(strconv.FormatInt(id(items[len(items)-1]), 10))
 }
 
 // idCursor parses a cursor holding the last id of the previous page.
@@ -59,14 +86,8 @@ func statuses(r *http.Request, defaults []string) ([]string, error) {
 }
 
 func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	p, err := parseList(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
-	}
-	before, err := idCursor(p)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+	p, before, ok := parseIDList(w, r)
+	if !ok {
 		return
 	}
 	sts, err := statuses(r, []string{alert.StatusTriggered, alert.StatusAcknowledged})
@@ -79,11 +100,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ auth.Pr
 		s.internalError(w, "list incidents", err)
 		return
 	}
-	var next *string
-	if len(incs) > p.limit {
-		incs = incs[:p.limit]
-		next = encodeCursor(strconv.FormatInt(incs[len(incs)-1].ID, 10))
-	}
+	incs, next := newestPage(incs, p.limit, func(i incident.Incident) int64 { return i.ID })
 	views := make([]incidentView, 0, len(incs))
 	for _, inc := range incs {
 		v, err := s.viewIncident(r, inc)
@@ -338,14 +355,8 @@ func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Req
 }
 
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	p, err := parseList(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
-	}
-	before, err := idCursor(p)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+	p, before, ok := parseIDList(w, r)
+	if !ok {
 		return
 	}
 	sts, err := statuses(r, nil)
@@ -359,11 +370,7 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, _ auth.Princ
 		s.internalError(w, "list alerts", err)
 		return
 	}
-	var next *string
-	if len(alerts) > p.limit {
-		alerts = alerts[:p.limit]
-		next = encodeCursor(strconv.FormatInt(alerts[len(alerts)-1].ID, 10))
-	}
+	alerts, next := newestPage(alerts, p.limit, func(a alert.Alert) int64 { return a.ID })
 	writeJSON(w, http.StatusOK, map[string]any{"alerts": nonNil(alerts), "next_cursor": next})
 }
 
@@ -386,14 +393,8 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, _ auth.Princip
 }
 
 func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	p, err := parseList(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
-	}
-	before, err := idCursor(p)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+	p, before, ok := parseIDList(w, r)
+	if !ok {
 		return
 	}
 	q := store.ChangeQuery{BeforeID: before, Limit: p.limit + 1}
@@ -405,11 +406,7 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, _ auth.Prin
 		s.internalError(w, "list changes", err)
 		return
 	}
-	var next *string
-	if len(changes) > p.limit {
-		changes = changes[:p.limit]
-		next = encodeCursor(strconv.FormatInt(changes[len(changes)-1].ID, 10))
-	}
+	changes, next := newestPage(changes, p.limit, func(c change.Event) int64 { return c.ID })
 	writeJSON(w, http.StatusOK, map[string]any{"changes": nonNil(changes), "next_cursor": next})
 }
 

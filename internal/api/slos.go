@@ -533,14 +533,8 @@ func (s *Server) createGateOverride(w http.ResponseWriter, r *http.Request, p au
 }
 
 func (s *Server) listGateOverrides(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	p, err := parseList(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
-	}
-	before, err := idCursor(p)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+	p, before, ok := parseIDList(w, r)
+	if !ok {
 		return
 	}
 	now := s.now()
@@ -553,11 +547,7 @@ func (s *Server) listGateOverrides(w http.ResponseWriter, r *http.Request, _ aut
 		s.internalError(w, "list gate overrides", err)
 		return
 	}
-	var next *string
-	if len(list) > p.limit {
-		list = list[:p.limit]
-		next = encodeCursor(strconv.FormatInt(list[len(list)-1].ID, 10))
-	}
+	list, next := newestPage(list, p.limit, func(o store.GateOverride) int64 { return o.ID })
 	out := make([]gateOverrideView, len(list))
 	for i, o := range list {
 		out[i] = gateOverrideView{GateOverride: o, Active: now.Before(o.ExpiresAt)}
