@@ -156,12 +156,7 @@ func (s *Server) getIncident(w http.ResponseWriter, r *http.Request, _ auth.Prin
 		s.internalError(w, "get incident", err)
 		return
 	}
-	v, err := s.viewIncident(r, inc)
-	if err != nil {
-		s.internalError(w, "incident timeline", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	s.writeIncident(w, r, http.StatusOK, inc)
 }
 
 func (s *Server) incidentAlerts(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
@@ -324,15 +319,6 @@ func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Req
 			inc, err = s.pipeline.Merge(r.Context(), id, req.Incident, by)
 		case "split":
 			inc, err = s.pipeline.Split(r.Context(), id, req.Alerts, by)
-			if err == nil {
-				v, verr := s.viewIncident(r, inc)
-				if verr != nil {
-					s.internalError(w, "incident timeline", verr)
-					return
-				}
-				writeJSON(w, http.StatusCreated, v)
-				return
-			}
 		}
 		switch {
 		case errors.Is(err, pipeline.ErrIncidentClosed):
@@ -345,13 +331,22 @@ func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Req
 			s.internalError(w, verb+" incident", err)
 			return
 		}
-		v, err := s.viewIncident(r, inc)
-		if err != nil {
-			s.internalError(w, "incident timeline", err)
-			return
+		status := http.StatusOK
+		if verb == "split" {
+			status = http.StatusCreated // the answer is the new incident
 		}
-		writeJSON(w, http.StatusOK, v)
+		s.writeIncident(w, r, status, inc)
 	}
+}
+
+// writeIncident answers an incident with its timeline.
+func (s *Server) writeIncident(w http.ResponseWriter, r *http.Request, status int, inc incident.Incident) {
+	v, err := s.viewIncident(r, inc)
+	if err != nil {
+		s.internalError(w, "incident timeline", err)
+		return
+	}
+	writeJSON(w, status, v)
 }
 
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
@@ -444,12 +439,7 @@ func (s *Server) declareIncident(w http.ResponseWriter, r *http.Request, p auth.
 		s.internalError(w, "declare incident", err)
 		return
 	}
-	v, err := s.viewIncident(r, inc)
-	if err != nil {
-		s.internalError(w, "incident timeline", err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, v)
+	s.writeIncident(w, r, http.StatusCreated, inc)
 }
 
 // responderView is one responder of GET /api/v1/services/{id}/responders.
