@@ -353,3 +353,57 @@ func TestActionLinks(t *testing.T) {
 		t.Fatalf("forged link = %d, want 403", code)
 	}
 }
+
+func TestMergeAndSplitThroughTheAPI(t *testing.T) {
+	f := newFixture(t)
+	f.pagingOrg()
+	ids := map[string]int64{}
+	for _, k := range []string{"m1", "m2"} {
+		f.call("POST", "/v2/enqueue", "", fmt.Sprintf(`{"routing_key":%q,"event_action":"trigger","dedup_key":%q,"payload":{"summary":"x","source":"y","severity":"error"}}`, pdKey, k), nil)
+		eventually(t, "alert "+k, func() bool {
+			if a := f.alerts("dedup_key=" + k).Alerts; len(a) == 1 && a[0].IncidentID != 0 {
+				ids[k] = a[0].IncidentID
+				return true
+			}
+			return false
+		})
+	}
+	base := fmt.Sprintf("/api/v1/incidents/%d/", ids["m1"])
+	if code := f.call("POST", base+"merge", adminSecret, map[string]any{"incident": ids["m2"]}, nil); code != 200 {
+		t.Fatalf("merge = %d", code)
+	}
+	alertID := f.alerts("dedup_key=m2").Alerts[0].ID
+	tests := []struct {
+		name string
+		body any
+		want int
+	}{
+		{"no alerts", map[string]any{"alerts": []int64{}}, 400},
+		{"an alert of another incident", map[string]any{"alerts": []int64{999999}}, 400},
+		{"unknown field", map[string]any{"alertz": []int64{alertID}}, 400},
+		{"viewer", nil, 403},
+	}
+	for _, tt := range tests {
+		tok := adminSecret
+		body := tt.body
+		if tt.name == "viewer" {
+			tok, body = f.viewer, map[string]any{"alerts": []int64{alertID}}
+		}
+		if code := f.call("POST", base+"split", tok, body, nil); code != tt.want {
+			t.Errorf("split with %s = %d, want %d", tt.name, code, tt.want)
+		}
+	}
+	var created struct {
+		ID       int64    `json:"id"`
+		Services []string `json:"services"`
+	}
+	if code := f.call("POST", base+"split", adminSecret, map[string]any{"alerts": []int64{alertID}}, &created); code != 201 {
+		t.Fatalf("split = %d, want 201", code)
+	}
+	if created.ID == 0 || created.ID == ids["m1"] || created.ID == ids["m2"] {
+		t.Fatalf("split answered incident %d, want a new one", created.ID)
+	}
+	if got := f.alerts("dedup_key=m2").Alerts[0].IncidentID; got != created.ID {
+		t.Fatalf("the split alert is in incident %d, want %d", got, created.ID)
+	}
+}
