@@ -1,9 +1,7 @@
 package notify
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -51,20 +49,7 @@ func (mm *Mattermost) Type() string { return "mattermost" }
 
 // Send implements Channel.
 func (mm *Mattermost) Send(ctx context.Context, to Destination, m Message) error {
-	target, err := targetURL("mattermost webhook", to.WebhookURL)
-	if err != nil {
-		return err
-	}
-	body, err := json.Marshal(MattermostPayload(m))
-	if err != nil {
-		return &PermanentError{Err: fmt.Errorf("encode mattermost message: %w", err)}
-	}
-	req, err := newPost(ctx, target, "application/json", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	_, err = post(mm.Client, req, "mattermost webhook")
-	return err
+	return postJSON(ctx, mm.Client, "mattermost webhook", to.WebhookURL, MattermostPayload(m))
 }
 
 // MattermostMessage is an incoming webhook post.

@@ -1,7 +1,9 @@
 package notify
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -130,4 +132,23 @@ func canAcknowledge(m Message) bool {
 
 func canResolve(m Message) bool {
 	return m.IncidentID != 0 && m.Status != alert.StatusResolved
+}
+
+// postJSON sends payload as JSON to a chat webhook URL: the whole of a
+// Send for the channels whose provider takes one JSON document.
+func postJSON(ctx context.Context, client *http.Client, what, rawURL string, payload any) error {
+	target, err := targetURL(what, rawURL)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return &PermanentError{Err: fmt.Errorf("encode %s payload: %w", what, err)}
+	}
+	req, err := newPost(ctx, target, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	_, err = post(client, req, what)
+	return err
 }

@@ -1,9 +1,7 @@
 package notify
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -59,20 +57,7 @@ func (s *Slack) Type() string { return "slack" }
 
 // Send implements Channel.
 func (s *Slack) Send(ctx context.Context, to Destination, m Message) error {
-	target, err := targetURL("slack webhook", to.WebhookURL)
-	if err != nil {
-		return err
-	}
-	body, err := json.Marshal(SlackPayload(m))
-	if err != nil {
-		return &PermanentError{Err: fmt.Errorf("encode slack message: %w", err)}
-	}
-	req, err := newPost(ctx, target, "application/json", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	_, err = post(s.Client, req, "slack webhook")
-	return err
+	return postJSON(ctx, s.Client, "slack webhook", to.WebhookURL, SlackPayload(m))
 }
 
 // SlackMessage is a Slack message: fallback text and Block Kit blocks. It

@@ -1,10 +1,7 @@
 package notify
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 )
@@ -49,20 +46,7 @@ func (t *Teams) Type() string { return "teams" }
 
 // Send implements Channel.
 func (t *Teams) Send(ctx context.Context, to Destination, m Message) error {
-	target, err := targetURL("teams webhook", to.WebhookURL)
-	if err != nil {
-		return err
-	}
-	body, err := json.Marshal(TeamsPayload(m))
-	if err != nil {
-		return &PermanentError{Err: fmt.Errorf("encode teams card: %w", err)}
-	}
-	req, err := newPost(ctx, target, "application/json", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	_, err = post(t.Client, req, "teams webhook")
-	return err
+	return postJSON(ctx, t.Client, "teams webhook", to.WebhookURL, TeamsPayload(m))
 }
 
 // TeamsMessage is the envelope Teams webhooks take.
