@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
 // alertmanagerBin is where Debian's prometheus-alertmanager package puts
@@ -29,47 +31,9 @@ const adminToken = "e2e-admin-token-0123456789"
 // client bounds every request the tests make.
 var client = &http.Client{Timeout: 10 * time.Second}
 
-// binDir holds the vigil binary, built once per test run.
-var binDir string
+func TestMain(m *testing.M) { vigiltest.Build(m, "vigil-e2e-bin-") }
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "vigil-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-var (
-	buildOnce sync.Once
-	buildErr  error
-)
-
-// vigilBinary builds ./cmd/vigil from the module root, once.
-func vigilBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(binDir, "vigil")
-	buildOnce.Do(func() {
-		root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
-		if err != nil {
-			buildErr = fmt.Errorf("find the module root: %w", err)
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", bin, "./cmd/vigil")
-		cmd.Dir = strings.TrimSpace(string(root))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/vigil: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return bin
-}
+func vigilBinary(t *testing.T) string { return vigiltest.Binary(t) }
 
 // requireAlertmanager skips the test when Alertmanager is not installed,
 // unless the test runs in CI, where a skip would hide that nothing was

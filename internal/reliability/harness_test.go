@@ -21,52 +21,16 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
 // adminToken is the VIGIL_ADMIN_TOKEN of every server the tests start.
 const adminToken = "reliability-admin-token-0123456789"
 
-// binDir holds the vigil binary, built once per test run.
-var binDir string
+func TestMain(m *testing.M) { vigiltest.Build(m, "vigil-reliability-bin-") }
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "vigil-reliability-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-var (
-	buildOnce sync.Once
-	buildErr  error
-)
-
-// vigilBinary builds ./cmd/vigil from the module root, once.
-func vigilBinary(t testing.TB) string {
-	t.Helper()
-	bin := filepath.Join(binDir, "vigil")
-	buildOnce.Do(func() {
-		root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
-		if err != nil {
-			buildErr = fmt.Errorf("find the module root: %w", err)
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", bin, "./cmd/vigil")
-		cmd.Dir = strings.TrimSpace(string(root))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/vigil: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return bin
-}
+func vigilBinary(t testing.TB) string { return vigiltest.Binary(t) }
 
 // soak reports whether VIGIL_SOAK asks for the long mode.
 func soak() bool {
