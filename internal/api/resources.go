@@ -19,7 +19,9 @@ type resourceKind struct {
 	kind     string // store kind
 	plural   string // collection path and list envelope key
 	singular string
-	// list returns the kind's objects in the snapshot, as API views.
+	// list returns the kind's objects in the snapshot, each rendered as the
+	// API shows it only when asked: a page or one object, not the whole
+	// collection.
 	list func(s *org.Snapshot) []view
 	// decode reads a request body into the domain value and returns its id.
 	decode func(w http.ResponseWriter, r *http.Request) (any, *string, bool)
@@ -27,75 +29,70 @@ type resourceKind struct {
 
 // view is an object as the API shows it.
 type view struct {
-	id   string
-	body any
+	id     string
+	render func() any
+}
+
+// kindOf builds the resource kind of a configured type. render, when set,
+// turns an object into its API form (services carry derived fields).
+func kindOf[T any](kind, plural, singular string, items func(*org.Snapshot) []T, id func(*T) *string, render func(*org.Snapshot, T) any) resourceKind {
+	return resourceKind{
+		kind: kind, plural: plural, singular: singular,
+		list: func(s *org.Snapshot) []view {
+			xs := items(s)
+			out := make([]view, len(xs))
+			for i := range xs {
+				x := xs[i]
+				out[i] = view{id: *id(&x), render: func() any {
+					if render != nil {
+						return render(s, x)
+					}
+					return x
+				}}
+			}
+			return out
+		},
+		decode: decodeAs[T](id),
+	}
 }
 
 var resourceKinds = []resourceKind{
-	{
-		kind: store.KindUser, plural: "users", singular: "user",
-		list: func(s *org.Snapshot) []view {
-			out := make([]view, len(s.Bundle.Users))
-			for i, u := range s.Bundle.Users {
-				out[i] = view{u.ID, u}
-			}
-			return out
-		},
-		decode: decodeAs[catalog.User](func(v *catalog.User) *string { return &v.ID }),
-	},
-	{
-		kind: store.KindTeam, plural: "teams", singular: "team",
-		list: func(s *org.Snapshot) []view {
-			out := make([]view, len(s.Bundle.Teams))
-			for i, t := range s.Bundle.Teams {
-				out[i] = view{t.ID, t}
-			}
-			return out
-		},
-		decode: decodeAs[catalog.Team](func(v *catalog.Team) *string { return &v.ID }),
-	},
-	{
-		kind: store.KindSchedule, plural: "schedules", singular: "schedule",
-		list: func(s *org.Snapshot) []view {
-			out := make([]view, len(s.Bundle.Schedules))
-			for i, v := range s.Bundle.Schedules {
-				out[i] = view{v.ID, v}
-			}
-			return out
-		},
-		decode: decodeAs[schedule.Schedule](func(v *schedule.Schedule) *string { return &v.ID }),
-	},
-	{
-		kind: store.KindEscalationPolicy, plural: "escalation_policies", singular: "escalation policy",
-		list: func(s *org.Snapshot) []view {
-			out := make([]view, len(s.Bundle.EscalationPolicies))
-			for i, v := range s.Bundle.EscalationPolicies {
-				out[i] = view{v.ID, v}
-			}
-			return out
-		},
-		decode: decodeAs[escalation.Policy](func(v *escalation.Policy) *string { return &v.ID }),
-	},
-	{
-		kind: store.KindService, plural: "services", singular: "service",
-		list: func(s *org.Snapshot) []view {
-			out := make([]view, len(s.Bundle.Services))
-			for i, v := range s.Bundle.Services {
-				out[i] = view{v.ID, serviceViewOf(s, v)}
-			}
-			return out
-		},
-		decode: func(w http.ResponseWriter, r *http.Request) (any, *string, bool) {
-			// Accept a service as GET shows it, derived fields included, so
-			// clients can read, modify and write back; the derived fields
-			// are ignored.
-			var in serviceView
-			if !decodeJSON(w, r, &in) {
-				return nil, nil, false
-			}
-			return &in.Service, &in.Service.ID, true
-		},
-	},
+	kindOf(store.KindUser, "users", "user", func(s *org.Snapshot) []catalog.User { return s.Bundle.Users },
+		func(v *catalog.User) *string { return &v.ID }, nil),
+	kindOf(store.KindTeam, "teams", "team", func(s *org.Snapshot) []catalog.Team { return s.Bundle.Teams },
+		func(v *catalog.Team) *string { return &v.ID }, nil),
+	kindOf(store.KindSchedule, "schedules", "schedule", func(s *org.Snapshot) []schedule.Schedule { return s.Bundle.Schedules },
+		func(v *schedule.Schedule) *string { return &v.ID }, nil),
+	kindOf(store.KindEscalationPolicy, "escalation_policies", "escalation policy", func(s *org.Snapshot) []escalation.Policy { return s.Bundle.EscalationPolicies },
+		func(v *escalation.Policy) *string { return &v.ID }, nil),
+	serviceKind(),
+}
+
+// serviceKind shows services with their derived criticality, and accepts
+// a service as GET shows it, derived fields included (and ignored), so
+// clients can read, modify and write back.
+func serviceKind() resourceKind {
+	k := kindOf(store.KindService, "services", "service", func(s *org.Snapshot) []catalog.Service { return s.Bundle.Services },
+		func(v *catalog.Service) *string { return &v.ID },
+		func(s *org.Snapshot, v catalog.Service) any { return serviceViewOf(s, v) })
+	k.decode = func(w http.ResponseWriter, r *http.Request) (any, *string, bool) {
+		var in serviceView
+		if !decodeJSON(w, r, &in) {
+			return nil, nil, false
+		}
+		return &in.Service, &in.Service.ID, true
+	}
+	return k
+}
+
+// find returns the object with this id.
+func (k resourceKind) find(s *org.Snapshot, id string) (view, bool) {
+	for _, v := range k.list(s) {
+		if v.id == id {
+			return v, true
+		}
+	}
+	return view{}, false
 }
 
 func decodeAs[T any](id func(*T) *string) func(http.ResponseWriter, *http.Request) (any, *string, bool) {
@@ -133,7 +130,7 @@ func (s *Server) listObjects(k resourceKind) func(http.ResponseWriter, *http.Req
 		page, next := pageByID(k.list(s.org.Snapshot()), func(v view) string { return v.id }, p)
 		bodies := make([]any, len(page))
 		for i, v := range page {
-			bodies[i] = v.body
+			bodies[i] = v.render()
 		}
 		writeJSON(w, http.StatusOK, map[string]any{k.plural: bodies, "next_cursor": next})
 	}
@@ -142,11 +139,9 @@ func (s *Server) listObjects(k resourceKind) func(http.ResponseWriter, *http.Req
 func (s *Server) getObject(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
 	return func(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 		id := r.PathValue("id")
-		for _, v := range k.list(s.org.Snapshot()) {
-			if v.id == id {
-				writeJSON(w, http.StatusOK, v.body)
-				return
-			}
+		if v, ok := k.find(s.org.Snapshot(), id); ok {
+			writeJSON(w, http.StatusOK, v.render())
+			return
 		}
 		writeError(w, http.StatusNotFound, "not_found", "%s %q not found", k.singular, id)
 	}
@@ -194,11 +189,9 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, p auth.Principal, k
 	if create {
 		status = http.StatusCreated
 	}
-	for _, v := range k.list(s.org.Snapshot()) {
-		if v.id == id {
-			writeJSON(w, status, v.body)
-			return
-		}
+	if v, ok := k.find(s.org.Snapshot(), id); ok {
+		writeJSON(w, status, v.render())
+		return
 	}
 	writeError(w, http.StatusInternalServerError, "internal", "%s %q vanished after writing", k.singular, id)
 }
