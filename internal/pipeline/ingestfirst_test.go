@@ -10,22 +10,25 @@ func TestRestAfter(t *testing.T) {
 	tests := []struct {
 		name         string
 		taken, batch int
+		waiting      int
 		rate         float64
 		elapsed      time.Duration
 		want         time.Duration
 	}{
-		{"storm: full batch, many arrivals", 64, 64, 9000, 20 * ms, 180 * ms},
-		{"arrivals at exactly stormRate", 64, 64, 2000, 5 * ms, 45 * ms},
-		{"steady load, processing behind", 64, 64, 1999, 20 * ms, 0},
-		{"caught up: a partial batch", 63, 64, 9000, 20 * ms, 0},
-		{"nothing taken", 0, 64, 9000, 20 * ms, 0},
-		{"a clock that went nowhere", 64, 64, 9000, 0, 0},
-		{"a clock that went back", 64, 64, 9000, -5 * ms, 0},
+		{"storm: full batch, many arrivals", 64, 64, 0, 9000, 20 * ms, 180 * ms},
+		{"arrivals at exactly stormRate", 64, 64, 0, 2000, 5 * ms, 45 * ms},
+		{"steady load, processing behind", 64, 64, 0, 1999, 20 * ms, 0},
+		{"caught up: a partial batch", 63, 64, 0, 9000, 20 * ms, 0},
+		{"caught up, a few senders waiting", 5, 64, 31, 0, 2 * ms, 0},
+		{"a storm's first moments: no rate yet, many senders waiting", 5, 64, 32, 0, 2 * ms, 18 * ms},
+		{"nothing taken", 0, 64, 64, 9000, 20 * ms, 0},
+		{"a clock that went nowhere", 64, 64, 64, 9000, 0, 0},
+		{"a clock that went back", 64, 64, 64, 9000, -5 * ms, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := restAfter(tt.taken, tt.batch, tt.rate, tt.elapsed); got != tt.want {
-				t.Errorf("restAfter(%d, %d, %g, %s) = %s, want %s", tt.taken, tt.batch, tt.rate, tt.elapsed, got, tt.want)
+			if got := restAfter(tt.taken, tt.batch, tt.waiting, tt.rate, tt.elapsed); got != tt.want {
+				t.Errorf("restAfter(%d, %d, %d, %g, %s) = %s, want %s", tt.taken, tt.batch, tt.waiting, tt.rate, tt.elapsed, got, tt.want)
 			}
 		})
 	}
@@ -92,4 +95,32 @@ func TestCommitSignal(t *testing.T) {
 	}
 	s.committed()
 	<-second
+}
+
+func TestFillBatchTakesWhatIsQueuedUpToTheBound(t *testing.T) {
+	tests := []struct {
+		name              string
+		queued, lastBatch int
+		want              int
+	}{
+		{"idle: one request", 1, 0, 1},
+		{"idle: everything queued", 10, 1, 10},
+		{"under load: everything queued", 10, 64, 10},
+		{"more than one commit may hold", maxCommitBatch + 5, 64, maxCommitBatch},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &Pipeline{inbox: make(chan *inboxRequest, tt.queued)}
+			for range tt.queued {
+				p.inbox <- &inboxRequest{}
+			}
+			got := p.fillBatch(nil, tt.lastBatch)
+			if len(got) != tt.want {
+				t.Errorf("fillBatch took %d requests, want %d", len(got), tt.want)
+			}
+			if left := len(p.inbox); left != tt.queued-tt.want {
+				t.Errorf("%d requests left queued, want %d", left, tt.queued-tt.want)
+			}
+		})
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -180,6 +181,7 @@ const maxCommitBatch = 2048
 func (p *Pipeline) commitInbox(ctx context.Context) {
 	batch := make([]*inboxRequest, 0, maxCommitBatch)
 	events := make([]store.InboxEvent, 0, maxCommitBatch)
+	lastBatch := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -188,15 +190,8 @@ func (p *Pipeline) commitInbox(ctx context.Context) {
 		case req := <-p.inbox:
 			batch = append(batch[:0], req)
 		}
-	fill:
-		for len(batch) < maxCommitBatch {
-			select {
-			case req := <-p.inbox:
-				batch = append(batch, req)
-			default:
-				break fill
-			}
-		}
+		batch = p.fillBatch(batch, lastBatch)
+		lastBatch = len(batch)
 		p.ingest.drained(time.Now(), len(batch))
 		events = events[:0]
 		for _, r := range batch {
@@ -218,6 +213,47 @@ func (p *Pipeline) commitInbox(ctx context.Context) {
 		}
 	}
 }
+
+// fillBatch takes the waiting requests into batch. Under load (the last
+// batch held several events) it first lets the goroutines that are ready to
+// run go ahead, up to lingerRounds times while they keep adding events:
+// handlers already parsing a request join this commit instead of paying for
+// one of their own. It waits for nothing but CPU time, so an idle server
+// commits at once.
+func (p *Pipeline) fillBatch(batch []*inboxRequest, lastBatch int) []*inboxRequest {
+	drain := func() int {
+		n := 0
+		for len(batch) < maxCommitBatch {
+			select {
+			case req := <-p.inbox:
+				batch = append(batch, req)
+				n++
+			default:
+				return n
+			}
+		}
+		return n
+	}
+	drain()
+	if lastBatch < lingerFrom {
+		return batch
+	}
+	for range lingerRounds {
+		if len(batch) >= maxCommitBatch {
+			break
+		}
+		runtime.Gosched()
+		if drain() == 0 {
+			break
+		}
+	}
+	return batch
+}
+
+const (
+	lingerFrom   = 4
+	lingerRounds = 4
+)
 
 // commitSignal tells the processor that an inbox commit finished.
 type commitSignal struct {
@@ -291,17 +327,31 @@ const (
 // processor causing it. A processor behind under a steady, lower load sees
 // that load's rate and never slows itself down further.
 const (
-	stormRate   = 2000 // events/s
-	ingestShare = 9
+	stormRate = 2000 // events/s
+	// stormWaiting is how many senders queued behind one processing
+	// transaction make a storm: at 1,000 events/s a transaction would
+	// have to hold the writer for 32 ms.
+	stormWaiting = 32
+	ingestShare  = 9
 	// commitWait bounds the wait for an inbox commit.
 	commitWait = 100 * time.Millisecond
 )
 
 // restAfter is how long the processor rests after taking taken events (of
-// at most batch) in elapsed while events arrive at rate per second:
-// ingestShare times elapsed in an ingest storm, else nothing.
-func restAfter(taken, batch int, rate float64, elapsed time.Duration) time.Duration {
-	if taken < batch || rate < stormRate || elapsed <= 0 {
+// at most batch) in elapsed, while events arrive at rate per second and
+// waiting events queued for a commit behind it: ingestShare times elapsed
+// in an ingest storm, else nothing. A storm is either processing behind
+// (a full batch) while events arrive at stormRate or faster, or at least
+// stormWaiting senders queued behind one processing transaction. The
+// second catches a storm's first moments, before a rate can be measured:
+// while processing keeps the writer busy, no span between drains is free
+// of it, and a processor that keeps up one small batch after another would
+// otherwise slow ingest to its own pace.
+func restAfter(taken, batch, waiting int, rate float64, elapsed time.Duration) time.Duration {
+	if taken == 0 || elapsed <= 0 {
+		return 0
+	}
+	if (taken < batch || rate < stormRate) && waiting < stormWaiting {
 		return 0
 	}
 	return ingestShare * elapsed
@@ -372,11 +422,12 @@ func (p *Pipeline) processIngestFirst(ctx context.Context) (int, error) {
 		return n, err
 	}
 	elapsed := time.Since(start)
-	if len(p.inbox) > 0 {
+	waiting := len(p.inbox)
+	if waiting > 0 {
 		p.awaitCommit(ctx)
 		p.awaitCommit(ctx)
 	}
-	if rest := restAfter(n, processBatch, p.ingest.arrivalRate(time.Now()), elapsed); rest > 0 {
+	if rest := restAfter(n, processBatch, waiting, p.ingest.arrivalRate(time.Now()), elapsed); rest > 0 {
 		t := time.NewTimer(rest)
 		defer t.Stop()
 		select {
