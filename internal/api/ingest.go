@@ -1,7 +1,7 @@
 package api
 
 import (
-	"context"
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -61,19 +61,36 @@ func (l *keyLimiter) allow(key string, rate float64, n int) bool {
 }
 
 // readIngestBody reads at most ingest.MaxBodyBytes; ok is false (and 413
-// answered) beyond that.
-func readIngestBody(w http.ResponseWriter, r *http.Request, tooLarge func()) ([]byte, bool) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, ingest.MaxBodyBytes+1))
-	if err != nil {
+// answered) beyond that. The body lives in a buffer from s.bodies: the
+// caller hands it back with release once nothing refers to it (the ingest
+// parsers copy what they keep).
+func (s *Server) readIngestBody(w http.ResponseWriter, r *http.Request, tooLarge func()) (body []byte, release func(), ok bool) {
+	buf, _ := s.bodies.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Reset()
+	release = func() {
+		if buf.Cap() <= maxPooledBody {
+			s.bodies.Put(buf)
+		}
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, ingest.MaxBodyBytes+1)); err != nil {
+		release()
 		writeError(w, http.StatusBadRequest, "bad_request", "read body: %v", err)
-		return nil, false
+		return nil, nil, false
 	}
-	if len(body) > ingest.MaxBodyBytes {
+	if buf.Len() > ingest.MaxBodyBytes {
+		release()
 		tooLarge()
-		return nil, false
+		return nil, nil, false
 	}
-	return body, true
+	return buf.Bytes(), release, true
 }
+
+// maxPooledBody is the largest body buffer kept for reuse: a rare large
+// batch does not pin half a megabyte per idle buffer.
+const maxPooledBody = 64 << 10
 
 func newDedupKey() string {
 	var b [16]byte
@@ -94,12 +111,13 @@ func pdInvalid(w http.ResponseWriter, errs ...string) {
 }
 
 func (s *Server) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	body, ok := readIngestBody(w, r, func() {
+	body, release, ok := s.readIngestBody(w, r, func() {
 		writeJSON(w, http.StatusRequestEntityTooLarge, pdAnswer{Status: "invalid event", Message: "Event object is too large", Errors: []string{"body: larger than 512 KB"}})
 	})
 	if !ok {
 		return
 	}
+	defer release()
 	key, ev, err := ingest.ParsePagerDuty(body, newDedupKey)
 	var invalid *ingest.ValidationError
 	switch {
@@ -127,12 +145,13 @@ func (s *Server) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request, _ auth
 }
 
 func (s *Server) pagerDutyChange(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	body, ok := readIngestBody(w, r, func() {
+	body, release, ok := s.readIngestBody(w, r, func() {
 		writeJSON(w, http.StatusRequestEntityTooLarge, pdAnswer{Status: "invalid event", Message: "Event object is too large", Errors: []string{"body: larger than 512 KB"}})
 	})
 	if !ok {
 		return
 	}
+	defer release()
 	key, ev, err := ingest.ParseChange(body)
 	var invalid *ingest.ValidationError
 	switch {
@@ -175,12 +194,13 @@ func (s *Server) integrationWebhook(kind string) func(http.ResponseWriter, *http
 			writeError(w, http.StatusNotFound, "not_found", "no %s integration has this key", kind)
 			return
 		}
-		body, ok := readIngestBody(w, r, func() {
+		body, release, ok := s.readIngestBody(w, r, func() {
 			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "body is larger than 512 KB")
 		})
 		if !ok {
 			return
 		}
+		defer release()
 		var events []ingest.Event
 		var err error
 		switch kind {
@@ -225,9 +245,11 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request, _ auth.Princi
 		writeError(w, http.StatusNotFound, "not_found", "no heartbeat integration has this key")
 		return
 	}
-	if _, ok := readIngestBody(w, r, func() { writeError(w, http.StatusRequestEntityTooLarge, "too_large", "body is larger than 512 KB") }); !ok {
+	_, release, ok := s.readIngestBody(w, r, func() { writeError(w, http.StatusRequestEntityTooLarge, "too_large", "body is larger than 512 KB") })
+	if !ok {
 		return
 	}
+	release()
 	if !s.ingestLimits.allow(key, in.RateLimit, 1) {
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, "rate_limited", "beats for this key are arriving too quickly")
@@ -265,9 +287,9 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, shed func(http.R
 	for i := range events {
 		events[i].ReceivedAt = now
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
-	defer cancel()
-	err := s.pipeline.Accept(ctx, events...)
+	// The committer bounds each commit (pipeline.Accept): the request's
+	// own context only ends the wait when the sender goes away.
+	err := s.pipeline.Accept(r.Context(), events...)
 	switch {
 	case err == nil:
 		return true

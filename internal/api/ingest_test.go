@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -405,5 +406,40 @@ func TestMergeAndSplitThroughTheAPI(t *testing.T) {
 	}
 	if got := f.alerts("dedup_key=m2").Alerts[0].IncidentID; got != created.ID {
 		t.Fatalf("the split alert is in incident %d, want %d", got, created.ID)
+	}
+}
+
+// Ingest bodies are read into reused buffers: events sent at the same time
+// over many connections must each be stored as sent, none with another's
+// bytes.
+func TestConcurrentIngestKeepsEachBody(t *testing.T) {
+	f := newFixture(t)
+	f.pagingOrg()
+	const senders, each = 8, 25
+	var wg sync.WaitGroup
+	failures := make(chan string, senders*each)
+	for s := range senders {
+		wg.Go(func() {
+			for i := range each {
+				key := fmt.Sprintf("sender-%d-event-%d", s, i)
+				// Bodies of different lengths, so that a stale tail would show.
+				body := fmt.Sprintf(`{"routing_key":%q,"event_action":"trigger","dedup_key":%q,"payload":{"summary":"summary of %s%s","source":"s","severity":"info"}}`,
+					pdKey, key, key, strings.Repeat("!", (s*7+i)%13))
+				if code := f.call("POST", "/v2/enqueue", "", body, nil); code != 202 {
+					failures <- fmt.Sprintf("%s: %d", key, code)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(failures)
+	for msg := range failures {
+		t.Error(msg)
+	}
+	eventually(t, "every alert", func() bool { return len(f.alerts("limit=500").Alerts) == senders*each })
+	for _, a := range f.alerts("limit=500").Alerts {
+		if want := "summary of " + a.DedupKey; strings.TrimRight(a.Summary, "!") != want {
+			t.Errorf("alert %s has summary %q, want %q and its own tail", a.DedupKey, a.Summary, want)
+		}
 	}
 }

@@ -89,6 +89,7 @@ type Server struct {
 
 	authFailures *limiter
 	ingestLimits *keyLimiter
+	bodies       sync.Pool // *bytes.Buffer for ingest bodies
 	mux          *http.ServeMux
 
 	publicURL string

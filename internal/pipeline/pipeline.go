@@ -176,6 +176,11 @@ func (p *Pipeline) Accept(ctx context.Context, events ...store.InboxEvent) error
 // maxCommitBatch bounds one group commit.
 const maxCommitBatch = 2048
 
+// commitTimeout bounds one group commit: past it, its senders are answered
+// with an error (a 5xx: they retry, maybe on another replica) rather than
+// kept waiting on a stuck store.
+const commitTimeout = 10 * time.Second
+
 // commitInbox is the group-commit loop: it takes every waiting event, writes
 // them in one transaction and answers each request.
 func (p *Pipeline) commitInbox(ctx context.Context) {
@@ -197,7 +202,9 @@ func (p *Pipeline) commitInbox(ctx context.Context) {
 		for _, r := range batch {
 			events = append(events, r.event)
 		}
-		err := p.store.AppendInbox(context.WithoutCancel(ctx), events)
+		commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+		err := p.store.AppendInbox(commitCtx, events)
+		cancel()
 		if err != nil {
 			p.log.Error("inbox commit failed", "events", len(events), "err", err)
 		} else {
