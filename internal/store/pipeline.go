@@ -121,6 +121,13 @@ type Pipeline interface {
 	// PhoneVerifications returns a user's verification states, by contact
 	// method id.
 	PhoneVerifications(ctx context.Context, userID string) ([]PhoneVerification, error)
+
+	// ListServedShifts returns recorded shifts, oldest first (by start,
+	// then ID).
+	ListServedShifts(ctx context.Context, q ServedShiftQuery) ([]ServedShift, error)
+	// ServedUntil reports how far a schedule's served shifts are recorded,
+	// or ErrNotFound when they never were.
+	ServedUntil(ctx context.Context, schedule string) (time.Time, error)
 }
 
 // Tx is one write transaction of the pipeline. On PostgreSQL the rows it
@@ -210,4 +217,26 @@ type Tx interface {
 	GetPhoneVerification(userID, contactMethod string) (PhoneVerification, error)
 	// PutPhoneVerification creates or replaces it.
 	PutPhoneVerification(v PhoneVerification) error
+
+	// LockServedUntil returns how far a schedule's served shifts are
+	// recorded, first storing start when nothing is recorded for it yet.
+	// On PostgreSQL the schedule's record stays locked until the
+	// transaction ends, so that replicas recording at once append each
+	// stretch of time once.
+	LockServedUntil(schedule string, start time.Time) (time.Time, error)
+	// SetServedUntil moves a schedule's record forward to until; it never
+	// moves it back.
+	SetServedUntil(schedule string, until time.Time) error
+	// AdvanceServedUntil moves the record of every schedule not in keep
+	// forward to until. A schedule that is no longer configured is served
+	// by nobody: configured again, it records from then on, not from when
+	// it went.
+	AdvanceServedUntil(until time.Time, keep []string) error
+	// LastServedShift returns a schedule's latest recorded shift, or
+	// ErrNotFound.
+	LastServedShift(schedule string) (ServedShift, error)
+	// InsertServedShifts stores new shifts and sets their IDs.
+	InsertServedShifts(shifts ...*ServedShift) error
+	// ExtendServedShift moves the end of a recorded shift to end.
+	ExtendServedShift(id int64, end time.Time) error
 }

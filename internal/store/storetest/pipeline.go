@@ -60,6 +60,10 @@ func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RejectedText", testRejectedText},
 		{"ListLimits", testListLimits},
 		{"ConcurrentWork", testConcurrentWork},
+		{"ServedUntil", testServedUntil},
+		{"ServedShifts", testServedShifts},
+		{"ServedRejected", testServedRejected},
+		{"ServedConcurrentRecorders", testServedConcurrentRecorders},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -2252,6 +2256,7 @@ func RunPipelineReplicas(t *testing.T, newReplicas func(t *testing.T) (store.Sto
 		{"GetEscalation", func(tx store.Tx) error { _, err := tx.GetEscalation(1); return err }},
 		{"GetNotification", func(tx store.Tx) error { _, err := tx.GetNotification(1); return err }},
 		{"GetHeartbeat", func(tx store.Tx) error { _, err := tx.GetHeartbeat("h"); return err }},
+		{"LockServedUntil", func(tx store.Tx) error { _, err := tx.LockServedUntil("rota", t0); return err }},
 	}
 	for _, l := range lockers {
 		t.Run("Lock"+l.name, func(t *testing.T) {
@@ -2267,6 +2272,7 @@ func RunPipelineReplicas(t *testing.T, newReplicas func(t *testing.T) (store.Sto
 					tx.PutEscalation(escalationState(1, 0, false)),
 					tx.InsertNotifications(notification("n", 1, notify.KindPage, notify.StatusPending, 0)),
 					tx.PutHeartbeat(store.Heartbeat{Key: "h", Service: "checkout", Interval: time.Minute, LastBeatAt: t0}),
+					func() error { _, err := tx.LockServedUntil("rota", t0); return err }(),
 				)
 			})
 			held := make(chan struct{})

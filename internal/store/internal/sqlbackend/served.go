@@ -1,0 +1,43 @@
+package sqlbackend
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// CheckServedShift validates a recorded shift and returns it as stored.
+func CheckServedShift(sh store.ServedShift) (store.ServedShift, error) {
+	err := errors.Join(
+		required("schedule", sh.Schedule),
+		required("user", sh.User),
+		CheckText("layer", sh.Layer),
+		required("time_zone", sh.TimeZone),
+		checkSpan(sh.Start, sh.End),
+	)
+	if err != nil {
+		return store.ServedShift{}, fmt.Errorf("served shift of %q: %w", sh.Schedule, err)
+	}
+	sh.Start, sh.End = UTC(sh.Start), UTC(sh.End)
+	return sh, nil
+}
+
+// CheckServedEnd validates the new end of a recorded shift.
+func CheckServedEnd(end time.Time) error {
+	if end.IsZero() {
+		return errors.New("end is required")
+	}
+	return nil
+}
+
+func checkSpan(start, end time.Time) error {
+	switch {
+	case start.IsZero() || end.IsZero():
+		return errors.New("start and end are required")
+	case !UTC(end).After(UTC(start)):
+		return fmt.Errorf("end %s is not after start %s", end.Format(time.RFC3339Nano), start.Format(time.RFC3339Nano))
+	}
+	return nil
+}

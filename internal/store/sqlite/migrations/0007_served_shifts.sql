@@ -1,0 +1,24 @@
+-- Every schedule's shifts as they were served, for the reports: who was on
+-- call when, as the schedule was configured at the time. Later edits of a
+-- schedule never change these rows; only the newest shift of a schedule
+-- grows while it is being served.
+CREATE TABLE served_shifts (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    schedule  TEXT NOT NULL,
+    user_id   TEXT NOT NULL,
+    layer     TEXT NOT NULL,
+    start_at  TEXT NOT NULL,
+    end_at    TEXT NOT NULL,
+    time_zone TEXT NOT NULL
+);
+-- A schedule's shifts do not overlap, so both their starts and their ends
+-- increase along its history: either index finds a window's edge.
+CREATE INDEX served_shifts_start ON served_shifts (schedule, start_at, id);
+CREATE INDEX served_shifts_end ON served_shifts (schedule, end_at);
+
+-- How far each schedule's shifts are recorded. A schedule keeps its row
+-- after it is deleted, so that its history stays readable.
+CREATE TABLE served_until (
+    schedule       TEXT PRIMARY KEY,
+    recorded_until TEXT NOT NULL
+);
