@@ -466,6 +466,7 @@ func (p *Pipeline) Run(ctx context.Context) {
 		p.loop("escalate", pollEscalate, nil, p.RunEscalations),
 		p.loop("dispatch", pollDispatch, p.wakeDispatch, p.DispatchDue),
 		p.loop("sweep", pollSweep, nil, p.Sweep),
+		p.loop("served-shifts", pollServedShifts, nil, p.RecordServedShifts),
 	}
 	for _, l := range loops {
 		wg.Add(1)
