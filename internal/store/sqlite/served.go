@@ -36,6 +36,9 @@ func (s *Store) ListServedShifts(ctx context.Context, q store.ServedShiftQuery) 
 	if err := sqlbackend.CheckText("schedule", q.Schedule); err != nil {
 		return nil, fmt.Errorf("list served shifts: %w", err)
 	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.To.After(q.From) {
+		return nil, nil // an empty window overlaps nothing
+	}
 	var w where
 	if q.Schedule != "" {
 		w.add("schedule = ?", q.Schedule)

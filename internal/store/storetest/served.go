@@ -173,7 +173,8 @@ func testServedShifts(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"window inside shifts", store.ServedShiftQuery{Schedule: "rota", From: at(59), To: at(61)}, "alice@0-60 bob@60-120"},
 		{"from only", store.ServedShiftQuery{Schedule: "rota", From: at(125)}, "dave@120-150"},
 		{"to only", store.ServedShiftQuery{Schedule: "rota", To: at(60)}, "alice@0-60"},
-		{"empty window", store.ServedShiftQuery{Schedule: "rota", From: at(200), To: at(300)}, ""},
+		{"window after the history", store.ServedShiftQuery{Schedule: "rota", From: at(200), To: at(300)}, ""},
+		{"empty window inside a shift", store.ServedShiftQuery{Schedule: "rota", From: at(30), To: at(30)}, ""},
 		{"first page", store.ServedShiftQuery{Schedule: "rota", Limit: 2}, "alice@0-60 bob@60-120"},
 		{"after the first page", store.ServedShiftQuery{Schedule: "rota", AfterID: late.ID, Limit: 2}, "dave@120-150"},
 		// The cursor follows the order by start, not the order of IDs.
