@@ -25,8 +25,8 @@ type incidentView struct {
 	Timeline []incident.TimelineEntry `json:"timeline"`
 }
 
-// parseIDList reads the paging parameters of a newest-first list whose
-// cursor is the last id of the previous page; it answers 400 itself.
+// parseIDList reads the paging parameters of a list whose cursor is the
+// last id of the previous page; it answers 400 itself.
 func parseIDList(w http.ResponseWriter, r *http.Request) (listParams, int64, bool) {
 	p, err := parseList(r)
 	if err != nil {

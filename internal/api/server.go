@@ -266,6 +266,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/oncall", reader, s.whoIsOnCall},
 		{"GET", "/api/v1/schedules/{id}/oncall", reader, s.scheduleOnCall},
 		{"GET", "/api/v1/schedules/{id}/shifts", reader, s.scheduleShifts},
+		{"GET", "/api/v1/schedules/{id}/served-shifts", reader, s.listServedShifts},
 		{"GET", "/api/v1/schedules/{id}/coverage", reader, s.scheduleCoverage},
 		{"GET", "/api/v1/schedules/{id}/overrides", reader, s.listOverrides},
 		{"POST", "/api/v1/schedules/{id}/overrides", reader, s.createOverride},
