@@ -41,9 +41,9 @@ func parseIDList(w http.ResponseWriter, r *http.Request) (listParams, int64, boo
 	return p, before, true
 }
 
-// newestPage trims a result fetched with limit+1 rows to the page and
-// returns the cursor of the next page, nil on the last.
-func newestPage[T any](items []T, limit int, id func(T) int64) ([]T, *string) {
+// idPage trims a result fetched with limit+1 rows, in id order either way,
+// to the page and returns the cursor of the next page, nil on the last.
+func idPage[T any](items []T, limit int, id func(T) int64) ([]T, *string) {
 	if len(items) <= limit {
 		return items, nil
 	}
@@ -100,7 +100,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ auth.Pr
 		s.internalError(w, "list incidents", err)
 		return
 	}
-	incs, next := newestPage(incs, p.limit, func(i incident.Incident) int64 { return i.ID })
+	incs, next := idPage(incs, p.limit, func(i incident.Incident) int64 { return i.ID })
 	views := make([]incidentView, 0, len(incs))
 	for _, inc := range incs {
 		v, err := s.viewIncident(r, inc)
@@ -365,7 +365,7 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, _ auth.Princ
 		s.internalError(w, "list alerts", err)
 		return
 	}
-	alerts, next := newestPage(alerts, p.limit, func(a alert.Alert) int64 { return a.ID })
+	alerts, next := idPage(alerts, p.limit, func(a alert.Alert) int64 { return a.ID })
 	writeJSON(w, http.StatusOK, map[string]any{"alerts": nonNil(alerts), "next_cursor": next})
 }
 
@@ -401,7 +401,7 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, _ auth.Prin
 		s.internalError(w, "list changes", err)
 		return
 	}
-	changes, next := newestPage(changes, p.limit, func(c change.Event) int64 { return c.ID })
+	changes, next := idPage(changes, p.limit, func(c change.Event) int64 { return c.ID })
 	writeJSON(w, http.StatusOK, map[string]any{"changes": nonNil(changes), "next_cursor": next})
 }
 

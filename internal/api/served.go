@@ -48,7 +48,7 @@ func (s *Server) listServedShifts(w http.ResponseWriter, r *http.Request, _ auth
 		s.internalError(w, "list served shifts", err)
 		return
 	}
-	shifts, next := newestPage(shifts, p.limit, func(sh store.ServedShift) int64 { return sh.ID })
+	shifts, next := idPage(shifts, p.limit, func(sh store.ServedShift) int64 { return sh.ID })
 	writeJSON(w, http.StatusOK, map[string]any{"served_shifts": nonNil(shifts), "next_cursor": next})
 }
 

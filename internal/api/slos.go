@@ -547,7 +547,7 @@ func (s *Server) listGateOverrides(w http.ResponseWriter, r *http.Request, _ aut
 		s.internalError(w, "list gate overrides", err)
 		return
 	}
-	list, next := newestPage(list, p.limit, func(o store.GateOverride) int64 { return o.ID })
+	list, next := idPage(list, p.limit, func(o store.GateOverride) int64 { return o.ID })
 	out := make([]gateOverrideView, len(list))
 	for i, o := range list {
 		out[i] = gateOverrideView{GateOverride: o, Active: now.Before(o.ExpiresAt)}
