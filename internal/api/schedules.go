@@ -565,7 +565,7 @@ func baseURL(r *http.Request) string {
 // unknown or revoked token, 403 for one that is not a feed token. It
 // answers failures itself.
 func (s *Server) feedToken(w http.ResponseWriter, r *http.Request) (store.Token, bool) {
-	client := clientIP(r)
+	client := s.clientIP(r)
 	if !s.authFailures.allowed(client) {
 		w.Header().Set("Retry-After", "60")
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed authentication attempts")

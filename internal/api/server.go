@@ -7,8 +7,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,6 +69,10 @@ type Options struct {
 	// SLO evaluates SLOs for their endpoints and the release gate; nil
 	// serves no SLOs.
 	SLO *sloengine.Engine
+	// TrustedProxies are the load balancers in front of the server: for
+	// a request from one, the client is read from X-Forwarded-For (see
+	// clientAddr). Empty: the TCP peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the API. Create it with New.
@@ -87,10 +91,11 @@ type Server struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 
-	authFailures *limiter
-	ingestLimits *keyLimiter
-	bodies       sync.Pool // *bytes.Buffer for ingest bodies
-	mux          *http.ServeMux
+	authFailures   *limiter
+	trustedProxies []netip.Prefix
+	ingestLimits   *keyLimiter
+	bodies         sync.Pool // *bytes.Buffer for ingest bodies
+	mux            *http.ServeMux
 
 	publicURL string
 	getenv    func(string) string
@@ -127,22 +132,23 @@ func New(o Options) *Server {
 		o.Logger = slog.Default()
 	}
 	s := &Server{
-		store:        o.Store,
-		org:          o.Org,
-		oncall:       pipeline.NewOnCall(),
-		log:          o.Logger,
-		now:          o.Now,
-		version:      o.Version,
-		schema:       o.SchemaVersion,
-		registry:     o.Registry,
-		pipeline:     o.Pipeline,
-		signer:       o.Signer,
-		authFailures: newLimiter(100, 1, o.Now),
-		passwords:    newPasswords(o.PasswordParams),
-		sessionTTL:   o.SessionTTL,
-		ingestLimits: &keyLimiter{now: o.Now, buckets: map[string]*bucket{}},
-		mux:          http.NewServeMux(),
-		slo:          o.SLO,
+		store:          o.Store,
+		org:            o.Org,
+		oncall:         pipeline.NewOnCall(),
+		log:            o.Logger,
+		now:            o.Now,
+		version:        o.Version,
+		schema:         o.SchemaVersion,
+		registry:       o.Registry,
+		pipeline:       o.Pipeline,
+		signer:         o.Signer,
+		authFailures:   newLimiter(100, 1, o.Now),
+		trustedProxies: o.TrustedProxies,
+		passwords:      newPasswords(o.PasswordParams),
+		sessionTTL:     o.SessionTTL,
+		ingestLimits:   &keyLimiter{now: o.Now, buckets: map[string]*bucket{}},
+		mux:            http.NewServeMux(),
+		slo:            o.SLO,
 	}
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
@@ -319,7 +325,7 @@ func (s *Server) handle(rt route) {
 // authenticate resolves the bearer token. It answers 401 itself on failure,
 // and 429 to a client that keeps failing (token guessing).
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
-	client := clientIP(r)
+	client := s.clientIP(r)
 	if !s.authFailures.allowed(client) {
 		w.Header().Set("Retry-After", "60")
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed authentication attempts")
@@ -357,12 +363,10 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Prin
 	return auth.Principal{TokenID: tok.ID, UserID: tok.UserID, Role: tok.Role}, true
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+// clientIP names the client for the failed-authentication throttle (see
+// clientAddr).
+func (s *Server) clientIP(r *http.Request) string {
+	return clientAddr(r, s.trustedProxies)
 }
 
 func (s *Server) recoverer(next http.Handler) http.Handler {

@@ -142,7 +142,7 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, p auth.Prin
 		}
 		if !ok {
 			// A stolen session must not become a way to guess the password.
-			s.authFailures.fail(clientIP(r))
+			s.authFailures.fail(s.clientIP(r))
 			writeError(w, http.StatusForbidden, "forbidden", "current_password is wrong")
 			return
 		}
@@ -202,7 +202,7 @@ type loginRequest struct {
 // limit as bad tokens, and take as long for an unknown user as for a wrong
 // password.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	client := clientIP(r)
+	client := s.clientIP(r)
 	if !s.authFailures.allowed(client) {
 		w.Header().Set("Retry-After", "60")
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed authentication attempts")

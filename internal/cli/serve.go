@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -45,12 +46,18 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file until the server stops")
 	pprofAddr := fs.String("pprof", "", "serve net/http/pprof (with block and mutex profiles) on this loopback HOST:PORT")
+	trustedProxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR prefixes of the load balancers in front of this server: for their requests, the client is read from X-Forwarded-For")
 	claimLease := fs.Duration("claim-lease", time.Minute, "how long a replica holds the notifications it is sending; a dead replica's sends are retried after it (keep it above the 10s send timeout)")
 	if code, done := parseFlags(fs, args, env); done {
 		return code
 	}
 	if *claimLease < time.Second {
 		fmt.Fprintf(env.Stderr, "vigil serve: --claim-lease %s: want at least 1s\n", *claimLease)
+		return exitError
+	}
+	proxies, err := api.ParseTrustedProxies(*trustedProxies)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil serve: --trusted-proxies: %v\n", err)
 		return exitError
 	}
 	var level slog.Level
@@ -75,7 +82,8 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		}
 		defer stop()
 	}
-	if err := serve(ctx, serveOptions{addr: *addr, dsn: *dsn, configPath: *configPath, publicURL: *publicURL, claimLease: *claimLease, env: env, log: log}); err != nil {
+	if err := serve(ctx, serveOptions{addr: *addr, dsn: *dsn, configPath: *configPath, publicURL: *publicURL, claimLease: *claimLease,
+		trustedProxies: proxies, env: env, log: log}); err != nil {
 		log.Error("vigil serve stopped", "err", err)
 		return exitFail
 	}
@@ -85,6 +93,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 type serveOptions struct {
 	addr, dsn, configPath, publicURL string
 	claimLease                       time.Duration
+	trustedProxies                   []netip.Prefix
 	env                              Env
 	log                              *slog.Logger
 	// ready, when set, receives the listening address once serving.
@@ -154,7 +163,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		Accept: pipe.Accept, Now: time.Now, Logger: o.log})
 	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: manager, Logger: o.log, Now: time.Now,
 		Version: o.env.Version, SchemaVersion: schema, Registry: registry, PublicURL: publicURL, Getenv: o.env.Getenv, UI: ui,
-		SLO: sloEngine})
+		SLO: sloEngine, TrustedProxies: o.trustedProxies})
 	httpServer := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
