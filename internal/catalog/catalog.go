@@ -218,6 +218,9 @@ type SMTPProvider struct {
 	Username    string `json:"username,omitempty" yaml:"username,omitempty"`
 	PasswordEnv string `json:"password_env,omitempty" yaml:"password_env,omitempty"`
 	StartTLS    bool   `json:"starttls,omitempty" yaml:"starttls,omitempty"`
+	// TLS speaks TLS from the first byte (SMTPS, usually port 465), for
+	// servers that offer no STARTTLS.
+	TLS bool `json:"tls,omitempty" yaml:"tls,omitempty"`
 }
 
 // TwilioProvider is a Twilio-compatible SMS and voice API.

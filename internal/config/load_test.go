@@ -571,6 +571,17 @@ org:
 			},
 		},
 		{
+			name: "smtp with both TLS modes",
+			yaml: `
+org:
+  providers:
+    smtp: {host: mail.example.com, port: 465, from: vigil@example.com, starttls: true, tls: true}
+`,
+			want: []string{
+				`t.yaml:3:93: org.providers.smtp.tls: tls (TLS from the first byte) and starttls (an upgrade after the greeting) exclude each other: choose one`,
+			},
+		},
+		{
 			name: "country codes",
 			yaml: `
 teams:

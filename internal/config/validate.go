@@ -196,6 +196,9 @@ func (v *validator) org(o *catalog.Org) {
 			v.report("org.providers.smtp.from", checkEmail(s.From))
 		}
 		v.optional("org.providers.smtp.password_env", s.PasswordEnv, checkEnvName)
+		if s.StartTLS && s.TLS {
+			v.add("org.providers.smtp.tls", "tls (TLS from the first byte) and starttls (an upgrade after the greeting) exclude each other: choose one")
+		}
 	}
 	if t := o.Providers.Twilio; t != nil {
 		v.required("org.providers.twilio.account_sid", t.AccountSID)

@@ -44,8 +44,11 @@ type SMTPConfig struct {
 	// StartTLS requires the STARTTLS upgrade before anything else is sent;
 	// a server that does not offer it is an error.
 	StartTLS bool
-	// TLSConfig for STARTTLS; nil verifies the server's certificate for
-	// Host with the system roots.
+	// ImplicitTLS speaks TLS from the first byte (SMTPS, usually port
+	// 465) instead of upgrading with STARTTLS.
+	ImplicitTLS bool
+	// TLSConfig for STARTTLS and implicit TLS; nil verifies the server's
+	// certificate for Host with the system roots.
 	TLSConfig *tls.Config
 	// Timeout bounds one whole send; 0 means 30s.
 	Timeout time.Duration
@@ -92,8 +95,11 @@ func (e *Email) Send(ctx context.Context, to Destination, m Message) error {
 	if err != nil {
 		return &PermanentError{Err: fmt.Errorf("email address %q: %w", headerSafe(to.Address), err)}
 	}
-	if cfg.Username != "" && !cfg.StartTLS && !cfg.AllowInsecureAuth && !isLoopbackHost(cfg.Host) {
-		return &PermanentError{Err: fmt.Errorf("smtp %s: refusing to send the password without TLS; enable starttls", cfg.Host)}
+	if cfg.StartTLS && cfg.ImplicitTLS {
+		return &PermanentError{Err: fmt.Errorf("smtp %s: starttls and implicit tls exclude each other", cfg.Host)}
+	}
+	if cfg.Username != "" && !cfg.StartTLS && !cfg.ImplicitTLS && !cfg.AllowInsecureAuth && !isLoopbackHost(cfg.Host) {
+		return &PermanentError{Err: fmt.Errorf("smtp %s: refusing to send the password without TLS; enable starttls or tls", cfg.Host)}
 	}
 	msg, err := composeEmail(from, rcpt, to.UserName, m, cfg.Now())
 	if err != nil {
@@ -114,6 +120,14 @@ func (e *Email) Send(ctx context.Context, to Destination, m Message) error {
 	// deadline) the connection's deadline expires, which unblocks it.
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
+	if cfg.ImplicitTLS {
+		tlsConn := tls.Client(conn, e.tlsConfig())
+		if err := tlsConn.HandshakeContext(ctx); err != nil {
+			return fmt.Errorf("smtp %s: %w", addr, classifySMTP("TLS handshake", err))
+		}
+		// net/smtp sees a *tls.Conn and treats the session as encrypted.
+		conn = tlsConn
+	}
 
 	if err := e.converse(conn, from.Address, rcpt.Address, msg); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -142,14 +156,7 @@ func (e *Email) converse(conn net.Conn, from, rcpt string, msg []byte) error {
 		if ok, _ := c.Extension("STARTTLS"); !ok {
 			return &PermanentError{Err: errors.New("STARTTLS required but the server does not offer it")}
 		}
-		tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
-		if cfg.TLSConfig != nil {
-			tlsCfg = cfg.TLSConfig.Clone()
-		}
-		if tlsCfg.ServerName == "" {
-			tlsCfg.ServerName = cfg.Host
-		}
-		if err := c.StartTLS(tlsCfg); err != nil {
+		if err := c.StartTLS(e.tlsConfig()); err != nil {
 			return classifySMTP("STARTTLS", err)
 		}
 	}
@@ -184,6 +191,20 @@ func (e *Email) converse(conn net.Conn, from, rcpt string, msg []byte) error {
 	// The server has taken the message; a failing QUIT changes nothing.
 	_ = c.Quit()
 	return nil
+}
+
+// tlsConfig is the configuration of the TLS session, for STARTTLS and
+// implicit TLS alike: at least TLS 1.2, the server's certificate verified
+// for Host.
+func (e *Email) tlsConfig() *tls.Config {
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if e.cfg.TLSConfig != nil {
+		tlsCfg = e.cfg.TLSConfig.Clone()
+	}
+	if tlsCfg.ServerName == "" {
+		tlsCfg.ServerName = e.cfg.Host
+	}
+	return tlsCfg
 }
 
 // classifySMTP makes 5xx answers, refused credentials and certificates

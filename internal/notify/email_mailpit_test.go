@@ -213,13 +213,16 @@ func TestEmailMailpit(t *testing.T) {
 	}
 }
 
-// TestEmailMailpitStartTLS starts a mailpit that requires STARTTLS, with a
-// certificate made here, checks passwords, and accepts only @example.com
-// recipients.
-func TestEmailMailpitStartTLS(t *testing.T) {
+// tlsMailpit is a mailpit of a test's own that requires TLS (requireFlag
+// is --smtp-require-starttls or --smtp-require-tls), with a certificate
+// made here; it checks passwords (vigil:secret) and accepts only
+// @example.com recipients. It returns the mailpit, a configuration that
+// trusts its certificate and logs in, and its logs.
+func tlsMailpit(t *testing.T, requireFlag string) (mailpit, SMTPConfig, *strings.Builder) {
+	t.Helper()
 	bin := os.Getenv("VIGIL_TEST_MAILPIT_BIN")
 	if bin == "" {
-		t.Skip("VIGIL_TEST_MAILPIT_BIN is unset: cannot start a mailpit with STARTTLS (scripts/test.sh sets it)")
+		t.Skip("VIGIL_TEST_MAILPIT_BIN is unset: cannot start a mailpit with TLS (scripts/test.sh sets it)")
 	}
 	dir := t.TempDir()
 	certPEM, keyPEM := selfSignedCert(t)
@@ -241,13 +244,13 @@ func TestEmailMailpitStartTLS(t *testing.T) {
 		"--listen", "127.0.0.1:"+strconv.Itoa(httpPort),
 		"--database", filepath.Join(dir, "mailpit.db"),
 		"--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile,
-		"--smtp-require-starttls",
+		requireFlag,
 		"--smtp-auth-file", authFile,
 		"--smtp-allowed-recipients", `@example\.com$`,
 		"--disable-version-check",
 	)
-	var logs strings.Builder
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs := new(strings.Builder)
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start mailpit: %v", err)
 	}
@@ -262,13 +265,19 @@ func TestEmailMailpitStartTLS(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(certPEM)
 	secure := mailpitConfig("127.0.0.1", smtpPort)
-	secure.StartTLS = true
 	secure.TLSConfig = &tls.Config{RootCAs: roots}
 	secure.Username, secure.Password = "vigil", "secret"
+	return mp, secure, logs
+}
+
+// TestEmailMailpitStartTLS sends through a mailpit that requires STARTTLS.
+func TestEmailMailpitStartTLS(t *testing.T) {
+	mp, secure, logs := tlsMailpit(t, "--smtp-require-starttls")
+	smtpPort := mp.smtpPort
+	secure.StartTLS = true
 
 	t.Run("STARTTLS and auth", func(t *testing.T) {
 		m := pageMessage()
@@ -300,6 +309,50 @@ func TestEmailMailpitStartTLS(t *testing.T) {
 		untrusted := secure
 		untrusted.TLSConfig = nil
 		err := NewEmail(untrusted).Send(context.Background(), emailTo("alice@example.com"), pageMessage())
+		checkErrClass(t, err, true, true)
+	})
+}
+
+// TestEmailMailpitImplicitTLS sends through a mailpit that speaks TLS from
+// the first byte (SMTPS), as servers on port 465 do.
+func TestEmailMailpitImplicitTLS(t *testing.T) {
+	mp, secure, logs := tlsMailpit(t, "--smtp-require-tls")
+	secure.ImplicitTLS = true
+
+	t.Run("TLS from the first byte and auth", func(t *testing.T) {
+		m := pageMessage()
+		m.IdempotencyKey = uniqueKey(t, "smtps")
+		if err := NewEmail(secure).Send(context.Background(), emailTo("alice@example.com"), m); err != nil {
+			t.Fatalf("Send: %v\n%s", err, logs.String())
+		}
+		msg, _, _ := mp.find(t, m.IdempotencyKey+"@vigil")
+		if msg.Subject != "[Vigil] SEV2 triggered: Checkout latency high (+3 more)" {
+			t.Fatalf("stored message with subject %q", msg.Subject)
+		}
+	})
+	t.Run("wrong password is permanent", func(t *testing.T) {
+		wrong := secure
+		wrong.Password = "guess"
+		err := NewEmail(wrong).Send(context.Background(), emailTo("alice@example.com"), pageMessage())
+		checkErrClass(t, err, true, true)
+	})
+	t.Run("certificate not trusted is permanent", func(t *testing.T) {
+		untrusted := secure
+		untrusted.TLSConfig = nil
+		err := NewEmail(untrusted).Send(context.Background(), emailTo("alice@example.com"), pageMessage())
+		checkErrClass(t, err, true, true)
+	})
+	t.Run("a plain client gets no greeting: retried", func(t *testing.T) {
+		plain := secure
+		plain.ImplicitTLS = false
+		plain.Timeout = time.Second
+		err := NewEmail(plain).Send(context.Background(), emailTo("alice@example.com"), pageMessage())
+		checkErrClass(t, err, true, false)
+	})
+	t.Run("both TLS modes at once is a configuration error", func(t *testing.T) {
+		both := secure
+		both.StartTLS = true
+		err := NewEmail(both).Send(context.Background(), emailTo("alice@example.com"), pageMessage())
 		checkErrClass(t, err, true, true)
 	})
 }

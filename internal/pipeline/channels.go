@@ -63,7 +63,7 @@ func (e *emailChannel) Send(ctx context.Context, to notify.Destination, m notify
 	if p == nil {
 		return &notify.PermanentError{Err: errors.New("no SMTP provider configured (org.providers.smtp)")}
 	}
-	cfg := notify.SMTPConfig{Host: p.Host, Port: p.Port, From: p.From, Username: p.Username, StartTLS: p.StartTLS}
+	cfg := notify.SMTPConfig{Host: p.Host, Port: p.Port, From: p.From, Username: p.Username, StartTLS: p.StartTLS, ImplicitTLS: p.TLS}
 	if p.PasswordEnv != "" {
 		cfg.Password = e.getenv(p.PasswordEnv)
 	}
