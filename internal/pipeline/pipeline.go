@@ -257,6 +257,9 @@ func (p *Pipeline) fillBatch(batch []*inboxRequest, lastBatch int) []*inboxReque
 	return batch
 }
 
+// The committer lingers only after a commit of lingerFrom events or more,
+// and for at most lingerRounds turns of the scheduler: enough for the
+// handlers of 64 concurrent senders to finish parsing on two cores.
 const (
 	lingerFrom   = 4
 	lingerRounds = 4
@@ -335,9 +338,9 @@ const (
 // that load's rate and never slows itself down further.
 const (
 	stormRate = 2000 // events/s
-	// stormWaiting is how many senders queued behind one processing
-	// transaction make a storm: at 1,000 events/s a transaction would
-	// have to hold the writer for 32 ms.
+	// stormWaiting is how many events queued for a commit behind one
+	// processing transaction make a storm: at 1,000 events/s a
+	// transaction would have to hold the writer for 32 ms.
 	stormWaiting = 32
 	ingestShare  = 9
 	// commitWait bounds the wait for an inbox commit.
@@ -349,7 +352,7 @@ const (
 // waiting events queued for a commit behind it: ingestShare times elapsed
 // in an ingest storm, else nothing. A storm is either processing behind
 // (a full batch) while events arrive at stormRate or faster, or at least
-// stormWaiting senders queued behind one processing transaction. The
+// stormWaiting events queued behind one processing transaction. The
 // second catches a storm's first moments, before a rate can be measured:
 // while processing keeps the writer busy, no span between drains is free
 // of it, and a processor that keeps up one small batch after another would
