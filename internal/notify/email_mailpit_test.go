@@ -145,7 +145,7 @@ func TestEmailMailpit(t *testing.T) {
 	mp := sharedMailpit(t)
 
 	// With --smtp-auth-accept-any mailpit takes any credentials and does not
-	// record the user; TestEmailMailpitStartTLS checks real ones.
+	// record the user; TestEmailMailpitTLS checks real ones.
 	tests := []struct {
 		name        string
 		username    string
@@ -273,88 +273,74 @@ func tlsMailpit(t *testing.T, requireFlag string) (mailpit, SMTPConfig, *strings
 	return mp, secure, logs
 }
 
-// TestEmailMailpitStartTLS sends through a mailpit that requires STARTTLS.
-func TestEmailMailpitStartTLS(t *testing.T) {
-	mp, secure, logs := tlsMailpit(t, "--smtp-require-starttls")
-	smtpPort := mp.smtpPort
-	secure.StartTLS = true
-
-	t.Run("STARTTLS and auth", func(t *testing.T) {
-		m := pageMessage()
-		m.IdempotencyKey = uniqueKey(t, "tls")
-		if err := NewEmail(secure).Send(context.Background(), emailTo("alice@example.com"), m); err != nil {
-			t.Fatalf("Send: %v\n%s", err, logs.String())
-		}
-		msg, _, _ := mp.find(t, m.IdempotencyKey+"@vigil")
-		if msg.Subject != "[Vigil] SEV2 triggered: Checkout latency high (+3 more)" {
-			t.Fatalf("stored message with subject %q", msg.Subject)
-		}
-	})
-	t.Run("wrong password is permanent", func(t *testing.T) {
-		wrong := secure
-		wrong.Password = "guess"
-		err := NewEmail(wrong).Send(context.Background(), emailTo("alice@example.com"), pageMessage())
-		checkErrClass(t, err, true, true)
-	})
-	t.Run("recipient refused is permanent", func(t *testing.T) {
-		err := NewEmail(secure).Send(context.Background(), emailTo("bob@example.org"), pageMessage())
-		checkErrClass(t, err, true, true)
-	})
-	t.Run("server requires STARTTLS the client skipped", func(t *testing.T) {
-		plain := mailpitConfig("127.0.0.1", smtpPort)
-		err := NewEmail(plain).Send(context.Background(), emailTo("alice@example.com"), pageMessage())
-		checkErrClass(t, err, true, true)
-	})
-	t.Run("certificate not trusted", func(t *testing.T) {
-		untrusted := secure
-		untrusted.TLSConfig = nil
-		err := NewEmail(untrusted).Send(context.Background(), emailTo("alice@example.com"), pageMessage())
-		checkErrClass(t, err, true, true)
-	})
-}
-
-// TestEmailMailpitImplicitTLS sends through a mailpit that speaks TLS from
-// the first byte (SMTPS), as servers on port 465 do.
-func TestEmailMailpitImplicitTLS(t *testing.T) {
-	mp, secure, logs := tlsMailpit(t, "--smtp-require-tls")
-	secure.ImplicitTLS = true
-
-	t.Run("TLS from the first byte and auth", func(t *testing.T) {
-		m := pageMessage()
-		m.IdempotencyKey = uniqueKey(t, "smtps")
-		if err := NewEmail(secure).Send(context.Background(), emailTo("alice@example.com"), m); err != nil {
-			t.Fatalf("Send: %v\n%s", err, logs.String())
-		}
-		msg, _, _ := mp.find(t, m.IdempotencyKey+"@vigil")
-		if msg.Subject != "[Vigil] SEV2 triggered: Checkout latency high (+3 more)" {
-			t.Fatalf("stored message with subject %q", msg.Subject)
-		}
-	})
-	t.Run("wrong password is permanent", func(t *testing.T) {
-		wrong := secure
-		wrong.Password = "guess"
-		err := NewEmail(wrong).Send(context.Background(), emailTo("alice@example.com"), pageMessage())
-		checkErrClass(t, err, true, true)
-	})
-	t.Run("certificate not trusted is permanent", func(t *testing.T) {
-		untrusted := secure
-		untrusted.TLSConfig = nil
-		err := NewEmail(untrusted).Send(context.Background(), emailTo("alice@example.com"), pageMessage())
-		checkErrClass(t, err, true, true)
-	})
-	t.Run("a plain client gets no greeting: retried", func(t *testing.T) {
-		plain := secure
-		plain.ImplicitTLS = false
-		plain.Timeout = time.Second
-		err := NewEmail(plain).Send(context.Background(), emailTo("alice@example.com"), pageMessage())
-		checkErrClass(t, err, true, false)
-	})
-	t.Run("both TLS modes at once is a configuration error", func(t *testing.T) {
-		both := secure
-		both.StartTLS = true
-		err := NewEmail(both).Send(context.Background(), emailTo("alice@example.com"), pageMessage())
-		checkErrClass(t, err, true, true)
-	})
+// TestEmailMailpitTLS sends through mailpits that require TLS: one with
+// STARTTLS (port 587 style) and one with TLS from the first byte (SMTPS,
+// port 465 style).
+func TestEmailMailpitTLS(t *testing.T) {
+	modes := []struct {
+		name, requireFlag string
+		set               func(*SMTPConfig)
+		// wrongMode is a send in the other mode, or in none, and whether
+		// its failure is permanent.
+		wrongMode          func(*SMTPConfig)
+		wrongModePermanent bool
+	}{
+		{
+			name: "STARTTLS", requireFlag: "--smtp-require-starttls",
+			set: func(c *SMTPConfig) { c.StartTLS = true },
+			// The server refuses MAIL before STARTTLS: a 5xx.
+			wrongMode:          func(c *SMTPConfig) { c.StartTLS, c.Username = false, "" },
+			wrongModePermanent: true,
+		},
+		{
+			name: "implicit TLS", requireFlag: "--smtp-require-tls",
+			set: func(c *SMTPConfig) { c.ImplicitTLS = true },
+			// A plain client waits for a greeting that never comes: a
+			// timeout, retried.
+			wrongMode:          func(c *SMTPConfig) { c.ImplicitTLS, c.Timeout = false, time.Second },
+			wrongModePermanent: false,
+		},
+	}
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			mp, secure, logs := tlsMailpit(t, mode.requireFlag)
+			mode.set(&secure)
+			t.Run("delivered, with auth", func(t *testing.T) {
+				m := pageMessage()
+				m.IdempotencyKey = uniqueKey(t, "tls")
+				if err := NewEmail(secure).Send(context.Background(), emailTo("alice@example.com"), m); err != nil {
+					t.Fatalf("Send: %v\n%s", err, logs.String())
+				}
+				msg, _, _ := mp.find(t, m.IdempotencyKey+"@vigil")
+				if msg.Subject != "[Vigil] SEV2 triggered: Checkout latency high (+3 more)" {
+					t.Fatalf("stored message with subject %q", msg.Subject)
+				}
+			})
+			t.Run("wrong password is permanent", func(t *testing.T) {
+				wrong := secure
+				wrong.Password = "guess"
+				checkErrClass(t, NewEmail(wrong).Send(context.Background(), emailTo("alice@example.com"), pageMessage()), true, true)
+			})
+			t.Run("recipient refused is permanent", func(t *testing.T) {
+				checkErrClass(t, NewEmail(secure).Send(context.Background(), emailTo("bob@example.org"), pageMessage()), true, true)
+			})
+			t.Run("certificate not trusted is permanent", func(t *testing.T) {
+				untrusted := secure
+				untrusted.TLSConfig = nil
+				checkErrClass(t, NewEmail(untrusted).Send(context.Background(), emailTo("alice@example.com"), pageMessage()), true, true)
+			})
+			t.Run("the client skipped the server's TLS mode", func(t *testing.T) {
+				plain := secure
+				mode.wrongMode(&plain)
+				checkErrClass(t, NewEmail(plain).Send(context.Background(), emailTo("alice@example.com"), pageMessage()), true, mode.wrongModePermanent)
+			})
+			t.Run("both TLS modes at once is a configuration error", func(t *testing.T) {
+				both := secure
+				both.StartTLS, both.ImplicitTLS = true, true
+				checkErrClass(t, NewEmail(both).Send(context.Background(), emailTo("alice@example.com"), pageMessage()), true, true)
+			})
+		})
+	}
 }
 
 func freePort(t *testing.T) int {
