@@ -43,8 +43,8 @@ func targetURL(what, raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// post sends a request built by the caller and classifies the answer the
-// way the webhook channel does: 2xx is delivered; 408, 429, 5xx, timeouts
+// post sends a request built by the caller and classifies the answer as
+// every HTTP channel does: 2xx is delivered; 408, 429, 5xx, timeouts
 // and network errors may be retried; any other answer is permanent. It
 // returns the start of a 2xx answer's body (some providers put an id or an
 // error code there). what names the provider in errors; the URL in them is

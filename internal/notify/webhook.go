@@ -30,7 +30,6 @@ const (
 const WebhookPayloadVersion = 1
 
 const (
-	webhookTimeout       = 10 * time.Second
 	webhookMaxRedirects  = 3
 	webhookMaxBodyDrain  = 64 << 10 // read to reuse the connection, then give up
 	webhookMaxBodyInLogs = 256
@@ -118,10 +117,7 @@ type Webhook struct {
 // NewWebhook returns the webhook channel sending with client, or with a
 // client with a 10s timeout when client is nil.
 func NewWebhook(client *http.Client) Channel {
-	if client == nil {
-		client = &http.Client{Timeout: webhookTimeout}
-	}
-	return &Webhook{Client: client, Now: time.Now}
+	return &Webhook{Client: defaultClient(client), Now: time.Now}
 }
 
 // Type implements Channel.
@@ -129,12 +125,9 @@ func (w *Webhook) Type() string { return "webhook" }
 
 // Send implements Channel.
 func (w *Webhook) Send(ctx context.Context, to Destination, m Message) error {
-	target, err := url.Parse(to.URL)
+	target, err := targetURL("webhook", to.URL)
 	if err != nil {
-		return &PermanentError{Err: fmt.Errorf("webhook URL: %w", err)}
-	}
-	if target.Scheme != "http" && target.Scheme != "https" || target.Host == "" {
-		return &PermanentError{Err: fmt.Errorf("webhook URL %q: need an absolute http or https URL", redactURL(target))}
+		return err
 	}
 	now := time.Now()
 	if w.Now != nil {
@@ -144,13 +137,10 @@ func (w *Webhook) Send(ctx context.Context, to Destination, m Message) error {
 	if err != nil {
 		return &PermanentError{Err: fmt.Errorf("encode webhook payload: %w", err)}
 	}
-
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), bytes.NewReader(body))
+	req, err := newPost(ctx, target, "application/json", bytes.NewReader(body))
 	if err != nil {
-		return &PermanentError{Err: fmt.Errorf("webhook request: %w", err)}
+		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Vigil")
 	if m.IdempotencyKey != "" {
 		req.Header.Set(HeaderIdempotencyKey, headerSafe(m.IdempotencyKey))
 	}
@@ -159,34 +149,8 @@ func (w *Webhook) Send(ctx context.Context, to Destination, m Message) error {
 		req.Header.Set(HeaderTimestamp, ts)
 		req.Header.Set(HeaderSignature, SignWebhook(to.Secret, ts, body))
 	}
-
-	client := http.Client{Timeout: webhookTimeout}
-	if w.Client != nil {
-		client = *w.Client
-	}
-	client.CheckRedirect = checkWebhookRedirect
-	resp, err := client.Do(req)
-	if err != nil {
-		// The URL in a *url.Error may carry credentials or a secret path.
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return fmt.Errorf("webhook POST to %s: %w", redactURL(target), err)
-	}
-	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, webhookMaxBodyInLogs))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, webhookMaxBodyDrain))
-
-	code := resp.StatusCode
-	if code >= 200 && code < 300 {
-		return nil
-	}
-	err = fmt.Errorf("webhook POST to %s: HTTP %d: %s", redactURL(target), code, printable(snippet))
-	if code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500 {
-		return err
-	}
-	return &PermanentError{Err: err}
+	_, err = post(w.Client, req, "webhook")
+	return err
 }
 
 func webhookPayload(m Message, now time.Time) WebhookPayload {

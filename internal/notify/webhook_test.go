@@ -252,10 +252,13 @@ func TestWebhookRedirects(t *testing.T) {
 }
 
 func TestWebhookRefusesBadURLs(t *testing.T) {
-	for _, u := range []string{"", "ftp://example.com/x", "file:///etc/passwd", "javascript:alert(1)", "/relative", "http://", "http://%zz", "gopher://x"} {
+	for _, u := range []string{"", "ftp://example.com/x", "file:///etc/passwd", "javascript:alert(1)", "/relative", "http://", "http://%zz", "gopher://x", "http://h/%zz?token=SECRET"} {
 		t.Run(u, func(t *testing.T) {
 			err := testWebhook(&http.Client{}).Send(context.Background(), Destination{URL: u}, pageMessage())
 			checkErrClass(t, err, true, true)
+			if strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("error %q shows the URL's query", err)
+			}
 		})
 	}
 }
