@@ -1,0 +1,110 @@
+package api
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestEveryRouteChecksTheCaller walks the route table: a route that is not
+// public answers 401 without a token and with an unknown one, and an admin
+// route answers 403 to a viewer, before the handler reads anything.
+func TestEveryRouteChecksTheCaller(t *testing.T) {
+	f := newFixture(t)
+	// Every refused token counts as a failure: the walk would be throttled
+	// long before its end.
+	f.srv.authFailures = newLimiter(1e6, 0, f.srv.now)
+	fill := strings.NewReplacer("{id}", "x", "{mid}", "1", "{oid}", "x", "{cm}", "x", "{key}", "x", "{token}", "x")
+	for _, rt := range f.srv.routes() {
+		if rt.access == public {
+			continue
+		}
+		path := fill.Replace(rt.pattern)
+		for _, token := range []string{"", "not-a-token"} {
+			if code := f.call(rt.method, path, token, "{}", nil); code != http.StatusUnauthorized {
+				t.Errorf("%s %s with token %q = %d, want 401", rt.method, path, token, code)
+			}
+		}
+		if rt.access == admin {
+			if code := f.call(rt.method, path, f.viewer, "{}", nil); code != http.StatusForbidden {
+				t.Errorf("%s %s by a viewer = %d, want 403", rt.method, path, code)
+			}
+		}
+	}
+}
+
+// TestMalformedParametersAreRefused sends each endpoint's query, path and
+// body parameters in bad forms: malformed, of the wrong type, oversized.
+func TestMalformedParametersAreRefused(t *testing.T) {
+	f := newFixture(t)
+	f.pagingOrg()
+	id := f.declareAsAdmin("checkout")
+	cursor := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	incident := fmt.Sprintf("/api/v1/incidents/%d", id)
+	huge := `{"title":"` + strings.Repeat("x", maxBody) + `"}`
+	tests := []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		// The lists paged by id.
+		{"GET", "/api/v1/incidents?limit=0", nil, 400},
+		{"GET", "/api/v1/incidents?limit=ten", nil, 400},
+		{"GET", "/api/v1/incidents?cursor=!!!", nil, 400},
+		{"GET", "/api/v1/incidents?cursor=" + cursor("abc"), nil, 400},
+		{"GET", "/api/v1/incidents?cursor=" + cursor("0"), nil, 400},
+		{"GET", "/api/v1/alerts?status=bogus", nil, 400},
+		{"GET", "/api/v1/alerts?cursor=" + cursor("-5"), nil, 400},
+		{"GET", "/api/v1/changes?cursor=" + cursor("abc"), nil, 400},
+		{"GET", "/api/v1/changes?limit=-1", nil, 400},
+		{"GET", "/api/v1/gate/overrides?cursor=" + cursor("abc"), nil, 400},
+		{"GET", "/api/v1/audit?cursor=" + cursor("abc"), nil, 400},
+		{"GET", "/api/v1/audit?cursor=" + cursor("0"), nil, 400},
+		{"GET", "/api/v1/audit?limit=0", nil, 400},
+		{"GET", "/api/v1/audit?kind=%00", nil, 400},
+		{"GET", "/api/v1/audit?object_id=%ff", nil, 400},
+		// The lists paged otherwise.
+		{"GET", "/api/v1/tokens?limit=x", nil, 400},
+		{"GET", "/api/v1/slos?limit=x", nil, 400},
+		{"GET", "/api/v1/schedules/x/overrides?cursor=" + cursor("-1"), nil, 400},
+		{"GET", "/api/v1/schedules/x/overrides?cursor=" + cursor("one"), nil, 400},
+		// Times.
+		{"GET", "/api/v1/services/checkout/responders?at=tomorrow", nil, 400},
+		{"GET", "/api/v1/services/checkout/responders?at=" + strings.Repeat("9", 5000), nil, 400},
+		{"GET", "/api/v1/gate?service=checkout&at=2026-11-26", nil, 400},
+		// Ids in the path.
+		{"GET", "/api/v1/incidents/abc", nil, 404},
+		{"GET", "/api/v1/incidents/-1", nil, 404},
+		{"GET", "/api/v1/incidents/99999999999999999999", nil, 404},
+		{"GET", "/api/v1/alerts/abc", nil, 404},
+		{"GET", "/api/v1/incidents/abc/alerts", nil, 404},
+		{"POST", "/api/v1/incidents/abc/acknowledge", nil, 404},
+		{"DELETE", "/api/v1/services/checkout/maintenance/abc", nil, 404},
+		{"GET", "/api/v1/services/nope/responders", nil, 404},
+		// Bodies.
+		{"POST", "/api/v1/incidents", `{"title":`, 400},
+		{"POST", "/api/v1/incidents", `{"title":5,"service":"checkout"}`, 400},
+		{"POST", "/api/v1/incidents", `{"title":"x","service":"checkout","colour":"red"}`, 400},
+		{"POST", "/api/v1/incidents", `{"title":"x","service":"checkout"} {}`, 400},
+		{"POST", "/api/v1/incidents", huge, 413},
+		{"POST", incident + "/notes", `{"message":`, 400},
+		{"POST", incident + "/notes", `{"message":["a"]}`, 400},
+		{"POST", incident + "/notes", huge, 413},
+		{"POST", incident + "/split", `{"alerts":"all"}`, 400},
+		{"POST", incident + "/merge", `{"incident":"one"}`, 400},
+		{"POST", "/api/v1/services/checkout/maintenance", `{"start":"tomorrow"}`, 400},
+		{"POST", "/api/v1/services/checkout/maintenance", `{"start":"2026-11-27T00:00:00Z","end":"2026-11-26T00:00:00Z"}`, 400},
+		{"POST", "/api/v1/services/checkout/maintenance", huge, 413},
+		{"POST", "/api/v1/gate/overrides", `{"service":"checkout","reason":"x","expires_in":5}`, 400},
+		{"POST", "/api/v1/tokens", `{"name":"ci","role":"viewer","scopes":[]}`, 400},
+		{"PUT", "/api/v1/org", `"org"`, 400},
+		{"POST", "/api/v1/config/apply", huge, 413},
+	}
+	for _, tt := range tests {
+		if code := f.call(tt.method, tt.path, adminSecret, tt.body, nil); code != tt.want {
+			t.Errorf("%s %.120s = %d, want %d", tt.method, tt.path, code, tt.want)
+		}
+	}
+}
