@@ -100,6 +100,20 @@ func TestSlackSignature(t *testing.T) {
 	}
 }
 
+func FuzzVerifySlackSignature(f *testing.F) {
+	f.Add(slackDocTS, slackDocBody, slackDocSig)
+	f.Add("", "", "")
+	f.Add("-1", "x", "v0=")
+	f.Add("99999999999999999999", "x", "v0=zz")
+	sent := time.Unix(1531420618, 0)
+	f.Fuzz(func(t *testing.T, ts, body, header string) {
+		err := VerifySlackSignature(slackDocSecret, ts, []byte(body), header, sent, SlackMaxAge)
+		if err == nil && header != SignSlack(slackDocSecret, ts, []byte(body)) {
+			t.Fatalf("accepted %q for ts %q body %q", header, ts, body)
+		}
+	})
+}
+
 func TestParseSMSReply(t *testing.T) {
 	tests := []struct {
 		body string

@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -12,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -47,30 +45,9 @@ func VerifySlackSignature(secret, timestamp string, body []byte, header string, 
 	if secret == "" {
 		return fmt.Errorf("%w: no signing secret configured", ErrSignatureMismatch)
 	}
-	if len(timestamp) == 0 || len(timestamp) > 19 || strings.TrimLeft(timestamp, "0123456789") != "" {
-		return fmt.Errorf("%w: timestamp %q", ErrSignatureMalformed, truncate(timestamp, 32))
-	}
-	ts, err := strconv.ParseInt(timestamp, 10, 64)
-	if err != nil {
-		return fmt.Errorf("%w: timestamp: %v", ErrSignatureMalformed, err)
-	}
-	const prefix = "v0="
-	if !strings.HasPrefix(header, prefix) || len(header) != len(prefix)+2*sha256.Size {
-		return fmt.Errorf("%w: want v0=<64 hex digits>", ErrSignatureMalformed)
-	}
-	got, err := hex.DecodeString(header[len(prefix):])
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrSignatureMalformed, err)
-	}
-	want, _ := hex.DecodeString(SignSlack(secret, timestamp, body)[len(prefix):])
-	if !hmac.Equal(got, want) {
-		return ErrSignatureMismatch
-	}
-	sent := time.Unix(ts, 0)
-	if age := now.Sub(sent); age > maxAge || age < -maxAge {
-		return fmt.Errorf("%w: sent %s, now %s", ErrSignatureStale, sent.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
-	}
-	return nil
+	return verifyTimestamped("v0=", timestamp, header, now, maxAge, func() string {
+		return SignSlack(secret, timestamp, body)
+	})
 }
 
 // SlackAction is a press of one of Vigil's buttons, read from a Slack
@@ -198,18 +175,5 @@ func SlackUserEmail(ctx context.Context, client *http.Client, apiURL, botToken, 
 // PostSlackResponse sends a replacement message to an interaction's
 // response_url.
 func PostSlackResponse(ctx context.Context, client *http.Client, responseURL string, m SlackMessage) error {
-	target, err := targetURL("slack response", responseURL)
-	if err != nil {
-		return err
-	}
-	body, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("encode slack response: %w", err)
-	}
-	req, err := newPost(ctx, target, "application/json", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	_, err = post(client, req, "slack response")
-	return err
+	return postJSON(ctx, client, "slack response", responseURL, m)
 }

@@ -212,7 +212,17 @@ var (
 // the raw request body. The timestamp must be within maxAge of now, either
 // way, so that a captured request cannot be replayed later.
 func VerifyWebhookSignature(secret, timestamp, body, header string, now time.Time, maxAge time.Duration) error {
-	const prefix = "sha256="
+	return verifyTimestamped("sha256=", timestamp, header, now, maxAge, func() string {
+		return SignWebhook(secret, timestamp, []byte(body))
+	})
+}
+
+// verifyTimestamped checks a signature header of the form prefix and 64
+// hex digits against sign's answer, in constant time, and then that the
+// Unix-seconds timestamp it covers is within maxAge of now. Vigil's
+// webhooks and Slack's requests differ only in prefix and in what is
+// signed.
+func verifyTimestamped(prefix, timestamp, header string, now time.Time, maxAge time.Duration, sign func() string) error {
 	if len(timestamp) == 0 || len(timestamp) > 19 || strings.TrimLeft(timestamp, "0123456789") != "" {
 		return fmt.Errorf("%w: timestamp %q", ErrSignatureMalformed, truncate(timestamp, 32))
 	}
@@ -221,13 +231,13 @@ func VerifyWebhookSignature(secret, timestamp, body, header string, now time.Tim
 		return fmt.Errorf("%w: timestamp: %v", ErrSignatureMalformed, err)
 	}
 	if !strings.HasPrefix(header, prefix) || len(header) != len(prefix)+2*sha256.Size {
-		return fmt.Errorf("%w: want sha256=<64 hex digits>", ErrSignatureMalformed)
+		return fmt.Errorf("%w: want %s<64 hex digits>", ErrSignatureMalformed, prefix)
 	}
 	got, err := hex.DecodeString(header[len(prefix):])
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrSignatureMalformed, err)
 	}
-	want, _ := hex.DecodeString(SignWebhook(secret, timestamp, []byte(body))[len(prefix):])
+	want, _ := hex.DecodeString(strings.TrimPrefix(sign(), prefix))
 	if !hmac.Equal(got, want) {
 		return ErrSignatureMismatch
 	}
