@@ -297,6 +297,23 @@ func TestParseMattermostAction(t *testing.T) {
 	}
 }
 
+func FuzzParseMattermostAction(f *testing.F) {
+	f.Add([]byte(`{"user_id":"u1","context":{"incident_id":12,"verb":"acknowledge","notification":7,"token":"T"}}`))
+	f.Add([]byte(`{"context":{"incident_id":-1,"verb":"resolve","token":"T"}}`))
+	f.Add([]byte(`{} {}`))
+	f.Add([]byte(``))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := ParseMattermostAction(body)
+		if err != nil {
+			return
+		}
+		c := req.Context
+		if c.Verb != VerbAcknowledge && c.Verb != VerbResolve || c.IncidentID <= 0 || c.NotificationID < 0 || c.Token == "" || len(body) > MaxMattermostAction {
+			t.Fatalf("accepted %q as %+v", body, req)
+		}
+	})
+}
+
 func TestCallbackToken(t *testing.T) {
 	key := []byte("0123456789abcdef0123456789abcdef")
 	tok := CallbackToken(key, 7, 12, "alice")
