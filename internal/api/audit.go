@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -13,22 +12,15 @@ import (
 // listAudit pages through the audit log, newest first, filtered by kind,
 // object and actor.
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	p, err := parseList(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+	p, before, ok := parseIDList(w, r)
+	if !ok {
 		return
 	}
 	v := r.URL.Query()
-	q := store.AuditQuery{Kind: v.Get("kind"), ObjID: v.Get("object_id"), Actor: v.Get("actor"), Limit: p.limit + 1}
+	q := store.AuditQuery{Kind: v.Get("kind"), ObjID: v.Get("object_id"), Actor: v.Get("actor"), BeforeID: before, Limit: p.limit + 1}
 	for _, f := range []string{q.Kind, q.ObjID, q.Actor} {
 		if !utf8.ValidString(f) || strings.IndexByte(f, 0) >= 0 {
 			writeError(w, http.StatusBadRequest, "bad_request", "kind, object_id and actor must be text")
-			return
-		}
-	}
-	if p.after != "" {
-		if q.BeforeID, err = strconv.ParseInt(p.after, 10, 64); err != nil || q.BeforeID <= 0 {
-			writeError(w, http.StatusBadRequest, "bad_request", "invalid cursor")
 			return
 		}
 	}
@@ -38,13 +30,6 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, _ auth.Princi
 		writeError(w, http.StatusInternalServerError, "internal", "could not read the audit log")
 		return
 	}
-	var next *string
-	if len(entries) > p.limit {
-		entries = entries[:p.limit]
-		next = encodeCursor(strconv.FormatInt(entries[len(entries)-1].ID, 10))
-	}
-	if entries == nil {
-		entries = []store.AuditEntry{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"audit_entries": entries, "next_cursor": next})
+	entries, next := idPage(entries, p.limit, func(e store.AuditEntry) int64 { return e.ID })
+	writeJSON(w, http.StatusOK, map[string]any{"audit_entries": nonNil(entries), "next_cursor": next})
 }

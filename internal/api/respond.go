@@ -124,3 +124,41 @@ func pageByID[T any](items []T, id func(T) string, p listParams) ([]T, *string) 
 	}
 	return page, nil
 }
+
+// parseIDList reads the paging parameters of a list whose cursor is the
+// last id of the previous page; it answers 400 itself.
+func parseIDList(w http.ResponseWriter, r *http.Request) (listParams, int64, bool) {
+	p, err := parseList(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return p, 0, false
+	}
+	before, err := idCursor(p)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return p, 0, false
+	}
+	return p, before, true
+}
+
+// idPage trims a result fetched with limit+1 rows, in id order either way,
+// to the page and returns the cursor of the next page, nil on the last.
+func idPage[T any](items []T, limit int, id func(T) int64) ([]T, *string) {
+	if len(items) <= limit {
+		return items, nil
+	}
+	items = items[:limit]
+	return items, encodeCursor(strconv.FormatInt(id(items[len(items)-1]), 10))
+}
+
+// idCursor parses a cursor holding the last id of the previous page.
+func idCursor(p listParams) (int64, error) {
+	if p.after == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(p.after, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("invalid cursor")
+	}
+	return id, nil
+}
