@@ -103,3 +103,45 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	return nil
 }
+
+// getAll reads every page of a list endpoint: path with the query q, to
+// which getAll adds the limit and the cursor. field names the answer's
+// array, whose items are decoded into T. A next_cursor that is missing,
+// empty or the same as the last one ends the list, so that a server
+// repeating itself cannot keep the command looping.
+func getAll[T any](ctx context.Context, c *client, path string, q url.Values, field string) ([]T, error) {
+	query := "limit=1000"
+	if len(q) > 0 {
+		query = q.Encode() + "&" + query
+	}
+	var all []T
+	cursor := ""
+	for {
+		next := path + "?" + query
+		if cursor != "" {
+			next += "&cursor=" + url.QueryEscape(cursor)
+		}
+		var page map[string]json.RawMessage
+		if err := c.do(ctx, "GET", next, nil, &page); err != nil {
+			return nil, err
+		}
+		var items []T
+		if raw, ok := page[field]; ok {
+			if err := json.Unmarshal(raw, &items); err != nil {
+				return nil, fmt.Errorf("GET %s: decode %s: %w", path, field, err)
+			}
+		}
+		all = append(all, items...)
+		var nextCursor string
+		if raw, ok := page["next_cursor"]; ok {
+			// null leaves nextCursor empty.
+			if err := json.Unmarshal(raw, &nextCursor); err != nil {
+				return nil, fmt.Errorf("GET %s: decode next_cursor: %w", path, err)
+			}
+		}
+		if nextCursor == "" || nextCursor == cursor {
+			return all, nil
+		}
+		cursor = nextCursor
+	}
+}

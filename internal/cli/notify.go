@@ -67,36 +67,22 @@ func (f methodFlags) methodPath(ctx context.Context, c *client) (string, error) 
 
 // ownerOf finds the one user with a contact method of this id.
 func ownerOf(ctx context.Context, c *client, method string) (string, error) {
+	users, err := getAll[struct {
+		ID             string `json:"id"`
+		ContactMethods []struct {
+			ID string `json:"id"`
+		} `json:"contact_methods"`
+	}](ctx, c, "/api/v1/users", nil, "users")
+	if err != nil {
+		return "", fmt.Errorf("find the user of contact method %s: %w", method, err)
+	}
 	var owners []string
-	cursor := ""
-	for {
-		path := "/api/v1/users?limit=1000"
-		if cursor != "" {
-			path += "&cursor=" + url.QueryEscape(cursor)
-		}
-		var page struct {
-			Users []struct {
-				ID             string `json:"id"`
-				ContactMethods []struct {
-					ID string `json:"id"`
-				} `json:"contact_methods"`
-			} `json:"users"`
-			NextCursor *string `json:"next_cursor"`
-		}
-		if err := c.do(ctx, "GET", path, nil, &page); err != nil {
-			return "", fmt.Errorf("find the user of contact method %s: %w", method, err)
-		}
-		for _, u := range page.Users {
-			for _, cm := range u.ContactMethods {
-				if cm.ID == method {
-					owners = append(owners, u.ID)
-				}
+	for _, u := range users {
+		for _, cm := range u.ContactMethods {
+			if cm.ID == method {
+				owners = append(owners, u.ID)
 			}
 		}
-		if page.NextCursor == nil || *page.NextCursor == "" {
-			break
-		}
-		cursor = *page.NextCursor
 	}
 	sort.Strings(owners)
 	switch len(owners) {

@@ -228,28 +228,15 @@ func oncallOnline(ctx context.Context, c *client, q oncallQuery, at time.Time) (
 
 // scheduleIDs lists every schedule's id, following the pages.
 func scheduleIDs(ctx context.Context, c *client) ([]string, error) {
-	var ids []string
-	cursor := ""
-	for {
-		v := url.Values{"limit": {"1000"}}
-		if cursor != "" {
-			v.Set("cursor", cursor)
-		}
-		var page struct {
-			Schedules []struct {
-				ID string `json:"id"`
-			} `json:"schedules"`
-			NextCursor *string `json:"next_cursor"`
-		}
-		if err := c.do(ctx, "GET", "/api/v1/schedules?"+v.Encode(), nil, &page); err != nil {
-			return nil, err
-		}
-		for _, s := range page.Schedules {
-			ids = append(ids, s.ID)
-		}
-		if page.NextCursor == nil || *page.NextCursor == "" || *page.NextCursor == cursor {
-			return ids, nil
-		}
-		cursor = *page.NextCursor
+	schedules, err := getAll[struct {
+		ID string `json:"id"`
+	}](ctx, c, "/api/v1/schedules", nil, "schedules")
+	if err != nil {
+		return nil, err
 	}
+	ids := make([]string, len(schedules))
+	for i, s := range schedules {
+		ids[i] = s.ID
+	}
+	return ids, nil
 }

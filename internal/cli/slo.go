@@ -274,29 +274,14 @@ func runSLOStatus(ctx context.Context, args []string, env Env) int {
 		printSLODetail(env.Stdout, s)
 		return exitOK
 	}
-	var all []sloStatus
-	cursor := ""
-	for {
-		q := url.Values{"limit": {"1000"}}
-		if *service != "" {
-			q.Set("service", *service)
-		}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		var page struct {
-			SLOs       []sloStatus `json:"slos"`
-			NextCursor *string     `json:"next_cursor"`
-		}
-		if err := c.do(ctx, "GET", "/api/v1/slos?"+q.Encode(), nil, &page); err != nil {
-			fmt.Fprintf(env.Stderr, "vigil slo status: %v\n", err)
-			return exitError
-		}
-		all = append(all, page.SLOs...)
-		if page.NextCursor == nil {
-			break
-		}
-		cursor = *page.NextCursor
+	q := url.Values{}
+	if *service != "" {
+		q.Set("service", *service)
+	}
+	all, err := getAll[sloStatus](ctx, c, "/api/v1/slos", q, "slos")
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil slo status: %v\n", err)
+		return exitError
 	}
 	if len(all) == 0 {
 		fmt.Fprintln(env.Stdout, "no SLOs")
