@@ -27,21 +27,42 @@ func runValidate(_ context.Context, args []string, env Env) int {
 		return exitFail
 	}
 	b := loaded.Bundle
-	slos, _ := slo.ParseDocuments(loaded.OpenSLO, bundleServices(&b))
 	fmt.Fprintf(env.Stdout, "%s: valid (%d users, %d teams, %d schedules, %d escalation policies, %d services, %d SLOs)\n",
-		*path, len(b.Users), len(b.Teams), len(b.Schedules), len(b.EscalationPolicies), len(b.Services), len(slos))
+		*path, len(b.Users), len(b.Teams), len(b.Schedules), len(b.EscalationPolicies), len(b.Services), len(loaded.slos))
 	return exitOK
+}
+
+// checkedConfig is configuration files with their OpenSLO documents
+// parsed against the files' services.
+type checkedConfig struct {
+	*config.Loaded
+	slos []slo.SLO
+}
+
+// checkConfig loads files and returns every problem in them, those of the
+// OpenSLO documents included.
+func checkConfig(path string) (*checkedConfig, []config.Problem, error) {
+	loaded, err := config.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := map[string]bool{}
+	for _, s := range loaded.Bundle.Services {
+		ids[s.ID] = true
+	}
+	slos, sloProblems := slo.ParseDocuments(loaded.OpenSLO, func(id string) bool { return ids[id] })
+	problems := append(loaded.Problems, sloProblems...)
+	return &checkedConfig{Loaded: loaded, slos: slos}, problems, nil
 }
 
 // loadConfig loads and validates files, printing every problem; ok is
 // false when there was any.
-func loadConfig(path string, env Env) (*config.Loaded, bool) {
-	loaded, err := config.Load(path)
+func loadConfig(path string, env Env) (*checkedConfig, bool) {
+	loaded, problems, err := checkConfig(path)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
 		return nil, false
 	}
-	problems := append(loaded.Problems, sloProblems(loaded)...)
 	if len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintln(env.Stderr, p.String())
@@ -129,11 +150,10 @@ func jsonText(v any) string {
 
 // loadConfigQuiet loads files and folds any problems into one error.
 func loadConfigQuiet(path string) (*config.Bundle, error) {
-	loaded, err := config.Load(path)
+	loaded, problems, err := checkConfig(path)
 	if err != nil {
 		return nil, err
 	}
-	problems := append(loaded.Problems, sloProblems(loaded)...)
 	if len(problems) > 0 {
 		msgs := make([]string, len(problems))
 		for i, p := range problems {

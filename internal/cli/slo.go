@@ -12,24 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/slo"
 )
-
-// sloProblems parses the OpenSLO documents files set aside against the
-// files' services.
-func sloProblems(loaded *config.Loaded) []config.Problem {
-	_, problems := slo.ParseDocuments(loaded.OpenSLO, bundleServices(&loaded.Bundle))
-	return problems
-}
-
-func bundleServices(b *config.Bundle) func(string) bool {
-	ids := map[string]bool{}
-	for _, s := range b.Services {
-		ids[s.ID] = true
-	}
-	return func(id string) bool { return ids[id] }
-}
 
 func runGate(ctx context.Context, args []string, env Env) int {
 	if len(args) > 0 {
@@ -387,8 +371,7 @@ func runSLORules(args []string, env Env) int {
 	if !ok {
 		return exitFail
 	}
-	slos, _ := slo.ParseDocuments(loaded.OpenSLO, bundleServices(&loaded.Bundle))
-	rules, err := slo.Rules(slos)
+	rules, err := slo.Rules(loaded.slos)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil slo rules: %v\n", err)
 		return exitFail
@@ -401,6 +384,6 @@ func runSLORules(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "vigil slo rules: %v\n", err)
 		return exitError
 	}
-	fmt.Fprintf(env.Stderr, "wrote %s (%d SLOs)\n", *out, len(slos))
+	fmt.Fprintf(env.Stderr, "wrote %s (%d SLOs)\n", *out, len(loaded.slos))
 	return exitOK
 }
