@@ -108,3 +108,24 @@ func TestMalformedParametersAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestInboundBodiesAreBounded posts bodies over maxInboundBody to the
+// providers' endpoints, which are refused before any credential is
+// checked, and malformed ones where no credential is needed to read them.
+func TestInboundBodiesAreBounded(t *testing.T) {
+	f := newFixture(t)
+	huge := "Body=" + strings.Repeat("a", maxInboundBody)
+	for _, path := range []string{
+		"/api/v1/twilio/sms", "/api/v1/twilio/voice", "/api/v1/twilio/status",
+		"/api/v1/integrations/slack/actions", "/api/v1/integrations/mattermost/actions",
+	} {
+		if code := f.call("POST", path, "", huge, nil); code != http.StatusRequestEntityTooLarge {
+			t.Errorf("POST %s with %d bytes = %d, want 413", path, len(huge), code)
+		}
+	}
+	for _, body := range []string{"", "{", `{"context":"x"}`, `[1,2]`} {
+		if code := f.call("POST", "/api/v1/integrations/mattermost/actions", "", body, nil); code != http.StatusBadRequest {
+			t.Errorf("mattermost action %q = %d, want 400", body, code)
+		}
+	}
+}

@@ -24,28 +24,12 @@ const maxInboundBody = 512 << 10
 // not delivered. Each checks the provider's own credential: a request
 // that fails is answered 401 or 403 and changes nothing.
 
-// readInbound reads a body of at most maxInboundBody bytes; it answers the
-// error itself.
-func readInbound(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInboundBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than %d bytes", maxInboundBody)
-			return nil, false
-		}
-		writeError(w, http.StatusBadRequest, "bad_request", "read body: %v", err)
-		return nil, false
-	}
-	return body, true
-}
-
 // twilioRequest reads a Twilio webhook request and checks its signature
 // with the configured auth token over the URL the request was sent to
 // (this server's public URL and the request's path and query). It answers
 // the error itself.
 func (s *Server) twilioRequest(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
-	body, ok := readInbound(w, r)
+	body, ok := readBody(w, r, maxInboundBody)
 	if !ok {
 		return nil, false
 	}
@@ -252,7 +236,7 @@ func (s *Server) twilioStatus(w http.ResponseWriter, r *http.Request, _ auth.Pri
 // button. The request must carry Slack's signature, made at most five
 // minutes ago.
 func (s *Server) slackActions(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	body, ok := readInbound(w, r)
+	body, ok := readBody(w, r, maxInboundBody)
 	if !ok {
 		return
 	}
@@ -369,7 +353,7 @@ func (s *Server) slackResponseURLAllowed(raw, apiURL string) bool {
 // press of a button Vigil posted, whose context carries the callback token
 // Vigil made for it.
 func (s *Server) mattermostActions(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	body, ok := readInbound(w, r)
+	body, ok := readBody(w, r, maxInboundBody)
 	if !ok {
 		return
 	}

@@ -42,14 +42,8 @@ func writeError(w http.ResponseWriter, status int, code, format string, args ...
 // unknown fields, trailing data and invalid UTF-8. It answers the error
 // itself and reports false on failure.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than %d bytes", maxBody)
-			return false
-		}
-		writeError(w, http.StatusBadRequest, "bad_request", "read body: %v", err)
+	body, ok := readBody(w, r, maxBody)
+	if !ok {
 		return false
 	}
 	if !utf8.Valid(body) {
@@ -67,6 +61,22 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// readBody reads a body of at most limit bytes. It answers the error
+// itself (413 beyond the limit) and reports false on failure.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than %d bytes", limit)
+			return nil, false
+		}
+		writeError(w, http.StatusBadRequest, "bad_request", "read body: %v", err)
+		return nil, false
+	}
+	return body, true
 }
 
 // listParams are the paging parameters every list endpoint takes.
