@@ -170,6 +170,19 @@ func oncallOffline(snap *org.Snapshot, q oncallQuery, at time.Time) ([]oncallAns
 		}
 		return a, nil
 	}
+	return askOncall(q, ask, func() ([]string, error) {
+		ids := make([]string, 0, len(snap.Bundle.Schedules))
+		for _, s := range snap.Bundle.Schedules {
+			ids = append(ids, s.ID)
+		}
+		sort.Strings(ids)
+		return ids, nil
+	})
+}
+
+// askOncall answers q, or, when q names nothing, every schedule that
+// schedules lists, in its order.
+func askOncall(q oncallQuery, ask func(oncallQuery) (oncallAnswer, error), schedules func() ([]string, error)) ([]oncallAnswer, error) {
 	if q.kind != "" {
 		a, err := ask(q)
 		if err != nil {
@@ -177,11 +190,10 @@ func oncallOffline(snap *org.Snapshot, q oncallQuery, at time.Time) ([]oncallAns
 		}
 		return []oncallAnswer{a}, nil
 	}
-	ids := make([]string, 0, len(snap.Bundle.Schedules))
-	for _, s := range snap.Bundle.Schedules {
-		ids = append(ids, s.ID)
+	ids, err := schedules()
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(ids)
 	answers := make([]oncallAnswer, 0, len(ids))
 	for _, id := range ids {
 		a, err := ask(oncallQuery{"schedule", id})
@@ -204,26 +216,7 @@ func oncallOnline(ctx context.Context, c *client, q oncallQuery, at time.Time) (
 		err := c.do(ctx, "GET", "/api/v1/oncall?"+v.Encode(), nil, &a)
 		return a, err
 	}
-	if q.kind != "" {
-		a, err := ask(q)
-		if err != nil {
-			return nil, err
-		}
-		return []oncallAnswer{a}, nil
-	}
-	ids, err := scheduleIDs(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	answers := make([]oncallAnswer, 0, len(ids))
-	for _, id := range ids {
-		a, err := ask(oncallQuery{"schedule", id})
-		if err != nil {
-			return nil, err
-		}
-		answers = append(answers, a)
-	}
-	return answers, nil
+	return askOncall(q, ask, func() ([]string, error) { return scheduleIDs(ctx, c) })
 }
 
 // scheduleIDs lists every schedule's id, following the pages.
