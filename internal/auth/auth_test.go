@@ -30,6 +30,22 @@ func TestBearerToken(t *testing.T) {
 	}
 }
 
+func FuzzBearerToken(f *testing.F) {
+	for _, h := range []string{"Bearer abc", "bearer  abc ", "Basic abc", "Bearer", "Bearer \t", "Bearer a b", ""} {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		tok, err := BearerToken(header)
+		if err != nil {
+			return
+		}
+		if tok == "" || len(tok) > 512 || tok != strings.TrimSpace(tok) || !strings.Contains(header, tok) ||
+			!strings.EqualFold(header[:len("Bearer ")], "Bearer ") {
+			t.Fatalf("BearerToken(%q) = %q", header, tok)
+		}
+	})
+}
+
 func TestNewTokenIsRandomAndHashed(t *testing.T) {
 	a, ha, err := NewToken()
 	if err != nil {
