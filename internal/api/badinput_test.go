@@ -129,3 +129,52 @@ func TestInboundBodiesAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestRefusesBadForms covers the change events and webhooks the way
+// TestPagerDutyEvents covers /v2/enqueue: malformed, unknown keys,
+// oversized, too fast.
+func TestIngestRefusesBadForms(t *testing.T) {
+	f := newFixture(t)
+	f.pagingOrg()
+	const slowKey = "ffffeeeeddddccccbbbbaaaa00002222" // rate_limit 1: a burst of 2
+	change := func(key string) string {
+		return fmt.Sprintf(`{"routing_key":%q,"payload":{"summary":"deploy","source":"ci","timestamp":"2026-11-26T11:50:00Z"}}`, key)
+	}
+	changes := []struct {
+		name, body string
+		want       int
+	}{
+		{"not json", `{"routing_key":`, 400},
+		{"no routing key", `{"payload":{"summary":"deploy","source":"ci"}}`, 400},
+		{"unknown routing key", change("00000000000000000000000000000000"), 400},
+		{"summary of the wrong type", fmt.Sprintf(`{"routing_key":%q,"payload":{"summary":5,"source":"ci"}}`, pdKey), 400},
+		{"too large", fmt.Sprintf(`{"routing_key":%q,"payload":{"summary":"x","source":"ci","custom_details":{"x":%q}}}`, pdKey, strings.Repeat("a", 600<<10)), 413},
+		{"first of the burst", change(slowKey), 202},
+		{"second of the burst", change(slowKey), 202},
+		{"too fast", change(slowKey), 429},
+	}
+	for _, tt := range changes {
+		var ans pdAnswer
+		if code := f.call("POST", "/v2/change/enqueue", "", tt.body, &ans); code != tt.want {
+			t.Errorf("change event, %s: %d, want %d", tt.name, code, tt.want)
+		} else if code >= 400 && ans.Status == "" {
+			t.Errorf("change event, %s: answer %+v is not PagerDuty's", tt.name, ans)
+		}
+	}
+	webhooks := []struct {
+		name, path, body string
+		want             int
+	}{
+		{"grafana, not json", "/api/v1/integrations/grafana/gf-checkout", `{"alerts":`, 400},
+		{"grafana, alerts of the wrong type", "/api/v1/integrations/grafana/gf-checkout", `{"alerts":"many"}`, 400},
+		{"generic, not json", "/api/v1/integrations/generic/gen-checkout", `[`, 400},
+		{"generic, too large", "/api/v1/integrations/generic/gen-checkout", `{"summary":"` + strings.Repeat("a", 520<<10) + `"}`, 413},
+		{"generic key on grafana", "/api/v1/integrations/grafana/gen-checkout", `{}`, 404},
+		{"heartbeat, too large", "/api/v1/heartbeat/hb-checkout", strings.Repeat("a", 520<<10), 413},
+	}
+	for _, tt := range webhooks {
+		if code := f.call("POST", tt.path, "", tt.body, nil); code != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, code, tt.want)
+		}
+	}
+}

@@ -110,22 +110,45 @@ func pdInvalid(w http.ResponseWriter, errs ...string) {
 	writeJSON(w, http.StatusBadRequest, pdAnswer{Status: "invalid event", Message: "Event object is invalid", Errors: errs})
 }
 
-func (s *Server) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	body, release, ok := s.readIngestBody(w, r, func() {
+// pdBody reads a PagerDuty Events API body; it answers 413 itself, as
+// PagerDuty does.
+func (s *Server) pdBody(w http.ResponseWriter, r *http.Request) ([]byte, func(), bool) {
+	return s.readIngestBody(w, r, func() {
 		writeJSON(w, http.StatusRequestEntityTooLarge, pdAnswer{Status: "invalid event", Message: "Event object is too large", Errors: []string{"body: larger than 512 KB"}})
 	})
+}
+
+// pdRefuse answers an event the parser refused, listing every problem it
+// found.
+func pdRefuse(w http.ResponseWriter, err error) {
+	var invalid *ingest.ValidationError
+	if errors.As(err, &invalid) {
+		pdInvalid(w, invalid.Errors...)
+		return
+	}
+	pdInvalid(w, err.Error())
+}
+
+// pdAllow spends one event of the routing key's rate, answering 429 as
+// PagerDuty does when it is spent.
+func (s *Server) pdAllow(w http.ResponseWriter, key string, in *catalog.Integration) bool {
+	if s.ingestLimits.allow(key, in.RateLimit, 1) {
+		return true
+	}
+	w.Header().Set("Retry-After", "1")
+	writeJSON(w, http.StatusTooManyRequests, pdAnswer{Status: "throttle event", Message: "Requests for this routing key are arriving too quickly. Retry later."})
+	return false
+}
+
+func (s *Server) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	body, release, ok := s.pdBody(w, r)
 	if !ok {
 		return
 	}
 	defer release()
 	key, ev, err := ingest.ParsePagerDuty(body, newDedupKey)
-	var invalid *ingest.ValidationError
-	switch {
-	case errors.As(err, &invalid):
-		pdInvalid(w, invalid.Errors...)
-		return
-	case err != nil:
-		pdInvalid(w, err.Error())
+	if err != nil {
+		pdRefuse(w, err)
 		return
 	}
 	svc, in := s.org.Snapshot().Integration(key)
@@ -133,9 +156,7 @@ func (s *Server) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request, _ auth
 		pdInvalid(w, "routing_key: no PagerDuty integration has this key")
 		return
 	}
-	if !s.ingestLimits.allow(key, in.RateLimit, 1) {
-		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusTooManyRequests, pdAnswer{Status: "throttle event", Message: "Requests for this routing key are arriving too quickly. Retry later."})
+	if !s.pdAllow(w, key, in) {
 		return
 	}
 	if !s.accept(w, r, pdShed, inbox(store.InboxAlert, key, svc.ID, ev)) {
@@ -145,21 +166,14 @@ func (s *Server) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request, _ auth
 }
 
 func (s *Server) pagerDutyChange(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	body, release, ok := s.readIngestBody(w, r, func() {
-		writeJSON(w, http.StatusRequestEntityTooLarge, pdAnswer{Status: "invalid event", Message: "Event object is too large", Errors: []string{"body: larger than 512 KB"}})
-	})
+	body, release, ok := s.pdBody(w, r)
 	if !ok {
 		return
 	}
 	defer release()
 	key, ev, err := ingest.ParseChange(body)
-	var invalid *ingest.ValidationError
-	switch {
-	case errors.As(err, &invalid):
-		pdInvalid(w, invalid.Errors...)
-		return
-	case err != nil:
-		pdInvalid(w, err.Error())
+	if err != nil {
+		pdRefuse(w, err)
 		return
 	}
 	svc, in := s.org.Snapshot().Integration(key)
@@ -167,9 +181,7 @@ func (s *Server) pagerDutyChange(w http.ResponseWriter, r *http.Request, _ auth.
 		pdInvalid(w, "routing_key: no integration has this key")
 		return
 	}
-	if !s.ingestLimits.allow(key, in.RateLimit, 1) {
-		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusTooManyRequests, pdAnswer{Status: "throttle event", Message: "Requests for this routing key are arriving too quickly. Retry later."})
+	if !s.pdAllow(w, key, in) {
 		return
 	}
 	s.linkGateDecision(r.Context(), svc.ID, &ev)
