@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -189,18 +188,12 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 // ListObjects returns the objects of a kind, or of every kind for "",
 // ordered by kind then id (byte order).
 func (s *Store) ListObjects(ctx context.Context, kind string) ([]store.Object, error) {
-	query := `SELECT kind, id, body, source, updated_at FROM config_objects`
-	var args []any
+	var w where
 	if kind != "" {
-		query += ` WHERE kind = $1`
-		args = append(args, kind)
+		w.add("kind = " + w.arg(kind))
 	}
-	query += ` ORDER BY kind, id`
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list objects: %w", err)
-	}
-	objects, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Object, error) { return scanObject(row) })
+	rows, err := s.pool.Query(ctx, `SELECT kind, id, body, source, updated_at FROM config_objects`+w.sql()+` ORDER BY kind, id`, w.args...)
+	objects, err := collect(rows, err, func(row pgx.CollectableRow) (store.Object, error) { return scanObject(row) })
 	if err != nil {
 		return nil, fmt.Errorf("list objects: %w", err)
 	}
@@ -424,35 +417,23 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.Audi
 	if err := sqlbackend.CheckAuditQuery(q); err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
+	var w where
 	if q.Kind != "" {
-		where = append(where, "kind = "+arg(q.Kind))
+		w.add("kind = " + w.arg(q.Kind))
 	}
 	if q.ObjID != "" {
-		where = append(where, "object_id = "+arg(q.ObjID))
+		w.add("object_id = " + w.arg(q.ObjID))
 	}
 	if q.Actor != "" {
-		where = append(where, "actor = "+arg(q.Actor))
+		w.add("actor = " + w.arg(q.Actor))
 	}
 	if q.BeforeID > 0 {
-		where = append(where, "id < "+arg(q.BeforeID))
+		w.add("id < " + w.arg(q.BeforeID))
 	}
-	query := `SELECT id, at, actor, action, kind, object_id, before, after, details FROM audit_log`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY id DESC LIMIT " + arg(sqlbackend.AuditLimit(q.Limit))
-
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
-	}
-	entries, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AuditEntry, error) {
+	query := `SELECT id, at, actor, action, kind, object_id, before, after, details FROM audit_log` + w.sql() +
+		` ORDER BY id DESC LIMIT ` + w.arg(sqlbackend.AuditLimit(q.Limit))
+	rows, err := s.pool.Query(ctx, query, w.args...)
+	entries, err := collect(rows, err, func(row pgx.CollectableRow) (store.AuditEntry, error) {
 		var e store.AuditEntry
 		var before, after []byte // not json.RawMessage: see scanObject
 		err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Kind, &e.ObjID, &before, &after, &e.Details)

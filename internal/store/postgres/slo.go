@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -63,25 +62,20 @@ func (s *Store) ListSLOPoints(ctx context.Context, q store.SLOPointQuery) ([]sto
 	if err := sqlbackend.CheckText("slo", q.SLO); err != nil {
 		return nil, fmt.Errorf("list SLO points: %w", err)
 	}
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	var w where
 	if q.SLO != "" {
-		where = append(where, "slo = "+arg(q.SLO))
+		w.add("slo = " + w.arg(q.SLO))
 	}
 	if !q.Since.IsZero() {
-		where = append(where, "at >= "+arg(dbTime(q.Since)))
+		w.add("at >= " + w.arg(dbTime(q.Since)))
 	}
 	if !q.ReceivedSince.IsZero() {
-		where = append(where, "received_at >= "+arg(dbTime(q.ReceivedSince)))
+		w.add("received_at >= " + w.arg(dbTime(q.ReceivedSince)))
 	}
-	where = append(where, "id > "+arg(q.AfterID))
-	limit := arg(sqlbackend.SLOPointLimit(q.Limit))
-	rows, err := s.pool.Query(ctx, `SELECT id, slo, at, good, total, received_at FROM slo_points
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT `+limit, args...)
+	w.add("id > " + w.arg(q.AfterID))
+	query := `SELECT id, slo, at, good, total, received_at FROM slo_points` + w.sql() +
+		` ORDER BY id LIMIT ` + w.arg(sqlbackend.SLOPointLimit(q.Limit))
+	rows, err := s.pool.Query(ctx, query, w.args...)
 	points, err := collect(rows, err, func(row pgx.CollectableRow) (store.SLOPoint, error) {
 		var p store.SLOPoint
 		err := row.Scan(&p.ID, &p.SLO, &p.At, &p.Good, &p.Total, &p.ReceivedAt)
@@ -140,24 +134,19 @@ func (s *Store) ListGateOverrides(ctx context.Context, service string, activeAt 
 	if err := sqlbackend.CheckText("service", service); err != nil {
 		return nil, fmt.Errorf("list gate overrides: %w", err)
 	}
-	where := []string{"true"}
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	var w where
 	if service != "" {
-		where = append(where, "service = "+arg(service))
+		w.add("service = " + w.arg(service))
 	}
 	if !activeAt.IsZero() {
-		where = append(where, "expires_at > "+arg(dbTime(activeAt)))
+		w.add("expires_at > " + w.arg(dbTime(activeAt)))
 	}
 	if beforeID > 0 {
-		where = append(where, "id < "+arg(beforeID))
+		w.add("id < " + w.arg(beforeID))
 	}
-	lim := arg(sqlbackend.ListLimit(limit))
-	rows, err := s.pool.Query(ctx, `SELECT id, service, reason, created_by, created_at, expires_at FROM gate_overrides
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT `+lim, args...)
+	query := `SELECT id, service, reason, created_by, created_at, expires_at FROM gate_overrides` + w.sql() +
+		` ORDER BY id DESC LIMIT ` + w.arg(sqlbackend.ListLimit(limit))
+	rows, err := s.pool.Query(ctx, query, w.args...)
 	out, err := collect(rows, err, func(row pgx.CollectableRow) (store.GateOverride, error) {
 		var o store.GateOverride
 		err := row.Scan(&o.ID, &o.Service, &o.Reason, &o.CreatedBy, &o.CreatedAt, &o.ExpiresAt)

@@ -70,21 +70,19 @@ func (s *Store) ListSLOPoints(ctx context.Context, q store.SLOPointQuery) ([]sto
 	if err := sqlbackend.CheckText("slo", q.SLO); err != nil {
 		return nil, fmt.Errorf("list SLO points: %w", err)
 	}
-	var where []string
-	var args []any
+	var w where
 	if q.SLO != "" {
-		where, args = append(where, "slo = ?"), append(args, q.SLO)
+		w.add("slo = ?", q.SLO)
 	}
 	if !q.Since.IsZero() {
-		where, args = append(where, "at >= ?"), append(args, timeText(q.Since))
+		w.add("at >= ?", timeText(q.Since))
 	}
 	if !q.ReceivedSince.IsZero() {
-		where, args = append(where, "received_at >= ?"), append(args, timeText(q.ReceivedSince))
+		w.add("received_at >= ?", timeText(q.ReceivedSince))
 	}
-	where, args = append(where, "id > ?"), append(args, q.AfterID)
-	args = append(args, sqlbackend.SLOPointLimit(q.Limit))
-	rows, err := s.read.QueryContext(ctx, `SELECT id, slo, at, good, total, received_at FROM slo_points
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
+	w.add("id > ?", q.AfterID)
+	rows, err := s.read.QueryContext(ctx, `SELECT id, slo, at, good, total, received_at FROM slo_points`+w.sql()+
+		` ORDER BY id LIMIT ?`, append(w.args, sqlbackend.SLOPointLimit(q.Limit))...)
 	points, err := collect(rows, err, func(row scanner) (store.SLOPoint, error) {
 		var p store.SLOPoint
 		var at, received string
@@ -152,19 +150,18 @@ func (s *Store) ListGateOverrides(ctx context.Context, service string, activeAt 
 	if err := sqlbackend.CheckText("service", service); err != nil {
 		return nil, fmt.Errorf("list gate overrides: %w", err)
 	}
-	where, args := []string{"1 = 1"}, []any{}
+	var w where
 	if service != "" {
-		where, args = append(where, "service = ?"), append(args, service)
+		w.add("service = ?", service)
 	}
 	if !activeAt.IsZero() {
-		where, args = append(where, "expires_at > ?"), append(args, timeText(activeAt))
+		w.add("expires_at > ?", timeText(activeAt))
 	}
 	if beforeID > 0 {
-		where, args = append(where, "id < ?"), append(args, beforeID)
+		w.add("id < ?", beforeID)
 	}
-	args = append(args, sqlbackend.ListLimit(limit))
-	rows, err := s.read.QueryContext(ctx, `SELECT id, service, reason, created_by, created_at, expires_at FROM gate_overrides
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
+	rows, err := s.read.QueryContext(ctx, `SELECT id, service, reason, created_by, created_at, expires_at FROM gate_overrides`+w.sql()+
+		` ORDER BY id DESC LIMIT ?`, append(w.args, sqlbackend.ListLimit(limit))...)
 	out, err := collect(rows, err, func(row scanner) (store.GateOverride, error) {
 		var o store.GateOverride
 		var created, expires string

@@ -238,27 +238,13 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 // ListObjects returns the objects of a kind, or of every kind for "",
 // ordered by kind then id (byte order).
 func (s *Store) ListObjects(ctx context.Context, kind string) ([]store.Object, error) {
-	query := `SELECT kind, id, body, source, updated_at FROM config_objects`
-	var args []any
+	var w where
 	if kind != "" {
-		query += ` WHERE kind = ?`
-		args = append(args, kind)
+		w.add("kind = ?", kind)
 	}
-	query += ` ORDER BY kind, id`
-	rows, err := s.read.QueryContext(ctx, query, args...)
+	rows, err := s.read.QueryContext(ctx, `SELECT kind, id, body, source, updated_at FROM config_objects`+w.sql()+` ORDER BY kind, id`, w.args...)
+	objects, err := collect(rows, err, scanObject)
 	if err != nil {
-		return nil, fmt.Errorf("list objects: %w", err)
-	}
-	defer rows.Close()
-	var objects []store.Object
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list objects: %w", err)
-		}
-		objects = append(objects, o)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list objects: %w", err)
 	}
 	return objects, nil
@@ -428,19 +414,8 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, erro
 // ListTokens returns every token, oldest first.
 func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens ORDER BY created_at, id`)
+	tokens, err := collect(rows, err, scanToken)
 	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
-	}
-	defer rows.Close()
-	var tokens []store.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list tokens: %w", err)
-		}
-		tokens = append(tokens, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
 	return tokens, nil
@@ -508,46 +483,27 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.Audi
 	if err := sqlbackend.CheckAuditQuery(q); err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
-	var where []string
-	var args []any
+	var w where
 	if q.Kind != "" {
-		where = append(where, "kind = ?")
-		args = append(args, q.Kind)
+		w.add("kind = ?", q.Kind)
 	}
 	if q.ObjID != "" {
-		where = append(where, "object_id = ?")
-		args = append(args, q.ObjID)
+		w.add("object_id = ?", q.ObjID)
 	}
 	if q.Actor != "" {
-		where = append(where, "actor = ?")
-		args = append(args, q.Actor)
+		w.add("actor = ?", q.Actor)
 	}
 	if q.BeforeID > 0 {
-		where = append(where, "id < ?")
-		args = append(args, q.BeforeID)
+		w.add("id < ?", q.BeforeID)
 	}
-	query := `SELECT id, at, actor, action, kind, object_id, before, after, details FROM audit_log`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY id DESC LIMIT ?"
-	args = append(args, sqlbackend.AuditLimit(q.Limit))
-
-	rows, err := s.read.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
-	}
-	defer rows.Close()
-	var entries []store.AuditEntry
-	for rows.Next() {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, at, actor, action, kind, object_id, before, after, details FROM audit_log`+
+		w.sql()+` ORDER BY id DESC LIMIT ?`, append(w.args, sqlbackend.AuditLimit(q.Limit))...)
+	entries, err := collect(rows, err, func(row scanner) (store.AuditEntry, error) {
 		var e store.AuditEntry
 		var at string
 		var before, after sql.NullString
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Kind, &e.ObjID, &before, &after, &e.Details); err != nil {
-			return nil, fmt.Errorf("list audit: %w", err)
-		}
-		if e.At, err = parseTime(at); err != nil {
-			return nil, fmt.Errorf("list audit: %w", err)
+		if err := row.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Kind, &e.ObjID, &before, &after, &e.Details); err != nil {
+			return e, err
 		}
 		if before.Valid {
 			e.Before = []byte(before.String)
@@ -555,9 +511,11 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.Audi
 		if after.Valid {
 			e.After = []byte(after.String)
 		}
-		entries = append(entries, e)
-	}
-	if err := rows.Err(); err != nil {
+		var err error
+		e.At, err = parseTime(at)
+		return e, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
 	return entries, nil
