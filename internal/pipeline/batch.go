@@ -63,16 +63,23 @@ func groupByRecipient(ns []notify.Notification) [][]notify.Notification {
 func (p *Pipeline) sendGroup(ctx context.Context, snap *org.Snapshot, group []notify.Notification, now time.Time) []outcome {
 	var out []outcome
 	var live []notify.Notification
+	// Each incident is read once for the group: the read decides whether a
+	// page is still needed and then fills the message.
+	incidents := map[int64]loadedIncident{}
 	services := map[int64]string{}
 	for _, n := range group {
-		if n.IncidentID != 0 && (n.Kind == notify.KindPage || n.Kind == notify.KindLowUrgency) {
-			inc, err := p.store.GetIncident(ctx, n.IncidentID)
-			if err == nil && inc.Status != alert.StatusTriggered {
-				out = append(out, outcome{n: n, cancelled: "incident " + inc.Status, at: now})
-				continue
+		if n.IncidentID != 0 {
+			l, ok := incidents[n.IncidentID]
+			if !ok {
+				l.inc, l.err = p.store.GetIncident(ctx, n.IncidentID)
+				incidents[n.IncidentID] = l
 			}
-			if err == nil {
-				services[n.ID] = inc.Service
+			if l.err == nil && (n.Kind == notify.KindPage || n.Kind == notify.KindLowUrgency) {
+				if l.inc.Status != alert.StatusTriggered {
+					out = append(out, outcome{n: n, cancelled: "incident " + l.inc.Status, at: now})
+					continue
+				}
+				services[n.ID] = l.inc.Service
 			}
 		}
 		live = append(live, n)
@@ -99,7 +106,7 @@ func (p *Pipeline) sendGroup(ctx context.Context, snap *org.Snapshot, group []no
 			}
 			sort.Strings(first.MoreServices)
 			first.More = len(live) - 1
-			res := p.send(ctx, snap, first)
+			res := p.send(ctx, snap, first, incidents[first.IncidentID])
 			out = append(out, res)
 			for _, n := range live[1:] {
 				if res.err == nil && res.cancelled == "" {
@@ -119,7 +126,7 @@ func (p *Pipeline) sendGroup(ctx context.Context, snap *org.Snapshot, group []no
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sent[i] = p.send(ctx, snap, n)
+			sent[i] = p.send(ctx, snap, n, incidents[n.IncidentID])
 		}()
 	}
 	wg.Wait()

@@ -1,11 +1,14 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/duration"
+	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
@@ -59,4 +62,32 @@ func TestLimitsDoNotHoldBackOtherPeopleOrMethods(t *testing.T) {
 	h.clock.Add(5 * time.Minute) // bob, another person
 	h.tick()
 	h.expectPaths("/alice", "/alice-backup", "/bob")
+}
+
+// countingStore counts incident reads outside transactions.
+type countingStore struct {
+	store.Pipeline
+	mu    sync.Mutex
+	reads int
+}
+
+func (s *countingStore) GetIncident(ctx context.Context, id int64) (incident.Incident, error) {
+	s.mu.Lock()
+	s.reads++
+	s.mu.Unlock()
+	return s.Pipeline.GetIncident(ctx, id)
+}
+
+func TestDispatchReadsEachIncidentOnce(t *testing.T) {
+	h := newHarness(t, thursdayNoon)
+	h.trigger("a", "critical")
+	cs := &countingStore{Pipeline: h.p.store}
+	h.p.store = cs
+	if n, err := h.p.DispatchDue(h.ctx); err != nil || n != 1 {
+		t.Fatalf("DispatchDue = %d, %v; want 1 notification", n, err)
+	}
+	h.expectPaths("/alice")
+	if cs.reads != 1 {
+		t.Fatalf("incident read %d times to send one page, want once", cs.reads)
+	}
 }

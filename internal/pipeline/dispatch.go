@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/links"
@@ -90,21 +89,21 @@ func (p *Pipeline) DispatchDue(ctx context.Context) (int, error) {
 	return len(claimed), nil
 }
 
-// send delivers one notification, unless it is no longer needed.
-func (p *Pipeline) send(ctx context.Context, snap *org.Snapshot, n notify.Notification) outcome {
+// loadedIncident is the incident a notification is about, as sendGroup
+// read it (or why it could not).
+type loadedIncident struct {
+	inc incident.Incident
+	err error
+}
+
+// send delivers one notification that sendGroup found still needed; l is
+// its incident (zero when the notification is about none).
+func (p *Pipeline) send(ctx context.Context, snap *org.Snapshot, n notify.Notification, l loadedIncident) outcome {
 	out := outcome{n: n}
-	var inc incident.Incident
-	if n.IncidentID != 0 {
-		var err error
-		inc, err = p.store.GetIncident(ctx, n.IncidentID)
-		if err != nil {
-			out.err, out.at = fmt.Errorf("load incident: %w", err), p.now().UTC()
-			return out
-		}
-		if (n.Kind == notify.KindPage || n.Kind == notify.KindLowUrgency) && inc.Status != alert.StatusTriggered {
-			out.cancelled, out.at = "incident "+inc.Status, p.now().UTC()
-			return out
-		}
+	inc := l.inc
+	if n.IncidentID != 0 && l.err != nil {
+		out.err, out.at = fmt.Errorf("load incident: %w", l.err), p.now().UTC()
+		return out
 	}
 	u := snap.User(n.UserID)
 	if u == nil {
