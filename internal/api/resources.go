@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
@@ -320,6 +321,23 @@ type tokenRequest struct {
 	UserID string `json:"user_id,omitempty"`
 }
 
+// newToken makes a fresh secret and completes tok with its hash and an id
+// of prefix and random characters.
+func newToken(prefix string, tok store.Token) (secret string, _ store.Token, err error) {
+	secret, tok.Hash, err = auth.NewToken()
+	if err != nil {
+		return "", tok, fmt.Errorf("token secret: %w", err)
+	}
+	// The id is drawn apart from the secret, so that it says nothing
+	// about it.
+	idSecret, _, err := auth.NewToken()
+	if err != nil {
+		return "", tok, fmt.Errorf("token id: %w", err)
+	}
+	tok.ID = prefix + idSecret[4:16]
+	return secret, tok, nil
+}
+
 // tokenCreated is answered once: the secret is never shown again.
 type tokenCreated struct {
 	store.Token
@@ -367,17 +385,12 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p auth.Prin
 		writeError(w, http.StatusBadRequest, "bad_request", "unknown user %q", req.UserID)
 		return
 	}
-	secret, hash, err := auth.NewToken()
+	secret, tok, err := newToken("tok-", store.Token{Name: req.Name, UserID: req.UserID, Role: req.Role, CreatedAt: s.now().UTC()})
 	if err != nil {
+		s.log.Error("make a token", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "could not make a token")
 		return
 	}
-	idSecret, _, err := auth.NewToken()
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "internal", "could not make a token")
-		return
-	}
-	tok := store.Token{ID: "tok-" + idSecret[4:16], Name: req.Name, Hash: hash, UserID: req.UserID, Role: req.Role, CreatedAt: s.now().UTC()}
 	after, _ := json.Marshal(tok)
 	audit := store.AuditEntry{At: tok.CreatedAt, Actor: p.Actor(), Action: "token.create", Kind: "token", ObjID: tok.ID, After: after}
 	if err := s.store.CreateToken(r.Context(), tok, audit); err != nil {

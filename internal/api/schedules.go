@@ -501,18 +501,12 @@ func (s *Server) createFeedToken(w http.ResponseWriter, r *http.Request, p auth.
 		writeError(w, http.StatusForbidden, "forbidden", "only admins and %s themself may make %s's feed token", user, user)
 		return
 	}
-	secret, hash, err := auth.NewToken()
-	if err != nil {
-		s.internalError(w, "make a feed token", err)
-		return
-	}
-	idSecret, _, err := auth.NewToken()
-	if err != nil {
-		s.internalError(w, "make a feed token", err)
-		return
-	}
 	now := s.now().UTC()
-	tok := store.Token{ID: "feed-" + idSecret[4:16], Name: "calendar feed of " + user, Hash: hash, UserID: user, Role: roleFeed, CreatedAt: now}
+	secret, tok, err := newToken("feed-", store.Token{Name: "calendar feed of " + user, UserID: user, Role: roleFeed, CreatedAt: now})
+	if err != nil {
+		s.internalError(w, "make a feed token", err)
+		return
+	}
 	after, _ := json.Marshal(tok)
 	audit := store.AuditEntry{At: now, Actor: p.Actor(), Action: "feed_token.create", Kind: "token", ObjID: tok.ID, After: after}
 	if err := s.store.CreateToken(r.Context(), tok, audit); err != nil {

@@ -242,20 +242,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "unknown user or wrong password")
 		return
 	}
-	secret, hash, err := auth.NewToken()
-	if err != nil {
-		s.internalError(w, "make a session token", err)
-		return
-	}
-	idSecret, _, err := auth.NewToken()
-	if err != nil {
-		s.internalError(w, "make a session token", err)
-		return
-	}
 	now := s.now().UTC()
 	expires := now.Add(s.sessionTTL)
-	tok := store.Token{ID: sessionIDPrefix + idSecret[4:16], Name: "login session", Hash: hash, UserID: req.User,
-		Role: auth.RoleUser, CreatedAt: now, ExpiresAt: &expires}
+	secret, tok, err := newToken(sessionIDPrefix, store.Token{Name: "login session", UserID: req.User, Role: auth.RoleUser, CreatedAt: now, ExpiresAt: &expires})
+	if err != nil {
+		s.internalError(w, "make a session token", err)
+		return
+	}
 	audit := store.AuditEntry{At: now, Actor: "user:" + req.User, Action: "session.create", Kind: "token", ObjID: tok.ID,
 		Details: "login, expires " + expires.Format(time.RFC3339)}
 	if err := s.store.CreateToken(r.Context(), tok, audit); err != nil {
