@@ -29,11 +29,12 @@ func scanServedShift(row pgx.Row) (store.ServedShift, error) {
 
 // ListServedShifts returns recorded shifts, oldest first.
 func (s *Store) ListServedShifts(ctx context.Context, q store.ServedShiftQuery) ([]store.ServedShift, error) {
-	if err := sqlbackend.CheckText("schedule", q.Schedule); err != nil {
+	empty, err := sqlbackend.CheckServedShiftQuery(q)
+	if err != nil {
 		return nil, fmt.Errorf("list served shifts: %w", err)
 	}
-	if !q.From.IsZero() && !q.To.IsZero() && !q.To.After(q.From) {
-		return nil, nil // an empty window overlaps nothing
+	if empty {
+		return nil, nil
 	}
 	var w where
 	if q.Schedule != "" {
@@ -79,11 +80,8 @@ func servedUntil(ctx context.Context, q querier, schedule, lock string) (time.Ti
 }
 
 func (t *writeTx) LockServedUntil(schedule string, start time.Time) (time.Time, error) {
-	if err := sqlbackend.Required("schedule", schedule); err != nil {
+	if err := sqlbackend.CheckServedStart(schedule, start); err != nil {
 		return time.Time{}, fmt.Errorf("lock served until: %w", err)
-	}
-	if start.IsZero() {
-		return time.Time{}, fmt.Errorf("lock served until of %q: no start", schedule)
 	}
 	// Two statements: the INSERT waits for a racing replica's insert of
 	// the same schedule to commit, and only a statement started after that

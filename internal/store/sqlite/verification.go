@@ -55,12 +55,8 @@ func (t *writeTx) GetPhoneVerification(userID, contactMethod string) (store.Phon
 }
 
 func (t *writeTx) PutPhoneVerification(v store.PhoneVerification) error {
-	if err := errors.Join(sqlbackend.Required("user id", v.UserID), sqlbackend.Required("contact method", v.ContactMethod),
-		sqlbackend.CheckText("number", v.Number)); err != nil {
+	if err := sqlbackend.CheckPhoneVerification(v); err != nil {
 		return fmt.Errorf("put phone verification: %w", err)
-	}
-	if v.Attempts < 0 {
-		return fmt.Errorf("put phone verification: %d attempts", v.Attempts)
 	}
 	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO phone_verifications (`+verificationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id, contact_method) DO UPDATE SET number = excluded.number, code_hash = excluded.code_hash,

@@ -133,3 +133,16 @@ func CheckPasswordHash(userID, hash string) error {
 	}
 	return nil
 }
+
+// CheckPhoneVerification validates a verification state before it is
+// written.
+func CheckPhoneVerification(v store.PhoneVerification) error {
+	err := errors.Join(required("user id", v.UserID), required("contact method", v.ContactMethod), CheckText("number", v.Number))
+	if err == nil && v.Attempts < 0 {
+		err = fmt.Errorf("%d attempts", v.Attempts)
+	}
+	if err != nil {
+		return fmt.Errorf("phone verification of %q/%q: %w", v.UserID, v.ContactMethod, err)
+	}
+	return nil
+}

@@ -24,6 +24,27 @@ func CheckServedShift(sh store.ServedShift) (store.ServedShift, error) {
 	return sh, nil
 }
 
+// CheckServedStart validates where a schedule's record begins when
+// nothing is recorded for it yet.
+func CheckServedStart(schedule string, start time.Time) error {
+	if err := required("schedule", schedule); err != nil {
+		return err
+	}
+	if start.IsZero() {
+		return fmt.Errorf("no start for %q", schedule)
+	}
+	return nil
+}
+
+// CheckServedShiftQuery validates a query and reports whether its window
+// is empty: it overlaps no shift, so the database need not be asked.
+func CheckServedShiftQuery(q store.ServedShiftQuery) (empty bool, err error) {
+	if err := CheckText("schedule", q.Schedule); err != nil {
+		return false, err
+	}
+	return !q.From.IsZero() && !q.To.IsZero() && !q.To.After(q.From), nil
+}
+
 // CheckServedEnd validates the new end of a recorded shift.
 func CheckServedEnd(end time.Time) error {
 	if end.IsZero() {
