@@ -5,13 +5,12 @@ package change
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
 )
 
-// Link is a hyperlink attached to a change.
-type Link struct {
-	Href string `json:"href"`
-	Text string `json:"text,omitempty"`
-}
+// Link is a hyperlink attached to a change, shaped as an alert's.
+type Link = alert.Link
 
 // Event is one change to a service.
 type Event struct {

@@ -9,7 +9,11 @@
 // with PagerDuty's "invalid event" shape).
 package ingest
 
-import "time"
+import (
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+)
 
 // Action is what an event asks of the alert its dedup key names.
 type Action string
@@ -21,12 +25,13 @@ const (
 	ActionResolve     Action = "resolve"
 )
 
-// Severities, the four PagerDuty values.
+// Severities, the four PagerDuty values: an event's severity is its
+// alert's.
 const (
-	SeverityCritical = "critical"
-	SeverityError    = "error"
-	SeverityWarning  = "warning"
-	SeverityInfo     = "info"
+	SeverityCritical = alert.SeverityCritical
+	SeverityError    = alert.SeverityError
+	SeverityWarning  = alert.SeverityWarning
+	SeverityInfo     = alert.SeverityInfo
 )
 
 // Limits every parser enforces.
@@ -96,19 +101,13 @@ type ChangeEvent struct {
 	Links     []Link         `json:"links,omitempty"`
 }
 
-// Link is a hyperlink attached to an event. Hrefs are passed through as
-// sent: whoever renders them must check the scheme.
-type Link struct {
-	Href string `json:"href"`
-	Text string `json:"text,omitempty"`
-}
+// Link is a hyperlink attached to an event; the alert keeps it as it is.
+// Hrefs are passed through as sent: whoever renders them must check the
+// scheme.
+type Link = alert.Link
 
 // Image is an image attached to an event, optionally itself a link.
-type Image struct {
-	Src  string `json:"src"`
-	Href string `json:"href,omitempty"`
-	Alt  string `json:"alt,omitempty"`
-}
+type Image = alert.Image
 
 // severityWords maps the severity words monitoring tools use, lower case,
 // to Vigil's four severities. Alertmanager setups often page on "page" and

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -545,5 +546,32 @@ func TestReassignAndSnooze(t *testing.T) {
 	}
 	if _, err := h.p.Snooze(h.ctx, inc.ID, 0, Actor{}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("zero snooze = %v", err)
+	}
+}
+
+func TestEventLinksAndImagesReachTheAlert(t *testing.T) {
+	h := newHarness(t, thursdayNoon)
+	links := []ingest.Link{{Href: "https://grafana.example/d/1", Text: "Dashboard"}, {Href: "https://runbook.example"}}
+	images := []ingest.Image{{Src: "https://img.example/p.png", Href: "https://img.example", Alt: "graph"}}
+	h.send(pdKey, ingest.Event{Action: ingest.ActionTrigger, DedupKey: "l", Summary: "slow", Severity: "critical", Links: links, Images: images})
+	as, err := h.store.ListAlerts(h.ctx, store.AlertQuery{DedupKey: "l"})
+	if err != nil || len(as) != 1 {
+		t.Fatalf("alerts = %+v, %v", as, err)
+	}
+	if !reflect.DeepEqual(as[0].Links, links) || !reflect.DeepEqual(as[0].Images, images) {
+		t.Fatalf("alert links %+v images %+v, want %+v %+v", as[0].Links, as[0].Images, links, images)
+	}
+
+	body, _ := json.Marshal(ingest.ChangeEvent{Summary: "deployed", Links: links})
+	if err := h.store.AppendInbox(h.ctx, []store.InboxEvent{{ReceivedAt: h.clock.Now(), Kind: store.InboxChange,
+		IntegrationKey: pdKey, Service: "checkout", Payload: body}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.p.ProcessInbox(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := h.store.ListChanges(h.ctx, store.ChangeQuery{Services: []string{"checkout"}, Limit: 10})
+	if err != nil || len(cs) != 1 || !reflect.DeepEqual(cs[0].Links, links) {
+		t.Fatalf("changes = %+v, %v; want one with links %+v", cs, err, links)
 	}
 }

@@ -103,6 +103,7 @@ func (p *Pipeline) applyChange(tx store.Tx, ev store.InboxEvent, c ingest.Change
 		Source:         c.Source,
 		At:             c.Timestamp,
 		ReceivedAt:     ev.ReceivedAt,
+		Links:          c.Links,
 	}
 	if ce.At.IsZero() {
 		ce.At = ev.ReceivedAt
@@ -113,9 +114,6 @@ func (p *Pipeline) applyChange(tx store.Tx, ev store.InboxEvent, c ingest.Change
 			return err
 		}
 		ce.Details = details
-	}
-	for _, l := range c.Links {
-		ce.Links = append(ce.Links, change.Link{Href: l.Href, Text: l.Text})
 	}
 	return tx.InsertChange(ce)
 }
@@ -141,7 +139,7 @@ func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot,
 		Service: svc.ID, IntegrationKey: key, DedupKey: e.DedupKey,
 		Summary: e.Summary, Source: e.Source, Severity: e.Severity,
 		Component: e.Component, Group: e.Group, Class: e.Class,
-		Client: e.Client, ClientURL: e.ClientURL,
+		Client: e.Client, ClientURL: e.ClientURL, Links: e.Links, Images: e.Images,
 		Status: alert.StatusTriggered, Count: 1,
 		CreatedAt: now, UpdatedAt: now, LastEventAt: e.Timestamp,
 	}
@@ -149,12 +147,6 @@ func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot,
 		if a.Details, err = json.Marshal(e.Details); err != nil {
 			return false, err
 		}
-	}
-	for _, l := range e.Links {
-		a.Links = append(a.Links, alert.Link{Href: l.Href, Text: l.Text})
-	}
-	for _, im := range e.Images {
-		a.Images = append(a.Images, alert.Image{Src: im.Src, Href: im.Href, Alt: im.Alt})
 	}
 	if a.Severity == "" {
 		a.Severity = alert.SeverityError
