@@ -22,7 +22,7 @@ func (s *Server) ownContactMethod(w http.ResponseWriter, r *http.Request, p auth
 		writeError(w, http.StatusNotFound, "not_found", "user %q not found", user)
 		return "", "", false
 	}
-	if p.Role != auth.RoleAdmin && (p.Role != auth.RoleUser || p.UserID != user) {
+	if !actsFor(p, user) {
 		writeError(w, http.StatusForbidden, "forbidden", "only admins and %s themself may do this", user)
 		return "", "", false
 	}

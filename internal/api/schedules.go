@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -367,7 +368,7 @@ func canOverride(p auth.Principal, snap *org.Snapshot, scheduleID string) bool {
 		return false
 	}
 	for _, t := range snap.Bundle.Teams {
-		if t.Schedule == scheduleID && contains(t.Members, p.UserID) {
+		if t.Schedule == scheduleID && slices.Contains(t.Members, p.UserID) {
 			return true
 		}
 	}
@@ -497,7 +498,7 @@ func (s *Server) createFeedToken(w http.ResponseWriter, r *http.Request, p auth.
 		writeError(w, http.StatusNotFound, "not_found", "user %q not found", user)
 		return
 	}
-	if p.Role != auth.RoleAdmin && (p.Role != auth.RoleUser || p.UserID != user) {
+	if !actsFor(p, user) {
 		writeError(w, http.StatusForbidden, "forbidden", "only admins and %s themself may make %s's feed token", user, user)
 		return
 	}
@@ -560,9 +561,7 @@ func baseURL(r *http.Request) string {
 // answers failures itself.
 func (s *Server) feedToken(w http.ResponseWriter, r *http.Request) (store.Token, bool) {
 	client := s.clientIP(r)
-	if !s.authFailures.allowed(client) {
-		w.Header().Set("Retry-After", "60")
-		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed authentication attempts")
+	if s.throttled(w, client) {
 		return store.Token{}, false
 	}
 	secret := r.URL.Query().Get("token")

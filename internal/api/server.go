@@ -326,9 +326,7 @@ func (s *Server) handle(rt route) {
 // and 429 to a client that keeps failing (token guessing).
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
 	client := s.clientIP(r)
-	if !s.authFailures.allowed(client) {
-		w.Header().Set("Retry-After", "60")
-		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed authentication attempts")
+	if s.throttled(w, client) {
 		return auth.Principal{}, false
 	}
 	secret, err := auth.BearerToken(r.Header.Get("Authorization"))
@@ -361,6 +359,17 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Prin
 		return auth.Principal{}, false
 	}
 	return auth.Principal{TokenID: tok.ID, UserID: tok.UserID, Role: tok.Role}, true
+}
+
+// throttled answers 429 to a client that keeps failing to authenticate
+// (guessing tokens or passwords), and reports whether it did.
+func (s *Server) throttled(w http.ResponseWriter, client string) bool {
+	if s.authFailures.allowed(client) {
+		return false
+	}
+	w.Header().Set("Retry-After", "60")
+	writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed authentication attempts")
+	return true
 }
 
 // clientIP names the client for the failed-authentication throttle (see

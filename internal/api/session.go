@@ -112,8 +112,7 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, p auth.Prin
 		writeError(w, http.StatusNotFound, "not_found", "user %q not found", user)
 		return
 	}
-	isAdmin := p.Role == auth.RoleAdmin
-	if !isAdmin && (p.Role != auth.RoleUser || p.UserID != user) {
+	if !actsFor(p, user) {
 		writeError(w, http.StatusForbidden, "forbidden", "only admins and %s themself may set %s's password", user, user)
 		return
 	}
@@ -131,7 +130,7 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, p auth.Prin
 		s.internalError(w, "read the password", err)
 		return
 	}
-	if !isAdmin && hasPassword {
+	if p.Role != auth.RoleAdmin && hasPassword {
 		if req.CurrentPassword == "" {
 			writeError(w, http.StatusBadRequest, "bad_request", "current_password is required to change a password")
 			return
@@ -203,9 +202,7 @@ type loginRequest struct {
 // password.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	client := s.clientIP(r)
-	if !s.authFailures.allowed(client) {
-		w.Header().Set("Retry-After", "60")
-		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed authentication attempts")
+	if s.throttled(w, client) {
 		return
 	}
 	var req loginRequest
