@@ -15,7 +15,7 @@ import (
 // incident's locks in opposite orders in two transactions, which
 // PostgreSQL aborts as a deadlock: both updates must still succeed.
 func TestUpdateRerunsADeadlockedTransaction(t *testing.T) {
-	testDSN(t)
+	requirePostgres(t)
 	ctx := context.Background()
 	s := openTestStore(t, freshSchema(t))
 	if err := s.Migrate(ctx); err != nil {

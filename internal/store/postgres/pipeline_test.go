@@ -9,7 +9,7 @@ import (
 )
 
 func TestPipeline(t *testing.T) {
-	testDSN(t)
+	requirePostgres(t)
 	storetest.RunPipeline(t, func(t *testing.T) store.Store {
 		s := openTestStore(t, freshSchema(t))
 		if err := s.Migrate(context.Background()); err != nil {
@@ -22,7 +22,7 @@ func TestPipeline(t *testing.T) {
 // TestPipelineReplicas runs two stores on one schema, as two vigil
 // replicas on one database.
 func TestPipelineReplicas(t *testing.T) {
-	testDSN(t)
+	requirePostgres(t)
 	storetest.RunPipelineReplicas(t, func(t *testing.T) (store.Store, store.Store) {
 		cfg := freshSchema(t)
 		a, b := openTestStore(t, cfg), openTestStore(t, cfg)

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -17,50 +15,27 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/internal/sqlbackend"
+	"github.com/vigil-oncall/vigil/internal/store/postgres/pgtest"
 	"github.com/vigil-oncall/vigil/internal/store/storetest"
 )
 
-// dsnEnv names the database the tests use; each test works in a schema of
-// its own, created and dropped around it, so runs can share the database.
-const dsnEnv = "VIGIL_TEST_POSTGRES"
-
-func testDSN(t testing.TB) string {
+// requirePostgres skips the test when no test database is configured,
+// before a suite starts its subtests.
+func requirePostgres(t testing.TB) {
 	t.Helper()
-	dsn := os.Getenv(dsnEnv)
-	if dsn == "" {
-		t.Skipf("%s is not set; set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run these tests", dsnEnv)
+	if os.Getenv(pgtest.Env) == "" {
+		t.Skipf("%s is not set; set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run these tests", pgtest.Env)
 	}
-	return dsn
 }
 
-// freshSchema creates an empty schema with a random name, dropped when the
-// test ends, and returns a pool configuration that works inside it.
+// freshSchema returns a pool configuration that works in a schema of its
+// own (pgtest.Schema), so runs can share the database.
 func freshSchema(t testing.TB) *pgxpool.Config {
 	t.Helper()
-	dsn := testDSN(t)
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, dsn)
+	cfg, err := pgxpool.ParseConfig(pgtest.Schema(t))
 	if err != nil {
-		t.Fatalf("connect to %s: %v", dsnEnv, err)
+		t.Fatalf("parse %s: %v", pgtest.Env, err)
 	}
-	suffix := make([]byte, 8)
-	rand.Read(suffix)
-	schema := "vigil_test_" + hex.EncodeToString(suffix)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		admin.Close(ctx)
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		admin.Close(ctx)
-	})
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		t.Fatalf("parse %s: %v", dsnEnv, err)
-	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
 	return cfg
 }
 
@@ -75,7 +50,7 @@ func openTestStore(t testing.TB, cfg *pgxpool.Config) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	testDSN(t)
+	requirePostgres(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
 		s := openTestStore(t, freshSchema(t))
 		if err := s.Migrate(context.Background()); err != nil {

@@ -9,7 +9,7 @@ import (
 )
 
 func TestPhoneVerification(t *testing.T) {
-	testDSN(t)
+	requirePostgres(t)
 	storetest.RunVerification(t, func(t *testing.T) store.Store {
 		s := openTestStore(t, freshSchema(t))
 		if err := s.Migrate(context.Background()); err != nil {
