@@ -24,6 +24,8 @@ type resourceKind struct {
 	// API shows it only when asked: a page or one object, not the whole
 	// collection.
 	list func(s *org.Snapshot) []view
+	// find returns the object with this id, from the snapshot's index.
+	find func(s *org.Snapshot, id string) (view, bool)
 	// decode reads a request body into the domain value and returns its id.
 	decode func(w http.ResponseWriter, r *http.Request) (any, *string, bool)
 }
@@ -34,24 +36,34 @@ type view struct {
 	render func() any
 }
 
-// kindOf builds the resource kind of a configured type. render, when set,
+// kindOf builds the resource kind of a configured type, whose objects the
+// snapshot holds in items and indexes by id in lookup. render, when set,
 // turns an object into its API form (services carry derived fields).
-func kindOf[T any](kind, plural, singular string, items func(*org.Snapshot) []T, id func(*T) *string, render func(*org.Snapshot, T) any) resourceKind {
+func kindOf[T any](kind, plural, singular string, items func(*org.Snapshot) []T, lookup func(*org.Snapshot, string) *T,
+	id func(*T) *string, render func(*org.Snapshot, T) any) resourceKind {
+	viewOf := func(s *org.Snapshot, x T) view {
+		return view{id: *id(&x), render: func() any {
+			if render != nil {
+				return render(s, x)
+			}
+			return x
+		}}
+	}
 	return resourceKind{
 		kind: kind, plural: plural, singular: singular,
 		list: func(s *org.Snapshot) []view {
 			xs := items(s)
 			out := make([]view, len(xs))
-			for i := range xs {
-				x := xs[i]
-				out[i] = view{id: *id(&x), render: func() any {
-					if render != nil {
-						return render(s, x)
-					}
-					return x
-				}}
+			for i, x := range xs {
+				out[i] = viewOf(s, x)
 			}
 			return out
+		},
+		find: func(s *org.Snapshot, id string) (view, bool) {
+			if x := lookup(s, id); x != nil {
+				return viewOf(s, *x), true
+			}
+			return view{}, false
 		},
 		decode: decodeAs[T](id),
 	}
@@ -59,13 +71,13 @@ func kindOf[T any](kind, plural, singular string, items func(*org.Snapshot) []T,
 
 var resourceKinds = []resourceKind{
 	kindOf(store.KindUser, "users", "user", func(s *org.Snapshot) []catalog.User { return s.Bundle.Users },
-		func(v *catalog.User) *string { return &v.ID }, nil),
+		(*org.Snapshot).User, func(v *catalog.User) *string { return &v.ID }, nil),
 	kindOf(store.KindTeam, "teams", "team", func(s *org.Snapshot) []catalog.Team { return s.Bundle.Teams },
-		func(v *catalog.Team) *string { return &v.ID }, nil),
+		(*org.Snapshot).Team, func(v *catalog.Team) *string { return &v.ID }, nil),
 	kindOf(store.KindSchedule, "schedules", "schedule", func(s *org.Snapshot) []schedule.Schedule { return s.Bundle.Schedules },
-		func(v *schedule.Schedule) *string { return &v.ID }, nil),
+		(*org.Snapshot).Schedule, func(v *schedule.Schedule) *string { return &v.ID }, nil),
 	kindOf(store.KindEscalationPolicy, "escalation_policies", "escalation policy", func(s *org.Snapshot) []escalation.Policy { return s.Bundle.EscalationPolicies },
-		func(v *escalation.Policy) *string { return &v.ID }, nil),
+		(*org.Snapshot).Policy, func(v *escalation.Policy) *string { return &v.ID }, nil),
 	serviceKind(),
 }
 
@@ -74,7 +86,7 @@ var resourceKinds = []resourceKind{
 // clients can read, modify and write back.
 func serviceKind() resourceKind {
 	k := kindOf(store.KindService, "services", "service", func(s *org.Snapshot) []catalog.Service { return s.Bundle.Services },
-		func(v *catalog.Service) *string { return &v.ID },
+		(*org.Snapshot).Service, func(v *catalog.Service) *string { return &v.ID },
 		func(s *org.Snapshot, v catalog.Service) any { return serviceViewOf(s, v) })
 	k.decode = func(w http.ResponseWriter, r *http.Request) (any, *string, bool) {
 		var in serviceView
@@ -84,16 +96,6 @@ func serviceKind() resourceKind {
 		return &in.Service, &in.Service.ID, true
 	}
 	return k
-}
-
-// find returns the object with this id.
-func (k resourceKind) find(s *org.Snapshot, id string) (view, bool) {
-	for _, v := range k.list(s) {
-		if v.id == id {
-			return v, true
-		}
-	}
-	return view{}, false
 }
 
 func decodeAs[T any](id func(*T) *string) func(http.ResponseWriter, *http.Request) (any, *string, bool) {
