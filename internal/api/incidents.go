@@ -421,14 +421,10 @@ func (s *Server) serviceResponders(w http.ResponseWriter, r *http.Request, _ aut
 	if !ok {
 		return
 	}
-	at := s.now()
-	if v := r.URL.Query().Get("at"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "bad_request", "at must be an RFC 3339 time: %v", err)
-			return
-		}
-		at = t
+	at, err := parseInstant(r, "at", s.now())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
 	}
 	cov, responders, notes := s.pipeline.Responders(id, at)
 	views := make([]responderView, 0, len(responders))
@@ -466,11 +462,10 @@ type maintenanceRequest struct {
 }
 
 func (s *Server) listMaintenance(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	snap, id, ok := s.serviceFor(w, r)
+	_, id, ok := s.serviceFor(w, r)
 	if !ok {
 		return
 	}
-	_ = snap
 	ws, err := s.store.ListMaintenance(r.Context(), id)
 	if err != nil {
 		s.internalError(w, "list maintenance", err)

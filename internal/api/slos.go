@@ -362,15 +362,12 @@ func (s *Server) gateCheck(w http.ResponseWriter, r *http.Request, _ auth.Princi
 		return
 	}
 	now := s.now().UTC()
-	at := now
-	if v := q.Get("at"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, "bad_request", "at must be an RFC 3339 time: %v", err)
-			return
-		}
-		at = t.UTC()
+	at, err := parseInstant(r, "at", now)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return
 	}
+	at = at.UTC()
 	changeType := strings.ToLower(strings.TrimSpace(q.Get("change_type")))
 	if !validChangeType(changeType) {
 		writeError(w, http.StatusBadRequest, "bad_request", "change_type is lowercase letters, digits, '-' and '_', at most 64")
