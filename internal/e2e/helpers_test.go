@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -133,7 +132,7 @@ func startVigil(t *testing.T, config string) *vigil {
 		if p.exited() {
 			return false, errors.New("vigil exited")
 		}
-		addr = servingAddr(p.log.String())
+		addr = vigiltest.ServingAddr(p.log.String())
 		return addr != "", nil
 	})
 	v := &vigil{process: p, url: "http://" + addr}
@@ -152,21 +151,6 @@ func startVigil(t *testing.T, config string) *vigil {
 		t.Fatalf("vigil refused the test configuration:\n%s", p.log.String())
 	}
 	return v
-}
-
-// servingAddr finds the address in vigil's "vigil serving" log line.
-func servingAddr(log string) string {
-	sc := bufio.NewScanner(strings.NewReader(log))
-	for sc.Scan() {
-		var line struct {
-			Msg  string `json:"msg"`
-			Addr string `json:"addr"`
-		}
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "vigil serving" {
-			return line.Addr
-		}
-	}
-	return ""
 }
 
 // get decodes a GET of Vigil's API, as the admin.

@@ -178,7 +178,7 @@ func startVigil(t testing.TB, name string, a serveArgs) *vigilProcess {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s did not log its address within 30s:\n%s", name, p.logTail(40))
 		}
-		if addr := servingAddr(p.log()); addr != "" {
+		if addr := vigiltest.ServingAddr(p.log()); addr != "" {
 			p.base = "http://" + addr
 			break
 		}
@@ -264,22 +264,6 @@ func (p *vigilProcess) logTail(n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// servingAddr finds the address in vigil's "vigil serving" log line.
-func servingAddr(log string) string {
-	sc := bufio.NewScanner(strings.NewReader(log))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		var line struct {
-			Msg  string `json:"msg"`
-			Addr string `json:"addr"`
-		}
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "vigil serving" {
-			return line.Addr
-		}
-	}
-	return ""
 }
 
 // apiClient makes the tests' single requests; it never waits long.
