@@ -185,7 +185,7 @@ func (s *Server) replaceObject(k resourceKind) func(http.ResponseWriter, *http.R
 
 func (s *Server) put(w http.ResponseWriter, r *http.Request, p auth.Principal, k resourceKind, id string, body any, create bool) {
 	_, err := s.org.Put(r.Context(), k.kind, id, body, create, p.Actor())
-	if !s.writeOrgError(w, k, id, err) {
+	if !s.writeOrgError(w, k.singular, id, err) {
 		return
 	}
 	status := http.StatusOK
@@ -202,16 +202,16 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, p auth.Principal, k
 func (s *Server) deleteObject(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
 	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 		id := r.PathValue("id")
-		if !s.writeOrgError(w, k, id, s.org.Delete(r.Context(), k.kind, id, p.Actor())) {
+		if !s.writeOrgError(w, k.singular, id, s.org.Delete(r.Context(), k.kind, id, p.Actor())) {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
 
-// writeOrgError answers a failed configuration write and reports whether
-// err was nil.
-func (s *Server) writeOrgError(w http.ResponseWriter, k resourceKind, id string, err error) bool {
+// writeOrgError answers a failed write of the configuration object what
+// (a user, an override, the org...) and reports whether err was nil.
+func (s *Server) writeOrgError(w http.ResponseWriter, what, id string, err error) bool {
 	var invalid *org.InvalidError
 	switch {
 	case err == nil:
@@ -219,11 +219,11 @@ func (s *Server) writeOrgError(w http.ResponseWriter, k resourceKind, id string,
 	case errors.As(err, &invalid):
 		writeJSON(w, http.StatusBadRequest, errorBody{Code: "invalid", Message: "the change would make the configuration invalid", Problems: invalid.Problems})
 	case errors.Is(err, org.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "%s %q not found", k.singular, id)
+		writeError(w, http.StatusNotFound, "not_found", "%s %q not found", what, id)
 	case errors.Is(err, org.ErrExists):
-		writeError(w, http.StatusConflict, "conflict", "%s %q already exists", k.singular, id)
+		writeError(w, http.StatusConflict, "conflict", "%s %q already exists", what, id)
 	default:
-		s.log.Error("configuration write", "kind", k.kind, "id", id, "err", err)
+		s.log.Error("configuration write", "object", what, "id", id, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "could not write the configuration")
 	}
 	return false
@@ -238,8 +238,7 @@ func (s *Server) putOrg(w http.ResponseWriter, r *http.Request, p auth.Principal
 	if !decodeJSON(w, r, &o) {
 		return
 	}
-	k := resourceKind{kind: store.KindOrg, singular: "org"}
-	if _, err := s.org.Put(r.Context(), store.KindOrg, "org", o, false, p.Actor()); !s.writeOrgError(w, k, "org", err) {
+	if _, err := s.org.Put(r.Context(), store.KindOrg, "org", o, false, p.Actor()); !s.writeOrgError(w, "org", "org", err) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.org.Snapshot().Bundle.Org)
@@ -262,7 +261,7 @@ func (s *Server) applyConfig(w http.ResponseWriter, r *http.Request, p auth.Prin
 	}
 	dryRun := r.URL.Query().Get("dry_run") == "true"
 	changes, err := s.org.Apply(r.Context(), &b, p.Actor(), dryRun)
-	if !s.writeOrgError(w, resourceKind{singular: "configuration"}, "", err) {
+	if !s.writeOrgError(w, "configuration", "", err) {
 		return
 	}
 	if changes == nil {

@@ -421,8 +421,6 @@ type overrideRequest struct {
 	End      time.Time `json:"end"`
 }
 
-var overrideKind = resourceKind{kind: org.KindScheduleOverride, singular: "override"}
-
 // createOverride serves POST /api/v1/schedules/{id}/overrides.
 func (s *Server) createOverride(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	snap := s.org.Snapshot()
@@ -446,7 +444,7 @@ func (s *Server) createOverride(w http.ResponseWriter, r *http.Request, p auth.P
 	o, err := s.org.AddScheduleOverride(r.Context(), org.ScheduleOverride{
 		Schedule: id, User: req.User, Replaces: req.Replaces, Start: req.Start, End: req.End,
 	}, p.Actor())
-	if !s.writeOrgError(w, overrideKind, "", err) {
+	if !s.writeOrgError(w, "override", "", err) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, apiOverrideView(o))
@@ -466,7 +464,7 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request, p auth.P
 		return
 	}
 	if o := snap.ScheduleOverride(oid); o != nil && o.Schedule == id {
-		if !s.writeOrgError(w, overrideKind, oid, s.org.Delete(r.Context(), org.KindScheduleOverride, oid, p.Actor())) {
+		if !s.writeOrgError(w, "override", oid, s.org.Delete(r.Context(), org.KindScheduleOverride, oid, p.Actor())) {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
