@@ -61,18 +61,46 @@ func newIngestTally() *ingestTally {
 	return &ingestTally{sent: map[string]bool{}, accepted: map[string]bool{}, status: map[int]int{}}
 }
 
-func (t *ingestTally) record(key string, code int, err error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.sent[key] = true
+func (tally *ingestTally) record(key string, code int, err error) {
+	tally.mu.Lock()
+	defer tally.mu.Unlock()
+	tally.sent[key] = true
 	switch {
 	case err != nil:
-		t.errors++
+		tally.errors++
 	case code == http.StatusAccepted:
-		t.accepted[key] = true
+		tally.accepted[key] = true
 	default:
-		t.status[code]++
+		tally.status[code]++
 	}
+}
+
+// checkAlerts holds the stored alerts against what the senders were
+// answered: each alert's key was sent, and each trigger answered 202 is
+// exactly one alert. It returns how many accepted triggers are no alert
+// (lost) and how many are several (doubled).
+func (tally *ingestTally) checkAlerts(t testing.TB, alerts []apiAlert) (lost, doubled int) {
+	t.Helper()
+	alertsOf := map[string]int{}
+	for _, a := range alerts {
+		alertsOf[a.DedupKey]++
+		if !tally.sent[a.DedupKey] {
+			t.Errorf("alert %d has dedup key %q, which no client sent", a.ID, a.DedupKey)
+		}
+	}
+	for key := range tally.accepted {
+		switch n := alertsOf[key]; {
+		case n == 0:
+			lost++
+			if lost <= 10 {
+				t.Errorf("trigger %s was answered 202 but is not an alert", key)
+			}
+		case n > 1:
+			doubled++
+			t.Errorf("trigger %s is %d alerts", key, n)
+		}
+	}
+	return lost, doubled
 }
 
 // TestCrashRecoverySQLite kills vigil serve with SIGKILL at random moments
@@ -141,27 +169,10 @@ func TestCrashRecoverySQLite(t *testing.T) {
 		}
 		return true
 	})
-	alertsOf := map[string]int{}
+	lost, doubled := tally.checkAlerts(t, alerts)
 	for _, a := range alerts {
-		alertsOf[a.DedupKey]++
-		if !tally.sent[a.DedupKey] {
-			t.Errorf("alert %d has dedup key %q, which no client sent", a.ID, a.DedupKey)
-		}
 		if a.IncidentID == 0 {
 			t.Errorf("alert %d (%s) has no incident", a.ID, a.DedupKey)
-		}
-	}
-	lost, doubled := 0, 0
-	for key := range tally.accepted {
-		switch n := alertsOf[key]; {
-		case n == 0:
-			lost++
-			if lost <= 10 {
-				t.Errorf("trigger %s was answered 202 but is not an alert", key)
-			}
-		case n > 1:
-			doubled++
-			t.Errorf("trigger %s is %d alerts", key, n)
 		}
 	}
 	if !complete && lost == 0 {
