@@ -146,8 +146,7 @@ func (p *Pipeline) Reassign(ctx context.Context, id int64, userID, policyID stri
 	default:
 		return incident.Incident{}, fmt.Errorf("%w: give exactly one of user and escalation_policy", ErrInvalid)
 	}
-	paged := false
-	inc, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		if !inc.Open() {
 			return ErrIncidentClosed
 		}
@@ -164,16 +163,11 @@ func (p *Pipeline) Reassign(ctx context.Context, id int64, userID, policyID stri
 			return err
 		}
 		st := escalation.State{IncidentID: inc.ID, Policy: policy, NextAt: now, StartedAt: now}
-		var err error
-		if paged, err = p.runStep(tx, snap, &st, inc, now); err != nil {
+		if err := p.runStep(tx, snap, &st, inc, now); err != nil {
 			return err
 		}
 		return auditIncident(tx, now, by, "reassign", inc, before, "reassigned to "+target)
 	})
-	if paged {
-		p.wakeDispatcher()
-	}
-	return inc, err
 }
 
 // AddNote adds a note to the timeline.
@@ -195,12 +189,12 @@ func (p *Pipeline) AddNote(ctx context.Context, id int64, text string, by Actor)
 	})
 }
 
-// act runs fn on the locked incident in one transaction and returns the
-// incident as it is afterwards.
+// act runs fn on the locked incident in one transaction (see update) and
+// returns the incident as it is afterwards.
 func (p *Pipeline) act(ctx context.Context, id int64, fn func(tx store.Tx, inc *incident.Incident, now time.Time) error) (incident.Incident, error) {
 	now := p.now().UTC()
 	var out incident.Incident
-	err := p.store.Update(ctx, func(tx store.Tx) error {
+	err := p.update(ctx, func(tx store.Tx) error {
 		inc, err := tx.GetIncident(id)
 		if err != nil {
 			return err

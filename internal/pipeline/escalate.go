@@ -26,8 +26,7 @@ func (p *Pipeline) RunEscalations(ctx context.Context) (int, error) {
 	snap := p.org.Snapshot()
 	now := p.now().UTC()
 	var n int
-	paged := false
-	err := p.store.Update(ctx, func(tx store.Tx) error {
+	err := p.update(ctx, func(tx store.Tx) error {
 		due, err := tx.DueEscalations(now, escalationBatch)
 		if err != nil {
 			return fmt.Errorf("due escalations: %w", err)
@@ -59,30 +58,25 @@ func (p *Pipeline) RunEscalations(ctx context.Context) (int, error) {
 				}
 				continue
 			}
-			np, err := p.runStep(tx, snap, st, &inc, now)
-			if err != nil {
+			if err := p.runStep(tx, snap, st, &inc, now); err != nil {
 				return fmt.Errorf("incident %d: %w", inc.ID, err)
 			}
-			paged = paged || np
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	if paged {
-		p.wakeDispatcher()
-	}
 	return n, nil
 }
 
 // runStep pages the targets of the state's current step, records it on the
-// timeline and advances the state. It reports whether anyone was paged.
-func (p *Pipeline) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, inc *incident.Incident, now time.Time) (bool, error) {
+// timeline and advances the state.
+func (p *Pipeline) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, inc *incident.Incident, now time.Time) error {
 	policy := st.Policy
 	if len(policy.Steps) == 0 || st.Step >= len(policy.Steps) {
 		st.Done, st.NextAt = true, time.Time{}
-		return false, tx.PutEscalation(*st)
+		return tx.PutEscalation(*st)
 	}
 	step := policy.Steps[st.Step]
 	users, notes := p.oncall.Targets(snap, step.Targets, now)
@@ -94,7 +88,7 @@ func (p *Pipeline) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State
 			continue
 		}
 		if err := tx.InsertNotifications(ns...); err != nil {
-			return false, fmt.Errorf("queue notifications: %w", err)
+			return fmt.Errorf("queue notifications: %w", err)
 		}
 		paged = append(paged, fmt.Sprintf("%s (%s)", u.User, u.Reason))
 		addResponder(inc, incident.Responder{User: u.User, Reason: u.Reason, AddedAt: now})
@@ -112,11 +106,11 @@ func (p *Pipeline) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State
 		msg += "; " + strings.Join(notes, "; ")
 	}
 	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryEscalated, Actor: "system", Message: msg}); err != nil {
-		return false, err
+		return err
 	}
 	inc.UpdatedAt = now
 	if err := tx.UpdateIncident(inc); err != nil {
-		return false, err
+		return err
 	}
 	// Advance: the next step (or the policy again, Repeat times) after
 	// this step's delay.
@@ -134,10 +128,10 @@ func (p *Pipeline) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State
 		st.NextAt = time.Time{}
 	}
 	if err := tx.PutEscalation(*st); err != nil {
-		return false, err
+		return err
 	}
 	p.metrics.steps.Inc()
-	return len(paged) > 0, nil
+	return nil
 }
 
 // pageNotifications makes the outbox rows for paging one user: one per
@@ -193,10 +187,10 @@ func addResponder(inc *incident.Incident, r incident.Responder) {
 
 // notifyLowUrgency queues a notice to the owner team's on-call for the
 // next business hours in the team's zone; nobody is woken.
-func (p *Pipeline) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, inc *incident.Incident, now time.Time) (bool, error) {
+func (p *Pipeline) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, inc *incident.Incident, now time.Time) error {
 	team := snap.Team(svc.Owner)
 	if team == nil {
-		return false, nil
+		return nil
 	}
 	loc := time.UTC
 	if team.TimeZone != "" {
@@ -222,7 +216,7 @@ func (p *Pipeline) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalo
 		// not chase anyone.
 		ns[0].CreatedAt = now
 		if err := tx.InsertNotifications(ns[0]); err != nil {
-			return false, err
+			return err
 		}
 		names = append(names, user)
 	}
@@ -230,8 +224,7 @@ func (p *Pipeline) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalo
 	if len(names) == 0 {
 		msg = fmt.Sprintf("low urgency: nobody is paged, and team %s has nobody on call to notify", team.ID)
 	}
-	err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system", Message: msg})
-	return len(names) > 0 && !due.After(now), err
+	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system", Message: msg})
 }
 
 // ErrIncidentClosed is returned when acting on a resolved incident.

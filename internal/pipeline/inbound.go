@@ -155,7 +155,7 @@ func (p *Pipeline) SendTest(ctx context.Context, userID, contactMethod string, b
 		TimeZone: u.TimeZone, IdempotencyKey: "test-" + u.ID + "-" + cm.ID + "-" + hex.EncodeToString(suffix[:]),
 		Status: notify.StatusPending, DueAt: now, CreatedAt: now,
 	}
-	err = p.store.Update(ctx, func(tx store.Tx) error {
+	err = p.update(ctx, func(tx store.Tx) error {
 		if err := tx.InsertNotifications(&n); err != nil {
 			return err
 		}
@@ -168,6 +168,5 @@ func (p *Pipeline) SendTest(ctx context.Context, userID, contactMethod string, b
 	if err != nil {
 		return notify.Notification{}, err
 	}
-	p.wakeDispatcher()
 	return n, nil
 }

@@ -218,47 +218,40 @@ func (p *Pipeline) correlated(tx store.Tx, snap *org.Snapshot, svc *catalog.Serv
 // service's owner is paged (every alert pages its service's policy), the
 // suspects are ranked again, and an incident spanning two or more teams
 // becomes major.
-func (p *Pipeline) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot, inc *incident.Incident, svc *catalog.Service, severity string, now time.Time) (bool, error) {
+func (p *Pipeline) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot, inc *incident.Incident, svc *catalog.Service, severity string, now time.Time) error {
 	inc.AlertCount++
 	inc.UpdatedAt = now
 	if worse := incident.SeverityOf(severity); incident.Worse(worse, inc.Severity) {
 		inc.Severity = worse
 	}
-	paged := false
 	if !contains(inc.Services, svc.ID) {
 		inc.Services = append(inc.Services, svc.ID)
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: "system",
 			Message: fmt.Sprintf("alert on %s correlated into this incident: linked through the dependency graph with %s", svc.ID, strings.Join(inc.Services[:len(inc.Services)-1], ", "))}); err != nil {
-			return false, err
+			return err
 		}
 		if policy := snap.Policy(PolicyOf(snap, svc)); policy != nil && len(policy.Steps) > 0 && inc.Status == "triggered" {
-			np, err := p.engage(tx, snap, inc, policy.Steps[0].Targets, "owner-"+svc.ID, fmt.Sprintf("owner of %s", svc.ID), now)
-			if err != nil {
-				return false, err
+			if err := p.engage(tx, snap, inc, policy.Steps[0].Targets, "owner-"+svc.ID, fmt.Sprintf("owner of %s", svc.ID), now); err != nil {
+				return err
 			}
-			paged = np
 		}
 	}
 	p.rankSuspects(ctx, snap, inc)
 	if cov := CoverageOf(snap, svc); cov.IRT != nil && cov.Mode != catalog.CoverageBackup && !hasTeamResponder(inc, cov.IRT.ID) && inc.Status == "triggered" {
-		np, err := p.engage(tx, snap, inc, []escalation.Target{{Team: cov.IRT.ID}}, "irt-"+svc.ID,
-			fmt.Sprintf("IRT %s for critical service %s (%s)", cov.IRT.ID, svc.ID, strings.Join(cov.Because, " -> ")), now)
-		if err != nil {
-			return false, err
+		if err := p.engage(tx, snap, inc, []escalation.Target{{Team: cov.IRT.ID}}, "irt-"+svc.ID,
+			fmt.Sprintf("IRT %s for critical service %s (%s)", cov.IRT.ID, svc.ID, strings.Join(cov.Because, " -> ")), now); err != nil {
+			return err
 		}
 		addResponder(inc, incident.Responder{Team: cov.IRT.ID, Reason: "covers " + svc.ID, AddedAt: now})
-		paged = paged || np
 	}
 	if !inc.Major {
 		if teams := owningTeams(snap, inc.Services); len(teams) >= 2 {
-			np, err := p.makeMajor(tx, snap, inc, fmt.Sprintf("correlation merged alerts of %d services owned by %d teams (%s)", len(inc.Services), len(teams), strings.Join(teams, ", ")), now)
-			if err != nil {
-				return false, err
+			if err := p.makeMajor(tx, snap, inc, fmt.Sprintf("correlation merged alerts of %d services owned by %d teams (%s)", len(inc.Services), len(teams), strings.Join(teams, ", ")), now); err != nil {
+				return err
 			}
-			paged = paged || np
 		}
 	}
-	return paged, tx.UpdateIncident(inc)
+	return tx.UpdateIncident(inc)
 }
 
 func owningTeams(snap *org.Snapshot, services []string) []string {
@@ -300,18 +293,18 @@ func (p *Pipeline) rankSuspects(ctx context.Context, snap *org.Snapshot, inc *in
 
 // makeMajor marks an incident major: the global IRT is paged and takes the
 // commander role; the timeline says why.
-func (p *Pipeline) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, why string, now time.Time) (bool, error) {
+func (p *Pipeline) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, why string, now time.Time) error {
 	if inc.Major {
-		return false, nil
+		return nil
 	}
 	inc.Major = true
 	inc.UpdatedAt = now
 	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMajor, Actor: "system", Message: "major incident: " + why}); err != nil {
-		return false, err
+		return err
 	}
 	g := GlobalIRT(snap)
 	if g == nil {
-		return false, tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMajor, Actor: "system", Message: "no global-irt team is configured to page"})
+		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMajor, Actor: "system", Message: "no global-irt team is configured to page"})
 	}
 	who := p.oncall.TeamOnCall(snap, g, now)
 	if len(who) > 0 {
@@ -322,11 +315,11 @@ func (p *Pipeline) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Inci
 			msg += ", taking over from " + prev
 		}
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: "system", Message: msg}); err != nil {
-			return false, err
+			return err
 		}
 	}
 	if hasTeamResponder(inc, g.ID) {
-		return false, nil // already engaged (it covers a critical service here)
+		return nil // already engaged (it covers a critical service here)
 	}
 	addResponder(inc, incident.Responder{Team: g.ID, Reason: "major incident", AddedAt: now})
 	return p.engage(tx, snap, inc, []escalation.Target{{Team: g.ID}}, "major", "global IRT for a major incident", now)
@@ -352,18 +345,18 @@ func hasTeamResponder(inc *incident.Incident, team string) bool {
 
 // pageTargets pages targets once, outside the escalation policy, and adds
 // them as responders.
-func (p *Pipeline) pageTargets(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time) (bool, error) {
+func (p *Pipeline) pageTargets(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time) error {
 	return p.pageOnce(tx, snap, inc, targets, run, why, now, false)
 }
 
 // engage pages the targets who are not responding to the incident yet: when
 // a second service of the same team joins a correlated incident, its
 // on-call, already paged for it, is not paged again.
-func (p *Pipeline) engage(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time) (bool, error) {
+func (p *Pipeline) engage(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time) error {
 	return p.pageOnce(tx, snap, inc, targets, run, why, now, true)
 }
 
-func (p *Pipeline) pageOnce(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time, skipResponders bool) (bool, error) {
+func (p *Pipeline) pageOnce(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time, skipResponders bool) error {
 	users, notes := p.oncall.Targets(snap, targets, now)
 	var paged, responding []string
 	for _, u := range users {
@@ -377,7 +370,7 @@ func (p *Pipeline) pageOnce(tx store.Tx, snap *org.Snapshot, inc *incident.Incid
 			continue
 		}
 		if err := tx.InsertNotifications(ns...); err != nil {
-			return false, err
+			return err
 		}
 		paged = append(paged, fmt.Sprintf("%s (%s)", u.User, u.Reason))
 		addResponder(inc, incident.Responder{User: u.User, Reason: why, AddedAt: now})
@@ -392,8 +385,7 @@ func (p *Pipeline) pageOnce(tx store.Tx, snap *org.Snapshot, inc *incident.Incid
 	if len(notes) > 0 {
 		msg += "; " + strings.Join(notes, "; ")
 	}
-	err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryEscalated, Actor: "system", Message: msg})
-	return len(paged) > 0, err
+	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryEscalated, Actor: "system", Message: msg})
 }
 
 func contains(xs []string, x string) bool {

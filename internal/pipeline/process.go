@@ -28,55 +28,48 @@ func (p *Pipeline) ProcessInbox(ctx context.Context) (int, error) {
 	snap := p.org.Snapshot()
 	now := p.now().UTC()
 	var n int
-	paged := false
-	err := p.store.Update(ctx, func(tx store.Tx) error {
+	err := p.update(ctx, func(tx store.Tx) error {
 		events, err := tx.TakeInbox(processBatch)
 		if err != nil {
 			return fmt.Errorf("take inbox: %w", err)
 		}
 		n = len(events)
 		for _, ev := range events {
-			np, err := p.apply(ctx, tx, snap, ev, now)
-			if err != nil {
+			if err := p.apply(ctx, tx, snap, ev, now); err != nil {
 				return fmt.Errorf("inbox event %d: %w", ev.ID, err)
 			}
-			paged = paged || np
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	if paged {
-		p.wakeDispatcher()
-	}
 	p.metrics.processed.Add(float64(n))
 	return n, nil
 }
 
-// apply processes one inbox event and reports whether it created
-// notifications.
-func (p *Pipeline) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, ev store.InboxEvent, now time.Time) (bool, error) {
+// apply processes one inbox event.
+func (p *Pipeline) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, ev store.InboxEvent, now time.Time) error {
 	svc := snap.Service(ev.Service)
 	switch ev.Kind {
 	case store.InboxChange:
 		var c ingest.ChangeEvent
 		if err := json.Unmarshal(ev.Payload, &c); err != nil {
-			return false, fmt.Errorf("decode change event: %w", err)
+			return fmt.Errorf("decode change event: %w", err)
 		}
-		return false, p.applyChange(tx, ev, c)
+		return p.applyChange(tx, ev, c)
 	case store.InboxHeartbeat:
 		if svc == nil {
-			return false, nil // the service was deleted since: nothing to track
+			return nil // the service was deleted since: nothing to track
 		}
-		return p.applyBeat(ctx, tx, snap, svc, ev, now)
+		return p.applyBeat(tx, svc, ev, now)
 	case store.InboxAlert:
 		if svc == nil {
-			return false, nil
+			return nil
 		}
 		var e ingest.Event
 		if err := json.Unmarshal(ev.Payload, &e); err != nil {
-			return false, fmt.Errorf("decode alert event: %w", err)
+			return fmt.Errorf("decode alert event: %w", err)
 		}
 		if e.Timestamp.IsZero() {
 			e.Timestamp = ev.ReceivedAt
@@ -86,13 +79,13 @@ func (p *Pipeline) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, e
 		case ingest.ActionTrigger:
 			return p.trigger(ctx, tx, snap, svc, ev.IntegrationKey, e, now)
 		case ingest.ActionAcknowledge:
-			return false, p.acknowledgeAlert(tx, ev.IntegrationKey, e.DedupKey, actor, now)
+			return p.acknowledgeAlert(tx, ev.IntegrationKey, e.DedupKey, actor, now)
 		case ingest.ActionResolve:
-			return false, p.resolveAlert(tx, ev.IntegrationKey, e.DedupKey, actor, now)
+			return p.resolveAlert(tx, ev.IntegrationKey, e.DedupKey, actor, now)
 		}
-		return false, fmt.Errorf("unknown action %q", e.Action)
+		return fmt.Errorf("unknown action %q", e.Action)
 	}
-	return false, fmt.Errorf("unknown inbox kind %q", ev.Kind)
+	return fmt.Errorf("unknown inbox kind %q", ev.Kind)
 }
 
 func (p *Pipeline) applyChange(tx store.Tx, ev store.InboxEvent, c ingest.ChangeEvent) error {
@@ -120,7 +113,7 @@ func (p *Pipeline) applyChange(tx store.Tx, ev store.InboxEvent, c ingest.Change
 
 // trigger adds an event to its open alert, or opens an alert (and an
 // incident) for it.
-func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc *catalog.Service, key string, e ingest.Event, now time.Time) (bool, error) {
+func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc *catalog.Service, key string, e ingest.Event, now time.Time) error {
 	a, err := tx.OpenAlert(key, e.DedupKey)
 	switch {
 	case err == nil:
@@ -131,9 +124,9 @@ func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot,
 		if e.Summary != "" {
 			a.Summary = e.Summary
 		}
-		return false, tx.UpdateAlert(&a)
+		return tx.UpdateAlert(&a)
 	case !errors.Is(err, store.ErrNotFound):
-		return false, fmt.Errorf("look up alert: %w", err)
+		return fmt.Errorf("look up alert: %w", err)
 	}
 	a = alert.Alert{
 		Service: svc.ID, IntegrationKey: key, DedupKey: e.DedupKey,
@@ -145,7 +138,7 @@ func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot,
 	}
 	if len(e.Details) > 0 {
 		if a.Details, err = json.Marshal(e.Details); err != nil {
-			return false, err
+			return err
 		}
 	}
 	if a.Severity == "" {
@@ -156,12 +149,12 @@ func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot,
 	// else a correlated incident on a linked service, else opens its own.
 	inc, groupKey, err := p.groupIncident(tx, svc, &a, e, now)
 	if err != nil {
-		return false, err
+		return err
 	}
 	joined := false
 	if inc == nil && incident.Urgency(a.Severity, svc.Urgency) == alert.UrgencyHigh {
 		if inc, err = p.correlated(tx, snap, svc, now); err != nil {
-			return false, err
+			return err
 		}
 		joined = inc != nil
 	}
@@ -170,25 +163,25 @@ func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot,
 		inc = newIncident(snap, svc, &a, now)
 		inc.GroupKey = groupKey
 		if err := tx.InsertIncident(inc); err != nil {
-			return false, fmt.Errorf("insert incident: %w", err)
+			return fmt.Errorf("insert incident: %w", err)
 		}
 		created = true
 	}
 	a.IncidentID = inc.ID
 	if err := tx.InsertAlert(&a); err != nil {
-		return false, fmt.Errorf("insert alert: %w", err)
+		return fmt.Errorf("insert alert: %w", err)
 	}
 	if created {
 		opened := &incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryTriggered, Actor: "system",
 			Message: fmt.Sprintf("incident opened on %s: %s urgency, %s", svc.ID, inc.Urgency, inc.Severity)}
 		if err := tx.AppendTimeline(opened); err != nil {
-			return false, err
+			return err
 		}
 	}
 	entry := &incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryAlert, Actor: "integration:" + key,
 		Message: fmt.Sprintf("alert %d triggered on %s: %s", a.ID, svc.ID, a.Summary)}
 	if err := tx.AppendTimeline(entry); err != nil {
-		return false, err
+		return err
 	}
 	switch {
 	case joined:
@@ -196,11 +189,11 @@ func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot,
 	case created:
 		p.rankSuspects(ctx, snap, inc)
 		if err := tx.UpdateIncident(inc); err != nil {
-			return false, err
+			return err
 		}
 		return p.startResponse(tx, snap, svc, inc, now)
 	}
-	return false, nil
+	return nil
 }
 
 // groupIncident returns the open incident of the service that the alert
@@ -285,18 +278,18 @@ func groupKeyOf(by string, a *alert.Alert, e ingest.Event) string {
 // startResponse engages people for a new incident: high urgency starts
 // escalation (unless a maintenance window holds paging back); low urgency
 // notifies the owner team in its business hours.
-func (p *Pipeline) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, inc *incident.Incident, now time.Time) (bool, error) {
+func (p *Pipeline) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, inc *incident.Incident, now time.Time) error {
 	windows, err := tx.ActiveMaintenance(svc.ID, now)
 	if err != nil {
-		return false, fmt.Errorf("maintenance windows: %w", err)
+		return fmt.Errorf("maintenance windows: %w", err)
 	}
 	if len(windows) > 0 {
 		w := windows[0]
 		inc.Suppressed = fmt.Sprintf("maintenance window %d until %s", w.ID, w.End.Format(time.RFC3339))
 		if err := tx.UpdateIncident(inc); err != nil {
-			return false, err
+			return err
 		}
-		return false, tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
+		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
 			Message: "paging suppressed: service " + svc.ID + " is in a " + inc.Suppressed})
 	}
 	if inc.Urgency == alert.UrgencyLow {
@@ -305,21 +298,18 @@ func (p *Pipeline) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.S
 	cov := CoverageOf(snap, svc)
 	policy, ok := EffectivePolicy(snap, svc, cov)
 	if err := p.engageCoverage(tx, snap, inc, cov, now); err != nil {
-		return false, err
+		return err
 	}
-	paged := false
 	if inc.Severity == incident.SEV1 {
-		np, err := p.makeMajor(tx, snap, inc, "declared SEV1", now)
-		if err != nil {
-			return false, err
+		if err := p.makeMajor(tx, snap, inc, "declared SEV1", now); err != nil {
+			return err
 		}
-		paged = np
 	}
 	if err := tx.UpdateIncident(inc); err != nil {
-		return false, err
+		return err
 	}
 	if !ok {
-		return paged, tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
+		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
 			Message: fmt.Sprintf("nobody to page: service %s has no escalation policy", svc.ID)})
 	}
 	st := escalation.State{IncidentID: inc.ID, Policy: policy, NextAt: now, StartedAt: now}

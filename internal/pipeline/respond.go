@@ -55,8 +55,7 @@ func (p *Pipeline) Declare(ctx context.Context, d Declaration, by Actor) (incide
 		Service: svc.ID, Services: dedupe(d.Services), Policy: PolicyOf(snap, svc),
 		Suspects: []incident.Suspect{}, Responders: []incident.Responder{}, CreatedAt: now, UpdatedAt: now,
 	}
-	paged := false
-	err := p.store.Update(ctx, func(tx store.Tx) error {
+	err := p.update(ctx, func(tx store.Tx) error {
 		if err := tx.InsertIncident(inc); err != nil {
 			return err
 		}
@@ -69,24 +68,17 @@ func (p *Pipeline) Declare(ctx context.Context, d Declaration, by Actor) (incide
 		}
 		p.rankSuspects(ctx, snap, inc)
 		if d.Major && inc.Severity != incident.SEV1 {
-			np, err := p.makeMajor(tx, snap, inc, "declared major by "+by.Name, now)
-			if err != nil {
+			if err := p.makeMajor(tx, snap, inc, "declared major by "+by.Name, now); err != nil {
 				return err
 			}
-			paged = np
 		}
-		np, err := p.startResponse(tx, snap, svc, inc, now)
-		paged = paged || np
-		if err != nil {
+		if err := p.startResponse(tx, snap, svc, inc, now); err != nil {
 			return err
 		}
 		return auditIncident(tx, now, by, "declare", inc, nil, msg)
 	})
 	if err != nil {
 		return incident.Incident{}, err
-	}
-	if paged {
-		p.wakeDispatcher()
 	}
 	return *inc, nil
 }
@@ -103,8 +95,7 @@ func dedupe(xs []string) []string {
 
 // MakeMajor marks an open incident major by hand.
 func (p *Pipeline) MakeMajor(ctx context.Context, id int64, reason string, by Actor) (incident.Incident, error) {
-	paged := false
-	inc, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		if !inc.Open() {
 			return ErrIncidentClosed
 		}
@@ -113,9 +104,7 @@ func (p *Pipeline) MakeMajor(ctx context.Context, id int64, reason string, by Ac
 			why += ": " + reason
 		}
 		before := stateOf(inc)
-		np, err := p.makeMajor(tx, p.org.Snapshot(), inc, why, now)
-		paged = np
-		if err != nil {
+		if err := p.makeMajor(tx, p.org.Snapshot(), inc, why, now); err != nil {
 			return err
 		}
 		if err := tx.UpdateIncident(inc); err != nil {
@@ -123,10 +112,6 @@ func (p *Pipeline) MakeMajor(ctx context.Context, id int64, reason string, by Ac
 		}
 		return auditIncident(tx, now, by, "major", inc, before, why)
 	})
-	if paged {
-		p.wakeDispatcher()
-	}
-	return inc, err
 }
 
 // SetSeverity changes an incident's severity; SEV1 makes it major.
@@ -134,8 +119,7 @@ func (p *Pipeline) SetSeverity(ctx context.Context, id int64, severity string, b
 	if !incident.ValidSeverity(severity) {
 		return incident.Incident{}, fmt.Errorf("%w: severity must be SEV1, SEV2, SEV3 or SEV4", ErrInvalid)
 	}
-	paged := false
-	inc, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		old := inc.Severity
 		before := stateOf(inc)
 		inc.Severity, inc.UpdatedAt = severity, now
@@ -144,9 +128,7 @@ func (p *Pipeline) SetSeverity(ctx context.Context, id int64, severity string, b
 			return err
 		}
 		if severity == incident.SEV1 && inc.Open() {
-			np, err := p.makeMajor(tx, p.org.Snapshot(), inc, "raised to SEV1 by "+by.Name, now)
-			paged = np
-			if err != nil {
+			if err := p.makeMajor(tx, p.org.Snapshot(), inc, "raised to SEV1 by "+by.Name, now); err != nil {
 				return err
 			}
 		}
@@ -155,10 +137,6 @@ func (p *Pipeline) SetSeverity(ctx context.Context, id int64, severity string, b
 		}
 		return auditIncident(tx, now, by, "severity", inc, before, fmt.Sprintf("severity changed from %s to %s", old, severity))
 	})
-	if paged {
-		p.wakeDispatcher()
-	}
-	return inc, err
 }
 
 // PageRequest adds responders: a user or a team's on-call, with a message.
@@ -185,8 +163,7 @@ func (p *Pipeline) Page(ctx context.Context, id int64, r PageRequest, by Actor) 
 	default:
 		return incident.Incident{}, fmt.Errorf("%w: page exactly one of a user and a team", ErrInvalid)
 	}
-	paged := false
-	inc, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		if !inc.Open() {
 			return ErrIncidentClosed
 		}
@@ -195,9 +172,7 @@ func (p *Pipeline) Page(ctx context.Context, id int64, r PageRequest, by Actor) 
 			why += ": " + r.Message
 		}
 		before := stateOf(inc)
-		np, err := p.pageTargets(tx, snap, inc, []escalation.Target{target}, fmt.Sprintf("page-%d-%s%s", now.UnixNano(), target.User, target.Team), why, now)
-		paged = np
-		if err != nil {
+		if err := p.pageTargets(tx, snap, inc, []escalation.Target{target}, fmt.Sprintf("page-%d-%s%s", now.UnixNano(), target.User, target.Team), why, now); err != nil {
 			return err
 		}
 		if target.Team != "" {
@@ -209,10 +184,6 @@ func (p *Pipeline) Page(ctx context.Context, id int64, r PageRequest, by Actor) 
 		}
 		return auditIncident(tx, now, by, "page", inc, before, fmt.Sprintf("paged %s%s: %s", target.User, target.Team, why))
 	})
-	if paged {
-		p.wakeDispatcher()
-	}
-	return inc, err
 }
 
 // ValidRole reports whether r is an incident role.
@@ -295,8 +266,7 @@ func (p *Pipeline) PostUpdate(ctx context.Context, id int64, message, audience s
 		return incident.Incident{}, fmt.Errorf("%w: audience must be internal or stakeholders", ErrInvalid)
 	}
 	snap := p.org.Snapshot()
-	sent := false
-	inc, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		before := stateOf(inc)
 		recipients := []string{}
 		for _, r := range inc.Responders {
@@ -321,7 +291,6 @@ func (p *Pipeline) PostUpdate(ctx context.Context, id int64, message, audience s
 			if err := tx.InsertNotifications(ns[0]); err != nil {
 				return err
 			}
-			sent = true
 		}
 		inc.UpdatedAt = now
 		msg := fmt.Sprintf("%s update to %s: %s", audience, strings.Join(recipients, ", "), message)
@@ -334,10 +303,6 @@ func (p *Pipeline) PostUpdate(ctx context.Context, id int64, message, audience s
 		}
 		return auditIncident(tx, now, by, "update", inc, before, msg)
 	})
-	if sent {
-		p.wakeDispatcher()
-	}
-	return inc, err
 }
 
 // Merge moves every alert of the other incident into this one and resolves
@@ -417,7 +382,6 @@ func (p *Pipeline) Split(ctx context.Context, id int64, alertIDs []int64, by Act
 	}
 	snap := p.org.Snapshot()
 	var created incident.Incident
-	paged := false
 	_, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		before := stateOf(inc)
 		alerts, err := tx.AlertsOfIncident(inc.ID)
@@ -486,14 +450,10 @@ func (p *Pipeline) Split(ctx context.Context, id int64, alertIDs []int64, by Act
 		if err := auditIncident(tx, now, by, "split", inc, before, msg); err != nil {
 			return err
 		}
-		np, err := p.startResponse(tx, snap, svc, n, now)
-		paged = np
+		err = p.startResponse(tx, snap, svc, n, now)
 		created = *n
 		return err
 	})
-	if paged {
-		p.wakeDispatcher()
-	}
 	return created, err
 }
 

@@ -10,7 +10,6 @@ import (
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/ingest"
-	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -27,8 +26,7 @@ func (p *Pipeline) Sweep(ctx context.Context) (int, error) {
 	snap := p.org.Snapshot()
 	now := p.now().UTC()
 	var n int
-	paged := false
-	err := p.store.Update(ctx, func(tx store.Tx) error {
+	err := p.update(ctx, func(tx store.Tx) error {
 		for _, svc := range snap.Bundle.Services {
 			for _, in := range svc.Integrations {
 				if in.AutoResolve.Std() <= 0 {
@@ -66,11 +64,9 @@ func (p *Pipeline) Sweep(ctx context.Context) (int, error) {
 				Summary: fmt.Sprintf("No heartbeat from %s for %s (last beat %s)", hb.Key, duration.Format(hb.Interval), hb.LastBeatAt.Format(time.RFC3339)),
 				Source:  hb.Key,
 			}
-			np, err := p.trigger(ctx, tx, snap, svc, hb.Key, ev, now)
-			if err != nil {
+			if err := p.trigger(ctx, tx, snap, svc, hb.Key, ev, now); err != nil {
 				return err
 			}
-			paged = paged || np
 			hb.Alerting = true
 			if err := tx.PutHeartbeat(hb); err != nil {
 				return err
@@ -81,9 +77,6 @@ func (p *Pipeline) Sweep(ctx context.Context) (int, error) {
 	})
 	if err != nil {
 		return 0, err
-	}
-	if paged {
-		p.wakeDispatcher()
 	}
 	return n, nil
 }
@@ -101,24 +94,24 @@ func integrationOf(svc *catalog.Service, key string) *catalog.Integration {
 }
 
 // applyBeat records a heartbeat; a beat resolves the "no beat" alert.
-func (p *Pipeline) applyBeat(_ context.Context, tx store.Tx, snap *org.Snapshot, svc *catalog.Service, ev store.InboxEvent, now time.Time) (bool, error) {
+func (p *Pipeline) applyBeat(tx store.Tx, svc *catalog.Service, ev store.InboxEvent, now time.Time) error {
 	in := integrationOf(svc, ev.IntegrationKey)
 	if in == nil {
-		return false, nil
+		return nil
 	}
 	hb, err := tx.GetHeartbeat(ev.IntegrationKey)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return false, err
+		return err
 	}
 	wasAlerting := err == nil && hb.Alerting
 	hb = store.Heartbeat{Key: ev.IntegrationKey, Service: svc.ID, Interval: in.Interval.Std(), LastBeatAt: ev.ReceivedAt}
 	if err := tx.PutHeartbeat(hb); err != nil {
-		return false, err
+		return err
 	}
 	if wasAlerting {
 		if err := p.resolveAlert(tx, ev.IntegrationKey, HeartbeatDedupKey, "integration:"+ev.IntegrationKey, now); err != nil {
-			return false, err
+			return err
 		}
 	}
-	return false, nil
+	return nil
 }

@@ -1,0 +1,45 @@
+package pipeline
+
+import (
+	"testing"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+)
+
+// woken reports whether the dispatcher was woken since the last call.
+func (h *harness) woken() bool {
+	select {
+	case <-h.p.wakeDispatch:
+		return true
+	default:
+		return false
+	}
+}
+
+func TestDispatcherIsWokenForPagesDueNow(t *testing.T) {
+	h := newHarness(t, thursdayNoon)
+	h.trigger("disk", alert.SeverityCritical)
+	if !h.woken() {
+		t.Fatal("a page due now did not wake the dispatcher")
+	}
+	h.trigger("disk", alert.SeverityCritical) // a repeat pages nobody
+	if h.woken() {
+		t.Fatal("a repeated event woke the dispatcher")
+	}
+	if _, err := h.p.Page(h.ctx, h.onlyIncident().ID, PageRequest{User: "bob"}, Actor{Name: "user:alice"}); err != nil {
+		t.Fatal(err)
+	}
+	if !h.woken() {
+		t.Fatal("paging by hand did not wake the dispatcher")
+	}
+}
+
+func TestDispatcherIsNotWokenForANoticeDueLater(t *testing.T) {
+	night := time.Date(2026, 11, 26, 22, 30, 0, 0, time.UTC) // 23:30 Berlin
+	h := newHarness(t, night)
+	h.trigger("slow", alert.SeverityWarning)
+	if h.woken() {
+		t.Fatal("a low-urgency notice for business hours woke the dispatcher at night")
+	}
+}
