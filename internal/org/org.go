@@ -19,6 +19,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/hours"
 	"github.com/vigil-oncall/vigil/internal/schedule"
 	"github.com/vigil-oncall/vigil/internal/slo"
 	"github.com/vigil-oncall/vigil/internal/store"
@@ -45,6 +46,9 @@ type Snapshot struct {
 	// slos are the SLOs the OpenSLO documents define, by name in sloIndex.
 	slos     []slo.SLO
 	sloIndex map[string]int
+	// business and night are the org's hours, read once per snapshot.
+	business hours.Business
+	night    schedule.HourRange
 }
 
 type integrationRef struct {
@@ -85,8 +89,35 @@ func newSnapshot(version int64, b *config.Bundle, sources map[key]string) *Snaps
 		}
 	}
 	s.slos, s.sloIndex = parseSLOs(b)
+	s.business, s.night = orgHours(b.Org)
 	return s
 }
+
+// orgHours reads the org's business_hours and night_hours. Validation
+// refuses bounds that do not parse; should a stored configuration hold
+// them anyway, the defaults apply.
+func orgHours(o catalog.Org) (hours.Business, schedule.HourRange) {
+	business := hours.Default
+	if b := o.BusinessHours; b != nil {
+		if parsed, err := hours.ParseBusiness(b.Start, b.End, b.Days); err == nil {
+			business = parsed
+		}
+	}
+	var night schedule.HourRange
+	if n := o.NightHours; n != nil {
+		if parsed, err := schedule.ParseHourRange(n.Start, n.End); err == nil {
+			night = parsed
+		}
+	}
+	return business, night
+}
+
+// BusinessHours are the org's business_hours, hours.Default when unset.
+func (s *Snapshot) BusinessHours() hours.Business { return s.business }
+
+// NightHours are the org's night_hours; the zero range, which schedules
+// read as 22:00-08:00, when unset.
+func (s *Snapshot) NightHours() schedule.HourRange { return s.night }
 
 // User returns the user with this id, or nil.
 func (s *Snapshot) User(id string) *catalog.User { return s.users[id] }

@@ -10,7 +10,6 @@ import (
 	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/escalation"
-	"github.com/vigil-oncall/vigil/internal/hours"
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/org"
@@ -198,13 +197,7 @@ func (p *Pipeline) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalo
 			loc = l
 		}
 	}
-	bh := hours.Default
-	if b := snap.Bundle.Org.BusinessHours; b != nil {
-		if parsed, err := hours.ParseBusiness(b.Start, b.End, b.Days); err == nil {
-			bh = parsed
-		}
-	}
-	due := bh.Next(now, loc)
+	due := snap.BusinessHours().Next(now, loc)
 	recipients := p.oncall.TeamOnCall(snap, team, due)
 	var names []string
 	for _, user := range recipients {

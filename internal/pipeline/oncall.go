@@ -44,13 +44,7 @@ func (o *OnCall) Engine(snap *org.Snapshot, scheduleID string) (*schedule.Engine
 		o.engines[scheduleID], o.errs[scheduleID] = nil, err
 		return nil, err
 	}
-	night := schedule.HourRange{}
-	if n := snap.Bundle.Org.NightHours; n != nil {
-		if r, err := schedule.ParseHourRange(n.Start, n.End); err == nil {
-			night = r
-		}
-	}
-	e, err := schedule.Compile(*s, schedule.Options{Holiday: holiday.IsHoliday, HolidaySupported: holiday.Supported, Night: night})
+	e, err := schedule.Compile(*s, schedule.Options{Holiday: holiday.IsHoliday, HolidaySupported: holiday.Supported, Night: snap.NightHours()})
 	o.engines[scheduleID], o.errs[scheduleID] = e, err
 	return e, err
 }
