@@ -18,9 +18,12 @@ import (
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
 )
 
-// benchServer serves the rota organisation from a SQLite store, with a
-// feed token for alice, for handlers called without a network in between.
-func benchServer(b *testing.B) (h http.Handler, feedToken string) {
+// benchNow is the benchmark servers' clock.
+func benchNow() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
+
+// benchOrgServer serves the organisation orgDoc from a fresh SQLite store,
+// with an admin token (adminSecret) and no pipeline.
+func benchOrgServer(b *testing.B, orgDoc map[string]any) (*Server, Store) {
 	b.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "vigil.db"))
@@ -31,16 +34,15 @@ func benchServer(b *testing.B) (h http.Handler, feedToken string) {
 	if err := st.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	now := func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
-	if err := st.CreateToken(ctx, store.Token{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin, CreatedAt: now()},
-		store.AuditEntry{At: now(), Actor: "test", Action: "token.create", Kind: "token", ObjID: "admin"}); err != nil {
+	if err := st.CreateToken(ctx, store.Token{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin, CreatedAt: benchNow()},
+		store.AuditEntry{At: benchNow(), Actor: "test", Action: "token.create", Kind: "token", ObjID: "admin"}); err != nil {
 		b.Fatal(err)
 	}
-	m := org.NewManager(st, now)
+	m := org.NewManager(st, benchNow)
 	if err := m.Load(ctx); err != nil {
 		b.Fatal(err)
 	}
-	raw, _ := json.Marshal(rota())
+	raw, _ := json.Marshal(orgDoc)
 	var bundle config.Bundle
 	if err := json.Unmarshal(raw, &bundle); err != nil {
 		b.Fatal(err)
@@ -48,7 +50,14 @@ func benchServer(b *testing.B) (h http.Handler, feedToken string) {
 	if _, err := m.Apply(ctx, &bundle, "test", false); err != nil {
 		b.Fatal(err)
 	}
-	srv := New(Options{Store: st, Org: m, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now})
+	return New(Options{Store: st, Org: m, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: benchNow}), st
+}
+
+// benchServer serves the rota organisation, with a feed token for alice,
+// for handlers called without a network in between.
+func benchServer(b *testing.B) (h http.Handler, feedToken string) {
+	b.Helper()
+	srv, _ := benchOrgServer(b, rota())
 	h = srv.Handler()
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/api/v1/users/alice/feed_token", nil)

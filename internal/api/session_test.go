@@ -1,21 +1,14 @@
 package api
 
 import (
-	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
-	"github.com/vigil-oncall/vigil/internal/config"
-	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/store"
-	"github.com/vigil-oncall/vigil/internal/store/sqlite"
 )
 
 // fastPasswords makes the fixture hash with tiny argon2id parameters: the
@@ -310,28 +303,8 @@ func BenchmarkLogin(b *testing.B) {
 	for _, bc := range []struct{ name, user string }{{"wrong password", "alice"}, {"unknown user", "nobody"}} {
 		b.Run(bc.name, func(b *testing.B) {
 			ctx := b.Context()
-			st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "vigil.db"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { st.Close() })
-			if err := st.Migrate(ctx); err != nil {
-				b.Fatal(err)
-			}
-			now := func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
-			m := org.NewManager(st, now)
-			if err := m.Load(ctx); err != nil {
-				b.Fatal(err)
-			}
-			raw, _ := json.Marshal(shop())
-			var bundle config.Bundle
-			if err := json.Unmarshal(raw, &bundle); err != nil {
-				b.Fatal(err)
-			}
-			if _, err := m.Apply(ctx, &bundle, "test", false); err != nil {
-				b.Fatal(err)
-			}
-			srv := New(Options{Store: st, Org: m, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now})
+			srv, st := benchOrgServer(b, shop())
+			now := benchNow
 			hash, err := auth.HashPassword(alicePassword, auth.DefaultPasswordParams())
 			if err != nil {
 				b.Fatal(err)
