@@ -93,19 +93,9 @@ func parseAlertGroup(body []byte, defaultSev string, grafana bool) ([]Event, err
 	if absent(doc, "alerts") {
 		p.add("alerts", "required")
 	}
-	alerts := arrayField(&p, doc, "", "alerts")
-	events := make([]Event, 0, len(alerts))
-	for i, a := range alerts {
-		at := indexName("alerts", i)
-		alert, ok := a.(map[string]any)
-		if !ok {
-			p.add(at, "must be an object")
-			continue
-		}
-		if ev, ok := g.event(&p, alert, at); ok {
-			events = append(events, ev)
-		}
-	}
+	events := objectsField(&p, doc, "", "alerts", func(alert map[string]any, at string) (Event, bool) {
+		return g.event(&p, alert, at)
+	})
 	if err := p.err(); err != nil {
 		return nil, err
 	}

@@ -319,14 +319,16 @@ func detailsField(p *problems, obj map[string]any, parent, key string) map[strin
 	return m
 }
 
-// linksField reads links[]: objects with a required href and optional text.
-func linksField(p *problems, obj map[string]any, parent, key string) []Link {
+// objectsField reads an optional array of objects, each with read, which
+// is given the element's path and reports whether to keep what it read.
+// An element that is not an object is a problem and is left out.
+func objectsField[T any](p *problems, obj map[string]any, parent, key string, read func(m map[string]any, at string) (T, bool)) []T {
 	items := arrayField(p, obj, parent, key)
 	if len(items) == 0 {
 		return nil
 	}
 	name := fieldName(parent, key)
-	links := make([]Link, 0, len(items))
+	out := make([]T, 0, len(items))
 	for i, item := range items {
 		at := indexName(name, i)
 		m, ok := item.(map[string]any)
@@ -334,40 +336,32 @@ func linksField(p *problems, obj map[string]any, parent, key string) []Link {
 			p.add(at, "must be an object")
 			continue
 		}
-		l := Link{Href: requiredString(p, m, at, "href"), Text: stringField(p, m, at, "text")}
-		if l.Href != "" {
-			links = append(links, l)
+		if v, keep := read(m, at); keep {
+			out = append(out, v)
 		}
 	}
-	return links
+	return out
+}
+
+// linksField reads links[]: objects with a required href and optional text.
+func linksField(p *problems, obj map[string]any, parent, key string) []Link {
+	return objectsField(p, obj, parent, key, func(m map[string]any, at string) (Link, bool) {
+		l := Link{Href: requiredString(p, m, at, "href"), Text: stringField(p, m, at, "text")}
+		return l, l.Href != ""
+	})
 }
 
 // imagesField reads images[]: objects with a required src and optional
 // href and alt.
 func imagesField(p *problems, obj map[string]any, parent, key string) []Image {
-	items := arrayField(p, obj, parent, key)
-	if len(items) == 0 {
-		return nil
-	}
-	name := fieldName(parent, key)
-	images := make([]Image, 0, len(items))
-	for i, item := range items {
-		at := indexName(name, i)
-		m, ok := item.(map[string]any)
-		if !ok {
-			p.add(at, "must be an object")
-			continue
-		}
+	return objectsField(p, obj, parent, key, func(m map[string]any, at string) (Image, bool) {
 		img := Image{
 			Src:  requiredString(p, m, at, "src"),
 			Href: stringField(p, m, at, "href"),
 			Alt:  stringField(p, m, at, "alt"),
 		}
-		if img.Src != "" {
-			images = append(images, img)
-		}
-	}
-	return images
+		return img, img.Src != ""
+	})
 }
 
 // timeField reads an optional ISO 8601 timestamp (see parseTime).
