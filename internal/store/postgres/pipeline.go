@@ -147,9 +147,10 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 
 // writeTx is a store.Tx on one PostgreSQL transaction.
 type writeTx struct {
-	ctx context.Context
-	tx  pgx.Tx
-	s   *Store
+	ctx      context.Context
+	tx       pgx.Tx
+	s        *Store
+	services sqlbackend.WrittenServices
 }
 
 func (t *writeTx) TakeInbox(limit int) ([]store.InboxEvent, error) {
@@ -464,10 +465,17 @@ func (t *writeTx) UpdateIncident(i *incident.Incident) error {
 // incident's services.
 func (t *writeTx) syncIncidentServices(id int64, i incident.Incident) error {
 	services := sqlbackend.IncidentServices(i)
+	if t.services.Unchanged(id, services) {
+		return nil
+	}
 	var batch pgx.Batch
 	batch.Queue(`DELETE FROM incident_services WHERE incident_id = $1 AND service <> ALL($2::text[])`, id, services)
 	batch.Queue(`INSERT INTO incident_services (incident_id, service) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, id, services)
-	return runBatch(t.ctx, t.tx, &batch, func(int) string { return "services" })
+	if err := runBatch(t.ctx, t.tx, &batch, func(int) string { return "services" }); err != nil {
+		return err
+	}
+	t.services.Wrote(id, services)
+	return nil
 }
 
 // Timeline.

@@ -115,11 +115,9 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 
 // writeTx is a store.Tx on the write connection.
 type writeTx struct {
-	ctx context.Context
-	tx  *sql.Tx
-	// synced holds the services last written to incident_services in
-	// this transaction, by incident.
-	synced map[int64]string
+	ctx      context.Context
+	tx       *sql.Tx
+	services sqlbackend.WrittenServices
 }
 
 func (t *writeTx) TakeInbox(limit int) ([]store.InboxEvent, error) {
@@ -428,31 +426,27 @@ func (t *writeTx) UpdateIncident(i *incident.Incident) error {
 // syncIncidentServices makes incident_services list exactly the
 // incident's services.
 func (t *writeTx) syncIncidentServices(id int64, i incident.Incident) error {
-	services, err := json.Marshal(sqlbackend.IncidentServices(i))
+	services := sqlbackend.IncidentServices(i)
+	if t.services.Unchanged(id, services) {
+		return nil
+	}
+	list, err := json.Marshal(services)
 	if err != nil {
 		return err
 	}
-	// A new incident is written twice in one transaction (opened, then
-	// updated by its first escalation step), mostly with the same services.
-	if t.synced[id] == string(services) {
-		return nil
-	}
 	if _, err := t.tx.ExecContext(t.ctx, `
 		DELETE FROM incident_services
-		WHERE incident_id = ? AND service NOT IN (SELECT value FROM json_each(?))`, id, string(services)); err != nil {
+		WHERE incident_id = ? AND service NOT IN (SELECT value FROM json_each(?))`, id, string(list)); err != nil {
 		return fmt.Errorf("services: %w", err)
 	}
 	// "WHERE true" tells the parser that ON CONFLICT is not a join clause.
 	if _, err := t.tx.ExecContext(t.ctx, `
 		INSERT INTO incident_services (incident_id, service)
 		SELECT ?, value FROM json_each(?) WHERE true
-		ON CONFLICT DO NOTHING`, id, string(services)); err != nil {
+		ON CONFLICT DO NOTHING`, id, string(list)); err != nil {
 		return fmt.Errorf("services: %w", err)
 	}
-	if t.synced == nil {
-		t.synced = map[int64]string{}
-	}
-	t.synced[id] = string(services)
+	t.services.Wrote(id, services)
 	return nil
 }
 

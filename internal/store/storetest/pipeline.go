@@ -41,6 +41,7 @@ func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"QuietAlerts", testQuietAlerts},
 		{"IncidentRoundTrip", testIncidentRoundTrip},
 		{"ListIncidents", testListIncidents},
+		{"IncidentServicesRewritten", testIncidentServicesRewritten},
 		{"OpenIncidentByGroup", testOpenIncidentByGroup},
 		{"OpenIncidentsSince", testOpenIncidentsSince},
 		{"Timeline", testTimeline},
@@ -831,6 +832,57 @@ func testListIncidents(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 // groupFixture stores incidents of service s grouped by g or h, and one of
 // service other.
+// testIncidentServicesRewritten writes an incident several times in one
+// transaction, as the pipeline does: the service filter stays right, and
+// what one transaction remembers of the services it wrote does not leak
+// into the next.
+func testIncidentServicesRewritten(t *testing.T, newStore func(t *testing.T) store.Store) {
+	s := newStore(t)
+	onService := func(service string) string {
+		t.Helper()
+		return labels(listIncidents(t, s, store.IncidentQuery{Service: service}), incidentTitle)
+	}
+	inc := newIncident("i", "web", at(0))
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.InsertIncident(inc); err != nil {
+			return err
+		}
+		inc.UpdatedAt = at(1)
+		if err := tx.UpdateIncident(inc); err != nil { // the same services
+			return err
+		}
+		inc.Services = []string{"web", "cache"}
+		return tx.UpdateIncident(inc)
+	})
+	if got := onService("web"); got != "i" {
+		t.Errorf("incidents on web = %q, want i", got)
+	}
+	if got := onService("cache"); got != "i" {
+		t.Errorf("incidents on cache = %q, want i", got)
+	}
+	// A transaction that rolls back leaves the services as they were...
+	if err := s.Update(context.Background(), func(tx store.Tx) error {
+		inc.Services = []string{"web"}
+		if err := tx.UpdateIncident(inc); err != nil {
+			return err
+		}
+		return errRollback
+	}); !errors.Is(err, errRollback) {
+		t.Fatalf("Update = %v, want the rollback", err)
+	}
+	if got := onService("cache"); got != "i" {
+		t.Errorf("incidents on cache = %q after a rollback, want i", got)
+	}
+	// ... and the next one writes the same change again.
+	update(t, s, func(tx store.Tx) error {
+		inc.Services = []string{"web"}
+		return tx.UpdateIncident(inc)
+	})
+	if got := onService("cache"); got != "" {
+		t.Errorf("incidents on cache = %q after cache left the incident, want none", got)
+	}
+}
+
 func groupFixture(t *testing.T, s store.Store) {
 	t.Helper()
 	rows := []struct {

@@ -117,6 +117,31 @@ func IncidentServices(i incident.Incident) []string {
 	return services
 }
 
+// WrittenServices remembers, by incident, the services one transaction
+// last wrote to incident_services. An incident is often written several
+// times in one transaction (opened, then updated by its first escalation
+// step; updated again for each alert grouped into it), mostly with the
+// same services, and only a change needs the table rewritten. The zero
+// value remembers nothing; a transaction that rolls back takes it along.
+type WrittenServices struct {
+	byIncident map[int64][]string
+}
+
+// Unchanged reports whether services (as IncidentServices lists them) are
+// what was last written for the incident.
+func (w *WrittenServices) Unchanged(id int64, services []string) bool {
+	last, ok := w.byIncident[id]
+	return ok && slices.Equal(last, services)
+}
+
+// Wrote records that services were written for the incident.
+func (w *WrittenServices) Wrote(id int64, services []string) {
+	if w.byIncident == nil {
+		w.byIncident = map[int64][]string{}
+	}
+	w.byIncident[id] = services
+}
+
 // EncodeEscalation returns an escalation state as stored with its JSON body.
 func EncodeEscalation(s escalation.State) (escalation.State, []byte, error) {
 	s.NextAt, s.StartedAt = UTC(s.NextAt), UTC(s.StartedAt)
