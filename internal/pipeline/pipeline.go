@@ -81,6 +81,7 @@ type Pipeline struct {
 type metrics struct {
 	accepted, processed, steps prometheus.Counter
 	sent, failed, cancelled    prometheus.Counter
+	unreadable                 prometheus.Counter
 	batchSize                  prometheus.Histogram
 }
 
@@ -124,13 +125,15 @@ func New(o Options) *Pipeline {
 		steps:     prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_escalation_steps_total", Help: "Escalation steps run."}),
 		sent:      prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_notifications_sent_total", Help: "Notifications delivered to a provider."}),
 		failed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_notification_failures_total", Help: "Failed notification attempts."}),
+		unreadable: prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_inbox_unreadable_total",
+			Help: "Inbox events set aside in the audit log because no version of processing can apply them."}),
 		cancelled: prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_notifications_cancelled_total", Help: "Notifications no longer needed when due."}),
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "vigil_inbox_commit_batch_size", Help: "Events per inbox group commit.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 12)}),
 	}
 	if o.Registry != nil {
 		o.Registry.MustRegister(p.metrics.accepted, p.metrics.processed, p.metrics.steps, p.metrics.sent,
-			p.metrics.failed, p.metrics.cancelled, p.metrics.batchSize)
+			p.metrics.failed, p.metrics.cancelled, p.metrics.batchSize, p.metrics.unreadable)
 	}
 	return p
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/alert"
@@ -27,15 +28,28 @@ const processBatch = 64
 func (p *Pipeline) ProcessInbox(ctx context.Context) (int, error) {
 	snap := p.org.Snapshot()
 	now := p.now().UTC()
-	var n int
+	var n, unreadable int
 	err := p.update(ctx, func(tx store.Tx) error {
 		events, err := tx.TakeInbox(processBatch)
 		if err != nil {
 			return fmt.Errorf("take inbox: %w", err)
 		}
 		n = len(events)
+		unreadable = 0 // the transaction may run again
 		for _, ev := range events {
-			if err := p.apply(ctx, tx, snap, ev, now); err != nil {
+			err := p.apply(ctx, tx, snap, ev, now)
+			var bad *unreadableError
+			if errors.As(err, &bad) {
+				// Retrying cannot help, and the event must neither stop
+				// every event behind it nor be lost: it goes to the audit
+				// log, whole.
+				if err := setAside(tx, ev, bad, now); err != nil {
+					return err
+				}
+				unreadable++
+				continue
+			}
+			if err != nil {
 				return fmt.Errorf("inbox event %d: %w", ev.ID, err)
 			}
 		}
@@ -44,7 +58,11 @@ func (p *Pipeline) ProcessInbox(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	p.metrics.processed.Add(float64(n))
+	if unreadable > 0 {
+		p.log.Error("inbox events set aside in the audit log (kind inbox): they cannot be applied", "events", unreadable)
+		p.metrics.unreadable.Add(float64(unreadable))
+	}
+	p.metrics.processed.Add(float64(n - unreadable))
 	return n, nil
 }
 
@@ -55,7 +73,7 @@ func (p *Pipeline) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, e
 	case store.InboxChange:
 		var c ingest.ChangeEvent
 		if err := json.Unmarshal(ev.Payload, &c); err != nil {
-			return fmt.Errorf("decode change event: %w", err)
+			return &unreadableError{fmt.Errorf("decode change event: %w", err)}
 		}
 		return p.applyChange(tx, ev, c)
 	case store.InboxHeartbeat:
@@ -69,7 +87,7 @@ func (p *Pipeline) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, e
 		}
 		var e ingest.Event
 		if err := json.Unmarshal(ev.Payload, &e); err != nil {
-			return fmt.Errorf("decode alert event: %w", err)
+			return &unreadableError{fmt.Errorf("decode alert event: %w", err)}
 		}
 		if e.Timestamp.IsZero() {
 			e.Timestamp = ev.ReceivedAt
@@ -83,9 +101,31 @@ func (p *Pipeline) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, e
 		case ingest.ActionResolve:
 			return p.resolveAlert(tx, ev.IntegrationKey, e.DedupKey, actor, now)
 		}
-		return fmt.Errorf("unknown action %q", e.Action)
+		return &unreadableError{fmt.Errorf("unknown action %q", e.Action)}
 	}
-	return fmt.Errorf("unknown inbox kind %q", ev.Kind)
+	return &unreadableError{fmt.Errorf("unknown inbox kind %q", ev.Kind)}
+}
+
+// unreadableError marks an inbox event this version cannot apply at all
+// (a payload that does not decode, an unknown kind or action, as a newer
+// replica in a rolling upgrade might write): apply returns it before
+// writing anything.
+type unreadableError struct{ err error }
+
+func (e *unreadableError) Error() string { return e.err.Error() }
+func (e *unreadableError) Unwrap() error { return e.err }
+
+// setAside records an unreadable inbox event in the audit log, its payload
+// whole, so that an operator can see it and send it again.
+func setAside(tx store.Tx, ev store.InboxEvent, why error, now time.Time) error {
+	err := tx.Audit(store.AuditEntry{At: now, Actor: "system", Action: "inbox.unreadable", Kind: "inbox",
+		ObjID: strconv.FormatInt(ev.ID, 10), After: ev.Payload,
+		Details: fmt.Sprintf("%s event for service %s through integration %s, received %s, set aside: %v",
+			ev.Kind, ev.Service, ev.IntegrationKey, ev.ReceivedAt.Format(time.RFC3339), why)})
+	if err != nil {
+		return fmt.Errorf("set aside inbox event %d: %w", ev.ID, err)
+	}
+	return nil
 }
 
 func (p *Pipeline) applyChange(tx store.Tx, ev store.InboxEvent, c ingest.ChangeEvent) error {
