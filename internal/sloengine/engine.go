@@ -325,12 +325,21 @@ func (e *Engine) addLocked(p store.SLOPoint) {
 
 // Added counts points just stored by this replica (the push endpoint),
 // so that they show at once rather than at the next cycle.
+//
+// It follows the configuration only for an SLO it has no state for yet:
+// comparing every definition costs milliseconds per push, and a point
+// added to a definition that has since changed is not lost, because the
+// next sync starts that SLO afresh from the store, which holds the point.
 func (e *Engine) Added(ctx context.Context, points []store.SLOPoint) error {
-	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := e.syncLocked(ctx, now); err != nil {
-		return err
+	for _, p := range points {
+		if e.states[p.SLO] == nil {
+			if err := e.syncLocked(ctx, e.now()); err != nil {
+				return err
+			}
+			break
+		}
 	}
 	for _, p := range points {
 		if _, dup := e.seen[p.ID]; dup || p.ID == 0 {

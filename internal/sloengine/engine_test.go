@@ -321,3 +321,35 @@ func TestDefinitionChangeStartsAfresh(t *testing.T) {
 		t.Errorf("after the change: objective %v, total %v, consumed %v; want 0.99, 10000, 0.1", v.Status.Objective, v.Status.Total, v.Status.BudgetConsumed)
 	}
 }
+
+// TestAddedAfterADefinitionChange: points handed over by the push endpoint
+// after the definition changed, before the engine followed the change,
+// count under the new definition.
+func TestAddedAfterADefinitionChange(t *testing.T) {
+	f := newFixture(t, orgYAML)
+	ctx := context.Background()
+	f.clock.Set(t0.Add(10 * time.Minute))
+	f.push(t, "a", minutes(0, 5, 1))
+	f.tick(t)
+	changed := config.LoadBytes("org.yaml", []byte(orgYAML[:len(orgYAML)-len("target: 0.999}]\n")]+"target: 0.99}]\n"))
+	if len(changed.Problems) > 0 {
+		t.Fatal(changed.Problems)
+	}
+	if _, err := f.org.Apply(ctx, &changed.Bundle, "test", false); err != nil {
+		t.Fatal(err)
+	}
+	points := minutes(5, 10, 1)
+	if _, err := f.store.AddSLOBatch(ctx, "checkout-availability", "b", points, f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.engine.Added(ctx, points); err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := f.engine.Status(ctx, "checkout-availability", f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status.Objective != 0.99 || v.Status.Total != 10000 || v.Status.Good != 10000-10 {
+		t.Errorf("objective %v, total %v, good %v; want 0.99, 10000, 9990", v.Status.Objective, v.Status.Total, v.Status.Good)
+	}
+}

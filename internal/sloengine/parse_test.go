@@ -183,10 +183,8 @@ func TestPullKinds(t *testing.T) {
 	}
 }
 
-// BenchmarkTick is one evaluation cycle of 200 pushed SLOs holding 30 days
-// of minute points each, with nothing to pull or send.
-func BenchmarkTick(b *testing.B) {
-	const n = 200
+// benchDefs are n pushed SLOs over 30 days.
+func benchDefs(n int) []slo.SLO {
 	defs := make([]slo.SLO, n)
 	for i := range defs {
 		defs[i] = slo.SLO{Name: fmt.Sprintf("slo-%d", i), Service: "app", Objective: 0.999,
@@ -194,6 +192,34 @@ func BenchmarkTick(b *testing.B) {
 			Budgeting: slo.Budgeting{Method: slo.Occurrences}, Indicator: slo.Indicator{Kind: slo.RatioGood, Source: slo.SourcePush},
 			Tiers: slo.DefaultTiers(30 * duration.Day), MinEvents: slo.DefaultMinEvents}
 	}
+	return defs
+}
+
+// BenchmarkAdded is the push endpoint's hand-over of one stored minute to
+// an engine running 200 SLOs.
+func BenchmarkAdded(b *testing.B) {
+	defs := benchDefs(200)
+	now := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
+	e := New(Options{SLOs: func() []slo.SLO { return defs }, Now: func() time.Time { return now },
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ctx := context.Background()
+	if err := e.Tick(ctx, now); err != nil {
+		b.Fatal(err)
+	}
+	var id int64
+	for b.Loop() {
+		id++
+		p := store.SLOPoint{ID: id, SLO: "slo-7", At: now.Add(-time.Minute), Good: 999, Total: 1000, ReceivedAt: now}
+		if err := e.Added(ctx, []store.SLOPoint{p}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTick is one evaluation cycle of 200 pushed SLOs holding 30 days
+// of minute points each, with nothing to pull or send.
+func BenchmarkTick(b *testing.B) {
+	defs := benchDefs(200)
 	now := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
 	e := New(Options{SLOs: func() []slo.SLO { return defs }, Now: func() time.Time { return now },
 		Accept: func(context.Context, ...store.InboxEvent) error { return nil }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
