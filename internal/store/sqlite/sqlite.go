@@ -314,28 +314,18 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
-// writeChanges prepares its statements once: preparing is most of the cost
-// of a small write, and a configuration apply writes many.
+// writeChanges and insertAudit run their statements as they are: each
+// connection keeps them prepared (stmtcache.go), across transactions too.
 func writeChanges(ctx context.Context, tx *sql.Tx, changes []store.Change) error {
-	upsert, err := tx.PrepareContext(ctx, upsertObjectSQL)
-	if err != nil {
-		return err
-	}
-	defer upsert.Close()
-	remove, err := tx.PrepareContext(ctx, deleteObjectSQL)
-	if err != nil {
-		return err
-	}
-	defer remove.Close()
 	for _, c := range changes {
 		o := c.Object
 		if c.Delete {
-			if _, err := remove.ExecContext(ctx, o.Kind, o.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, deleteObjectSQL, o.Kind, o.ID); err != nil {
 				return fmt.Errorf("delete %s %q: %w", o.Kind, o.ID, err)
 			}
 			continue
 		}
-		if _, err := upsert.ExecContext(ctx, o.Kind, o.ID, string(o.Body), o.Source, timeText(o.UpdatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, upsertObjectSQL, o.Kind, o.ID, string(o.Body), o.Source, timeText(o.UpdatedAt)); err != nil {
 			return fmt.Errorf("write %s %q: %w", o.Kind, o.ID, err)
 		}
 	}
@@ -343,16 +333,8 @@ func writeChanges(ctx context.Context, tx *sql.Tx, changes []store.Change) error
 }
 
 func insertAudit(ctx context.Context, tx *sql.Tx, entries ...store.AuditEntry) error {
-	if len(entries) == 0 {
-		return nil
-	}
-	insert, err := tx.PrepareContext(ctx, insertAuditSQL)
-	if err != nil {
-		return err
-	}
-	defer insert.Close()
 	for _, e := range entries {
-		_, err := insert.ExecContext(ctx,
+		_, err := tx.ExecContext(ctx, insertAuditSQL,
 			timeText(e.At), e.Actor, e.Action, e.Kind, e.ObjID, nullJSON(e.Before), nullJSON(e.After), e.Details)
 		if err != nil {
 			return fmt.Errorf("write audit entry %s %s %q: %w", e.Action, e.Kind, e.ObjID, err)
