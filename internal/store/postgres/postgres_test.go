@@ -49,15 +49,22 @@ func openTestStore(t testing.TB, cfg *pgxpool.Config) *Store {
 	return s
 }
 
+// migrated migrates a test store and returns it.
+func migrated(t testing.TB, s *Store) *Store {
+	t.Helper()
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	return s
+}
+
+// schemaStore gives the conformance suites a fresh migrated store in a
+// schema of its own.
+func schemaStore(t *testing.T) store.Store { return migrated(t, openTestStore(t, freshSchema(t))) }
+
 func TestConformance(t *testing.T) {
 	requirePostgres(t)
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s := openTestStore(t, freshSchema(t))
-		if err := s.Migrate(context.Background()); err != nil {
-			t.Fatalf("Migrate: %v", err)
-		}
-		return s
-	})
+	storetest.Run(t, schemaStore)
 }
 
 func TestMigrateEmptyToLatest(t *testing.T) {
@@ -291,11 +298,5 @@ func TestOpenFails(t *testing.T) {
 
 // VIGIL_TEST_POSTGRES=... go test -run '^$' -bench Store -count 5 ./internal/store/postgres/
 func BenchmarkStore(b *testing.B) {
-	storetest.Bench(b, func(b *testing.B) store.Store {
-		s := openTestStore(b, freshSchema(b))
-		if err := s.Migrate(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		return s
-	})
+	storetest.Bench(b, func(b *testing.B) store.Store { return migrated(b, openTestStore(b, freshSchema(b))) })
 }

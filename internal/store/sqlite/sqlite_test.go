@@ -16,7 +16,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/store/storetest"
 )
 
-func openTestStore(t *testing.T, path string) *Store {
+func openTestStore(t testing.TB, path string) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), path)
 	if err != nil {
@@ -30,25 +30,26 @@ func openTestStore(t *testing.T, path string) *Store {
 	return s
 }
 
-func TestConformanceFile(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s := openTestStore(t, filepath.Join(t.TempDir(), "vigil.db"))
-		if err := s.Migrate(context.Background()); err != nil {
-			t.Fatalf("Migrate: %v", err)
-		}
-		return s
-	})
+// migrated migrates a test store and returns it.
+func migrated(t testing.TB, s *Store) *Store {
+	t.Helper()
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	return s
 }
 
-func TestConformanceMemory(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s := openTestStore(t, MemoryPath)
-		if err := s.Migrate(context.Background()); err != nil {
-			t.Fatalf("Migrate: %v", err)
-		}
-		return s
-	})
+// fileStore and memoryStore give the conformance suites a fresh migrated
+// store, on a file or in memory.
+func fileStore(t *testing.T) store.Store {
+	return migrated(t, openTestStore(t, filepath.Join(t.TempDir(), "vigil.db")))
 }
+
+func memoryStore(t *testing.T) store.Store { return migrated(t, openTestStore(t, MemoryPath)) }
+
+func TestConformanceFile(t *testing.T) { storetest.Run(t, fileStore) }
+
+func TestConformanceMemory(t *testing.T) { storetest.Run(t, memoryStore) }
 
 func TestMigrateEmptyToLatest(t *testing.T) {
 	ctx := context.Background()
@@ -254,10 +255,7 @@ func TestOpenAwkwardPaths(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, name)
-			s := openTestStore(t, path)
-			if err := s.Migrate(context.Background()); err != nil {
-				t.Fatalf("Migrate: %v", err)
-			}
+			migrated(t, openTestStore(t, path))
 			entries, err := os.ReadDir(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -273,10 +271,7 @@ func TestOpenAwkwardPaths(t *testing.T) {
 	}
 	t.Run("relative", func(t *testing.T) {
 		t.Chdir(t.TempDir())
-		s := openTestStore(t, "./vigil.db")
-		if err := s.Migrate(context.Background()); err != nil {
-			t.Fatalf("Migrate: %v", err)
-		}
+		migrated(t, openTestStore(t, "./vigil.db"))
 		if _, err := os.Stat("vigil.db"); err != nil {
 			t.Errorf("relative path: %v", err)
 		}
@@ -328,14 +323,6 @@ func TestDataSurvivesReopen(t *testing.T) {
 // go test -run '^$' -bench Store -count 5 ./internal/store/sqlite/
 func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, func(b *testing.B) store.Store {
-		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "vigil.db"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { s.Close() })
-		if err := s.Migrate(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		return s
+		return migrated(b, openTestStore(b, filepath.Join(b.TempDir(), "vigil.db")))
 	})
 }
