@@ -59,7 +59,9 @@ const (
 // Options configures an Engine.
 type Options struct {
 	Store Store
-	// SLOs returns the configured SLOs (the configuration snapshot's).
+	// SLOs returns the configured SLOs (the configuration snapshot's). A
+	// slice it returns must not change afterwards: a new configuration
+	// comes as a new slice, and the same slice again means no change.
 	SLOs func() []slo.SLO
 	// Accept stores alert events durably in the pipeline's inbox.
 	Accept func(ctx context.Context, events ...store.InboxEvent) error
@@ -93,8 +95,11 @@ type Engine struct {
 	states map[string]*state
 	// seen holds the ids of pushed points already counted, with their
 	// receive time, for as long as a poll may return them again.
-	seen      map[int64]time.Time
-	loaded    bool
+	seen   map[int64]time.Time
+	loaded bool
+	// synced is the slice of definitions the states follow: while SLOs
+	// hands out the same one, syncLocked has nothing to compare.
+	synced    []slo.SLO
 	lastPoll  time.Time
 	lastPrune time.Time
 }
@@ -205,6 +210,9 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 // the store when pushed), changed ones start afresh, removed ones go.
 func (e *Engine) syncLocked(ctx context.Context, now time.Time) error {
 	defs := e.slos()
+	if e.loaded && sameSlice(defs, e.synced) {
+		return nil
+	}
 	want := make(map[string]bool, len(defs))
 	var reload []string
 	for _, def := range defs {
@@ -234,7 +242,7 @@ func (e *Engine) syncLocked(ctx context.Context, now time.Time) error {
 		if err := e.loadLocked(ctx, "", now); err != nil {
 			return err
 		}
-		e.loaded, e.lastPoll = true, now
+		e.loaded, e.lastPoll, e.synced = true, now, defs
 		return nil
 	}
 	for _, name := range reload {
@@ -242,7 +250,13 @@ func (e *Engine) syncLocked(ctx context.Context, now time.Time) error {
 			return err
 		}
 	}
+	e.synced = defs
 	return nil
+}
+
+// sameSlice reports whether a and b are the same slice, not merely equal.
+func sameSlice(a, b []slo.SLO) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // loadLocked reads the stored points of one SLO ("" for every SLO) that
@@ -325,21 +339,12 @@ func (e *Engine) addLocked(p store.SLOPoint) {
 
 // Added counts points just stored by this replica (the push endpoint),
 // so that they show at once rather than at the next cycle.
-//
-// It follows the configuration only for an SLO it has no state for yet:
-// comparing every definition costs milliseconds per push, and a point
-// added to a definition that has since changed is not lost, because the
-// next sync starts that SLO afresh from the store, which holds the point.
 func (e *Engine) Added(ctx context.Context, points []store.SLOPoint) error {
+	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, p := range points {
-		if e.states[p.SLO] == nil {
-			if err := e.syncLocked(ctx, e.now()); err != nil {
-				return err
-			}
-			break
-		}
+	if err := e.syncLocked(ctx, now); err != nil {
+		return err
 	}
 	for _, p := range points {
 		if _, dup := e.seen[p.ID]; dup || p.ID == 0 {

@@ -216,6 +216,24 @@ func BenchmarkAdded(b *testing.B) {
 	}
 }
 
+// BenchmarkStatus is one SLO's status, as a gate check asks it, from an
+// engine running 200 SLOs.
+func BenchmarkStatus(b *testing.B) {
+	defs := benchDefs(200)
+	now := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
+	e := New(Options{SLOs: func() []slo.SLO { return defs }, Now: func() time.Time { return now },
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ctx := context.Background()
+	if err := e.Tick(ctx, now); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, ok, err := e.Status(ctx, "slo-7", now); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}
+
 // BenchmarkTick is one evaluation cycle of 200 pushed SLOs holding 30 days
 // of minute points each, with nothing to pull or send.
 func BenchmarkTick(b *testing.B) {
