@@ -128,11 +128,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
 	}
-	linkKey, err := st.Secret(ctx, "link-signing-key", func() ([]byte, error) {
-		key := make([]byte, 32)
-		_, err := rand.Read(key)
-		return key, err
-	})
+	linkKey, err := st.Secret(ctx, "link-signing-key", newKey)
 	if err != nil {
 		return fmt.Errorf("link signing key: %w", err)
 	}
@@ -140,11 +136,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("link signer: %w", err)
 	}
-	callbackKey, err := st.Secret(ctx, "callback-signing-key", func() ([]byte, error) {
-		key := make([]byte, 32)
-		_, err := rand.Read(key)
-		return key, err
-	})
+	callbackKey, err := st.Secret(ctx, "callback-signing-key", newKey)
 	if err != nil {
 		return fmt.Errorf("callback signing key: %w", err)
 	}
@@ -222,6 +214,13 @@ func serve(ctx context.Context, o serveOptions) error {
 		return fmt.Errorf("graceful shutdown: %w", err)
 	}
 	return nil
+}
+
+// newKey makes a signing key for the store to keep when it holds none yet.
+func newKey() ([]byte, error) {
+	key := make([]byte, 32)
+	_, err := rand.Read(key)
+	return key, err
 }
 
 // background keeps the configuration fresh: it re-applies the config files
