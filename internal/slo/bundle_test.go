@@ -8,22 +8,8 @@ import (
 	"github.com/vigil-oncall/vigil/internal/config"
 )
 
-const bundleSLO = `apiVersion: openslo/v1
-kind: SLO
-metadata: {name: checkout-availability}
-spec:
-  service: checkout
-  indicator:
-    metadata: {name: checkout-requests}
-    spec:
-      ratioMetric:
-        counter: true
-        good:  {metricSource: {type: vigil-push}}
-        total: {metricSource: {type: vigil-push}}
-  timeWindow: [{duration: 28d, isRolling: true}]
-  budgetingMethod: Occurrences
-  objectives: [{displayName: available, target: 0.999}]
-`
+// bundleSLO is the contract's example as one stored document.
+var bundleSLO = strings.TrimPrefix(checkoutSLO, "\n")
 
 func TestParseBundle(t *testing.T) {
 	isService := func(id string) bool { return id == "checkout" }
