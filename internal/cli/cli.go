@@ -50,7 +50,7 @@ func commands() map[string]command {
 // Run executes one vigil command and returns the process exit code.
 func Run(ctx context.Context, args []string, env Env) int {
 	cmds := commands()
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || isHelp(args[0]) {
 		usage(env.Stdout, cmds)
 		if len(args) == 0 {
 			return exitError
@@ -78,6 +78,36 @@ func usage(w io.Writer, cmds map[string]command) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
 	}
+}
+
+// isHelp reports whether arg asks for help instead of naming a command.
+func isHelp(arg string) bool { return arg == "help" || arg == "-h" || arg == "--help" }
+
+// verbs are the subcommands of a command such as vigil incident.
+type verbs map[string]func(context.Context, []string, Env) int
+
+// runVerb runs the verb args[0] names. As with vigil itself, usage goes to
+// stdout, and it succeeds only when help was asked for; an unknown verb
+// fails with the list of verbs.
+func runVerb(ctx context.Context, name, usage string, vs verbs, args []string, env Env) int {
+	if len(args) == 0 || isHelp(args[0]) {
+		fmt.Fprint(env.Stdout, usage)
+		if len(args) == 0 {
+			return exitError
+		}
+		return exitOK
+	}
+	run, ok := vs[args[0]]
+	if !ok {
+		names := make([]string, 0, len(vs))
+		for n := range vs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(env.Stderr, "vigil %s: unknown verb %q (%s)\n", name, args[0], strings.Join(names, ", "))
+		return exitError
+	}
+	return run(ctx, args[1:], env)
 }
 
 // newFlags returns a flag set that writes its usage to stdout on --help.

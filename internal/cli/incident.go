@@ -24,7 +24,7 @@ type incidentSummary struct {
 }
 
 func runIncident(ctx context.Context, args []string, env Env) int {
-	sub := map[string]func(context.Context, []string, Env) int{
+	return runVerb(ctx, "incident", "Usage: vigil incident list|ack|resolve|declare|page|role|update|major|merge [flags]   (vigil incident <verb> --help)\n", verbs{
 		"list":    runIncidentList,
 		"ack":     incidentVerb("ack", "acknowledge"),
 		"resolve": incidentVerb("resolve", "resolve"),
@@ -34,20 +34,7 @@ func runIncident(ctx context.Context, args []string, env Env) int {
 		"update":  incidentPost("updates", "ID --message M [--audience internal|stakeholders]", "message", "audience"),
 		"major":   incidentPost("major", "ID [--reason R]", "reason"),
 		"merge":   incidentPost("merge", "ID --incident OTHER", "incident"),
-	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(env.Stdout, "Usage: vigil incident list|ack|resolve|declare|page|role|update|major|merge [flags]   (vigil incident <verb> --help)")
-		if len(args) == 0 {
-			return exitError
-		}
-		return exitOK
-	}
-	run, ok := sub[args[0]]
-	if !ok {
-		fmt.Fprintf(env.Stderr, "vigil incident: unknown verb %q (list, ack, resolve, declare, page, role, update, major, merge)\n", args[0])
-		return exitError
-	}
-	return run(ctx, args[1:], env)
+	}, args, env)
 }
 
 func runIncidentList(ctx context.Context, args []string, env Env) int {

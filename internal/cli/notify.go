@@ -12,27 +12,16 @@ import (
 )
 
 func runNotify(ctx context.Context, args []string, env Env) int {
-	sub := map[string]func(context.Context, []string, Env) int{
+	const usage = `Usage: vigil notify test|verify|confirm --contact-method ID [--user ID]   (vigil notify <verb> --help)
+  test     send a test notification through a contact method
+  verify   send a verification code to an sms or voice number
+  confirm  confirm the code (--code), so that the number can be paged
+`
+	return runVerb(ctx, "notify", usage, verbs{
 		"test":    runNotifyTest,
 		"verify":  runNotifyVerify,
 		"confirm": runNotifyConfirm,
-	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(env.Stdout, "Usage: vigil notify test|verify|confirm --contact-method ID [--user ID]   (vigil notify <verb> --help)")
-		fmt.Fprintln(env.Stdout, "  test     send a test notification through a contact method")
-		fmt.Fprintln(env.Stdout, "  verify   send a verification code to an sms or voice number")
-		fmt.Fprintln(env.Stdout, "  confirm  confirm the code (--code), so that the number can be paged")
-		if len(args) == 0 {
-			return exitError
-		}
-		return exitOK
-	}
-	run, ok := sub[args[0]]
-	if !ok {
-		fmt.Fprintf(env.Stderr, "vigil notify: unknown verb %q (test, verify, confirm)\n", args[0])
-		return exitError
-	}
-	return run(ctx, args[1:], env)
+	}, args, env)
 }
 
 // methodFlags are the flags every notify verb takes.

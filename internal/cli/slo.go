@@ -16,21 +16,11 @@ import (
 )
 
 func runGate(ctx context.Context, args []string, env Env) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "check":
-			return runGateCheck(ctx, args[1:], env)
-		case "override":
-			return runGateOverride(ctx, args[1:], env)
-		}
-	}
-	fmt.Fprintln(env.Stderr, "Usage: vigil gate check --service ID [--at TIME] [--change-type T]")
-	fmt.Fprintln(env.Stderr, "       vigil gate override --service ID --reason TEXT --expires 2h")
-	fmt.Fprintln(env.Stderr, "check exits 0 when releases may go ahead, 1 when they are denied, 2 on error.")
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-		return exitOK
-	}
-	return exitError
+	const usage = `Usage: vigil gate check --service ID [--at TIME] [--change-type T]
+       vigil gate override --service ID --reason TEXT --expires 2h
+check exits 0 when releases may go ahead, 1 when they are denied, 2 on error.
+`
+	return runVerb(ctx, "gate", usage, verbs{"check": runGateCheck, "override": runGateOverride}, args, env)
 }
 
 // gateDecision is the gate's answer as the CLI reads it.
@@ -154,20 +144,13 @@ func runGateOverride(ctx context.Context, args []string, env Env) int {
 }
 
 func runSLO(ctx context.Context, args []string, env Env) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "status":
-			return runSLOStatus(ctx, args[1:], env)
-		case "rules":
-			return runSLORules(args[1:], env)
-		}
-	}
-	fmt.Fprintln(env.Stderr, "Usage: vigil slo status [--service ID] [NAME]")
-	fmt.Fprintln(env.Stderr, "       vigil slo rules -f FILE|DIR [-o FILE]")
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-		return exitOK
-	}
-	return exitError
+	const usage = `Usage: vigil slo status [--service ID] [NAME]
+       vigil slo rules -f FILE|DIR [-o FILE]
+`
+	return runVerb(ctx, "slo", usage, verbs{
+		"status": runSLOStatus,
+		"rules":  runSLORules,
+	}, args, env)
 }
 
 // sloStatus is an SLO as GET /api/v1/slos answers it.
@@ -356,7 +339,7 @@ func printSLODetail(w io.Writer, s sloStatus) {
 	}
 }
 
-func runSLORules(args []string, env Env) int {
+func runSLORules(_ context.Context, args []string, env Env) int {
 	fs := newFlags("slo rules", "-f FILE|DIR [-o FILE]", env)
 	path := fs.String("f", "", "configuration file or directory holding the OpenSLO documents (required)")
 	out := fs.String("o", "", "write the rules to this file (default standard output)")
