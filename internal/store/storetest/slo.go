@@ -98,6 +98,9 @@ func testSLOBatches(t *testing.T, newStore func(t *testing.T) store.Store) {
 			t.Errorf("%s: AddSLOBatch accepted it", b.name)
 		}
 	}
+	if got, err := s.ListSLOPoints(ctx, store.SLOPointQuery{SLO: "check\xffout"}); err == nil {
+		t.Errorf("ListSLOPoints(invalid UTF-8) = %d points, want a refusal", len(got))
+	}
 	// A refused batch leaves its id free.
 	if added, err := s.AddSLOBatch(ctx, "checkout", "b2", []store.SLOPoint{{At: at(9), Good: 1, Total: 1}}, at(9)); err != nil || !added {
 		t.Errorf("AddSLOBatch after a refused batch = %v, %v; want added", added, err)
@@ -163,6 +166,9 @@ func testGateOverrides(t *testing.T, newStore func(t *testing.T) store.Store) {
 			t.Errorf("CreateGateOverride(%+v) accepted it", b)
 		}
 	}
+	if got, err := s.ListGateOverrides(ctx, "check\x00out", time.Time{}, 0, 10); err == nil {
+		t.Errorf("ListGateOverrides(NUL in the service) = %v, want a refusal", ids(got))
+	}
 }
 
 func equalIDs(a, b []int64) bool {
@@ -214,9 +220,16 @@ func testGateDecisions(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{Service: "", Decision: "allow", Reasons: json.RawMessage(`[]`)},
 		{Service: "x", Decision: "", Reasons: json.RawMessage(`[]`)},
 		{Service: "x", Decision: "allow", Reasons: json.RawMessage(`[`)},
+		{Service: "x", Decision: "allow", Reasons: json.RawMessage("[\"\xff\"]")},
+		{Service: "x", Decision: "allow", Reasons: json.RawMessage(`[{"message":"a\u0000b"}]`)},
+		{Service: "x\x00", Decision: "allow", Reasons: json.RawMessage(`[]`)},
+		{Service: "x", Decision: "allow", ChangeType: "\xff", Reasons: json.RawMessage(`[]`)},
 	} {
 		if err := s.InsertGateDecision(ctx, &b); err == nil {
 			t.Errorf("InsertGateDecision(%+v) accepted it", b)
 		}
+	}
+	if _, err := s.LatestGateDecision(ctx, "check\xffout", at(0)); err == nil || errors.Is(err, store.ErrNotFound) {
+		t.Errorf("LatestGateDecision(invalid UTF-8) = %v, want a refusal", err)
 	}
 }

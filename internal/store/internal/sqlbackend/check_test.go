@@ -71,3 +71,25 @@ func TestCheckAuditAndToken(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckGateDecisionReasons(t *testing.T) {
+	cases := []struct {
+		reasons string
+		wantErr bool
+	}{
+		{`[]`, false},
+		{`[{"kind":"freeze","message":"no Friday deploys ✋"}]`, false},
+		{`["a\\u0000b"]`, false}, // an escaped backslash, then "u0000": no NUL
+		{`[`, true},
+		{"[\"\xff\"]", true},
+		{`["a\u0000b"]`, true},
+		{`[{"message":{"deep":["\u0000"]}}]`, true},
+		{`{"a\u0000":1}`, true},
+	}
+	for _, c := range cases {
+		d := store.GateDecision{Service: "checkout", Decision: "deny", Reasons: []byte(c.reasons)}
+		if err := CheckGateDecision(d); (err != nil) != c.wantErr {
+			t.Errorf("CheckGateDecision(reasons %q) = %v, want error %v", c.reasons, err, c.wantErr)
+		}
+	}
+}

@@ -1,10 +1,13 @@
 package sqlbackend
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"strings"
 
 	"github.com/vigil-oncall/vigil/internal/store"
 )
@@ -65,7 +68,29 @@ func CheckGateOverride(o store.GateOverride) error {
 func CheckGateDecision(d store.GateDecision) error {
 	err := errors.Join(required("service", d.Service), required("decision", d.Decision), CheckText("change type", d.ChangeType))
 	if !json.Valid(d.Reasons) {
-		err = errors.Join(err, errors.New("reasons are not valid JSON"))
+		return errors.Join(err, errors.New("reasons are not valid JSON"))
 	}
-	return err
+	return errors.Join(err, checkJSONBText("reasons", d.Reasons))
+}
+
+// checkJSONBText applies CheckText's rule to every string and key of a
+// valid JSON document that PostgreSQL keeps as jsonb, which refuses a NUL
+// even escaped (\u0000), so that SQLite refuses it too.
+func checkJSONBText(field string, doc []byte) error {
+	if err := checkJSONText(field, doc); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", field, err)
+		}
+		if s, ok := tok.(string); ok && strings.IndexByte(s, 0) >= 0 {
+			return fmt.Errorf("%s contains a NUL character", field)
+		}
+	}
 }
