@@ -38,7 +38,7 @@ func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string, at tim
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO user_passwords (user_id, hash, updated_at) VALUES ($1, $2, $3)
 			ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at`,
-			userID, hash, dbTime(at))
+			userID, hash, sqlbackend.UTC(at))
 		if err != nil {
 			return err
 		}

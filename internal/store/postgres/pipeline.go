@@ -65,7 +65,7 @@ func (s *Store) AppendInbox(ctx context.Context, events []store.InboxEvent) erro
 	services := make([]string, len(events))
 	payloads := make([]string, len(events))
 	for i, e := range events {
-		receivedAt[i], kinds[i], keys[i], services[i], payloads[i] = dbTime(e.ReceivedAt), e.Kind, e.IntegrationKey, e.Service, string(e.Payload)
+		receivedAt[i], kinds[i], keys[i], services[i], payloads[i] = sqlbackend.UTC(e.ReceivedAt), e.Kind, e.IntegrationKey, e.Service, string(e.Payload)
 	}
 	rows, err := s.pool.Query(ctx, appendInbox, len(events), receivedAt, kinds, keys, services, payloads)
 	if err != nil {
@@ -324,7 +324,7 @@ func (t *writeTx) QuietAlerts(integrationKey string, cutoff time.Time, limit int
 	}
 	alerts, err := collectAlerts(t.tx.Query(t.ctx, `SELECT `+alertColumns+` FROM alerts
 		WHERE integration_key = $1 AND status <> 'resolved' AND last_event_at < $2
-		ORDER BY last_event_at, id LIMIT $3`+lockOrSkip, integrationKey, dbTime(cutoff), limit))
+		ORDER BY last_event_at, id LIMIT $3`+lockOrSkip, integrationKey, sqlbackend.UTC(cutoff), limit))
 	if err != nil {
 		return nil, fmt.Errorf("quiet alerts of %q: %w", integrationKey, err)
 	}
@@ -399,7 +399,7 @@ func (t *writeTx) OpenIncidentByGroup(service, groupKey string, since time.Time)
 	// Locked: the caller adds the alert to it and writes it back.
 	row := t.tx.QueryRow(t.ctx, `SELECT `+incidentColumns+` FROM incidents
 		WHERE service = $1 AND group_key = $2 AND status <> 'resolved' AND created_at >= $3
-		ORDER BY created_at DESC, id DESC LIMIT 1`+lock, service, groupKey, dbTime(since))
+		ORDER BY created_at DESC, id DESC LIMIT 1`+lock, service, groupKey, sqlbackend.UTC(since))
 	i, err := scanIncident(row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return incident.Incident{}, fmt.Errorf("open incident of %q grouped by %q: %w", service, groupKey, store.ErrNotFound)
@@ -416,9 +416,9 @@ func (t *writeTx) OpenIncidentsSince(since time.Time, limit int) ([]incident.Inc
 	}
 	incidents, err := collectIncidents(t.tx.Query(t.ctx, `SELECT `+incidentColumns+` FROM incidents
 		WHERE status <> 'resolved' AND created_at >= $1
-		ORDER BY created_at DESC, id DESC LIMIT $2`, dbTime(since), limit))
+		ORDER BY created_at DESC, id DESC LIMIT $2`, sqlbackend.UTC(since), limit))
 	if err != nil {
-		return nil, fmt.Errorf("open incidents since %s: %w", dbTime(since).Format(time.RFC3339Nano), err)
+		return nil, fmt.Errorf("open incidents since %s: %w", sqlbackend.UTC(since).Format(time.RFC3339Nano), err)
 	}
 	return incidents, nil
 }
@@ -572,7 +572,7 @@ func (t *writeTx) DueEscalations(now time.Time, limit int) ([]escalation.State, 
 		SELECT e.incident_id, e.body FROM escalations e JOIN incidents i ON i.id = e.incident_id
 		WHERE NOT e.done AND e.next_at <= $1
 		ORDER BY e.next_at, e.incident_id LIMIT $2
-		FOR UPDATE OF e, i SKIP LOCKED`, dbTime(now), limit)
+		FOR UPDATE OF e, i SKIP LOCKED`, sqlbackend.UTC(now), limit)
 	states, err := collect(rows, err, func(row pgx.CollectableRow) (escalation.State, error) { return scanEscalation(row) })
 	if err != nil {
 		return nil, fmt.Errorf("due escalations: %w", err)
@@ -657,7 +657,7 @@ func (t *writeTx) ClaimNotifications(now time.Time, lease time.Duration, limit i
 			WHERE (status = 'pending' AND due_at <= $2) OR (status = 'sending' AND claimed_until < $2)
 			ORDER BY due_at, id LIMIT $3`+lockOrSkip+`)
 		RETURNING `+notificationColumns,
-		dbTime(now.Add(lease)), dbTime(now), limit))
+		sqlbackend.UTC(now.Add(lease)), sqlbackend.UTC(now), limit))
 	if err != nil {
 		return nil, fmt.Errorf("claim notifications: %w", err)
 	}
@@ -804,10 +804,10 @@ func (s *Store) ListChanges(ctx context.Context, q store.ChangeQuery) ([]change.
 	var w where
 	w.in("service", q.Services)
 	if !q.Since.IsZero() {
-		w.add("at >= " + w.arg(dbTime(q.Since)))
+		w.add("at >= " + w.arg(sqlbackend.UTC(q.Since)))
 	}
 	if !q.Until.IsZero() {
-		w.add("at < " + w.arg(dbTime(q.Until)))
+		w.add("at < " + w.arg(sqlbackend.UTC(q.Until)))
 	}
 	if q.BeforeID > 0 {
 		w.add("id < " + w.arg(q.BeforeID))
@@ -871,7 +871,7 @@ func (t *writeTx) OverdueHeartbeats(now time.Time, limit int) ([]store.Heartbeat
 		return nil, nil
 	}
 	rows, err := t.tx.Query(t.ctx, `SELECT `+heartbeatColumns+` FROM heartbeats
-		WHERE NOT alerting AND overdue_at < $1 ORDER BY overdue_at, key LIMIT $2`+lockOrSkip, dbTime(now), limit)
+		WHERE NOT alerting AND overdue_at < $1 ORDER BY overdue_at, key LIMIT $2`+lockOrSkip, sqlbackend.UTC(now), limit)
 	hs, err := collect(rows, err, func(row pgx.CollectableRow) (store.Heartbeat, error) { return scanHeartbeat(row) })
 	if err != nil {
 		return nil, fmt.Errorf("overdue heartbeats: %w", err)
@@ -917,7 +917,7 @@ func (t *writeTx) ActiveMaintenance(service string, at time.Time) ([]store.Maint
 		return nil, fmt.Errorf("active maintenance: %w", err)
 	}
 	ws, err := collectMaintenance(t.tx.Query(t.ctx, `SELECT `+maintenanceColumns+` FROM maintenance_windows
-		WHERE service = $1 AND start_at <= $2 AND end_at > $2 ORDER BY start_at, id`, service, dbTime(at)))
+		WHERE service = $1 AND start_at <= $2 AND end_at > $2 ORDER BY start_at, id`, service, sqlbackend.UTC(at)))
 	if err != nil {
 		return nil, fmt.Errorf("active maintenance of %q: %w", service, err)
 	}
@@ -947,7 +947,7 @@ func (t *writeTx) UseOnce(nonce string, at time.Time) (bool, error) {
 	if err := sqlbackend.Required("nonce", nonce); err != nil {
 		return false, fmt.Errorf("use nonce: %w", err)
 	}
-	tag, err := t.tx.Exec(t.ctx, `INSERT INTO used_nonces (nonce, used_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING`, nonce, dbTime(at))
+	tag, err := t.tx.Exec(t.ctx, `INSERT INTO used_nonces (nonce, used_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING`, nonce, sqlbackend.UTC(at))
 	if err != nil {
 		return false, fmt.Errorf("use nonce: %w", err)
 	}

@@ -254,7 +254,7 @@ func (s *Store) ApplyChanges(ctx context.Context, changes []store.Change, audit 
 				INSERT INTO config_objects (kind, id, body, source, updated_at) VALUES ($1, $2, $3, $4, $5)
 				ON CONFLICT (kind, id) DO UPDATE SET
 					body = excluded.body, source = excluded.source, updated_at = excluded.updated_at`,
-				o.Kind, o.ID, string(o.Body), o.Source, dbTime(o.UpdatedAt))
+				o.Kind, o.ID, string(o.Body), o.Source, sqlbackend.UTC(o.UpdatedAt))
 		}
 		if err := runBatch(ctx, tx, &batch, func(i int) string {
 			return fmt.Sprintf("write %s %q", changes[i].Object.Kind, changes[i].Object.ID)
@@ -296,7 +296,7 @@ func (s *Store) insertAudit(ctx context.Context, tx pgx.Tx, entries ...store.Aud
 		batch.Queue(`
 			INSERT INTO audit_log (at, actor, action, kind, object_id, before, after, details)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			dbTime(e.At), e.Actor, e.Action, e.Kind, e.ObjID, nullJSON(e.Before), nullJSON(e.After), e.Details)
+			sqlbackend.UTC(e.At), e.Actor, e.Action, e.Kind, e.ObjID, nullJSON(e.Before), nullJSON(e.After), e.Details)
 	}
 	return runBatch(ctx, tx, &batch, func(i int) string {
 		return fmt.Sprintf("write audit entry %s %s %q", entries[i].Action, entries[i].Kind, entries[i].ObjID)
@@ -323,7 +323,7 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token, audit store.Audi
 		_, err := tx.Exec(ctx, `
 			INSERT INTO api_tokens (id, name, hash, user_id, role, created_at, revoked_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			t.ID, t.Name, t.Hash, nullString(t.UserID), t.Role, dbTime(t.CreatedAt), nullTime(t.RevokedAt), nullTime(t.ExpiresAt))
+			t.ID, t.Name, t.Hash, nullString(t.UserID), t.Role, sqlbackend.UTC(t.CreatedAt), nullTime(t.RevokedAt), nullTime(t.ExpiresAt))
 		if isUniqueViolation(err) {
 			return fmt.Errorf("token %q: id or hash taken: %w", t.ID, store.ErrConflict)
 		}
@@ -397,7 +397,7 @@ func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time, audit 
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx,
-			`UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2`, dbTime(at), id)
+			`UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2`, sqlbackend.UTC(at), id)
 		if err != nil {
 			return err
 		}
@@ -451,17 +451,11 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
-// dbTime cuts to the microsecond PostgreSQL keeps, explicitly, so that both
-// backends agree on what is stored.
-func dbTime(t time.Time) time.Time {
-	return t.UTC().Truncate(time.Microsecond)
-}
-
 func nullTime(t *time.Time) any {
 	if t == nil {
 		return nil
 	}
-	return dbTime(*t)
+	return sqlbackend.UTC(*t)
 }
 
 func nullString(s string) any {

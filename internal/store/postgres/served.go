@@ -41,10 +41,10 @@ func (s *Store) ListServedShifts(ctx context.Context, q store.ServedShiftQuery) 
 		w.add("schedule = " + w.arg(q.Schedule))
 	}
 	if !q.From.IsZero() {
-		w.add("end_at > " + w.arg(dbTime(q.From)))
+		w.add("end_at > " + w.arg(sqlbackend.UTC(q.From)))
 	}
 	if !q.To.IsZero() {
-		w.add("start_at < " + w.arg(dbTime(q.To)))
+		w.add("start_at < " + w.arg(sqlbackend.UTC(q.To)))
 	}
 	if q.AfterID > 0 {
 		w.add("(start_at, id) > (SELECT start_at, id FROM served_shifts WHERE id = " + w.arg(q.AfterID) + ")")
@@ -87,7 +87,7 @@ func (t *writeTx) LockServedUntil(schedule string, start time.Time) (time.Time, 
 	// the same schedule to commit, and only a statement started after that
 	// sees (and locks) its row.
 	_, err := t.tx.Exec(t.ctx, `INSERT INTO served_until (schedule, recorded_until) VALUES ($1, $2)
-		ON CONFLICT (schedule) DO NOTHING`, schedule, dbTime(start))
+		ON CONFLICT (schedule) DO NOTHING`, schedule, sqlbackend.UTC(start))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("lock served until of %q: %w", schedule, err)
 	}
@@ -99,7 +99,7 @@ func (t *writeTx) SetServedUntil(schedule string, until time.Time) error {
 		return fmt.Errorf("set served until: %w", err)
 	}
 	_, err := t.tx.Exec(t.ctx, `UPDATE served_until SET recorded_until = $1 WHERE schedule = $2 AND recorded_until < $1`,
-		dbTime(until), schedule)
+		sqlbackend.UTC(until), schedule)
 	if err != nil {
 		return fmt.Errorf("set served until of %q: %w", schedule, err)
 	}
@@ -111,7 +111,7 @@ func (t *writeTx) AdvanceServedUntil(until time.Time, keep []string) error {
 		return fmt.Errorf("advance served until: %w", err)
 	}
 	_, err := t.tx.Exec(t.ctx, `UPDATE served_until SET recorded_until = $1
-		WHERE recorded_until < $1 AND schedule <> ALL($2::text[])`, dbTime(until), append([]string{}, keep...))
+		WHERE recorded_until < $1 AND schedule <> ALL($2::text[])`, sqlbackend.UTC(until), append([]string{}, keep...))
 	if err != nil {
 		return fmt.Errorf("advance served until: %w", err)
 	}
@@ -159,6 +159,6 @@ func (t *writeTx) ExtendServedShift(id int64, end time.Time) error {
 	if err := sqlbackend.CheckServedEnd(end); err != nil {
 		return fmt.Errorf("extend served shift %d: %w", id, err)
 	}
-	tag, err := t.tx.Exec(t.ctx, `UPDATE served_shifts SET end_at = $1 WHERE id = $2`, dbTime(end), id)
+	tag, err := t.tx.Exec(t.ctx, `UPDATE served_shifts SET end_at = $1 WHERE id = $2`, sqlbackend.UTC(end), id)
 	return affectedOne(tag.RowsAffected(), err, fmt.Sprintf("extend served shift %d", id))
 }

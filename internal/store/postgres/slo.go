@@ -19,7 +19,7 @@ func (s *Store) AddSLOBatch(ctx context.Context, slo, batchID string, points []s
 	if err := sqlbackend.CheckSLOBatch(slo, batchID, points); err != nil {
 		return false, fmt.Errorf("add SLO batch: %w", err)
 	}
-	received := dbTime(receivedAt)
+	received := sqlbackend.UTC(receivedAt)
 	added := false
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO slo_batches (slo, batch_id, received_at) VALUES ($1, $2, $3)
@@ -32,7 +32,7 @@ func (s *Store) AddSLOBatch(ctx context.Context, slo, batchID string, points []s
 		goods := make([]float64, len(points))
 		totals := make([]float64, len(points))
 		for i, p := range points {
-			ats[i], goods[i], totals[i] = dbTime(p.At), p.Good, p.Total
+			ats[i], goods[i], totals[i] = sqlbackend.UTC(p.At), p.Good, p.Total
 		}
 		rows, err := tx.Query(ctx, `INSERT INTO slo_points (slo, at, good, total, received_at)
 			SELECT $1, u.at, u.good, u.total, $5
@@ -67,10 +67,10 @@ func (s *Store) ListSLOPoints(ctx context.Context, q store.SLOPointQuery) ([]sto
 		w.add("slo = " + w.arg(q.SLO))
 	}
 	if !q.Since.IsZero() {
-		w.add("at >= " + w.arg(dbTime(q.Since)))
+		w.add("at >= " + w.arg(sqlbackend.UTC(q.Since)))
 	}
 	if !q.ReceivedSince.IsZero() {
-		w.add("received_at >= " + w.arg(dbTime(q.ReceivedSince)))
+		w.add("received_at >= " + w.arg(sqlbackend.UTC(q.ReceivedSince)))
 	}
 	w.add("id > " + w.arg(q.AfterID))
 	query := `SELECT id, slo, at, good, total, received_at FROM slo_points` + w.sql() +
@@ -92,12 +92,12 @@ func (s *Store) ListSLOPoints(ctx context.Context, q store.SLOPointQuery) ([]sto
 func (s *Store) PruneSLOData(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM slo_points WHERE at < $1`, dbTime(before))
+		tag, err := tx.Exec(ctx, `DELETE FROM slo_points WHERE at < $1`, sqlbackend.UTC(before))
 		if err != nil {
 			return err
 		}
 		n = tag.RowsAffected()
-		_, err = tx.Exec(ctx, `DELETE FROM slo_batches WHERE received_at < $1`, dbTime(before))
+		_, err = tx.Exec(ctx, `DELETE FROM slo_batches WHERE received_at < $1`, sqlbackend.UTC(before))
 		return err
 	})
 	if err != nil {
@@ -111,7 +111,7 @@ func (s *Store) CreateGateOverride(ctx context.Context, o *store.GateOverride, a
 	if err := errors.Join(sqlbackend.CheckGateOverride(*o), sqlbackend.CheckAudit(audit)); err != nil {
 		return fmt.Errorf("create gate override: %w", err)
 	}
-	o.CreatedAt, o.ExpiresAt = dbTime(o.CreatedAt), dbTime(o.ExpiresAt)
+	o.CreatedAt, o.ExpiresAt = sqlbackend.UTC(o.CreatedAt), sqlbackend.UTC(o.ExpiresAt)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO gate_overrides (service, reason, created_by, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, o.Service, o.Reason, o.CreatedBy, o.CreatedAt, o.ExpiresAt).Scan(&o.ID)
@@ -139,7 +139,7 @@ func (s *Store) ListGateOverrides(ctx context.Context, service string, activeAt 
 		w.add("service = " + w.arg(service))
 	}
 	if !activeAt.IsZero() {
-		w.add("expires_at > " + w.arg(dbTime(activeAt)))
+		w.add("expires_at > " + w.arg(sqlbackend.UTC(activeAt)))
 	}
 	if beforeID > 0 {
 		w.add("id < " + w.arg(beforeID))
@@ -179,7 +179,7 @@ func (s *Store) InsertGateDecision(ctx context.Context, d *store.GateDecision) e
 	if err := sqlbackend.CheckGateDecision(*d); err != nil {
 		return fmt.Errorf("insert gate decision: %w", err)
 	}
-	d.At, d.CreatedAt = dbTime(d.At), dbTime(d.CreatedAt)
+	d.At, d.CreatedAt = sqlbackend.UTC(d.At), sqlbackend.UTC(d.CreatedAt)
 	var override *int64
 	if d.OverrideID != 0 {
 		override = &d.OverrideID
@@ -210,7 +210,7 @@ func (s *Store) LatestGateDecision(ctx context.Context, service string, since ti
 		return store.GateDecision{}, fmt.Errorf("latest gate decision: %w", err)
 	}
 	d, err := scanGateDecision(s.pool.QueryRow(ctx, `SELECT `+gateDecisionColumns+` FROM gate_decisions
-		WHERE service = $1 AND created_at >= $2 ORDER BY created_at DESC, id DESC LIMIT 1`, service, dbTime(since)))
+		WHERE service = $1 AND created_at >= $2 ORDER BY created_at DESC, id DESC LIMIT 1`, service, sqlbackend.UTC(since)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, fmt.Errorf("latest gate decision of %s: %w", service, store.ErrNotFound)
 	}

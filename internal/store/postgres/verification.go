@@ -53,7 +53,7 @@ func (t *writeTx) PutPhoneVerification(v store.PhoneVerification) error {
 	_, err := t.tx.Exec(t.ctx, `INSERT INTO phone_verifications (`+verificationColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (user_id, contact_method) DO UPDATE SET number = excluded.number, code_hash = excluded.code_hash,
 			sent_at = excluded.sent_at, expires_at = excluded.expires_at, attempts = excluded.attempts, verified_at = excluded.verified_at`,
-		v.UserID, v.ContactMethod, v.Number, v.CodeHash, dbTime(v.SentAt), dbTime(v.ExpiresAt), v.Attempts, nullTime(v.VerifiedAt))
+		v.UserID, v.ContactMethod, v.Number, v.CodeHash, sqlbackend.UTC(v.SentAt), sqlbackend.UTC(v.ExpiresAt), v.Attempts, nullTime(v.VerifiedAt))
 	if err != nil {
 		return fmt.Errorf("put phone verification of %s/%s: %w", v.UserID, v.ContactMethod, err)
 	}

@@ -533,7 +533,7 @@ func isUniqueViolation(err error) bool {
 }
 
 func timeText(t time.Time) string {
-	return t.UTC().Truncate(time.Microsecond).Format(timeLayout)
+	return sqlbackend.UTC(t).Format(timeLayout)
 }
 
 func parseTime(s string) (time.Time, error) {
