@@ -64,14 +64,19 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ auth.Pr
 		return
 	}
 	incs, next := idPage(incs, p.limit, func(i incident.Incident) int64 { return i.ID })
+	ids := make([]int64, len(incs))
+	for i, inc := range incs {
+		ids[i] = inc.ID
+	}
+	// One query for the page's timelines, not one per incident.
+	timelines, err := s.store.Timelines(r.Context(), ids)
+	if err != nil {
+		s.internalError(w, "incident timelines", err)
+		return
+	}
 	views := make([]incidentView, 0, len(incs))
 	for _, inc := range incs {
-		v, err := s.viewIncident(r, inc)
-		if err != nil {
-			s.internalError(w, "incident timeline", err)
-			return
-		}
-		views = append(views, v)
+		views = append(views, newIncidentView(inc, timelines[inc.ID]))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"incidents": views, "next_cursor": next})
 }
@@ -81,6 +86,11 @@ func (s *Server) viewIncident(r *http.Request, inc incident.Incident) (incidentV
 	if err != nil {
 		return incidentView{}, err
 	}
+	return newIncidentView(inc, tl), nil
+}
+
+// newIncidentView answers empty lists as [] rather than null.
+func newIncidentView(inc incident.Incident, tl []incident.TimelineEntry) incidentView {
 	if tl == nil {
 		tl = []incident.TimelineEntry{}
 	}
@@ -93,7 +103,7 @@ func (s *Server) viewIncident(r *http.Request, inc incident.Incident) (incidentV
 	if inc.Responders == nil {
 		inc.Responders = []incident.Responder{}
 	}
-	return incidentView{Incident: inc, Timeline: tl}, nil
+	return incidentView{Incident: inc, Timeline: tl}
 }
 
 func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {

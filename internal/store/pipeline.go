@@ -104,6 +104,10 @@ type Pipeline interface {
 	ListIncidents(ctx context.Context, q IncidentQuery) ([]incident.Incident, error)
 	// Timeline lists an incident's entries oldest first (by At, then ID).
 	Timeline(ctx context.Context, incidentID int64) ([]incident.TimelineEntry, error)
+	// Timelines is Timeline for many incidents in one query (a page of
+	// the incident list): each incident's entries by its id, an incident
+	// without entries absent.
+	Timelines(ctx context.Context, incidentIDs []int64) (map[int64][]incident.TimelineEntry, error)
 	ListNotifications(ctx context.Context, q NotificationQuery) ([]notify.Notification, error)
 	// ListAttempts returns a notification's attempts, oldest first.
 	ListAttempts(ctx context.Context, notificationID int64) ([]notify.Attempt, error)

@@ -504,9 +504,18 @@ func (t *writeTx) AppendTimeline(entries ...*incident.TimelineEntry) error {
 
 // Timeline lists an incident's entries oldest first (by time, then id).
 func (s *Store) Timeline(ctx context.Context, incidentID int64) ([]incident.TimelineEntry, error) {
+	byID, err := s.Timelines(ctx, []int64{incidentID})
+	return byID[incidentID], err
+}
+
+func (s *Store) Timelines(ctx context.Context, incidentIDs []int64) (map[int64][]incident.TimelineEntry, error) {
+	byID := map[int64][]incident.TimelineEntry{}
+	if len(incidentIDs) == 0 {
+		return byID, nil
+	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT id, incident_id, at, kind, actor, channel, message, data FROM timeline
-		WHERE incident_id = $1 ORDER BY at, id`, incidentID)
+		WHERE incident_id = ANY($1::bigint[]) ORDER BY incident_id, at, id`, incidentIDs)
 	entries, err := collect(rows, err, func(row pgx.CollectableRow) (incident.TimelineEntry, error) {
 		var e incident.TimelineEntry
 		var data []byte // not json.RawMessage: see scanObject
@@ -515,9 +524,12 @@ func (s *Store) Timeline(ctx context.Context, incidentID int64) ([]incident.Time
 		return e, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("timeline of incident %d: %w", incidentID, err)
+		return nil, fmt.Errorf("timelines of %d incidents: %w", len(incidentIDs), err)
 	}
-	return entries, nil
+	for _, e := range entries {
+		byID[e.IncidentID] = append(byID[e.IncidentID], e)
+	}
+	return byID, nil
 }
 
 // Escalations.

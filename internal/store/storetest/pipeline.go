@@ -1002,6 +1002,18 @@ func testTimeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 	if got, err := s.Timeline(ctx, 3); err != nil || len(got) != 0 {
 		t.Errorf("Timeline(unknown) = %+v, %v; want none", got, err)
 	}
+	many, err := s.Timelines(ctx, []int64{2, 3, 1})
+	if err != nil {
+		t.Fatalf("Timelines: %v", err)
+	}
+	if len(many) != 2 {
+		t.Errorf("Timelines of 2, 3, 1 has %d incidents, want 2 (3 has no entries)", len(many))
+	}
+	assertSame(t, "Timelines[1]", many[1], []incident.TimelineEntry{*entries[1], *entries[0], *later})
+	assertSame(t, "Timelines[2]", many[2], []incident.TimelineEntry{*entries[2]})
+	if none, err := s.Timelines(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("Timelines(none) = %+v, %v; want none", none, err)
+	}
 	err = s.Update(ctx, func(tx store.Tx) error {
 		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: 1, At: t0, Kind: incident.EntryNote, Data: json.RawMessage(`{`)})
 	})
