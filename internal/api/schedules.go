@@ -217,15 +217,7 @@ func (s *Server) scheduleCoverage(w http.ResponseWriter, r *http.Request, _ auth
 	if !ok {
 		return
 	}
-	nightText := catalog.HourRange{Start: "22:00", End: "08:00"}
-	if n := snap.Bundle.Org.NightHours; n != nil {
-		nightText = *n
-	}
-	night, err := schedule.ParseHourRange(nightText.Start, nightText.End)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "internal", "org night_hours: %v", err)
-		return
-	}
+	night := snap.NightHours().Or(schedule.DefaultNight())
 	zones := map[string]*time.Location{}
 	zoneOf := func(user string) *time.Location {
 		if loc, ok := zones[user]; ok {
@@ -247,7 +239,7 @@ func (s *Server) scheduleCoverage(w http.ResponseWriter, r *http.Request, _ auth
 		return spanView{Start: start, End: end, Hours: end.Sub(start).Hours()}
 	}
 	out := coverageView{
-		Schedule: r.PathValue("id"), From: from, To: to, Night: nightText,
+		Schedule: r.PathValue("id"), From: from, To: to, Night: catalog.HourRange{Start: night.Start.String(), End: night.End.String()},
 		Gaps: []spanView{}, Overlaps: []overlapView{}, People: []personHours{},
 	}
 	for _, g := range rep.Gaps {

@@ -46,6 +46,17 @@ const (
 	defaultNightEnd   TimeOfDay = 8 * 60
 )
 
+// Or returns r, or fallback when r is the zero range.
+func (r HourRange) Or(fallback HourRange) HourRange {
+	if r == (HourRange{}) {
+		return fallback
+	}
+	return r
+}
+
+// DefaultNight is the night used when none is configured, 22:00–08:00.
+func DefaultNight() HourRange { return HourRange{Start: defaultNightStart, End: defaultNightEnd} }
+
 // ParseHourRange reads two "HH:MM" values, as in night_hours.
 func ParseHourRange(start, end string) (HourRange, error) {
 	s, err := ParseTimeOfDay(start)

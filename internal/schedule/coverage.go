@@ -52,12 +52,7 @@ func Coverage(e *Engine, from, to time.Time, userZone func(user string) *time.Lo
 	if err != nil {
 		return Report{}, err
 	}
-	if night == (HourRange{}) {
-		night = e.night
-	}
-	if night == (HourRange{}) {
-		night = HourRange{Start: defaultNightStart, End: defaultNightEnd}
-	}
+	night = night.Or(e.night).Or(DefaultNight())
 	if len(weekend) == 0 {
 		weekend = []time.Weekday{time.Saturday, time.Sunday}
 	}
