@@ -2,8 +2,10 @@
 # Runs Vigil's whole test suite. It starts (and afterwards stops) whatever the
 # tests need that is not running: PostgreSQL. Usage:
 #   scripts/test.sh          # everything, as CI runs it
-#   scripts/test.sh long     # runs every fuzz target for a minute (FUZZTIME to change)
+#   scripts/test.sh long     # every fuzz target for a minute (FUZZTIME to change),
+#                            # and the whole suite again at each instant of the date sweep
 #   scripts/test.sh quick    # no fuzzing at all
+#   scripts/test.sh sweep    # the suite, then the date sweep alone, no fuzzing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -138,12 +140,42 @@ say "staticcheck"
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 # --- tests ------------------------------------------------------------------
-say "go test"
-go test -count=1 ./...
+say "go test -race"
+go test -race -count=1 ./...
 
 say "promtool check rules on the rules vigil slo rules writes for examples/org"
 go run ./cmd/vigil slo rules -f examples/org -o "$work/slo-rules.yaml"
 promtool check rules "$work/slo-rules.yaml"
+
+# The date sweep: the whole suite again with the server's and the CLI's
+# "now" pinned (VIGIL_TEST_NOW, read only by internal/clock) to instants
+# chosen for what usually breaks date-dependent tests: each example freeze,
+# a public holiday of each example country, weekend and weekday nights, and
+# both daylight-saving changeovers of 2027 in Europe and in the US.
+sweep_instants=(
+  2026-11-27T10:00:00Z # Friday in the Black Friday freeze of checkout
+  2026-12-25T10:00:00Z # Christmas: holiday in DE, US and AU; year-end freeze
+  2027-01-26T01:00:00Z # Australia Day (AU), noon in Sydney; no freeze
+  2027-02-10T10:00:00Z # an ordinary Wednesday morning, nothing in force
+  2027-02-10T04:00:00Z # Tuesday 23:00 in New York: payments-api's nightly freeze
+  2027-02-12T15:30:00Z # Friday 16:30 in Berlin: the friday-afternoons freeze
+  2027-02-14T02:30:00Z # Sunday 03:30 in Berlin, a weekend night
+  2027-03-14T07:30:00Z # just after the US spring-forward (03:30 EDT)
+  2027-03-28T01:30:00Z # just after the EU spring-forward (03:30 CEST)
+  2027-05-06T09:00:00Z # Ascension Day, a holiday in DE only
+  2027-07-05T15:00:00Z # Independence Day observed in the US
+  2027-10-31T01:30:00Z # just after the EU fall-back (02:30 CET)
+  2027-11-07T06:30:00Z # just after the US fall-back (01:30 EST)
+)
+if [ "$mode" = long ] || [ "$mode" = sweep ]; then
+  for at in "${sweep_instants[@]}"; do
+    say "go test with now pinned to $at"
+    VIGIL_TEST_NOW=$at go test -count=1 ./...
+  done
+fi
+if [ "$mode" = sweep ]; then
+  exit 0
+fi
 
 # Every fuzz target runs briefly here (its seed corpus already ran above as
 # a test); "long" mode runs each for a minute, or FUZZTIME. The short run

@@ -31,6 +31,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
 // The public URL providers call: the test server sits behind it, as
@@ -183,7 +184,7 @@ func newChannelFixture(t *testing.T, rules ...string) *channelFixture {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	clk := &testClock{t: time.Now().UTC().Truncate(time.Second)}
+	clk := &testClock{t: vigiltest.Clock(t)().UTC().Truncate(time.Second)}
 	for _, tok := range []store.Token{
 		{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin, CreatedAt: clk.Now()},
 		{ID: "viewer", Name: "viewer", Hash: auth.Hash("test-viewer-token-0123456789"), Role: auth.RoleViewer, CreatedAt: clk.Now()},

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/vigil-oncall/vigil/internal/clock"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 )
@@ -81,7 +82,12 @@ func runOncall(ctx context.Context, args []string, env Env) int {
 			return exitFail
 		}
 		if at.IsZero() {
-			at = time.Now()
+			now, err := clock.FromEnv(env.Getenv)
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "vigil oncall: %v\n", err)
+				return exitError
+			}
+			at = now()
 		}
 		var err error
 		if answers, err = oncallOffline(org.SnapshotOf(&loaded.Bundle), q, at); err != nil {

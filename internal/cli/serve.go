@@ -20,6 +20,7 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/api"
 	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/clock"
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
@@ -101,6 +102,13 @@ type serveOptions struct {
 }
 
 func serve(ctx context.Context, o serveOptions) error {
+	now, err := clock.FromEnv(o.env.Getenv)
+	if err != nil {
+		return err
+	}
+	if o.env.Getenv(clock.PinVariable) != "" {
+		o.log.Warn("the clock is pinned for testing", "variable", clock.PinVariable, "now", now().UTC().Format(time.RFC3339))
+	}
 	st, err := storeopen.Open(ctx, o.dsn)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", redactDSN(o.dsn), err)
@@ -110,10 +118,10 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if err := ensureAdminToken(ctx, st, o.env.Getenv("VIGIL_ADMIN_TOKEN"), o.log); err != nil {
+	if err := ensureAdminToken(ctx, st, o.env.Getenv("VIGIL_ADMIN_TOKEN"), now().UTC(), o.log); err != nil {
 		return err
 	}
-	manager := org.NewManager(st, time.Now)
+	manager := org.NewManager(st, now)
 	if err := manager.Load(ctx); err != nil {
 		return fmt.Errorf("load configuration: %w", err)
 	}
@@ -132,7 +140,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("link signing key: %w", err)
 	}
-	signer, err := links.NewSigner(linkKey, time.Now)
+	signer, err := links.NewSigner(linkKey, now)
 	if err != nil {
 		return fmt.Errorf("link signer: %w", err)
 	}
@@ -142,7 +150,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	registry := prometheus.NewRegistry()
 	pipe := pipeline.New(pipeline.Options{
-		Store: st, Org: manager, Now: time.Now, Logger: o.log,
+		Store: st, Org: manager, Now: now, Logger: o.log,
 		Channels: pipeline.DefaultChannels(manager, o.env.Getenv),
 		Signer:   signer, PublicURL: publicURL, Getenv: o.env.Getenv, Registry: registry,
 		CallbackKey: callbackKey, ClaimLease: o.claimLease,
@@ -152,8 +160,8 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	sloEngine := sloengine.New(sloengine.Options{Store: st, SLOs: func() []slo.SLO { return manager.Snapshot().SLOs() },
-		Accept: pipe.Accept, Now: time.Now, Logger: o.log})
-	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: manager, Logger: o.log, Now: time.Now,
+		Accept: pipe.Accept, Now: now, Logger: o.log})
+	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: manager, Logger: o.log, Now: now,
 		Version: o.env.Version, SchemaVersion: schema, Registry: registry, PublicURL: publicURL, Getenv: o.env.Getenv, UI: ui,
 		SLO: sloEngine, TrustedProxies: o.trustedProxies})
 	httpServer := &http.Server{
@@ -271,7 +279,7 @@ func applyConfigFile(ctx context.Context, manager *org.Manager, path string, log
 const bootstrapTokenPrefix = "bootstrap-"
 
 // ensureAdminToken makes the VIGIL_ADMIN_TOKEN value a working admin token.
-func ensureAdminToken(ctx context.Context, st store.Store, secret string, log *slog.Logger) error {
+func ensureAdminToken(ctx context.Context, st store.Store, secret string, now time.Time, log *slog.Logger) error {
 	if secret == "" {
 		return nil
 	}
@@ -288,7 +296,6 @@ func ensureAdminToken(ctx context.Context, st store.Store, secret string, log *s
 	case !errors.Is(err, store.ErrNotFound):
 		return fmt.Errorf("look up the admin token: %w", err)
 	}
-	now := time.Now().UTC()
 	id := fmt.Sprintf("%s%x", bootstrapTokenPrefix, hash[:6])
 	tok = store.Token{ID: id, Name: "VIGIL_ADMIN_TOKEN", Hash: hash, Role: auth.RoleAdmin, CreatedAt: now}
 	audit := store.AuditEntry{At: now, Actor: "system", Action: "token.create", Kind: "token", ObjID: id, Details: "ensured from VIGIL_ADMIN_TOKEN"}

@@ -10,21 +10,30 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/clock"
 )
 
 const testAdminToken = "cli-test-admin-token-0123456789"
 
 // startServer runs `vigil serve --config examples/org` in-process on a
-// fresh database and returns its URL.
-func startServer(t *testing.T) string {
+// fresh database and returns its URL. Its clock is pinned to pin when one is given, else to whatever the test run pins
+// (VIGIL_TEST_NOW), else it is the wall clock.
+func startServer(t *testing.T, pin string) string {
 	t.Helper()
+	if pin == "" {
+		pin = os.Getenv(clock.PinVariable)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	env := Env{Stdout: io.Discard, Stderr: io.Discard, Version: "test",
 		Getenv: func(k string) string {
-			if k == "VIGIL_ADMIN_TOKEN" {
+			switch k {
+			case "VIGIL_ADMIN_TOKEN":
 				return testAdminToken
+			case clock.PinVariable:
+				return pin
 			}
 			return ""
 		}}
@@ -54,9 +63,10 @@ func startServer(t *testing.T) string {
 // TestGateCheckExitCodes runs the CLI against a real server with the
 // example organisation, where checkout (owned by storefront, Germany) is
 // frozen for Black Friday from 26 November to 1 December 2026 and every
-// service for the year end from 21 December.
+// service for the year end from 21 December. The server's clock stands on
+// Black Friday, so that an override made "now" has a freeze to override.
 func TestGateCheckExitCodes(t *testing.T) {
-	url := startServer(t)
+	url := startServer(t, "2026-11-27T10:00:00Z")
 	vars := map[string]string{"VIGIL_SERVER": url, "VIGIL_TOKEN": testAdminToken}
 	cases := []struct {
 		name     string
@@ -106,7 +116,7 @@ func TestGateCheckExitCodes(t *testing.T) {
 }
 
 func TestSLOStatusAgainstServer(t *testing.T) {
-	url := startServer(t)
+	url := startServer(t, "")
 	vars := map[string]string{"VIGIL_SERVER": url, "VIGIL_TOKEN": testAdminToken}
 	code, out, errOut := run(t, vars, "slo", "status")
 	if code != 0 {

@@ -21,6 +21,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
 const (
@@ -51,7 +52,7 @@ func newServer(t *testing.T) *server {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now
+	now := vigiltest.Clock(t)
 	for _, tok := range []store.Token{
 		{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin, CreatedAt: now()},
 		{ID: "bob", Name: "bob", Hash: auth.Hash(bobSecret), Role: auth.RoleUser, UserID: "bob", CreatedAt: now()},
