@@ -134,6 +134,14 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change: $unformatted" >&2
   exit 1
 fi
+say "go mod tidy"
+# go.mod lists what the code imports, go.sum nothing stale, and the archived
+# gopkg.in/yaml.v3 stays out (its maintained fork is go.yaml.in/yaml/v3).
+go mod tidy -diff
+if go list -deps -test ./... | grep -qx 'gopkg.in/yaml.v3'; then
+  echo "gopkg.in/yaml.v3 is archived: import go.yaml.in/yaml/v3" >&2
+  exit 1
+fi
 say "go vet"
 go vet ./...
 say "staticcheck"
