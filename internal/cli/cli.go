@@ -15,6 +15,7 @@ import (
 
 // Env is what a command may touch of its process.
 type Env struct {
+	Stdin          io.Reader // nil reads as empty
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	Version        string
@@ -27,23 +28,27 @@ const (
 	exitError = 2 // the command could not run (bad flags, server unreachable)
 )
 
+// command is one vigil command: either it runs itself, or it has verbs
+// (vigil incident ack) and a usage that lists them.
 type command struct {
 	summary string
 	run     func(ctx context.Context, args []string, env Env) int
+	usage   string
+	verbs   verbs
 }
 
 func commands() map[string]command {
 	return map[string]command{
-		"version":  {"print the version", runVersion},
-		"serve":    {"run the server", runServe},
-		"validate": {"check configuration files and report every problem", runValidate},
-		"apply":    {"make a server's configuration match the files", runApply},
-		"incident": {"list, acknowledge and resolve incidents", runIncident},
-		"notify":   {"test a contact method, verify a phone number", runNotify},
-		"oncall":   {"who is on call for a schedule, team or service", runOncall},
-		"bench":    {"measure a running server: events/s accepted, trigger-to-page latency", runBench},
-		"gate":     {"ask the release gate whether a service may release; override it", runGate},
-		"slo":      {"SLO status, and Prometheus rules from SLO files", runSLO},
+		"version":  {summary: "print the version", run: runVersion},
+		"serve":    {summary: "run the server", run: runServe},
+		"validate": {summary: "check configuration files and report every problem", run: runValidate},
+		"apply":    {summary: "make a server's configuration match the files", run: runApply},
+		"incident": {summary: "list, acknowledge and resolve incidents", usage: incidentUsage, verbs: incidentVerbs()},
+		"notify":   {summary: "test a contact method, verify a phone number", usage: notifyUsage, verbs: notifyVerbs()},
+		"oncall":   {summary: "who is on call for a schedule, team or service", run: runOncall},
+		"bench":    {summary: "measure a running server: events/s accepted, trigger-to-page latency", run: runBench},
+		"gate":     {summary: "ask the release gate whether a service may release; override it", usage: gateUsage, verbs: gateVerbs()},
+		"slo":      {summary: "SLO status, and Prometheus rules from SLO files", usage: sloUsage, verbs: sloVerbs()},
 	}
 }
 
@@ -63,6 +68,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 		usage(env.Stderr, cmds)
 		return exitError
 	}
+	if c.verbs != nil {
+		return runVerb(ctx, args[0], c.usage, c.verbs, args[1:], env)
+	}
 	return c.run(ctx, args[1:], env)
 }
 
@@ -81,7 +89,9 @@ func usage(w io.Writer, cmds map[string]command) {
 }
 
 // isHelp reports whether arg asks for help instead of naming a command.
-func isHelp(arg string) bool { return arg == "help" || arg == "-h" || arg == "--help" }
+func isHelp(arg string) bool {
+	return arg == "help" || arg == "-h" || arg == "--help" || arg == "-help"
+}
 
 // verbs are the subcommands of a command such as vigil incident.
 type verbs map[string]func(context.Context, []string, Env) int
@@ -110,7 +120,8 @@ func runVerb(ctx context.Context, name, usage string, vs verbs, args []string, e
 	return run(ctx, args[1:], env)
 }
 
-// newFlags returns a flag set that writes its usage to stdout on --help.
+// newFlags returns a flag set for "vigil name"; parseFlags and parseArgs
+// print its usage.
 func newFlags(name, synopsis string, env Env) *flag.FlagSet {
 	fs := flag.NewFlagSet("vigil "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -121,22 +132,49 @@ func newFlags(name, synopsis string, env Env) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; done reports that the command must return code
-// (after --help or a flag error).
+// parseFlags parses args, which must all be flags; done reports that the
+// command must return code (after --help or a bad flag).
 func parseFlags(fs *flag.FlagSet, args []string, env Env) (code int, done bool) {
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(env.Stdout)
-		fs.Usage()
-		return exitOK, true
-	case err != nil:
-		return exitError, true
-	case fs.NArg() > 0:
-		fmt.Fprintf(env.Stderr, "vigil: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+	rest, code, done := parseArgs(fs, args, env)
+	if !done && len(rest) > 0 {
+		fmt.Fprintf(env.Stderr, "%s: unexpected arguments: %s\n", fs.Name(), strings.Join(rest, " "))
 		return exitError, true
 	}
-	return 0, false
+	return code, done
+}
+
+// parseArgs parses flags and arguments in any order ("ack 12 --note x" and
+// "ack --note x 12" alike; everything after "--" is an argument) and
+// returns the arguments. Usage is printed once: on stdout with exit 0 when
+// help was asked for, on stderr with exit 2 after a bad flag.
+func parseArgs(fs *flag.FlagSet, args []string, env Env) (positional []string, code int, done bool) {
+	printUsage := fs.Usage
+	// The flag package prints usage itself on -h and on errors, on the
+	// flag set's output; it is printed below instead, once, where it belongs.
+	fs.Usage = func() {}
+	defer func() { fs.Usage = printUsage }()
+	for {
+		err := fs.Parse(args)
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			fs.SetOutput(env.Stdout)
+			printUsage()
+			fs.SetOutput(env.Stderr)
+			return nil, exitOK, true
+		case err != nil:
+			printUsage()
+			return nil, exitError, true
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, exitOK, false
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), exitOK, false
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
 }
 
 func runVersion(_ context.Context, args []string, env Env) int {

@@ -1,18 +1,73 @@
 package cli
 
 import (
+	"sort"
 	"strings"
 	"testing"
 )
 
+// commandPaths lists every command, and every verb of the commands that
+// have verbs, as the words that run it: ["serve"], ["incident", "ack"]...
+func commandPaths() [][]string {
+	var paths [][]string
+	for name, c := range commands() {
+		if c.verbs == nil {
+			paths = append(paths, []string{name})
+			continue
+		}
+		for verb := range c.verbs {
+			paths = append(paths, []string{name, verb})
+		}
+	}
+	sort.Slice(paths, func(i, j int) bool { return strings.Join(paths[i], " ") < strings.Join(paths[j], " ") })
+	return paths
+}
+
+// TestHelpEveryCommand: asking any command for help prints its usage once,
+// on stdout, and succeeds; a flag it does not know prints the usage once,
+// on stderr, and fails with exit 2.
+func TestHelpEveryCommand(t *testing.T) {
+	paths := commandPaths()
+	if len(paths) < 20 {
+		t.Fatalf("only %d commands and verbs found: %v", len(paths), paths)
+	}
+	for _, path := range paths {
+		name := strings.Join(path, " ")
+		t.Run(name, func(t *testing.T) {
+			for _, help := range []string{"-h", "--help", "-help"} {
+				code, out, errOut := run(t, nil, append(append([]string{}, path...), help)...)
+				if code != exitOK || !strings.HasPrefix(out, "Usage: vigil "+name+" ") || strings.Count(out, "Usage:") != 1 || errOut != "" {
+					t.Errorf("%s %s: exit %d\nstdout %q\nstderr %q", name, help, code, out, errOut)
+				}
+				if !strings.Contains(out, "Flags:\n") {
+					t.Errorf("%s %s: no flags listed:\n%s", name, help, out)
+				}
+			}
+			code, out, errOut := run(t, nil, append(append([]string{}, path...), "--no-such-flag")...)
+			if code != exitError || out != "" || strings.Count(errOut, "Usage: vigil "+name+" ") != 1 || !strings.Contains(errOut, "no-such-flag") {
+				t.Errorf("%s --no-such-flag: exit %d\nstdout %q\nstderr %q", name, code, out, errOut)
+			}
+		})
+	}
+	for _, help := range []string{"help", "-h", "--help"} {
+		code, out, errOut := run(t, nil, help)
+		if code != exitOK || !strings.Contains(out, "Commands:") || errOut != "" {
+			t.Errorf("vigil %s: exit %d, stdout %q, stderr %q", help, code, out, errOut)
+		}
+	}
+}
+
 // TestVerbs: every command with verbs answers help, a missing verb and an
 // unknown one alike.
 func TestVerbs(t *testing.T) {
-	for _, cmd := range []string{"incident", "notify", "gate", "slo"} {
+	for cmd, c := range commands() {
+		if c.verbs == nil {
+			continue
+		}
 		t.Run(cmd, func(t *testing.T) {
 			for _, help := range []string{"help", "-h", "--help"} {
-				if code, out, _ := run(t, nil, cmd, help); code != exitOK || !strings.HasPrefix(out, "Usage: vigil "+cmd) {
-					t.Errorf("%s %s: exit %d, stdout %q", cmd, help, code, out)
+				if code, out, errOut := run(t, nil, cmd, help); code != exitOK || !strings.HasPrefix(out, "Usage: vigil "+cmd) || errOut != "" {
+					t.Errorf("%s %s: exit %d, stdout %q, stderr %q", cmd, help, code, out, errOut)
 				}
 			}
 			if code, out, _ := run(t, nil, cmd); code != exitError || !strings.HasPrefix(out, "Usage: vigil "+cmd) {
@@ -24,6 +79,44 @@ func TestVerbs(t *testing.T) {
 					t.Errorf("%s %.20q: exit %d, stdout %q, stderr %.80q", cmd, bad, code, out, errOut)
 				}
 			}
+			for verb := range c.verbs {
+				if !strings.Contains(c.usage, verb) {
+					t.Errorf("%s usage does not name the verb %s:\n%s", cmd, verb, c.usage)
+				}
+			}
 		})
+	}
+}
+
+// TestArguments: flags and arguments mix in any order, "--" ends the
+// flags, and a command that takes no arguments refuses them.
+func TestArguments(t *testing.T) {
+	cases := []struct {
+		args     []string
+		wantPos  []string
+		wantNote string
+		wantCode int
+		wantDone bool
+	}{
+		{[]string{"12", "--note", "x"}, []string{"12"}, "x", exitOK, false},
+		{[]string{"--note", "x", "12", "13"}, []string{"12", "13"}, "x", exitOK, false},
+		{[]string{"12", "--note=7", "13"}, []string{"12", "13"}, "7", exitOK, false},
+		{[]string{"--", "-5", "--note"}, []string{"-5", "--note"}, "", exitOK, false},
+		{[]string{"12", "--note"}, nil, "", exitError, true},
+		{[]string{"12", "-h"}, nil, "", exitOK, true},
+		{nil, nil, "", exitOK, false},
+	}
+	for _, c := range cases {
+		var out, errOut strings.Builder
+		env := Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+		fs := newFlags("t", "[ID...]", env)
+		note := fs.String("note", "", "a note")
+		pos, code, done := parseArgs(fs, c.args, env)
+		if strings.Join(pos, "|") != strings.Join(c.wantPos, "|") || *note != c.wantNote || code != c.wantCode || done != c.wantDone {
+			t.Errorf("%q: positional %q note %q code %d done %v; want %q %q %d %v", c.args, pos, *note, code, done, c.wantPos, c.wantNote, c.wantCode, c.wantDone)
+		}
+	}
+	if code, _, errOut := run(t, nil, "version", "extra"); code != exitError || !strings.Contains(errOut, "unexpected arguments: extra") {
+		t.Errorf("version extra: exit %d, stderr %q", code, errOut)
 	}
 }

@@ -23,18 +23,23 @@ type incidentSummary struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func runIncident(ctx context.Context, args []string, env Env) int {
-	return runVerb(ctx, "incident", "Usage: vigil incident list|ack|resolve|declare|page|role|update|major|merge [flags]   (vigil incident <verb> --help)\n", verbs{
+const incidentUsage = "Usage: vigil incident list|ack|resolve|declare|page|role|update|major|merge [flags]   (vigil incident <verb> --help)\n"
+
+func incidentVerbs() verbs {
+	return verbs{
 		"list":    runIncidentList,
 		"ack":     incidentVerb("ack", "acknowledge"),
 		"resolve": incidentVerb("resolve", "resolve"),
 		"declare": runIncidentDeclare,
-		"page":    incidentPost("page", "ID (--user U | --team T) [--message M]", "user", "team", "message"),
-		"role":    incidentPost("roles", "ID --role commander|comms|scribe --user U", "role", "user"),
-		"update":  incidentPost("updates", "ID --message M [--audience internal|stakeholders]", "message", "audience"),
-		"major":   incidentPost("major", "ID [--reason R]", "reason"),
-		"merge":   incidentPost("merge", "ID --incident OTHER", "incident"),
-	}, args, env)
+		"page": incidentPost("page", "page", "ID (--user U | --team T) [--message M]",
+			postField{"user", "page this user"}, postField{"team", "page this team's on-call"}, postField{"message", "what the responders are asked to do"}),
+		"role": incidentPost("role", "roles", "ID --role commander|comms|scribe --user U",
+			postField{"role", "commander, comms or scribe"}, postField{"user", "who takes the role (a handover when someone held it)"}),
+		"update": incidentPost("update", "updates", "ID --message M [--audience internal|stakeholders]",
+			postField{"message", "the status update"}, postField{"audience", "internal (the responders, default) or stakeholders (the subscribers)"}),
+		"major": incidentPost("major", "major", "ID [--reason R]", postField{"reason", "why the incident is major (on the timeline)"}),
+		"merge": incidentPost("merge", "merge", "ID --incident OTHER", postField{"incident", "the incident to merge into this one"}),
+	}
 }
 
 func runIncidentList(ctx context.Context, args []string, env Env) int {
@@ -96,12 +101,15 @@ func incidentVerb(name, verb string) func(context.Context, []string, Env) int {
 		fs := newFlags("incident "+name, "ID [ID...]", env)
 		server := fs.String("server", "", "server URL (default $VIGIL_SERVER)")
 		note := fs.String("note", "", "a note for the timeline (resolve)")
-		ids, rest := splitIDs(args)
-		if code, done := parseFlags(fs, rest, env); done {
+		ids, code, done := parseArgs(fs, args, env)
+		if done {
 			return code
 		}
 		if len(ids) == 0 {
 			fmt.Fprintf(env.Stderr, "vigil incident %s: give at least one incident id\n", name)
+			return exitError
+		}
+		if !checkIDs("incident "+name, ids, env) {
 			return exitError
 		}
 		c, err := newClient(*server, env)
@@ -109,7 +117,7 @@ func incidentVerb(name, verb string) func(context.Context, []string, Env) int {
 			fmt.Fprintf(env.Stderr, "vigil incident %s: %v\n", name, err)
 			return exitError
 		}
-		code := exitOK
+		code = exitOK
 		for _, id := range ids {
 			var inc incidentSummary
 			body := map[string]string{"channel": "cli"}
@@ -127,22 +135,15 @@ func incidentVerb(name, verb string) func(context.Context, []string, Env) int {
 	}
 }
 
-// splitIDs separates leading positional ids from flags, so that both
-// "ack 12 --server X" and "ack --server X 12" work.
-func splitIDs(args []string) (ids, rest []string) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if _, err := strconv.ParseInt(a, 10, 64); err == nil {
-			ids = append(ids, a)
-			continue
-		}
-		rest = append(rest, a)
-		if strings.HasPrefix(a, "-") && !strings.Contains(a, "=") && i+1 < len(args) && a != "--help" && a != "-h" {
-			i++
-			rest = append(rest, args[i])
+// checkIDs reports, and refuses, arguments that are not incident ids.
+func checkIDs(name string, ids []string, env Env) bool {
+	for _, id := range ids {
+		if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+			fmt.Fprintf(env.Stderr, "vigil %s: %q is not an incident id (a positive number)\n", name, id)
+			return false
 		}
 	}
-	return ids, rest
+	return true
 }
 
 func runIncidentDeclare(ctx context.Context, args []string, env Env) int {
@@ -180,23 +181,29 @@ func runIncidentDeclare(ctx context.Context, args []string, env Env) int {
 	return exitOK
 }
 
-// incidentPost makes a verb that POSTs the given string flags to
+// postField is a string flag of an incidentPost verb, sent as the JSON
+// field of the same name.
+type postField struct{ name, help string }
+
+// incidentPost makes the verb name that POSTs its flags to
 // /api/v1/incidents/{id}/{path}.
-func incidentPost(path, synopsis string, fields ...string) func(context.Context, []string, Env) int {
+func incidentPost(name, path, synopsis string, fields ...postField) func(context.Context, []string, Env) int {
 	return func(ctx context.Context, args []string, env Env) int {
-		name := path
 		fs := newFlags("incident "+name, synopsis, env)
 		server := fs.String("server", "", "server URL (default $VIGIL_SERVER)")
 		values := map[string]*string{}
 		for _, f := range fields {
-			values[f] = fs.String(f, "", f)
+			values[f.name] = fs.String(f.name, "", f.help)
 		}
-		ids, rest := splitIDs(args)
-		if code, done := parseFlags(fs, rest, env); done {
+		ids, code, done := parseArgs(fs, args, env)
+		if done {
 			return code
 		}
 		if len(ids) != 1 {
 			fmt.Fprintf(env.Stderr, "vigil incident %s: give one incident id\n", name)
+			return exitError
+		}
+		if !checkIDs("incident "+name, ids, env) {
 			return exitError
 		}
 		c, err := newClient(*server, env)

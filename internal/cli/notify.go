@@ -11,17 +11,18 @@ import (
 	"time"
 )
 
-func runNotify(ctx context.Context, args []string, env Env) int {
-	const usage = `Usage: vigil notify test|verify|confirm --contact-method ID [--user ID]   (vigil notify <verb> --help)
+const notifyUsage = `Usage: vigil notify test|verify|confirm --contact-method ID [--user ID]   (vigil notify <verb> --help)
   test     send a test notification through a contact method
   verify   send a verification code to an sms or voice number
   confirm  confirm the code (--code), so that the number can be paged
 `
-	return runVerb(ctx, "notify", usage, verbs{
+
+func notifyVerbs() verbs {
+	return verbs{
 		"test":    runNotifyTest,
 		"verify":  runNotifyVerify,
 		"confirm": runNotifyConfirm,
-	}, args, env)
+	}
 }
 
 // methodFlags are the flags every notify verb takes.

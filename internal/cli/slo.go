@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -15,13 +14,12 @@ import (
 	"github.com/vigil-oncall/vigil/internal/slo"
 )
 
-func runGate(ctx context.Context, args []string, env Env) int {
-	const usage = `Usage: vigil gate check --service ID [--at TIME] [--change-type T]
+const gateUsage = `Usage: vigil gate check --service ID [--at TIME] [--change-type T]
        vigil gate override --service ID --reason TEXT --expires 2h
 check exits 0 when releases may go ahead, 1 when they are denied, 2 on error.
 `
-	return runVerb(ctx, "gate", usage, verbs{"check": runGateCheck, "override": runGateOverride}, args, env)
-}
+
+func gateVerbs() verbs { return verbs{"check": runGateCheck, "override": runGateOverride} }
 
 // gateDecision is the gate's answer as the CLI reads it.
 type gateDecision struct {
@@ -143,15 +141,11 @@ func runGateOverride(ctx context.Context, args []string, env Env) int {
 	return exitOK
 }
 
-func runSLO(ctx context.Context, args []string, env Env) int {
-	const usage = `Usage: vigil slo status [--service ID] [NAME]
+const sloUsage = `Usage: vigil slo status [--service ID] [NAME]
        vigil slo rules -f FILE|DIR [-o FILE]
 `
-	return runVerb(ctx, "slo", usage, verbs{
-		"status": runSLOStatus,
-		"rules":  runSLORules,
-	}, args, env)
-}
+
+func sloVerbs() verbs { return verbs{"status": runSLOStatus, "rules": runSLORules} }
 
 // sloStatus is an SLO as GET /api/v1/slos answers it.
 type sloStatus struct {
@@ -210,21 +204,17 @@ func runSLOStatus(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("slo status", "[--service ID] [--server URL] [NAME]", env)
 	service := fs.String("service", "", "only the SLOs of this service")
 	server := fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
-	name, rest := "", args
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, rest = args[0], args[1:]
+	names, code, done := parseArgs(fs, args, env)
+	if done {
+		return code
 	}
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitError
-	}
-	switch {
-	case fs.NArg() == 1 && name == "":
-		name = fs.Arg(0)
-	case fs.NArg() > 0:
-		fmt.Fprintf(env.Stderr, "vigil slo status: unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+	name := ""
+	switch len(names) {
+	case 0:
+	case 1:
+		name = names[0]
+	default:
+		fmt.Fprintf(env.Stderr, "vigil slo status: give at most one SLO name, got %s\n", strings.Join(names, " "))
 		return exitError
 	}
 	c, err := newClient(*server, env)
