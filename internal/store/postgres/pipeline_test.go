@@ -23,6 +23,4 @@ func TestPipelineReplicas(t *testing.T) {
 }
 
 // VIGIL_TEST_POSTGRES=... go test -run '^$' -bench AppendInbox -count 5 ./internal/store/postgres/
-func BenchmarkAppendInbox(b *testing.B) {
-	storetest.BenchAppendInbox(b, func(b *testing.B) store.Store { return migrated(b, openTestStore(b, freshSchema(b))) })
-}
+func BenchmarkAppendInbox(b *testing.B) { storetest.BenchAppendInbox(b, benchStore) }

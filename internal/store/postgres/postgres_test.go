@@ -296,7 +296,13 @@ func TestOpenFails(t *testing.T) {
 	}
 }
 
-// VIGIL_TEST_POSTGRES=... go test -run '^$' -bench Store -count 5 ./internal/store/postgres/
-func BenchmarkStore(b *testing.B) {
-	storetest.Bench(b, func(b *testing.B) store.Store { return migrated(b, openTestStore(b, freshSchema(b))) })
-}
+// benchStore gives the benchmarks a fresh migrated store in a schema of
+// its own.
+func benchStore(b *testing.B) store.Store { return migrated(b, openTestStore(b, freshSchema(b))) }
+
+// VIGIL_TEST_POSTGRES=... go test -run '^$' -bench . -count 5 ./internal/store/postgres/
+func BenchmarkStore(b *testing.B) { storetest.Bench(b, benchStore) }
+
+func BenchmarkTriggerTx(b *testing.B) { storetest.BenchTriggerTx(b, benchStore) }
+
+func BenchmarkIncidentPage(b *testing.B) { storetest.BenchIncidentPage(b, benchStore) }

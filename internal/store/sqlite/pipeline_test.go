@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,11 +19,7 @@ func TestPipelineFile(t *testing.T) { storetest.RunPipeline(t, fileStore) }
 func TestPipelineMemory(t *testing.T) { storetest.RunPipeline(t, memoryStore) }
 
 // go test -run '^$' -bench AppendInbox -count 5 ./internal/store/sqlite/
-func BenchmarkAppendInbox(b *testing.B) {
-	storetest.BenchAppendInbox(b, func(b *testing.B) store.Store {
-		return migrated(b, openTestStore(b, filepath.Join(b.TempDir(), "vigil.db")))
-	})
-}
+func BenchmarkAppendInbox(b *testing.B) { storetest.BenchAppendInbox(b, benchStore) }
 
 // FuzzInboxRoundTrip: an event the inbox accepts is valid JSON with
 // storable text, and comes back byte for byte; one it refuses leaves the

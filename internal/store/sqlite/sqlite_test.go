@@ -320,9 +320,12 @@ func TestDataSurvivesReopen(t *testing.T) {
 	}
 }
 
-// go test -run '^$' -bench Store -count 5 ./internal/store/sqlite/
-func BenchmarkStore(b *testing.B) {
-	storetest.Bench(b, func(b *testing.B) store.Store {
-		return migrated(b, openTestStore(b, filepath.Join(b.TempDir(), "vigil.db")))
-	})
+// benchStore gives the benchmarks a fresh migrated store on a file.
+func benchStore(b *testing.B) store.Store {
+	return migrated(b, openTestStore(b, filepath.Join(b.TempDir(), "vigil.db")))
 }
+
+// go test -run '^$' -bench . -count 5 ./internal/store/sqlite/
+func BenchmarkStore(b *testing.B) { storetest.Bench(b, benchStore) }
+
+func BenchmarkIncidentPage(b *testing.B) { storetest.BenchIncidentPage(b, benchStore) }

@@ -4,16 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/vigil-oncall/vigil/internal/alert"
-	"github.com/vigil-oncall/vigil/internal/escalation"
-	"github.com/vigil-oncall/vigil/internal/incident"
-	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/store"
+	"github.com/vigil-oncall/vigil/internal/store/storetest"
 )
 
 // cacheDB is one in-memory connection with a statement cache.
@@ -186,62 +181,10 @@ func TestStmtCacheIsBounded(t *testing.T) {
 
 // go test -run '^$' -bench TriggerTx ./internal/store/sqlite/
 //
-// BenchmarkTriggerTx runs the statements the pipeline runs for a new
-// alert that pages someone, one alert per transaction.
 // The memory variant shows the CPU cost without the file system's.
 func BenchmarkTriggerTx(b *testing.B) {
-	b.Run("file", func(b *testing.B) { benchTriggerTx(b, filepath.Join(b.TempDir(), "vigil.db")) })
-	b.Run("memory", func(b *testing.B) { benchTriggerTx(b, MemoryPath) })
-}
-
-func benchTriggerTx(b *testing.B, path string) {
-	s, err := Open(context.Background(), path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	ctx := context.Background()
-	if err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	i := 0
-	for b.Loop() {
-		i++
-		err := s.Update(ctx, func(tx store.Tx) error {
-			key := fmt.Sprintf("bench-%d", i)
-			if _, err := tx.OpenAlert("pd-key", key); err == nil {
-				return fmt.Errorf("alert %s exists", key)
-			}
-			inc := &incident.Incident{Title: key, Status: alert.StatusTriggered, Severity: incident.SEV2, Urgency: alert.UrgencyHigh,
-				Service: "checkout", Services: []string{"checkout"}, AlertCount: 1, CreatedAt: now, UpdatedAt: now}
-			if err := tx.InsertIncident(inc); err != nil {
-				return err
-			}
-			a := &alert.Alert{Service: "checkout", IntegrationKey: "pd-key", DedupKey: key, Summary: key, Severity: alert.SeverityCritical,
-				Status: alert.StatusTriggered, Count: 1, IncidentID: inc.ID, CreatedAt: now, UpdatedAt: now, LastEventAt: now}
-			if err := tx.InsertAlert(a); err != nil {
-				return err
-			}
-			for _, kind := range []string{incident.EntryTriggered, incident.EntryAlert, incident.EntryEscalated} {
-				if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: kind, Actor: "system", Message: key}); err != nil {
-					return err
-				}
-			}
-			n := &notify.Notification{IncidentID: inc.ID, Kind: notify.KindPage, UserID: "alice", ContactMethod: "alice-hook",
-				MethodType: "webhook", IdempotencyKey: "vigil-" + key, Status: notify.StatusPending, DueAt: now, CreatedAt: now}
-			if err := tx.InsertNotifications(n); err != nil {
-				return err
-			}
-			inc.Responders = append(inc.Responders, incident.Responder{User: "alice", AddedAt: now})
-			if err := tx.UpdateIncident(inc); err != nil {
-				return err
-			}
-			return tx.PutEscalation(escalation.State{IncidentID: inc.ID, Policy: escalation.Policy{ID: "p"}, Step: 1, NextAt: now.Add(time.Hour), StartedAt: now})
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
+	b.Run("file", func(b *testing.B) { storetest.BenchTriggerTx(b, benchStore) })
+	b.Run("memory", func(b *testing.B) {
+		storetest.BenchTriggerTx(b, func(b *testing.B) store.Store { return migrated(b, openTestStore(b, MemoryPath)) })
+	})
 }
