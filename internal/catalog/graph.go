@@ -140,6 +140,9 @@ func (g *Graph) deriveCriticality(services []Service, first map[string]int) {
 	}
 }
 
+// IDs returns every service of the graph, sorted.
+func (g *Graph) IDs() []string { return slices.Clone(g.ids) }
+
 // Has reports whether the graph knows the service.
 func (g *Graph) Has(id string) bool {
 	_, ok := g.index[id]

@@ -1,0 +1,252 @@
+package correlate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vigil-oncall/vigil/internal/catalog"
+)
+
+// How failures travel through the dependency graph, which is what links
+// the alerts of two services:
+//
+//   - along hard edges, any distance: a service cannot work without its
+//     hard dependencies, so it fails when one of them fails, and so does
+//     everything that needs it in turn;
+//   - along a soft edge, one hop: a service degrades when a soft
+//     dependency fails (it has a fallback), and a degraded service does
+//     not take down what depends on it. A soft edge is therefore only ever
+//     the last step of a failure's way up.
+//
+// A service's failure sources are every service whose failure can reach
+// it that way: its direct dependencies of either kind, and everything those
+// need through hard edges.
+
+// DefaultHubShare is the share of all services that must depend on a
+// service for it to count as a hub. Storage, authentication, a secrets
+// store or DNS sit below nearly everything; sharing one proves nothing.
+const DefaultHubShare = 0.5
+
+// minHubDependents keeps small graphs free of hubs: in a shop of eight
+// services, four sharing a database is a real link, not a coincidence.
+const minHubDependents = 10
+
+// Evidence is what the world says about a shared dependency while an alert
+// is being placed: whether it alerted itself within the correlation
+// window, or changed (a deploy, a config change) within the window before
+// the first alert.
+type Evidence interface {
+	Alerting(service string) bool
+	Changed(service string) bool
+}
+
+// NoEvidence is Evidence that knows of nothing.
+type NoEvidence struct{}
+
+func (NoEvidence) Alerting(string) bool { return false }
+func (NoEvidence) Changed(string) bool  { return false }
+
+// Verdict is the answer for one alert and one open incident.
+type Verdict struct {
+	// Join says the alert belongs with the incident.
+	Join bool
+	// Reason explains the join, or why the two are related, for the
+	// timeline: "checkout depends on payments-api".
+	Reason string
+	// Via names the shared dependencies whose evidence joined the two; the
+	// first is the merged incident's prime suspect.
+	Via []string
+	// Shared names the dependencies the two share without evidence (hubs
+	// left out): the incidents stay apart but are related through them.
+	Shared []string
+}
+
+// Related reports whether the verdict, without joining, found a shared
+// dependency worth showing a responder.
+func (v Verdict) Related() bool { return !v.Join && len(v.Shared) > 0 }
+
+// A Rule decides whether an alert on a service joins an open incident on
+// other services.
+type Rule interface {
+	Decide(service string, incident []string, ev Evidence) Verdict
+}
+
+// Index answers the join question for one dependency graph. It is built
+// once per configuration and only read afterwards, so any number of
+// goroutines may share it.
+type Index struct {
+	ids   []string
+	index map[string]int32
+	// sources[i] holds, sorted, the failure sources of service i.
+	sources [][]int32
+	hub     []bool
+}
+
+// IndexOptions tune an Index.
+type IndexOptions struct {
+	// HubShare: a service that at least this share of all services has
+	// among its failure sources is a hub (0 means DefaultHubShare; 1 or
+	// more turns hubs off).
+	HubShare float64
+}
+
+// NewIndex computes every service's failure sources and the hubs.
+func NewIndex(g *catalog.Graph, o IndexOptions) *Index {
+	share := o.HubShare
+	if share <= 0 {
+		share = DefaultHubShare
+	}
+	ids := g.IDs()
+	x := &Index{ids: ids, index: make(map[string]int32, len(ids)), sources: make([][]int32, len(ids)), hub: make([]bool, len(ids))}
+	for i, id := range ids {
+		x.index[id] = int32(i)
+	}
+	type edge struct {
+		to   int32
+		hard bool
+	}
+	out := make([][]edge, len(ids))
+	for i, id := range ids {
+		for _, d := range g.Dependencies(id) {
+			if to := x.index[d.Service]; to != int32(i) {
+				out[i] = append(out[i], edge{to, d.Kind == catalog.Hard})
+			}
+		}
+	}
+	dependents := make([]int, len(ids))
+	seen := make([]int32, len(ids)) // the last start that saw each service, plus one
+	var stack []int32
+	for i := range ids {
+		mark := int32(i) + 1
+		seen[i] = mark
+		var found []int32
+		// Direct dependencies of either kind, then hard edges only.
+		for _, e := range out[i] {
+			if seen[e.to] != mark {
+				seen[e.to] = mark
+				found = append(found, e.to)
+				stack = append(stack, e.to)
+			}
+		}
+		for len(stack) > 0 {
+			cur := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, e := range out[cur] {
+				if e.hard && seen[e.to] != mark {
+					seen[e.to] = mark
+					found = append(found, e.to)
+					stack = append(stack, e.to)
+				}
+			}
+		}
+		slices.Sort(found)
+		x.sources[i] = slices.Clip(found)
+		for _, s := range found {
+			dependents[s]++
+		}
+	}
+	for i, n := range dependents {
+		x.hub[i] = n >= minHubDependents && float64(n) >= share*float64(len(ids))
+	}
+	return x
+}
+
+// Hub reports whether the service is a hub: so many services depend on it
+// that sharing it is no reason to join.
+func (x *Index) Hub(service string) bool {
+	i, ok := x.index[service]
+	return ok && x.hub[i]
+}
+
+// Sources returns the failure sources of a service, sorted.
+func (x *Index) Sources(service string) []string {
+	i, ok := x.index[service]
+	if !ok {
+		return nil
+	}
+	out := make([]string, len(x.sources[i]))
+	for k, s := range x.sources[i] {
+		out[k] = x.ids[s]
+	}
+	return out
+}
+
+// Decide places an alert on service against an open incident on the given
+// services. It joins when the two are linked: one's failure can reach the
+// other (either direction, transitively, soft edges one hop). Services that
+// only share a dependency join only on evidence for it; otherwise the
+// verdict names what they share, so the incidents can say they are related.
+// Alerts of the service itself are not correlation's business (its
+// grouping rule decides), nor is any unknown service.
+func (x *Index) Decide(service string, incident []string, ev Evidence) Verdict {
+	i, ok := x.index[service]
+	if !ok {
+		return Verdict{}
+	}
+	var via, shared []string
+	var sharedWith string
+	for _, other := range incident {
+		j, ok := x.index[other]
+		if !ok || j == i {
+			continue
+		}
+		if contains(x.sources[i], j) {
+			return Verdict{Join: true, Reason: fmt.Sprintf("%s depends on %s", service, other)}
+		}
+		if contains(x.sources[j], i) {
+			return Verdict{Join: true, Reason: fmt.Sprintf("%s depends on %s", other, service)}
+		}
+		for _, d := range intersect(x.sources[i], x.sources[j]) {
+			dep := x.ids[d]
+			if x.hub[d] || slices.Contains(via, dep) || slices.Contains(shared, dep) {
+				continue
+			}
+			if ev.Alerting(dep) || ev.Changed(dep) {
+				via = append(via, dep)
+				continue
+			}
+			shared = append(shared, dep)
+			if sharedWith == "" {
+				sharedWith = other
+			}
+		}
+	}
+	if len(via) > 0 {
+		return Verdict{Join: true, Via: via, Reason: fmt.Sprintf("%s shares %s with the incident, and %s", service, strings.Join(via, ", "), evidenceOf(via[0], ev))}
+	}
+	if len(shared) > 0 {
+		return Verdict{Shared: shared, Reason: fmt.Sprintf("%s and %s both depend on %s, which shows no sign of trouble", service, sharedWith, strings.Join(shared, ", "))}
+	}
+	return Verdict{}
+}
+
+func evidenceOf(dep string, ev Evidence) string {
+	if ev.Alerting(dep) {
+		return dep + " is alerting"
+	}
+	return dep + " changed just before"
+}
+
+// contains reports whether the sorted list holds v.
+func contains(sorted []int32, v int32) bool {
+	_, found := slices.BinarySearch(sorted, v)
+	return found
+}
+
+// intersect returns what two sorted lists share, in order.
+func intersect(a, b []int32) []int32 {
+	var out []int32
+	for len(a) > 0 && len(b) > 0 {
+		switch {
+		case a[0] < b[0]:
+			a = a[1:]
+		case a[0] > b[0]:
+			b = b[1:]
+		default:
+			out = append(out, a[0])
+			a, b = a[1:], b[1:]
+		}
+	}
+	return out
+}

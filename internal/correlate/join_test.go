@@ -1,0 +1,183 @@
+package correlate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vigil-oncall/vigil/internal/catalog"
+)
+
+// graphOf builds a graph from "a>b" (a needs b, hard) and "a~b" (soft)
+// edges; every service named anywhere exists.
+func graphOf(edges ...string) *catalog.Graph {
+	deps := map[string][]catalog.Dependency{}
+	var order []string
+	add := func(id string) {
+		if _, ok := deps[id]; !ok {
+			deps[id] = nil
+			order = append(order, id)
+		}
+	}
+	for _, e := range edges {
+		for k, sep := range []string{">", "~"} {
+			from, to, ok := strings.Cut(e, sep)
+			if !ok {
+				continue
+			}
+			add(from)
+			if to == "" {
+				break
+			}
+			add(to)
+			kind := catalog.Hard
+			if k == 1 {
+				kind = catalog.Soft
+			}
+			deps[from] = append(deps[from], catalog.Dependency{Service: to, Kind: kind})
+		}
+	}
+	services := make([]catalog.Service, 0, len(order))
+	for _, id := range order {
+		services = append(services, catalog.Service{ID: id, DependsOn: deps[id]})
+	}
+	return catalog.NewGraph(services)
+}
+
+// evidence is Evidence from two lists.
+type evidence struct{ alerting, changed []string }
+
+func (e evidence) Alerting(s string) bool { return slices.Contains(e.alerting, s) }
+func (e evidence) Changed(s string) bool  { return slices.Contains(e.changed, s) }
+
+// shop is a 23-service company. checkout needs payments-api, which needs
+// ledger-db and (softly) fraud-score, which needs ml-features, which
+// recommendations needs too. storage-cluster sits below twelve services: a
+// hub. a, b and c form a cycle that d needs; p, q and r test soft chains.
+func shop() *catalog.Graph {
+	edges := []string{
+		"checkout>payments-api", "payments-api>ledger-db", "payments-api~fraud-score",
+		"fraud-score>ml-features", "recommendations>ml-features",
+		"ads-index>storage-cluster", "ledger-db>storage-cluster", "ml-features>storage-cluster",
+		"search>search-db", "catalog>search-db", "search-db>storage-cluster",
+		"a>b", "b>c", "c>a", "d>a",
+		"p~q", "q~r", "s>t", "t~u",
+	}
+	for _, svc := range []string{"images", "mail", "reports", "audit", "billing", "notifier", "exporter", "archive", "backup"} {
+		edges = append(edges, svc+">storage-cluster")
+	}
+	return graphOf(edges...)
+}
+
+func TestIndexSourcesAndHubs(t *testing.T) {
+	x := NewIndex(shop(), IndexOptions{})
+	sources := []struct {
+		service string
+		want    []string
+	}{
+		// Hard edges any distance.
+		{"checkout", []string{"ledger-db", "payments-api", "storage-cluster"}},
+		// A soft edge as the first step, then hard edges below it.
+		{"payments-api", []string{"fraud-score", "ledger-db", "ml-features", "storage-cluster"}},
+		// Soft edges do not chain: p degrades when q fails, not when r does.
+		{"p", []string{"q"}},
+		// A soft edge below a hard one does not reach up: s fails with t,
+		// but t only degrades when u fails.
+		{"s", []string{"t"}},
+		// A cycle: each member's failure reaches the others (a service is
+		// never its own source).
+		{"a", []string{"b", "c"}},
+		{"d", []string{"a", "b", "c"}},
+		{"storage-cluster", nil},
+	}
+	for _, c := range sources {
+		if got := x.Sources(c.service); !slices.Equal(got, c.want) {
+			t.Errorf("Sources(%s) = %v, want %v", c.service, got, c.want)
+		}
+	}
+	for service, want := range map[string]bool{"storage-cluster": true, "ml-features": false, "ledger-db": false, "nope": false} {
+		if got := x.Hub(service); got != want {
+			t.Errorf("Hub(%s) = %v, want %v", service, got, want)
+		}
+	}
+	// A share above what any service reaches turns hubs off.
+	if NewIndex(shop(), IndexOptions{HubShare: 1}).Hub("storage-cluster") {
+		t.Error("HubShare 1: storage-cluster is still a hub")
+	}
+	// Small graphs have no hubs, however shared a dependency is.
+	if NewIndex(graphOf("a>db", "b>db", "c>db"), IndexOptions{}).Hub("db") {
+		t.Error("a three-service graph has a hub")
+	}
+}
+
+func TestDecide(t *testing.T) {
+	x := NewIndex(shop(), IndexOptions{})
+	cases := []struct {
+		name     string
+		service  string
+		incident []string
+		ev       evidence
+		want     Verdict
+	}{
+		{"a dependent joins", "checkout", []string{"payments-api"}, evidence{},
+			Verdict{Join: true, Reason: "checkout depends on payments-api"}},
+		{"a dependency joins, transitively", "ledger-db", []string{"checkout"}, evidence{},
+			Verdict{Join: true, Reason: "checkout depends on ledger-db"}},
+		{"a soft dependency joins its direct dependent", "fraud-score", []string{"payments-api"}, evidence{},
+			Verdict{Join: true, Reason: "payments-api depends on fraud-score"}},
+		{"a soft dependency does not join what is above its dependent", "fraud-score", []string{"checkout"}, evidence{},
+			Verdict{}},
+		{"a failure below a soft dependency reaches its direct dependent", "ml-features", []string{"payments-api"}, evidence{},
+			Verdict{Join: true, Reason: "payments-api depends on ml-features"}},
+		{"a shared dependency without evidence relates, never joins", "recommendations", []string{"checkout", "payments-api", "ledger-db"}, evidence{},
+			Verdict{Shared: []string{"ml-features"}, Reason: "recommendations and payments-api both depend on ml-features, which shows no sign of trouble"}},
+		{"a shared dependency that changed joins", "recommendations", []string{"checkout", "payments-api"}, evidence{changed: []string{"ml-features"}},
+			Verdict{Join: true, Via: []string{"ml-features"}, Reason: "recommendations shares ml-features with the incident, and ml-features changed just before"}},
+		{"a shared dependency that alerts joins", "recommendations", []string{"payments-api"}, evidence{alerting: []string{"ml-features"}},
+			Verdict{Join: true, Via: []string{"ml-features"}, Reason: "recommendations shares ml-features with the incident, and ml-features is alerting"}},
+		{"a shared hub neither joins nor relates", "ads-index", []string{"ledger-db"}, evidence{},
+			Verdict{}},
+		{"a shared hub does not join even when it changed", "ads-index", []string{"ledger-db"}, evidence{changed: []string{"storage-cluster"}},
+			Verdict{}},
+		{"a shared hub does not join even when it alerts", "images", []string{"mail"}, evidence{alerting: []string{"storage-cluster"}},
+			Verdict{}},
+		{"the hub itself alerting joins what needs it", "storage-cluster", []string{"ads-index"}, evidence{},
+			Verdict{Join: true, Reason: "ads-index depends on storage-cluster"}},
+		{"a non-hub shared below a hub path", "catalog", []string{"search"}, evidence{},
+			Verdict{Shared: []string{"search-db"}, Reason: "catalog and search both depend on search-db, which shows no sign of trouble"}},
+		{"a cycle links its members", "d", []string{"b"}, evidence{},
+			Verdict{Join: true, Reason: "d depends on b"}},
+		{"soft edges do not chain", "p", []string{"r"}, evidence{}, Verdict{}},
+		{"one soft hop links", "q", []string{"r"}, evidence{}, Verdict{Join: true, Reason: "q depends on r"}},
+		{"a soft edge below a hard one links nothing above", "s", []string{"u"}, evidence{}, Verdict{}},
+		{"the same service alone is grouping's business", "checkout", []string{"checkout"}, evidence{}, Verdict{}},
+		{"the same service among others", "checkout", []string{"checkout", "ledger-db"}, evidence{},
+			Verdict{Join: true, Reason: "checkout depends on ledger-db"}},
+		{"an unknown service joins nothing", "ghost", []string{"checkout"}, evidence{}, Verdict{}},
+		{"an unknown incident service is skipped", "checkout", []string{"ghost", "payments-api"}, evidence{},
+			Verdict{Join: true, Reason: "checkout depends on payments-api"}},
+		{"unrelated services stay apart", "mail", []string{"checkout"}, evidence{}, Verdict{}},
+	}
+	for _, c := range cases {
+		got := x.Decide(c.service, c.incident, c.ev)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: Decide(%s, %v)\n got %+v\nwant %+v", c.name, c.service, c.incident, got, c.want)
+		}
+	}
+}
+
+func TestVerdictRelated(t *testing.T) {
+	for _, c := range []struct {
+		v    Verdict
+		want bool
+	}{
+		{Verdict{}, false},
+		{Verdict{Shared: []string{"db"}}, true},
+		{Verdict{Join: true, Via: []string{"db"}}, false},
+	} {
+		if got := c.v.Related(); got != c.want {
+			t.Errorf("%+v.Related() = %v, want %v", c.v, got, c.want)
+		}
+	}
+}
