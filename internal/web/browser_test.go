@@ -9,12 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -203,6 +206,23 @@ func (b *browser) screenshot(name string, width int) string {
 	return path
 }
 
+// emulateZone makes the tab read its clock in zone with locale's
+// conventions, whatever the machine's own are.
+func (b *browser) emulateZone(zone, locale string) {
+	b.t.Helper()
+	b.do("emulate "+zone+" "+locale, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, t, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, t, emulation.SetLocaleOverride, emulation.SetLocaleOverrideParams{Locale: locale})
+		return err
+	}))
+}
+
+// oneTimeFormat is the UI's only format of an instant: 24-hour, year
+// first, with the zone's offset from UTC.
+var oneTimeFormat = regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC([+-]\d{1,2}(:\d{2})?)?$`)
+
 // unlabelled lists the form controls that have no label a screen reader
 // could announce.
 const unlabelled = `[...document.querySelectorAll('input, select, textarea')]
@@ -218,6 +238,8 @@ func TestBrowserRespondToAnIncident(t *testing.T) {
 	inc := s.trigger("Checkout error rate above 5%")
 	id := strconv.FormatInt(inc.ID, 10)
 	b := newBrowser(t)
+	// A reader in India with a US locale, whose default clock is 12-hour.
+	b.emulateZone("Asia/Kolkata", "en_US")
 
 	// Sign in with a password.
 	b.do("open the sign-in page", chromedp.Navigate(s.url+"/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=user]`)))
@@ -251,6 +273,15 @@ func TestBrowserRespondToAnIncident(t *testing.T) {
 	b.eval("width", fitsWidth, &fits)
 	if !fits {
 		t.Error("the incidents page scrolls sideways at 1280 pixels")
+	}
+	// Every instant in one format, with the zone.
+	var listTimes []string
+	b.eval("list times", `[document.getElementById('updated').textContent.replace(/^.* updated /, ''),
+		...[...document.querySelectorAll('#incident-list time')].map((el) => el.title)]`, &listTimes)
+	for _, tm := range listTimes {
+		if !oneTimeFormat.MatchString(tm) && !regexp.MustCompile(`^\d{2}:\d{2}:\d{2} UTC\+5:30$`).MatchString(tm) {
+			t.Errorf("the incident list shows the time %q, want 24-hour with the zone", tm)
+		}
 	}
 	b.screenshot("incidents", 1280)
 
@@ -317,6 +348,19 @@ func TestBrowserRespondToAnIncident(t *testing.T) {
 		t.Errorf("roles after Assign role: %v, want scribe carol", got.Roles)
 	}
 	b.waitFor("the role in the side panel", `document.querySelector('.roles').textContent.includes('carol')`)
+	var pageTimes []string
+	b.eval("incident times", `[...document.querySelectorAll('main time')].map((el) => el.textContent)`, &pageTimes)
+	if len(pageTimes) < 3 {
+		t.Errorf("the incident page shows %d times, want its opening and timeline", len(pageTimes))
+	}
+	for _, tm := range pageTimes {
+		if !oneTimeFormat.MatchString(tm) || !strings.Contains(tm, "UTC+5:30") {
+			t.Errorf("the incident page shows the time %q, want 24-hour in the reader's zone (UTC+5:30)", tm)
+		}
+	}
+	if txt := b.text("main"); regexp.MustCompile(`\b[0-9]{1,2}:[0-9]{2}(:[0-9]{2})? ?[AP]M\b`).MatchString(txt) {
+		t.Errorf("the incident page shows a 12-hour time: %q", txt)
+	}
 	b.eval("width", fitsWidth, &fits)
 	if !fits {
 		t.Error("the incident page scrolls sideways at 1280 pixels")
@@ -548,6 +592,38 @@ func TestBrowserScriptUnits(t *testing.T) {
 		want := []string{"0s", "59s", "1m", "59m", "1h", "1h 1m", "1d", "1d 1h", "1d 1h", "0s", "0s"}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("span = %q, want %q", got, want)
+		}
+	})
+
+	t.Run("when", func(t *testing.T) {
+		b.emulateZone("Asia/Kolkata", "en_US")
+		var got []string
+		b.eval("when", `import('/assets/format.js').then((m) => [
+			m.when('2026-03-02T10:00:00Z', 'Europe/Berlin'),
+			m.when('2026-07-01T22:30:45Z', 'Europe/Berlin', true),
+			m.when('2026-03-02T10:00:00Z', 'UTC'),
+			m.when('2026-03-02T23:59:00Z', 'America/New_York'),
+			m.when('2026-03-02T13:05:00Z', 'Asia/Tokyo'),
+			m.when('2026-03-02T00:00:00Z', 'UTC', true),
+			m.when('2026-03-02T10:00:00Z'),
+			m.when(''),
+			m.when('not a time'),
+			m.clock(new Date('2026-03-02T13:05:09Z')),
+		])`, &got)
+		want := []string{
+			"2026-03-02 11:00 UTC+1",
+			"2026-07-02 00:30:45 UTC+2",
+			"2026-03-02 10:00 UTC",
+			"2026-03-02 18:59 UTC-5",
+			"2026-03-02 22:05 UTC+9",
+			"2026-03-02 00:00:00 UTC",
+			"2026-03-02 15:30 UTC+5:30",
+			"",
+			"not a time",
+			"18:35:09 UTC+5:30",
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("when = %q\nwant %q", got, want)
 		}
 	})
 

@@ -25,23 +25,36 @@ export function age(iso, now) {
   return span(now.getTime() - Date.parse(iso));
 }
 
-// when shows a time in the reader's zone, or in timeZone when given;
-// seconds too when asked (timelines).
+// when shows a time in one format everywhere: 24-hour, year first, with
+// its zone as an offset from UTC — "2026-03-02 11:00 UTC+1" — in the
+// reader's zone, or in timeZone when given; seconds too when asked
+// (timelines). The parts are put together here rather than left to the
+// reader's locale, which would mix 12- and 24-hour clocks and date orders.
 export function when(iso, timeZone, seconds = false) {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
   const opts = {
-    year: 'numeric', month: 'short', day: 'numeric',
-    hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    timeZoneName: 'shortOffset',
   };
-  if (seconds) opts.second = '2-digit';
   if (timeZone) opts.timeZone = timeZone;
+  let parts;
   try {
-    return new Intl.DateTimeFormat(undefined, opts).format(d);
+    parts = new Intl.DateTimeFormat('en-US', opts).formatToParts(d);
   } catch {
     return d.toISOString();
   }
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  const zone = (p.timeZoneName || 'GMT').replace(/^GMT([+-]0)?/, 'UTC');
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}${seconds ? `:${p.second}` : ''} ${zone}`;
+}
+
+// clock shows the time of day alone, in the same format as when.
+export function clock(date) {
+  const text = when(date.toISOString(), undefined, true);
+  return text.slice(text.indexOf(' ') + 1);
 }
 
 // path joins a criticality path: ["checkout", "payments"] -> "checkout → payments".

@@ -2,7 +2,7 @@
 
 import {h, field, errorBox, table} from '../dom.js';
 import {describe, esc, get, listAll} from '../api.js';
-import {age} from '../format.js';
+import {age, clock, when} from '../format.js';
 import {majorBadge, poller, serviceLinks, severityBadge, statusBadge, urgencyBadge} from './common.js';
 
 export const REFRESH_MS = 5000;
@@ -67,7 +67,7 @@ export async function incidentsPage(ctx) {
     if (!ctx.alive()) return;
     problem.clear();
     const now = new Date();
-    updated.textContent = `${incidents.length} incident${incidents.length === 1 ? '' : 's'} · updated ${now.toLocaleTimeString()}`;
+    updated.textContent = `${incidents.length} incident${incidents.length === 1 ? '' : 's'} · updated ${clock(now)}`;
     list.replaceChildren(table('Incidents',
       ['#', 'Incident', 'Status', 'Severity', 'Urgency', 'Services', 'Age'],
       incidents.map((inc) => ({
@@ -79,7 +79,7 @@ export async function incidentsPage(ctx) {
           severityBadge(inc.severity),
           urgencyBadge(inc.urgency),
           serviceLinks(inc.services),
-          h('time', {datetime: inc.created_at, title: new Date(inc.created_at).toLocaleString()}, age(inc.created_at, now)),
+          h('time', {datetime: inc.created_at, title: when(inc.created_at)}, age(inc.created_at, now)),
         ],
       })),
       {empty: status === 'open' ? 'No open incidents. All quiet.' : 'No incidents match.', className: 'incidents'}));
