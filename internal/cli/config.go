@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -13,23 +14,37 @@ import (
 )
 
 func runValidate(_ context.Context, args []string, env Env) int {
-	fs := newFlags("validate", "-f FILE|DIR", env)
-	path := fs.String("f", "", "configuration file or directory of *.yaml files (required)")
-	if code, done := parseFlags(fs, args, env); done {
+	fs := newFlags("validate", "[-f] FILE|DIR...", env)
+	paths, code, done := configPathArgs(fs, args, env)
+	if done {
 		return code
 	}
-	if *path == "" {
-		fmt.Fprintln(env.Stderr, "vigil validate: -f FILE|DIR is required")
-		return exitError
-	}
-	loaded, ok := loadConfig(*path, env)
+	loaded, ok := loadConfig(paths, env)
 	if !ok {
 		return exitFail
 	}
 	b := loaded.Bundle
 	fmt.Fprintf(env.Stdout, "%s: valid (%d users, %d teams, %d schedules, %d escalation policies, %d services, %d SLOs)\n",
-		*path, len(b.Users), len(b.Teams), len(b.Schedules), len(b.EscalationPolicies), len(b.Services), len(loaded.slos))
+		strings.Join(paths, ", "), len(b.Users), len(b.Teams), len(b.Schedules), len(b.EscalationPolicies), len(b.Services), len(loaded.slos))
 	return exitOK
+}
+
+// configPathArgs parses a command's flags and the configuration files and
+// directories it is given, with -f (which may repeat) or as arguments;
+// at least one is required.
+func configPathArgs(fs *flag.FlagSet, args []string, env Env) (paths []string, code int, done bool) {
+	var flagged multiFlag
+	fs.Var(&flagged, "f", "a configuration file, or a directory of *.yaml files; repeat it, or give them as arguments, to merge several")
+	rest, code, done := parseArgs(fs, args, env)
+	if done {
+		return nil, code, true
+	}
+	paths = append([]string(flagged), rest...)
+	if len(paths) == 0 {
+		fmt.Fprintf(env.Stderr, "%s: give a configuration FILE or DIR (as an argument or with -f)\n", fs.Name())
+		return nil, exitError, true
+	}
+	return paths, exitOK, false
 }
 
 // checkedConfig is configuration files with their OpenSLO documents
@@ -41,8 +56,8 @@ type checkedConfig struct {
 
 // checkConfig loads files and returns every problem in them, those of the
 // OpenSLO documents included.
-func checkConfig(path string) (*checkedConfig, []config.Problem, error) {
-	loaded, err := config.Load(path)
+func checkConfig(paths ...string) (*checkedConfig, []config.Problem, error) {
+	loaded, err := config.Load(paths...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -57,8 +72,8 @@ func checkConfig(path string) (*checkedConfig, []config.Problem, error) {
 
 // loadConfig loads and validates files, printing every problem; ok is
 // false when there was any.
-func loadConfig(path string, env Env) (*checkedConfig, bool) {
-	loaded, problems, err := checkConfig(path)
+func loadConfig(paths []string, env Env) (*checkedConfig, bool) {
+	loaded, problems, err := checkConfig(paths...)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
 		return nil, false
@@ -74,23 +89,19 @@ func loadConfig(path string, env Env) (*checkedConfig, bool) {
 }
 
 func runApply(ctx context.Context, args []string, env Env) int {
-	fs := newFlags("apply", "-f FILE|DIR [--server URL] [--dry-run]", env)
-	path := fs.String("f", "", "configuration file or directory of *.yaml files (required)")
+	fs := newFlags("apply", "[-f] FILE|DIR... [--server URL] [--dry-run]", env)
 	server := fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
 	dryRun := fs.Bool("dry-run", false, "print what would change, change nothing")
-	if code, done := parseFlags(fs, args, env); done {
+	paths, code, done := configPathArgs(fs, args, env)
+	if done {
 		return code
-	}
-	if *path == "" {
-		fmt.Fprintln(env.Stderr, "vigil apply: -f FILE|DIR is required")
-		return exitError
 	}
 	c, err := newClient(*server, env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil apply: %v\n", err)
 		return exitError
 	}
-	loaded, ok := loadConfig(*path, env)
+	loaded, ok := loadConfig(paths, env)
 	if !ok {
 		return exitFail
 	}

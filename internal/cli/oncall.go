@@ -77,7 +77,7 @@ func runOncall(ctx context.Context, args []string, env Env) int {
 
 	var answers []oncallAnswer
 	if *configPath != "" {
-		loaded, ok := loadConfig(*configPath, env)
+		loaded, ok := loadConfig([]string{*configPath}, env)
 		if !ok {
 			return exitFail
 		}

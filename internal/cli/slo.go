@@ -142,7 +142,7 @@ func runGateOverride(ctx context.Context, args []string, env Env) int {
 }
 
 const sloUsage = `Usage: vigil slo status [--service ID] [NAME]
-       vigil slo rules -f FILE|DIR [-o FILE]
+       vigil slo rules [-f] FILE|DIR... [-o FILE]
 `
 
 func sloVerbs() verbs { return verbs{"status": runSLOStatus, "rules": runSLORules} }
@@ -330,17 +330,13 @@ func printSLODetail(w io.Writer, s sloStatus) {
 }
 
 func runSLORules(_ context.Context, args []string, env Env) int {
-	fs := newFlags("slo rules", "-f FILE|DIR [-o FILE]", env)
-	path := fs.String("f", "", "configuration file or directory holding the OpenSLO documents (required)")
+	fs := newFlags("slo rules", "[-f] FILE|DIR... [-o FILE]", env)
 	out := fs.String("o", "", "write the rules to this file (default standard output)")
-	if code, done := parseFlags(fs, args, env); done {
+	paths, code, done := configPathArgs(fs, args, env)
+	if done {
 		return code
 	}
-	if *path == "" {
-		fmt.Fprintln(env.Stderr, "vigil slo rules: -f FILE|DIR is required")
-		return exitError
-	}
-	loaded, ok := loadConfig(*path, env)
+	loaded, ok := loadConfig(paths, env)
 	if !ok {
 		return exitFail
 	}

@@ -178,11 +178,18 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	fields := d.fieldsOf(v.Type())
-	for _, e := range d.entries(n, path) {
+	entries := d.entries(n, path)
+	for _, e := range entries {
 		name := e.key.Value
 		i, ok := fields.index[name]
 		if !ok {
-			d.add(e.key, join(path, name), "unknown field %s%s", quote(name), d.suggest.didYouMean(name, fields.names))
+			typoOf := d.suggest.closest(name, fields.names)
+			d.add(e.key, join(path, name), "unknown field %s%s", quote(name), meant(typoOf))
+			if typoOf != "" && !hasKey(entries, typoOf) {
+				// The value was meant for that field: the typo is the one
+				// problem, not also the field's absence.
+				d.failed = append(d.failed, join(path, typoOf))
+			}
 			continue
 		}
 		d.decode(e.value, v.Field(i), join(path, name))
@@ -212,6 +219,15 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 }
 
 type entry struct{ key, value *yaml.Node }
+
+func hasKey(entries []entry, key string) bool {
+	for _, e := range entries {
+		if e.key.Value == key {
+			return true
+		}
+	}
+	return false
+}
 
 // entries lists a mapping's key/value pairs with YAML merge keys ("<<")
 // applied: explicit keys win over merged ones, and earlier merged mappings

@@ -26,6 +26,52 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
+// TestLoadSeveralPaths: files and directories named together merge as one
+// configuration, in the order given; a file named twice is read once.
+func TestLoadSeveralPaths(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"people.yaml": "users:\n  - {id: alice, time_zone: Europe/Berlin}\n",
+		"teams/teams.yaml": `teams:
+  - {id: irt, kind: global-irt, members: [alice], escalation_policy: pol}
+escalation_policies:
+  - {id: pol, steps: [{targets: [{user: alice}], escalate_after: 5m}]}
+`,
+		"empty/notes.txt": "nothing",
+	})
+	file := func(name string) string { return filepath.Join(dir, name) }
+	cases := []struct {
+		paths     []string
+		files     []string
+		problems  []string
+		wantError bool
+	}{
+		{[]string{file("people.yaml"), file("teams")}, []string{file("people.yaml"), file("teams/teams.yaml")}, nil, false},
+		{[]string{file("teams/teams.yaml"), file("people.yaml"), file("people.yaml")}, []string{file("teams/teams.yaml"), file("people.yaml")}, nil, false},
+		{[]string{file("teams")}, []string{file("teams/teams.yaml")}, []string{file("teams/teams.yaml") + `:2:43: teams[0].members[0]: unknown user "alice"`, file("teams/teams.yaml") + `:4:41: escalation_policies[0].steps[0].targets[0].user: unknown user "alice"`}, false},
+		{[]string{file("people.yaml"), file("teams"), file("empty")}, []string{file("people.yaml"), file("teams/teams.yaml")}, []string{file("empty") + ": no *.yaml or *.yml files in this directory"}, false},
+		{[]string{file("people.yaml"), file("missing.yaml")}, nil, nil, true},
+		{nil, nil, nil, true},
+	}
+	for _, c := range cases {
+		l, err := Load(c.paths...)
+		if (err != nil) != c.wantError {
+			t.Errorf("Load(%q): error %v, want error %v", c.paths, err, c.wantError)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		var got []string
+		for _, p := range l.Problems {
+			got = append(got, p.String())
+		}
+		if !slices.Equal(l.Files, c.files) || !slices.Equal(got, c.problems) {
+			t.Errorf("Load(%q):\nfiles %q\nproblems %q\nwant %q\n%q", c.paths, l.Files, got, c.files, c.problems)
+		}
+	}
+}
+
 func TestLoadDirectoryMerges(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
@@ -65,7 +111,7 @@ users:
 	}
 	file := func(name string) string { return filepath.Join(dir, name) }
 	want := []string{
-		file("20-people.yaml") + `:9:26: users[1].time_zone: invalid time zone "Nowhere/Town": use an IANA name such as "Europe/Berlin"`,
+		file("20-people.yaml") + `:9:26: users[1].time_zone: invalid time zone "Nowhere/Town": use a name of the IANA time zone database, Area/City such as "America/Sao_Paulo", or UTC`,
 		file("30-teams.yml") + `:2:23: org.correlation_window: org.correlation_window is already set at ` + file("10-org.yaml") + `:4`,
 		file("30-teams.yml") + `:5:48: teams[1].members[1]: unknown user "erin"`,
 		file("30-teams.yml") + `:9:10: users[0].id: duplicate user id "alice"`,
@@ -202,7 +248,7 @@ func TestValidateBundleWithoutFiles(t *testing.T) {
 	want := []Problem{
 		{Path: "users[1].id", Message: `duplicate user id "u1"`},
 		{Path: "services[1].id", Message: `invalid id "S2"` + idRule},
-		{Path: "users[1].time_zone", Message: `invalid time zone "Nowhere/City": use an IANA name such as "Europe/Berlin"`},
+		{Path: "users[1].time_zone", Message: `invalid time zone "Nowhere/City": use a name of the IANA time zone database, Area/City such as "America/Sao_Paulo", or UTC`},
 		{Path: "teams[0].members[1]", Message: `unknown user "u9"`},
 		{Path: "services[0].escalation_policy", Message: `unknown escalation policy "p"`},
 		{Path: "services[1].coverage.after", Message: `backup coverage needs after, a positive duration such as "5m"`},

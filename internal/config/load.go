@@ -37,23 +37,39 @@ type Document struct {
 	Node *yaml.Node
 }
 
-// Load reads a configuration file, or every *.yaml and *.yml file directly in
-// a directory, in name order. Top-level lists merge across files and
-// documents; org keys merge, each set once. The error is non-nil only when
-// the files cannot be read: everything wrong with their content is in
-// Problems.
-func Load(path string) (*Loaded, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("load configuration: %w", err)
-	}
-	files := []string{path}
-	if info.IsDir() {
-		if files, err = configFiles(path); err != nil {
-			return nil, err
-		}
+// Load reads configuration files: each path is a file, or a directory whose
+// *.yaml and *.yml files (directly in it) are read in name order. Top-level
+// lists merge across files and documents; org keys merge, each set once. A
+// file named twice is read once. The error is non-nil only when the files
+// cannot be read: everything wrong with their content is in Problems.
+func Load(paths ...string) (*Loaded, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("load configuration: no file or directory given")
 	}
 	l := newLoader()
+	var files []string
+	seen := map[string]bool{}
+	for _, path := range paths {
+		info, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("load configuration: %w", err)
+		}
+		found := []string{path}
+		if info.IsDir() {
+			if found, err = configFiles(path); err != nil {
+				return nil, err
+			}
+			if len(found) == 0 {
+				l.problem(Problem{File: path, Message: "no *.yaml or *.yml files in this directory"})
+			}
+		}
+		for _, f := range found {
+			if key := filepath.Clean(f); !seen[key] {
+				seen[key] = true
+				files = append(files, f)
+			}
+		}
+	}
 	total := 0
 	for _, f := range files {
 		data, err := readLimited(f)
@@ -65,9 +81,6 @@ func Load(path string) (*Loaded, error) {
 			break
 		}
 		l.addFile(f, data)
-	}
-	if info.IsDir() && len(files) == 0 {
-		l.problem(Problem{File: path, Message: "no *.yaml or *.yml files in this directory"})
 	}
 	return l.finish(), nil
 }

@@ -76,8 +76,23 @@ escalation_policies:
 			want: []string{
 				`t.yaml:1:1: colour: unknown field "colour"`,
 				`t.yaml:2:1: service: unknown field "service" (did you mean "services"?)`,
-				`t.yaml:7:9: escalation_policies[0].steps[0].escalate_after: escalate_after is required and must be a positive duration such as "10m"`,
+				// The misspelt key is the one problem: escalate_after's
+				// absence is not reported a second time.
 				`t.yaml:8:9: escalation_policies[0].steps[0].escalate_afer: unknown field "escalate_afer" (did you mean "escalate_after"?)`,
+			},
+		},
+		{
+			name: "a misspelt required key is reported once, a missing one still is",
+			yaml: `
+users:
+  - {id: u1, tmie_zone: Europe/Berlin}
+  - {id: u2, time_zone: Europe/Berlin, tmie_zone: x}
+  - {time_zone: UTC}
+`,
+			want: []string{
+				`t.yaml:2:14: users[0].tmie_zone: unknown field "tmie_zone" (did you mean "time_zone"?)`,
+				`t.yaml:3:40: users[1].tmie_zone: unknown field "tmie_zone" (did you mean "time_zone"?)`,
+				`t.yaml:4:5: users[2].id: missing required field "id"`,
 			},
 		},
 		{
@@ -269,12 +284,12 @@ schedules:
 `,
 			withBase: true,
 			want: []string{
-				`t.yaml:3:53: org.freezes[0].time_zone: invalid time zone "Moon/Base": use an IANA name such as "Europe/Berlin"`,
-				`t.yaml:5:25: users[0].time_zone: invalid time zone "Mars/Olympus": use an IANA name such as "Europe/Berlin"`,
-				`t.yaml:6:25: users[1].time_zone: invalid time zone "Local": use an IANA name such as "Europe/Berlin"`,
-				`t.yaml:10:16: teams[0].time_zone: invalid time zone "europe/berlin": use an IANA name such as "Europe/Berlin"`,
-				`t.yaml:14:16: schedules[0].time_zone: invalid time zone "Europe/Berln": use an IANA name such as "Europe/Berlin"`,
-				`t.yaml:20:20: schedules[0].layers[0].time_zone: invalid time zone "+01:00": use an IANA name such as "Europe/Berlin"`,
+				`t.yaml:3:53: org.freezes[0].time_zone: invalid time zone "Moon/Base": use a name of the IANA time zone database, Area/City such as "America/Sao_Paulo", or UTC`,
+				`t.yaml:5:25: users[0].time_zone: invalid time zone "Mars/Olympus": use a name of the IANA time zone database, Area/City such as "America/Sao_Paulo", or UTC`,
+				`t.yaml:6:25: users[1].time_zone: invalid time zone "Local": use a name of the IANA time zone database, Area/City such as "America/Sao_Paulo", or UTC`,
+				`t.yaml:10:16: teams[0].time_zone: invalid time zone "europe/berlin" (did you mean "Europe/Berlin"?)`,
+				`t.yaml:14:16: schedules[0].time_zone: invalid time zone "Europe/Berln" (did you mean "Europe/Berlin"?)`,
+				`t.yaml:20:20: schedules[0].layers[0].time_zone: invalid time zone "+01:00": use a name of the IANA time zone database, Area/City such as "America/Sao_Paulo", or UTC`,
 			},
 		},
 		{
@@ -670,7 +685,7 @@ users:
 			withBase: true,
 			want: []string{
 				`t.yaml:5:5: users[0].time_zone: duplicate key "time_zone"`,
-				`t.yaml:8:23: users[2].time_zone: invalid time zone "Mars/Base": use an IANA name such as "Europe/Berlin"`,
+				`t.yaml:8:23: users[2].time_zone: invalid time zone "Mars/Base": use a name of the IANA time zone database, Area/City such as "America/Sao_Paulo", or UTC`,
 				`t.yaml:9:5: users[3].id: missing required field "id"`,
 				`t.yaml:9:5: users[3].time_zone: missing required field "time_zone"`,
 				`t.yaml:9:6: users[3]: keys must be strings, got a list`,

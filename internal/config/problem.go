@@ -67,6 +67,20 @@ func newSuggester() *suggester { return &suggester{budget: suggestBudget} }
 // didYouMean returns ` (did you mean "x"?)` for the candidate closest to
 // got, or "" when none is close enough to be a likely typo.
 func (s *suggester) didYouMean(got string, candidates []string) string {
+	return meant(s.closest(got, candidates))
+}
+
+// meant formats a suggestion as didYouMean does.
+func meant(candidate string) string {
+	if candidate == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", candidate)
+}
+
+// closest returns the candidate closest to got, or "" when none is close
+// enough to be a likely typo.
+func (s *suggester) closest(got string, candidates []string) string {
 	best, bestDist := "", 0
 	for _, c := range candidates {
 		if s.budget <= 0 {
@@ -81,10 +95,7 @@ func (s *suggester) didYouMean(got string, candidates []string) string {
 			best, bestDist = c, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return best
 }
 
 // closeEnough reports the edit distance between a and b when it is small

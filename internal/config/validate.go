@@ -136,10 +136,7 @@ func (v *validator) zone(path, name string) {
 	}
 	err, ok := v.zones[name]
 	if !ok {
-		// "Local" would mean whatever the server's zone happens to be.
-		if _, lerr := time.LoadLocation(name); lerr != nil || name == "Local" {
-			err = fmt.Errorf("invalid time zone %s: use an IANA name such as \"Europe/Berlin\"", quote(name))
-		}
+		err = v.suggest.timeZone(name)
 		v.zones[name] = err
 	}
 	v.report(path, err)

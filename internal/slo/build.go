@@ -134,9 +134,13 @@ func (p *parser) window(d config.Document, windows []v1.SLOTimeWindow, s *SLO) {
 		p.add(d, path+".duration", "a calendar window is at most a year")
 		return
 	}
+	if err := config.CheckTimeZone(w.Calendar.TimeZone); err != nil {
+		p.add(d, path+".calendar.timeZone", "%v", err)
+		return
+	}
 	loc, err := time.LoadLocation(w.Calendar.TimeZone)
-	if err != nil || w.Calendar.TimeZone == "" {
-		p.add(d, path+".calendar.timeZone", "unknown time zone %q: use an IANA name such as Europe/Berlin", w.Calendar.TimeZone)
+	if err != nil {
+		p.add(d, path+".calendar.timeZone", "%v", err)
 		return
 	}
 	start, err := time.ParseInLocation(time.DateTime, w.Calendar.StartTime, loc)
