@@ -186,6 +186,10 @@ type Org struct {
 	// person through one contact method type (sms: 1m, voice: 3m, ...);
 	// what comes sooner is batched into the next message.
 	NotificationLimits map[string]duration.Duration `json:"notification_limits,omitempty" yaml:"notification_limits,omitempty"`
+	// CorrelationHubShare is the share of all services (0 to 1) that must
+	// depend on a service for it to be a hub: sharing a hub is never by
+	// itself a reason to join alerts. 0 means correlate.DefaultHubShare.
+	CorrelationHubShare float64 `json:"correlation_hub_share,omitempty" yaml:"correlation_hub_share,omitempty"`
 }
 
 // HourRange is a daily span of local times, "HH:MM"; it may wrap midnight.

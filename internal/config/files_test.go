@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,6 +80,7 @@ func TestLoadDirectoryMerges(t *testing.T) {
   providers:
     smtp: {host: 127.0.0.1, port: 1025, from: vigil@example.com}
   correlation_window: 5m
+  correlation_hub_share: 0.6
 `,
 		"20-people.yaml": `org:
   night_hours: {start: "22:00", end: "08:00"}
@@ -142,6 +144,9 @@ users:
 	}
 	if org.CorrelationWindow != duration.Duration(5*time.Minute) {
 		t.Errorf("correlation_window = %v, want the first one set, 5m", org.CorrelationWindow)
+	}
+	if org.CorrelationHubShare != 0.6 {
+		t.Errorf("correlation_hub_share = %v, want 0.6", org.CorrelationHubShare)
 	}
 	if len(l.Bundle.Teams) != 2 || len(l.Bundle.EscalationPolicies) != 1 {
 		t.Errorf("got %d teams and %d policies, want 2 and 1", len(l.Bundle.Teams), len(l.Bundle.EscalationPolicies))
@@ -274,6 +279,25 @@ func TestValidateBundleWithoutFiles(t *testing.T) {
 	}
 	if ps := Validate(&Bundle{}); len(ps) != 0 {
 		t.Errorf("an empty bundle has problems: %v", ps)
+	}
+	for _, c := range []struct {
+		share float64
+		want  string
+	}{
+		{0, ""}, {0.3, ""}, {1, ""},
+		{-0.1, "share -0.1 is not between 0 and 1"},
+		{1.5, "share 1.5 is not between 0 and 1"},
+		{math.NaN(), "share NaN is not between 0 and 1"},
+		{math.Inf(1), "share +Inf is not between 0 and 1"},
+	} {
+		got := Validate(&Bundle{Org: catalog.Org{CorrelationHubShare: c.share}})
+		var want []Problem
+		if c.want != "" {
+			want = []Problem{{Path: "org.correlation_hub_share", Message: c.want}}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("correlation_hub_share %v: Validate = %v, want %v", c.share, got, want)
+		}
 	}
 }
 

@@ -228,6 +228,9 @@ func (v *validator) org(o *catalog.Org) {
 		v.days("org.business_hours.days", h.Days)
 	}
 	v.nonNegative("org.correlation_window", o.CorrelationWindow)
+	if h := o.CorrelationHubShare; !(h >= 0 && h <= 1) { // NaN fails both
+		v.add("org.correlation_hub_share", "share %v is not between 0 and 1", h)
+	}
 	v.freezes("org.freezes", o.Freezes)
 }
 

@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -80,8 +81,15 @@ type Index struct {
 	index map[string]int32
 	// sources[i] holds, sorted, the failure sources of service i.
 	sources [][]int32
-	hub     []bool
+	// dependents[i] counts the services that have i among their sources.
+	dependents []int32
+	hub        []bool
 }
+
+// maxShared bounds the shared dependencies a verdict names: the most
+// specific ones (those the fewest services depend on) explain a link best,
+// and a responder reads a few names, not a list.
+const maxShared = 3
 
 // IndexOptions tune an Index.
 type IndexOptions struct {
@@ -98,7 +106,8 @@ func NewIndex(g *catalog.Graph, o IndexOptions) *Index {
 		share = DefaultHubShare
 	}
 	ids := g.IDs()
-	x := &Index{ids: ids, index: make(map[string]int32, len(ids)), sources: make([][]int32, len(ids)), hub: make([]bool, len(ids))}
+	x := &Index{ids: ids, index: make(map[string]int32, len(ids)), sources: make([][]int32, len(ids)),
+		dependents: make([]int32, len(ids)), hub: make([]bool, len(ids))}
 	for i, id := range ids {
 		x.index[id] = int32(i)
 	}
@@ -114,7 +123,6 @@ func NewIndex(g *catalog.Graph, o IndexOptions) *Index {
 			}
 		}
 	}
-	dependents := make([]int, len(ids))
 	seen := make([]int32, len(ids)) // the last start that saw each service, plus one
 	var stack []int32
 	for i := range ids {
@@ -143,10 +151,10 @@ func NewIndex(g *catalog.Graph, o IndexOptions) *Index {
 		slices.Sort(found)
 		x.sources[i] = slices.Clip(found)
 		for _, s := range found {
-			dependents[s]++
+			x.dependents[s]++
 		}
 	}
-	for i, n := range dependents {
+	for i, n := range x.dependents {
 		x.hub[i] = n >= minHubDependents && float64(n) >= share*float64(len(ids))
 	}
 	return x
@@ -177,15 +185,16 @@ func (x *Index) Sources(service string) []string {
 // other (either direction, transitively, soft edges one hop). Services that
 // only share a dependency join only on evidence for it; otherwise the
 // verdict names what they share, so the incidents can say they are related.
-// Alerts of the service itself are not correlation's business (its
-// grouping rule decides), nor is any unknown service.
+// Shared dependencies are named most specific first. Alerts of the service
+// itself are not correlation's business (its grouping rule decides), nor is
+// any unknown service.
 func (x *Index) Decide(service string, incident []string, ev Evidence) Verdict {
 	i, ok := x.index[service]
 	if !ok {
 		return Verdict{}
 	}
-	var via, shared []string
-	var sharedWith string
+	var via, shared []int32
+	sharedWith := map[int32]string{}
 	for _, other := range incident {
 		j, ok := x.index[other]
 		if !ok || j == i {
@@ -198,27 +207,78 @@ func (x *Index) Decide(service string, incident []string, ev Evidence) Verdict {
 			return Verdict{Join: true, Reason: fmt.Sprintf("%s depends on %s", other, service)}
 		}
 		for _, d := range intersect(x.sources[i], x.sources[j]) {
+			if x.hub[d] || slices.Contains(via, d) || slices.Contains(shared, d) {
+				continue
+			}
 			dep := x.ids[d]
-			if x.hub[d] || slices.Contains(via, dep) || slices.Contains(shared, dep) {
-				continue
-			}
 			if ev.Alerting(dep) || ev.Changed(dep) {
-				via = append(via, dep)
+				via = append(via, d)
 				continue
 			}
-			shared = append(shared, dep)
-			if sharedWith == "" {
-				sharedWith = other
-			}
+			shared = append(shared, d)
+			sharedWith[d] = other
 		}
 	}
 	if len(via) > 0 {
-		return Verdict{Join: true, Via: via, Reason: fmt.Sprintf("%s shares %s with the incident, and %s", service, strings.Join(via, ", "), evidenceOf(via[0], ev))}
+		names := x.mostSpecific(via)
+		return Verdict{Join: true, Via: names, Reason: fmt.Sprintf("%s shares %s with the incident, and %s", service, strings.Join(names, ", "), evidenceOf(names[0], ev))}
 	}
 	if len(shared) > 0 {
-		return Verdict{Shared: shared, Reason: fmt.Sprintf("%s and %s both depend on %s, which shows no sign of trouble", service, sharedWith, strings.Join(shared, ", "))}
+		names := x.mostSpecific(shared)
+		verb := "shows"
+		if len(names) > 1 {
+			verb = "show"
+		}
+		return Verdict{Shared: names, Reason: fmt.Sprintf("%s and %s both depend on %s, which %s no sign of trouble",
+			service, sharedWith[x.index[names[0]]], strings.Join(names, ", "), verb)}
 	}
 	return Verdict{}
+}
+
+// mostSpecific names up to maxShared of the services, those the fewest
+// services depend on first (then by id).
+func (x *Index) mostSpecific(services []int32) []string {
+	slices.SortFunc(services, func(a, b int32) int {
+		if c := cmp.Compare(x.dependents[a], x.dependents[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b) // ids are sorted
+	})
+	services = services[:min(len(services), maxShared)]
+	names := make([]string, len(services))
+	for k, s := range services {
+		names[k] = x.ids[s]
+	}
+	return names
+}
+
+// SharedWithEvidence names the dependencies that two or more of an
+// incident's services share, that are neither hubs nor among the services,
+// and that have evidence: those that joined the services, most specific
+// first. The first is the incident's prime suspect.
+func (x *Index) SharedWithEvidence(services []string, ev Evidence) []string {
+	in := make(map[int32]bool, len(services))
+	for _, s := range services {
+		if i, ok := x.index[s]; ok {
+			in[i] = true
+		}
+	}
+	count := map[int32]int{}
+	for i := range in {
+		for _, d := range x.sources[i] {
+			count[d]++
+		}
+	}
+	var found []int32
+	for d, n := range count {
+		if n >= 2 && !x.hub[d] && !in[d] && (ev.Alerting(x.ids[d]) || ev.Changed(x.ids[d])) {
+			found = append(found, d)
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return x.mostSpecific(found)
 }
 
 func evidenceOf(dep string, ev Evidence) string {

@@ -111,15 +111,28 @@ func TestIndexSourcesAndHubs(t *testing.T) {
 	}
 }
 
+// decideCase is one hand-worked verdict.
+type decideCase struct {
+	name     string
+	service  string
+	incident []string
+	ev       evidence
+	want     Verdict
+}
+
+func checkDecide(t *testing.T, x *Index, cases []decideCase) {
+	t.Helper()
+	for _, c := range cases {
+		got := x.Decide(c.service, c.incident, c.ev)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: Decide(%s, %v)\n got %+v\nwant %+v", c.name, c.service, c.incident, got, c.want)
+		}
+	}
+}
+
 func TestDecide(t *testing.T) {
 	x := NewIndex(shop(), IndexOptions{})
-	cases := []struct {
-		name     string
-		service  string
-		incident []string
-		ev       evidence
-		want     Verdict
-	}{
+	checkDecide(t, x, []decideCase{
 		{"a dependent joins", "checkout", []string{"payments-api"}, evidence{},
 			Verdict{Join: true, Reason: "checkout depends on payments-api"}},
 		{"a dependency joins, transitively", "ledger-db", []string{"checkout"}, evidence{},
@@ -158,13 +171,7 @@ func TestDecide(t *testing.T) {
 		{"an unknown incident service is skipped", "checkout", []string{"ghost", "payments-api"}, evidence{},
 			Verdict{Join: true, Reason: "checkout depends on payments-api"}},
 		{"unrelated services stay apart", "mail", []string{"checkout"}, evidence{}, Verdict{}},
-	}
-	for _, c := range cases {
-		got := x.Decide(c.service, c.incident, c.ev)
-		if fmt.Sprint(got) != fmt.Sprint(c.want) {
-			t.Errorf("%s: Decide(%s, %v)\n got %+v\nwant %+v", c.name, c.service, c.incident, got, c.want)
-		}
-	}
+	})
 }
 
 func TestVerdictRelated(t *testing.T) {
@@ -178,6 +185,97 @@ func TestVerdictRelated(t *testing.T) {
 	} {
 		if got := c.v.Related(); got != c.want {
 			t.Errorf("%+v.Related() = %v, want %v", c.v, got, c.want)
+		}
+	}
+}
+
+// TestHubShare: in a company of 25 services, db sits below 12 (48%).
+func TestHubShare(t *testing.T) {
+	var edges []string
+	for i := 1; i <= 12; i++ {
+		edges = append(edges, fmt.Sprintf("s%d>db", i))
+	}
+	for i := 1; i <= 12; i++ {
+		edges = append(edges, fmt.Sprintf("alone%d>", i))
+	}
+	g := graphOf(edges...)
+	cases := []struct {
+		share float64
+		hub   bool
+		want  Verdict
+	}{
+		{0, false, Verdict{Shared: []string{"db"}, Reason: "s1 and s2 both depend on db, which shows no sign of trouble"}},
+		{0.5, false, Verdict{Shared: []string{"db"}, Reason: "s1 and s2 both depend on db, which shows no sign of trouble"}},
+		{0.48, true, Verdict{}},
+		{0.4, true, Verdict{}},
+		{1, false, Verdict{Shared: []string{"db"}, Reason: "s1 and s2 both depend on db, which shows no sign of trouble"}},
+	}
+	for _, c := range cases {
+		x := NewIndex(g, IndexOptions{HubShare: c.share})
+		if got := x.Hub("db"); got != c.hub {
+			t.Errorf("share %v: Hub(db) = %v, want %v", c.share, got, c.hub)
+		}
+		// A hub still joins what needs it, when it alerts itself.
+		if got := x.Decide("db", []string{"s3"}, evidence{}); !got.Join {
+			t.Errorf("share %v: db does not join s3: %+v", c.share, got)
+		}
+		if got := x.Decide("s1", []string{"s2"}, evidence{changed: []string{"db"}}); got.Join == c.hub {
+			t.Errorf("share %v: s1 with s2 while db changed: %+v", c.share, got)
+		}
+		if got := x.Decide("s1", []string{"s2"}, evidence{}); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("share %v: Decide(s1, [s2]) = %+v, want %+v", c.share, got, c.want)
+		}
+	}
+}
+
+// chain: w1 and w2 both need qa, which needs pb, oc and nd in a hard chain;
+// v and v2 need nd too; w3 and w4 need oc softly; lone needs nothing. The
+// fewer services depend on a shared dependency, the better it explains a
+// link: qa (2 dependents), pb (3), oc (6), nd (9) — the reverse of their
+// ids' order.
+func chain() *catalog.Graph {
+	return graphOf("w1>qa", "w2>qa", "qa>pb", "pb>oc", "oc>nd", "v>nd", "v2>nd", "w3~oc", "w4~oc", "lone>")
+}
+
+func TestDecideNamesTheMostSpecificSharedDependencies(t *testing.T) {
+	x := NewIndex(chain(), IndexOptions{})
+	checkDecide(t, x, []decideCase{
+		{"the three most specific, best first", "w1", []string{"w2"}, evidence{},
+			Verdict{Shared: []string{"qa", "pb", "oc"}, Reason: "w1 and w2 both depend on qa, pb, oc, which show no sign of trouble"}},
+		{"evidence on two: the most specific is named first", "w1", []string{"w2"}, evidence{changed: []string{"nd"}, alerting: []string{"pb"}},
+			Verdict{Join: true, Via: []string{"pb", "nd"}, Reason: "w1 shares pb, nd with the incident, and pb is alerting"}},
+		{"evidence on one joins, whatever else is shared", "w2", []string{"w1"}, evidence{changed: []string{"nd"}},
+			Verdict{Join: true, Via: []string{"nd"}, Reason: "w2 shares nd with the incident, and nd changed just before"}},
+		{"each incident service is looked at; the one sharing is named", "v", []string{"lone", "w1"}, evidence{},
+			Verdict{Shared: []string{"nd"}, Reason: "v and w1 both depend on nd, which shows no sign of trouble"}},
+		{"soft dependents share what is below their soft dependency", "w3", []string{"w4"}, evidence{},
+			Verdict{Shared: []string{"oc", "nd"}, Reason: "w3 and w4 both depend on oc, nd, which show no sign of trouble"}},
+		{"a soft dependent shares with a hard one", "w3", []string{"w1"}, evidence{},
+			Verdict{Shared: []string{"oc", "nd"}, Reason: "w3 and w1 both depend on oc, nd, which show no sign of trouble"}},
+	})
+}
+
+func TestSharedWithEvidence(t *testing.T) {
+	x := NewIndex(shop(), IndexOptions{})
+	y := NewIndex(chain(), IndexOptions{})
+	cases := []struct {
+		name     string
+		x        *Index
+		services []string
+		ev       evidence
+		want     []string
+	}{
+		{"a changed dependency of two services", x, []string{"recommendations", "payments-api"}, evidence{changed: []string{"ml-features"}}, []string{"ml-features"}},
+		{"without evidence, nothing", x, []string{"recommendations", "payments-api"}, evidence{}, nil},
+		{"a hub, even changed, is never named", x, []string{"ads-index", "ledger-db"}, evidence{changed: []string{"storage-cluster"}}, nil},
+		{"a dependency of one service only is not shared", x, []string{"recommendations", "mail"}, evidence{changed: []string{"ml-features"}}, nil},
+		{"a shared dependency among the services is not named", x, []string{"recommendations", "payments-api", "ml-features"}, evidence{alerting: []string{"ml-features"}}, nil},
+		{"most specific first", y, []string{"w1", "w2", "ghost"}, evidence{changed: []string{"nd", "oc"}, alerting: []string{"pb"}}, []string{"pb", "oc", "nd"}},
+		{"one service shares nothing", y, []string{"w1"}, evidence{changed: []string{"qa"}}, nil},
+	}
+	for _, c := range cases {
+		if got := c.x.SharedWithEvidence(c.services, c.ev); !slices.Equal(got, c.want) {
+			t.Errorf("%s: SharedWithEvidence(%v) = %v, want %v", c.name, c.services, got, c.want)
 		}
 	}
 }

@@ -49,6 +49,8 @@ type Snapshot struct {
 	// business and night are the org's hours, read once per snapshot.
 	business hours.Business
 	night    schedule.HourRange
+	// correlation is built on first use: see Correlation.
+	correlation lazyIndex
 }
 
 type integrationRef struct {
