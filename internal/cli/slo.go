@@ -265,9 +265,11 @@ func sliText(s sloStatus) string {
 	return percent(*s.Status.SLI, 3)
 }
 
+// budgetText is the budget left as the API and the web UI give it: with no
+// data yet, the whole budget is left, and it says so.
 func budgetText(s sloStatus) string {
 	if s.Status.NoData {
-		return "-"
+		return percent(s.Status.BudgetRemaining, 1) + " (no data)"
 	}
 	return percent(s.Status.BudgetRemaining, 1)
 }

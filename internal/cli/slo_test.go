@@ -124,7 +124,10 @@ func TestSLOStatusAgainstServer(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], "NAME") ||
-		!strings.HasPrefix(lines[1], "checkout-availability") || !strings.Contains(lines[1], "no data") ||
+		// No data yet: the whole budget is left, as the API (1) and the
+		// web UI (100.0%) say, and the line says why.
+		!strings.HasPrefix(lines[1], "checkout-availability") || !strings.Contains(lines[1], "  no data  ") ||
+		!strings.Contains(lines[1], "  100.0% (no data)  ") ||
 		!strings.HasPrefix(lines[2], "search-latency") || !strings.Contains(lines[2], "99.000%") {
 		t.Errorf("slo status:\n%s", out)
 	}
@@ -133,7 +136,8 @@ func TestSLOStatusAgainstServer(t *testing.T) {
 		t.Errorf("slo status --service search: exit %d\n%s", code, out)
 	}
 	code, out, _ = run(t, vars, "slo", "status", "checkout-availability")
-	if code != 0 || !strings.Contains(out, "objective 99.900% over 4w rolling") || !strings.Contains(out, "page-1h") {
+	if code != 0 || !strings.Contains(out, "objective 99.900% over 4w rolling") || !strings.Contains(out, "page-1h") ||
+		!strings.Contains(out, "budget left:  100.0% (no data)\n") {
 		t.Errorf("slo status checkout-availability: exit %d\n%s", code, out)
 	}
 	if code, _, _ := run(t, vars, "slo", "status", "nope"); code != 2 {
