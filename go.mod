@@ -15,6 +15,7 @@ require (
 	github.com/rickar/cal/v2 v2.1.13
 	go.yaml.in/yaml/v3 v3.0.5
 	golang.org/x/crypto v0.59.0
+	golang.org/x/term v0.48.0
 	modernc.org/sqlite v1.62.0
 )
 

@@ -49,6 +49,7 @@ func commands() map[string]command {
 		"bench":    {summary: "measure a running server: events/s accepted, trigger-to-page latency", run: runBench},
 		"gate":     {summary: "ask the release gate whether a service may release; override it", usage: gateUsage, verbs: gateVerbs()},
 		"slo":      {summary: "SLO status, and Prometheus rules from SLO files", usage: sloUsage, verbs: sloVerbs()},
+		"user":     {summary: "set a user's password for the web UI", usage: userUsage, verbs: userVerbs()},
 	}
 }
 

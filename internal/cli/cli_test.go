@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -118,5 +120,55 @@ func TestArguments(t *testing.T) {
 	}
 	if code, _, errOut := run(t, nil, "version", "extra"); code != exitError || !strings.Contains(errOut, "unexpected arguments: extra") {
 		t.Errorf("version extra: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestREADMECommandTable: the README's table of commands names every
+// command and verb, each in one row only.
+func TestREADMECommandTable(t *testing.T) {
+	text, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(text), "\n## Commands\n")
+	if !ok {
+		t.Fatal("README has no Commands section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	cmds := commands()
+	rowOf := map[string]int{}
+	snippet := regexp.MustCompile("`vigil ([a-z-]+)(?: ([a-z|-]+))?")
+	for i, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `vigil ") {
+			continue
+		}
+		first, _, _ := strings.Cut(strings.TrimPrefix(line, "| "), " | ")
+		first = strings.ReplaceAll(first, `\|`, "|") // a | inside a table cell
+		named := map[string]bool{}
+		for _, m := range snippet.FindAllStringSubmatch(first, -1) {
+			c, ok := cmds[m[1]]
+			if !ok {
+				t.Errorf("README line %q: no command %q", line, m[1])
+				continue
+			}
+			if c.verbs == nil {
+				named[m[1]] = true
+				continue
+			}
+			for _, verb := range strings.Split(m[2], "|") {
+				named[m[1]+" "+verb] = true
+			}
+		}
+		for path := range named {
+			if prev, dup := rowOf[path]; dup {
+				t.Errorf("README lists vigil %s in two rows (%d and %d of the section)", path, prev, i)
+			}
+			rowOf[path] = i
+		}
+	}
+	for _, path := range commandPaths() {
+		if name := strings.Join(path, " "); rowOf[name] == 0 {
+			t.Errorf("README's Commands table does not list vigil %s", name)
+		}
 	}
 }

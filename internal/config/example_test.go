@@ -1,7 +1,11 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vigil-oncall/vigil/internal/catalog"
@@ -87,5 +91,39 @@ func TestExampleOrgLoads(t *testing.T) {
 	}
 	if want := []string{"Australia/Sydney", "Europe/Berlin"}; !slices.Equal(zones, want) {
 		t.Errorf("follow-the-sun active layers in %v, want %v", zones, want)
+	}
+}
+
+// TestExampleREADME: the example's README names only files that are in the
+// repository, by paths relative to the example or to the repository.
+func TestExampleREADME(t *testing.T) {
+	const dir = "../../examples/org"
+	text, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	quoted := regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(string(text), -1)
+	checked := 0
+	for _, q := range quoted {
+		name := strings.Fields(q[1])[0]
+		if !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".md") && !strings.Contains(name, "/") {
+			continue
+		}
+		if strings.Count(name, "/") == 1 && !strings.Contains(name, ".") && !strings.HasPrefix(name, "/") {
+			continue // a time zone such as Europe/Berlin
+		}
+		if filepath.IsAbs(name) {
+			t.Errorf("README names %s, a path outside the repository", name)
+			continue
+		}
+		_, errExample := os.Stat(filepath.Join(dir, name))
+		_, errRepo := os.Stat(filepath.Join("../..", name))
+		if errExample != nil && errRepo != nil {
+			t.Errorf("README names %s, which is neither in the example nor in the repository", name)
+		}
+		checked++
+	}
+	if checked < 6 {
+		t.Errorf("only %d file names checked in the README", checked)
 	}
 }
