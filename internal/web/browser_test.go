@@ -461,6 +461,55 @@ func TestBrowserRefusalsAndSignIn(t *testing.T) {
 	}
 }
 
+// TestBrowserNotFound: a path that is no page shows the app's own
+// not-found page, signed in or not, with its way back.
+func TestBrowserNotFound(t *testing.T) {
+	s := newServer(t)
+	b := newBrowser(t)
+	b.do("signed out", chromedp.Navigate(s.url+"/no/such/page"), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+	if loc := b.location(); loc != s.url+"/no/such/page" {
+		t.Errorf("an unknown path went on to %s, want it to stay", loc)
+	}
+	if h1 := b.text("main h1"); h1 != "Page not found" {
+		t.Errorf("signed out, an unknown path shows %q", h1)
+	}
+	if txt := b.text("main"); !strings.Contains(txt, "/no/such/page") || !strings.Contains(txt, "Sign in") {
+		t.Errorf("the not-found page says %q, want the path and a way to sign in", txt)
+	}
+	var title string
+	b.eval("title", `document.title`, &title)
+	if title != "Page not found · Vigil" {
+		t.Errorf("title %q", title)
+	}
+
+	b.do("sign in",
+		chromedp.Navigate(s.url+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), adminSecret),
+		chromedp.Click(chromedp.CSS(`form[aria-labelledby=tok-title] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#incident-list`)))
+	b.do("signed in", chromedp.Navigate(s.url+"/incidents/12/nothing"), chromedp.WaitVisible(chromedp.CSS(`main .not-found-links`)))
+	if h1 := b.text("main h1"); h1 != "Page not found" {
+		t.Errorf("signed in, an unknown path shows %q", h1)
+	}
+	var nav bool
+	b.eval("header", `getComputedStyle(document.querySelector('header nav')).display !== 'none'`, &nav)
+	if !nav {
+		t.Error("the not-found page hides the main navigation from a signed-in reader")
+	}
+	var current int
+	b.eval("current section", `document.querySelectorAll('header nav a[aria-current]').length`, &current)
+	if current != 0 {
+		t.Errorf("the not-found page marks %d sections of the navigation as current", current)
+	}
+	b.screenshot("not-found", 1280)
+	b.do("the way back",
+		chromedp.Click(chromedp.Search(`//main//a[normalize-space()="Services"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//main/h1[normalize-space()="Services"]`)))
+	if loc := b.location(); loc != s.url+"/services" {
+		t.Errorf("the not-found page's Services link opened %s", loc)
+	}
+}
+
 func TestBrowserServicesSchedulesReports(t *testing.T) {
 	s := newServer(t)
 	s.applyShop()

@@ -114,7 +114,7 @@ func newHandler(fsys fs.FS) (*Handler, error) {
 		h.mux.HandleFunc("GET "+p, h.serveIndex)
 	}
 	h.mux.HandleFunc("GET /assets/{name...}", h.serveAsset)
-	h.mux.HandleFunc("/", h.notFound)
+	h.mux.HandleFunc("/", h.pageNotFound)
 	return h, nil
 }
 
@@ -140,7 +140,7 @@ func (h *Handler) serveIndex(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request) {
 	f, ok := h.assets[r.PathValue("name")]
 	if !ok {
-		h.notFound(w, r)
+		assetNotFound(w)
 		return
 	}
 	serve(w, r, f)
@@ -156,9 +156,23 @@ func serve(w http.ResponseWriter, r *http.Request, f file) {
 	http.ServeContent(w, r, f.name, time.Time{}, bytes.NewReader(f.body))
 }
 
-func (h *Handler) notFound(w http.ResponseWriter, _ *http.Request) {
+// pageNotFound answers a path that is no page with the app itself and
+// status 404: the script finds no page for the path and shows the app's
+// own not-found page, with the header and links back.
+func (h *Handler) pageNotFound(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", h.index.contentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNotFound)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(h.index.body)
+	}
+}
+
+// assetNotFound answers a missing script, style or image: the asking
+// page, not a person, reads the answer.
+func assetNotFound(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNotFound)
-	_, _ = w.Write([]byte("404 page not found\n"))
+	_, _ = w.Write([]byte("404 asset not found\n"))
 }

@@ -169,7 +169,9 @@ func TestNoListingNoTraversal(t *testing.T) {
 		if w.Code == http.StatusOK {
 			t.Errorf("GET %.80s = 200, want a refusal", target)
 		}
-		if strings.Contains(body, "package web") || strings.Contains(body, "root:") || strings.Contains(body, "<li><a href=") {
+		// http.FileServer lists a directory as <pre> of links; the app's
+		// not-found page is index.html itself.
+		if strings.Contains(body, "package web") || strings.Contains(body, "root:") || strings.Contains(body, "<pre>\n<a href=") {
 			t.Errorf("GET %.80s leaked a file or a listing: %.100s", target, body)
 		}
 		if w.Code >= 300 && w.Code < 400 {
@@ -279,7 +281,10 @@ func TestMountedInTheAPIServer(t *testing.T) {
 		{"DELETE", "/", 404, "application/json"},
 		{"GET", "/healthz", 200, "application/json"},
 		{"GET", "/api/v1/openapi.json", 200, "application/json"},
-		{"GET", "/no-such-page", 404, "text/plain; charset=utf-8"},
+		{"GET", "/no-such-page", 404, "text/html; charset=utf-8"},
+		{"GET", "/incidents/12/nothing", 404, "text/html; charset=utf-8"},
+		{"HEAD", "/no-such-page", 404, "text/html; charset=utf-8"},
+		{"GET", "/assets/missing.js", 404, "text/plain; charset=utf-8"},
 	}
 	for _, tt := range tests {
 		req, err := http.NewRequest(tt.method, s.url+tt.path, nil)
@@ -295,6 +300,9 @@ func TestMountedInTheAPIServer(t *testing.T) {
 		if resp.StatusCode != tt.want || resp.Header.Get("Content-Type") != tt.contentType {
 			t.Errorf("%s %s = %d %q, want %d %q", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Content-Type"), tt.want, tt.contentType)
 			continue
+		}
+		if tt.method == "GET" && tt.contentType == "text/html; charset=utf-8" && !strings.Contains(string(body), `src="/assets/app.js"`) {
+			t.Errorf("%s %s: not the app: %.200s", tt.method, tt.path, body)
 		}
 		if tt.contentType == "application/json" && tt.want == 404 {
 			var e struct{ Code, Message string }

@@ -46,7 +46,9 @@ onUnauthorized(() => {
   if (location.pathname !== '/login') signInFirst();
 });
 
-function header() {
+// header shows who is signed in and marks the page's section in the
+// navigation; a path that is no page is in no section.
+function header({inSection = true} = {}) {
   const s = session();
   const who = document.getElementById('who');
   document.getElementById('top').classList.toggle('signed-out', !s);
@@ -57,7 +59,7 @@ function header() {
       h('button', {type: 'button', class: 'link-button', onclick: signOut}, 'Sign out'));
   }
   for (const a of document.querySelectorAll('header nav a')) {
-    const here = location.pathname === a.pathname || location.pathname.startsWith(`${a.pathname}/`);
+    const here = inSection && (location.pathname === a.pathname || location.pathname.startsWith(`${a.pathname}/`));
     if (here) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
@@ -73,6 +75,21 @@ async function signOut() {
   navigate('/login', {replace: true});
 }
 
+// notFound is the app's page for a path that names no page (the server
+// answers such paths with status 404).
+function notFound(path) {
+  document.title = 'Page not found · Vigil';
+  const signedIn = session() !== null;
+  main.replaceChildren(
+    h('h1', {tabindex: -1}, 'Page not found'),
+    h('p', null, 'There is no page at ', h('code', null, path), '. It may have moved, or the link may be mistyped.'),
+    h('ul', {class: 'plain not-found-links'},
+      signedIn
+        ? [['/incidents', 'Open incidents'], ['/services', 'Services'], ['/schedules', 'Schedules'], ['/slos', 'SLOs'], ['/reports', 'Reports']]
+          .map(([href, text]) => h('li', null, h('a', {href}, text)))
+        : h('li', null, h('a', {href: '/login'}, 'Sign in'))));
+}
+
 async function render() {
   const mine = ++rendering;
   if (stop) {
@@ -80,27 +97,34 @@ async function render() {
     stop = null;
   }
   const path = location.pathname;
-  if (!session() && path !== '/login') {
-    signInFirst();
-    return;
-  }
-  header();
   let page = null;
   let params = [];
   for (const [re, fn] of routes) {
     const m = path.match(re);
     if (m) {
       page = fn;
-      params = m.slice(1).map(decodeURIComponent);
+      try {
+        params = m.slice(1).map(decodeURIComponent);
+      } catch {
+        page = null; // a malformed escape names no page
+      }
       break;
     }
   }
-  main.replaceChildren();
   if (!page) {
-    document.title = 'Not found · Vigil';
-    main.append(h('h1', {tabindex: -1}, 'Not found'), h('p', null, 'No page here. ', h('a', {href: '/incidents'}, 'Open incidents')));
+    // Said at once, signed in or not: signing in would not make it a page.
+    header({inSection: false});
+    notFound(path);
+    if (!firstRender) main.querySelector('h1').focus();
+    firstRender = false;
     return;
   }
+  if (!session() && path !== '/login') {
+    signInFirst();
+    return;
+  }
+  header();
+  main.replaceChildren();
   const ctx = {
     main,
     params,

@@ -41,7 +41,7 @@ export async function servicesPage(ctx) {
     })), {empty: 'No services configured yet: apply a configuration with vigil apply.'}),
     services.length ? h('section', {'aria-labelledby': 'graph-title'},
       h('h2', {id: 'graph-title'}, 'Dependency graph'),
-      graphFigure(services, new Set(services.map((s) => s.id)), null, 'Dependency graph of all services')) : null);
+      graphFigure(services, new Set(services.map((s) => s.id)), null, 'Dependency graph of all services')) : '');
 }
 
 export async function servicePage(ctx) {
