@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +19,8 @@ import (
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/store"
-	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+	"github.com/vigil-oncall/vigil/internal/store/postgres/pgtest"
+	"github.com/vigil-oncall/vigil/internal/store/storeopen"
 )
 
 const adminSecret = "test-admin-token-0123456789"
@@ -31,12 +33,26 @@ type fixture struct {
 	org    *org.Manager
 	pipe   *pipeline.Pipeline
 	viewer string
+	logs   *logBuffer
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureOn(t, "sqlite:"+filepath.Join(t.TempDir(), "vigil.db"))
+}
+
+// onBothBackends runs test against a fixture on SQLite and one on
+// PostgreSQL (skipped when VIGIL_TEST_POSTGRES is unset).
+func onBothBackends(t *testing.T, test func(t *testing.T, f *fixture)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, newFixture(t)) })
+	t.Run("postgres", func(t *testing.T) { test(t, newFixtureOn(t, pgtest.Schema(t))) })
+}
+
+// newFixtureOn builds a fixture on the store the DSN names.
+func newFixtureOn(t *testing.T, dsn string) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
+	st, err := storeopen.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +74,8 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	schema, _ := st.SchemaVersion(ctx)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, nil))
 	signer, err := links.NewSigner([]byte("fixture-link-key-0123456789abcdef"), now)
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +92,32 @@ func newFixture(t *testing.T) *fixture {
 	srv := New(Options{Store: st, Pipeline: pipe, Signer: signer, Org: m, Logger: logger, Now: now, Version: "test", SchemaVersion: schema})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &fixture{t: t, srv: srv, http: hs, store: st, org: m, pipe: pipe, viewer: "test-viewer-token-0123456789"}
+	return &fixture{t: t, srv: srv, http: hs, store: st, org: m, pipe: pipe, viewer: "test-viewer-token-0123456789", logs: logs}
+}
+
+// logBuffer keeps what the server logs, for tests that check it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// errors returns the lines logged at ERROR.
+func (l *logBuffer) errors() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for line := range strings.SplitSeq(l.buf.String(), "\n") {
+		if strings.Contains(line, "level=ERROR") {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // call sends a request with the given token ("" for none) and decodes a

@@ -178,3 +178,62 @@ func TestIngestRefusesBadForms(t *testing.T) {
 		}
 	}
 }
+
+// TestTextRuleAtTheEdge sends NUL characters and invalid UTF-8 in query
+// parameters and in JSON string fields of several endpoints: each is
+// refused with 400 naming the field, nothing is stored and nothing is
+// logged as an error, on both backends.
+func TestTextRuleAtTheEdge(t *testing.T) {
+	onBothBackends(t, func(t *testing.T, f *fixture) {
+		f.pagingOrg()
+		id := f.declareAsAdmin("checkout")
+		incident := fmt.Sprintf("/api/v1/incidents/%d", id)
+		before := f.auditActions("limit=1000")
+		tests := []struct {
+			method, path string
+			body         string
+			field        string
+		}{
+			{"GET", "/api/v1/alerts?dedup_key=a%00b", "", "dedup_key"},
+			{"GET", "/api/v1/alerts?service=dur%00", "", "service"},
+			{"GET", "/api/v1/alerts?dedup_key=%ff%fe", "", "dedup_key"},
+			{"GET", "/api/v1/incidents?service=%00", "", "service"},
+			{"GET", "/api/v1/changes?service=%c3%28", "", "service"},
+			{"GET", "/api/v1/gate/overrides?service=x%00", "", "service"},
+			{"GET", "/api/v1/oncall?team=%ff", "", "team"},
+			{"POST", incident + "/notes", `{"message":"a\u0000b"}`, "message"},
+			{"POST", incident + "/notes", "{\"message\":\"a\xffb\"}", "message"},
+			{"POST", incident + "/resolve", `{"note":"\u0000"}`, "note"},
+			{"POST", "/api/v1/services/checkout/maintenance", `{"start":"2026-11-27T00:00:00Z","end":"2026-11-28T00:00:00Z","reason":"db\u0000"}`, "reason"},
+			{"POST", "/api/v1/gate/overrides", `{"service":"checkout","reason":"hotfix\u0000","expires_in":"1h"}`, "reason"},
+			{"POST", "/api/v1/tokens", `{"name":"ci\u0000","role":"viewer"}`, "name"},
+			{"POST", "/api/v1/incidents", `{"title":"down\u0000","service":"checkout"}`, "title"},
+			{"POST", "/api/v1/users", `{"id":"nul","name":"N\u0000L","time_zone":"UTC"}`, "name"},
+			{"POST", "/api/v1/config/apply", `{"users":[{"id":"nul","name":"\u0000","time_zone":"UTC"}]}`, "users[0].name"},
+			{"POST", "/api/v1/login", `{"user":"ali\u0000ce","password":"x"}`, "user"},
+		}
+		for _, tt := range tests {
+			var e errorBody
+			if code := f.call(tt.method, tt.path, adminSecret, tt.body, &e); code != 400 {
+				t.Errorf("%s %s = %d, want 400", tt.method, tt.path, code)
+				continue
+			}
+			if e.Code != "bad_request" || !strings.Contains(e.Message, tt.field) {
+				t.Errorf("%s %s: %s %q, want bad_request naming %s", tt.method, tt.path, e.Code, e.Message, tt.field)
+			}
+		}
+		if after := f.auditActions("limit=1000"); len(after) != len(before) {
+			t.Errorf("refused requests wrote %d audit entries", len(after)-len(before))
+		}
+		var incs struct {
+			Incidents []struct{ Title string } `json:"incidents"`
+		}
+		f.call("GET", "/api/v1/incidents", adminSecret, nil, &incs)
+		if len(incs.Incidents) != 1 {
+			t.Errorf("%d open incidents, want only the one declared", len(incs.Incidents))
+		}
+		if errs := f.logs.errors(); len(errs) > 0 {
+			t.Errorf("bad text was logged as an error:\n%s", strings.Join(errs, "\n"))
+		}
+	})
+}

@@ -22,7 +22,7 @@ func (s *Server) ownContactMethod(w http.ResponseWriter, r *http.Request, p auth
 		writeError(w, http.StatusNotFound, "not_found", "user %q not found", user)
 		return "", "", false
 	}
-	if !actsFor(p, user) {
+	if !auth.ActsFor(p, user) {
 		writeError(w, http.StatusForbidden, "forbidden", "only admins and %s themself may do this", user)
 		return "", "", false
 	}

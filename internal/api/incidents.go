@@ -1,10 +1,11 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/store"
+	"github.com/vigil-oncall/vigil/internal/web/secure"
 )
 
 // incidentView is an incident as the API shows it: with its timeline.
@@ -158,41 +160,10 @@ func (s *Server) incidentNotifications(w http.ResponseWriter, r *http.Request, _
 	writeJSON(w, http.StatusOK, map[string]any{"notifications": nonNil(ns), "next_cursor": nil})
 }
 
-// canAct reports whether p may act on an incident touching these services:
-// admins and the global IRT anywhere; a user on services their teams own
-// or, for an IRT, cover.
+// canAct reports whether p may act on something touching these services
+// (see auth.CanAct).
 func (s *Server) canAct(p auth.Principal, services []string) bool {
-	if p.Role == auth.RoleAdmin {
-		return true
-	}
-	if p.Role != auth.RoleUser || p.UserID == "" {
-		return false
-	}
-	snap := s.org.Snapshot()
-	for _, t := range snap.Bundle.Teams {
-		if !slices.Contains(t.Members, p.UserID) {
-			continue
-		}
-		if t.Kind == catalog.KindGlobalIRT {
-			return true
-		}
-		for _, svcID := range services {
-			svc := snap.Service(svcID)
-			if svc != nil && svc.Owner == t.ID {
-				return true
-			}
-			if t.Kind == catalog.KindIRT && slices.Contains(t.Covers, svcID) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// actsFor reports whether p may act for user: an admin for anyone, a user
-// token for its own user.
-func actsFor(p auth.Principal, user string) bool {
-	return p.Role == auth.RoleAdmin || p.Role == auth.RoleUser && p.UserID == user
+	return auth.CanAct(p, s.org.Snapshot(), services)
 }
 
 // incidentAction serves POST /api/v1/incidents/{id}/{verb}.
@@ -536,6 +507,27 @@ func (s *Server) deleteMaintenance(w http.ResponseWriter, r *http.Request, p aut
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// errLinkRefused is a valid link whose user may no longer act on its
+// incident: they left the configuration, or the teams that let them.
+var errLinkRefused = errors.New("its user may no longer act on this incident")
+
+// linkAction verifies an action link and checks that its user may still
+// act on its incident: a link acts for its user only as long as they could.
+func (s *Server) linkAction(ctx context.Context, token string) (links.Action, incident.Incident, error) {
+	a, err := s.signer.Verify(token)
+	if err != nil {
+		return a, incident.Incident{}, err
+	}
+	inc, err := s.store.GetIncident(ctx, a.IncidentID)
+	if err != nil {
+		return a, inc, err
+	}
+	if !auth.UserMayActOnIncident(s.org.Snapshot(), a.UserID, inc) {
+		return a, inc, errLinkRefused
+	}
+	return a, inc, nil
+}
+
 // actionLinkGet shows what a signed link would do; it changes nothing, so
 // that mail scanners following links do not acknowledge.
 func (s *Server) actionLinkGet(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
@@ -543,51 +535,66 @@ func (s *Server) actionLinkGet(w http.ResponseWriter, r *http.Request, _ auth.Pr
 		writeError(w, http.StatusNotFound, "not_found", "links are not enabled")
 		return
 	}
-	a, err := s.signer.Verify(r.PathValue("token"))
+	a, inc, err := s.linkAction(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.linkError(w, err)
 		return
 	}
-	title := ""
-	if inc, err := s.store.GetIncident(r.Context(), a.IncidentID); err == nil {
-		title = inc.Title
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	_ = links.ConfirmPage(w, a, title, r.URL.Path)
+	writeLinkPage(w, http.StatusOK, func(out io.Writer) error { return links.ConfirmPage(out, a, inc.Title, r.URL.Path) })
 }
 
 func (s *Server) actionLinkPost(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	a, inc, err := s.pipeline.UseLink(r.Context(), r.PathValue("token"))
-	w.Header().Set("Cache-Control", "no-store")
-	switch {
-	case errors.Is(err, pipeline.ErrLinkUsed):
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(http.StatusConflict)
-		_ = links.ResultPage(w, "This link was already used.")
-		return
-	case errors.Is(err, pipeline.ErrIncidentClosed):
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(http.StatusConflict)
-		_ = links.ResultPage(w, fmt.Sprintf("Incident #%d is already resolved.", a.IncidentID))
-		return
-	case err != nil:
-		s.linkError(w, err)
+	if s.signer == nil {
+		writeError(w, http.StatusNotFound, "not_found", "links are not enabled")
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = links.ResultPage(w, fmt.Sprintf("Incident #%d (%s) is now %s.", inc.ID, inc.Title, inc.Status))
+	token := r.PathValue("token")
+	a, inc, err := s.linkAction(r.Context(), token)
+	if err == nil {
+		_, inc, err = s.pipeline.UseLink(r.Context(), token)
+	}
+	switch {
+	case err == nil:
+		writeLinkPage(w, http.StatusOK, linkResult(fmt.Sprintf("Incident #%d (%s) is now %s.", inc.ID, inc.Title, inc.Status)))
+	case errors.Is(err, pipeline.ErrLinkUsed):
+		writeLinkPage(w, http.StatusConflict, linkResult("This link was already used."))
+	case errors.Is(err, pipeline.ErrIncidentClosed):
+		writeLinkPage(w, http.StatusConflict, linkResult(fmt.Sprintf("Incident #%d is already resolved.", a.IncidentID)))
+	default:
+		s.linkError(w, err)
+	}
 }
 
+// linkError answers a link that does nothing: 404 for an incident that
+// does not exist, 403 for a link that is not valid or whose user may no
+// longer act, 500 (logged) for a failure of the server.
 func (s *Server) linkError(w http.ResponseWriter, err error) {
-	status := http.StatusForbidden
-	if errors.Is(err, store.ErrNotFound) {
-		status = http.StatusNotFound
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeLinkPage(w, http.StatusNotFound, linkResult("This link is not valid: its incident does not exist."))
+	case errors.Is(err, links.ErrMalformed), errors.Is(err, links.ErrBadSignature), errors.Is(err, links.ErrExpired), errors.Is(err, errLinkRefused):
+		writeLinkPage(w, http.StatusForbidden, linkResult("This link is not valid: "+err.Error()+"."))
+	default:
+		s.log.Error("action link", "err", err)
+		writeLinkPage(w, http.StatusInternalServerError, linkResult("This link could not be used now; try again later."))
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+}
+
+func linkResult(message string) func(io.Writer) error {
+	return func(out io.Writer) error { return links.ResultPage(out, message) }
+}
+
+// writeLinkPage answers an action link's page with the headers of every
+// page the UI serves. The link's token is in the URL, so no referrer
+// leaves the page and nothing keeps a copy.
+func writeLinkPage(w http.ResponseWriter, status int, page func(io.Writer) error) {
+	hdr := w.Header()
+	secure.Headers(hdr)
+	hdr.Set("Referrer-Policy", "no-referrer")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_ = links.ResultPage(w, "This link is not valid: "+err.Error())
+	_ = page(w)
 }
 
 func (s *Server) internalError(w http.ResponseWriter, what string, err error) {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -303,55 +302,6 @@ func TestIncidentActionsAndPermissions(t *testing.T) {
 	}
 	if code := f.call("GET", "/api/v1/incidents?status=bogus", adminSecret, nil, nil); code != 400 {
 		t.Errorf("bad status filter = %d", code)
-	}
-}
-
-func TestActionLinks(t *testing.T) {
-	f := newFixture(t)
-	f.pagingOrg()
-	f.call("POST", "/v2/enqueue", "", fmt.Sprintf(`{"routing_key":%q,"event_action":"trigger","dedup_key":"l1","payload":{"summary":"links","source":"x","severity":"error"}}`, pdKey), nil)
-	var id int64
-	eventually(t, "the incident", func() bool {
-		if a := f.alerts("dedup_key=l1").Alerts; len(a) == 1 {
-			id = a[0].IncidentID
-		}
-		return id != 0
-	})
-	a, err := f.srv.signer.NewAction(id, "acknowledge", "alice", 1, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := f.srv.signer.Sign(a)
-	get := func(method string) (int, string) {
-		req, _ := http.NewRequest(method, f.http.URL+"/a/"+token, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		return resp.StatusCode, resp.Header.Get("Content-Type")
-	}
-	if code, ct := get("GET"); code != 200 || !strings.HasPrefix(ct, "text/html") {
-		t.Fatalf("GET link = %d %s", code, ct)
-	}
-	var inc struct{ Status string }
-	f.call("GET", fmt.Sprintf("/api/v1/incidents/%d", id), adminSecret, nil, &inc)
-	if inc.Status != "triggered" {
-		t.Fatalf("a GET changed the incident to %s", inc.Status)
-	}
-	if code, _ := get("POST"); code != 200 {
-		t.Fatalf("POST link = %d", code)
-	}
-	f.call("GET", fmt.Sprintf("/api/v1/incidents/%d", id), adminSecret, nil, &inc)
-	if inc.Status != "acknowledged" {
-		t.Fatalf("after POST the incident is %s", inc.Status)
-	}
-	if code, _ := get("POST"); code != 409 {
-		t.Fatalf("replayed link = %d, want 409", code)
-	}
-	token = token[:len(token)-3] + "abc"
-	if code, _ := get("POST"); code != 403 {
-		t.Fatalf("forged link = %d, want 403", code)
 	}
 }
 

@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/vigil-oncall/vigil/internal/config"
+	"github.com/vigil-oncall/vigil/internal/ingest"
 )
 
 // maxBody is the largest request body the API reads.
@@ -39,15 +42,16 @@ func writeError(w http.ResponseWriter, status int, code, format string, args ...
 }
 
 // decodeJSON reads a JSON body of at most maxBody bytes into v, refusing
-// unknown fields, trailing data and invalid UTF-8. It answers the error
-// itself and reports false on failure.
+// unknown fields, trailing data and text that breaks the text rule (see
+// ingest.CheckText). It answers the error itself and reports false on
+// failure.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	body, ok := readBody(w, r, maxBody)
 	if !ok {
 		return false
 	}
-	if !utf8.Valid(body) {
-		writeError(w, http.StatusBadRequest, "bad_request", "request body is not valid UTF-8")
+	if err := ingest.CheckText(body); err != nil {
+		writeTextError(w, "body", err)
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -171,4 +175,48 @@ func idCursor(p listParams) (int64, error) {
 		return 0, fmt.Errorf("invalid cursor")
 	}
 	return id, nil
+}
+
+// checkQuery applies the text rule to the query: no parameter name or
+// value holds invalid UTF-8 or a NUL character. It names the first
+// parameter at fault.
+func checkQuery(q url.Values) error {
+	names := make([]string, 0, len(q))
+	for name := range q {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if problem := textProblem(name); problem != "" {
+			return fmt.Errorf("query: a parameter's name: %s", problem)
+		}
+		for _, v := range q[name] {
+			if problem := textProblem(v); problem != "" {
+				return fmt.Errorf("query parameter %.64q: %s", name, problem)
+			}
+		}
+	}
+	return nil
+}
+
+// textProblem says what breaks the text rule in s, or "" when nothing does.
+func textProblem(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "not valid UTF-8"
+	case strings.IndexByte(s, 0) >= 0:
+		return "contains a NUL character"
+	}
+	return ""
+}
+
+// writeTextError answers 400 for text that breaks the text rule, naming
+// where: in the body, every field at fault.
+func writeTextError(w http.ResponseWriter, where string, err error) {
+	var invalid *ingest.ValidationError
+	if errors.As(err, &invalid) {
+		writeError(w, http.StatusBadRequest, "bad_request", "%s: %s", where, strings.Join(invalid.Errors, "; "))
+		return
+	}
+	writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
 }

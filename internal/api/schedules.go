@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -350,23 +349,6 @@ func apiOverrideView(o org.ScheduleOverride) overrideView {
 		Source: store.SourceAPI, CreatedAt: &created, CreatedBy: o.CreatedBy}
 }
 
-// canOverride reports whether p may swap shifts on a schedule: admins, and
-// members of a team whose schedule it is.
-func canOverride(p auth.Principal, snap *org.Snapshot, scheduleID string) bool {
-	if p.Role == auth.RoleAdmin {
-		return true
-	}
-	if p.Role != auth.RoleUser || p.UserID == "" {
-		return false
-	}
-	for _, t := range snap.Bundle.Teams {
-		if t.Schedule == scheduleID && slices.Contains(t.Members, p.UserID) {
-			return true
-		}
-	}
-	return false
-}
-
 // listOverrides serves GET /api/v1/schedules/{id}/overrides: the
 // configured overrides, then the API-made ones, in the order they apply.
 func (s *Server) listOverrides(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
@@ -421,7 +403,7 @@ func (s *Server) createOverride(w http.ResponseWriter, r *http.Request, p auth.P
 		writeError(w, http.StatusNotFound, "not_found", "schedule %q not found", id)
 		return
 	}
-	if !canOverride(p, snap, id) {
+	if !auth.CanOverrideSchedule(p, snap, id) {
 		writeError(w, http.StatusForbidden, "forbidden", "only admins and members of a team on schedule %s may override it", id)
 		return
 	}
@@ -451,7 +433,7 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request, p auth.P
 		writeError(w, http.StatusNotFound, "not_found", "schedule %q not found", id)
 		return
 	}
-	if !canOverride(p, snap, id) {
+	if !auth.CanOverrideSchedule(p, snap, id) {
 		writeError(w, http.StatusForbidden, "forbidden", "only admins and members of a team on schedule %s may change its overrides", id)
 		return
 	}
@@ -488,7 +470,7 @@ func (s *Server) createFeedToken(w http.ResponseWriter, r *http.Request, p auth.
 		writeError(w, http.StatusNotFound, "not_found", "user %q not found", user)
 		return
 	}
-	if !actsFor(p, user) {
+	if !auth.ActsFor(p, user) {
 		writeError(w, http.StatusForbidden, "forbidden", "only admins and %s themself may make %s's feed token", user, user)
 		return
 	}

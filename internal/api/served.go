@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/store"
@@ -28,10 +26,6 @@ func (s *Server) listServedShifts(w http.ResponseWriter, r *http.Request, _ auth
 		return
 	}
 	id := r.PathValue("id")
-	if !utf8.ValidString(id) || strings.IndexByte(id, 0) >= 0 {
-		writeError(w, http.StatusNotFound, "not_found", "schedule not found")
-		return
-	}
 	if s.org.Snapshot().Schedule(id) == nil {
 		_, err := s.store.ServedUntil(r.Context(), id)
 		if errors.Is(err, store.ErrNotFound) {

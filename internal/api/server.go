@@ -318,6 +318,17 @@ func (s *Server) handle(rt route) {
 				return
 			}
 		}
+		// One rule for text at the edge: no handler sees a path or query
+		// with invalid UTF-8 or a NUL character. No object has such an id,
+		// so a path is not found; a query parameter is refused by name.
+		if textProblem(r.URL.Path) != "" {
+			writeError(rec, http.StatusNotFound, "not_found", "no object has this id: the path is %s", textProblem(r.URL.Path))
+			return
+		}
+		if err := checkQuery(r.URL.Query()); err != nil {
+			writeError(rec, http.StatusBadRequest, "bad_request", "%v", err)
+			return
+		}
 		rt.handler(rec, r, p)
 	}))
 }

@@ -112,7 +112,7 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, p auth.Prin
 		writeError(w, http.StatusNotFound, "not_found", "user %q not found", user)
 		return
 	}
-	if !actsFor(p, user) {
+	if !auth.ActsFor(p, user) {
 		writeError(w, http.StatusForbidden, "forbidden", "only admins and %s themself may set %s's password", user, user)
 		return
 	}

@@ -274,7 +274,7 @@ func TestLoginRejectsMalformedRequests(t *testing.T) {
 		{"not JSON", "user=alice&password=x", 400},
 		{"password over the cap", map[string]any{"user": "alice", "password": strings.Repeat("x", 1025)}, 400},
 		{"body over a megabyte", map[string]any{"user": "alice", "password": strings.Repeat("x", 1<<20)}, 413},
-		{"NUL in the user", map[string]any{"user": "ali\x00ce", "password": alicePassword}, 401},
+		{"NUL in the user", map[string]any{"user": "ali\x00ce", "password": alicePassword}, 400},
 		{"huge user id", map[string]any{"user": strings.Repeat("a", 100000), "password": alicePassword}, 401},
 	}
 	for _, tt := range tests {

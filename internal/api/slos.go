@@ -114,8 +114,6 @@ func checkPush(req pushRequest, earliest, latest time.Time) ([]store.SLOPoint, [
 		problems = append(problems, "batch_id: required, so that a retried batch is counted once")
 	case len(req.BatchID) > maxBatchID:
 		problems = append(problems, fmt.Sprintf("batch_id: longer than %d bytes", maxBatchID))
-	case strings.ContainsRune(req.BatchID, 0):
-		problems = append(problems, "batch_id: contains a NUL byte")
 	}
 	switch {
 	case len(req.Events) == 0:

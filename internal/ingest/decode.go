@@ -24,18 +24,8 @@ func decodeBody(body []byte) (any, error) {
 	if tooDeepJSON(body, MaxDocumentDepth) {
 		return nil, invalid("body", "nested deeper than %d levels", MaxDocumentDepth)
 	}
-	// encoding/json silently replaces invalid UTF-8 with U+FFFD, and a
-	// NUL character is valid UTF-8 that PostgreSQL refuses to store: find
-	// both here and name the strings that hold them.
-	if !utf8.Valid(body) || bytes.Contains(body, []byte(`\u0000`)) {
-		var p problems
-		checkStrings(body, &p)
-		if !utf8.Valid(body) && p.empty() {
-			p.add("body", "not valid UTF-8")
-		}
-		if !p.empty() {
-			return nil, p.err()
-		}
+	if err := CheckText(body); err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -47,6 +37,24 @@ func decodeBody(body []byte) (any, error) {
 		return nil, invalid("body", "unexpected data after the JSON value")
 	}
 	return v, nil
+}
+
+// CheckText applies the rule every JSON body entering Vigil follows: no
+// key or string value holds invalid UTF-8 or a NUL character.
+// encoding/json silently replaces invalid UTF-8 with U+FFFD, and a NUL
+// character is valid UTF-8 that PostgreSQL refuses to store, so both are
+// found here, before decoding, and named by their path in a
+// *ValidationError. It returns nil for clean text.
+func CheckText(body []byte) error {
+	if utf8.Valid(body) && !bytes.Contains(body, []byte(`\u0000`)) {
+		return nil
+	}
+	var p problems
+	checkStrings(body, &p)
+	if !utf8.Valid(body) && p.empty() {
+		p.add("body", "not valid UTF-8")
+	}
+	return p.err()
 }
 
 // decodeObject is decodeBody for formats whose body is a JSON object.

@@ -16,17 +16,16 @@ var confirmTemplate = template.Must(template.New("confirm").Parse(`<!DOCTYPE htm
 <meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="no-referrer">
 <title>{{.Label}} incident #{{.IncidentID}}</title>
-<style>
-body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1f2328}
-button{font-size:1.1rem;padding:.6rem 1.4rem;border:0;border-radius:.4rem;background:#0969da;color:#fff;cursor:pointer}
-</style>
+<link rel="stylesheet" href="/assets/style.css">
 </head>
 <body>
+<main class="login card">
 <h1>{{.Label}} incident #{{.IncidentID}}: {{.Title}}?</h1>
 <p>This link works once and expires at {{.Expires}}.</p>
 <form method="post" action="{{.PostURL}}">
-<button type="submit">{{.Label}}</button>
+<button type="submit" class="primary">{{.Label}}</button>
 </form>
+</main>
 </body>
 </html>
 `))
@@ -38,10 +37,13 @@ var resultTemplate = template.Must(template.New("result").Parse(`<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <title>Vigil</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1f2328}</style>
+<meta name="referrer" content="no-referrer">
+<link rel="stylesheet" href="/assets/style.css">
 </head>
 <body>
+<main class="login card">
 <p>{{.}}</p>
+</main>
 </body>
 </html>
 `))

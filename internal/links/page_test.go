@@ -27,7 +27,7 @@ func TestConfirmPage(t *testing.T) {
 			want: []string{
 				"<h1>Acknowledge incident #12: Checkout latency high?</h1>",
 				`<form method="post" action="https://vigil.example.com/a/TOKEN">`,
-				`<button type="submit">Acknowledge</button>`,
+				`<button type="submit" class="primary">Acknowledge</button>`,
 				"expires at 2025-03-15 09:26 UTC",
 				`<meta name="referrer" content="no-referrer">`,
 			},
@@ -37,7 +37,7 @@ func TestConfirmPage(t *testing.T) {
 			action:  resolve,
 			title:   "Disk full",
 			postURL: "/a/TOKEN",
-			want:    []string{"<h1>Resolve incident #12: Disk full?</h1>", `<button type="submit">Resolve</button>`},
+			want:    []string{"<h1>Resolve incident #12: Disk full?</h1>", `<button type="submit" class="primary">Resolve</button>`},
 		},
 		{
 			name:    "hostile title is escaped",

@@ -127,6 +127,9 @@ func (s *Snapshot) User(id string) *catalog.User { return s.users[id] }
 // Team returns the team with this id, or nil.
 func (s *Snapshot) Team(id string) *catalog.Team { return s.teams[id] }
 
+// Teams returns every team, in configuration order.
+func (s *Snapshot) Teams() []catalog.Team { return s.Bundle.Teams }
+
 // Schedule returns the schedule with this id, or nil.
 func (s *Snapshot) Schedule(id string) *schedule.Schedule { return s.schedules[id] }
 

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/vigil-oncall/vigil/internal/web/secure"
 )
 
 // FuzzServePath sends arbitrary paths to the UI: it never panics, answers
@@ -56,7 +58,7 @@ func FuzzServePath(f *testing.F) {
 		default:
 			t.Fatalf("GET %q = %d", target, w.Code)
 		}
-		if w.Header().Get("Content-Security-Policy") != contentSecurityPolicy {
+		if w.Header().Get("Content-Security-Policy") != secure.ContentSecurityPolicy {
 			t.Fatalf("GET %q without the Content-Security-Policy", target)
 		}
 	})

@@ -15,6 +15,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/web/secure"
 )
 
 //go:embed static
@@ -35,12 +37,6 @@ var Pages = []string{
 	"/slos",
 	"/reports",
 }
-
-// contentSecurityPolicy allows the page to load only its own files and to
-// talk only to its own server: no inline script or style, no frames, no
-// plugins, no base-tag tricks.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
-	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // contentTypes are the only kinds of file the UI is made of; a file of
 // another kind under static/ is a mistake New refuses.
@@ -119,14 +115,9 @@ func newHandler(fsys fs.FS) (*Handler, error) {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hdr := w.Header()
-	hdr.Set("Content-Security-Policy", contentSecurityPolicy)
-	hdr.Set("X-Frame-Options", "DENY")
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	hdr.Set("Referrer-Policy", "same-origin")
-	hdr.Set("Cross-Origin-Opener-Policy", "same-origin")
+	secure.Headers(w.Header())
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		hdr.Set("Allow", "GET, HEAD")
+		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
