@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -39,17 +38,8 @@ func (f *fixture) link(id int64, verb, user string) string {
 // headers and body.
 func (f *fixture) openLink(method, path string) (int, http.Header, string) {
 	f.t.Helper()
-	req, _ := http.NewRequest(method, f.http.URL+path, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, string(body)
+	code, hdr, body := f.raw(method, path)
+	return code, hdr, string(body)
 }
 
 func (f *fixture) incidentStatus(id int64) string {

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/postgres/pgtest"
 	"github.com/vigil-oncall/vigil/internal/store/storeopen"
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
 const adminSecret = "test-admin-token-0123456789"
@@ -96,23 +96,12 @@ func newFixtureOn(t *testing.T, dsn string) *fixture {
 }
 
 // logBuffer keeps what the server logs, for tests that check it.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type logBuffer struct{ vigiltest.Buffer }
 
 // errors returns the lines logged at ERROR.
 func (l *logBuffer) errors() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []string
-	for line := range strings.SplitSeq(l.buf.String(), "\n") {
+	for line := range strings.SplitSeq(l.String(), "\n") {
 		if strings.Contains(line, "level=ERROR") {
 			out = append(out, line)
 		}

@@ -94,7 +94,18 @@ func (f *fixture) userToken(user string) string {
 // rawGet fetches path without a bearer token and returns the raw answer.
 func (f *fixture) rawGet(path string) (int, http.Header, []byte) {
 	f.t.Helper()
-	resp, err := http.Get(f.http.URL + path)
+	return f.raw("GET", path)
+}
+
+// raw sends method to path without a token or body and returns the raw
+// answer.
+func (f *fixture) raw(method, path string) (int, http.Header, []byte) {
+	f.t.Helper()
+	req, err := http.NewRequest(method, f.http.URL+path, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		f.t.Fatal(err)
 	}

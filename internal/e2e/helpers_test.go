@@ -53,7 +53,7 @@ func requireAlertmanager(t *testing.T) {
 type process struct {
 	name string
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *vigiltest.Buffer
 	done chan struct{}
 }
 
@@ -61,7 +61,7 @@ type process struct {
 // output when the test failed.
 func start(t *testing.T, name string, env []string, bin string, args ...string) *process {
 	t.Helper()
-	p := &process{name: name, cmd: exec.Command(bin, args...), log: &syncBuffer{}, done: make(chan struct{})}
+	p := &process{name: name, cmd: exec.Command(bin, args...), log: &vigiltest.Buffer{}, done: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout = p.log
 	p.cmd.Stderr = p.log
@@ -89,24 +89,6 @@ func (p *process) exited() bool {
 	default:
 		return false
 	}
-}
-
-// syncBuffer is a bytes.Buffer a process may write while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // vigil is a running vigil serve.
