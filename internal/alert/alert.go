@@ -8,25 +8,34 @@ import (
 	"time"
 )
 
+// Status is where an alert (or an incident) stands.
+type Status string
+
 // Statuses of an alert (and of an incident).
 const (
-	StatusTriggered    = "triggered"
-	StatusAcknowledged = "acknowledged"
-	StatusResolved     = "resolved"
+	StatusTriggered    Status = "triggered"
+	StatusAcknowledged Status = "acknowledged"
+	StatusResolved     Status = "resolved"
 )
+
+// Severity is how bad monitoring says a problem is, as PagerDuty names it.
+type Severity string
 
 // Severities, as PagerDuty names them.
 const (
-	SeverityCritical = "critical"
-	SeverityError    = "error"
-	SeverityWarning  = "warning"
-	SeverityInfo     = "info"
+	SeverityCritical Severity = "critical"
+	SeverityError    Severity = "error"
+	SeverityWarning  Severity = "warning"
+	SeverityInfo     Severity = "info"
 )
+
+// Urgency says whether a problem pages now.
+type Urgency string
 
 // Urgencies: high pages now; low never pages and waits for business hours.
 const (
-	UrgencyHigh = "high"
-	UrgencyLow  = "low"
+	UrgencyHigh Urgency = "high"
+	UrgencyLow  Urgency = "low"
 )
 
 // Link is a hyperlink attached to an alert.
@@ -52,7 +61,7 @@ type Alert struct {
 	DedupKey       string          `json:"dedup_key"`
 	Summary        string          `json:"summary"`
 	Source         string          `json:"source,omitempty"`
-	Severity       string          `json:"severity"`
+	Severity       Severity        `json:"severity"`
 	Component      string          `json:"component,omitempty"`
 	Group          string          `json:"group,omitempty"`
 	Class          string          `json:"class,omitempty"`
@@ -61,7 +70,7 @@ type Alert struct {
 	Images         []Image         `json:"images,omitempty"`
 	Client         string          `json:"client,omitempty"`
 	ClientURL      string          `json:"client_url,omitempty"`
-	Status         string          `json:"status"`
+	Status         Status          `json:"status"`
 	Count          int             `json:"count"` // events merged into this alert, the first included
 	IncidentID     int64           `json:"incident_id"`
 	CreatedAt      time.Time       `json:"created_at"`

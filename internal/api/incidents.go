@@ -28,17 +28,17 @@ type incidentView struct {
 	Timeline []incident.TimelineEntry `json:"timeline"`
 }
 
-func statuses(r *http.Request, defaults []string) ([]string, error) {
+func statuses(r *http.Request, defaults []alert.Status) ([]alert.Status, error) {
 	raw := r.URL.Query().Get("status")
 	if raw == "" {
 		return defaults, nil
 	}
-	var out []string
+	var out []alert.Status
 	for _, s := range strings.Split(raw, ",") {
 		s = strings.TrimSpace(s)
-		switch s {
+		switch st := alert.Status(s); st {
 		case alert.StatusTriggered, alert.StatusAcknowledged, alert.StatusResolved:
-			out = append(out, s)
+			out = append(out, st)
 		case "open":
 			out = append(out, alert.StatusTriggered, alert.StatusAcknowledged)
 		case "all":
@@ -55,7 +55,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ auth.Pr
 	if !ok {
 		return
 	}
-	sts, err := statuses(r, []string{alert.StatusTriggered, alert.StatusAcknowledged})
+	sts, err := statuses(r, []alert.Status{alert.StatusTriggered, alert.StatusAcknowledged})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
 		return
@@ -240,11 +240,11 @@ func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Req
 		case "major":
 			inc, err = s.pipeline.MakeMajor(r.Context(), id, req.Reason, by)
 		case "severity":
-			inc, err = s.pipeline.SetSeverity(r.Context(), id, req.Severity, by)
+			inc, err = s.pipeline.SetSeverity(r.Context(), id, incident.Severity(req.Severity), by)
 		case "page":
 			inc, err = s.pipeline.Page(r.Context(), id, pipeline.PageRequest{User: req.User, Team: req.Team, Message: req.Message}, by)
 		case "roles":
-			inc, err = s.pipeline.AssignRole(r.Context(), id, req.Role, req.User, by)
+			inc, err = s.pipeline.AssignRole(r.Context(), id, incident.Role(req.Role), req.User, by)
 		case "updates":
 			inc, err = s.pipeline.PostUpdate(r.Context(), id, req.Message, req.Audience, by)
 		case "subscribers":
@@ -370,7 +370,7 @@ func (s *Server) declareIncident(w http.ResponseWriter, r *http.Request, p auth.
 		writeError(w, http.StatusForbidden, "forbidden", "you may not declare incidents on %s", strings.Join(services, ", "))
 		return
 	}
-	inc, err := s.pipeline.Declare(r.Context(), pipeline.Declaration{Title: req.Title, Services: services, Severity: req.Severity, Major: req.Major, Message: req.Message},
+	inc, err := s.pipeline.Declare(r.Context(), pipeline.Declaration{Title: req.Title, Services: services, Severity: incident.Severity(req.Severity), Major: req.Major, Message: req.Message},
 		pipeline.Actor{Name: p.Actor(), Channel: actionChannel(req.Channel)})
 	if errors.Is(err, pipeline.ErrInvalid) {
 		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)

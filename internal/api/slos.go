@@ -16,6 +16,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/gate"
+	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/ingest"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/slo"
@@ -208,14 +209,14 @@ type statusView struct {
 // incidentShare is an incident with the share of the error budget it
 // consumed; above 20% it calls for a post-mortem.
 type incidentShare struct {
-	ID              int64      `json:"id"`
-	Title           string     `json:"title"`
-	Severity        string     `json:"severity"`
-	Status          string     `json:"status"`
-	CreatedAt       time.Time  `json:"created_at"`
-	ResolvedAt      *time.Time `json:"resolved_at"`
-	BudgetShare     float64    `json:"budget_share"`
-	NeedsPostmortem bool       `json:"needs_postmortem"`
+	ID              int64             `json:"id"`
+	Title           string            `json:"title"`
+	Severity        incident.Severity `json:"severity"`
+	Status          alert.Status      `json:"status"`
+	CreatedAt       time.Time         `json:"created_at"`
+	ResolvedAt      *time.Time        `json:"resolved_at"`
+	BudgetShare     float64           `json:"budget_share"`
+	NeedsPostmortem bool              `json:"needs_postmortem"`
 }
 
 func viewSLO(v sloengine.View) sloView {
@@ -437,7 +438,7 @@ func (s *Server) gateInput(ctx context.Context, snap *org.Snapshot, svc *catalog
 			}
 		}
 	}
-	incs, err := s.store.ListIncidents(ctx, store.IncidentQuery{Statuses: []string{alert.StatusTriggered, alert.StatusAcknowledged}, Limit: 1000})
+	incs, err := s.store.ListIncidents(ctx, store.IncidentQuery{Statuses: []alert.Status{alert.StatusTriggered, alert.StatusAcknowledged}, Limit: 1000})
 	if err != nil {
 		return in, nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/holiday"
+	"github.com/vigil-oncall/vigil/internal/incident"
 )
 
 // Decisions.
@@ -74,7 +75,7 @@ type Budget struct {
 // Incident is an open incident.
 type Incident struct {
 	ID       string
-	Severity string // SEV1..SEV4
+	Severity incident.Severity // SEV1..SEV4
 	Title    string
 	Services []string
 }
@@ -241,7 +242,7 @@ func exempt(exemptions []string, change string) bool {
 }
 
 // blockingSeverities are the incident severities that close the gate.
-var blockingSeverities = map[string]bool{"SEV1": true, "SEV2": true}
+var blockingSeverities = map[incident.Severity]bool{incident.SEV1: true, incident.SEV2: true}
 
 func incidentReasons(in Input) []Reason {
 	relevant := map[string]string{in.Service: "the service"}
@@ -252,7 +253,7 @@ func incidentReasons(in Input) []Reason {
 	}
 	var out []Reason
 	for _, inc := range in.Incidents {
-		if !blockingSeverities[strings.ToUpper(inc.Severity)] {
+		if !blockingSeverities[incident.Severity(strings.ToUpper(string(inc.Severity)))] {
 			continue
 		}
 		var on []string
@@ -266,7 +267,7 @@ func incidentReasons(in Input) []Reason {
 		if len(on) == 0 {
 			continue
 		}
-		msg := fmt.Sprintf("%s incident %s is open on %s", strings.ToUpper(inc.Severity), inc.ID, strings.Join(on, " and "))
+		msg := fmt.Sprintf("%s incident %s is open on %s", strings.ToUpper(string(inc.Severity)), inc.ID, strings.Join(on, " and "))
 		if inc.Title != "" {
 			msg += ": " + inc.Title
 		}

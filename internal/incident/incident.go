@@ -5,47 +5,55 @@ package incident
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
 )
+
+// Severity is how bad an incident is, SEV1 the worst.
+type Severity string
 
 // Severities of an incident, SEV1 the worst.
 const (
-	SEV1 = "SEV1"
-	SEV2 = "SEV2"
-	SEV3 = "SEV3"
-	SEV4 = "SEV4"
+	SEV1 Severity = "SEV1"
+	SEV2 Severity = "SEV2"
+	SEV3 Severity = "SEV3"
+	SEV4 Severity = "SEV4"
 )
+
+// Role is a part someone takes in an incident.
+type Role string
 
 // Roles people take in an incident.
 const (
-	RoleCommander = "commander"
-	RoleComms     = "comms"
-	RoleScribe    = "scribe"
+	RoleCommander Role = "commander"
+	RoleComms     Role = "comms"
+	RoleScribe    Role = "scribe"
 )
 
 // Incident groups alerts that people respond to together.
 type Incident struct {
-	ID         int64       `json:"id"`
-	Title      string      `json:"title"`
-	Status     string      `json:"status"` // alert.StatusTriggered, ...
-	Severity   string      `json:"severity"`
-	Urgency    string      `json:"urgency"`
-	Major      bool        `json:"major"`
-	Service    string      `json:"service"`  // the service it was opened on
-	Services   []string    `json:"services"` // every service with an alert in it
-	GroupKey   string      `json:"group_key,omitempty"`
-	Policy     string      `json:"escalation_policy,omitempty"`
-	Suspects   []Suspect   `json:"suspects"`
-	Responders []Responder `json:"responders"`
+	ID         int64         `json:"id"`
+	Title      string        `json:"title"`
+	Status     alert.Status  `json:"status"`
+	Severity   Severity      `json:"severity"`
+	Urgency    alert.Urgency `json:"urgency"`
+	Major      bool          `json:"major"`
+	Service    string        `json:"service"`  // the service it was opened on
+	Services   []string      `json:"services"` // every service with an alert in it
+	GroupKey   string        `json:"group_key,omitempty"`
+	Policy     string        `json:"escalation_policy,omitempty"`
+	Suspects   []Suspect     `json:"suspects"`
+	Responders []Responder   `json:"responders"`
 	// Roles maps a role to the user holding it.
-	Roles          map[string]string `json:"roles,omitempty"`
-	AlertCount     int               `json:"alert_count"`
-	CreatedAt      time.Time         `json:"created_at"`
-	UpdatedAt      time.Time         `json:"updated_at"`
-	AcknowledgedAt *time.Time        `json:"acknowledged_at,omitempty"`
-	AcknowledgedBy string            `json:"acknowledged_by,omitempty"`
-	ResolvedAt     *time.Time        `json:"resolved_at,omitempty"`
-	ResolvedBy     string            `json:"resolved_by,omitempty"`
-	SnoozedUntil   *time.Time        `json:"snoozed_until,omitempty"`
+	Roles          map[Role]string `json:"roles,omitempty"`
+	AlertCount     int             `json:"alert_count"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+	AcknowledgedAt *time.Time      `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy string          `json:"acknowledged_by,omitempty"`
+	ResolvedAt     *time.Time      `json:"resolved_at,omitempty"`
+	ResolvedBy     string          `json:"resolved_by,omitempty"`
+	SnoozedUntil   *time.Time      `json:"snoozed_until,omitempty"`
 	// Suppressed says why paging was held back (a maintenance window).
 	Suppressed string `json:"suppressed,omitempty"`
 	// Subscribers are stakeholders who receive status updates.
@@ -53,7 +61,7 @@ type Incident struct {
 }
 
 // Open reports whether the incident still needs someone.
-func (i *Incident) Open() bool { return i.Status != "resolved" }
+func (i *Incident) Open() bool { return i.Status != alert.StatusResolved }
 
 // Responder is someone engaged on the incident.
 type Responder struct {

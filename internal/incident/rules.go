@@ -1,47 +1,48 @@
 package incident
 
-// Alert severities and urgencies, spelled as in the alert package (which
-// this package does not import, to keep the flow one-way).
-const (
-	severityCritical = "critical"
-	severityError    = "error"
-	severityWarning  = "warning"
-	severityInfo     = "info"
-	urgencyHigh      = "high"
-	urgencyLow       = "low"
-)
+import "github.com/vigil-oncall/vigil/internal/alert"
 
 // Urgency derives an incident's urgency from its alert's severity:
 // critical and error page now (high), warning and info never page (low).
 // A service's overrides (severity -> "high"|"low") win.
-func Urgency(severity string, overrides map[string]string) string {
-	if u, ok := overrides[severity]; ok && (u == urgencyHigh || u == urgencyLow) {
+func Urgency(severity alert.Severity, overrides map[string]string) alert.Urgency {
+	if u := alert.Urgency(overrides[string(severity)]); u == alert.UrgencyHigh || u == alert.UrgencyLow {
 		return u
 	}
 	switch severity {
-	case severityWarning, severityInfo:
-		return urgencyLow
+	case alert.SeverityWarning, alert.SeverityInfo:
+		return alert.UrgencyLow
 	default:
-		return urgencyHigh
+		return alert.UrgencyHigh
 	}
 }
 
-// SeverityOf maps an alert severity to an incident severity. No alert alone
-// makes a SEV1: that is declared by people, since a SEV1 is a major
-// incident that pages the global IRT.
-func SeverityOf(alertSeverity string) string {
+// SeverityOf maps an alert severity to an incident severity: critical is
+// SEV2, error SEV3, warning and info SEV4. No alert alone makes a SEV1:
+// that is declared by people, since a SEV1 is a major incident that pages
+// the global IRT.
+func SeverityOf(alertSeverity alert.Severity) Severity {
 	switch alertSeverity {
-	case severityCritical:
+	case alert.SeverityCritical:
 		return SEV2
-	case severityError:
+	case alert.SeverityError:
 		return SEV3
 	default:
 		return SEV4
 	}
 }
 
-// ValidSeverity reports whether s is SEV1..SEV4.
-func ValidSeverity(s string) bool { return s == SEV1 || s == SEV2 || s == SEV3 || s == SEV4 }
+// severityRank orders the severities, the worst first.
+var severityRank = map[Severity]int{SEV1: 1, SEV2: 2, SEV3: 3, SEV4: 4}
 
-// Worse reports whether severity a is worse than b (SEV1 worst).
-func Worse(a, b string) bool { return ValidSeverity(a) && ValidSeverity(b) && a < b }
+// Valid reports whether s is SEV1..SEV4.
+func (s Severity) Valid() bool { return severityRank[s] != 0 }
+
+// Worse reports whether s is worse than other (SEV1 worst); an invalid
+// severity is worse than nothing and nothing is worse than it.
+func (s Severity) Worse(other Severity) bool {
+	return s.Valid() && other.Valid() && severityRank[s] < severityRank[other]
+}
+
+// Valid reports whether r is one of the incident roles.
+func (r Role) Valid() bool { return r == RoleCommander || r == RoleComms || r == RoleScribe }

@@ -1,12 +1,16 @@
 package incident
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+)
 
 func TestUrgency(t *testing.T) {
 	tests := []struct {
-		severity  string
+		severity  alert.Severity
 		overrides map[string]string
-		want      string
+		want      alert.Urgency
 	}{
 		{"critical", nil, "high"},
 		{"error", nil, "high"},
@@ -25,13 +29,39 @@ func TestUrgency(t *testing.T) {
 }
 
 func TestSeverityOf(t *testing.T) {
-	tests := map[string]string{"critical": "SEV2", "error": "SEV3", "warning": "SEV4", "info": "SEV4", "": "SEV4"}
+	tests := map[alert.Severity]Severity{"critical": "SEV2", "error": "SEV3", "warning": "SEV4", "info": "SEV4", "": "SEV4"}
 	for in, want := range tests {
 		if got := SeverityOf(in); got != want {
 			t.Errorf("SeverityOf(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if !Worse("SEV1", "SEV2") || Worse("SEV3", "SEV2") || Worse("SEV9", "SEV1") {
-		t.Error("Worse ordering wrong")
+}
+
+func TestSeverityWorse(t *testing.T) {
+	tests := []struct {
+		a, b Severity
+		want bool
+	}{
+		{SEV1, SEV2, true},
+		{SEV2, SEV1, false},
+		{SEV3, SEV4, true},
+		{SEV2, SEV2, false},
+		{"SEV9", SEV1, false}, // not a severity
+		{SEV1, "SEV0", false},
+		{"sev1", SEV2, false}, // severities are spelt in capitals
+		{"", SEV4, false},
+	}
+	for _, tt := range tests {
+		if got := tt.a.Worse(tt.b); got != tt.want {
+			t.Errorf("%q.Worse(%q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestRoleValid(t *testing.T) {
+	for r, want := range map[Role]bool{"commander": true, "comms": true, "scribe": true, "": false, "Commander": false, "admin": false} {
+		if got := r.Valid(); got != want {
+			t.Errorf("%q.Valid() = %v, want %v", r, got, want)
+		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
 )
 
 // keyLabels are the labels that, after alertname, best tell one alert from
@@ -64,7 +66,7 @@ type group struct {
 	labels      map[string]any
 	externalURL string
 	client      string
-	severity    string
+	severity    alert.Severity
 	grafana     bool
 	title       string // Grafana
 	resolved    bool   // Grafana: state "ok"

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
 )
 
 func TestParseAlertmanagerRealPayload(t *testing.T) {
@@ -202,7 +204,7 @@ func TestParseAlertmanagerSeverity(t *testing.T) {
 	tests := []struct {
 		label           string // "" for no severity label
 		defaultSeverity string
-		want            string
+		want            alert.Severity
 	}{
 		{"critical", "", SeverityCritical},
 		{"error", "", SeverityError},

@@ -69,7 +69,7 @@ type Event struct {
 	Source string `json:"source,omitempty"`
 	// Severity is one of the four Severity values; empty only on PagerDuty
 	// acknowledge and resolve events.
-	Severity string `json:"severity,omitempty"`
+	Severity alert.Severity `json:"severity,omitempty"`
 	// Timestamp is when the event happened, in UTC; zero when the sender
 	// gave none, and the caller then uses the receive time.
 	Timestamp time.Time `json:"timestamp,omitzero"`
@@ -112,7 +112,7 @@ type Image = alert.Image
 // severityWords maps the severity words monitoring tools use, lower case,
 // to Vigil's four severities. Alertmanager setups often page on "page" and
 // file tickets on "ticket".
-var severityWords = map[string]string{
+var severityWords = map[string]alert.Severity{
 	"critical":      SeverityCritical,
 	"crit":          SeverityCritical,
 	"page":          SeverityCritical,
@@ -131,7 +131,7 @@ var severityWords = map[string]string{
 // ignored) to one of the four severities: the four themselves, plus
 // page/crit/fatal → critical, err → error, ticket/warn → warning,
 // informational/notice → info. It reports false for any other word.
-func NormalizeSeverity(word string) (string, bool) {
+func NormalizeSeverity(word string) (alert.Severity, bool) {
 	s, ok := severityWords[lowerTrim(word)]
 	return s, ok
 }
@@ -139,7 +139,7 @@ func NormalizeSeverity(word string) (string, bool) {
 // defaultSeverity is the severity for events that carry no usable one: the
 // integration's default when it names a severity, else error (what
 // Alertmanager's own PagerDuty integration sends by default).
-func defaultSeverity(configured string) string {
+func defaultSeverity(configured string) alert.Severity {
 	if s, ok := NormalizeSeverity(configured); ok {
 		return s
 	}

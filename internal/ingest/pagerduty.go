@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"crypto/rand"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
 )
 
 // ParsePagerDuty parses a PagerDuty Events API v2 event (POST /v2/enqueue)
@@ -75,7 +77,7 @@ func readTrigger(p *problems, doc map[string]any, ev *Event) {
 		}
 		ev.Source = requiredString(p, payload, "payload", "source")
 		if severity := requiredString(p, payload, "payload", "severity"); severity != "" {
-			switch severity {
+			switch severity := alert.Severity(severity); severity {
 			case SeverityCritical, SeverityError, SeverityWarning, SeverityInfo:
 				ev.Severity = severity
 			default:

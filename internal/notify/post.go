@@ -127,11 +127,11 @@ func runeStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // canAcknowledge and canResolve say which action buttons a message shows.
 func canAcknowledge(m Message) bool {
-	return m.IncidentID != 0 && (m.Status == "" || m.Status == alert.StatusTriggered)
+	return m.IncidentID != 0 && (m.Status == "" || alert.Status(m.Status) == alert.StatusTriggered)
 }
 
 func canResolve(m Message) bool {
-	return m.IncidentID != 0 && m.Status != alert.StatusResolved
+	return m.IncidentID != 0 && alert.Status(m.Status) != alert.StatusResolved
 }
 
 // postJSON sends payload as JSON to a chat webhook URL: the whole of a

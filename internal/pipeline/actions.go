@@ -30,17 +30,17 @@ var ErrInvalid = errors.New("invalid request")
 // auditState is what an incident's audit entries show before and after an
 // action: the fields people change. The full story is in the timeline.
 type auditState struct {
-	Status      string            `json:"status"`
-	Severity    string            `json:"severity"`
-	Major       bool              `json:"major"`
-	Services    []string          `json:"services"`
-	Policy      string            `json:"escalation_policy,omitempty"`
-	Roles       map[string]string `json:"roles,omitempty"`
-	Subscribers []string          `json:"subscribers,omitempty"`
+	Status      alert.Status             `json:"status"`
+	Severity    incident.Severity        `json:"severity"`
+	Major       bool                     `json:"major"`
+	Services    []string                 `json:"services"`
+	Policy      string                   `json:"escalation_policy,omitempty"`
+	Roles       map[incident.Role]string `json:"roles,omitempty"`
+	Subscribers []string                 `json:"subscribers,omitempty"`
 }
 
 func stateOf(inc *incident.Incident) json.RawMessage {
-	roles := make(map[string]string, len(inc.Roles))
+	roles := make(map[incident.Role]string, len(inc.Roles))
 	for k, v := range inc.Roles {
 		roles[k] = v
 	}

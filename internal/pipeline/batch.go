@@ -76,7 +76,7 @@ func (p *Pipeline) sendGroup(ctx context.Context, snap *org.Snapshot, group []no
 			}
 			if l.err == nil && (n.Kind == notify.KindPage || n.Kind == notify.KindLowUrgency) {
 				if l.inc.Status != alert.StatusTriggered {
-					out = append(out, outcome{n: n, cancelled: "incident " + l.inc.Status, at: now})
+					out = append(out, outcome{n: n, cancelled: "incident " + string(l.inc.Status), at: now})
 					continue
 				}
 				services[n.ID] = l.inc.Service

@@ -147,7 +147,7 @@ func destination(u *catalog.User, cm *catalog.ContactMethod, getenv func(string)
 func (p *Pipeline) message(snap *org.Snapshot, n notify.Notification, inc incident.Incident) notify.Message {
 	m := notify.Message{
 		IdempotencyKey: n.IdempotencyKey, Kind: n.Kind, IncidentID: inc.ID,
-		Title: inc.Title, Service: inc.Service, Severity: inc.Severity, Urgency: inc.Urgency, Status: inc.Status,
+		Title: inc.Title, Service: inc.Service, Severity: string(inc.Severity), Urgency: string(inc.Urgency), Status: string(inc.Status),
 		NotificationID: n.ID, UserID: n.UserID,
 	}
 	if svc := snap.Service(inc.Service); svc != nil && svc.Name != "" {

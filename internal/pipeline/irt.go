@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/correlate"
 	"github.com/vigil-oncall/vigil/internal/duration"
@@ -178,9 +179,9 @@ func (p *Pipeline) engageCoverage(tx store.Tx, snap *org.Snapshot, inc *incident
 	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: "system", Message: msg})
 }
 
-func setRole(inc *incident.Incident, role, user string) {
+func setRole(inc *incident.Incident, role incident.Role, user string) {
 	if inc.Roles == nil {
-		inc.Roles = map[string]string{}
+		inc.Roles = map[incident.Role]string{}
 	}
 	inc.Roles[role] = user
 }
@@ -204,7 +205,7 @@ func (p *Pipeline) correlated(tx store.Tx, snap *org.Snapshot, svc *catalog.Serv
 	}
 	for i := range open {
 		inc := &open[i]
-		if inc.Urgency != "high" && !inc.Major {
+		if inc.Urgency != alert.UrgencyHigh && !inc.Major {
 			continue // low-urgency noise does not pull pages together
 		}
 		if correlate.Joins(snap.Graph, svc.ID, inc.Services) {
@@ -218,10 +219,10 @@ func (p *Pipeline) correlated(tx store.Tx, snap *org.Snapshot, svc *catalog.Serv
 // service's owner is paged (every alert pages its service's policy), the
 // suspects are ranked again, and an incident spanning two or more teams
 // becomes major.
-func (p *Pipeline) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot, inc *incident.Incident, svc *catalog.Service, severity string, now time.Time) error {
+func (p *Pipeline) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot, inc *incident.Incident, svc *catalog.Service, severity alert.Severity, now time.Time) error {
 	inc.AlertCount++
 	inc.UpdatedAt = now
-	if worse := incident.SeverityOf(severity); incident.Worse(worse, inc.Severity) {
+	if worse := incident.SeverityOf(severity); worse.Worse(inc.Severity) {
 		inc.Severity = worse
 	}
 	if !contains(inc.Services, svc.ID) {
@@ -230,14 +231,14 @@ func (p *Pipeline) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snap
 			Message: fmt.Sprintf("alert on %s correlated into this incident: linked through the dependency graph with %s", svc.ID, strings.Join(inc.Services[:len(inc.Services)-1], ", "))}); err != nil {
 			return err
 		}
-		if policy := snap.Policy(PolicyOf(snap, svc)); policy != nil && len(policy.Steps) > 0 && inc.Status == "triggered" {
+		if policy := snap.Policy(PolicyOf(snap, svc)); policy != nil && len(policy.Steps) > 0 && inc.Status == alert.StatusTriggered {
 			if err := p.engage(tx, snap, inc, policy.Steps[0].Targets, "owner-"+svc.ID, fmt.Sprintf("owner of %s", svc.ID), now); err != nil {
 				return err
 			}
 		}
 	}
 	p.rankSuspects(ctx, snap, inc)
-	if cov := CoverageOf(snap, svc); cov.IRT != nil && cov.Mode != catalog.CoverageBackup && !hasTeamResponder(inc, cov.IRT.ID) && inc.Status == "triggered" {
+	if cov := CoverageOf(snap, svc); cov.IRT != nil && cov.Mode != catalog.CoverageBackup && !hasTeamResponder(inc, cov.IRT.ID) && inc.Status == alert.StatusTriggered {
 		if err := p.engage(tx, snap, inc, []escalation.Target{{Team: cov.IRT.ID}}, "irt-"+svc.ID,
 			fmt.Sprintf("IRT %s for critical service %s (%s)", cov.IRT.ID, svc.ID, strings.Join(cov.Because, " -> ")), now); err != nil {
 			return err

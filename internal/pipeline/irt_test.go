@@ -168,7 +168,7 @@ func TestCorrelationAcrossTeamsMakesAMajorIncident(t *testing.T) {
 	}
 }
 
-func (h *harness) alertStatus(dedup string) string {
+func (h *harness) alertStatus(dedup string) alert.Status {
 	as, _ := h.store.ListAlerts(h.ctx, store.AlertQuery{DedupKey: dedup})
 	if len(as) == 0 {
 		return ""

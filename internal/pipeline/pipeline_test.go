@@ -188,7 +188,7 @@ func (h *harness) send(key string, ev ingest.Event) {
 	}
 }
 
-func (h *harness) trigger(dedup, severity string) {
+func (h *harness) trigger(dedup string, severity alert.Severity) {
 	h.send(pdKey, ingest.Event{Action: ingest.ActionTrigger, DedupKey: dedup, Summary: "checkout is down " + dedup, Source: "web-1", Severity: severity})
 }
 
@@ -326,7 +326,7 @@ func TestAcknowledgeStopsEscalation(t *testing.T) {
 	}
 	// After resolve the same key opens a new alert and incident.
 	h.trigger("db", alert.SeverityError)
-	incs, _ := h.store.ListIncidents(h.ctx, store.IncidentQuery{Statuses: []string{alert.StatusTriggered}})
+	incs, _ := h.store.ListIncidents(h.ctx, store.IncidentQuery{Statuses: []alert.Status{alert.StatusTriggered}})
 	if len(incs) != 1 || incs[0].ID == inc.ID {
 		t.Fatalf("open incidents after re-trigger = %+v", incs)
 	}
@@ -485,13 +485,13 @@ func TestHeartbeatAndAutoResolve(t *testing.T) {
 	h.send("am-checkout", ingest.Event{Action: ingest.ActionTrigger, DedupKey: "fp1", Summary: "latency", Severity: "warning"})
 	h.clock.Add(59 * time.Minute)
 	h.tick()
-	open, _ := h.store.ListAlerts(h.ctx, store.AlertQuery{DedupKey: "fp1", Statuses: []string{alert.StatusTriggered}})
+	open, _ := h.store.ListAlerts(h.ctx, store.AlertQuery{DedupKey: "fp1", Statuses: []alert.Status{alert.StatusTriggered}})
 	if len(open) != 1 {
 		t.Fatal("alert resolved before its quiet time")
 	}
 	h.clock.Add(2 * time.Minute)
 	h.tick()
-	open, _ = h.store.ListAlerts(h.ctx, store.AlertQuery{DedupKey: "fp1", Statuses: []string{alert.StatusTriggered}})
+	open, _ = h.store.ListAlerts(h.ctx, store.AlertQuery{DedupKey: "fp1", Statuses: []alert.Status{alert.StatusTriggered}})
 	if len(open) != 0 {
 		t.Fatal("quiet alert was not auto-resolved")
 	}

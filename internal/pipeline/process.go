@@ -257,7 +257,7 @@ func (p *Pipeline) groupIncident(tx store.Tx, svc *catalog.Service, a *alert.Ale
 	}
 	existing.AlertCount++
 	existing.UpdatedAt = now
-	if worse := incident.SeverityOf(a.Severity); incident.Worse(worse, existing.Severity) {
+	if worse := incident.SeverityOf(a.Severity); worse.Worse(existing.Severity) {
 		existing.Severity = worse
 	}
 	if err := tx.UpdateIncident(&existing); err != nil {

@@ -19,8 +19,8 @@ import (
 // Declaration opens an incident by hand.
 type Declaration struct {
 	Title    string
-	Services []string // the first is where the incident is opened
-	Severity string   // SEV1..SEV4; default SEV2
+	Services []string          // the first is where the incident is opened
+	Severity incident.Severity // SEV1..SEV4; default SEV2
 	Major    bool
 	Message  string
 }
@@ -45,7 +45,7 @@ func (p *Pipeline) Declare(ctx context.Context, d Declaration, by Actor) (incide
 	if d.Severity == "" {
 		d.Severity = incident.SEV2
 	}
-	if !incident.ValidSeverity(d.Severity) {
+	if !d.Severity.Valid() {
 		return incident.Incident{}, fmt.Errorf("%w: severity must be SEV1, SEV2, SEV3 or SEV4", ErrInvalid)
 	}
 	svc := snap.Service(d.Services[0])
@@ -115,8 +115,8 @@ func (p *Pipeline) MakeMajor(ctx context.Context, id int64, reason string, by Ac
 }
 
 // SetSeverity changes an incident's severity; SEV1 makes it major.
-func (p *Pipeline) SetSeverity(ctx context.Context, id int64, severity string, by Actor) (incident.Incident, error) {
-	if !incident.ValidSeverity(severity) {
+func (p *Pipeline) SetSeverity(ctx context.Context, id int64, severity incident.Severity, by Actor) (incident.Incident, error) {
+	if !severity.Valid() {
 		return incident.Incident{}, fmt.Errorf("%w: severity must be SEV1, SEV2, SEV3 or SEV4", ErrInvalid)
 	}
 	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
@@ -186,14 +186,9 @@ func (p *Pipeline) Page(ctx context.Context, id int64, r PageRequest, by Actor) 
 	})
 }
 
-// ValidRole reports whether r is an incident role.
-func ValidRole(r string) bool {
-	return r == incident.RoleCommander || r == incident.RoleComms || r == incident.RoleScribe
-}
-
 // AssignRole hands a role to a user (a handover when someone held it).
-func (p *Pipeline) AssignRole(ctx context.Context, id int64, role, user string, by Actor) (incident.Incident, error) {
-	if !ValidRole(role) {
+func (p *Pipeline) AssignRole(ctx context.Context, id int64, role incident.Role, user string, by Actor) (incident.Incident, error) {
+	if !role.Valid() {
 		return incident.Incident{}, fmt.Errorf("%w: role must be commander, comms or scribe", ErrInvalid)
 	}
 	if p.org.Snapshot().User(user) == nil {
@@ -206,7 +201,7 @@ func (p *Pipeline) AssignRole(ctx context.Context, id int64, role, user string, 
 		}
 		before := stateOf(inc)
 		setRole(inc, role, user)
-		addResponder(inc, incident.Responder{User: user, Reason: role, AddedAt: now})
+		addResponder(inc, incident.Responder{User: user, Reason: string(role), AddedAt: now})
 		inc.UpdatedAt = now
 		msg := fmt.Sprintf("%s: %s", role, user)
 		if prev != "" {
@@ -344,7 +339,7 @@ func (p *Pipeline) Merge(ctx context.Context, id, other int64, by Actor) (incide
 		for _, r := range src.Responders {
 			addResponder(inc, r)
 		}
-		if incident.Worse(src.Severity, inc.Severity) {
+		if src.Severity.Worse(inc.Severity) {
 			inc.Severity = src.Severity
 		}
 		p.rankSuspects(ctx, snap, inc)

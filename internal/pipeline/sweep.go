@@ -55,7 +55,7 @@ func (p *Pipeline) Sweep(ctx context.Context) (int, error) {
 			if in == nil {
 				continue // no longer configured
 			}
-			severity := in.DefaultSeverity
+			severity := alert.Severity(in.DefaultSeverity)
 			if severity == "" {
 				severity = alert.SeverityCritical
 			}

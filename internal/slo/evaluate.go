@@ -59,7 +59,7 @@ type Firing struct {
 	Tier     string `json:"tier"`
 	Severity string `json:"severity"`
 	// Urgency: a page is high urgency, a ticket low.
-	Urgency          string             `json:"urgency"`
+	Urgency          alert.Urgency      `json:"urgency"`
 	Factor           float64            `json:"factor"`
 	BurnRate         float64            `json:"burn_rate"`
 	ShortBurnRate    float64            `json:"short_burn_rate"`
@@ -190,7 +190,7 @@ func (s SLO) timeToExhaustion(remaining, burnRate float64) *duration.Duration {
 	return &d
 }
 
-func urgency(severity string) string {
+func urgency(severity string) alert.Urgency {
 	if severity == SeverityPage {
 		return alert.UrgencyHigh
 	}
@@ -243,8 +243,8 @@ type Alert struct {
 	Summary  string `json:"summary"`
 	// Severity is critical for a page (high urgency) and warning for a
 	// ticket (low urgency).
-	Severity string `json:"severity"`
-	Details  Firing `json:"details"`
+	Severity alert.Severity `json:"severity"`
+	Details  Firing         `json:"details"`
 }
 
 // Alert returns the alert of a firing status.

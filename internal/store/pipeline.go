@@ -54,7 +54,7 @@ type MaintenanceWindow struct {
 // ordered by ID descending (newest first); BeforeID pages.
 type AlertQuery struct {
 	Service    string
-	Statuses   []string
+	Statuses   []alert.Status
 	DedupKey   string
 	IncidentID int64
 	BeforeID   int64
@@ -64,7 +64,7 @@ type AlertQuery struct {
 // IncidentQuery filters incidents, newest first; BeforeID pages.
 type IncidentQuery struct {
 	Service  string // incidents with an alert on this service
-	Statuses []string
+	Statuses []alert.Status
 	BeforeID int64
 	Limit    int
 }

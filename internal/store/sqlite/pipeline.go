@@ -190,7 +190,7 @@ func (s *Store) ListAlerts(ctx context.Context, q store.AlertQuery) ([]alert.Ale
 	if q.Service != "" {
 		w.add("service = ?", q.Service)
 	}
-	w.in("status", q.Statuses)
+	w.in("status", sqlbackend.Texts(q.Statuses))
 	if q.DedupKey != "" {
 		w.add("dedup_key = ?", q.DedupKey)
 	}
@@ -335,7 +335,7 @@ func (s *Store) ListIncidents(ctx context.Context, q store.IncidentQuery) ([]inc
 	if q.Service != "" {
 		w.add("id IN (SELECT incident_id FROM incident_services WHERE service = ?)", q.Service)
 	}
-	w.in("status", q.Statuses)
+	w.in("status", sqlbackend.Texts(q.Statuses))
 	if q.BeforeID > 0 {
 		w.add("id < ?", q.BeforeID)
 	}

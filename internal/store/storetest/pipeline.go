@@ -530,8 +530,9 @@ func testOpenAlertKey(t *testing.T, newStore func(t *testing.T) store.Store) {
 func alertFixture(t *testing.T, s store.Store) map[string]int64 {
 	t.Helper()
 	rows := []struct {
-		summary, service, dedupKey, status string
-		incidentID                         int64
+		summary, service, dedupKey string
+		status                     alert.Status
+		incidentID                 int64
 	}{
 		{"a1", "checkout", "cpu", alert.StatusTriggered, 1},
 		{"a2", "payments", "cpu", alert.StatusResolved, 2},
@@ -563,16 +564,16 @@ func testListAlerts(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}{
 		{name: "all, newest first", want: "a8 a7 a6 a5 a4 a3 a2 a1"},
 		{name: "service", query: store.AlertQuery{Service: "checkout"}, want: "a8 a6 a4 a3 a1"},
-		{name: "one status", query: store.AlertQuery{Statuses: []string{alert.StatusResolved}}, want: "a6 a4 a2"},
-		{name: "open statuses", query: store.AlertQuery{Statuses: []string{alert.StatusTriggered, alert.StatusAcknowledged}}, want: "a8 a7 a5 a3 a1"},
+		{name: "one status", query: store.AlertQuery{Statuses: []alert.Status{alert.StatusResolved}}, want: "a6 a4 a2"},
+		{name: "open statuses", query: store.AlertQuery{Statuses: []alert.Status{alert.StatusTriggered, alert.StatusAcknowledged}}, want: "a8 a7 a5 a3 a1"},
 		{name: "dedup key", query: store.AlertQuery{DedupKey: "cpu"}, want: "a7 a6 a2 a1"},
 		{name: "incident", query: store.AlertQuery{IncidentID: 1}, want: "a6 a3 a1"},
-		{name: "every filter", query: store.AlertQuery{Service: "checkout", Statuses: []string{alert.StatusTriggered}, DedupKey: "cpu", IncidentID: 1}, want: "a1"},
+		{name: "every filter", query: store.AlertQuery{Service: "checkout", Statuses: []alert.Status{alert.StatusTriggered}, DedupKey: "cpu", IncidentID: 1}, want: "a1"},
 		{name: "limit", query: store.AlertQuery{Limit: 3}, want: "a8 a7 a6"},
 		{name: "next page", query: store.AlertQuery{Limit: 3}, before: "a6", want: "a5 a4 a3"},
 		{name: "last page with a filter", query: store.AlertQuery{Service: "checkout", Limit: 3}, before: "a4", want: "a3 a1"},
 		{name: "unknown service", query: store.AlertQuery{Service: "nope"}, want: ""},
-		{name: "unknown status", query: store.AlertQuery{Statuses: []string{"nope"}}, want: ""},
+		{name: "unknown status", query: store.AlertQuery{Statuses: []alert.Status{"nope"}}, want: ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -619,8 +620,9 @@ func testAlertsOfIncident(t *testing.T, newStore func(t *testing.T) store.Store)
 func testQuietAlerts(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
 	rows := []struct {
-		summary, key, status string
-		lastEvent            int
+		summary, key string
+		status       alert.Status
+		lastEvent    int
 	}{
 		{"q1", "k1", alert.StatusTriggered, 0},
 		{"q2", "k1", alert.StatusAcknowledged, 10},
@@ -714,7 +716,7 @@ func testIncidentRoundTrip(t *testing.T, newStore func(t *testing.T) store.Store
 			{User: "zoë", Reason: "on call for payments", AddedAt: acked},
 			{Team: "sre", AddedAt: t0},
 		},
-		Roles:      map[string]string{incident.RoleCommander: "zoë", incident.RoleScribe: "bob"},
+		Roles:      map[incident.Role]string{incident.RoleCommander: "zoë", incident.RoleScribe: "bob"},
 		AlertCount: 3, CreatedAt: t0, UpdatedAt: acked,
 		AcknowledgedAt: &acked, AcknowledgedBy: "user:zoë", SnoozedUntil: &snoozed,
 		Suppressed: "maintenance window 4 until 2025-03-14T12:00:00Z",
@@ -752,7 +754,7 @@ func testIncidentRoundTrip(t *testing.T, newStore func(t *testing.T) store.Store
 	resolved := at(200)
 	changed := got
 	changed.Status, changed.ResolvedAt, changed.ResolvedBy = alert.StatusResolved, &resolved, "user:bob"
-	changed.SnoozedUntil, changed.Roles, changed.Major = nil, map[string]string{incident.RoleComms: "carol"}, false
+	changed.SnoozedUntil, changed.Roles, changed.Major = nil, map[incident.Role]string{incident.RoleComms: "carol"}, false
 	changed.Services = []string{"checkout", "payments", "search"}
 	changed.Responders = append(changed.Responders, incident.Responder{User: "bob", AddedAt: at(150)})
 	update(t, s, func(tx store.Tx) error { return tx.UpdateIncident(&changed) })
@@ -809,9 +811,9 @@ func testListIncidents(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{name: "service removed from services", query: store.IncidentQuery{Service: "c"}, want: "i4"},
 		{name: "service added to services", query: store.IncidentQuery{Service: "d"}, want: "i4"},
 		{name: "service listed twice", query: store.IncidentQuery{Service: "e"}, want: "i5"},
-		{name: "status", query: store.IncidentQuery{Statuses: []string{alert.StatusTriggered}}, want: "i5 i4 i1"},
-		{name: "open", query: store.IncidentQuery{Statuses: []string{alert.StatusTriggered, alert.StatusAcknowledged}}, want: "i5 i4 i2 i1"},
-		{name: "service and status", query: store.IncidentQuery{Service: "a", Statuses: []string{alert.StatusResolved}}, want: "i3"},
+		{name: "status", query: store.IncidentQuery{Statuses: []alert.Status{alert.StatusTriggered}}, want: "i5 i4 i1"},
+		{name: "open", query: store.IncidentQuery{Statuses: []alert.Status{alert.StatusTriggered, alert.StatusAcknowledged}}, want: "i5 i4 i2 i1"},
+		{name: "service and status", query: store.IncidentQuery{Service: "a", Statuses: []alert.Status{alert.StatusResolved}}, want: "i3"},
 		{name: "limit", query: store.IncidentQuery{Limit: 2}, want: "i5 i4"},
 		{name: "next page", query: store.IncidentQuery{Limit: 2}, before: "i4", want: "i3 i2"},
 		{name: "page with a filter", query: store.IncidentQuery{Service: "b", Limit: 1}, before: "i3", want: "i2"},
@@ -886,8 +888,9 @@ func testIncidentServicesRewritten(t *testing.T, newStore func(t *testing.T) sto
 func groupFixture(t *testing.T, s store.Store) {
 	t.Helper()
 	rows := []struct {
-		title, service, group, status string
-		created                       int
+		title, service, group string
+		status                alert.Status
+		created               int
 	}{
 		{"g1", "s", "g", alert.StatusTriggered, 0},
 		{"g2", "s", "g", alert.StatusAcknowledged, 10},
@@ -1894,7 +1897,7 @@ func testRejectedText(t *testing.T, newStore func(t *testing.T) store.Store) {
 		if _, err := s.ListAlerts(ctx, store.AlertQuery{Service: "a\x00"}); err == nil {
 			t.Error("ListAlerts accepted a NUL in the service")
 		}
-		if _, err := s.ListIncidents(ctx, store.IncidentQuery{Statuses: []string{"\xff"}}); err == nil {
+		if _, err := s.ListIncidents(ctx, store.IncidentQuery{Statuses: []alert.Status{"\xff"}}); err == nil {
 			t.Error("ListIncidents accepted invalid UTF-8 in a status")
 		}
 		if _, err := s.ListChanges(ctx, store.ChangeQuery{Services: []string{"ok", "a\x00"}}); err == nil {

@@ -64,7 +64,7 @@ func EncodeAlert(a alert.Alert) (alert.Alert, []byte, error) {
 		CheckText("service", a.Service),
 		CheckText("integration_key", a.IntegrationKey),
 		CheckText("dedup_key", a.DedupKey),
-		required("status", a.Status),
+		required("status", string(a.Status)),
 	)
 	if err != nil {
 		return alert.Alert{}, nil, fmt.Errorf("alert %d: %w", a.ID, err)
@@ -79,7 +79,7 @@ func EncodeAlert(a alert.Alert) (alert.Alert, []byte, error) {
 // body.
 func EncodeIncident(i incident.Incident) (incident.Incident, []byte, error) {
 	errs := []error{
-		required("status", i.Status),
+		required("status", string(i.Status)),
 		CheckText("service", i.Service),
 		CheckText("group_key", i.GroupKey),
 	}
@@ -245,11 +245,20 @@ func CheckMaintenance(w store.MaintenanceWindow) (store.MaintenanceWindow, error
 // Required is CheckText for a string that must not be empty.
 func Required(field, s string) error { return required(field, s) }
 
+// Texts spells typed values (statuses) as the strings a query compares.
+func Texts[S ~string](values []S) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}
+
 // CheckTexts applies CheckText to the filter values of a query, so that a
 // value PostgreSQL could not compare fails on both backends alike.
-func CheckTexts(field string, values ...string) error {
+func CheckTexts[S ~string](field string, values ...S) error {
 	for _, v := range values {
-		if err := CheckText(field, v); err != nil {
+		if err := CheckText(field, string(v)); err != nil {
 			return err
 		}
 	}
