@@ -137,7 +137,7 @@ func BenchIncidentPage(b *testing.B, newStore func(b *testing.B) store.Store) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		incidents, err := s.ListIncidents(ctx, store.IncidentQuery{Service: "checkout", Statuses: []string{alert.StatusTriggered}, Limit: 100})
+		incidents, err := s.ListIncidents(ctx, store.IncidentQuery{Service: "checkout", Statuses: []alert.Status{alert.StatusTriggered}, Limit: 100})
 		if err != nil || len(incidents) != 100 {
 			b.Fatalf("ListIncidents: %d, %v", len(incidents), err)
 		}
