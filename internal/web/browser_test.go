@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -539,6 +540,28 @@ func TestBrowserServicesSchedulesReports(t *testing.T) {
 	if want := []string{"checkout", "fraud", "ledger", "payments", "search"}; !reflect.DeepEqual(nodes, want) {
 		t.Errorf("the whole graph shows %v, want %v", nodes, want)
 	}
+	// search->ledger spans two rows, the middle one holding payments: it
+	// runs beside payments, not through it.
+	var problems []string
+	b.eval("the whole graph's geometry", `(`+edgesAvoidBoxes+`)(document.querySelector('svg.graph'))`, &problems)
+	if len(problems) > 0 {
+		t.Errorf("the whole graph: %q", problems)
+	}
+	var looks struct {
+		HardDash, SoftDash, CriticalStroke, PlainStroke string
+	}
+	b.eval("edge and node styles", `({
+		hardDash: getComputedStyle(document.querySelector('svg.graph path.edge-hard')).strokeDasharray,
+		softDash: getComputedStyle(document.querySelector('svg.graph path.edge-soft')).strokeDasharray,
+		criticalStroke: getComputedStyle(document.querySelector('svg.graph a.node.critical rect')).stroke,
+		plainStroke: getComputedStyle(document.querySelector('svg.graph a.node:not(.critical) rect')).stroke,
+	})`, &looks)
+	if looks.HardDash != "none" || looks.SoftDash == "none" || looks.SoftDash == "" {
+		t.Errorf("hard edges dashed %q, soft %q: want hard solid and soft dashed", looks.HardDash, looks.SoftDash)
+	}
+	if looks.CriticalStroke != "rgb(180, 35, 24)" || looks.PlainStroke == looks.CriticalStroke {
+		t.Errorf("critical services outlined %q, others %q: want critical in red (rgb(180, 35, 24)) only", looks.CriticalStroke, looks.PlainStroke)
+	}
 	b.screenshot("services", 1280)
 
 	// A service page draws what it needs and what needs it, not siblings
@@ -628,6 +651,91 @@ func TestBrowserServicesSchedulesReports(t *testing.T) {
 	b.screenshot("reports", 1280)
 }
 
+// edgesAvoidBoxes is a JavaScript function of a drawn graph (an <svg>)
+// that lists what is wrong with its geometry: boxes that overlap, edges
+// that pass through a box other than their two ends (each segment of the
+// drawn path, lines and cubic curves, sampled 40 times, with 2 pixels of
+// margin), and edges that do not start and end on their ends' boxes.
+const edgesAvoidBoxes = `(svg) => {
+	const boxes = [...svg.querySelectorAll('a.node')].map((a) => {
+		const r = a.querySelector('rect');
+		return {id: a.dataset.service, x: r.x.baseVal.value, y: r.y.baseVal.value, w: r.width.baseVal.value, h: r.height.baseVal.value};
+	});
+	const inside = (p, b, m) => p.x > b.x - m && p.x < b.x + b.w + m && p.y > b.y - m && p.y < b.y + b.h + m;
+	const problems = [];
+	for (const a of boxes) for (const b of boxes) {
+		if (a.id < b.id && inside({x: a.x + a.w / 2, y: a.y + a.h / 2}, {x: b.x - a.w / 2, y: b.y - a.h / 2, w: b.w + a.w, h: b.h + a.h}, 0)) {
+			problems.push(a.id + ' overlaps ' + b.id);
+		}
+	}
+	// The drawn path, sampled: M, L and C with absolute coordinates.
+	const samples = (d) => {
+		const out = [];
+		let at = null;
+		for (const [, cmd, args] of d.matchAll(/([MLC])([^MLC]*)/g)) {
+			const n = args.trim().split(/[ ,]+/).map(Number);
+			if (cmd === 'M') { at = {x: n[0], y: n[1]}; out.push(at); continue; }
+			const end = {x: n[n.length - 2], y: n[n.length - 1]};
+			for (let i = 1; i <= 40; i++) {
+				const t = i / 40, u = 1 - t;
+				out.push(cmd === 'L'
+					? {x: u * at.x + t * end.x, y: u * at.y + t * end.y}
+					: {x: u*u*u*at.x + 3*u*u*t*n[0] + 3*u*t*t*n[2] + t*t*t*end.x, y: u*u*u*at.y + 3*u*u*t*n[1] + 3*u*t*t*n[3] + t*t*t*end.y});
+			}
+			at = end;
+		}
+		return out;
+	};
+	for (const path of svg.querySelectorAll('path.edge')) {
+		const from = path.dataset.from, to = path.dataset.to;
+		const name = from + '->' + to;
+		const d = path.getAttribute('d');
+		if (!/^[MLC0-9., -]+$/.test(d)) { problems.push(name + ' has a path this check cannot read: ' + d); continue; }
+		const pts = samples(d);
+		for (const p of pts) {
+			for (const b of boxes) {
+				if (b.id === from || b.id === to) {
+					if (inside(p, b, -1)) { problems.push(name + ' runs inside its end ' + b.id + ' at ' + p.x + ',' + p.y); break; }
+				} else if (inside(p, b, 2)) {
+					problems.push(name + ' passes through ' + b.id + ' at ' + p.x + ',' + p.y);
+					break;
+				}
+			}
+		}
+		const on = (p, id) => { const b = boxes.find((x) => x.id === id); return inside(p, b, 0.6) && !inside(p, b, -0.6); };
+		if (!on(pts[0], from) || !on(pts[pts.length - 1], to)) problems.push(name + ' does not join its ends');
+	}
+	return problems;
+}`
+
+// randomGraph makes a dependency graph of 4 to 33 services from a seed:
+// mostly edges downwards in a random order, some closing cycles, some
+// soft, now and then a service that needs itself.
+func randomGraph(seed uint64) (nodes, edges string) {
+	r := rand.New(rand.NewPCG(seed, 7))
+	n := 4 + r.IntN(30)
+	var ns, es []string
+	for i := range n {
+		ns = append(ns, fmt.Sprintf(`{id:'svc-%02d', label:'%s'}`, i, strings.Repeat("x", 3+r.IntN(18))))
+	}
+	perm := r.Perm(n)
+	for range n + r.IntN(2*n) {
+		a, b := r.IntN(n), r.IntN(n)
+		if perm[a] > perm[b] && r.IntN(8) != 0 {
+			a, b = b, a // mostly downwards; one in eight may close a cycle
+		}
+		if a == b && r.IntN(4) != 0 {
+			continue
+		}
+		kind := "hard"
+		if r.IntN(3) == 0 {
+			kind = "soft"
+		}
+		es = append(es, fmt.Sprintf(`{from:'svc-%02d', to:'svc-%02d', kind:'%s'}`, a, b, kind))
+	}
+	return "[" + strings.Join(ns, ",") + "]", "[" + strings.Join(es, ",") + "]"
+}
+
 // TestBrowserScriptUnits runs the UI's pure functions in the browser
 // against cases worked out by hand.
 func TestBrowserScriptUnits(t *testing.T) {
@@ -694,7 +802,7 @@ func TestBrowserScriptUnits(t *testing.T) {
 		}
 		for _, tt := range tests {
 			var got map[string]int
-			b.eval(tt.name, fmt.Sprintf(`import('/assets/graph.js').then((m) => Object.fromEntries(m.layers(%s, %s)))`, tt.ids, tt.edges), &got)
+			b.eval(tt.name, fmt.Sprintf(`import('/assets/layout.js').then((m) => Object.fromEntries(m.layers(%s, %s)))`, tt.ids, tt.edges), &got)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("%s: layers = %v, want %v", tt.name, got, tt.want)
 			}
@@ -708,53 +816,133 @@ func TestBrowserScriptUnits(t *testing.T) {
 			Order      int
 			X, Y, W, H float64
 		}
+		type edge struct {
+			From, To string
+			Reversed bool
+			Points   [][2]float64
+			D        string
+		}
 		type result struct {
 			Width, Height float64
+			Crossings     int
 			Nodes         []node
-			Edges         []struct{ From, To, D string }
+			Edges         []edge
 		}
-		tests := []struct {
-			name         string
-			nodes, edges string
-			width        float64
-			height       float64
-			order        map[string][2]int // id -> layer, order
-		}{
-			// One node of 17 characters: 17*7.4 = 125.8 -> 126, +28 = 154
-			// wide, plus 12 of padding each side; 36 high plus 24.
-			{"one node", `[{id:'ledger-db-primary'}]`, `[]`, 178, 60, map[string][2]int{"ledger-db-primary": {0, 0}}},
-			// x needs q and y needs p: ordering the lower layer by its
-			// parents' positions puts q under x and p under y, no crossing.
-			// Two layers: 2*36 + 56 + 24 = 152 high; rows of two 88-wide
-			// nodes: 88+24+88 + 24 = 224 wide.
-			{"crossing removed", `[{id:'x'},{id:'y'},{id:'p'},{id:'q'}]`, `[{from:'x',to:'q'},{from:'y',to:'p'}]`, 224, 152,
-				map[string][2]int{"x": {0, 0}, "y": {0, 1}, "q": {1, 0}, "p": {1, 1}}},
-		}
-		for _, tt := range tests {
+		run := func(name, nodes, edges string) result {
 			var got result
-			b.eval(tt.name, fmt.Sprintf(`import('/assets/graph.js').then((m) => m.layout(%s, %s))`, tt.nodes, tt.edges), &got)
-			if got.Width != tt.width || got.Height != tt.height {
-				t.Errorf("%s: %vx%v, want %vx%v", tt.name, got.Width, got.Height, tt.width, tt.height)
-			}
-			for _, n := range got.Nodes {
-				if want := tt.order[n.ID]; n.Layer != want[0] || n.Order != want[1] {
-					t.Errorf("%s: %s at layer %d order %d, want %v", tt.name, n.ID, n.Layer, n.Order, want)
-				}
-				if n.X < 12 || n.X+n.W > got.Width-12+0.001 || n.Y != 12+float64(n.Layer)*(36+56) {
-					t.Errorf("%s: %s placed at %v,%v (%vx%v) outside its row", tt.name, n.ID, n.X, n.Y, n.W, n.H)
+			b.eval(name, fmt.Sprintf(`import('/assets/layout.js').then((m) => m.layout(%s, %s))`, nodes, edges), &got)
+			return got
+		}
+		find := func(r result, id string) node {
+			for _, n := range r.Nodes {
+				if n.ID == id {
+					return n
 				}
 			}
-			if len(got.Nodes) != len(tt.order) {
-				t.Errorf("%s: %d nodes placed", tt.name, len(got.Nodes))
+			t.Fatalf("no node %s in %+v", id, r.Nodes)
+			return node{}
+		}
+
+		// One node of 17 characters: 17*7.4 = 125.8 -> 126, +28 = 154
+		// wide, plus 12 of padding each side; 36 high plus 24.
+		one := run("one node", `[{id:'ledger-db-primary'}]`, `[]`)
+		if one.Width != 178 || one.Height != 60 || len(one.Nodes) != 1 || one.Nodes[0].X != 12 || one.Nodes[0].Y != 12 {
+			t.Errorf("one node: %+v", one)
+		}
+
+		// x needs q and y needs p: q goes under x and p under y, no
+		// crossing. Rows of two 88-wide boxes 28 apart: 204 + 24 = 228
+		// wide; two rows 36 high 64 apart: 136 + 24 = 160 high. The edge
+		// x->q runs straight down from x's bottom centre (12 + 44 = 56,
+		// 12 + 36 = 48) to q's top (12 + 36 + 64 = 112).
+		two := run("crossing removed", `[{id:'x'},{id:'y'},{id:'p'},{id:'q'}]`, `[{from:'x',to:'q'},{from:'y',to:'p'}]`)
+		want := map[string][2]int{"x": {0, 0}, "y": {0, 1}, "q": {1, 0}, "p": {1, 1}}
+		for _, n := range two.Nodes {
+			if w := want[n.ID]; n.Layer != w[0] || n.Order != w[1] {
+				t.Errorf("crossing removed: %s at layer %d order %d, want %v", n.ID, n.Layer, n.Order, w)
 			}
 		}
-		// The edge from x (top row, left) to q (bottom row, left) runs
-		// from x's bottom centre to q's top centre: x is 88 wide at
-		// x=12, so its centre is 56; rows at y=12 and y=104.
-		var d string
-		b.eval("edge path", `import('/assets/graph.js').then((m) => m.layout([{id:'x'},{id:'y'},{id:'p'},{id:'q'}], [{from:'x',to:'q'},{from:'y',to:'p'}]).edges[0].d)`, &d)
-		if want := "M56,48 C56,76 56,76 56,104"; d != want {
-			t.Errorf("edge x->q path %q, want %q", d, want)
+		if two.Width != 228 || two.Height != 160 || two.Crossings != 0 {
+			t.Errorf("crossing removed: %vx%v with %d crossings, want 228x160 with none", two.Width, two.Height, two.Crossings)
+		}
+		if e := two.Edges[0]; e.D != "M56,48 L56,112" {
+			t.Errorf("edge x->q path %q, want M56,48 L56,112", e.D)
+		}
+
+		// a needs b and c, b needs c: the edge a->c spans two layers and
+		// passes through b's row beside b, through a dummy, at least 14
+		// from b's box.
+		tri := run("triangle", `[{id:'a'},{id:'b'},{id:'c'}]`, `[{from:'a',to:'b'},{from:'b',to:'c'},{from:'a',to:'c',kind:'soft'}]`)
+		bb := find(tri, "b")
+		for _, e := range tri.Edges {
+			if e.From != "a" || e.To != "c" {
+				continue
+			}
+			if len(e.Points) != 4 {
+				t.Fatalf("triangle: a->c has points %v, want 4 (through one dummy)", e.Points)
+			}
+			x := e.Points[1][0]
+			if e.Points[2][0] != x || e.Points[1][1] != bb.Y || e.Points[2][1] != bb.Y+bb.H {
+				t.Errorf("triangle: a->c crosses b's row at %v, want straight down through it", e.Points[1:3])
+			}
+			if x > bb.X-14 && x < bb.X+bb.W+14 {
+				t.Errorf("triangle: a->c passes b's row at x=%v, within 14 of b (%v to %v)", x, bb.X, bb.X+bb.W)
+			}
+		}
+		if tri.Crossings != 0 {
+			t.Errorf("triangle: %d crossings", tri.Crossings)
+		}
+
+		// Two trees whose leaves interleave by name: ordered apart, no
+		// crossing. Two sources that both need both targets: one
+		// crossing, which no order avoids.
+		apart := run("interleaved trees", `[{id:'r1'},{id:'r2'},{id:'a'},{id:'b'},{id:'c'},{id:'d'}]`,
+			`[{from:'r1',to:'a'},{from:'r1',to:'c'},{from:'r2',to:'b'},{from:'r2',to:'d'}]`)
+		if apart.Crossings != 0 {
+			t.Errorf("interleaved trees: %d crossings, want 0", apart.Crossings)
+		}
+		k22 := run("K2,2", `[{id:'u1'},{id:'u2'},{id:'v1'},{id:'v2'}]`,
+			`[{from:'u1',to:'v1'},{from:'u1',to:'v2'},{from:'u2',to:'v1'},{from:'u2',to:'v2'}]`)
+		if k22.Crossings != 1 {
+			t.Errorf("K2,2: %d crossings, want 1", k22.Crossings)
+		}
+
+		// A cycle: b->a closes it, is laid out turned round, and is drawn
+		// from b's top up to a's bottom.
+		cyc := run("cycle", `[{id:'a'},{id:'b'}]`, `[{from:'a',to:'b'},{from:'b',to:'a'}]`)
+		for _, e := range cyc.Edges {
+			if e.From == "b" {
+				first, last := e.Points[0], e.Points[len(e.Points)-1]
+				if !e.Reversed || first[1] != find(cyc, "b").Y || last[1] != find(cyc, "a").Y+36 {
+					t.Errorf("cycle: b->a drawn %+v, want from b's top to a's bottom", e)
+				}
+			}
+		}
+	})
+
+	t.Run("edges avoid boxes", func(t *testing.T) {
+		// Graphs of every shape, drawn in the page: no edge passes
+		// through a box other than its two ends, and no boxes overlap.
+		graphs := []struct{ name, nodes, edges string }{
+			{"long edge past a box", `[{id:'a'},{id:'b'},{id:'c'}]`, `[{from:'a',to:'b'},{from:'b',to:'c'},{from:'a',to:'c'}]`},
+			{"cycle and self edge", `[{id:'a'},{id:'b'},{id:'c'}]`, `[{from:'a',to:'b'},{from:'b',to:'c'},{from:'c',to:'a'},{from:'b',to:'b'}]`},
+		}
+		for seed := uint64(1); seed <= 12; seed++ {
+			nodes, edges := randomGraph(seed)
+			graphs = append(graphs, struct{ name, nodes, edges string }{fmt.Sprintf("random %d", seed), nodes, edges})
+		}
+		for _, g := range graphs {
+			var problems []string
+			b.eval(g.name, fmt.Sprintf(`Promise.all([import('/assets/layout.js'), import('/assets/graph.js')]).then(([l, d]) => {
+				const svg = d.drawGraph(l.layout(%s, %s));
+				document.body.append(svg);
+				const problems = (%s)(svg);
+				svg.remove();
+				return problems;
+			})`, g.nodes, g.edges, edgesAvoidBoxes), &problems)
+			if len(problems) > 0 {
+				t.Errorf("%s: %d problems, first %q", g.name, len(problems), problems[:min(len(problems), 5)])
+			}
 		}
 	})
 

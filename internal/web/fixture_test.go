@@ -136,7 +136,8 @@ func (s *server) call(method, path, token string, body, out any) int {
 }
 
 // shop is a small organisation: checkout (revenue-critical) needs payments
-// (hard), which needs ledger (hard) and fraud (soft); search stands apart.
+// (hard), which needs ledger (hard) and fraud (soft); search, owned by
+// another team, needs ledger (soft) and nothing needs it.
 // Alice is on the shop team that owns them; bob is on the search team.
 func shop() map[string]any {
 	dep := func(svc, kind string) map[string]any { return map[string]any{"service": svc, "kind": kind} }
@@ -172,7 +173,7 @@ func shop() map[string]any {
 				"depends_on": []any{dep("ledger", "hard"), dep("fraud", "soft")}},
 			map[string]any{"id": "ledger", "owner": "shop"},
 			map[string]any{"id": "fraud", "owner": "shop"},
-			map[string]any{"id": "search", "owner": "search-team"},
+			map[string]any{"id": "search", "owner": "search-team", "depends_on": []any{dep("ledger", "soft")}},
 		},
 	}
 }

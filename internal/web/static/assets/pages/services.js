@@ -4,7 +4,8 @@
 import {h, errorBox, externalLink, table} from '../dom.js';
 import {APIError, describe, esc, get, listAll} from '../api.js';
 import {path, when} from '../format.js';
-import {drawGraph, edgesOf, layout, neighbourhood} from '../graph.js';
+import {drawGraph, edgesOf, neighbourhood} from '../graph.js';
+import {layout} from '../layout.js';
 import {criticalBadge, loading} from './common.js';
 
 function graphFigure(services, ids, current, caption) {
