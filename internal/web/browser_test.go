@@ -641,12 +641,21 @@ func TestBrowserServicesSchedulesReports(t *testing.T) {
 	}
 	b.screenshot("slos", 1280)
 
-	// Reports: the resolved incident counts for checkout.
-	b.do("reports", chromedp.Navigate(s.url+"/reports"), chromedp.WaitVisible(chromedp.CSS(`tr[data-service="checkout"]`)))
-	var cells []string
+	// Reports: the resolved incident counts for checkout, with mean,
+	// median and p90 of both times. All loaded incidents: the browser's
+	// clock is the machine's, the server's may be pinned elsewhere.
+	b.do("reports", chromedp.Navigate(s.url+"/reports?period=all"), chromedp.WaitVisible(chromedp.CSS(`tr[data-service="checkout"]`)))
+	var head, cells []string
+	b.eval("report columns", `[...document.querySelectorAll('table.numbers th')].map((th) => th.textContent)`, &head)
+	if want := []string{"Service", "Resolved", "Acknowledged", "MTTA mean", "MTTA median", "MTTA p90", "MTTR mean", "MTTR median", "MTTR p90"}; !reflect.DeepEqual(head, want) {
+		t.Errorf("report columns %q, want %q", head, want)
+	}
 	b.eval("checkout row", `[...document.querySelectorAll('tr[data-service="checkout"] td')].map((td) => td.textContent)`, &cells)
-	if len(cells) != 5 || cells[0] != "checkout" || cells[1] != "1" || cells[2] != "1" {
-		t.Errorf("checkout report row %q, want checkout, 1 incident, 1 acknowledged", cells)
+	if len(cells) != 9 || cells[0] != "checkout" || cells[1] != "1" || cells[2] != "1" {
+		t.Errorf("checkout report row %q, want checkout, 1 resolved, 1 acknowledged and six times", cells)
+	}
+	if txt := b.text("main"); !strings.Contains(txt, "both over the same incidents") {
+		t.Errorf("the report does not say what MTTA and MTTR are taken over: %q", txt)
 	}
 	b.screenshot("reports", 1280)
 }
@@ -734,6 +743,12 @@ func randomGraph(seed uint64) (nodes, edges string) {
 		es = append(es, fmt.Sprintf(`{from:'svc-%02d', to:'svc-%02d', kind:'%s'}`, a, b, kind))
 	}
 	return "[" + strings.Join(ns, ",") + "]", "[" + strings.Join(es, ",") + "]"
+}
+
+// dump shows a value with what its pointers point to.
+func dump(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // TestBrowserScriptUnits runs the UI's pure functions in the browser
@@ -969,36 +984,57 @@ func TestBrowserScriptUnits(t *testing.T) {
 	})
 
 	t.Run("serviceStats", func(t *testing.T) {
-		// checkout: acked after 2m and 4m, resolved after 30m and 60m.
-		// payments: acked after 4m (one of two), resolved after 60m and
-		// 10m. Overall: MTTA 3m, MTTR (30+60+10)/3 = 33m20s.
+		// Times from opening, in minutes (to ack, to resolve):
+		// #1 checkout (2, 30); #2 checkout and payments (4, 60);
+		// #3 payments, resolved after 10 without an acknowledgement;
+		// #4 search, resolved after 1 without one; #5 has no opening;
+		// #6 checkout (30, 35).
+		// checkout: TTA 2, 4, 30: mean 12, median 4, p90 at rank 1.8:
+		// 4 + 0.8 × 26 = 24.8. TTR 30, 35, 60: mean 41⅔, median 35, p90
+		// 35 + 0.8 × 25 = 55. payments: only #2 is timed. search: none.
+		// The old rule (MTTA over acknowledged incidents, MTTR over all)
+		// gave #6's kind of service an MTTR below its MTTA.
 		incidents := `[
 			{services:['checkout'], created_at:'2026-03-02T10:00:00Z', acknowledged_at:'2026-03-02T10:02:00Z', resolved_at:'2026-03-02T10:30:00Z'},
 			{services:['checkout','payments'], created_at:'2026-03-02T11:00:00Z', acknowledged_at:'2026-03-02T11:04:00Z', resolved_at:'2026-03-02T12:00:00Z'},
 			{services:['payments','payments'], created_at:'2026-03-02T12:00:00Z', resolved_at:'2026-03-02T12:10:00Z'},
 			{services:[], service:'search', created_at:'2026-03-02T12:00:00Z', resolved_at:'2026-03-02T12:01:00Z'},
-			{services:['bad'], created_at:'not a time', resolved_at:'2026-03-02T12:01:00Z'}]`
+			{services:['bad'], created_at:'not a time', resolved_at:'2026-03-02T12:01:00Z'},
+			{services:['checkout'], created_at:'2026-03-02T13:00:00Z', acknowledged_at:'2026-03-02T13:30:00Z', resolved_at:'2026-03-02T13:35:00Z'}]`
+		type times struct{ Mean, Median, P90 float64 }
 		type row struct {
 			Service                 string
 			Incidents, Acknowledged int
-			MTTA, MTTR              *float64
+			MTTA, MTTR              *times
 		}
 		var got struct {
 			Services []row
 			Total    row
 		}
 		b.eval("stats", `import('/assets/stats.js').then((m) => m.serviceStats(`+incidents+`))`, &got)
-		f := func(v float64) *float64 { return &v }
+		const min = 60000.0
+		checkout := row{"checkout", 3, 3, &times{12 * min, 4 * min, 24.8 * min}, &times{2500000, 35 * min, 55 * min}}
 		want := []row{
-			{"checkout", 2, 2, f(180000), f(2700000)},
-			{"payments", 2, 1, f(240000), f(2100000)},
-			{"search", 1, 0, nil, f(60000)},
+			checkout,
+			{"payments", 2, 1, &times{4 * min, 4 * min, 4 * min}, &times{60 * min, 60 * min, 60 * min}},
+			{"search", 1, 0, nil, nil},
 		}
 		if !reflect.DeepEqual(got.Services, want) {
-			t.Errorf("per service = %+v, want %+v", got.Services, want)
+			t.Errorf("per service = %s\nwant %s", dump(got.Services), dump(want))
 		}
-		if got.Total.Incidents != 4 || got.Total.Acknowledged != 2 || *got.Total.MTTA != 180000 || *got.Total.MTTR != 1515000 {
-			t.Errorf("total = %+v, want 4 incidents, 2 acknowledged, MTTA 180000, MTTR 1515000", got.Total)
+		wantTotal := checkout
+		wantTotal.Service, wantTotal.Incidents = "", 5
+		if !reflect.DeepEqual(got.Total, wantTotal) {
+			t.Errorf("total = %s, want %s", dump(got.Total), dump(wantTotal))
+		}
+
+		var q []*float64
+		b.eval("quantile", `import('/assets/stats.js').then((m) => [
+			m.quantile([], 0.5), m.quantile([7], 0.9), m.quantile([1, 3], 0.5), m.quantile([10, 20, 30, 40], 0.9), m.quantile([5, 5, 5], 0.9)])`, &q)
+		f := func(v float64) *float64 { return &v }
+		// [10, 20, 30, 40] at 0.9: rank 2.7, 30 + 0.7 × 10 = 37.
+		if wantQ := []*float64{nil, f(7), f(2), f(37), f(5)}; !reflect.DeepEqual(q, wantQ) {
+			t.Errorf("quantile = %s, want %s", dump(q), dump(wantQ))
 		}
 	})
 

@@ -1,40 +1,69 @@
 // Response-time statistics over resolved incidents (pure).
 
-// serviceStats computes, per service, the mean time to acknowledge (MTTA)
-// and to resolve (MTTR), both from the incident's opening, in
-// milliseconds. An incident counts for every service in its "services";
-// MTTA is over the incidents that were acknowledged (null when none were).
-// The "total" row counts each incident once.
+// quantile is the p-quantile of sorted values, interpolated between the
+// two nearest ranks (as spreadsheets' PERCENTILE.INC): the median is
+// quantile 0.5.
+export function quantile(sorted, p) {
+  if (sorted.length === 0) return null;
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return Math.round(sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]));
+}
+
+// summary is the mean, median and 90th percentile of values (ms), or null
+// when there are none.
+export function summary(values) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    mean: Math.round(sorted.reduce((s, v) => s + v, 0) / sorted.length),
+    median: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
+  };
+}
+
+// serviceStats computes, per service, the time to acknowledge (MTTA) and
+// to resolve (MTTR) of resolved incidents, both from the incident's
+// opening, in milliseconds. Both are taken over the same incidents: those
+// that were acknowledged before they were resolved. An incident resolved
+// without an acknowledgement (by its monitor, or by hand at once) counts
+// among the incidents but is timed for neither, so that MTTR can never
+// show less than MTTA. An incident counts for every service in its
+// "services"; the "total" row counts each incident once.
 export function serviceStats(incidents) {
   const rows = new Map();
-  const total = {service: '', incidents: 0, acknowledged: 0, ackSum: 0, resolved: 0, resolveSum: 0};
-  const add = (row, inc) => {
-    const opened = Date.parse(inc.created_at);
+  const total = {service: '', incidents: 0, tta: [], ttr: []};
+  const add = (row, times) => {
     row.incidents++;
-    if (inc.acknowledged_at) {
-      row.acknowledged++;
-      row.ackSum += Math.max(0, Date.parse(inc.acknowledged_at) - opened);
-    }
-    if (inc.resolved_at) {
-      row.resolved++;
-      row.resolveSum += Math.max(0, Date.parse(inc.resolved_at) - opened);
+    if (times) {
+      row.tta.push(times.tta);
+      row.ttr.push(times.ttr);
     }
   };
   for (const inc of incidents) {
-    if (!Number.isFinite(Date.parse(inc.created_at))) continue;
+    const opened = Date.parse(inc.created_at);
+    if (!Number.isFinite(opened)) continue;
+    const acked = Date.parse(inc.acknowledged_at);
+    const resolved = Date.parse(inc.resolved_at);
+    let times = null;
+    if (Number.isFinite(acked) && Number.isFinite(resolved)) {
+      const tta = Math.max(0, acked - opened);
+      times = {tta, ttr: Math.max(tta, resolved - opened)};
+    }
     const services = (inc.services && inc.services.length) ? [...new Set(inc.services)] : [inc.service];
     for (const svc of services) {
-      if (!rows.has(svc)) rows.set(svc, {service: svc, incidents: 0, acknowledged: 0, ackSum: 0, resolved: 0, resolveSum: 0});
-      add(rows.get(svc), inc);
+      if (!rows.has(svc)) rows.set(svc, {service: svc, incidents: 0, tta: [], ttr: []});
+      add(rows.get(svc), times);
     }
-    add(total, inc);
+    add(total, times);
   }
   const finish = (r) => ({
     service: r.service,
     incidents: r.incidents,
-    acknowledged: r.acknowledged,
-    mtta: r.acknowledged ? r.ackSum / r.acknowledged : null,
-    mttr: r.resolved ? r.resolveSum / r.resolved : null,
+    acknowledged: r.tta.length,
+    mtta: summary(r.tta),
+    mttr: summary(r.ttr),
   });
   return {
     services: [...rows.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0)).map(finish),

@@ -8,6 +8,8 @@ import {loading} from './common.js';
 
 const PERIODS = [['7', 'Last 7 days'], ['30', 'Last 30 days'], ['90', 'Last 90 days'], ['all', 'All loaded']];
 const MAX_PAGES = 10; // 10 pages of 1000: enough for a report, bounded for the browser
+const COLUMNS = ['Service', 'Resolved', 'Acknowledged',
+  'MTTA mean', 'MTTA median', 'MTTA p90', 'MTTR mean', 'MTTR median', 'MTTR p90'];
 
 export async function reportsPage(ctx) {
   ctx.title('Reports');
@@ -22,18 +24,21 @@ export async function reportsPage(ctx) {
   ctx.main.lastChild.remove();
   const incidents = period === 'all' ? all : openedSince(all, Date.now() - Number(period) * 24 * 3600 * 1000);
   const st = serviceStats(incidents);
-  const fmt = (ms) => (ms === null ? '—' : span(ms));
+  const times = (s) => (s === null ? ['—', '—', '—'] : [span(s.mean), span(s.median), span(s.p90)]);
+  const cells = (r, name) => [name, String(r.incidents), String(r.acknowledged), ...times(r.mtta), ...times(r.mttr)];
   ctx.main.append(
     h('section', {'aria-labelledby': 'mtt-title'},
       h('h2', {id: 'mtt-title'}, 'Time to acknowledge and resolve, per service'),
       h('p', {class: 'muted small'},
         `Computed in your browser from ${incidents.length} resolved incident${incidents.length === 1 ? '' : 's'}`,
-        ` (of the ${all.length} most recent loaded). MTTA: mean time from opening to acknowledgement, over the incidents that were acknowledged. `,
-        'MTTR: mean time from opening to resolution. An incident counts for every service with an alert in it.'),
-      table('MTTA and MTTR per service', ['Service', 'Incidents', 'Acknowledged', 'MTTA', 'MTTR'],
+        ` (of the ${all.length} most recent loaded). `,
+        'MTTA is the time from opening to acknowledgement, MTTR from opening to resolution, both over the same incidents: ',
+        'those acknowledged before they were resolved. Incidents resolved without an acknowledgement count as resolved but are timed for neither. ',
+        'Mean, median and 90th percentile (9 in 10 were faster). An incident counts for every service with an alert in it.'),
+      table('MTTA and MTTR per service', COLUMNS,
         [...st.services.map((r) => ({
           attrs: {'data-service': r.service},
-          cells: [h('a', {href: `/services/${encodeURIComponent(r.service)}`}, r.service), String(r.incidents), String(r.acknowledged), fmt(r.mtta), fmt(r.mttr)],
-        })), ...(st.services.length ? [{attrs: {class: 'total'}, cells: [h('strong', null, 'All incidents'), String(st.total.incidents), String(st.total.acknowledged), fmt(st.total.mtta), fmt(st.total.mttr)]}] : [])],
-        {empty: 'No resolved incidents in this period.'})));
+          cells: cells(r, h('a', {href: `/services/${encodeURIComponent(r.service)}`}, r.service)),
+        })), ...(st.services.length ? [{attrs: {class: 'total'}, cells: cells(st.total, h('strong', null, 'All incidents'))}] : [])],
+        {empty: 'No resolved incidents in this period.', className: 'numbers'})));
 }
