@@ -94,6 +94,7 @@ const (
 	EntryMajor        = "major"
 	EntryUpdate       = "status_update"
 	EntryMerged       = "merged"
+	EntrySeverity     = "severity" // the severity changed, by hand or because a worse alert joined
 )
 
 // TimelineEntry is one thing that happened to an incident: who did what,

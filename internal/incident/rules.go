@@ -1,6 +1,11 @@
 package incident
 
-import "github.com/vigil-oncall/vigil/internal/alert"
+import (
+	"fmt"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+)
 
 // Urgency derives an incident's urgency from its alert's severity:
 // critical and error page now (high), warning and info never page (low).
@@ -46,3 +51,28 @@ func (s Severity) Worse(other Severity) bool {
 
 // Valid reports whether r is one of the incident roles.
 func (r Role) Valid() bool { return r == RoleCommander || r == RoleComms || r == RoleScribe }
+
+// SetSeverity gives the incident severity s and returns the timeline entry
+// that records the change (why says what changed it), or nil when it
+// already had that severity.
+func SetSeverity(inc *Incident, s Severity, actor, channel, why string, now time.Time) *TimelineEntry {
+	if inc.Severity == s {
+		return nil
+	}
+	msg := fmt.Sprintf("severity changed from %s to %s", inc.Severity, s)
+	if why != "" {
+		msg += ": " + why
+	}
+	inc.Severity, inc.UpdatedAt = s, now
+	return &TimelineEntry{IncidentID: inc.ID, At: now, Kind: EntrySeverity, Actor: actor, Channel: channel, Message: msg}
+}
+
+// RaiseSeverity makes the incident at least as severe as s, as when a worse
+// alert joins it; it returns the timeline entry of the change, or nil when
+// the incident was as bad already.
+func RaiseSeverity(inc *Incident, s Severity, why string, now time.Time) *TimelineEntry {
+	if !s.Worse(inc.Severity) {
+		return nil
+	}
+	return SetSeverity(inc, s, "system", "", why, now)
+}

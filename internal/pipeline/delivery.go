@@ -83,11 +83,12 @@ func (p *Pipeline) deliveryUpdate(ctx context.Context, notificationID int64, che
 			return tx.UpdateNotification(&n)
 		}
 		n.Status = notify.StatusFailed
-		n.LastError = providerError(state, detail)
+		n.LastError = p.failureReason(snap, n, providerError(state, detail))
 		if err := tx.UpdateNotification(&n); err != nil {
 			return err
 		}
 		p.metrics.failed.Inc()
+		p.logFailure("notification not delivered, the provider reports", n, n.LastError, false)
 		if n.IncidentID == 0 {
 			return nil
 		}

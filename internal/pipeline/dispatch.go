@@ -249,9 +249,11 @@ func (p *Pipeline) record(ctx context.Context, tx store.Tx, snap *org.Snapshot, 
 			Message: fmt.Sprintf("notified %s via %s (%s)", n.UserID, n.MethodType, n.ContactMethod)})
 	}
 	p.metrics.failed.Inc()
-	n.LastError = r.err.Error()
+	n.LastError = p.failureReason(snap, n, r.err.Error())
 	attempt.Error = n.LastError
-	if delay, retry := notify.NextAttempt(n.Attempts, r.err, nil); retry {
+	delay, retry := notify.NextAttempt(n.Attempts, r.err, nil)
+	p.logFailure("notification attempt failed", n, n.LastError, retry)
+	if retry {
 		n.Status = notify.StatusPending
 		n.DueAt = r.at.Add(delay)
 		attempt.Outcome = "retry"

@@ -222,8 +222,10 @@ func (p *Pipeline) correlated(tx store.Tx, snap *org.Snapshot, svc *catalog.Serv
 func (p *Pipeline) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot, inc *incident.Incident, svc *catalog.Service, severity alert.Severity, now time.Time) error {
 	inc.AlertCount++
 	inc.UpdatedAt = now
-	if worse := incident.SeverityOf(severity); worse.Worse(inc.Severity) {
-		inc.Severity = worse
+	if e := incident.RaiseSeverity(inc, incident.SeverityOf(severity), fmt.Sprintf("a %s alert on %s was correlated into it", severity, svc.ID), now); e != nil {
+		if err := tx.AppendTimeline(e); err != nil {
+			return err
+		}
 	}
 	if !contains(inc.Services, svc.ID) {
 		inc.Services = append(inc.Services, svc.ID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -574,4 +575,66 @@ func TestEventLinksAndImagesReachTheAlert(t *testing.T) {
 	if err != nil || len(cs) != 1 || !reflect.DeepEqual(cs[0].Links, links) {
 		t.Fatalf("changes = %+v, %v; want one with links %+v", cs, err, links)
 	}
+}
+
+// TestEverySeverityChangeIsOnTheTimeline: an incident whose severity rises
+// because a worse alert joins it (grouping, correlation) or a worse
+// incident is merged into it says so on its timeline.
+func TestEverySeverityChangeIsOnTheTimeline(t *testing.T) {
+	severityEntries := func(h *harness, id int64) []string {
+		var out []string
+		for _, e := range h.timeline(id) {
+			if e.Kind == incident.EntrySeverity {
+				out = append(out, e.Message)
+			}
+		}
+		return out
+	}
+	t.Run("grouping", func(t *testing.T) {
+		h := newHarness(t, thursdayNoon)
+		b := testBundle(h.recv.srv.URL)
+		b.Services[0].Grouping = &catalog.Grouping{By: catalog.GroupByComponent, Window: mustDur("10m")}
+		h.apply(b)
+		ev := func(dedup string, severity alert.Severity) ingest.Event {
+			return ingest.Event{Action: ingest.ActionTrigger, DedupKey: dedup, Summary: dedup, Source: "x", Severity: severity, Component: "db"}
+		}
+		h.send(pdKey, ev("a", alert.SeverityError))
+		h.send(pdKey, ev("b", alert.SeverityCritical))
+		h.send(pdKey, ev("c", alert.SeverityWarning)) // milder: no change
+		inc := h.onlyIncident()
+		want := []string{"severity changed from SEV3 to SEV2: a critical alert on checkout was grouped into it"}
+		if got := severityEntries(h, inc.ID); inc.Severity != incident.SEV2 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("incident %s with severity entries %q, want SEV2 with %q", inc.Severity, got, want)
+		}
+	})
+	t.Run("correlation and merge", func(t *testing.T) {
+		h := newHarness(t, thursdayNoon)
+		h.useBundle(irtBundle(h.recv.srv.URL, nil))
+		h.send("gen-storage", ingest.Event{Action: ingest.ActionTrigger, DedupKey: "s", Summary: "storage slow", Severity: alert.SeverityError})
+		h.send("gen-payments", ingest.Event{Action: ingest.ActionTrigger, DedupKey: "p", Summary: "payments down", Severity: alert.SeverityCritical})
+		h.send("gen-mail", ingest.Event{Action: ingest.ActionTrigger, DedupKey: "m", Summary: "mail down", Severity: alert.SeverityCritical})
+		incs, err := h.store.ListIncidents(h.ctx, store.IncidentQuery{})
+		if err != nil || len(incs) != 2 {
+			t.Fatalf("incidents = %d (%v), want 2: storage with payments, and mail", len(incs), err)
+		}
+		mail, storage := incs[0], incs[1]
+		want := []string{"severity changed from SEV3 to SEV2: a critical alert on payments was correlated into it"}
+		if got := severityEntries(h, storage.ID); storage.Severity != incident.SEV2 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("correlated incident %s with severity entries %q, want SEV2 with %q", storage.Severity, got, want)
+		}
+		if _, err := h.p.SetSeverity(h.ctx, mail.ID, incident.SEV1, Actor{Name: "user:gina", Channel: "api"}); err != nil {
+			t.Fatal(err)
+		}
+		merged, err := h.p.Merge(h.ctx, storage.ID, mail.ID, Actor{Name: "user:gina", Channel: "api"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, fmt.Sprintf("severity changed from SEV2 to SEV1: incident %d (SEV1) was merged into it", mail.ID))
+		if got := severityEntries(h, storage.ID); merged.Severity != incident.SEV1 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("merged incident %s with severity entries %q, want SEV1 with %q", merged.Severity, got, want)
+		}
+		if got := severityEntries(h, mail.ID); !reflect.DeepEqual(got, []string{"severity changed from SEV2 to SEV1"}) {
+			t.Fatalf("the incident raised by hand has severity entries %q", got)
+		}
+	})
 }

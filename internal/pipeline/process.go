@@ -257,8 +257,10 @@ func (p *Pipeline) groupIncident(tx store.Tx, svc *catalog.Service, a *alert.Ale
 	}
 	existing.AlertCount++
 	existing.UpdatedAt = now
-	if worse := incident.SeverityOf(a.Severity); worse.Worse(existing.Severity) {
-		existing.Severity = worse
+	if e := incident.RaiseSeverity(&existing, incident.SeverityOf(a.Severity), fmt.Sprintf("a %s alert on %s was grouped into it", a.Severity, svc.ID), now); e != nil {
+		if err := tx.AppendTimeline(e); err != nil {
+			return nil, "", err
+		}
 	}
 	if err := tx.UpdateIncident(&existing); err != nil {
 		return nil, "", err

@@ -120,11 +120,12 @@ func (p *Pipeline) SetSeverity(ctx context.Context, id int64, severity incident.
 		return incident.Incident{}, fmt.Errorf("%w: severity must be SEV1, SEV2, SEV3 or SEV4", ErrInvalid)
 	}
 	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
-		old := inc.Severity
 		before := stateOf(inc)
-		inc.Severity, inc.UpdatedAt = severity, now
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryNote, Actor: by.Name, Channel: by.Channel,
-			Message: fmt.Sprintf("severity changed from %s to %s", old, severity)}); err != nil {
+		entry := incident.SetSeverity(inc, severity, by.Name, by.Channel, "", now)
+		if entry == nil {
+			return nil // it has that severity: nothing changes
+		}
+		if err := tx.AppendTimeline(entry); err != nil {
 			return err
 		}
 		if severity == incident.SEV1 && inc.Open() {
@@ -135,7 +136,7 @@ func (p *Pipeline) SetSeverity(ctx context.Context, id int64, severity incident.
 		if err := tx.UpdateIncident(inc); err != nil {
 			return err
 		}
-		return auditIncident(tx, now, by, "severity", inc, before, fmt.Sprintf("severity changed from %s to %s", old, severity))
+		return auditIncident(tx, now, by, "severity", inc, before, entry.Message)
 	})
 }
 
@@ -339,8 +340,10 @@ func (p *Pipeline) Merge(ctx context.Context, id, other int64, by Actor) (incide
 		for _, r := range src.Responders {
 			addResponder(inc, r)
 		}
-		if src.Severity.Worse(inc.Severity) {
-			inc.Severity = src.Severity
+		if e := incident.RaiseSeverity(inc, src.Severity, fmt.Sprintf("incident %d (%s) was merged into it", src.ID, src.Severity), now); e != nil {
+			if err := tx.AppendTimeline(e); err != nil {
+				return err
+			}
 		}
 		p.rankSuspects(ctx, snap, inc)
 		inc.UpdatedAt = now
