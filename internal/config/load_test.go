@@ -513,6 +513,21 @@ schedules:
 			},
 		},
 		{
+			name: "layers end after they start",
+			yaml: `
+schedules:
+  - id: s1
+    time_zone: UTC
+    layers:
+      - {id: l1, users: [base-user], rotation: {every: 1w}, start: "2026-01-05T09:00:00Z", end: "2026-01-05T09:00:00Z"}
+      - {id: l2, users: [base-user], rotation: {every: 1w}, start: "2026-01-05T09:00:00Z", end: "2026-03-01T00:00:00+01:00"}
+`,
+			withBase: true,
+			want: []string{
+				`t.yaml:5:97: schedules[0].layers[0].end: end (2026-01-05T09:00:00Z) must be after start (2026-01-05T09:00:00Z)`,
+			},
+		},
+		{
 			name: "contact method addresses per type",
 			yaml: `
 users:

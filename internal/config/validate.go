@@ -422,6 +422,8 @@ func (v *validator) schedule(path string, s *schedule.Schedule) {
 		}
 		if l.Start.IsZero() {
 			v.missing(p + ".start")
+		} else if !l.End.IsZero() && !l.End.After(l.Start) {
+			v.add(p+".end", "end (%s) must be after start (%s)", l.End.Format(time.RFC3339), l.Start.Format(time.RFC3339))
 		}
 		v.zone(p+".time_zone", l.TimeZone)
 		for j, w := range l.Active {

@@ -77,6 +77,7 @@ type layer struct {
 	id    string
 	users []string
 	start time.Time
+	end   time.Time // zero: the layer does not end
 	loc   *time.Location
 	// An absolute rotation hands off every `every`; a calendar one every
 	// `days` days at the wall-clock time `clock` of the start's date.
@@ -144,7 +145,7 @@ func loadZone(name string) (*time.Location, error) {
 }
 
 func compileLayer(l Layer, scheduleZone *time.Location, opts Options) (layer, error) {
-	c := layer{id: l.ID, users: l.Users, start: l.Start, loc: scheduleZone, country: l.SkipHolidays}
+	c := layer{id: l.ID, users: l.Users, start: l.Start, end: l.End, loc: scheduleZone, country: l.SkipHolidays}
 	if len(l.Users) == 0 {
 		return layer{}, errors.New("users: at least one is required")
 	}
@@ -158,6 +159,14 @@ func compileLayer(l Layer, scheduleZone *time.Location, opts Options) (layer, er
 	}
 	if !supported(l.Start) {
 		return layer{}, errors.New("start must lie within the years 1 to 9999")
+	}
+	if !l.End.IsZero() {
+		switch {
+		case !supported(l.End):
+			return layer{}, errors.New("end must lie within the years 1 to 9999")
+		case !l.End.After(l.Start):
+			return layer{}, fmt.Errorf("end %s is not after start %s", l.End.Format(time.RFC3339), l.Start.Format(time.RFC3339))
+		}
 	}
 	if l.TimeZone != "" {
 		loc, err := loadZone(l.TimeZone)
@@ -304,7 +313,7 @@ func (l *layer) isHoliday(d civilDate, lookup func(string, time.Time) (string, b
 
 // covers reports whether the layer puts someone on call at t.
 func (l *layer) covers(t time.Time, lookup func(string, time.Time) (string, bool)) bool {
-	if t.Before(l.start) {
+	if t.Before(l.start) || !l.end.IsZero() && !t.Before(l.end) {
 		return false
 	}
 	today := dateOf(t.In(l.loc))
@@ -507,6 +516,9 @@ func (e *Engine) timeline(from, to time.Time) (timeline, error) {
 func (l *layer) pieces(span interval, lookup func(string, time.Time) (string, bool)) []piece {
 	if span.start.Before(l.start) {
 		span.start = l.start
+	}
+	if !l.end.IsZero() && span.end.After(l.end) {
+		span.end = l.end
 	}
 	if !span.start.Before(span.end) {
 		return nil

@@ -393,6 +393,38 @@ func TestLayersShowThrough(t *testing.T) {
 	})
 }
 
+// A layer with an end stops covering then, and the layer below shows
+// through: a weekly rotation replaced by a daily one from a Wednesday noon
+// on, as a vendor's edited rotation is.
+func TestLayerEnd(t *testing.T) {
+	e := compile(t, Schedule{
+		ID: "s", TimeZone: "Europe/Berlin",
+		Layers: []Layer{
+			{ID: "base", Users: []string{"night"}, Rotation: Rotation{Every: "1w"}, Start: ts(t, "2026-01-05T00:00:00+01:00")},
+			{
+				ID: "old", Users: []string{"ann", "bob"}, Rotation: Rotation{Every: "1d"}, Start: ts(t, "2026-01-05T09:00:00+01:00"),
+				End: ts(t, "2026-01-07T12:00:00+01:00"),
+			},
+		},
+	}, Options{})
+	checkTimeline(t, e, "2026-01-05T00:00:00+01:00", "2026-01-08T00:00:00+01:00", []want{
+		{"night", "2026-01-05T00:00:00+01:00", "2026-01-05T09:00:00+01:00", "base"},
+		{"ann", "2026-01-05T09:00:00+01:00", "2026-01-06T09:00:00+01:00", "old"},
+		{"bob", "2026-01-06T09:00:00+01:00", "2026-01-07T09:00:00+01:00", "old"},
+		{"ann", "2026-01-07T09:00:00+01:00", "2026-01-07T12:00:00+01:00", "old"},
+		{"night", "2026-01-07T12:00:00+01:00", "2026-01-08T00:00:00+01:00", "base"},
+	})
+	for _, c := range []struct{ at, want string }{
+		{"2026-01-07T11:59:59+01:00", "ann"},
+		{"2026-01-07T12:00:00+01:00", "night"},
+		{"2026-03-01T12:00:00+01:00", "night"},
+	} {
+		if got := onCall(e, ts(t, c.at)); got != c.want {
+			t.Errorf("OnCall(%s) = %q, want %q", c.at, got, c.want)
+		}
+	}
+}
+
 func overrideSchedule(t *testing.T, overrides ...Override) *Engine {
 	return compile(t, Schedule{
 		ID: "payments-primary", TimeZone: "Europe/Berlin",
@@ -692,6 +724,9 @@ func TestCompileErrors(t *testing.T) {
 		{"empty user", withLayer(func(l *Layer) { l.Users = []string{"a", ""} }), opts, "entry 2 is empty"},
 		{"no start", withLayer(func(l *Layer) { l.Start = time.Time{} }), opts, "start is required"},
 		{"start in the far future", withLayer(func(l *Layer) { l.Start = time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC) }), opts, "years 1 to 9999"},
+		{"end in the far future", withLayer(func(l *Layer) { l.End = time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC) }), opts, "years 1 to 9999"},
+		{"end before start", withLayer(func(l *Layer) { l.End = start.Add(-time.Hour) }), opts, "end"},
+		{"end at start", withLayer(func(l *Layer) { l.End = start }), opts, "not after start"},
 		{"override in the far past", withOverride(Override{User: "b", Start: time.Unix(-1<<62, 0), End: start}), opts, "years 1 to 9999"},
 		{"no rotation", withLayer(func(l *Layer) { l.Rotation.Every = "" }), opts, "rotation"},
 		{"rotation without unit", withLayer(func(l *Layer) { l.Rotation.Every = "7" }), opts, "rotation"},

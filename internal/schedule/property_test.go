@@ -63,6 +63,9 @@ func randomSchedule(rng *rand.Rand) Schedule {
 		if rng.IntN(3) == 0 {
 			l.SkipHolidays = "XX"
 		}
+		if rng.IntN(4) == 0 {
+			l.End = l.Start.Add(time.Duration(1+rng.IntN(60*24*4)) * 15 * time.Minute)
+		}
 		s.Layers = append(s.Layers, l)
 	}
 	// Overrides cluster within ten days so that some overlap.

@@ -28,6 +28,10 @@ type Layer struct {
 	// SkipHolidays is an ISO 3166-1 alpha-2 country code: on its public
 	// holidays (local date in the layer's zone) the layer does not cover.
 	SkipHolidays string `json:"skip_holidays,omitempty" yaml:"skip_holidays,omitempty"`
+	// End, when set, is when the layer stops covering (exclusive): a
+	// rotation that is replaced on a known date, as PagerDuty layers,
+	// Opsgenie rotations and Grafana OnCall rotations can be.
+	End time.Time `json:"end,omitzero" yaml:"end,omitempty"`
 }
 
 // Rotation is the handoff period: "12h" is an absolute duration; "1d" and

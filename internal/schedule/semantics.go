@@ -6,7 +6,8 @@
 //
 // Rotation. A layer hands off at its start and then every rotation length:
 // handoff k is at start + k*every, and user k mod len(users) holds the slot
-// from handoff k to handoff k+1. Before its start a layer does not cover.
+// from handoff k to handoff k+1. Before its start a layer does not cover,
+// nor from its end on when it has one.
 // A length written only in days and weeks ("1d", "2w") is calendar time:
 // each handoff falls on the start's local wall-clock time in the layer's
 // zone, so across a DST change a daily shift lasts 23 or 25 hours. Any h,
