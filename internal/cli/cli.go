@@ -50,6 +50,7 @@ func commands() map[string]command {
 		"gate":     {summary: "ask the release gate whether a service may release; override it", usage: gateUsage, verbs: gateVerbs()},
 		"slo":      {summary: "SLO status, and Prometheus rules from SLO files", usage: sloUsage, verbs: sloVerbs()},
 		"user":     {summary: "set a user's password for the web UI", usage: userUsage, verbs: userVerbs()},
+		"import":   {summary: "import users, schedules, policies and services from another on-call tool", run: runImport},
 	}
 }
 

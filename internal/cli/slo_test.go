@@ -21,6 +21,12 @@ const testAdminToken = "cli-test-admin-token-0123456789"
 // (VIGIL_TEST_NOW), else it is the wall clock.
 func startServer(t *testing.T, pin string) string {
 	t.Helper()
+	return startServerWith(t, pin, exampleOrg)
+}
+
+// startServerWith is startServer with another configuration.
+func startServerWith(t *testing.T, pin, configPath string) string {
+	t.Helper()
 	if pin == "" {
 		pin = os.Getenv(clock.PinVariable)
 	}
@@ -39,7 +45,7 @@ func startServer(t *testing.T, pin string) string {
 		}}
 	go func() {
 		done <- serve(ctx, serveOptions{
-			addr: "127.0.0.1:0", dsn: "sqlite:" + filepath.Join(t.TempDir(), "vigil.db"), configPath: exampleOrg,
+			addr: "127.0.0.1:0", dsn: "sqlite:" + filepath.Join(t.TempDir(), "vigil.db"), configPath: configPath,
 			claimLease: time.Minute, env: env, log: slog.New(slog.NewTextHandler(io.Discard, nil)), ready: ready,
 		})
 	}()

@@ -27,8 +27,8 @@ type API struct {
 	// "/v2/users"); nil prefixes "/".
 	Path func(path string) string
 	// Query is the query of a list's first page (page size, include[]
-	// options); nil for none.
-	Query func(list string) url.Values
+	// options) or of an object; nil for none.
+	Query func(path string) url.Values
 	// Next reads a page and returns the next page's URL, or nil after the
 	// last. OffsetPaging and NextLink fit.
 	Next func(page []byte, current *url.URL) (*url.URL, error)
@@ -95,6 +95,9 @@ func (a *API) Object(ctx context.Context, path string) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	u := a.urlOf(path)
+	if a.Query != nil {
+		u.RawQuery = a.Query(path).Encode()
+	}
 	body, status, err := a.get(ctx, u)
 	switch {
 	case err != nil:
@@ -182,10 +185,7 @@ func (a *API) save(path string, n int, body []byte) error {
 	if a.Save == "" {
 		return nil
 	}
-	name := path + ".json"
-	if n > 1 {
-		name = path + "-" + strconv.Itoa(n) + ".json"
-	}
+	name := PageFile(path, n)
 	p := filepath.Join(a.Save, filepath.FromSlash(name))
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("save %s: %w", name, err)

@@ -28,11 +28,15 @@ type Options struct {
 type Result struct {
 	Bundle config.Bundle
 	Report *Report
+	// Schedules maps each source schedule's id to the Vigil schedules
+	// made from it: one, or several when it puts several people on call
+	// at once (whoever is on call on any of them is on call).
+	Schedules map[string][]string
 }
 
 // NewResult starts a result for a vendor read from a source.
 func NewResult(vendor string, src Source, opts Options) *Result {
-	return &Result{Report: &Report{Vendor: vendor, From: src.Where(), At: opts.Now}}
+	return &Result{Report: &Report{Vendor: vendor, From: src.Where(), At: opts.Now}, Schedules: map[string][]string{}}
 }
 
 // Counts lists what the configuration holds, for the report and the

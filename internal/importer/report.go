@@ -124,7 +124,7 @@ func mdLine(s string) string {
 		return r
 	}, s)
 	s = strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(s)
-	const max = 500
+	const max = 4000
 	if len(s) > max {
 		cut := max
 		for cut > 0 && !utf8.RuneStart(s[cut]) {

@@ -61,7 +61,18 @@ func CheckPath(path string) error {
 }
 
 // SafeID reports whether an id read from a file can name an object path.
-func SafeID(id string) bool { return id != "" && len(id) <= 128 && CheckPath(id) == nil && !strings.Contains(id, "/") }
+func SafeID(id string) bool {
+	return id != "" && len(id) <= 128 && CheckPath(id) == nil && !strings.Contains(id, "/")
+}
+
+// PageFile names the file of page n (from 1) of a list: LIST.json, then
+// LIST-2.json, LIST-3.json...
+func PageFile(list string, n int) string {
+	if n > 1 {
+		return list + "-" + strconv.Itoa(n) + ".json"
+	}
+	return list + ".json"
+}
 
 // Dir reads responses saved as files: list pages as LIST.json, LIST-2.json
 // ..., objects as PATH.json.
@@ -96,11 +107,7 @@ func (d *Dir) Pages(ctx context.Context, list string) ([][]byte, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		name := list + ".json"
-		if n > 1 {
-			name = list + "-" + strconv.Itoa(n) + ".json"
-		}
-		body, found, err := d.file(name)
+		body, found, err := d.file(PageFile(list, n))
 		if err != nil {
 			return nil, err
 		}

@@ -35,7 +35,7 @@ func writeFiles(t *testing.T, files map[string]string) string {
 func TestDirPages(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
 		"users.json": `{"users":[1]}`, "users-2.json": `{"users":[2]}`, "users-3.json": `{"users":[3]}`,
-		"users-5.json": `{"users":[5]}`, // after a gap: not a page of the list
+		"users-5.json":      `{"users":[5]}`, // after a gap: not a page of the list
 		"schedules/P1.json": `{"schedule":{}}`, "stray.json": `{}`,
 	})
 	d, err := NewDir(dir)

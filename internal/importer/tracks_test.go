@@ -71,7 +71,6 @@ func sortedSet(s []string) []string {
 	return slices.Compact(s)
 }
 
-
 func TestTracksCases(t *testing.T) {
 	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 	day := w(nil, "08:00", "20:00")

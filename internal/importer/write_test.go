@@ -95,7 +95,7 @@ func TestWriteRoundTrip(t *testing.T) {
 }
 
 func TestReportLinesStayOneLine(t *testing.T) {
-	long := strings.Repeat("é", 400)
+	long := strings.Repeat("é", 3000)
 	got := mdLine("a\nb\r\tc\x00d" + long)
 	if strings.ContainsAny(got, "\n\r\t\x00") || !strings.HasSuffix(got, "…") || !strings.HasPrefix(got, "a b  cd") {
 		t.Errorf("mdLine = %q", got)

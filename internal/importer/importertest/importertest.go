@@ -1,0 +1,222 @@
+// Package importertest holds what the importers' tests share: writing an
+// import out and reading it back as Vigil would, and comparing who is on
+// call, instant by instant, between the source's own rules and Vigil's
+// schedule engine.
+package importertest
+
+import (
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/config"
+	"github.com/vigil-oncall/vigil/internal/importer"
+	"github.com/vigil-oncall/vigil/internal/schedule"
+)
+
+// Load writes res to a temporary directory as `vigil import` does, reads
+// it back with config.Load (failing on any problem, as `vigil validate`
+// would) and compiles every schedule.
+func Load(t testing.TB, res *importer.Result) (dir string, b *config.Bundle, engines map[string]*schedule.Engine) {
+	t.Helper()
+	dir = t.TempDir()
+	if _, err := importer.Write(dir, res); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	loaded, err := config.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range loaded.Problems {
+		t.Errorf("the imported configuration has a problem: %s", p)
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	engines = map[string]*schedule.Engine{}
+	for _, s := range loaded.Bundle.Schedules {
+		e, err := schedule.Compile(s, schedule.Options{})
+		if err != nil {
+			t.Fatalf("schedule %s does not compile: %v", s.ID, err)
+		}
+		engines[s.ID] = e
+	}
+	return dir, &loaded.Bundle, engines
+}
+
+// Transitions are the instants in [from, to) where loc's UTC offset
+// changes, to the second.
+func Transitions(loc *time.Location, from, to time.Time) []time.Time {
+	var out []time.Time
+	_, prev := from.In(loc).Zone()
+	for t := from; t.Before(to); t = t.Add(time.Hour) {
+		if _, off := t.Add(time.Hour).In(loc).Zone(); off != prev {
+			lo, hi := t, t.Add(time.Hour)
+			for hi.Sub(lo) > time.Second {
+				mid := lo.Add(hi.Sub(lo) / 2)
+				if _, o := mid.In(loc).Zone(); o == prev {
+					lo = mid
+				} else {
+					hi = mid
+				}
+			}
+			out = append(out, hi)
+			prev = off
+		}
+	}
+	return out
+}
+
+// Source answers who is on call at an instant by the source's own rules,
+// as Vigil user ids (the test maps the source's ids).
+type Source func(at time.Time) []string
+
+// Fidelity is what one comparison checked.
+type Fidelity struct {
+	Sampled    int // the instants of the sample
+	Boundaries int // of them, next to a restriction boundary (within a second)
+	NearDST    int // of them, within two hours of a DST change
+	Swept      int // instants of the sweep every 15 minutes
+}
+
+// Compare checks, over [from, to), that the union of Vigil's answers on
+// the engines equals the source's answer: at n sampled instants (every
+// DST change and restriction boundary given, a second before and at each,
+// then the instants where either side changes, then random ones), and
+// every 15 minutes. Each disagreement is an error naming the instant.
+func Compare(t *testing.T, name string, rng *rand.Rand, from, to time.Time, n int, src Source, engines []*schedule.Engine, dst, boundaries []time.Time) Fidelity {
+	t.Helper()
+	vigil := func(at time.Time) []string {
+		var who []string
+		for _, e := range engines {
+			who = append(who, e.OnCall(at)...)
+		}
+		return set(who)
+	}
+	var f Fidelity
+	mismatches := 0
+	check := func(at time.Time) {
+		got, want := vigil(at), set(src(at))
+		if !slices.Equal(got, want) {
+			mismatches++
+			if mismatches <= 10 {
+				t.Errorf("%s at %s: Vigil has %v on call, the source %v", name, at.Format(time.RFC3339), got, want)
+			}
+		}
+	}
+
+	// Where the answers change: Vigil's shift edges, and the source's
+	// found by bisection between quarter hours.
+	var changes []time.Time
+	for _, e := range engines {
+		shifts, err := e.Shifts(from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range shifts {
+			changes = append(changes, s.Start, s.End)
+		}
+	}
+	step := 15 * time.Minute
+	prev := set(src(from))
+	for at := from.Add(step); at.Before(to); at = at.Add(step) {
+		cur := set(src(at))
+		if !slices.Equal(cur, prev) {
+			lo, hi := at.Add(-step), at
+			for hi.Sub(lo) > time.Second {
+				mid := lo.Add(hi.Sub(lo) / 2)
+				if slices.Equal(set(src(mid)), prev) {
+					lo = mid
+				} else {
+					hi = mid
+				}
+			}
+			changes = append(changes, hi)
+		}
+		prev = cur
+		check(at)
+		f.Swept++
+	}
+
+	var sample []time.Time
+	add := func(ts ...time.Time) {
+		for _, at := range ts {
+			if !at.Before(from) && at.Before(to) && len(sample) < n {
+				sample = append(sample, at)
+			}
+		}
+	}
+	for _, d := range dst {
+		add(d.Add(-time.Second), d, d.Add(time.Hour), d.Add(-time.Hour))
+	}
+	inWindow := func(ts []time.Time) []time.Time {
+		var out []time.Time
+		for _, x := range ts {
+			if !x.Before(from) && x.Before(to) {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	spread := func(ts []time.Time, k int) []time.Time {
+		sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+		if len(ts) <= k {
+			return ts
+		}
+		out := make([]time.Time, k)
+		for i := range k {
+			out[i] = ts[i*len(ts)/k]
+		}
+		return out
+	}
+	for _, b := range spread(inWindow(boundaries), n/8) {
+		add(b.Add(-time.Second), b)
+	}
+	for _, c := range spread(inWindow(changes), n/4) {
+		add(c.Add(-time.Second), c)
+	}
+	for len(sample) < n {
+		add(from.Add(time.Duration(rng.Int64N(int64(to.Sub(from))))).Truncate(time.Second))
+	}
+	for _, at := range sample {
+		check(at)
+		for _, b := range boundaries {
+			if d := at.Sub(b); d >= -time.Second && d <= time.Second {
+				f.Boundaries++
+				break
+			}
+		}
+		for _, d := range dst {
+			if diff := at.Sub(d); diff > -2*time.Hour && diff < 2*time.Hour {
+				f.NearDST++
+				break
+			}
+		}
+	}
+	f.Sampled = len(sample)
+	if mismatches > 10 {
+		t.Errorf("%s: %d disagreements in all", name, mismatches)
+	}
+	if f.NearDST == 0 || len(boundaries) > 0 && f.Boundaries == 0 {
+		t.Errorf("%s: the sample has %d instants near a DST change and %d at a restriction boundary", name, f.NearDST, f.Boundaries)
+	}
+	return f
+}
+
+func set(who []string) []string {
+	out := slices.Clone(who)
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// Windows are the two 8-week stretches of the year after start centred on
+// loc's DST changes, each with its change.
+func Windows(loc *time.Location, start time.Time) (windows [][2]time.Time, changes []time.Time) {
+	for _, c := range Transitions(loc, start, start.AddDate(1, 0, 0)) {
+		windows = append(windows, [2]time.Time{c.AddDate(0, 0, -28), c.AddDate(0, 0, 28)})
+		changes = append(changes, c)
+	}
+	return windows, changes
+}

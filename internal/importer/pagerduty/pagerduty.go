@@ -1,0 +1,323 @@
+// Package pagerduty imports a PagerDuty account, read from its REST API v2
+// responses, into a Vigil configuration: users with their contact methods
+// and high-urgency notification rules, teams, schedules (every layer with
+// its rotation and restrictions, overrides to come), escalation policies
+// and services with their integration keys. What has no place in Vigil is
+// named in the report.
+package pagerduty
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/importer"
+)
+
+// Vendor is the name the report and the command use.
+const Vendor = "PagerDuty"
+
+// Lists are the list responses the importer reads, each as LIST.json (and
+// LIST-2.json... for more pages).
+var Lists = []string{"users", "teams", "schedules", "escalation_policies", "services"}
+
+// run is one import: the source, the result so far and the maps from
+// PagerDuty ids to Vigil ids.
+type run struct {
+	ctx  context.Context
+	src  importer.Source
+	opts importer.Options
+	res  *importer.Result
+	rep  *importer.Report
+
+	users     map[string]string // PagerDuty id -> Vigil id
+	userNames map[string]string // PagerDuty id -> name, for the report
+	teams     map[string]int    // PagerDuty id -> index in Bundle.Teams
+	schedules map[string]string
+	policies  map[string]string
+
+	pdUsers                                              []user
+	lowRules                                             []string // users' low-urgency rules, for one report line
+	userIDs, teamIDs, scheduleIDs, policyIDs, serviceIDs importer.IDs
+	keys                                                 map[string]string // integration key -> service
+}
+
+// Import reads a PagerDuty account from src.
+func Import(ctx context.Context, src importer.Source, opts importer.Options) (*importer.Result, error) {
+	r := &run{
+		ctx: ctx, src: src, opts: opts, res: importer.NewResult(Vendor, src, opts),
+		users: map[string]string{}, userNames: map[string]string{}, teams: map[string]int{},
+		schedules: map[string]string{}, policies: map[string]string{}, keys: map[string]string{},
+	}
+	r.rep = r.res.Report
+	found := false
+	steps := []struct {
+		list string
+		do   func([][]byte) error
+	}{
+		{"users", r.importUsers},
+		{"teams", r.importTeams},
+		{"schedules", r.importSchedules},
+		{"escalation_policies", r.importPolicies},
+		{"services", r.importServices},
+	}
+	for _, s := range steps {
+		pages, err := src.Pages(ctx, s.list)
+		if err != nil {
+			return nil, err
+		}
+		if pages == nil {
+			r.rep.Check("No %s.json was given: the import has no %s.", s.list, strings.ReplaceAll(s.list, "_", " "))
+		}
+		found = found || pages != nil
+		if err := s.do(pages); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.notCarried(); err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, errors.New("no PagerDuty responses found: expected users.json, teams.json, schedules.json, escalation_policies.json, services.json")
+	}
+	if d, ok := src.(*importer.Dir); ok {
+		for _, f := range d.Unread() {
+			r.rep.Skip("file", f, "not read: it is not a response this importer knows", "if it holds configuration, recreate it by hand")
+		}
+	}
+	r.res.Finish()
+	return r.res, nil
+}
+
+// refUser maps a reference to an imported user.
+func (r *run) refUser(u ref) (string, bool) {
+	id, ok := r.users[u.ID]
+	return id, ok
+}
+
+func (r *run) importUsers(pages [][]byte) error {
+	users, err := importer.Items[user](pages, "users", "users")
+	if err != nil {
+		return err
+	}
+	r.pdUsers = users
+	defer func() {
+		if len(r.lowRules) > 0 {
+			r.rep.Skip("notification rule", fmt.Sprintf("%d users", len(r.lowRules)), "low-urgency notification rules: "+strings.Join(r.lowRules, ", "),
+				"none needed: Vigil never pages for low urgency; it notifies the owner team's on-call once, in business hours, by their notification rules")
+		}
+	}()
+	for _, u := range users {
+		if u.ID == "" {
+			r.rep.Skip("user", u.Name, "has no id", "add the person by hand")
+			continue
+		}
+		if _, dup := r.users[u.ID]; dup {
+			r.rep.Skip("user", u.Name, "listed twice (id "+importer.Code(u.ID)+"); the first was kept", "nothing")
+			continue
+		}
+		label := u.Name
+		if label == "" {
+			label = u.Email
+		}
+		email := u.Email
+		if email != "" && !importer.ValidEmail(email) {
+			r.rep.Change("user", label, "email "+importer.Code(email)+" is not a valid address and was left out", "set the user's email")
+			email = ""
+		}
+		id := r.userIDs.New(importer.EmailLocal(email), u.Name, "user")
+		cu := catalog.User{ID: id, Name: u.Name, Email: email}
+		if tz, ok := importer.Zone(u.TimeZone); ok {
+			cu.TimeZone = tz
+		} else {
+			cu.TimeZone = "UTC"
+			r.rep.Change("user", label, "time zone "+importer.Code(u.TimeZone)+" is not an IANA zone; UTC was set", "set the user's time_zone")
+		}
+		if u.Role == "admin" || u.Role == "owner" {
+			cu.Role = "admin"
+		}
+		r.contactMethods(u, label, &cu)
+		r.users[u.ID] = id
+		r.userNames[u.ID] = label
+		r.res.Bundle.Users = append(r.res.Bundle.Users, cu)
+	}
+	return nil
+}
+
+// contactMethods carries over email, phone (voice) and SMS methods and the
+// notification rules of high urgency.
+func (r *run) contactMethods(u user, label string, cu *catalog.User) {
+	var ids importer.IDs
+	methods := map[string]string{} // PagerDuty id -> Vigil id
+	for _, m := range u.ContactMethods {
+		cm := catalog.ContactMethod{}
+		switch strings.TrimSuffix(m.Type, "_reference") {
+		case "email_contact_method":
+			if !importer.ValidEmail(m.Address) {
+				r.rep.Skip("contact method", label+": "+m.name(), "email address "+importer.Code(m.Address)+" is not valid", "add the address by hand")
+				continue
+			}
+			cm = catalog.ContactMethod{Type: catalog.MethodEmail, Address: m.Address}
+		case "phone_contact_method", "sms_contact_method":
+			number := phoneNumber(m.CountryCode, m.Address)
+			if !importer.E164(number) {
+				r.rep.Skip("contact method", label+": "+m.name(), "phone number "+importer.Code(m.Address)+" (country code "+fmt.Sprint(m.CountryCode)+") is not a valid international number", "add the number in E.164 form, such as +4915100000001")
+				continue
+			}
+			cm = catalog.ContactMethod{Type: catalog.MethodVoice, Number: number}
+			if strings.HasPrefix(m.Type, "sms") {
+				cm.Type = catalog.MethodSMS
+			}
+		case "push_notification_contact_method":
+			r.rep.Skip("contact method", label+": "+m.name(), "push notifications to the PagerDuty mobile app", "add an ntfy contact method (the ntfy app on the phone) or Slack")
+			continue
+		default:
+			r.rep.Skip("contact method", label+": "+m.name(), "contact method type "+importer.Code(m.Type)+" has no counterpart", "add a contact method of a type Vigil has (email, sms, voice, webhook, slack, teams, mattermost, ntfy)")
+			continue
+		}
+		if m.Blacklisted || m.Enabled != nil && !*m.Enabled {
+			r.rep.Change("contact method", label+": "+m.name(), "disabled or blocked in PagerDuty, imported all the same", "check that it reaches the person, or remove it")
+		}
+		cm.ID = ids.New(m.Label+" "+cm.Type, "", cm.Type)
+		methods[m.ID] = cm.ID
+		cu.ContactMethods = append(cu.ContactMethods, cm)
+	}
+	type rule struct {
+		method string
+		delay  int
+	}
+	seen := map[rule]bool{}
+	var low []string
+	for _, n := range u.NotificationRules {
+		method, ok := methods[n.ContactMethod.ID]
+		switch {
+		case n.Urgency == "low":
+			low = append(low, fmt.Sprintf("%s after %d min", n.ContactMethod.name(), n.StartDelayInMinutes))
+			continue
+		case !ok:
+			r.rep.Skip("notification rule", label, fmt.Sprintf("the rule after %d min uses a contact method that was not carried over", n.StartDelayInMinutes), "add a rule for one of the user's contact methods")
+			continue
+		case n.StartDelayInMinutes < 0 || n.StartDelayInMinutes > maxDelay:
+			r.rep.Skip("notification rule", label, fmt.Sprintf("delay %d min is out of range", n.StartDelayInMinutes), "add the rule by hand")
+			continue
+		}
+		k := rule{method, n.StartDelayInMinutes}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		cu.NotificationRules = append(cu.NotificationRules, catalog.NotificationRule{ContactMethod: method, Delay: minutes(n.StartDelayInMinutes)})
+	}
+	if len(low) > 0 {
+		r.lowRules = append(r.lowRules, label+" ("+strings.Join(low, "; ")+")")
+	}
+	if len(cu.NotificationRules) == 0 {
+		r.rep.Check("User %s has no high-urgency notification rule that carried over: add notification_rules, or they will not be paged.", importer.Code(cu.ID))
+	}
+}
+
+// name is how the report names a contact method: its label, or the
+// summary of a reference to it.
+func (m contactMethod) name() string {
+	for _, s := range []string{m.Label, m.Summary, m.Type, m.ID} {
+		if s != "" {
+			return s
+		}
+	}
+	return "(unnamed)"
+}
+
+// phoneNumber assembles E.164 from PagerDuty's country code and national
+// number ("+1" and "555 555 5555" give "+15555555555").
+func phoneNumber(country int, address string) string {
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, address)
+	if strings.HasPrefix(strings.TrimSpace(address), "+") {
+		return "+" + digits
+	}
+	return fmt.Sprintf("+%d%s", country, digits)
+}
+
+func (r *run) importTeams(pages [][]byte) error {
+	teams, err := importer.Items[team](pages, "teams", "teams")
+	if err != nil {
+		return err
+	}
+	b := &r.res.Bundle
+	for _, t := range teams {
+		if t.ID == "" {
+			continue
+		}
+		if _, dup := r.teams[t.ID]; dup {
+			continue
+		}
+		name := t.Name
+		if name == "" {
+			name = t.Summary
+		}
+		ct := catalog.Team{ID: r.teamIDs.New(name, t.ID, "team"), Name: name, Kind: catalog.KindDev, Members: []string{}}
+		members, found, err := r.teamMembers(t.ID)
+		if err != nil {
+			return err
+		}
+		if found {
+			ct.Members = members
+		}
+		if t.Parent != nil && t.Parent.ID != "" {
+			r.rep.Skip("team", name, "is a subteam of "+importer.Code(t.Parent.Summary), "Vigil teams are flat: nothing to do, or merge the teams")
+		}
+		r.teams[t.ID] = len(b.Teams)
+		b.Teams = append(b.Teams, ct)
+	}
+	// Besides teams/ID/members.json, membership comes from the users'
+	// teams (GET /users?include[]=teams).
+	for _, u := range r.pdUsers {
+		id, ok := r.users[u.ID]
+		if !ok {
+			continue
+		}
+		for _, tr := range u.Teams {
+			if i, ok := r.teams[tr.ID]; ok && !contains(b.Teams[i].Members, id) {
+				b.Teams[i].Members = append(b.Teams[i].Members, id)
+			}
+		}
+	}
+	return nil
+}
+
+// teamMembers reads teams/ID/members.json (GET /teams/ID/members).
+func (r *run) teamMembers(teamID string) ([]string, bool, error) {
+	if !importer.SafeID(teamID) {
+		return nil, false, nil
+	}
+	pages, err := r.src.Pages(r.ctx, "teams/"+teamID+"/members")
+	if err != nil || pages == nil {
+		return nil, false, err
+	}
+	members, err := importer.Items[member](pages, "teams/"+teamID+"/members", "members")
+	if err != nil {
+		return nil, false, err
+	}
+	out := []string{}
+	for _, m := range members {
+		if id, ok := r.refUser(m.User); ok && !contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, true, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
