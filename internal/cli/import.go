@@ -67,13 +67,21 @@ func runImport(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(fs.Output(), importUsage, strings.Join(names, ", "), tokenVariable)
 		fs.PrintDefaults()
 	}
-	if len(args) == 0 || isHelp(args[0]) {
+	if len(args) == 0 || args[0] == "help" {
 		fs.SetOutput(env.Stdout)
 		fs.Usage()
 		if len(args) == 0 {
 			return exitError
 		}
 		return exitOK
+	}
+	if strings.HasPrefix(args[0], "-") {
+		// Help or a flag before the vendor.
+		if code, done := parseFlags(fs, args, env); done {
+			return code
+		}
+		fmt.Fprintf(env.Stderr, "vigil import: name the vendor first (%s)\n", strings.Join(names, ", "))
+		return exitError
 	}
 	v, ok := vs[args[0]]
 	if !ok {
@@ -142,7 +150,7 @@ func runImport(ctx context.Context, args []string, env Env) int {
 	fmt.Fprintf(env.Stdout, "not carried over: %d, carried over with a change: %d; read %s\n",
 		len(res.Report.Skipped()), len(res.Report.Changed()), filepath.Join(*out, importer.ReportFile))
 	// The written directory must be what vigil validate accepts.
-	if _, ok := loadConfig(*out, env); !ok {
+	if _, ok := loadConfig([]string{*out}, env); !ok {
 		fmt.Fprintln(env.Stderr, "vigil import: the configuration written is not valid; please report this with the files imported")
 		return exitFail
 	}
