@@ -19,17 +19,12 @@ func TestBackoffExact(t *testing.T) {
 		want    time.Duration
 	}{
 		// ceiling 2s, 4s, 8s ... 256s, then the 5m cap; wait = ceiling/2 + rnd*ceiling/2
-		{attempt: 1, rnd: 0, want: 1 * time.Second},
-		{attempt: 1, rnd: 0.5, want: 1500 * time.Millisecond},
-		{attempt: 2, rnd: 0, want: 2 * time.Second},
-		{attempt: 2, rnd: 0.25, want: 2500 * time.Millisecond},
+		{attempt: 1, rnd: 0, want: 1 * time.Second}, {attempt: 1, rnd: 0.5, want: 1500 * time.Millisecond},
+		{attempt: 2, rnd: 0, want: 2 * time.Second}, {attempt: 2, rnd: 0.25, want: 2500 * time.Millisecond},
 		{attempt: 3, rnd: 0.5, want: 6 * time.Second},
 		{attempt: 4, rnd: 0, want: 8 * time.Second},
-		{attempt: 8, rnd: 0, want: 128 * time.Second},
-		{attempt: 8, rnd: 1, want: 256 * time.Second},
-		{attempt: 9, rnd: 0, want: 150 * time.Second},
-		{attempt: 9, rnd: 0.5, want: 225 * time.Second},
-		{attempt: 9, rnd: 1, want: 300 * time.Second},
+		{attempt: 8, rnd: 0, want: 128 * time.Second}, {attempt: 8, rnd: 1, want: 256 * time.Second},
+		{attempt: 9, rnd: 0, want: 150 * time.Second}, {attempt: 9, rnd: 0.5, want: 225 * time.Second}, {attempt: 9, rnd: 1, want: 300 * time.Second},
 		{attempt: 40, rnd: 0.5, want: 225 * time.Second},
 		{attempt: math.MaxInt, rnd: 0, want: 150 * time.Second},
 		// out-of-range attempts count as the first

@@ -1,12 +1,18 @@
 package pipeline
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"time"
 
+	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/notify/email"
+	"github.com/vigil-oncall/vigil/internal/notify/mattermost"
+	"github.com/vigil-oncall/vigil/internal/notify/ntfy"
+	"github.com/vigil-oncall/vigil/internal/notify/slack"
+	"github.com/vigil-oncall/vigil/internal/notify/teams"
+	"github.com/vigil-oncall/vigil/internal/notify/twilio"
+	"github.com/vigil-oncall/vigil/internal/notify/webhook"
 	"github.com/vigil-oncall/vigil/internal/org"
 )
 
@@ -17,55 +23,20 @@ import (
 // environment variables the configuration names.
 func DefaultChannels(m *org.Manager, getenv func(string) string) []notify.Channel {
 	client := &http.Client{Timeout: 10 * time.Second}
-	twilio := func() (notify.TwilioAccount, error) {
-		p := m.Snapshot().Bundle.Org.Providers.Twilio
-		if p == nil {
-			return notify.TwilioAccount{}, errors.New("no Twilio provider configured (org.providers.twilio)")
-		}
-		a := notify.TwilioAccount{AccountSID: p.AccountSID, From: p.From, BaseURL: p.BaseURL}
-		if p.AuthTokenEnv != "" {
-			a.AuthToken = getenv(p.AuthTokenEnv)
-		}
-		return a, nil
-	}
-	ntfy := func() (notify.NtfyServer, error) {
-		p := m.Snapshot().Bundle.Org.Providers.Ntfy
-		if p == nil {
-			return notify.NtfyServer{}, nil
-		}
-		s := notify.NtfyServer{URL: p.URL}
-		if p.TokenEnv != "" {
-			s.Token = getenv(p.TokenEnv)
-		}
-		return s, nil
-	}
+	providers := func() catalog.Providers { return m.Snapshot().Bundle.Org.Providers }
+	account := func() (twilio.Account, error) { return twilio.AccountFrom(providers().Twilio, getenv) }
 	return []notify.Channel{
-		notify.NewWebhook(client),
-		&emailChannel{org: m, getenv: getenv},
-		notify.NewSlack(client),
-		notify.NewTeams(client),
-		notify.NewMattermost(client),
-		notify.NewNtfy(client, ntfy),
-		notify.NewSMS(client, twilio),
-		notify.NewVoice(client, twilio),
+		webhook.New(client),
+		email.Configured(func() (email.Config, error) {
+			return email.ConfigFrom(providers().SMTP, getenv)
+		}),
+		slack.New(client),
+		teams.New(client),
+		mattermost.New(client),
+		ntfy.New(client, func() (ntfy.Server, error) {
+			return ntfy.ServerFrom(providers().Ntfy, getenv), nil
+		}),
+		twilio.NewSMS(client, account),
+		twilio.NewVoice(client, account),
 	}
-}
-
-type emailChannel struct {
-	org    *org.Manager
-	getenv func(string) string
-}
-
-func (e *emailChannel) Type() string { return "email" }
-
-func (e *emailChannel) Send(ctx context.Context, to notify.Destination, m notify.Message) error {
-	p := e.org.Snapshot().Bundle.Org.Providers.SMTP
-	if p == nil {
-		return &notify.PermanentError{Err: errors.New("no SMTP provider configured (org.providers.smtp)")}
-	}
-	cfg := notify.SMTPConfig{Host: p.Host, Port: p.Port, From: p.From, Username: p.Username, StartTLS: p.StartTLS, ImplicitTLS: p.TLS}
-	if p.PasswordEnv != "" {
-		cfg.Password = e.getenv(p.PasswordEnv)
-	}
-	return notify.NewEmail(cfg).Send(ctx, to, m)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/notify/webhook"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -72,7 +73,7 @@ func phoneHarness(t *testing.T, verify bool) (*harness, *phone) {
 		t.Fatal(err)
 	}
 	h.p = New(Options{Store: h.store, Org: h.org, Now: h.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Channels: []notify.Channel{notify.NewWebhook(h.recv.srv.Client()), sms}, Signer: signer,
+		Channels: []notify.Channel{webhook.New(h.recv.srv.Client()), sms}, Signer: signer,
 		PublicURL: "https://vigil.test/", CallbackKey: callbackKey})
 	return h, sms
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/ingest"
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/notify/webhook"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/schedule"
 	"github.com/vigil-oncall/vigil/internal/store"
@@ -168,7 +169,7 @@ func newHarness(t *testing.T, at time.Time) *harness {
 		t.Fatal(err)
 	}
 	p := New(Options{Store: st, Org: m, Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Channels: []notify.Channel{notify.NewWebhook(recv.srv.Client())}, Signer: signer, PublicURL: "http://vigil.test"})
+		Channels: []notify.Channel{webhook.New(recv.srv.Client())}, Signer: signer, PublicURL: "http://vigil.test"})
 	return &harness{t: t, ctx: ctx, clock: clk, store: st, org: m, p: p, recv: recv}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/ingest"
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/notify/webhook"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/store"
@@ -249,7 +250,7 @@ func TestClaimLeaseBoundsAStrandedSend(t *testing.T) {
 			t.Cleanup(func() { close(stuck.release); <-dead })
 			<-stuck.claimed
 
-			other := h.anotherPipeline([]notify.Channel{notify.NewWebhook(nil)}, nil)
+			other := h.anotherPipeline([]notify.Channel{webhook.New(nil)}, nil)
 			dispatch := func() int {
 				n, err := other.DispatchDue(h.ctx)
 				if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/notify/webhook"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 )
 
@@ -158,7 +159,7 @@ func TestFailingReceivers(t *testing.T) {
 	const sendTimeout = 300 * time.Millisecond // the webhook client's; real time
 	h := newInProcess(t, failingConfig(hang.srv.URL, strconv.Itoa(smtpPort), twilioURL, recv.URL()), nil, func(o *pipeline.Options) {
 		o.Getenv = getenv
-		o.Channels = append(pipeline.DefaultChannels(o.Org, getenv), notify.NewWebhook(&http.Client{Timeout: sendTimeout}))
+		o.Channels = append(pipeline.DefaultChannels(o.Org, getenv), webhook.New(&http.Client{Timeout: sendTimeout}))
 	})
 	start := h.clock.Now()
 	h.trigger(t, "5e7f5e7f5e7f5e7f5e7f5e7f5e7f5e7f", "failing", "everything fails")
