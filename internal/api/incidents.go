@@ -18,6 +18,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
+	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/web/secure"
 )
@@ -407,7 +408,7 @@ func (s *Server) serviceResponders(w http.ResponseWriter, r *http.Request, _ aut
 		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
 		return
 	}
-	cov, responders, notes := s.pipeline.Responders(id, at)
+	cov, responders, notes := routing.Responders(s.oncall, snap, id, at)
 	views := make([]responderView, 0, len(responders))
 	for _, rr := range responders {
 		u := userName{ID: rr.User}

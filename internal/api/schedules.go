@@ -15,7 +15,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/org"
-	"github.com/vigil-oncall/vigil/internal/pipeline"
+	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/schedule"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
@@ -302,7 +302,7 @@ func (s *Server) whoIsOnCall(w http.ResponseWriter, r *http.Request, _ auth.Prin
 	}
 	ans.At = at
 	snap := s.org.Snapshot()
-	var users []pipeline.Paged
+	var users []routing.Paged
 	switch {
 	case ans.Service != "":
 		ans.EscalationPolicy, users, ans.Notes, err = s.oncall.ForService(snap, ans.Service, at)

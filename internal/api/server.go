@@ -23,6 +23,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
+	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
@@ -81,7 +82,7 @@ type Server struct {
 	pipeline *pipeline.Pipeline
 	signer   *links.Signer
 	org      *org.Manager
-	oncall   *pipeline.OnCall
+	oncall   *routing.OnCall
 	log      *slog.Logger
 	now      func() time.Time
 	version  string
@@ -134,7 +135,7 @@ func New(o Options) *Server {
 	s := &Server{
 		store:          o.Store,
 		org:            o.Org,
-		oncall:         pipeline.NewOnCall(),
+		oncall:         routing.NewOnCall(),
 		log:            o.Logger,
 		now:            o.Now,
 		version:        o.Version,

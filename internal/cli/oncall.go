@@ -12,7 +12,7 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/clock"
 	"github.com/vigil-oncall/vigil/internal/org"
-	"github.com/vigil-oncall/vigil/internal/pipeline"
+	"github.com/vigil-oncall/vigil/internal/routing"
 )
 
 // oncallAnswer is what GET /api/v1/oncall answers; offline answers take
@@ -142,10 +142,10 @@ func printOncall(env Env, answers []oncallAnswer) {
 
 // oncallOffline answers from configuration files alone.
 func oncallOffline(snap *org.Snapshot, q oncallQuery, at time.Time) ([]oncallAnswer, error) {
-	oc := pipeline.NewOnCall()
+	oc := routing.NewOnCall()
 	ask := func(q oncallQuery) (oncallAnswer, error) {
 		a := oncallAnswer{At: at, OnCall: []oncallUser{}}
-		var users []pipeline.Paged
+		var users []routing.Paged
 		var err error
 		switch q.kind {
 		case "service":

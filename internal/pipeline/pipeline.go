@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -61,7 +62,7 @@ type Pipeline struct {
 	org       *org.Manager
 	now       func() time.Time
 	log       *slog.Logger
-	oncall    *OnCall
+	oncall    *routing.OnCall
 	channels  map[string]notify.Channel
 	signer    *links.Signer
 	publicURL string
@@ -104,7 +105,7 @@ func New(o Options) *Pipeline {
 	}
 	p := &Pipeline{
 		store: o.Store, org: o.Org, now: o.Now, log: o.Logger,
-		oncall:       NewOnCall(),
+		oncall:       routing.NewOnCall(),
 		channels:     map[string]notify.Channel{},
 		signer:       o.Signer,
 		publicURL:    o.PublicURL,

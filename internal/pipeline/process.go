@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/ingest"
 	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -276,25 +277,13 @@ func newIncident(snap *org.Snapshot, svc *catalog.Service, a *alert.Alert, now t
 		Urgency:    incident.Urgency(a.Severity, svc.Urgency),
 		Service:    svc.ID,
 		Services:   []string{svc.ID},
-		Policy:     PolicyOf(snap, svc),
+		Policy:     routing.PolicyOf(snap, svc),
 		Suspects:   []incident.Suspect{},
 		Responders: []incident.Responder{},
 		AlertCount: 1,
 		CreatedAt:  now,
 		UpdatedAt:  now,
 	}
-}
-
-// PolicyOf is the escalation policy a service pages: its own, else its
-// owner team's.
-func PolicyOf(snap *org.Snapshot, svc *catalog.Service) string {
-	if svc.EscalationPolicy != "" {
-		return svc.EscalationPolicy
-	}
-	if t := snap.Team(svc.Owner); t != nil {
-		return t.EscalationPolicy
-	}
-	return ""
 }
 
 func groupKeyOf(by string, a *alert.Alert, e ingest.Event) string {
@@ -337,8 +326,8 @@ func (p *Pipeline) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.S
 	if inc.Urgency == alert.UrgencyLow {
 		return p.notifyLowUrgency(tx, snap, svc, inc, now)
 	}
-	cov := CoverageOf(snap, svc)
-	policy, ok := EffectivePolicy(snap, svc, cov)
+	cov := routing.CoverageOf(snap, svc)
+	policy, ok := routing.EffectivePolicy(snap, svc, cov)
 	if err := p.engageCoverage(tx, snap, inc, cov, now); err != nil {
 		return err
 	}

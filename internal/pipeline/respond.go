@@ -13,6 +13,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/escalation"
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -52,7 +53,7 @@ func (p *Pipeline) Declare(ctx context.Context, d Declaration, by Actor) (incide
 	now := p.now().UTC()
 	inc := &incident.Incident{
 		Title: d.Title, Status: alert.StatusTriggered, Severity: d.Severity, Urgency: alert.UrgencyHigh,
-		Service: svc.ID, Services: dedupe(d.Services), Policy: PolicyOf(snap, svc),
+		Service: svc.ID, Services: dedupe(d.Services), Policy: routing.PolicyOf(snap, svc),
 		Suspects: []incident.Suspect{}, Responders: []incident.Responder{}, CreatedAt: now, UpdatedAt: now,
 	}
 	err := p.update(ctx, func(tx store.Tx) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -139,7 +140,7 @@ func TestRolesPagesUpdatesMergeSplit(t *testing.T) {
 func TestResponders(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
 	h.useBundle(irtBundle(h.recv.srv.URL, nil))
-	cov, rs, _ := h.p.Responders("checkout", thursdayNoon)
+	cov, rs, _ := routing.Responders(h.p.oncall, h.org.Snapshot(), "checkout", thursdayNoon)
 	var got []string
 	for _, r := range rs {
 		got = append(got, r.User+"@"+r.After.String())
@@ -150,7 +151,7 @@ func TestResponders(t *testing.T) {
 	if !strings.Contains(rs[1].Why, "checkout") || !rs[1].IRT {
 		t.Fatalf("IRT responder = %+v", rs[1])
 	}
-	_, rs, _ = h.p.Responders("search", thursdayNoon.Add(time.Hour))
+	_, rs, _ = routing.Responders(h.p.oncall, h.org.Snapshot(), "search", thursdayNoon.Add(time.Hour))
 	if len(rs) != 2 || rs[0].User != "alice" || rs[0].IRT {
 		t.Fatalf("non-critical responders = %+v", rs)
 	}

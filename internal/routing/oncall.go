@@ -1,4 +1,10 @@
-package pipeline
+// Package routing holds the rules that decide who is paged: who is on
+// call on a schedule or a team at an instant, the escalation policy a
+// service runs, and how the IRT that covers a critical service is woven
+// into it. It reads a configuration snapshot and nothing else — no store,
+// no clock — so the server, "vigil oncall --config" offline, the reports
+// and the simulator run the same code.
+package routing
 
 import (
 	"fmt"
