@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,11 @@ type client struct {
 	base  string
 	token string
 	http  *http.Client
+}
+
+// serverFlag adds the --server flag of the commands that talk to a server.
+func serverFlag(fs *flag.FlagSet) *string {
+	return fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
 }
 
 // newClient resolves the server from the flag or VIGIL_SERVER and the token

@@ -90,7 +90,7 @@ func loadConfig(paths []string, env Env) (*checkedConfig, bool) {
 
 func runApply(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("apply", "[-f] FILE|DIR... [--server URL] [--dry-run]", env)
-	server := fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
+	server := serverFlag(fs)
 	dryRun := fs.Bool("dry-run", false, "print what would change, change nothing")
 	paths, code, done := configPathArgs(fs, args, env)
 	if done {

@@ -44,7 +44,7 @@ func incidentVerbs() verbs {
 
 func runIncidentList(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("incident list", "[--status S,...] [--service ID] [--json]", env)
-	server := fs.String("server", "", "server URL (default $VIGIL_SERVER)")
+	server := serverFlag(fs)
 	status := fs.String("status", "", "triggered, acknowledged, resolved, comma-separated (default: open)")
 	service := fs.String("service", "", "only incidents on this service")
 	limit := fs.Int("limit", 100, "at most this many")
@@ -99,7 +99,7 @@ func runIncidentList(ctx context.Context, args []string, env Env) int {
 func incidentVerb(name, verb string) func(context.Context, []string, Env) int {
 	return func(ctx context.Context, args []string, env Env) int {
 		fs := newFlags("incident "+name, "ID [ID...]", env)
-		server := fs.String("server", "", "server URL (default $VIGIL_SERVER)")
+		server := serverFlag(fs)
 		note := fs.String("note", "", "a note for the timeline (resolve)")
 		ids, code, done := parseArgs(fs, args, env)
 		if done {
@@ -148,7 +148,7 @@ func checkIDs(name string, ids []string, env Env) bool {
 
 func runIncidentDeclare(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("incident declare", "--service ID [--service ID...] --title T [--severity SEV1..SEV4] [--major] [--message M]", env)
-	server := fs.String("server", "", "server URL (default $VIGIL_SERVER)")
+	server := serverFlag(fs)
 	var services multiFlag
 	fs.Var(&services, "service", "affected service (repeat for several; the first is where it opens)")
 	title := fs.String("title", "", "what is wrong (required)")
@@ -190,7 +190,7 @@ type postField struct{ name, help string }
 func incidentPost(name, path, synopsis string, fields ...postField) func(context.Context, []string, Env) int {
 	return func(ctx context.Context, args []string, env Env) int {
 		fs := newFlags("incident "+name, synopsis, env)
-		server := fs.String("server", "", "server URL (default $VIGIL_SERVER)")
+		server := serverFlag(fs)
 		values := map[string]*string{}
 		for _, f := range fields {
 			values[f.name] = fs.String(f.name, "", f.help)

@@ -33,7 +33,7 @@ type methodFlags struct {
 func addMethodFlags(name, synopsis string, env Env) (*flag.FlagSet, methodFlags) {
 	fs := newFlags("notify "+name, synopsis, env)
 	return fs, methodFlags{
-		server: fs.String("server", "", "server URL (default $VIGIL_SERVER)"),
+		server: serverFlag(fs),
 		user:   fs.String("user", "", "the user the contact method belongs to (default: found by the contact method id)"),
 		method: fs.String("contact-method", "", "contact method id (required)"),
 	}

@@ -45,7 +45,7 @@ func runOncall(ctx context.Context, args []string, env Env) int {
 	teamID := fs.String("team", "", "who a page to this team reaches")
 	serviceID := fs.String("service", "", "who an alert on this service pages first")
 	atText := fs.String("at", "", "an RFC 3339 instant such as 2026-02-03T09:00:00+01:00 (default: now)")
-	server := fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
+	server := serverFlag(fs)
 	configPath := fs.String("config", "", "answer offline from configuration files (a file or a directory), without a server")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if code, done := parseFlags(fs, args, env); done {

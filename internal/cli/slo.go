@@ -44,7 +44,7 @@ func runGateCheck(ctx context.Context, args []string, env Env) int {
 	service := fs.String("service", "", "service id (required)")
 	at := fs.String("at", "", "when the release would happen, RFC 3339 (default now)")
 	changeType := fs.String("change-type", "", "kind of change, such as security or p0: SLO policies may exempt it from a budget freeze")
-	server := fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
+	server := serverFlag(fs)
 	if code, done := parseFlags(fs, args, env); done {
 		return code
 	}
@@ -111,7 +111,7 @@ func runGateOverride(ctx context.Context, args []string, env Env) int {
 	service := fs.String("service", "", "service id (required)")
 	reason := fs.String("reason", "", "why releases must pass (required; audited)")
 	expires := fs.String("expires", "", "how long the override lasts, such as 2h (required; at most 7d)")
-	server := fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
+	server := serverFlag(fs)
 	if code, done := parseFlags(fs, args, env); done {
 		return code
 	}
@@ -203,7 +203,7 @@ type sloSLI struct {
 func runSLOStatus(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("slo status", "[--service ID] [--server URL] [NAME]", env)
 	service := fs.String("service", "", "only the SLOs of this service")
-	server := fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
+	server := serverFlag(fs)
 	names, code, done := parseArgs(fs, args, env)
 	if done {
 		return code

@@ -23,8 +23,8 @@ func userVerbs() verbs { return verbs{"set-password": runUserSetPassword} }
 
 func runUserSetPassword(ctx context.Context, args []string, env Env) int {
 	fs := newFlags("user set-password", "USER [--current] [--server URL]", env)
-	server := fs.String("server", "", "server URL (default $VIGIL_SERVER); the token comes from $VIGIL_TOKEN")
 	current := fs.Bool("current", false, "ask for the current password first, as a user changing their own password with their own token must (admins need not)")
+	server := serverFlag(fs)
 	users, code, done := parseArgs(fs, args, env)
 	if done {
 		return code
