@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"serve":    {summary: "run the server", run: runServe},
 		"validate": {summary: "check configuration files and report every problem", run: runValidate},
 		"apply":    {summary: "make a server's configuration match the files", run: runApply},
+		"listen":   {summary: "print the webhooks posted to an address: a stand-in for everyone's phone", run: runListen},
 		"incident": {summary: "list, acknowledge and resolve incidents", usage: incidentUsage, verbs: incidentVerbs()},
 		"notify":   {summary: "test a contact method, verify a phone number", usage: notifyUsage, verbs: notifyVerbs()},
 		"oncall":   {summary: "who is on call for a schedule, team or service", run: runOncall},
