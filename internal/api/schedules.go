@@ -529,17 +529,13 @@ func baseURL(r *http.Request) string {
 }
 
 // feedToken checks the ?token= of a calendar feed: 401 for a missing,
-// unknown or revoked token, 403 for one that is not a feed token. It
-// answers failures itself.
+// unknown or revoked token (429 once its address has failed too often),
+// 403 for one that is not a feed token. It answers failures itself.
 func (s *Server) feedToken(w http.ResponseWriter, r *http.Request) (store.Token, bool) {
-	client := s.clientIP(r)
-	if s.throttled(w, client) {
-		return store.Token{}, false
-	}
+	client := s.clientAddress(r)
 	secret := r.URL.Query().Get("token")
 	if secret == "" || len(secret) > 512 {
-		s.authFailures.fail(client)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "a calendar feed needs ?token= with a feed token")
+		s.refuseCredential(w, client, "", "a calendar feed needs ?token= with a feed token")
 		return store.Token{}, false
 	}
 	hash := auth.Hash(secret)
@@ -550,8 +546,7 @@ func (s *Server) feedToken(w http.ResponseWriter, r *http.Request) (store.Token,
 		return store.Token{}, false
 	}
 	if err != nil || tok.RevokedAt != nil || subtle.ConstantTimeCompare(tok.Hash, hash) != 1 {
-		s.authFailures.fail(client)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "invalid or revoked feed token")
+		s.refuseCredential(w, client, "", "invalid or revoked feed token")
 		return store.Token{}, false
 	}
 	if tok.Role != roleFeed {

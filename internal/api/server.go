@@ -335,37 +335,31 @@ func (s *Server) handle(rt route) {
 }
 
 // authenticate resolves the bearer token. It answers 401 itself on failure,
-// and 429 to a client that keeps failing (token guessing).
+// and 429 to a client that keeps failing (token guessing). Only failures
+// are throttled: a valid token passes whatever others sent from its
+// address, so that one client behind a shared address (a NAT, a proxy)
+// cannot lock everyone else out.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
-	client := s.clientIP(r)
-	if s.throttled(w, client) {
-		return auth.Principal{}, false
-	}
+	client := s.clientAddress(r)
 	secret, err := auth.BearerToken(r.Header.Get("Authorization"))
 	if err != nil {
-		s.authFailures.fail(client)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="vigil"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "missing bearer token")
+		s.refuseCredential(w, client, `Bearer realm="vigil"`, "missing bearer token")
 		return auth.Principal{}, false
 	}
 	tok, err := s.store.TokenByHash(r.Context(), auth.Hash(secret))
-	if err == nil && tok.ExpiresAt != nil && !s.now().Before(*tok.ExpiresAt) {
+	switch {
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		s.log.Error("token lookup", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "cannot check the token now")
+		return auth.Principal{}, false
+	case err != nil || tok.RevokedAt != nil:
+		s.refuseCredential(w, client, `Bearer realm="vigil", error="invalid_token"`, "invalid or revoked token")
+		return auth.Principal{}, false
+	case tok.ExpiresAt != nil && !s.now().Before(*tok.ExpiresAt):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="vigil", error="invalid_token"`)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "the session expired; log in again")
 		return auth.Principal{}, false
-	}
-	if err != nil || tok.RevokedAt != nil {
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.log.Error("token lookup", "err", err)
-			writeError(w, http.StatusServiceUnavailable, "unavailable", "cannot check the token now")
-			return auth.Principal{}, false
-		}
-		s.authFailures.fail(client)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="vigil", error="invalid_token"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "invalid or revoked token")
-		return auth.Principal{}, false
-	}
-	if tok.Role == auth.RoleUser && s.org.Snapshot().User(tok.UserID) == nil {
+	case tok.Role == auth.RoleUser && s.org.Snapshot().User(tok.UserID) == nil:
 		// The user left the configuration: their tokens stop with them.
 		writeError(w, http.StatusUnauthorized, "unauthorized", "the token's user %q no longer exists", tok.UserID)
 		return auth.Principal{}, false
@@ -373,10 +367,25 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Prin
 	return auth.Principal{TokenID: tok.ID, UserID: tok.UserID, Role: tok.Role}, true
 }
 
-// throttled answers 429 to a client that keeps failing to authenticate
-// (guessing tokens or passwords), and reports whether it did.
-func (s *Server) throttled(w http.ResponseWriter, client string) bool {
-	if s.authFailures.allowed(client) {
+// refuseCredential answers a credential that did not check out: 401 with
+// the challenge (when given), and spends one of the key's attempts; 429
+// once the key has none left.
+func (s *Server) refuseCredential(w http.ResponseWriter, key, challenge, format string, args ...any) {
+	if s.throttled(w, key) {
+		return
+	}
+	s.authFailures.fail(key)
+	if challenge != "" {
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
+	writeError(w, http.StatusUnauthorized, "unauthorized", format, args...)
+}
+
+// throttled answers 429 when key (a client address, or an address and a
+// user for passwords) has failed to authenticate too often, and reports
+// whether it did.
+func (s *Server) throttled(w http.ResponseWriter, key string) bool {
+	if s.authFailures.allowed(key) {
 		return false
 	}
 	w.Header().Set("Retry-After", "60")
@@ -384,10 +393,22 @@ func (s *Server) throttled(w http.ResponseWriter, client string) bool {
 	return true
 }
 
-// clientIP names the client for the failed-authentication throttle (see
-// clientAddr).
-func (s *Server) clientIP(r *http.Request) string {
+// clientAddress names the client for the failed-authentication throttle
+// (see clientAddr).
+func (s *Server) clientAddress(r *http.Request) string {
 	return clientAddr(r, s.trustedProxies)
+}
+
+// passwordKey is what the throttle counts a password's failures against:
+// the client's address and the user, so that guessing one user's password
+// never locks out another's from the same address. Failures for names
+// that are no configured user share the address's one key, which keeps
+// the throttle's memory bounded by the users there are.
+func (s *Server) passwordKey(r *http.Request, user string) string {
+	if s.org.Snapshot().User(user) == nil {
+		user = ""
+	}
+	return s.clientAddress(r) + " " + user
 }
 
 func (s *Server) recoverer(next http.Handler) http.Handler {

@@ -135,13 +135,17 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, p auth.Prin
 			writeError(w, http.StatusBadRequest, "bad_request", "current_password is required to change a password")
 			return
 		}
+		// A stolen session must not become a way to guess the password.
+		key := s.passwordKey(r, user)
+		if s.throttled(w, key) {
+			return
+		}
 		ok, err := s.passwords.verify(r.Context(), current, req.CurrentPassword)
 		if err != nil {
 			s.log.Error("stored password hash", "user", user, "err", err)
 		}
 		if !ok {
-			// A stolen session must not become a way to guess the password.
-			s.authFailures.fail(s.clientIP(r))
+			s.authFailures.fail(key)
 			writeError(w, http.StatusForbidden, "forbidden", "current_password is wrong")
 			return
 		}
@@ -197,14 +201,10 @@ type loginRequest struct {
 }
 
 // login serves POST /api/v1/login: a correct user and password get a
-// session token, answered once. Failures count toward the same per-client
-// limit as bad tokens, and take as long for an unknown user as for a wrong
-// password.
+// session token, answered once. Failures count toward a limit per client
+// address and user (see passwordKey), and take as long for an unknown user
+// as for a wrong password.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	client := s.clientIP(r)
-	if s.throttled(w, client) {
-		return
-	}
 	var req loginRequest
 	if !decodeJSON(w, r, &req) {
 		return
@@ -215,6 +215,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal)
 	}
 	if len(req.Password) > auth.MaxPasswordLength {
 		writeError(w, http.StatusBadRequest, "bad_request", "password: %v", auth.ErrPasswordTooLong)
+		return
+	}
+	key := s.passwordKey(r, req.User)
+	if s.throttled(w, key) {
 		return
 	}
 	encoded := ""
@@ -234,7 +238,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal)
 		s.log.Error("password check", "user", req.User, "err", err)
 	}
 	if !ok {
-		s.authFailures.fail(client)
+		s.authFailures.fail(key)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="vigil"`)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "unknown user or wrong password")
 		return

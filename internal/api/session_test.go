@@ -230,31 +230,65 @@ func TestExpiredAndOrphanedTokensAreRefused(t *testing.T) {
 	}
 }
 
-func TestLoginFailuresShareTheTokenLimiter(t *testing.T) {
-	f := newFixture(t)
-	f.pagingOrg()
-	f.fastPasswords()
-	if code := f.call("PUT", "/api/v1/users/alice/password", adminSecret, map[string]any{"password": alicePassword}, nil); code != 204 {
-		t.Fatal("set password")
-	}
-	// The limiter allows a burst of 100 failures per client and refills one
-	// a second; the fixture's clock stands still, so nothing refills.
-	for i := 0; i < 50; i++ {
-		if code := f.call("GET", "/api/v1/incidents", "guessed-token", nil, nil); code != 401 {
-			t.Fatalf("bad token %d = %d, want 401", i, code)
+// TestThrottleSparesValidCredentials: failed authentications from one
+// address are throttled, but never a valid credential because of someone
+// else's failures: a valid token passes whatever bad ones came from its
+// address, and a password is throttled only by failures for the same user
+// from the same address. The fixture's clock stands still, so the burst of
+// 100 failures never refills.
+func TestThrottleSparesValidCredentials(t *testing.T) {
+	onBothBackends(t, func(t *testing.T, f *fixture) {
+		f.pagingOrg()
+		f.fastPasswords()
+		const ginaPassword = "gina's own long passphrase"
+		for user, password := range map[string]string{"alice": alicePassword, "gina": ginaPassword} {
+			if code := f.call("PUT", "/api/v1/users/"+user+"/password", adminSecret, map[string]any{"password": password}, nil); code != 204 {
+				t.Fatalf("set %s's password = %d", user, code)
+			}
 		}
-		if code, _ := f.login("alice", "guessed password"); code != 401 {
-			t.Fatalf("bad login %d = %d, want 401", i, code)
+		codes := map[int]int{}
+		for range 101 {
+			codes[f.call("GET", "/api/v1/incidents", "guessed-token", nil, nil)]++
 		}
-	}
-	// 100 failures: everything that authenticates is refused now, even
-	// the right password and a valid token.
-	if code, _ := f.login("alice", alicePassword); code != 429 {
-		t.Errorf("login after 100 failures = %d, want 429", code)
-	}
-	if code := f.call("GET", "/api/v1/incidents", adminSecret, nil, nil); code != 429 {
-		t.Errorf("valid token after 100 failures = %d, want 429", code)
-	}
+		if codes[401] != 100 || codes[429] != 1 {
+			t.Fatalf("101 bad tokens answered %v, want 100 × 401 then 429", codes)
+		}
+		for _, tok := range []string{adminSecret, f.viewer, "user-token-of-alice"} {
+			if code := f.call("GET", "/api/v1/incidents", tok, nil, nil); code != 200 {
+				t.Errorf("a valid token after 101 bad ones from its address = %d, want 200", code)
+			}
+		}
+		if code, _ := f.login("alice", alicePassword); code != 201 {
+			t.Errorf("alice's password after 101 bad tokens = %d, want 201", code)
+		}
+
+		// 100 wrong passwords for gina, and 100 for names nobody has.
+		for i := range 100 {
+			if code, _ := f.login("gina", "guessed password"); code != 401 {
+				t.Fatalf("wrong password %d for gina = %d, want 401", i, code)
+			}
+			if code, _ := f.login("nobody", "guessed password"); code != 401 {
+				t.Fatalf("login %d of an unknown user = %d, want 401", i, code)
+			}
+		}
+		// gina's password is throttled from this address: guessing stops.
+		if code, _ := f.login("gina", ginaPassword); code != 429 {
+			t.Errorf("gina's password after 100 failures for her = %d, want 429", code)
+		}
+		if code, _ := f.login("nobody", "another guess"); code != 429 {
+			t.Errorf("an unknown user after 100 failures = %d, want 429", code)
+		}
+		// Nobody else's is.
+		if code, _ := f.login("alice", alicePassword); code != 201 {
+			t.Errorf("alice's password after others' failures = %d, want 201", code)
+		}
+		if code, _ := f.login("alice", "a wrong one"); code != 401 {
+			t.Errorf("a wrong password for alice = %d, want 401 (her own first failure)", code)
+		}
+		if code := f.call("GET", "/api/v1/incidents", "user-token-of-gina", nil, nil); code != 200 {
+			t.Errorf("gina's valid token while her password is throttled = %d, want 200", code)
+		}
+	})
 }
 
 func TestLoginRejectsMalformedRequests(t *testing.T) {
