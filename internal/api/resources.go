@@ -21,8 +21,8 @@ type resourceKind struct {
 	plural   string // collection path and list envelope key
 	singular string
 	// list returns the kind's objects in the snapshot, each rendered as the
-	// API shows it only when asked: a page or one object, not the whole
-	// collection.
+	// API shows it to the caller only when asked: a page or one object, not
+	// the whole collection.
 	list func(s *org.Snapshot) []view
 	// find returns the object with this id, from the snapshot's index.
 	find func(s *org.Snapshot, id string) (view, bool)
@@ -30,21 +30,22 @@ type resourceKind struct {
 	decode func(w http.ResponseWriter, r *http.Request) (any, *string, bool)
 }
 
-// view is an object as the API shows it.
+// view is an object as the API shows it to a caller.
 type view struct {
 	id     string
-	render func() any
+	render func(p auth.Principal) any
 }
 
 // kindOf builds the resource kind of a configured type, whose objects the
 // snapshot holds in items and indexes by id in lookup. render, when set,
-// turns an object into its API form (services carry derived fields).
+// turns an object into its API form for a caller (services carry derived
+// fields; users hide their contact methods from others).
 func kindOf[T any](kind, plural, singular string, items func(*org.Snapshot) []T, lookup func(*org.Snapshot, string) *T,
-	id func(*T) *string, render func(*org.Snapshot, T) any) resourceKind {
+	id func(*T) *string, render func(*org.Snapshot, auth.Principal, T) any) resourceKind {
 	viewOf := func(s *org.Snapshot, x T) view {
-		return view{id: *id(&x), render: func() any {
+		return view{id: *id(&x), render: func(p auth.Principal) any {
 			if render != nil {
-				return render(s, x)
+				return render(s, p, x)
 			}
 			return x
 		}}
@@ -71,7 +72,8 @@ func kindOf[T any](kind, plural, singular string, items func(*org.Snapshot) []T,
 
 var resourceKinds = []resourceKind{
 	kindOf(store.KindUser, "users", "user", func(s *org.Snapshot) []catalog.User { return s.Bundle.Users },
-		(*org.Snapshot).User, func(v *catalog.User) *string { return &v.ID }, nil),
+		(*org.Snapshot).User, func(v *catalog.User) *string { return &v.ID },
+		func(_ *org.Snapshot, p auth.Principal, u catalog.User) any { return userFor(p, u) }),
 	kindOf(store.KindTeam, "teams", "team", func(s *org.Snapshot) []catalog.Team { return s.Bundle.Teams },
 		(*org.Snapshot).Team, func(v *catalog.Team) *string { return &v.ID }, nil),
 	kindOf(store.KindSchedule, "schedules", "schedule", func(s *org.Snapshot) []schedule.Schedule { return s.Bundle.Schedules },
@@ -87,7 +89,7 @@ var resourceKinds = []resourceKind{
 func serviceKind() resourceKind {
 	k := kindOf(store.KindService, "services", "service", func(s *org.Snapshot) []catalog.Service { return s.Bundle.Services },
 		(*org.Snapshot).Service, func(v *catalog.Service) *string { return &v.ID },
-		func(s *org.Snapshot, v catalog.Service) any { return serviceViewOf(s, v) })
+		func(s *org.Snapshot, _ auth.Principal, v catalog.Service) any { return serviceViewOf(s, v) })
 	k.decode = func(w http.ResponseWriter, r *http.Request) (any, *string, bool) {
 		var in serviceView
 		if !decodeJSON(w, r, &in) {
@@ -124,7 +126,7 @@ func serviceViewOf(s *org.Snapshot, svc catalog.Service) serviceView {
 }
 
 func (s *Server) listObjects(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
-	return func(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, caller auth.Principal) {
 		p, err := parseList(r)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
@@ -133,17 +135,17 @@ func (s *Server) listObjects(k resourceKind) func(http.ResponseWriter, *http.Req
 		page, next := pageByID(k.list(s.org.Snapshot()), func(v view) string { return v.id }, p)
 		bodies := make([]any, len(page))
 		for i, v := range page {
-			bodies[i] = v.render()
+			bodies[i] = v.render(caller)
 		}
 		writeJSON(w, http.StatusOK, map[string]any{k.plural: bodies, "next_cursor": next})
 	}
 }
 
 func (s *Server) getObject(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
-	return func(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 		id := r.PathValue("id")
 		if v, ok := k.find(s.org.Snapshot(), id); ok {
-			writeJSON(w, http.StatusOK, v.render())
+			writeJSON(w, http.StatusOK, v.render(p))
 			return
 		}
 		writeError(w, http.StatusNotFound, "not_found", "%s %q not found", k.singular, id)
@@ -193,7 +195,7 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, p auth.Principal, k
 		status = http.StatusCreated
 	}
 	if v, ok := k.find(s.org.Snapshot(), id); ok {
-		writeJSON(w, status, v.render())
+		writeJSON(w, status, v.render(p))
 		return
 	}
 	writeError(w, http.StatusInternalServerError, "internal", "%s %q vanished after writing", k.singular, id)
@@ -244,8 +246,28 @@ func (s *Server) putOrg(w http.ResponseWriter, r *http.Request, p auth.Principal
 	writeJSON(w, http.StatusOK, s.org.Snapshot().Bundle.Org)
 }
 
-func (s *Server) exportConfig(w http.ResponseWriter, _ *http.Request, _ auth.Principal) {
-	writeJSON(w, http.StatusOK, s.org.Snapshot().Bundle)
+// exportConfig serves GET /api/v1/config: the running configuration, with
+// contact methods shown as the caller may see them.
+func (s *Server) exportConfig(w http.ResponseWriter, _ *http.Request, p auth.Principal) {
+	b := *s.org.Snapshot().Bundle
+	if len(b.Users) > 0 {
+		users := make([]catalog.User, len(b.Users))
+		for i, u := range b.Users {
+			users[i] = userFor(p, u)
+		}
+		b.Users = users
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+// userFor shows a user to p: contact methods in full to admins and to the
+// user themself, masked to anyone else (they hold phone numbers and chat
+// webhook URLs, which are credentials).
+func userFor(p auth.Principal, u catalog.User) catalog.User {
+	if auth.ActsFor(p, u.ID) {
+		return u
+	}
+	return u.MaskedContacts()
 }
 
 // applyResult answers POST /api/v1/config/apply.
