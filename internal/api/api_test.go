@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -505,5 +506,24 @@ func TestAuthFailuresAreRateLimited(t *testing.T) {
 	}
 	if !got429 {
 		t.Fatal("150 wrong tokens in a row were never refused with 429")
+	}
+}
+
+// TestReadyOnlyWithAConfiguration: while the configuration the server was
+// started with is refused and the store holds none, /readyz answers 503
+// with the reason; a configuration loaded from anywhere makes it ready.
+func TestReadyOnlyWithAConfiguration(t *testing.T) {
+	f := newFixture(t)
+	if code := f.call("GET", "/readyz", "", nil, nil); code != 200 {
+		t.Fatalf("/readyz started without a configuration = %d, want 200", code)
+	}
+	f.srv.configRefused = func() error { return errors.New("bad.yaml refused: users[0].time_zone: unknown time zone") }
+	var answer struct{ Status, Message string }
+	if code := f.call("GET", "/readyz", "", nil, &answer); code != 503 || !strings.Contains(answer.Message, "bad.yaml refused: users[0].time_zone") {
+		t.Fatalf("/readyz with the configuration refused = %d %+v, want 503 with the reason", code, answer)
+	}
+	f.pagingOrg()
+	if code := f.call("GET", "/readyz", "", nil, nil); code != 200 {
+		t.Fatalf("/readyz once a configuration loaded = %d, want 200", code)
 	}
 }

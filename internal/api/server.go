@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -70,6 +71,10 @@ type Options struct {
 	// SLO evaluates SLOs for their endpoints and the release gate; nil
 	// serves no SLOs.
 	SLO *sloengine.Engine
+	// ConfigRefused, when set, says why the configuration the server was
+	// started with (vigil serve --config) was refused, nil once it applied:
+	// /readyz answers 503 with it while no configuration has loaded.
+	ConfigRefused func() error
 	// TrustedProxies are the load balancers in front of the server: for
 	// a request from one, the client is read from X-Forwarded-For (see
 	// clientAddr). Empty: the TCP peer is the client.
@@ -106,6 +111,8 @@ type Server struct {
 	sessionTTL time.Duration
 
 	slo *sloengine.Engine
+
+	configRefused func() error
 }
 
 // access says who may call a route.
@@ -150,6 +157,7 @@ func New(o Options) *Server {
 		ingestLimits:   &keyLimiter{now: o.Now, buckets: map[string]*bucket{}},
 		mux:            http.NewServeMux(),
 		slo:            o.SLO,
+		configRefused:  o.ConfigRefused,
 	}
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
@@ -454,11 +462,28 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ auth.Principal
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "message": "migrations not done", "schema_version": v})
 		return
 	}
-	if s.org.Snapshot().Version < 0 {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": "configuration not loaded"})
+	if err := s.configNotLoaded(); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "schema_version": v})
+}
+
+// configNotLoaded says why no configuration has loaded, or nil when one
+// has: the store holds one, or the one the server was started with
+// applied (it may be empty), or it was started without one.
+func (s *Server) configNotLoaded() error {
+	version := s.org.Snapshot().Version
+	if version < 0 {
+		return errors.New("configuration not loaded")
+	}
+	if version > 0 || s.configRefused == nil {
+		return nil
+	}
+	if err := s.configRefused(); err != nil {
+		return fmt.Errorf("configuration not loaded: %w", err)
+	}
+	return nil
 }
 
 func (s *Server) getVersion(w http.ResponseWriter, _ *http.Request, _ auth.Principal) {

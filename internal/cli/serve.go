@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -125,8 +126,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err := manager.Load(ctx); err != nil {
 		return fmt.Errorf("load configuration: %w", err)
 	}
+	refused := &configRefusal{}
 	if o.configPath != "" {
-		applyConfigFile(ctx, manager, o.configPath, o.log)
+		refused.set(applyConfigFile(ctx, manager, o.configPath, o.log))
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -163,7 +165,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		Accept: pipe.Accept, Now: now, Logger: o.log})
 	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: manager, Logger: o.log, Now: now,
 		Version: o.env.Version, SchemaVersion: schema, Registry: registry, PublicURL: publicURL, Getenv: o.env.Getenv, UI: ui,
-		SLO: sloEngine, TrustedProxies: o.trustedProxies})
+		SLO: sloEngine, TrustedProxies: o.trustedProxies, ConfigRefused: refused.get})
 	httpServer := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -180,7 +182,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	wg.Add(2)
 	go func() { // owner: serve; stops with ctx
 		defer wg.Done()
-		background(ctx, manager, o)
+		background(ctx, manager, refused, o)
 	}()
 	pipeCtx, stopPipe := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopPipe()
@@ -233,7 +235,7 @@ func newKey() ([]byte, error) {
 
 // background keeps the configuration fresh: it re-applies the config files
 // on SIGHUP and picks up other replicas' changes.
-func background(ctx context.Context, manager *org.Manager, o serveOptions) {
+func background(ctx context.Context, manager *org.Manager, refused *configRefusal, o serveOptions) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -248,7 +250,7 @@ func background(ctx context.Context, manager *org.Manager, o serveOptions) {
 				o.log.Warn("SIGHUP without --config: nothing to reload")
 				continue
 			}
-			applyConfigFile(ctx, manager, o.configPath, o.log)
+			refused.set(applyConfigFile(ctx, manager, o.configPath, o.log))
 		case <-tick.C:
 			if changed, err := manager.Refresh(ctx); err != nil {
 				o.log.Warn("configuration refresh failed", "err", err)
@@ -259,20 +261,32 @@ func background(ctx context.Context, manager *org.Manager, o serveOptions) {
 	}
 }
 
-// applyConfigFile applies config files; a bad file is refused whole and
-// the running configuration stays.
-func applyConfigFile(ctx context.Context, manager *org.Manager, path string, log *slog.Logger) {
+// applyConfigFile applies config files; a bad file is refused whole, the
+// running configuration stays, and the reason is returned.
+func applyConfigFile(ctx context.Context, manager *org.Manager, path string, log *slog.Logger) error {
 	loaded, err := loadConfigQuiet(path)
-	if err != nil {
-		log.Error("configuration refused; the running configuration stays", "path", path, "err", err)
-		return
+	if err == nil {
+		var changes []org.Change
+		if changes, err = manager.Apply(ctx, loaded, "config:"+path, false); err == nil {
+			log.Info("configuration applied", "path", path, "changes", len(changes), "version", manager.Snapshot().Version)
+			return nil
+		}
 	}
-	changes, err := manager.Apply(ctx, loaded, "config:"+path, false)
-	if err != nil {
-		log.Error("configuration refused; the running configuration stays", "path", path, "err", err)
-		return
+	log.Error("configuration refused; the running configuration stays", "path", path, "err", err)
+	return fmt.Errorf("%s refused: %w", path, err)
+}
+
+// configRefusal holds why the last application of --config was refused,
+// for /readyz: the server is not ready while it has no configuration.
+type configRefusal struct{ err atomic.Pointer[error] }
+
+func (c *configRefusal) set(err error) { c.err.Store(&err) }
+
+func (c *configRefusal) get() error {
+	if p := c.err.Load(); p != nil {
+		return *p
 	}
-	log.Info("configuration applied", "path", path, "changes", len(changes), "version", manager.Snapshot().Version)
+	return nil
 }
 
 // bootstrapTokenID names the token VIGIL_ADMIN_TOKEN ensures.

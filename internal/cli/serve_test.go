@@ -1,6 +1,10 @@
 package cli
 
 import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -22,5 +26,43 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		if code != exitError || !strings.Contains(stderr, tt.want) {
 			t.Errorf("serve %v = %d, stderr %q; want %d naming %q", tt.args, code, stderr, exitError, tt.want)
 		}
+	}
+}
+
+// TestServeIsNotReadyUntilAConfigurationLoads: vigil serve --config with a
+// file it refuses, on an empty database, answers /readyz 503 with the
+// reason until a configuration loads.
+func TestServeIsNotReadyUntilAConfigurationLoads(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("users:\n  - id: alice\n    time_zone: Mars/Olympus\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url := startServerWith(t, "", bad)
+	readyz := func() (int, string) {
+		t.Helper()
+		resp, err := http.Get(url + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := readyz(); code != http.StatusServiceUnavailable || !strings.Contains(body, "configuration not loaded") || !strings.Contains(body, "bad.yaml") {
+		t.Fatalf("/readyz with a refused configuration = %d %s, want 503 naming the file", code, body)
+	}
+	// A configuration applied through the API makes it ready.
+	req, _ := http.NewRequest("POST", url+"/api/v1/config/apply", strings.NewReader(`{"users":[{"id":"alice","time_zone":"UTC"}]}`))
+	req.Header.Set("Authorization", "Bearer "+testAdminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("apply = %d", resp.StatusCode)
+	}
+	if code, body := readyz(); code != http.StatusOK {
+		t.Fatalf("/readyz once a configuration loaded = %d %s, want 200", code, body)
 	}
 }
