@@ -27,6 +27,11 @@ import (
 type incidentView struct {
 	incident.Incident
 	Timeline []incident.TimelineEntry `json:"timeline"`
+	// Unchanged answers an action that already held (acknowledging an
+	// acknowledged incident, resolving a resolved one): a success that
+	// changed nothing, which Message says.
+	Unchanged bool   `json:"unchanged,omitempty"`
+	Message   string `json:"message,omitempty"`
 }
 
 func statuses(r *http.Request, defaults []alert.Status) ([]alert.Status, error) {
@@ -217,6 +222,10 @@ func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Req
 			writeError(w, http.StatusForbidden, "forbidden", "you may not act on incidents of %s", strings.Join(inc.Services, ", "))
 			return
 		}
+		if alreadyHolds(verb, inc) {
+			s.writeUnchanged(w, r, verb, inc)
+			return
+		}
 		by := pipeline.Actor{Name: p.Actor(), Channel: actionChannel(req.Channel)}
 		switch verb {
 		case "acknowledge":
@@ -263,6 +272,14 @@ func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Req
 			inc, err = s.pipeline.Split(r.Context(), id, req.Alerts, by)
 		}
 		switch {
+		case errors.Is(err, pipeline.ErrIncidentClosed) && verb == "resolve":
+			// Resolved by someone else since it was read.
+			if inc, err = s.store.GetIncident(r.Context(), id); err != nil {
+				s.internalError(w, "get incident", err)
+				return
+			}
+			s.writeUnchanged(w, r, verb, inc)
+			return
 		case errors.Is(err, pipeline.ErrIncidentClosed):
 			writeError(w, http.StatusConflict, "conflict", "incident %d is resolved", id)
 			return
@@ -289,6 +306,30 @@ func (s *Server) writeIncident(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	writeJSON(w, status, v)
+}
+
+// alreadyHolds reports whether an action would change nothing because what
+// it does already holds: repeating it is a success.
+func alreadyHolds(verb string, inc incident.Incident) bool {
+	switch verb {
+	case "acknowledge":
+		return inc.Status == alert.StatusAcknowledged && inc.SnoozedUntil == nil
+	case "resolve":
+		return inc.Status == alert.StatusResolved
+	}
+	return false
+}
+
+// writeUnchanged answers an action that already held: 200 with the
+// incident, saying so.
+func (s *Server) writeUnchanged(w http.ResponseWriter, r *http.Request, verb string, inc incident.Incident) {
+	v, err := s.viewIncident(r, inc)
+	if err != nil {
+		s.internalError(w, "incident timeline", err)
+		return
+	}
+	v.Unchanged, v.Message = true, fmt.Sprintf("incident %d was already %s", inc.ID, inc.Status)
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, _ auth.Principal) {

@@ -21,6 +21,9 @@ type incidentSummary struct {
 	Major     bool      `json:"major"`
 	Services  []string  `json:"services"`
 	CreatedAt time.Time `json:"created_at"`
+	// Unchanged answers an action that already held, as Message says.
+	Unchanged bool   `json:"unchanged"`
+	Message   string `json:"message"`
 }
 
 const incidentUsage = "Usage: vigil incident list|ack|resolve|declare|page|role|update|major|merge [flags]   (vigil incident <verb> --help)\n"
@@ -127,6 +130,10 @@ func incidentVerb(name, verb string) func(context.Context, []string, Env) int {
 			if err := c.do(ctx, "POST", "/api/v1/incidents/"+id+"/"+verb, body, &inc); err != nil {
 				fmt.Fprintf(env.Stderr, "vigil incident %s %s: %v\n", name, id, err)
 				code = exitFail
+				continue
+			}
+			if inc.Unchanged {
+				fmt.Fprintf(env.Stdout, "incident %d was already %s: %s\n", inc.ID, inc.Status, inc.Title)
 				continue
 			}
 			fmt.Fprintf(env.Stdout, "incident %d %s: %s\n", inc.ID, inc.Status, inc.Title)
