@@ -23,6 +23,7 @@ var migrationFiles embed.FS
 
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
+	*sqlbackend.DB
 	pool       *pgxpool.Pool
 	migrations []sqlbackend.Migration
 
@@ -33,13 +34,6 @@ type Store struct {
 	// migrationLock is held while migrating, so that replicas starting
 	// together apply each migration once.
 	migrationLock int64
-	// auditLock is held from a transaction's first audit insert to its
-	// commit, so that audit ids are given out in commit order and paging by
-	// id never skips an entry that committed late.
-	auditLock int64
-	// inboxLock is held by the transaction taking events from the inbox,
-	// so that one replica at a time processes them, in order.
-	inboxLock int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -79,13 +73,28 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 		pool.Close()
 		return nil, errors.New("open postgres: no schema to work in: check search_path")
 	}
-	return &Store{
+	s := &Store{
 		pool:          pool,
 		migrations:    migrations,
 		migrationLock: lockKey("migrate", *schema),
-		auditLock:     lockKey("audit", *schema),
-		inboxLock:     lockKey("inbox", *schema),
-	}, nil
+	}
+	s.DB = sqlbackend.New(sqlbackend.Backend{
+		Dialect: sqlbackend.PostgreSQL,
+		Read:    conn{pool},
+		Write:   conn{pool},
+		InTx: func(ctx context.Context, fn func(sqlbackend.Conn) error) error {
+			return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return fn(conn{tx}) })
+		},
+		IsUniqueViolation: isUniqueViolation,
+		AuditLock:         fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", lockKey("audit", *schema)),
+		// One replica at a time takes events, until its transaction
+		// ends: events of one key are then applied in order even when
+		// replicas share the inbox. The others find nothing to do
+		// meanwhile.
+		InboxLock:       fmt.Sprintf("SELECT pg_try_advisory_xact_lock(%d)", lockKey("inbox", *schema)),
+		InsertSLOPoints: insertSLOPoints,
+	})
+	return s, nil
 }
 
 func lockKey(purpose, schema string) int64 {
@@ -185,289 +194,115 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return version, nil
 }
 
-// ListObjects returns the objects of a kind, or of every kind for "",
-// ordered by kind then id (byte order).
-func (s *Store) ListObjects(ctx context.Context, kind string) ([]store.Object, error) {
-	var w where
-	if kind != "" {
-		w.add("kind = " + w.arg(kind))
-	}
-	rows, err := s.pool.Query(ctx, `SELECT kind, id, body, source, updated_at FROM config_objects`+w.sql()+` ORDER BY kind, id`, w.args...)
-	objects, err := collect(rows, err, func(row pgx.CollectableRow) (store.Object, error) { return scanObject(row) })
-	if err != nil {
-		return nil, fmt.Errorf("list objects: %w", err)
-	}
-	return objects, nil
-}
-
-// GetObject returns one object or store.ErrNotFound.
-func (s *Store) GetObject(ctx context.Context, kind, id string) (store.Object, error) {
-	row := s.pool.QueryRow(ctx,
-		`SELECT kind, id, body, source, updated_at FROM config_objects WHERE kind = $1 AND id = $2`, kind, id)
-	o, err := scanObject(row)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return store.Object{}, fmt.Errorf("object %s %q: %w", kind, id, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.Object{}, fmt.Errorf("get object %s %q: %w", kind, id, err)
-	}
-	return o, nil
-}
-
-func scanObject(row pgx.Row) (store.Object, error) {
-	var o store.Object
-	// Into []byte, not json.RawMessage: pgx decodes a RawMessage through
-	// encoding/json, which trims the whitespace around the document.
-	var body []byte
-	if err := row.Scan(&o.Kind, &o.ID, &body, &o.Source, &o.UpdatedAt); err != nil {
-		return store.Object{}, err
-	}
-	o.Body = body
-	o.UpdatedAt = o.UpdatedAt.UTC()
-	return o, nil
-}
-
-// ApplyChanges writes the changes and the audit entries in one transaction
-// and bumps the configuration version. Deleting an object that does not
-// exist is not an error. An empty batch writes nothing.
-func (s *Store) ApplyChanges(ctx context.Context, changes []store.Change, audit []store.AuditEntry) error {
-	if len(changes) == 0 && len(audit) == 0 {
-		return nil
-	}
-	if err := errors.Join(sqlbackend.CheckChanges(changes), sqlbackend.CheckAudit(audit...)); err != nil {
-		return fmt.Errorf("apply changes: %w", err)
-	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// First, so that concurrent writers queue on this row lock before
-		// touching any object.
-		if _, err := tx.Exec(ctx, `UPDATE config_version SET version = version + 1 WHERE id = 1`); err != nil {
-			return fmt.Errorf("bump config version: %w", err)
-		}
-		var batch pgx.Batch
-		for _, c := range changes {
-			o := c.Object
-			if c.Delete {
-				batch.Queue(`DELETE FROM config_objects WHERE kind = $1 AND id = $2`, o.Kind, o.ID)
-				continue
-			}
-			batch.Queue(`
-				INSERT INTO config_objects (kind, id, body, source, updated_at) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (kind, id) DO UPDATE SET
-					body = excluded.body, source = excluded.source, updated_at = excluded.updated_at`,
-				o.Kind, o.ID, string(o.Body), o.Source, sqlbackend.UTC(o.UpdatedAt))
-		}
-		if err := runBatch(ctx, tx, &batch, func(i int) string {
-			return fmt.Sprintf("write %s %q", changes[i].Object.Kind, changes[i].Object.ID)
-		}); err != nil {
-			return err
-		}
-		return s.insertAudit(ctx, tx, audit...)
-	})
-	if err != nil {
-		return fmt.Errorf("apply changes: %w", err)
-	}
-	return nil
-}
-
-// runBatch sends the queued statements in one round trip and reports the
-// first failure, described by describe(index).
-func runBatch(ctx context.Context, tx pgx.Tx, batch *pgx.Batch, describe func(int) string) error {
-	if batch.Len() == 0 {
-		return nil
-	}
-	results := tx.SendBatch(ctx, batch)
-	for i := range batch.Len() {
-		if _, err := results.Exec(); err != nil {
-			return errors.Join(fmt.Errorf("%s: %w", describe(i), err), results.Close())
-		}
-	}
-	return results.Close()
-}
-
-func (s *Store) insertAudit(ctx context.Context, tx pgx.Tx, entries ...store.AuditEntry) error {
-	if len(entries) == 0 {
-		return nil
-	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, s.auditLock); err != nil {
-		return fmt.Errorf("lock audit log: %w", err)
-	}
-	var batch pgx.Batch
-	for _, e := range entries {
-		batch.Queue(`
-			INSERT INTO audit_log (at, actor, action, kind, object_id, before, after, details)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			sqlbackend.UTC(e.At), e.Actor, e.Action, e.Kind, e.ObjID, nullJSON(e.Before), nullJSON(e.After), e.Details)
-	}
-	return runBatch(ctx, tx, &batch, func(i int) string {
-		return fmt.Sprintf("write audit entry %s %s %q", entries[i].Action, entries[i].Kind, entries[i].ObjID)
-	})
-}
-
-// ConfigVersion returns the number of configuration writes so far, shared
-// by every replica on the database.
-func (s *Store) ConfigVersion(ctx context.Context) (int64, error) {
-	var version int64
-	if err := s.pool.QueryRow(ctx, `SELECT version FROM config_version WHERE id = 1`).Scan(&version); err != nil {
-		return 0, fmt.Errorf("config version: %w", err)
-	}
-	return version, nil
-}
-
-// CreateToken stores a token and its audit entry; store.ErrConflict when
-// the id or the hash is taken.
-func (s *Store) CreateToken(ctx context.Context, t store.Token, audit store.AuditEntry) error {
-	if err := errors.Join(sqlbackend.CheckToken(t), sqlbackend.CheckAudit(audit)); err != nil {
-		return fmt.Errorf("create token: %w", err)
-	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `
-			INSERT INTO api_tokens (id, name, hash, user_id, role, created_at, revoked_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			t.ID, t.Name, t.Hash, nullString(t.UserID), t.Role, sqlbackend.UTC(t.CreatedAt), nullTime(t.RevokedAt), nullTime(t.ExpiresAt))
-		if isUniqueViolation(err) {
-			return fmt.Errorf("token %q: id or hash taken: %w", t.ID, store.ErrConflict)
-		}
-		if err != nil {
-			return err
-		}
-		return s.insertAudit(ctx, tx, audit)
-	})
-	if err != nil {
-		return fmt.Errorf("create token: %w", err)
-	}
-	return nil
-}
-
-const tokenColumns = `id, name, hash, user_id, role, created_at, revoked_at, expires_at`
-
-// TokenByHash returns the token with this hash, revoked or not, or
-// store.ErrNotFound.
-func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
-	row := s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE hash = $1`, hash)
-	t, err := scanToken(row)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return store.Token{}, fmt.Errorf("token by hash: %w", store.ErrNotFound)
-	}
-	if err != nil {
-		return store.Token{}, fmt.Errorf("token by hash: %w", err)
-	}
-	return t, nil
-}
-
-// ListTokens returns every token, oldest first.
-func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM api_tokens ORDER BY created_at, id`)
-	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
-	}
-	tokens, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Token, error) { return scanToken(row) })
-	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
-	}
-	return tokens, nil
-}
-
-func scanToken(row pgx.Row) (store.Token, error) {
-	var t store.Token
-	var userID *string
-	if err := row.Scan(&t.ID, &t.Name, &t.Hash, &userID, &t.Role, &t.CreatedAt, &t.RevokedAt, &t.ExpiresAt); err != nil {
-		return store.Token{}, err
-	}
-	if userID != nil {
-		t.UserID = *userID
-	}
-	t.CreatedAt = t.CreatedAt.UTC()
-	if t.RevokedAt != nil {
-		revokedAt := t.RevokedAt.UTC()
-		t.RevokedAt = &revokedAt
-	}
-	if t.ExpiresAt != nil {
-		expiresAt := t.ExpiresAt.UTC()
-		t.ExpiresAt = &expiresAt
-	}
-	return t, nil
-}
-
-// RevokeToken marks a token revoked at the given time and writes the audit
-// entry; store.ErrNotFound when there is no such token. Revoking a revoked
-// token keeps the first revocation time.
-func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time, audit store.AuditEntry) error {
-	if err := sqlbackend.CheckAudit(audit); err != nil {
-		return fmt.Errorf("revoke token: %w", err)
-	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx,
-			`UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2`, sqlbackend.UTC(at), id)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("token %q: %w", id, store.ErrNotFound)
-		}
-		return s.insertAudit(ctx, tx, audit)
-	})
-	if err != nil {
-		return fmt.Errorf("revoke token: %w", err)
-	}
-	return nil
-}
-
-// ListAudit pages through the audit log, newest first.
-func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
-	if err := sqlbackend.CheckAuditQuery(q); err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
-	}
-	var w where
-	if q.Kind != "" {
-		w.add("kind = " + w.arg(q.Kind))
-	}
-	if q.ObjID != "" {
-		w.add("object_id = " + w.arg(q.ObjID))
-	}
-	if q.Actor != "" {
-		w.add("actor = " + w.arg(q.Actor))
-	}
-	if q.BeforeID > 0 {
-		w.add("id < " + w.arg(q.BeforeID))
-	}
-	query := `SELECT id, at, actor, action, kind, object_id, before, after, details FROM audit_log` + w.sql() +
-		` ORDER BY id DESC LIMIT ` + w.arg(sqlbackend.AuditLimit(q.Limit))
-	rows, err := s.pool.Query(ctx, query, w.args...)
-	entries, err := collect(rows, err, func(row pgx.CollectableRow) (store.AuditEntry, error) {
-		var e store.AuditEntry
-		var before, after []byte // not json.RawMessage: see scanObject
-		err := row.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Kind, &e.ObjID, &before, &after, &e.Details)
-		e.At, e.Before, e.After = e.At.UTC(), before, after
-		return e, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
-	}
-	return entries, nil
-}
-
 func isUniqueViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
-func nullTime(t *time.Time) any {
-	if t == nil {
+// appendInbox inserts a batch in one statement. It draws the ids from the
+// sequence first and hands them out in increasing order along the batch,
+// so that processing in id order keeps the order of the batch.
+const appendInbox = `
+	WITH ids AS (SELECT nextval('inbox_id_seq') AS id FROM generate_series(1, $1)),
+	numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS ord FROM ids)
+	INSERT INTO inbox (id, received_at, kind, integration_key, service, payload)
+	SELECT n.id, e.received_at, e.kind, e.integration_key, e.service, e.payload::json
+	FROM numbered n
+	JOIN unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
+		WITH ORDINALITY AS e(received_at, kind, integration_key, service, payload, ord) ON e.ord = n.ord
+	RETURNING id`
+
+// AppendInbox stores the events with one statement, which is one
+// transaction, and sets their IDs in the order given.
+func (s *Store) AppendInbox(ctx context.Context, events []store.InboxEvent) error {
+	if len(events) == 0 {
 		return nil
 	}
-	return sqlbackend.UTC(*t)
+	if err := sqlbackend.CheckInbox(events); err != nil {
+		return fmt.Errorf("append inbox: %w", err)
+	}
+	receivedAt := make([]time.Time, len(events))
+	kinds := make([]string, len(events))
+	keys := make([]string, len(events))
+	services := make([]string, len(events))
+	payloads := make([]string, len(events))
+	for i, e := range events {
+		receivedAt[i], kinds[i], keys[i], services[i], payloads[i] = sqlbackend.UTC(e.ReceivedAt), e.Kind, e.IntegrationKey, e.Service, string(e.Payload)
+	}
+	ids, err := sqlbackend.QueryIDs(ctx, conn{s.pool}, appendInbox, len(events), receivedAt, kinds, keys, services, payloads)
+	if err != nil {
+		return fmt.Errorf("append inbox: %w", err)
+	}
+	if len(ids) != len(events) {
+		return fmt.Errorf("append inbox: %d rows inserted for %d events", len(ids), len(events))
+	}
+	for i := range events {
+		events[i].ID = ids[i]
+	}
+	return nil
 }
 
-func nullString(s string) any {
-	if s == "" {
-		return nil
+// insertSLOPoints stores a batch of points with one statement.
+func insertSLOPoints(ctx context.Context, c sqlbackend.Conn, slo string, points []store.SLOPoint, receivedAt time.Time) ([]int64, error) {
+	ats := make([]time.Time, len(points))
+	goods := make([]float64, len(points))
+	totals := make([]float64, len(points))
+	for i, p := range points {
+		ats[i], goods[i], totals[i] = p.At, p.Good, p.Total
 	}
-	return s
+	return sqlbackend.QueryIDs(ctx, c, `INSERT INTO slo_points (slo, at, good, total, received_at)
+		SELECT $1, u.at, u.good, u.total, $5
+		FROM unnest($2::timestamptz[], $3::float8[], $4::float8[]) WITH ORDINALITY AS u(at, good, total, n)
+		ORDER BY u.n RETURNING id`, slo, ats, goods, totals, receivedAt)
 }
 
-func nullJSON(doc []byte) any {
-	if len(doc) == 0 {
-		return nil
+// Update runs fn in one transaction (READ COMMITTED: the row locks taken
+// by the Tx make its reads safe to write back), committed when fn returns
+// nil. An error from fn is returned as it is, after the rollback.
+//
+// Paths driven by senders lock an alert and then its incident, while
+// people's actions lock the incident and then its alerts; when two such
+// transactions meet, PostgreSQL aborts one as a deadlock. fn holds no
+// state outside the transaction, so it is simply run again.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
+		if err = s.update(ctx, fn); !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
+		}
 	}
-	return string(doc)
+	return err
+}
+
+// maxUpdateAttempts bounds the reruns of a transaction aborted as a
+// deadlock or serialization failure.
+const maxUpdateAttempts = 5
+
+// retryable reports whether PostgreSQL aborted a transaction in a way that
+// running it again resolves.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin update: %w", err)
+	}
+	// A no-op after Commit; otherwise it frees the connection, also when fn
+	// panics.
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(s.Tx(ctx, conn{tx})); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit update: %w", err)
+	}
+	return nil
 }

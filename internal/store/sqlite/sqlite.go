@@ -34,15 +34,12 @@ const MemoryPath = ":memory:"
 // the database lock (say, a second vigil on the same file) before failing.
 const busyTimeout = 5 * time.Second
 
-// timeLayout stores instants as fixed-width UTC text, which sorts in time
-// order and keeps the microseconds PostgreSQL keeps.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
 // Store is a store.Store on an SQLite database file.
 type Store struct {
+	*sqlbackend.DB
 	write      *sql.DB
 	read       *sql.DB
 	migrations []sqlbackend.Migration
@@ -69,7 +66,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, err
 		}
 		s.read = s.write
-		return s, nil
+		return s.withDB(), nil
 	}
 
 	uri := fileURI(path)
@@ -86,7 +83,22 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.write.Close()
 		return nil, err
 	}
-	return s, nil
+	return s.withDB(), nil
+}
+
+// withDB sets up the statements shared with PostgreSQL on the pools.
+func (s *Store) withDB() *Store {
+	s.DB = sqlbackend.New(sqlbackend.Backend{
+		Dialect: sqlbackend.SQLite,
+		Read:    conn{s.read},
+		Write:   conn{s.write},
+		InTx: func(ctx context.Context, fn func(sqlbackend.Conn) error) error {
+			return s.inWriteTx(ctx, func(tx *sql.Tx) error { return fn(conn{tx}) })
+		},
+		IsUniqueViolation: isUniqueViolation,
+		InsertSLOPoints:   insertSLOPoints,
+	})
+	return s
 }
 
 func commonParams() string {
@@ -235,274 +247,6 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return version, nil
 }
 
-// ListObjects returns the objects of a kind, or of every kind for "",
-// ordered by kind then id (byte order).
-func (s *Store) ListObjects(ctx context.Context, kind string) ([]store.Object, error) {
-	var w where
-	if kind != "" {
-		w.add("kind = ?", kind)
-	}
-	rows, err := s.read.QueryContext(ctx, `SELECT kind, id, body, source, updated_at FROM config_objects`+w.sql()+` ORDER BY kind, id`, w.args...)
-	objects, err := collect(rows, err, scanObject)
-	if err != nil {
-		return nil, fmt.Errorf("list objects: %w", err)
-	}
-	return objects, nil
-}
-
-// GetObject returns one object or store.ErrNotFound.
-func (s *Store) GetObject(ctx context.Context, kind, id string) (store.Object, error) {
-	row := s.read.QueryRowContext(ctx,
-		`SELECT kind, id, body, source, updated_at FROM config_objects WHERE kind = ? AND id = ?`, kind, id)
-	o, err := scanObject(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Object{}, fmt.Errorf("object %s %q: %w", kind, id, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.Object{}, fmt.Errorf("get object %s %q: %w", kind, id, err)
-	}
-	return o, nil
-}
-
-type scanner interface{ Scan(dest ...any) error }
-
-func scanObject(row scanner) (store.Object, error) {
-	var o store.Object
-	var body, updatedAt string
-	if err := row.Scan(&o.Kind, &o.ID, &body, &o.Source, &updatedAt); err != nil {
-		return store.Object{}, err
-	}
-	o.Body = []byte(body)
-	var err error
-	o.UpdatedAt, err = parseTime(updatedAt)
-	return o, err
-}
-
-// ApplyChanges writes the changes and the audit entries in one transaction
-// and bumps the configuration version. Deleting an object that does not
-// exist is not an error. An empty batch writes nothing.
-func (s *Store) ApplyChanges(ctx context.Context, changes []store.Change, audit []store.AuditEntry) error {
-	if len(changes) == 0 && len(audit) == 0 {
-		return nil
-	}
-	if err := errors.Join(sqlbackend.CheckChanges(changes), sqlbackend.CheckAudit(audit...)); err != nil {
-		return fmt.Errorf("apply changes: %w", err)
-	}
-	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE config_version SET version = version + 1 WHERE id = 1`); err != nil {
-			return fmt.Errorf("bump config version: %w", err)
-		}
-		if err := writeChanges(ctx, tx, changes); err != nil {
-			return err
-		}
-		return insertAudit(ctx, tx, audit...)
-	})
-	if err != nil {
-		return fmt.Errorf("apply changes: %w", err)
-	}
-	return nil
-}
-
-const (
-	upsertObjectSQL = `
-		INSERT INTO config_objects (kind, id, body, source, updated_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (kind, id) DO UPDATE SET
-			body = excluded.body, source = excluded.source, updated_at = excluded.updated_at`
-	deleteObjectSQL = `DELETE FROM config_objects WHERE kind = ? AND id = ?`
-	insertAuditSQL  = `
-		INSERT INTO audit_log (at, actor, action, kind, object_id, before, after, details)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-)
-
-// writeChanges and insertAudit run their statements as they are: each
-// connection keeps them prepared (stmtcache.go), across transactions too.
-func writeChanges(ctx context.Context, tx *sql.Tx, changes []store.Change) error {
-	for _, c := range changes {
-		o := c.Object
-		if c.Delete {
-			if _, err := tx.ExecContext(ctx, deleteObjectSQL, o.Kind, o.ID); err != nil {
-				return fmt.Errorf("delete %s %q: %w", o.Kind, o.ID, err)
-			}
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, upsertObjectSQL, o.Kind, o.ID, string(o.Body), o.Source, timeText(o.UpdatedAt)); err != nil {
-			return fmt.Errorf("write %s %q: %w", o.Kind, o.ID, err)
-		}
-	}
-	return nil
-}
-
-func insertAudit(ctx context.Context, tx *sql.Tx, entries ...store.AuditEntry) error {
-	for _, e := range entries {
-		_, err := tx.ExecContext(ctx, insertAuditSQL,
-			timeText(e.At), e.Actor, e.Action, e.Kind, e.ObjID, nullJSON(e.Before), nullJSON(e.After), e.Details)
-		if err != nil {
-			return fmt.Errorf("write audit entry %s %s %q: %w", e.Action, e.Kind, e.ObjID, err)
-		}
-	}
-	return nil
-}
-
-// ConfigVersion returns the number of configuration writes so far.
-func (s *Store) ConfigVersion(ctx context.Context) (int64, error) {
-	var version int64
-	if err := s.read.QueryRowContext(ctx, `SELECT version FROM config_version WHERE id = 1`).Scan(&version); err != nil {
-		return 0, fmt.Errorf("config version: %w", err)
-	}
-	return version, nil
-}
-
-// CreateToken stores a token and its audit entry; store.ErrConflict when
-// the id or the hash is taken.
-func (s *Store) CreateToken(ctx context.Context, t store.Token, audit store.AuditEntry) error {
-	if err := errors.Join(sqlbackend.CheckToken(t), sqlbackend.CheckAudit(audit)); err != nil {
-		return fmt.Errorf("create token: %w", err)
-	}
-	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO api_tokens (id, name, hash, user_id, role, created_at, revoked_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.Name, t.Hash, nullString(t.UserID), t.Role, timeText(t.CreatedAt), nullTime(t.RevokedAt), nullTime(t.ExpiresAt))
-		if isUniqueViolation(err) {
-			return fmt.Errorf("token %q: id or hash taken: %w", t.ID, store.ErrConflict)
-		}
-		if err != nil {
-			return err
-		}
-		return insertAudit(ctx, tx, audit)
-	})
-	if err != nil {
-		return fmt.Errorf("create token: %w", err)
-	}
-	return nil
-}
-
-const tokenColumns = `id, name, hash, user_id, role, created_at, revoked_at, expires_at`
-
-// TokenByHash returns the token with this hash, revoked or not, or
-// store.ErrNotFound.
-func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
-	row := s.read.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE hash = ?`, hash)
-	t, err := scanToken(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Token{}, fmt.Errorf("token by hash: %w", store.ErrNotFound)
-	}
-	if err != nil {
-		return store.Token{}, fmt.Errorf("token by hash: %w", err)
-	}
-	return t, nil
-}
-
-// ListTokens returns every token, oldest first.
-func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens ORDER BY created_at, id`)
-	tokens, err := collect(rows, err, scanToken)
-	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
-	}
-	return tokens, nil
-}
-
-func scanToken(row scanner) (store.Token, error) {
-	var t store.Token
-	var userID, revokedAt, expiresAt sql.NullString
-	var createdAt string
-	if err := row.Scan(&t.ID, &t.Name, &t.Hash, &userID, &t.Role, &createdAt, &revokedAt, &expiresAt); err != nil {
-		return store.Token{}, err
-	}
-	t.UserID = userID.String
-	var err error
-	if t.CreatedAt, err = parseTime(createdAt); err != nil {
-		return store.Token{}, err
-	}
-	if revokedAt.Valid {
-		at, err := parseTime(revokedAt.String)
-		if err != nil {
-			return store.Token{}, err
-		}
-		t.RevokedAt = &at
-	}
-	if expiresAt.Valid {
-		at, err := parseTime(expiresAt.String)
-		if err != nil {
-			return store.Token{}, err
-		}
-		t.ExpiresAt = &at
-	}
-	return t, nil
-}
-
-// RevokeToken marks a token revoked at the given time and writes the audit
-// entry; store.ErrNotFound when there is no such token. Revoking a revoked
-// token keeps the first revocation time.
-func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time, audit store.AuditEntry) error {
-	if err := sqlbackend.CheckAudit(audit); err != nil {
-		return fmt.Errorf("revoke token: %w", err)
-	}
-	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			`UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, timeText(at), id)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return fmt.Errorf("token %q: %w", id, store.ErrNotFound)
-		}
-		return insertAudit(ctx, tx, audit)
-	})
-	if err != nil {
-		return fmt.Errorf("revoke token: %w", err)
-	}
-	return nil
-}
-
-// ListAudit pages through the audit log, newest first.
-func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
-	if err := sqlbackend.CheckAuditQuery(q); err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
-	}
-	var w where
-	if q.Kind != "" {
-		w.add("kind = ?", q.Kind)
-	}
-	if q.ObjID != "" {
-		w.add("object_id = ?", q.ObjID)
-	}
-	if q.Actor != "" {
-		w.add("actor = ?", q.Actor)
-	}
-	if q.BeforeID > 0 {
-		w.add("id < ?", q.BeforeID)
-	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, at, actor, action, kind, object_id, before, after, details FROM audit_log`+
-		w.sql()+` ORDER BY id DESC LIMIT ?`, append(w.args, sqlbackend.AuditLimit(q.Limit))...)
-	entries, err := collect(rows, err, func(row scanner) (store.AuditEntry, error) {
-		var e store.AuditEntry
-		var at string
-		var before, after sql.NullString
-		if err := row.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Kind, &e.ObjID, &before, &after, &e.Details); err != nil {
-			return e, err
-		}
-		if before.Valid {
-			e.Before = []byte(before.String)
-		}
-		if after.Valid {
-			e.After = []byte(after.String)
-		}
-		var err error
-		e.At, err = parseTime(at)
-		return e, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
-	}
-	return entries, nil
-}
-
 // inWriteTx runs fn in a transaction on the write connection, which
 // begins IMMEDIATE so that the write lock is held from the start.
 func (s *Store) inWriteTx(ctx context.Context, fn func(*sql.Tx) error) error {
@@ -532,35 +276,69 @@ func isUniqueViolation(err error) bool {
 	return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 }
 
-func timeText(t time.Time) string {
-	return sqlbackend.UTC(t).Format(timeLayout)
-}
-
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(timeLayout, s)
+// AppendInbox stores the events in one transaction and sets their IDs, in
+// the order given.
+func (s *Store) AppendInbox(ctx context.Context, events []store.InboxEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if err := sqlbackend.CheckInbox(events); err != nil {
+		return fmt.Errorf("append inbox: %w", err)
+	}
+	var ids []int64
+	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ids, err = conn{tx}.insertRows(ctx, `INSERT INTO inbox (received_at, kind, integration_key, service, payload)`, 5, len(events),
+			func(args []any, i int) []any {
+				e := events[i]
+				return append(args, e.ReceivedAt, e.Kind, e.IntegrationKey, e.Service, string(e.Payload))
+			})
+		return err
+	})
 	if err != nil {
-		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+		return fmt.Errorf("append inbox: %w", err)
 	}
-	return t, nil
+	for i := range events {
+		events[i].ID = ids[i]
+	}
+	return nil
 }
 
-func nullTime(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return timeText(*t)
+// insertSLOPoints stores a batch of points with multi-row inserts: a
+// statement per point costs five times as much.
+func insertSLOPoints(ctx context.Context, c sqlbackend.Conn, slo string, points []store.SLOPoint, receivedAt time.Time) ([]int64, error) {
+	return c.(conn).insertRows(ctx, `INSERT INTO slo_points (slo, at, good, total, received_at)`, 5, len(points),
+		func(args []any, i int) []any {
+			return append(args, slo, points[i].At, points[i].Good, points[i].Total, receivedAt)
+		})
 }
 
-func nullString(s string) any {
-	if s == "" {
-		return nil
+// Update runs fn in a transaction on the write connection (BEGIN
+// IMMEDIATE), committed when fn returns nil. An error from fn is returned
+// as it is, after the rollback. fn must not read through the Store's own
+// methods: on an in-memory database they wait for the connection fn holds.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin update: %w", err)
 	}
-	return s
-}
-
-func nullJSON(doc []byte) any {
-	if len(doc) == 0 {
-		return nil
+	finished := false
+	defer func() {
+		if !finished {
+			// fn panicked: free the write connection for the next writer.
+			_ = tx.Rollback()
+		}
+	}()
+	err = fn(s.Tx(ctx, conn{tx}))
+	finished = true
+	if err != nil {
+		if rbErr := rollback(tx); rbErr != nil {
+			return errors.Join(err, rbErr)
+		}
+		return err
 	}
-	return string(doc)
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit update: %w", err)
+	}
+	return nil
 }

@@ -5,8 +5,11 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"time"
 
 	sqlite "modernc.org/sqlite"
+
+	"github.com/vigil-oncall/vigil/internal/store/internal/sqlbackend"
 )
 
 // maxCachedStmts bounds the statements one connection keeps prepared. The
@@ -69,6 +72,25 @@ type cachedStmt struct {
 	// busy is set while rows of the statement are open: running it again
 	// then would reset their cursor, so a one-off statement runs instead.
 	busy bool
+}
+
+// CheckNamedValue implements driver.NamedValueChecker: an instant is
+// stored as text in sqlbackend.TimeLayout, in UTC and to the microsecond,
+// which sorts in time order; other values convert as usual.
+func (c *cachingConn) CheckNamedValue(nv *driver.NamedValue) error {
+	switch v := nv.Value.(type) {
+	case time.Time:
+		nv.Value = sqlbackend.UTC(v).Format(sqlbackend.TimeLayout)
+		return nil
+	case *time.Time:
+		if v == nil {
+			nv.Value = nil
+		} else {
+			nv.Value = sqlbackend.UTC(*v).Format(sqlbackend.TimeLayout)
+		}
+		return nil
+	}
+	return driver.ErrSkip
 }
 
 // Unwrap returns the driver's connection.

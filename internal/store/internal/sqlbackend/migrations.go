@@ -1,6 +1,7 @@
-// Package sqlbackend holds what the SQL backends of the store share: loading
-// their embedded migrations and the input rules both must apply identically,
-// so that the two pass one conformance suite.
+// Package sqlbackend holds what the SQL backends of the store share: their
+// statements, written once behind a small Dialect, their migrations, and
+// the input rules both must apply identically, so that the two pass one
+// conformance suite.
 package sqlbackend
 
 import (

@@ -2,6 +2,7 @@ package sqlbackend
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -298,4 +299,718 @@ func SortByDue(ns []notify.Notification) {
 	slices.SortFunc(ns, func(a, b notify.Notification) int {
 		return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.ID, b.ID))
 	})
+}
+
+// The pipeline's statements. On PostgreSQL the Get* of a transaction lock
+// the rows they return, and the queries that hand out work skip rows
+// another replica has locked, so that each piece of work goes to one
+// replica; SQLite runs one write transaction at a time.
+
+const (
+	forUpdate     = " FOR UPDATE"
+	forUpdateSkip = " FOR UPDATE SKIP LOCKED"
+)
+
+// Tx is a store.Tx on one write transaction of a backend.
+type Tx struct {
+	ctx      context.Context
+	c        Conn
+	db       *DB
+	services WrittenServices
+}
+
+var _ store.Tx = (*Tx)(nil)
+
+// Tx returns a store.Tx on c, a write transaction the caller commits.
+func (db *DB) Tx(ctx context.Context, c Conn) *Tx { return &Tx{ctx: ctx, c: c, db: db} }
+
+// lock returns a locking clause for PostgreSQL (see Dialect.lock).
+func (t *Tx) lock(clause string) string { return t.db.d.lock(clause) }
+
+// InboxBacklog counts the events not yet processed.
+func (db *DB) InboxBacklog(ctx context.Context) (int, error) {
+	var n int
+	if err := db.b.Read.QueryRow(ctx, `SELECT count(*) FROM inbox`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("inbox backlog: %w", err)
+	}
+	return n, nil
+}
+
+func (t *Tx) TakeInbox(limit int) ([]store.InboxEvent, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	// The rows are not locked one by one: skipping a locked row would
+	// break the order, and nothing else locks them.
+	if t.db.b.InboxLock != "" {
+		var ours bool
+		if err := t.c.QueryRow(t.ctx, t.db.b.InboxLock).Scan(&ours); err != nil {
+			return nil, fmt.Errorf("take inbox: lock: %w", err)
+		}
+		if !ours {
+			return nil, nil
+		}
+	}
+	events, err := queryAll(t.ctx, t.c, scanInboxEvent, `
+		DELETE FROM inbox WHERE id IN (SELECT id FROM inbox ORDER BY id LIMIT $1)
+		RETURNING id, received_at, kind, integration_key, service, payload`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("take inbox: %w", err)
+	}
+	SortByID(events)
+	return events, nil
+}
+
+// scanBody returns a function that scans a row of (id, body) into a T
+// decoded from the body, with the id set by setID.
+func scanBody[T any](what string, setID func(*T, int64)) func(Row) (T, error) {
+	return func(row Row) (T, error) {
+		var v T
+		var id int64
+		var body []byte // not json.RawMessage: see scanObject
+		if err := row.Scan(&id, &body); err != nil {
+			return v, err
+		}
+		err := DecodeBody(what, id, body, &v)
+		setID(&v, id)
+		return v, err
+	}
+}
+
+func scanInboxEvent(row Row) (store.InboxEvent, error) {
+	var e store.InboxEvent
+	var payload []byte // not json.RawMessage: see scanObject
+	err := row.Scan(&e.ID, instant{&e.ReceivedAt}, &e.Kind, &e.IntegrationKey, &e.Service, &payload)
+	e.Payload = payload
+	return e, err
+}
+
+// Readers of the tables that keep a domain value as a JSON body.
+var (
+	scanAlert      = scanBody("alert", func(a *alert.Alert, id int64) { a.ID = id })
+	scanIncident   = scanBody("incident", func(i *incident.Incident, id int64) { i.ID = id })
+	scanEscalation = scanBody("escalation of incident", func(st *escalation.State, id int64) { st.IncidentID = id })
+	scanChange     = scanBody("change event", func(c *change.Event, id int64) { c.ID = id })
+)
+
+const (
+	selectAlert    = `SELECT id, body FROM alerts WHERE id = $1`
+	selectIncident = `SELECT id, body FROM incidents WHERE id = $1`
+)
+
+// Alerts.
+
+// GetAlert returns one alert or store.ErrNotFound.
+func (db *DB) GetAlert(ctx context.Context, id int64) (alert.Alert, error) {
+	return byID(ctx, db.b.Read, scanAlert, "alert", selectAlert, id)
+}
+
+// ListAlerts returns the alerts matching q, newest first.
+func (db *DB) ListAlerts(ctx context.Context, q store.AlertQuery) ([]alert.Alert, error) {
+	if err := errors.Join(CheckTexts("service", q.Service), CheckTexts("dedup_key", q.DedupKey),
+		CheckTexts("status", q.Statuses...)); err != nil {
+		return nil, fmt.Errorf("list alerts: %w", err)
+	}
+	w := db.d.where().text("service", q.Service).in("status", Texts(q.Statuses)).text("dedup_key", q.DedupKey).
+		id("incident_id", q.IncidentID).before(q.BeforeID)
+	alerts, err := queryAll(ctx, db.b.Read, scanAlert, `SELECT id, body FROM alerts`+w.page("id DESC", ListLimit(q.Limit)), w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list alerts: %w", err)
+	}
+	return alerts, nil
+}
+
+func (t *Tx) GetAlert(id int64) (alert.Alert, error) {
+	return byID(t.ctx, t.c, scanAlert, "alert", selectAlert+t.lock(forUpdate), id)
+}
+
+func (t *Tx) OpenAlert(integrationKey, dedupKey string) (alert.Alert, error) {
+	if err := errors.Join(CheckText("integration_key", integrationKey), CheckText("dedup_key", dedupKey)); err != nil {
+		return alert.Alert{}, fmt.Errorf("open alert: %w", err)
+	}
+	a, err := scanAlert(t.c.QueryRow(t.ctx, `SELECT id, body FROM alerts
+		WHERE integration_key = $1 AND dedup_key = $2 AND status <> 'resolved'`+t.lock(forUpdate), integrationKey, dedupKey))
+	return a, oneRow(err, "open alert %q/%q", integrationKey, dedupKey)
+}
+
+func (t *Tx) InsertAlert(a *alert.Alert) error {
+	stored, body, err := EncodeAlert(*a)
+	if err != nil {
+		return fmt.Errorf("insert alert: %w", err)
+	}
+	a.ID, err = t.c.Insert(t.ctx, `
+		INSERT INTO alerts (service, integration_key, dedup_key, status, incident_id, created_at, updated_at, last_event_at, body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		RETURNING id`,
+		stored.Service, stored.IntegrationKey, stored.DedupKey, stored.Status, stored.IncidentID,
+		stored.CreatedAt, stored.UpdatedAt, stored.LastEventAt, string(body))
+	if t.db.b.IsUniqueViolation(err) {
+		return fmt.Errorf("insert alert %q/%q: an open alert has this key: %w", a.IntegrationKey, a.DedupKey, store.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("insert alert: %w", err)
+	}
+	return nil
+}
+
+func (t *Tx) UpdateAlert(a *alert.Alert) error {
+	stored, body, err := EncodeAlert(*a)
+	if err != nil {
+		return fmt.Errorf("update alert: %w", err)
+	}
+	n, err := t.c.Exec(t.ctx, `
+		UPDATE alerts SET service = $1, integration_key = $2, dedup_key = $3, status = $4, incident_id = $5,
+			created_at = $6, updated_at = $7, last_event_at = $8, body = $9
+		WHERE id = $10`,
+		stored.Service, stored.IntegrationKey, stored.DedupKey, stored.Status, stored.IncidentID,
+		stored.CreatedAt, stored.UpdatedAt, stored.LastEventAt, string(body), a.ID)
+	if t.db.b.IsUniqueViolation(err) {
+		return fmt.Errorf("update alert %d: another open alert has key %q/%q: %w", a.ID, a.IntegrationKey, a.DedupKey, store.ErrConflict)
+	}
+	return affectedOne(n, err, fmt.Sprintf("update alert %d", a.ID))
+}
+
+func (t *Tx) AlertsOfIncident(incidentID int64) ([]alert.Alert, error) {
+	alerts, err := queryAll(t.ctx, t.c, scanAlert, `SELECT id, body FROM alerts WHERE incident_id = $1 ORDER BY id`, incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("alerts of incident %d: %w", incidentID, err)
+	}
+	return alerts, nil
+}
+
+func (t *Tx) QuietAlerts(integrationKey string, cutoff time.Time, limit int) ([]alert.Alert, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	if err := CheckText("integration_key", integrationKey); err != nil {
+		return nil, fmt.Errorf("quiet alerts: %w", err)
+	}
+	alerts, err := queryAll(t.ctx, t.c, scanAlert, `SELECT id, body FROM alerts
+		WHERE integration_key = $1 AND status <> 'resolved' AND last_event_at < $2
+		ORDER BY last_event_at, id LIMIT $3`+t.lock(forUpdateSkip), integrationKey, UTC(cutoff), limit)
+	if err != nil {
+		return nil, fmt.Errorf("quiet alerts of %q: %w", integrationKey, err)
+	}
+	return alerts, nil
+}
+
+// Incidents.
+
+// GetIncident returns one incident or store.ErrNotFound.
+func (db *DB) GetIncident(ctx context.Context, id int64) (incident.Incident, error) {
+	return byID(ctx, db.b.Read, scanIncident, "incident", selectIncident, id)
+}
+
+// ListIncidents returns the incidents matching q, newest first.
+func (db *DB) ListIncidents(ctx context.Context, q store.IncidentQuery) ([]incident.Incident, error) {
+	if err := errors.Join(CheckTexts("service", q.Service), CheckTexts("status", q.Statuses...)); err != nil {
+		return nil, fmt.Errorf("list incidents: %w", err)
+	}
+	w := db.d.where()
+	if q.Service != "" {
+		w.add("id IN (SELECT incident_id FROM incident_services WHERE service = " + w.arg(q.Service) + ")")
+	}
+	w.in("status", Texts(q.Statuses)).before(q.BeforeID)
+	incidents, err := queryAll(ctx, db.b.Read, scanIncident,
+		`SELECT id, body FROM incidents`+w.page("id DESC", ListLimit(q.Limit)), w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list incidents: %w", err)
+	}
+	return incidents, nil
+}
+
+func (t *Tx) GetIncident(id int64) (incident.Incident, error) {
+	return byID(t.ctx, t.c, scanIncident, "incident", selectIncident+t.lock(forUpdate), id)
+}
+
+func (t *Tx) OpenIncidentByGroup(service, groupKey string, since time.Time) (incident.Incident, error) {
+	if err := errors.Join(CheckText("service", service), CheckText("group_key", groupKey)); err != nil {
+		return incident.Incident{}, fmt.Errorf("open incident by group: %w", err)
+	}
+	// Locked: the caller adds the alert to it and writes it back.
+	i, err := scanIncident(t.c.QueryRow(t.ctx, `SELECT id, body FROM incidents
+		WHERE service = $1 AND group_key = $2 AND status <> 'resolved' AND created_at >= $3
+		ORDER BY created_at DESC, id DESC LIMIT 1`+t.lock(forUpdate), service, groupKey, UTC(since)))
+	return i, oneRow(err, "open incident of %q grouped by %q", service, groupKey)
+}
+
+func (t *Tx) OpenIncidentsSince(since time.Time, limit int) ([]incident.Incident, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	incidents, err := queryAll(t.ctx, t.c, scanIncident, `SELECT id, body FROM incidents
+		WHERE status <> 'resolved' AND created_at >= $1
+		ORDER BY created_at DESC, id DESC LIMIT $2`, UTC(since), limit)
+	if err != nil {
+		return nil, fmt.Errorf("open incidents since %s: %w", UTC(since).Format(time.RFC3339Nano), err)
+	}
+	return incidents, nil
+}
+
+func (t *Tx) InsertIncident(i *incident.Incident) error {
+	stored, body, err := EncodeIncident(*i)
+	if err != nil {
+		return fmt.Errorf("insert incident: %w", err)
+	}
+	id, err := t.c.Insert(t.ctx, `
+		INSERT INTO incidents (status, service, group_key, created_at, updated_at, body) VALUES ($1, $2, $3, $4, $5, $6)
+		RETURNING id`,
+		stored.Status, stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body))
+	if err != nil {
+		return fmt.Errorf("insert incident: %w", err)
+	}
+	if err := t.syncIncidentServices(id, stored); err != nil {
+		return fmt.Errorf("insert incident %d: %w", id, err)
+	}
+	i.ID = id
+	return nil
+}
+
+func (t *Tx) UpdateIncident(i *incident.Incident) error {
+	stored, body, err := EncodeIncident(*i)
+	if err != nil {
+		return fmt.Errorf("update incident: %w", err)
+	}
+	n, err := t.c.Exec(t.ctx, `
+		UPDATE incidents SET status = $1, service = $2, group_key = $3, created_at = $4, updated_at = $5, body = $6
+		WHERE id = $7`,
+		stored.Status, stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body), i.ID)
+	if err := affectedOne(n, err, fmt.Sprintf("update incident %d", i.ID)); err != nil {
+		return err
+	}
+	if err := t.syncIncidentServices(i.ID, stored); err != nil {
+		return fmt.Errorf("update incident %d: %w", i.ID, err)
+	}
+	return nil
+}
+
+// syncIncidentServices makes incident_services list exactly the
+// incident's services.
+func (t *Tx) syncIncidentServices(id int64, i incident.Incident) error {
+	services := IncidentServices(i)
+	if t.services.Unchanged(id, services) {
+		return nil
+	}
+	d := t.db.d
+	names := list(d, services)
+	// "WHERE true" tells SQLite's parser that ON CONFLICT is not a join
+	// clause.
+	stmts := []Stmt{
+		{`DELETE FROM incident_services WHERE incident_id = $1 AND ` + d.notIn("service", "$2", "text"), []any{id, names}},
+		{`INSERT INTO incident_services (incident_id, service) SELECT $1, value FROM ` + d.listTable("$2", "text") +
+			` WHERE true ON CONFLICT DO NOTHING`, []any{id, names}},
+	}
+	if _, err := t.c.Batch(t.ctx, stmts, nil); err != nil {
+		return fmt.Errorf("services: %w", err)
+	}
+	t.services.Wrote(id, services)
+	return nil
+}
+
+// Timeline.
+
+func (t *Tx) AppendTimeline(entries ...*incident.TimelineEntry) error {
+	err := insertEach(t, entries, func(e *incident.TimelineEntry) (Stmt, error) {
+		stored, err := CheckTimeline(*e)
+		return Stmt{`
+			INSERT INTO timeline (incident_id, at, kind, actor, channel, message, data) VALUES ($1, $2, $3, $4, $5, $6, $7)
+			RETURNING id`,
+			[]any{stored.IncidentID, stored.At, stored.Kind, stored.Actor, stored.Channel, stored.Message, nullJSON(stored.Data)}}, err
+	}, func(e *incident.TimelineEntry, id int64) { e.ID = id })
+	if err != nil {
+		return fmt.Errorf("append timeline: %w", err)
+	}
+	return nil
+}
+
+// insertEach inserts a row for each item with one Batch and gives each
+// item its id; row checks an item and returns its INSERT … RETURNING id.
+func insertEach[T any](t *Tx, items []*T, row func(*T) (Stmt, error), setID func(*T, int64)) error {
+	stmts := make([]Stmt, len(items))
+	for k, item := range items {
+		var err error
+		if stmts[k], err = row(item); err != nil {
+			return err
+		}
+	}
+	ids := make([]int64, len(items))
+	if k, err := t.c.Batch(t.ctx, stmts, ids); err != nil {
+		return fmt.Errorf("row %d: %w", k, err)
+	}
+	for k, item := range items {
+		setID(item, ids[k])
+	}
+	return nil
+}
+
+// Timeline lists an incident's entries oldest first (by time, then id).
+func (db *DB) Timeline(ctx context.Context, incidentID int64) ([]incident.TimelineEntry, error) {
+	byID, err := db.Timelines(ctx, []int64{incidentID})
+	return byID[incidentID], err
+}
+
+// Timelines is Timeline for many incidents in one query.
+func (db *DB) Timelines(ctx context.Context, incidentIDs []int64) (map[int64][]incident.TimelineEntry, error) {
+	byID := map[int64][]incident.TimelineEntry{}
+	if len(incidentIDs) == 0 {
+		return byID, nil
+	}
+	entries, err := queryAll(ctx, db.b.Read, scanTimelineEntry, `
+		SELECT id, incident_id, at, kind, actor, channel, message, data FROM timeline
+		WHERE `+db.d.in("incident_id", "$1", "bigint")+` ORDER BY incident_id, at, id`, list(db.d, incidentIDs))
+	if err != nil {
+		return nil, fmt.Errorf("timelines of %d incidents: %w", len(incidentIDs), err)
+	}
+	for _, e := range entries {
+		byID[e.IncidentID] = append(byID[e.IncidentID], e)
+	}
+	return byID, nil
+}
+
+func scanTimelineEntry(row Row) (incident.TimelineEntry, error) {
+	var e incident.TimelineEntry
+	var data []byte // not json.RawMessage: see scanObject
+	err := row.Scan(&e.ID, &e.IncidentID, instant{&e.At}, &e.Kind, &e.Actor, &e.Channel, &e.Message, &data)
+	e.Data = data
+	return e, err
+}
+
+// Escalations.
+
+func (t *Tx) PutEscalation(st escalation.State) error {
+	stored, body, err := EncodeEscalation(st)
+	if err != nil {
+		return fmt.Errorf("put escalation: %w", err)
+	}
+	_, err = t.c.Exec(t.ctx, `
+		INSERT INTO escalations (incident_id, next_at, done, body) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (incident_id) DO UPDATE SET next_at = excluded.next_at, done = excluded.done, body = excluded.body`,
+		stored.IncidentID, stored.NextAt, stored.Done, string(body))
+	if err != nil {
+		return fmt.Errorf("put escalation of incident %d: %w", st.IncidentID, err)
+	}
+	return nil
+}
+
+func (t *Tx) GetEscalation(incidentID int64) (escalation.State, error) {
+	return byID(t.ctx, t.c, scanEscalation, "escalation of incident",
+		`SELECT incident_id, body FROM escalations WHERE incident_id = $1`+t.lock(forUpdate), incidentID)
+}
+
+func (t *Tx) DueEscalations(now time.Time, limit int) ([]escalation.State, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	// The incident is locked with its state: running a step writes to it,
+	// and waiting for it here, while holding the state, would deadlock
+	// with an acknowledgement that holds the incident and stops the
+	// escalation. A state whose incident is busy waits for the next round.
+	states, err := queryAll(t.ctx, t.c, scanEscalation, `
+		SELECT e.incident_id, e.body FROM escalations e JOIN incidents i ON i.id = e.incident_id
+		WHERE `+t.db.d.isFalse("e.done")+` AND e.next_at <= $1
+		ORDER BY e.next_at, e.incident_id LIMIT $2`+t.lock(" FOR UPDATE OF e, i SKIP LOCKED"), UTC(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due escalations: %w", err)
+	}
+	return states, nil
+}
+
+// Notifications.
+
+const notificationColumns = `id, status, claimed_until, body`
+
+func scanNotification(row Row) (notify.Notification, error) {
+	var id int64
+	var status string
+	var claimedUntil *time.Time
+	var body []byte
+	if err := row.Scan(&id, &status, nullInstant{&claimedUntil}, &body); err != nil {
+		return notify.Notification{}, err
+	}
+	var n notify.Notification
+	if err := DecodeBody("notification", id, body, &n); err != nil {
+		return notify.Notification{}, err
+	}
+	// Claims and cancellations change these columns only.
+	n.ID, n.Status, n.ClaimedUntil = id, status, claimedUntil
+	return n, nil
+}
+
+func (t *Tx) InsertNotifications(ns ...*notify.Notification) error {
+	err := insertEach(t, ns, func(n *notify.Notification) (Stmt, error) {
+		stored, body, err := EncodeNotification(*n)
+		// DO NOTHING, not an error: an error would end the transaction.
+		return Stmt{`
+			INSERT INTO notifications (incident_id, user_id, kind, status, due_at, claimed_until, idempotency_key, body)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (idempotency_key) DO NOTHING
+			RETURNING id`,
+			[]any{stored.IncidentID, stored.UserID, stored.Kind, stored.Status, stored.DueAt, nullTime(stored.ClaimedUntil),
+				stored.IdempotencyKey, string(body)}}, err
+	}, func(n *notify.Notification, id int64) { n.ID = id }) // 0 when the key was taken
+	if err != nil {
+		return fmt.Errorf("insert notifications: %w", err)
+	}
+	return nil
+}
+
+func (t *Tx) GetNotification(id int64) (notify.Notification, error) {
+	return byID(t.ctx, t.c, scanNotification, "notification",
+		`SELECT `+notificationColumns+` FROM notifications WHERE id = $1`+t.lock(forUpdate), id)
+}
+
+func (t *Tx) ClaimNotifications(now time.Time, lease time.Duration, limit int) ([]notify.Notification, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	ns, err := queryAll(t.ctx, t.c, scanNotification, `
+		UPDATE notifications SET status = 'sending', claimed_until = $1
+		WHERE id IN (
+			SELECT id FROM notifications
+			WHERE (status = 'pending' AND due_at <= $2) OR (status = 'sending' AND claimed_until < $2)
+			ORDER BY due_at, id LIMIT $3`+t.lock(forUpdateSkip)+`)
+		RETURNING `+notificationColumns,
+		UTC(now.Add(lease)), UTC(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim notifications: %w", err)
+	}
+	SortByDue(ns)
+	return ns, nil
+}
+
+func (t *Tx) UpdateNotification(n *notify.Notification) error {
+	stored, body, err := EncodeNotification(*n)
+	if err != nil {
+		return fmt.Errorf("update notification: %w", err)
+	}
+	rows, err := t.c.Exec(t.ctx, `
+		UPDATE notifications SET incident_id = $1, user_id = $2, kind = $3, status = $4, due_at = $5, claimed_until = $6,
+			idempotency_key = $7, body = $8
+		WHERE id = $9`,
+		stored.IncidentID, stored.UserID, stored.Kind, stored.Status, stored.DueAt, nullTime(stored.ClaimedUntil),
+		stored.IdempotencyKey, string(body), n.ID)
+	if t.db.b.IsUniqueViolation(err) {
+		return fmt.Errorf("update notification %d: idempotency key %q taken: %w", n.ID, n.IdempotencyKey, store.ErrConflict)
+	}
+	return affectedOne(rows, err, fmt.Sprintf("update notification %d", n.ID))
+}
+
+func (t *Tx) CancelNotifications(incidentID int64, kinds ...string) (int, error) {
+	if err := CheckTexts("kind", kinds...); err != nil {
+		return 0, fmt.Errorf("cancel notifications: %w", err)
+	}
+	w := t.db.d.where()
+	w.add("incident_id = "+w.arg(incidentID)).add("status = 'pending'").in("kind", kinds)
+	n, err := t.c.Exec(t.ctx, `UPDATE notifications SET status = 'cancelled'`+w.sql(), w.args...)
+	if err != nil {
+		return 0, fmt.Errorf("cancel notifications of incident %d: %w", incidentID, err)
+	}
+	return int(n), nil
+}
+
+// ListNotifications returns the notifications matching q, newest first.
+func (db *DB) ListNotifications(ctx context.Context, q store.NotificationQuery) ([]notify.Notification, error) {
+	if err := errors.Join(CheckTexts("user_id", q.UserID), CheckTexts("status", q.Statuses...)); err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	w := db.d.where().id("incident_id", q.IncidentID).text("user_id", q.UserID).in("status", q.Statuses).before(q.BeforeID)
+	ns, err := queryAll(ctx, db.b.Read, scanNotification,
+		`SELECT `+notificationColumns+` FROM notifications`+w.page("id DESC", ListLimit(q.Limit)), w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	return ns, nil
+}
+
+func (t *Tx) InsertAttempt(a *notify.Attempt) error {
+	stored, err := CheckAttempt(*a)
+	if err != nil {
+		return fmt.Errorf("insert attempt: %w", err)
+	}
+	a.ID, err = t.c.Insert(t.ctx, `
+		INSERT INTO notification_attempts
+			(notification_id, incident_id, user_id, method_type, contact_method, at, time_zone, outcome, error)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		RETURNING id`,
+		stored.NotificationID, stored.IncidentID, stored.UserID, stored.MethodType, stored.ContactMethod,
+		stored.At, stored.TimeZone, stored.Outcome, stored.Error)
+	if err != nil {
+		return fmt.Errorf("insert attempt of notification %d: %w", a.NotificationID, err)
+	}
+	return nil
+}
+
+func scanAttempt(row Row) (notify.Attempt, error) {
+	var a notify.Attempt
+	err := row.Scan(&a.ID, &a.NotificationID, &a.IncidentID, &a.UserID, &a.MethodType, &a.ContactMethod,
+		instant{&a.At}, &a.TimeZone, &a.Outcome, &a.Error)
+	return a, err
+}
+
+// ListAttempts returns a notification's delivery attempts, oldest first.
+func (db *DB) ListAttempts(ctx context.Context, notificationID int64) ([]notify.Attempt, error) {
+	attempts, err := queryAll(ctx, db.b.Read, scanAttempt, `
+		SELECT id, notification_id, incident_id, user_id, method_type, contact_method, at, time_zone, outcome, error
+		FROM notification_attempts WHERE notification_id = $1 ORDER BY id`, notificationID)
+	if err != nil {
+		return nil, fmt.Errorf("attempts of notification %d: %w", notificationID, err)
+	}
+	return attempts, nil
+}
+
+// Change events.
+
+func (t *Tx) InsertChange(c *change.Event) error {
+	stored, body, err := EncodeChange(*c)
+	if err != nil {
+		return fmt.Errorf("insert change: %w", err)
+	}
+	c.ID, err = t.c.Insert(t.ctx, `INSERT INTO change_events (service, at, received_at, body) VALUES ($1, $2, $3, $4) RETURNING id`,
+		stored.Service, stored.At, stored.ReceivedAt, string(body))
+	if err != nil {
+		return fmt.Errorf("insert change of %q: %w", c.Service, err)
+	}
+	return nil
+}
+
+// GetChange returns one change event or store.ErrNotFound.
+func (db *DB) GetChange(ctx context.Context, id int64) (change.Event, error) {
+	return byID(ctx, db.b.Read, scanChange, "change event", `SELECT id, body FROM change_events WHERE id = $1`, id)
+}
+
+// ListChanges returns the change events matching q, newest first.
+func (db *DB) ListChanges(ctx context.Context, q store.ChangeQuery) ([]change.Event, error) {
+	if err := CheckTexts("service", q.Services...); err != nil {
+		return nil, fmt.Errorf("list changes: %w", err)
+	}
+	w := db.d.where().in("service", q.Services).time("at >=", q.Since).time("at <", q.Until).before(q.BeforeID)
+	changes, err := queryAll(ctx, db.b.Read, scanChange, `SELECT id, body FROM change_events`+w.page("id DESC", ListLimit(q.Limit)), w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list changes: %w", err)
+	}
+	return changes, nil
+}
+
+// Heartbeats.
+
+const heartbeatColumns = `key, service, interval_ms, last_beat_at, alerting`
+
+func scanHeartbeat(row Row) (store.Heartbeat, error) {
+	var h store.Heartbeat
+	var intervalMS int64
+	err := row.Scan(&h.Key, &h.Service, &intervalMS, instant{&h.LastBeatAt}, &h.Alerting)
+	h.Interval = time.Duration(intervalMS) * time.Millisecond
+	return h, err
+}
+
+func (t *Tx) GetHeartbeat(key string) (store.Heartbeat, error) {
+	if err := CheckText("key", key); err != nil {
+		return store.Heartbeat{}, fmt.Errorf("get heartbeat: %w", err)
+	}
+	h, err := scanHeartbeat(t.c.QueryRow(t.ctx, `SELECT `+heartbeatColumns+` FROM heartbeats WHERE key = $1`+t.lock(forUpdate), key))
+	return h, oneRow(err, "heartbeat %q", key)
+}
+
+func (t *Tx) PutHeartbeat(h store.Heartbeat) error {
+	stored, overdueAt, err := EncodeHeartbeat(h)
+	if err != nil {
+		return fmt.Errorf("put heartbeat: %w", err)
+	}
+	_, err = t.c.Exec(t.ctx, `
+		INSERT INTO heartbeats (key, service, interval_ms, last_beat_at, overdue_at, alerting) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (key) DO UPDATE SET service = excluded.service, interval_ms = excluded.interval_ms,
+			last_beat_at = excluded.last_beat_at, overdue_at = excluded.overdue_at, alerting = excluded.alerting`,
+		stored.Key, stored.Service, stored.Interval.Milliseconds(), stored.LastBeatAt, overdueAt, stored.Alerting)
+	if err != nil {
+		return fmt.Errorf("put heartbeat %q: %w", h.Key, err)
+	}
+	return nil
+}
+
+func (t *Tx) OverdueHeartbeats(now time.Time, limit int) ([]store.Heartbeat, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	hs, err := queryAll(t.ctx, t.c, scanHeartbeat, `SELECT `+heartbeatColumns+` FROM heartbeats
+		WHERE `+t.db.d.isFalse("alerting")+` AND overdue_at < $1 ORDER BY overdue_at, key LIMIT $2`+t.lock(forUpdateSkip), UTC(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("overdue heartbeats: %w", err)
+	}
+	return hs, nil
+}
+
+// Maintenance windows.
+
+const maintenanceColumns = `id, service, start_at, end_at, reason, created_by`
+
+func scanMaintenance(row Row) (store.MaintenanceWindow, error) {
+	var w store.MaintenanceWindow
+	err := row.Scan(&w.ID, &w.Service, instant{&w.Start}, instant{&w.End}, &w.Reason, &w.CreatedBy)
+	return w, err
+}
+
+func (t *Tx) InsertMaintenance(w *store.MaintenanceWindow) error {
+	stored, err := CheckMaintenance(*w)
+	if err != nil {
+		return fmt.Errorf("insert maintenance: %w", err)
+	}
+	w.ID, err = t.c.Insert(t.ctx, `
+		INSERT INTO maintenance_windows (service, start_at, end_at, reason, created_by) VALUES ($1, $2, $3, $4, $5)
+		RETURNING id`,
+		stored.Service, stored.Start, stored.End, stored.Reason, stored.CreatedBy)
+	if err != nil {
+		return fmt.Errorf("insert maintenance of %q: %w", w.Service, err)
+	}
+	return nil
+}
+
+func (t *Tx) DeleteMaintenance(id int64) error {
+	n, err := t.c.Exec(t.ctx, `DELETE FROM maintenance_windows WHERE id = $1`, id)
+	return affectedOne(n, err, fmt.Sprintf("delete maintenance window %d", id))
+}
+
+func (t *Tx) ActiveMaintenance(service string, at time.Time) ([]store.MaintenanceWindow, error) {
+	if err := CheckText("service", service); err != nil {
+		return nil, fmt.Errorf("active maintenance: %w", err)
+	}
+	ws, err := queryAll(t.ctx, t.c, scanMaintenance, `SELECT `+maintenanceColumns+` FROM maintenance_windows
+		WHERE service = $1 AND start_at <= $2 AND end_at > $2 ORDER BY start_at, id`, service, UTC(at))
+	if err != nil {
+		return nil, fmt.Errorf("active maintenance of %q: %w", service, err)
+	}
+	return ws, nil
+}
+
+// ListMaintenance returns the maintenance windows of a service (of every
+// service for ""), by start time.
+func (db *DB) ListMaintenance(ctx context.Context, service string) ([]store.MaintenanceWindow, error) {
+	if err := CheckText("service", service); err != nil {
+		return nil, fmt.Errorf("list maintenance: %w", err)
+	}
+	w := db.d.where().text("service", service)
+	ws, err := queryAll(ctx, db.b.Read, scanMaintenance, `SELECT `+maintenanceColumns+` FROM maintenance_windows`+w.sql()+` ORDER BY start_at, id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list maintenance of %q: %w", service, err)
+	}
+	return ws, nil
+}
+
+// Nonces and audit.
+
+func (t *Tx) UseOnce(nonce string, at time.Time) (bool, error) {
+	if err := Required("nonce", nonce); err != nil {
+		return false, fmt.Errorf("use nonce: %w", err)
+	}
+	n, err := t.c.Exec(t.ctx, `INSERT INTO used_nonces (nonce, used_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING`, nonce, UTC(at))
+	if err != nil {
+		return false, fmt.Errorf("use nonce: %w", err)
+	}
+	return n == 1, nil
+}
+
+func (t *Tx) Audit(entries ...store.AuditEntry) error {
+	if err := CheckAudit(entries...); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return t.db.insertAudit(t.ctx, t.c, entries...)
 }
