@@ -5,6 +5,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	sqlite "modernc.org/sqlite"
@@ -117,7 +119,7 @@ func (c *cachingConn) prepared(ctx context.Context, query string) (*cachedStmt, 
 	if len(c.stmts) >= maxCachedStmts {
 		return nil, false
 	}
-	stmt, err := c.fullConn.PrepareContext(ctx, query)
+	stmt, err := c.fullConn.PrepareContext(ctx, positional(query))
 	if err != nil {
 		// Run it the usual way, which reports the error as it always did.
 		return nil, false
@@ -155,6 +157,60 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	}
 	s.busy = true
 	return &cachedRows{Rows: rows, stmt: s}, nil
+}
+
+// positional rewrites the numbered parameters of a query ($1, $2, …) as
+// anonymous ones (?) when each appears once and in order, which SQLite
+// binds by position without reading each parameter's name back. Any other
+// query is returned as it is, and binds by number. Text in quotes and
+// comments is left alone.
+func positional(query string) string {
+	var out strings.Builder
+	next, last := 1, 0 // the number the next parameter must have; where the copied text ends
+	for i := 0; i < len(query); i++ {
+		switch c := query[i]; c {
+		case '\'', '"', '`':
+			end := strings.IndexByte(query[i+1:], c)
+			if end < 0 {
+				return query
+			}
+			i += end + 1 // a doubled quote reads as two quoted runs
+		case '-':
+			if strings.HasPrefix(query[i:], "--") {
+				end := strings.IndexByte(query[i:], '\n')
+				if end < 0 {
+					end = len(query) - i
+				}
+				i += end
+			}
+		case '/':
+			if strings.HasPrefix(query[i:], "/*") {
+				end := strings.Index(query[i+2:], "*/")
+				if end < 0 {
+					return query
+				}
+				i += end + 3
+			}
+		case '?', ':', '@':
+			return query // parameters of another kind
+		case '$':
+			digits := i + 1
+			for digits < len(query) && query[digits] >= '0' && query[digits] <= '9' {
+				digits++
+			}
+			if query[i+1:digits] != strconv.Itoa(next) {
+				return query
+			}
+			out.WriteString(query[last:i])
+			out.WriteByte('?')
+			next, last, i = next+1, digits, digits-1
+		}
+	}
+	if last == 0 {
+		return query
+	}
+	out.WriteString(query[last:])
+	return out.String()
 }
 
 // cachedRows frees its statement for the next call when closed.

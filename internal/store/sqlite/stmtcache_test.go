@@ -188,3 +188,72 @@ func BenchmarkTriggerTx(b *testing.B) {
 		storetest.BenchTriggerTx(b, func(b *testing.B) store.Store { return migrated(b, openTestStore(b, MemoryPath)) })
 	})
 }
+
+func TestPositional(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{`SELECT 1`, `SELECT 1`},
+		{`SELECT a FROM t WHERE b = $1 AND c < $2 LIMIT $3`, `SELECT a FROM t WHERE b = ? AND c < ? LIMIT ?`},
+		{`VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, `VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		// Used twice, or out of order: bound by number.
+		{`UPDATE t SET a = $1 WHERE b = $2 AND a < $1`, `UPDATE t SET a = $1 WHERE b = $2 AND a < $1`},
+		{`SELECT $2, $1`, `SELECT $2, $1`},
+		{`SELECT $0`, `SELECT $0`},
+		{`SELECT $01`, `SELECT $01`},
+		{`SELECT $a`, `SELECT $a`},
+		{`SELECT $`, `SELECT $`},
+		// Other kinds of parameters are left alone.
+		{`SELECT ?, $1`, `SELECT ?, $1`},
+		{`SELECT :a, $1`, `SELECT :a, $1`},
+		// Quotes and comments.
+		{`SELECT '$1', $1`, `SELECT '$1', ?`},
+		{`SELECT 'it''s $2', "$9", $1`, `SELECT 'it''s $2', "$9", ?`},
+		{"SELECT $1 -- and $2\n, $2", "SELECT ? -- and $2\n, ?"},
+		{`SELECT /* $5 */ $1`, `SELECT /* $5 */ ?`},
+		{`SELECT $1 -- to the end`, `SELECT ? -- to the end`},
+		{`SELECT 'open $1`, `SELECT 'open $1`},
+		{`SELECT $1 /* open`, `SELECT $1 /* open`},
+	}
+	for _, c := range cases {
+		if got := positional(c.in); got != c.want {
+			t.Errorf("positional(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestNumberedParameters runs statements whose parameters bind by
+// position and by number on the statement cache.
+func TestNumberedParameters(t *testing.T) {
+	db := cacheDB(t)
+	for range 2 { // prepared, then from the cache
+		if _, err := db.Exec(`INSERT INTO kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, "a", 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO kv (v, k) VALUES ($2, $1) ON CONFLICT (k) DO UPDATE SET v = v + $2`, "b", 5); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var a, b int
+	if err := db.QueryRow(`SELECT (SELECT v FROM kv WHERE k = $1), (SELECT v FROM kv WHERE k = $2)`, "a", "b").Scan(&a, &b); err != nil || a != 1 || b != 10 {
+		t.Errorf("a, b = %d, %d, %v; want 1, 10", a, b, err)
+	}
+}
+
+// FuzzPositional: the rewrite never fails, only removes parameter numbers
+// and is done once and for all.
+func FuzzPositional(f *testing.F) {
+	for _, q := range []string{`SELECT $1, $2`, `SELECT '$1', $1 -- $2`, `UPDATE t SET a = $1 WHERE a < $1`, `/* $1`, `$`, `'`} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		out := positional(q)
+		if out == q {
+			return
+		}
+		if len(out) >= len(q) || strings.Count(out, "?") <= strings.Count(q, "?") {
+			t.Fatalf("positional(%q) = %q: not a rewrite of $n as ?", q, out)
+		}
+		if again := positional(out); again != out {
+			t.Fatalf("positional(%q) = %q, then %q", q, out, again)
+		}
+	})
+}
