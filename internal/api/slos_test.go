@@ -21,6 +21,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/slo"
+	"github.com/vigil-oncall/vigil/internal/slo/slotest"
 	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
@@ -30,7 +31,7 @@ import (
 // and fraud soft; no Friday deploys after 16:00 in the owner's zone. The
 // checkout SLO is pushed, 99.9% over 30 days, and lets security and p0
 // changes through a budget freeze.
-const sloOrg = `
+var sloOrg = `
 org:
   freezes:
     - {id: friday-afternoons, every: "fri 16:00-23:59", time_zone: owner, reason: "no Friday deploys"}
@@ -51,24 +52,8 @@ services:
   - {id: fraud, owner: search}
   - {id: search, owner: search}
 ---
-apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: checkout-availability
-  annotations: {vigil.dev/exemptions: "security,p0"}
-spec:
-  service: checkout
-  indicator:
-    metadata: {name: checkout-requests}
-    spec:
-      ratioMetric:
-        counter: true
-        good:  {metricSource: {type: vigil-push}}
-        total: {metricSource: {type: vigil-push}}
-  timeWindow: [{duration: 30d, isRolling: true}]
-  budgetingMethod: Occurrences
-  objectives: [{displayName: available, target: 0.999}]
----
+` + slotest.Edit(slotest.CheckoutAvailability, append(slotest.Over30Days,
+	"metadata: {name: checkout-availability}", `metadata: {name: checkout-availability, annotations: {vigil.dev/exemptions: "security,p0"}}`)...) + `---
 apiVersion: openslo/v1
 kind: DataSource
 metadata: {name: prom}

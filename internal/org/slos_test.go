@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/config"
+	"github.com/vigil-oncall/vigil/internal/slo/slotest"
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
 )
 
@@ -19,22 +20,7 @@ teams:
 services:
   - {id: checkout, owner: shop}
 ---
-apiVersion: openslo/v1
-kind: SLO
-metadata: {name: checkout-availability}
-spec:
-  service: checkout
-  indicator:
-    metadata: {name: checkout-requests}
-    spec:
-      ratioMetric:
-        counter: true
-        good:  {metricSource: {type: vigil-push}}
-        total: {metricSource: {type: vigil-push}}
-  timeWindow: [{duration: 28d, isRolling: true}]
-  budgetingMethod: Occurrences
-  objectives: [{target: 0.999}]
-`
+` + slotest.CheckoutAvailability
 
 func TestSLOsAreConfiguration(t *testing.T) {
 	ctx := context.Background()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/duration"
+	"github.com/vigil-oncall/vigil/internal/slo/slotest"
 )
 
 // services are the Vigil services the tests' SLOs may name.
@@ -31,24 +32,9 @@ func mustParse(t *testing.T, text string) []SLO {
 	return slos
 }
 
-// checkoutSLO is the example of the configuration contract.
-const checkoutSLO = `
-apiVersion: openslo/v1
-kind: SLO
-metadata: {name: checkout-availability}
-spec:
-  service: checkout
-  indicator:
-    metadata: {name: checkout-requests}
-    spec:
-      ratioMetric:
-        counter: true
-        good:  {metricSource: {type: vigil-push}}
-        total: {metricSource: {type: vigil-push}}
-  timeWindow: [{duration: 28d, isRolling: true}]
-  budgetingMethod: Occurrences
-  objectives: [{displayName: available, target: 0.999}]
-`
+// checkoutSLO is the example of the configuration contract, after an
+// empty line.
+const checkoutSLO = "\n" + slotest.CheckoutAvailability
 
 func TestParseContractExample(t *testing.T) {
 	slos := mustParse(t, checkoutSLO)

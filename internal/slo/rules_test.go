@@ -4,13 +4,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-oncall/vigil/internal/duration"
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
 // promSLOs are SLOs of every kind Rules writes.
@@ -55,109 +55,24 @@ func promSLOs() []SLO {
 	return []SLO{ratio, bad, latency, slices, pushed}
 }
 
+// TestRulesContent compares the whole rules file written for SLOs of every
+// kind with testdata/rules.golden (go test -run TestRulesContent -update
+// rewrites it, for the diff to be read). What to read there: error ratios
+// over each enabled tier's windows (none for the disabled ticket-3d),
+// events over the long windows, SLOErrorBudgetBurn per tier firing above
+// factor × (1 − objective) in both windows with enough events, a slower
+// tier silent while a faster one fires, bad over total for payments, a
+// sample per minute for the latency threshold, a slice per 5 minutes for
+// timeslices, and the pushed SLO left out in a comment.
 func TestRulesContent(t *testing.T) {
 	out, err := Rules(promSLOs())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(out), "# Left out, their data is pushed to Vigil: pushed.\n") {
-		t.Errorf("the pushed SLO is not listed as left out:\n%s", out)
-	}
+	vigiltest.Golden(t, "rules", out)
 	var file ruleFile
 	if err := yaml.Unmarshal(out, &file); err != nil {
 		t.Fatalf("output is not YAML: %v\n%s", err, out)
-	}
-	groups := map[string]ruleGroup{}
-	for _, g := range file.Groups {
-		groups[g.Name] = g
-	}
-	names := []string{"vigil-slo-checkout-http", "vigil-slo-payments-errors", "vigil-slo-checkout-latency-samples",
-		"vigil-slo-checkout-latency", "vigil-slo-checkout-slices-slices", "vigil-slo-checkout-slices"}
-	if len(file.Groups) != len(names) {
-		t.Errorf("%d groups, want %d", len(file.Groups), len(names))
-	}
-	for _, n := range names {
-		if _, ok := groups[n]; !ok {
-			t.Errorf("no group %s", n)
-		}
-	}
-
-	// The ratio SLO: error ratios over the tiers' windows but those of the
-	// disabled 3d tier, events over the long windows, three alerts.
-	http := groups["vigil-slo-checkout-http"]
-	var records, alerts []string
-	for _, r := range http.Rules {
-		if r.Record != "" {
-			records = append(records, r.Record)
-		} else {
-			alerts = append(alerts, r.Labels["tier"])
-		}
-	}
-	wantRecords := []string{
-		"vigil_slo:error_ratio:5m", "vigil_slo:error_ratio:30m", "vigil_slo:error_ratio:1h", "vigil_slo:error_ratio:2h",
-		"vigil_slo:error_ratio:6h", "vigil_slo:error_ratio:1d",
-		"vigil_slo:events:1h", "vigil_slo:events:6h", "vigil_slo:events:1d",
-	}
-	if strings.Join(records, " ") != strings.Join(wantRecords, " ") {
-		t.Errorf("records = %v\nwant      %v", records, wantRecords)
-	}
-	if strings.Join(alerts, " ") != "page-1h page-6h ticket-1d" {
-		t.Errorf("alerts for tiers %v", alerts)
-	}
-	ratio1h := http.Rules[2]
-	wantExpr := "1 - (\n  (sum(increase(http_requests_total{job=\"checkout\",code!~\"5..\"}[1h])))\n  /\n  (sum(increase(http_requests_total{job=\"checkout\"}[1h])))\n)"
-	if ratio1h.Expr != wantExpr || ratio1h.Labels["slo"] != "checkout-http" || ratio1h.Labels["service"] != "checkout" {
-		t.Errorf("1h error ratio rule = %+v\nwant expr %s", ratio1h, wantExpr)
-	}
-	page1h := http.Rules[len(wantRecords)]
-	wantCond := `vigil_slo:error_ratio:1h{slo="checkout-http"} > 14.4 * (1 - 0.999)
-and
-vigil_slo:error_ratio:5m{slo="checkout-http"} > 14.4 * (1 - 0.999)
-and
-vigil_slo:events:1h{slo="checkout-http"} >= 100`
-	if page1h.Alert != "SLOErrorBudgetBurn" || page1h.Expr != wantCond || page1h.For != "0s" ||
-		page1h.Labels["severity"] != "page" || page1h.Labels["tier"] != "page-1h" {
-		t.Errorf("page-1h alert = %+v\nwant expr %s", page1h, wantCond)
-	}
-	// A slower tier is silent while a faster one fires.
-	page6h := http.Rules[len(wantRecords)+1]
-	if !strings.HasSuffix(page6h.Expr, ")\nunless\n(\n("+wantCond+")\n)") {
-		t.Errorf("page-6h alert does not yield to page-1h:\n%s", page6h.Expr)
-	}
-	ticket := http.Rules[len(wantRecords)+2]
-	if strings.Count(ticket.Expr, "unless") != 1 || strings.Count(ticket.Expr, ")\nor\n(") != 1 || ticket.Labels["severity"] != "ticket" {
-		t.Errorf("ticket-1d alert = %s", ticket.Expr)
-	}
-
-	// Bad over total, with the tier's For.
-	pay := groups["vigil-slo-payments-errors"].Rules
-	if pay[0].Expr != "(sum(increase(payments_errors_total[10m])))\n/\n(sum(increase(payments_total[10m])))" {
-		t.Errorf("bad/total error ratio = %s", pay[0].Expr)
-	}
-	if last := pay[len(pay)-1]; last.For != "2m" || !strings.Contains(last.Expr, "> 10 * (1 - 0.995)") {
-		t.Errorf("payments alert = %+v", last)
-	}
-
-	// Threshold: a bad sample when the latency is not below 0.3.
-	sample := groups["vigil-slo-checkout-latency-samples"]
-	if sample.Interval != "1m" || sample.Rules[0].Record != "vigil_slo:sample_bad" ||
-		sample.Rules[0].Expr != "(histogram_quantile(0.99, sum by (le) (rate(http_duration_seconds_bucket[5m])))) >= bool 0.3" {
-		t.Errorf("sample group = %+v", sample)
-	}
-	lat := groups["vigil-slo-checkout-latency"].Rules
-	if lat[0].Expr != `avg_over_time(vigil_slo:sample_bad{slo="checkout-latency"}[5m])` {
-		t.Errorf("threshold error ratio = %s", lat[0].Expr)
-	}
-
-	// Timeslices: a bad slice when its error ratio exceeds 1 − 0.95, once
-	// every 5 minutes; windows shorter than a slice widen to one slice.
-	sl := groups["vigil-slo-checkout-slices-slices"]
-	if sl.Interval != "5m" || !strings.HasSuffix(sl.Rules[0].Expr, ") > bool (1 - 0.95)") ||
-		!strings.Contains(sl.Rules[0].Expr, "[5m]") {
-		t.Errorf("slice group = %+v", sl)
-	}
-	if r := groups["vigil-slo-checkout-slices"].Rules[0]; r.Expr != `avg_over_time(vigil_slo:slice_bad{slo="checkout-slices"}[5m])` {
-		t.Errorf("slice error ratio = %s", r.Expr)
 	}
 }
 

@@ -15,13 +15,14 @@ import (
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/slo"
+	"github.com/vigil-oncall/vigil/internal/slo/slotest"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
 )
 
 // orgYAML is a small organisation with one pushed SLO on checkout: 99.9%
 // over 30 days, so the page-1h tier fires above a burn rate of 14.4.
-const orgYAML = `
+var orgYAML = `
 users:
   - {id: alice, name: Alice, email: alice@example.com, time_zone: UTC}
 teams:
@@ -33,22 +34,7 @@ escalation_policies:
 services:
   - {id: checkout, name: Checkout, owner: shop}
 ---
-apiVersion: openslo/v1
-kind: SLO
-metadata: {name: checkout-availability}
-spec:
-  service: checkout
-  indicator:
-    metadata: {name: checkout-requests}
-    spec:
-      ratioMetric:
-        counter: true
-        good:  {metricSource: {type: vigil-push}}
-        total: {metricSource: {type: vigil-push}}
-  timeWindow: [{duration: 30d, isRolling: true}]
-  budgetingMethod: Occurrences
-  objectives: [{displayName: available, target: 0.999}]
-`
+` + slotest.Edit(slotest.CheckoutAvailability, slotest.Over30Days...)
 
 type clock struct {
 	mu sync.Mutex
