@@ -32,6 +32,8 @@ type Result struct {
 	// made from it: one, or several when it puts several people on call
 	// at once (whoever is on call on any of them is on call).
 	Schedules map[string][]string
+
+	unowned string // the id of the team made by Unowned
 }
 
 // NewResult starts a result for a vendor read from a source.

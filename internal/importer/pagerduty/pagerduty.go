@@ -76,17 +76,13 @@ func Import(ctx context.Context, src importer.Source, opts importer.Options) (*i
 			return nil, err
 		}
 	}
-	if err := r.notCarried(); err != nil {
+	if err := r.res.NameLeftovers(ctx, src, leftovers); err != nil {
 		return nil, err
 	}
 	if !found {
 		return nil, errors.New("no PagerDuty responses found: expected users.json, teams.json, schedules.json, escalation_policies.json, services.json")
 	}
-	if d, ok := src.(*importer.Dir); ok {
-		for _, f := range d.Unread() {
-			r.rep.Skip("file", f, "not read: it is not a response this importer knows", "if it holds configuration, recreate it by hand")
-		}
-	}
+	r.res.NameUnread(src)
 	r.res.Finish()
 	return r.res, nil
 }
@@ -161,8 +157,11 @@ func (r *run) contactMethods(u user, label string, cu *catalog.User) {
 			}
 			cm = catalog.ContactMethod{Type: catalog.MethodEmail, Address: m.Address}
 		case "phone_contact_method", "sms_contact_method":
-			number := phoneNumber(m.CountryCode, m.Address)
-			if !importer.E164(number) {
+			number := importer.PhoneNumber(m.CountryCode, m.Address)
+			if strings.HasPrefix(strings.TrimSpace(m.Address), "+") {
+				number = importer.PhoneNumber(0, m.Address)
+			}
+			if number == "" {
 				r.rep.Skip("contact method", label+": "+m.name(), "phone number "+importer.Code(m.Address)+" (country code "+fmt.Sprint(m.CountryCode)+") is not a valid international number", "add the number in E.164 form, such as +4915100000001")
 				continue
 			}
@@ -208,7 +207,7 @@ func (r *run) contactMethods(u user, label string, cu *catalog.User) {
 			continue
 		}
 		seen[k] = true
-		cu.NotificationRules = append(cu.NotificationRules, catalog.NotificationRule{ContactMethod: method, Delay: minutes(n.StartDelayInMinutes)})
+		cu.NotificationRules = append(cu.NotificationRules, catalog.NotificationRule{ContactMethod: method, Delay: importer.Minutes(n.StartDelayInMinutes)})
 	}
 	if len(low) > 0 {
 		r.lowRules = append(r.lowRules, label+" ("+strings.Join(low, "; ")+")")
@@ -227,21 +226,6 @@ func (m contactMethod) name() string {
 		}
 	}
 	return "(unnamed)"
-}
-
-// phoneNumber assembles E.164 from PagerDuty's country code and national
-// number ("+1" and "555 555 5555" give "+15555555555").
-func phoneNumber(country int, address string) string {
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, address)
-	if strings.HasPrefix(strings.TrimSpace(address), "+") {
-		return "+" + digits
-	}
-	return fmt.Sprintf("+%d%s", country, digits)
 }
 
 func (r *run) importTeams(pages [][]byte) error {
@@ -283,8 +267,8 @@ func (r *run) importTeams(pages [][]byte) error {
 			continue
 		}
 		for _, tr := range u.Teams {
-			if i, ok := r.teams[tr.ID]; ok && !contains(b.Teams[i].Members, id) {
-				b.Teams[i].Members = append(b.Teams[i].Members, id)
+			if i, ok := r.teams[tr.ID]; ok {
+				importer.AddMember(&b.Teams[i], id)
 			}
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/importer"
 	vsched "github.com/vigil-oncall/vigil/internal/schedule"
 )
@@ -18,11 +17,8 @@ const (
 	timeForm = time.RFC3339
 )
 
-// maxDelay bounds escalation and notification delays: a week is more than
-// any real policy waits, and keeps hostile values from overflowing.
-const maxDelay = 7 * 24 * 60
-
-func minutes(n int) duration.Duration { return duration.Duration(time.Duration(n) * time.Minute) }
+// maxDelay is importer.MaxDelay in minutes.
+const maxDelay = int(importer.MaxDelay / time.Minute)
 
 func (r *run) importSchedules(pages [][]byte) error {
 	list, err := importer.Items[schedule](pages, "schedules", "schedules")

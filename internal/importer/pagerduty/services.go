@@ -30,7 +30,7 @@ func (r *run) importPolicies(pages [][]byte) error {
 		}
 		for i, rule := range p.EscalationRules {
 			delay := min(max(rule.EscalationDelayInMinutes, 1), maxDelay)
-			step := escalation.Step{EscalateAfter: minutes(delay)}
+			step := escalation.Step{EscalateAfter: importer.Minutes(delay)}
 			if delay != rule.EscalationDelayInMinutes {
 				r.rep.Change("escalation policy", name, fmt.Sprintf("rule %d escalates after %d minutes; %d minutes was set", i+1, rule.EscalationDelayInMinutes, delay), "check the delay")
 			}
@@ -111,7 +111,6 @@ func (r *run) importServices(pages [][]byte) error {
 		return err
 	}
 	b := &r.res.Bundle
-	fallback := -1 // the team owning services that name none
 	seen := map[string]bool{}
 	for _, s := range list {
 		name := s.Name
@@ -138,12 +137,8 @@ func (r *run) importServices(pages [][]byte) error {
 			}
 		}
 		if owner < 0 {
-			if fallback < 0 {
-				fallback = len(b.Teams)
-				b.Teams = append(b.Teams, catalog.Team{ID: r.teamIDs.New("unowned", "", "team"), Name: "Services without an owner team", Kind: catalog.KindDev, Members: []string{}})
-			}
-			owner = fallback
-			r.rep.Change("service", name, "has no team in PagerDuty; Vigil wants an owner, so it is owned by "+importer.Code(b.Teams[fallback].ID), "set the owner team that runs it")
+			owner = r.res.Unowned(&r.teamIDs)
+			r.rep.Change("service", name, "has no team in PagerDuty; Vigil wants an owner, so it is owned by "+importer.Code(b.Teams[owner].ID), "set the owner team that runs it")
 		}
 		vs.Owner = b.Teams[owner].ID
 		r.urgency(s, name, &vs)
@@ -250,51 +245,20 @@ func (r *run) serviceLeftovers(s service, name string) {
 	}
 }
 
-// leftover is a resource the import does not carry over, and how each of
-// its items is named in the report.
-var leftovers = []struct {
-	list, key, kind, what, instead string
-}{
-	{"event_orchestrations", "orchestrations", "event orchestration", "event orchestration rules", "route and suppress with org.event_rules (match on labels, service, severity, suppress)"},
-	{"rulesets", "rulesets", "ruleset", "event rules (rulesets)", "route and suppress with org.event_rules"},
-	{"extensions", "extensions", "extension", "outbound extension (webhook v2, chat)", "add a webhook contact method or a Slack, Teams or Mattermost channel"},
-	{"webhook_subscriptions", "webhook_subscriptions", "webhook subscription", "outbound webhook (v3)", "add a webhook contact method to the people or a team schedule that should receive it"},
-	{"business_services", "business_services", "business service", "business service", "model it as a service with depends_on hard dependencies on its technical services"},
-	{"response_plays", "response_plays", "response play", "response play", "page responders from the incident (vigil incident page)"},
-	{"maintenance_windows", "maintenance_windows", "maintenance window", "maintenance window", "create it again: POST /api/v1/services/ID/maintenance"},
-	{"incident_workflows", "incident_workflows", "incident workflow", "incident workflow", "operations (org operations with an http or exec driver) run from the incident"},
-	{"priorities", "priorities", "priority", "incident priority", "none: Vigil incidents have severities SEV1 to SEV4"},
-	{"tags", "tags", "tag", "tag", "none"},
-	{"addons", "addons", "add-on", "add-on", "link the page from a runbook"},
-	{"automation_actions", "actions", "automation action", "automation action", "an operation (org operations) with an http or exec driver"},
-	{"status_pages", "status_pages", "status page", "status page", "post status updates from the incident (audience stakeholders)"},
-}
-
-// notCarried names, item by item, the resources that have no place in
-// Vigil when their lists were given.
-func (r *run) notCarried() error {
-	for _, l := range leftovers {
-		pages, err := r.src.Pages(r.ctx, l.list)
-		if err := r.ctx.Err(); err != nil {
-			return err
-		}
-		if pages == nil && err == nil {
-			continue
-		}
-		var items []named
-		if err == nil {
-			items, err = importer.Items[named](pages, l.list, l.key)
-		}
-		if err != nil {
-			// These lists only name what is not carried over: one that
-			// cannot be read (no access on this plan) does not stop
-			// the import, but the report says so.
-			r.rep.Check("The %s could not be read (%v): list them by hand and recreate what matters (%s).", l.what, err, l.instead)
-			continue
-		}
-		for _, it := range items {
-			r.rep.Skip(l.kind, it.label(), l.what, l.instead)
-		}
-	}
-	return nil
+// leftovers are the resources the import names item by item without
+// carrying them over.
+var leftovers = []importer.Leftover{
+	{List: "event_orchestrations", Key: "orchestrations", Kind: "event orchestration", What: "event orchestration rules", Instead: "route and suppress with org.event_rules (match on labels, service, severity, suppress)"},
+	{List: "rulesets", Key: "rulesets", Kind: "ruleset", What: "event rules (rulesets)", Instead: "route and suppress with org.event_rules"},
+	{List: "extensions", Key: "extensions", Kind: "extension", What: "outbound extension (webhook v2, chat)", Instead: "add a webhook contact method or a Slack, Teams or Mattermost channel"},
+	{List: "webhook_subscriptions", Key: "webhook_subscriptions", Kind: "webhook subscription", What: "outbound webhook (v3)", Instead: "add a webhook contact method to the people or a team schedule that should receive it"},
+	{List: "business_services", Key: "business_services", Kind: "business service", What: "business service", Instead: "model it as a service with depends_on hard dependencies on its technical services"},
+	{List: "response_plays", Key: "response_plays", Kind: "response play", What: "response play", Instead: "page responders from the incident (vigil incident page)"},
+	{List: "maintenance_windows", Key: "maintenance_windows", Kind: "maintenance window", What: "maintenance window", Instead: "create it again: POST /api/v1/services/ID/maintenance"},
+	{List: "incident_workflows", Key: "incident_workflows", Kind: "incident workflow", What: "incident workflow", Instead: "operations (org operations with an http or exec driver) run from the incident"},
+	{List: "priorities", Key: "priorities", Kind: "priority", What: "incident priority", Instead: "none: Vigil incidents have severities SEV1 to SEV4"},
+	{List: "tags", Key: "tags", Kind: "tag", What: "tag", Instead: "none"},
+	{List: "addons", Key: "addons", Kind: "add-on", What: "add-on", Instead: "link the page from a runbook"},
+	{List: "automation_actions", Key: "actions", Kind: "automation action", What: "automation action", Instead: "an operation (org operations) with an http or exec driver"},
+	{List: "status_pages", Key: "status_pages", Kind: "status page", What: "status page", Instead: "post status updates from the incident (audience stakeholders)"},
 }

@@ -148,21 +148,3 @@ type urgencyRule struct {
 	DuringSupportHours  *urgencyRule `json:"during_support_hours"`
 	OutsideSupportHours *urgencyRule `json:"outside_support_hours"`
 }
-
-// named is any listed object with a name, for the resources the import
-// does not carry over but names item by item.
-type named struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Summary     string `json:"summary"`
-	Description string `json:"description"`
-}
-
-func (n named) label() string {
-	for _, s := range []string{n.Name, n.Summary, n.Description, n.ID} {
-		if s != "" {
-			return s
-		}
-	}
-	return "(unnamed)"
-}
