@@ -25,22 +25,41 @@ func importFixture(t *testing.T, vendor, fixture, at string) string {
 	return out
 }
 
-// pagedFor sends a PagerDuty Events API v2 trigger with an imported
-// integration key to a server and returns who the incident it opens pages
-// first, from the incident's notifications.
-func pagedFor(t *testing.T, url, routingKey, service string) []string {
+// pagerDutyEvent is an Events API v2 trigger for a routing key.
+func pagerDutyEvent(routingKey string) (string, any) {
+	return "/v2/enqueue", map[string]any{
+		"routing_key": routingKey, "event_action": "trigger", "dedup_key": "import-round-trip",
+		"payload": map[string]any{"summary": "Round trip after the import", "source": "importer-test", "severity": "critical"},
+	}
+}
+
+// alertmanagerEvent is an Alertmanager webhook (version 4) with one firing
+// critical alert, for an alertmanager integration key.
+func alertmanagerEvent(key string) (string, any) {
+	return "/api/v1/integrations/alertmanager/" + key, map[string]any{
+		"version": "4", "groupKey": `{}:{alertname="RoundTrip"}`, "status": "firing", "receiver": "vigil", "truncatedAlerts": 0,
+		"groupLabels": map[string]string{"alertname": "RoundTrip"}, "commonLabels": map[string]string{"alertname": "RoundTrip", "severity": "critical"},
+		"commonAnnotations": map[string]string{"summary": "Round trip after the import"}, "externalURL": "http://alertmanager.example.com",
+		"alerts": []map[string]any{{
+			"status": "firing", "labels": map[string]string{"alertname": "RoundTrip", "severity": "critical"},
+			"annotations": map[string]string{"summary": "Round trip after the import"}, "startsAt": "2026-03-10T09:00:00Z",
+			"endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus.example.com/graph", "fingerprint": "0123456789abcdef",
+		}},
+	}
+}
+
+// pagedFor sends an event to a server with an imported integration key
+// and returns who the incident it opens on service pages first, from the
+// incident's notifications.
+func pagedFor(t *testing.T, url, service, path string, event any) []string {
 	t.Helper()
 	c, err := newClient(url, Env{Getenv: func(k string) string { return map[string]string{"VIGIL_TOKEN": testAdminToken}[k] }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	event := map[string]any{
-		"routing_key": routingKey, "event_action": "trigger", "dedup_key": "import-round-trip-" + service,
-		"payload": map[string]any{"summary": "Round trip after the import", "source": "importer-test", "severity": "critical"},
-	}
-	if err := c.do(ctx, "POST", "/v2/enqueue", event, nil); err != nil {
-		t.Fatalf("enqueue with %s: %v", routingKey, err)
+	if err := c.do(ctx, "POST", path, event, nil); err != nil {
+		t.Fatalf("POST %s: %v", path, err)
 	}
 	for range 300 {
 		var incidents struct {
@@ -96,11 +115,46 @@ func pagedFor(t *testing.T, url, routingKey, service string) []string {
 func TestImportPagerDutyRoundTrip(t *testing.T) {
 	out := importFixture(t, "pagerduty", "../importer/pagerduty/testdata/acme", "2026-02-01T00:00:00Z")
 	url := startServerWith(t, "2026-03-10T09:00:00Z", out)
-	if got := pagedFor(t, url, "a1b2c3d4e5f60718293a4b5c6d7e8f90", "payments-api"); !slices.Equal(got, []string{"dave"}) {
+	path, event := pagerDutyEvent("a1b2c3d4e5f60718293a4b5c6d7e8f90")
+	if got := pagedFor(t, url, "payments-api", path, event); !slices.Equal(got, []string{"dave"}) {
 		t.Errorf("payments-api paged %v, want dave", got)
 	}
-	if got := pagedFor(t, url, "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "ledger-db"); !slices.Equal(got, []string{"quinn"}) {
+	path, event = pagerDutyEvent("9f8e7d6c5b4a39281706f5e4d3c2b1a0")
+	if got := pagedFor(t, url, "ledger-db", path, event); !slices.Equal(got, []string{"quinn"}) {
 		t.Errorf("ledger-db paged %v, want quinn", got)
+	}
+}
+
+// Opsgenie round trip, on Tuesday 10 March 2026 at 09:00 UTC:
+//
+//   - The Prometheus integration's key (5f1c…1a90) becomes an alertmanager
+//     integration of a service owned by Payments, whose default routing
+//     rule runs Payments_escalation: first Payments_schedule, whose
+//     rotations are all on call. At 10:00 in Berlin the weekday rotation
+//     (daily from Monday 5 January 08:00, alice, bob, carol) is in turn
+//     64, bob's; nights and weekends are off; the shadow rotation (09:00
+//     to 17:00, two weeks a turn from 5 January 09:00, frank and carol)
+//     is in turn 4 (day 64 of 14-day turns), frank's.
+//   - The Grafana integration's key (0b6f…4c38) becomes a grafana
+//     integration of Cluster, owned by SRE, whose default routing rule
+//     notifies SRE_schedule. At 05:00 in New York the 12-hour primary
+//     rotation from 5 January 13:00 UTC is 1532 hours on, turn 127 of
+//     hank, ivy, jack, kim: kim; the secondary (20:00 to 08:00, two-day
+//     turns from 5 January 08:00, ivy and kim) is in turn 31: kim again.
+func TestImportOpsgenieRoundTrip(t *testing.T) {
+	out := importFixture(t, "opsgenie", "../importer/opsgenie/testdata/acme", "2026-02-01T00:00:00Z")
+	url := startServerWith(t, "2026-03-10T09:00:00Z", out)
+	path, event := alertmanagerEvent("5f1c2e7a-3b9d-4c1e-9a7f-2d8b6e4c1a90")
+	if got := pagedFor(t, url, "prometheus-payments", path, event); !slices.Equal(got, []string{"bob", "frank-becker"}) {
+		t.Errorf("prometheus-payments paged %v, want bob and frank-becker", got)
+	}
+	path = "/api/v1/integrations/grafana/0b6f7c2d-8e1a-4d3b-b5c9-7a2e1f6d4c38"
+	_, grafana := alertmanagerEvent("")
+	grafana.(map[string]any)["version"] = "1"
+	grafana.(map[string]any)["state"] = "alerting"
+	grafana.(map[string]any)["title"] = "[FIRING:1] RoundTrip"
+	if got := pagedFor(t, url, "cluster", path, grafana); !slices.Equal(got, []string{"kim"}) {
+		t.Errorf("cluster paged %v, want kim", got)
 	}
 }
 

@@ -24,11 +24,12 @@ type Named struct {
 	Name        string `json:"name"`
 	Summary     string `json:"summary"`
 	Description string `json:"description"`
+	Alias       string `json:"alias"`
 }
 
 // Label is how the report names the object.
 func (n Named) Label() string {
-	for _, s := range []string{n.Name, n.Summary, n.Description, n.ID} {
+	for _, s := range []string{n.Name, n.Summary, n.Alias, n.Description, n.ID} {
 		if s != "" {
 			return s
 		}

@@ -133,7 +133,7 @@ type override struct {
 	Rotations []ref  `json:"rotations"`
 }
 
-type escalation struct {
+type escalationObj struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
 	Description string `json:"description"`

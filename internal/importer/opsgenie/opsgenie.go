@@ -1,0 +1,412 @@
+// Package opsgenie imports an Opsgenie account, read from its REST API
+// responses, into a Vigil configuration: users with their contact methods
+// and the steps of their new-alert notification rules, teams and members,
+// schedules (every rotation with its length, start and time restrictions;
+// rotations are on call together, so a schedule may become several Vigil
+// schedules), overrides to come, escalations, services and the keys of
+// their integrations. What has no place in Vigil, heartbeats among them, is
+// named in the report.
+package opsgenie
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/importer"
+)
+
+// Vendor is the name the report and the command use.
+const Vendor = "Opsgenie"
+
+type run struct {
+	ctx  context.Context
+	src  importer.Source
+	opts importer.Options
+	res  *importer.Result
+	rep  *importer.Report
+
+	users     map[string]string   // Opsgenie id -> Vigil id
+	usernames map[string]string   // username (email) -> Vigil id
+	teams     map[string]int      // Opsgenie id -> index in Bundle.Teams
+	teamOrder []string            // Opsgenie team ids in the order read
+	teamNames map[string]int      // name -> index
+	schedules map[string][]string // Opsgenie id -> Vigil schedules (tracks)
+	schedByNm map[string]string   // name -> Opsgenie id
+	policies  map[string]string
+	policyNm  map[string]string // name -> Opsgenie id
+	services  map[string]bool   // Vigil ids of the services Opsgenie lists
+
+	lowRules                                             []string
+	userIDs, teamIDs, scheduleIDs, policyIDs, serviceIDs importer.IDs
+	keys                                                 map[string]string
+}
+
+// maxDelay is importer.MaxDelay in minutes.
+const maxDelay = int(importer.MaxDelay / time.Minute)
+
+// Import reads an Opsgenie account from src.
+func Import(ctx context.Context, src importer.Source, opts importer.Options) (*importer.Result, error) {
+	r := &run{
+		ctx: ctx, src: src, opts: opts, res: importer.NewResult(Vendor, src, opts),
+		users: map[string]string{}, usernames: map[string]string{}, teams: map[string]int{}, teamNames: map[string]int{},
+		schedules: map[string][]string{}, schedByNm: map[string]string{}, policies: map[string]string{}, policyNm: map[string]string{},
+		keys: map[string]string{}, services: map[string]bool{},
+	}
+	r.rep = r.res.Report
+	found := false
+	for _, s := range []struct {
+		list string
+		do   func([][]byte) error
+	}{
+		{"users", r.importUsers},
+		{"teams", r.importTeams},
+		{"schedules", r.importSchedules},
+		{"escalations", r.importEscalations},
+		{"services", r.importServices},
+		{"integrations", r.importIntegrations},
+		{"heartbeats", r.importHeartbeats},
+	} {
+		pages, err := src.Pages(ctx, s.list)
+		if err != nil {
+			return nil, err
+		}
+		if pages == nil {
+			r.rep.Check("No %s.json was given: the import has no %s.", s.list, s.list)
+		}
+		found = found || pages != nil
+		if err := s.do(pages); err != nil {
+			return nil, err
+		}
+	}
+	if !found {
+		return nil, errors.New("no Opsgenie responses found: expected users.json, teams.json, schedules.json, escalations.json, services.json, integrations.json")
+	}
+	r.teamRouting()
+	if err := r.res.NameLeftovers(ctx, src, leftovers); err != nil {
+		return nil, err
+	}
+	r.res.NameUnread(src)
+	r.res.Finish()
+	return r.res, nil
+}
+
+// detail reads one detail response {"data": ...} when it is there.
+func detail[T any](r *run, path string) (T, bool, error) {
+	var zero T
+	if err := importer.CheckPath(path); err != nil {
+		return zero, false, nil
+	}
+	body, found, err := r.src.Object(r.ctx, path)
+	if err != nil || !found {
+		return zero, false, err
+	}
+	v, err := importer.Object[T](body, path+".json", "data")
+	return v, err == nil, err
+}
+
+// list reads every page of a list {"data": [...]} when it is there.
+func list[T any](r *run, path string) ([]T, bool, error) {
+	if err := importer.CheckPath(path); err != nil {
+		return nil, false, nil
+	}
+	pages, err := r.src.Pages(r.ctx, path)
+	if err != nil || pages == nil {
+		return nil, false, err
+	}
+	items, err := importer.Items[T](pages, path, "data")
+	return items, err == nil, err
+}
+
+func (r *run) importUsers(pages [][]byte) error {
+	users, err := importer.Items[user](pages, "users", "data")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if len(r.lowRules) > 0 {
+			r.rep.Skip("notification rule", fmt.Sprintf("%d users", len(r.lowRules)), "notification rules for other events than a new alert: "+strings.Join(r.lowRules, ", "),
+				"none: Vigil notifies on pages; acknowledgements, closes and notes show on the incident's timeline")
+		}
+	}()
+	for _, u := range users {
+		if u.ID == "" || r.users[u.ID] != "" {
+			continue
+		}
+		label := u.FullName
+		if label == "" {
+			label = u.Username
+		}
+		email := u.Username
+		if !importer.ValidEmail(email) {
+			email = ""
+		}
+		cu := catalog.User{ID: r.userIDs.New(importer.EmailLocal(email), u.FullName, "user"), Name: u.FullName, Email: email}
+		if tz, ok := importer.Zone(u.TimeZone); ok {
+			cu.TimeZone = tz
+		} else {
+			cu.TimeZone = "UTC"
+			r.rep.Change("user", label, "time zone "+importer.Code(u.TimeZone)+" is not an IANA zone; UTC was set", "set the user's time_zone")
+		}
+		if u.Role != nil && (u.Role.Name == "Admin" || u.Role.Name == "Owner") {
+			cu.Role = "admin"
+		}
+		if u.Blocked {
+			r.rep.Change("user", label, "blocked in Opsgenie, imported all the same", "remove the user if they left")
+		}
+		if err := r.contacts(u, label, &cu); err != nil {
+			return err
+		}
+		r.users[u.ID] = cu.ID
+		r.usernames[strings.ToLower(u.Username)] = cu.ID
+		r.res.Bundle.Users = append(r.res.Bundle.Users, cu)
+	}
+	return nil
+}
+
+// methodKey identifies a contact method as notification rule steps name
+// it: by method and address.
+type methodKey struct{ method, to string }
+
+// contacts carries over email, SMS and voice contacts, from the list's
+// userContacts (expand=contact) or users/ID/contacts.json, and the steps
+// of the user's new-alert notification rules.
+func (r *run) contacts(u user, label string, cu *catalog.User) error {
+	var all []contact
+	for _, c := range u.UserContacts {
+		all = append(all, contact{ID: c.ID, Method: c.ContactMethod, To: c.To})
+	}
+	if importer.SafeID(u.ID) {
+		more, _, err := list[contact](r, "users/"+u.ID+"/contacts")
+		if err != nil {
+			return err
+		}
+		all = append(all, more...)
+	}
+	var ids importer.IDs
+	methods := map[methodKey]string{}
+	for _, c := range all {
+		k := methodKey{c.Method, c.To}
+		if _, dup := methods[k]; dup {
+			continue
+		}
+		var cm catalog.ContactMethod
+		switch c.Method {
+		case "email":
+			if !importer.ValidEmail(c.To) {
+				r.rep.Skip("contact method", label+": "+c.To, "email address "+importer.Code(c.To)+" is not valid", "add the address by hand")
+				continue
+			}
+			cm = catalog.ContactMethod{Type: catalog.MethodEmail, Address: c.To}
+		case "sms", "voice":
+			number := importer.PhoneNumber(0, c.To)
+			if number == "" {
+				r.rep.Skip("contact method", label+": "+c.Method, "phone number "+importer.Code(c.To)+" is not a valid international number", "add the number in E.164 form, such as +4915100000001")
+				continue
+			}
+			cm = catalog.ContactMethod{Type: catalog.MethodSMS, Number: number}
+			if c.Method == "voice" {
+				cm.Type = catalog.MethodVoice
+			}
+		case "mobile":
+			r.rep.Skip("contact method", label+": mobile app", "push notifications to the Opsgenie mobile app", "add an ntfy contact method (the ntfy app on the phone) or Slack")
+			continue
+		default:
+			r.rep.Skip("contact method", label+": "+c.Method, "contact method "+importer.Code(c.Method)+" has no counterpart", "add a contact method of a type Vigil has")
+			continue
+		}
+		if c.Status != nil && !c.Status.Enabled {
+			r.rep.Change("contact method", label+": "+c.To, "disabled in Opsgenie, imported all the same", "check that it reaches the person, or remove it")
+		}
+		cm.ID = ids.New(cm.Type, "", cm.Type)
+		methods[k] = cm.ID
+		cu.ContactMethods = append(cu.ContactMethods, cm)
+	}
+	return r.notificationRules(u, label, cu, methods)
+}
+
+// notificationRules carries over the steps of the rules that act on a new
+// alert (actionType create-alert), each after its delay.
+func (r *run) notificationRules(u user, label string, cu *catalog.User, methods map[methodKey]string) error {
+	if !importer.SafeID(u.ID) {
+		return nil
+	}
+	rules, found, err := list[notificationRule](r, "users/"+u.ID+"/notification-rules")
+	if err != nil {
+		return err
+	}
+	if !found {
+		r.rep.Check("Notification rules of %s were not given (users/ID/notification-rules.json and one users/ID/notification-rules/RULE.json per rule): add notification_rules, or they will not be paged.", importer.Code(cu.ID))
+		return nil
+	}
+	type step struct {
+		method string
+		delay  int
+	}
+	seen := map[step]bool{}
+	var other []string
+	for _, rule := range rules {
+		if rule.ActionType != "create-alert" {
+			if rule.Enabled {
+				other = append(other, rule.Name+" ("+rule.ActionType+")")
+			}
+			continue
+		}
+		if !rule.Enabled {
+			r.rep.Skip("notification rule", label+": "+rule.Name, "disabled in Opsgenie", "none")
+			continue
+		}
+		full := rule
+		if importer.SafeID(rule.ID) {
+			d, ok, err := detail[notificationRule](r, "users/"+u.ID+"/notification-rules/"+rule.ID)
+			if err != nil {
+				return err
+			}
+			if ok {
+				full = d
+			}
+		}
+		if len(full.Steps) == 0 {
+			r.rep.Skip("notification rule", label+": "+rule.Name, "its steps were not given (users/ID/notification-rules/"+rule.ID+".json)", "add notification_rules by hand")
+			continue
+		}
+		if full.Criteria != nil && full.Criteria.Type != "" && full.Criteria.Type != "match-all" {
+			r.rep.Change("notification rule", label+": "+rule.Name, "applies to some alerts only ("+full.Criteria.Type+"); in Vigil its steps apply to every page", "nothing, or remove steps that should not always run")
+		}
+		for _, s := range full.Steps {
+			if s.Enabled != nil && !*s.Enabled {
+				continue
+			}
+			method, ok := methods[methodKey{s.Contact.Method, s.Contact.To}]
+			delay := 0
+			if s.SendAfter != nil {
+				delay = s.SendAfter.TimeAmount
+				if s.SendAfter.TimeUnit == "hours" {
+					delay *= 60
+				}
+			}
+			switch {
+			case !ok:
+				r.rep.Skip("notification rule", label+": "+rule.Name, "a step to "+s.Contact.Method+" "+importer.Code(s.Contact.To)+" uses a contact method that was not carried over", "add a rule for one of the user's contact methods")
+				continue
+			case delay < 0 || delay > maxDelay:
+				r.rep.Skip("notification rule", label+": "+rule.Name, fmt.Sprintf("a step's delay of %d minutes is out of range", delay), "add it by hand")
+				continue
+			}
+			k := step{method, delay}
+			if !seen[k] {
+				seen[k] = true
+				cu.NotificationRules = append(cu.NotificationRules, catalog.NotificationRule{ContactMethod: method, Delay: importer.Minutes(delay)})
+			}
+		}
+	}
+	if len(other) > 0 {
+		r.lowRules = append(r.lowRules, label+" ("+strings.Join(other, "; ")+")")
+	}
+	if len(cu.NotificationRules) == 0 {
+		r.rep.Check("User %s has no new-alert notification step that carried over: add notification_rules, or they will not be paged.", importer.Code(cu.ID))
+	}
+	return nil
+}
+
+func (r *run) userRef(p ref) (string, bool) {
+	if id, ok := r.users[p.ID]; ok && p.ID != "" {
+		return id, true
+	}
+	id, ok := r.usernames[strings.ToLower(p.Username)]
+	if !ok {
+		id, ok = r.usernames[strings.ToLower(p.Name)]
+	}
+	return id, ok
+}
+
+func (r *run) teamRef(p ref) (int, bool) {
+	if i, ok := r.teams[p.ID]; ok && p.ID != "" {
+		return i, true
+	}
+	i, ok := r.teamNames[p.Name]
+	return i, ok && p.Name != ""
+}
+
+func (r *run) importTeams(pages [][]byte) error {
+	teams, err := importer.Items[team](pages, "teams", "data")
+	if err != nil {
+		return err
+	}
+	b := &r.res.Bundle
+	for _, t := range teams {
+		if t.ID == "" {
+			continue
+		}
+		if _, dup := r.teams[t.ID]; dup {
+			continue
+		}
+		full := t
+		if importer.SafeID(t.ID) {
+			d, ok, err := detail[team](r, "teams/"+t.ID)
+			if err != nil {
+				return err
+			}
+			if ok {
+				full = d
+			}
+		}
+		ct := catalog.Team{ID: r.teamIDs.New(t.Name, t.ID, "team"), Name: t.Name, Kind: catalog.KindDev, Members: []string{}}
+		if full.Members == nil {
+			r.rep.Check("Members of team %s were not given (teams/%s.json = GET /v2/teams/%s): add them.", importer.Code(ct.ID), t.ID, t.ID)
+		}
+		for _, m := range full.Members {
+			if id, ok := r.userRef(m.User); ok {
+				importer.AddMember(&ct, id)
+			} else {
+				r.rep.Skip("team member", t.Name+": "+m.User.Username, "not among the users imported", "add the member by hand")
+			}
+		}
+		r.teams[t.ID] = len(b.Teams)
+		r.teamOrder = append(r.teamOrder, t.ID)
+		r.teamNames[t.Name] = len(b.Teams)
+		b.Teams = append(b.Teams, ct)
+	}
+	return nil
+}
+
+// teamRouting gives each team the escalation its default routing rule
+// notifies (teams/ID/routing-rules.json), and names the other rules.
+func (r *run) teamRouting() {
+	for _, id := range r.teamOrder {
+		t := &r.res.Bundle.Teams[r.teams[id]]
+		if !importer.SafeID(id) {
+			continue
+		}
+		rules, found, err := list[routingRule](r, "teams/"+id+"/routing-rules")
+		if err != nil || !found {
+			if err != nil {
+				r.rep.Skip("routing rule", t.Name, "the routing rules could not be read: "+err.Error(), "set the team's escalation_policy")
+			}
+			continue
+		}
+		for _, rule := range rules {
+			switch {
+			case !rule.IsDefault:
+				r.rep.Skip("routing rule", t.Name+": "+rule.Name, "routes some alerts to "+rule.Notify.Type+" "+importer.Code(rule.Notify.Name), "route by labels with org.event_rules to a service whose escalation_policy is that one")
+			case rule.Notify.Type == "escalation":
+				if p, ok := r.policyOf(ref{ID: rule.Notify.ID, Name: rule.Notify.Name}); ok {
+					t.EscalationPolicy = p
+				}
+			case rule.Notify.Type == "schedule":
+				if tracks, ok := r.scheduleOf(ref{ID: rule.Notify.ID, Name: rule.Notify.Name}); ok {
+					// Notifying a schedule is a policy of one step.
+					p := escalation.Policy{ID: r.policyIDs.New(t.Name+" on call", "", "policy"), Name: t.Name + ": " + rule.Notify.Name,
+						Steps: []escalation.Step{{Targets: scheduleTargets(tracks), EscalateAfter: importer.Minutes(defaultWait)}}}
+					r.res.Bundle.EscalationPolicies = append(r.res.Bundle.EscalationPolicies, p)
+					t.EscalationPolicy = p.ID
+					r.rep.Change("routing rule", t.Name+": "+rule.Name, "notifies schedule "+importer.Code(rule.Notify.Name)+" directly: it became escalation policy "+importer.Code(p.ID)+" with that one step", "nothing")
+				}
+			}
+		}
+	}
+}
