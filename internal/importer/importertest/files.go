@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/importer"
 )
 
@@ -99,4 +100,26 @@ func (f Files) Write(t testing.TB) string {
 func (f Files) Has(name string) bool {
 	_, ok := f[name]
 	return ok && !strings.Contains(name, "..")
+}
+
+// Fuzz is a vendor's fuzz target: its fixture with one of the files names
+// lists replaced by the fuzzer's bytes. Whatever they hold, the import
+// fails with an error or gives a configuration that validates.
+func Fuzz(f *testing.F, dir string, names []string, run func(importer.Source) (*importer.Result, error)) {
+	fixture := ReadFiles(f, dir)
+	for _, name := range names {
+		f.Add(name, string(fixture[name]))
+	}
+	f.Fuzz(func(t *testing.T, name, body string) {
+		if !fixture.Has(name) {
+			return
+		}
+		res, err := run(fixture.With(map[string]string{name: body + " "}))
+		if err != nil {
+			return
+		}
+		for _, p := range config.Validate(&res.Bundle) {
+			t.Errorf("invalid configuration from %s = %q: %s", name, body, p)
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,4 +220,80 @@ func Windows(loc *time.Location, start time.Time) (windows [][2]time.Time, chang
 		changes = append(changes, c)
 	}
 	return windows, changes
+}
+
+// Add sums what two comparisons checked.
+func (f *Fidelity) Add(g Fidelity) {
+	f.Sampled += g.Sampled
+	f.Boundaries += g.Boundaries
+	f.NearDST += g.NearDST
+	f.Swept += g.Swept
+}
+
+// CompareSchedule runs Compare with 200 instants over each of the two
+// 8-week windows around the DST changes of loc in the year after now, and
+// logs what each checked.
+func CompareSchedule(t *testing.T, name string, rng *rand.Rand, loc *time.Location, now time.Time, src Source, engines []*schedule.Engine, boundaries func(from, to time.Time) []time.Time) Fidelity {
+	t.Helper()
+	windows, changes := Windows(loc, now)
+	if len(windows) != 2 {
+		t.Fatalf("%s: %d DST changes in the year after %s in %s, want 2", name, len(windows), now.Format(time.RFC3339), loc)
+	}
+	var total Fidelity
+	for i, w := range windows {
+		f := Compare(t, name, rng, w[0], w[1], 200, src, engines, changes[i:i+1], boundaries(w[0], w[1]))
+		t.Logf("%s (%d Vigil schedules), 8 weeks around %s: %d sampled (%d at restriction boundaries, %d near the DST change), %d swept every 15 min",
+			name, len(engines), changes[i].Format(time.RFC3339), f.Sampled, f.Boundaries, f.NearDST, f.Swept)
+		total.Add(f)
+	}
+	return total
+}
+
+// Time reads an RFC 3339 time or fails the test.
+func Time(t testing.TB, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// CheckImport checks the outcome of importing bad input: an error naming
+// wantErr when one is wanted; else a configuration that validates and a
+// report that says report.
+func CheckImport(t *testing.T, res *importer.Result, err error, wantErr, report string) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("error = %v, want one containing %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range config.Validate(&res.Bundle) {
+		t.Errorf("invalid configuration: %s", p)
+	}
+	Load(t, res) // written out, it reads back without a problem
+	if text := string(res.Report.Markdown(res.Counts())); !strings.Contains(text, report) {
+		t.Errorf("the report lacks %q:\n%s", report, text)
+	}
+}
+
+// ReportHas checks that the report names each of wants, written as
+// "kind | name | what" (a prefix of the item's what is enough).
+func ReportHas(t *testing.T, res *importer.Result, wants ...string) {
+	t.Helper()
+	var lines []string
+	for _, it := range append(res.Report.Skipped(), res.Report.Changed()...) {
+		lines = append(lines, it.Kind+" | "+it.Name+" | "+it.What)
+	}
+	text := strings.Join(lines, "\n")
+	for _, want := range wants {
+		if !strings.Contains(text, want) {
+			t.Errorf("the report lacks %q:\n%s", want, text)
+		}
+	}
 }

@@ -35,15 +35,6 @@ func data[T any](t *testing.T, files importertest.Files, name string) T {
 	return v
 }
 
-func instant(t *testing.T, s string) time.Time {
-	t.Helper()
-	v, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 // ogRules answers who is on call by Opsgenie's own rules, straight from
 // the API's schedule: every rotation is on call at once (all on-call
 // participants are notified). A rotation covers from startDate to
@@ -67,7 +58,7 @@ var weekday = map[string]time.Weekday{"sunday": 0, "monday": 1, "tuesday": 2, "w
 func (o ogRules) onCall(t *testing.T, at time.Time) []string {
 	answer := make([]string, len(o.s.Rotations))
 	for i, r := range o.s.Rotations {
-		if at.Before(instant(t, r.StartDate)) || r.EndDate != "" && !at.Before(instant(t, r.EndDate)) || !o.restricted(r, at) {
+		if at.Before(importertest.Time(t, r.StartDate)) || r.EndDate != "" && !at.Before(importertest.Time(t, r.EndDate)) || !o.restricted(r, at) {
 			continue
 		}
 		k := o.turn(t, r, at)
@@ -75,7 +66,7 @@ func (o ogRules) onCall(t *testing.T, at time.Time) []string {
 		answer[i] = r.Participants[((k%n)+n)%n].ID
 	}
 	for _, ov := range o.overrides {
-		if at.Before(instant(t, ov.StartDate)) || !at.Before(instant(t, ov.EndDate)) {
+		if at.Before(importertest.Time(t, ov.StartDate)) || !at.Before(importertest.Time(t, ov.EndDate)) {
 			continue
 		}
 		if len(ov.Rotations) == 0 {
@@ -111,7 +102,7 @@ func isParticipant(r rotation, id string) bool {
 }
 
 func (o ogRules) turn(t *testing.T, r rotation, at time.Time) int64 {
-	start := instant(t, r.StartDate).In(o.loc)
+	start := importertest.Time(t, r.StartDate).In(o.loc)
 	handoff := func(k int64) time.Time {
 		switch r.Type {
 		case "hourly":
@@ -233,23 +224,14 @@ func TestFidelity(t *testing.T) {
 		for _, id := range tracks {
 			es = append(es, engines[id])
 		}
-		windows, changes := importertest.Windows(loc, importNow)
-		for i, w := range windows {
-			src := func(at time.Time) []string {
-				var who []string
-				for _, id := range rules.onCall(t, at) {
-					who = append(who, vigilID[id])
-				}
-				return who
+		src := func(at time.Time) []string {
+			var who []string
+			for _, id := range rules.onCall(t, at) {
+				who = append(who, vigilID[id])
 			}
-			f := importertest.Compare(t, s.Name, rng, w[0], w[1], 200, src, es, changes[i:i+1], rules.boundaries(w[0], w[1]))
-			t.Logf("%s (%d Vigil schedules), 8 weeks around %s: %d sampled (%d at restriction boundaries, %d near the DST change), %d swept every 15 min",
-				s.Name, len(es), changes[i].Format(time.RFC3339), f.Sampled, f.Boundaries, f.NearDST, f.Swept)
-			total.Sampled += f.Sampled
-			total.Boundaries += f.Boundaries
-			total.NearDST += f.NearDST
-			total.Swept += f.Swept
+			return who
 		}
+		total.Add(importertest.CompareSchedule(t, s.Name, rng, loc, importNow, src, es, rules.boundaries))
 		compared++
 	}
 	if compared != 3 {

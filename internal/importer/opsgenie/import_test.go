@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/catalog"
-	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/escalation"
 	"github.com/vigil-oncall/vigil/internal/importer"
@@ -71,7 +70,7 @@ func TestImportFixture(t *testing.T) {
 	}
 	weekdays := scheds["payments-schedule"]
 	if o := weekdays.Overrides; len(weekdays.Layers) != 1 || weekdays.Layers[0].ID != "weekdays" || len(o) != 4 ||
-		o[1].User != "erin" || o[1].Replaces != "alice" || !o[1].Start.Equal(instant(t, "2026-10-26T12:00:00+01:00")) || !o[1].End.Equal(instant(t, "2026-10-28T12:00:00+01:00")) {
+		o[1].User != "erin" || o[1].Replaces != "alice" || !o[1].Start.Equal(importertest.Time(t, "2026-10-26T12:00:00+01:00")) || !o[1].End.Equal(importertest.Time(t, "2026-10-28T12:00:00+01:00")) {
 		t.Errorf("payments-schedule = %+v", weekdays)
 	}
 	nights := scheds["payments-schedule-2"].Layers[0]
@@ -88,7 +87,7 @@ func TestImportFixture(t *testing.T) {
 		t.Errorf("data-schedule = %+v", data)
 	}
 	lunch := scheds["sre-schedule-3"].Layers[0]
-	if !lunch.End.Equal(instant(t, "2026-03-10T12:00:00Z")) || !reflect.DeepEqual(lunch.Active, []vsched.Window{{From: "12:00", To: "13:30"}}) {
+	if !lunch.End.Equal(importertest.Time(t, "2026-03-10T12:00:00Z")) || !reflect.DeepEqual(lunch.Active, []vsched.Window{{From: "12:00", To: "13:30"}}) {
 		t.Errorf("lunch cover = %+v", lunch)
 	}
 	if primary := scheds["sre-schedule"].Layers[0]; primary.Rotation.Every != "12h" || primary.Active != nil {
@@ -133,12 +132,7 @@ func TestImportFixture(t *testing.T) {
 		t.Errorf("orphan = %+v", s)
 	}
 
-	var report []string
-	for _, it := range append(res.Report.Skipped(), res.Report.Changed()...) {
-		report = append(report, it.Kind+" | "+it.Name+" | "+it.What)
-	}
-	text := strings.Join(report, "\n")
-	for _, want := range []string{
+	importertest.ReportHas(t, res,
 		"heartbeat | nightly-backup | expects a ping every 1 day(s)", "heartbeat | etl-hourly",
 		"rotation | Legacy_schedule: With a gap | it has a turn with nobody", "rotation | Legacy_schedule: Team turn | its participant `Data` is a team",
 		"rotation | SRE_schedule: Old primary | it ended", "integration | Webhook to ServiceNow | outgoing webhook",
@@ -148,11 +142,7 @@ func TestImportFixture(t *testing.T) {
 		"escalation | SRE_escalation | rule 2 escalates until the alert is closed", "escalation | Data_escalation | its first rule waits 2 minutes",
 		"notification rule | 13 users | notification rules for other events", "schedule | Payments_schedule | 1 overrides that ended",
 		"service | Prometheus Payments | made for integration", "service | Checkout API | made for integration `Checkout API`, since its team `payments` owns 2 services",
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the report lacks %q:\n%s", want, text)
-		}
-	}
+	)
 }
 
 // Malformed input gets an error naming the file; input that is well
@@ -195,22 +185,7 @@ func TestImportBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := Import(context.Background(), fixture.With(tt.files), importer.Options{Now: importNow})
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range config.Validate(&res.Bundle) {
-				t.Errorf("invalid configuration: %s", p)
-			}
-			report := string(res.Report.Markdown(res.Counts()))
-			if !strings.Contains(report, tt.report) {
-				t.Errorf("the report lacks %q:\n%s", tt.report, report)
-			}
+			importertest.CheckImport(t, res, err, tt.wantErr, tt.report)
 		})
 	}
 }
@@ -218,21 +193,8 @@ func TestImportBadInput(t *testing.T) {
 // Whatever the files hold, the import either fails with an error or gives
 // a configuration that validates.
 func FuzzImport(f *testing.F) {
-	fixture := importertest.ReadFiles(f, "testdata/acme")
-	for _, name := range []string{"users.json", "schedules.json", "schedules/" + paymentsSchedule + "/overrides.json", "escalations.json", "integrations.json", "teams.json"} {
-		f.Add(name, string(fixture[name]))
-	}
-	f.Fuzz(func(t *testing.T, name, body string) {
-		if !fixture.Has(name) {
-			return
-		}
-		res, err := Import(context.Background(), fixture.With(map[string]string{name: body + " "}), importer.Options{Now: importNow})
-		if err != nil {
-			return
-		}
-		for _, p := range config.Validate(&res.Bundle) {
-			t.Errorf("invalid configuration from %s = %q: %s", name, body, p)
-		}
+	importertest.Fuzz(f, "testdata/acme", []string{"users.json", "schedules.json", "schedules/" + paymentsSchedule + "/overrides.json", "escalations.json", "integrations.json", "teams.json"}, func(src importer.Source) (*importer.Result, error) {
+		return Import(context.Background(), src, importer.Options{Now: importNow})
 	})
 }
 

@@ -180,10 +180,3 @@ type heartbeat struct {
 	Enabled      bool   `json:"enabled"`
 	OwnerTeam    *ref   `json:"ownerTeam"`
 }
-
-// named is any listed object with a name, for the resources the import
-// does not carry over but names item by item.
-type named struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}

@@ -2,8 +2,6 @@ package pagerduty
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -35,15 +33,6 @@ func findSchedule(b *config.Bundle, id string) *vsched.Schedule {
 		}
 	}
 	return nil
-}
-
-func instant(t *testing.T, s string) time.Time {
-	t.Helper()
-	v, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 // The fixture account, worked out by hand from its files.
@@ -112,7 +101,7 @@ func TestImportFixture(t *testing.T) {
 	nights := pay.Layers[2]
 	wantNights := vsched.Layer{
 		ID: "weekend-nights", Users: []string{"frank-becker", "gina"}, Rotation: vsched.Rotation{Every: "1w"},
-		Start: instant(t, "2025-12-05T22:00:00+01:00"),
+		Start: importertest.Time(t, "2025-12-05T22:00:00+01:00"),
 		Active: []vsched.Window{
 			{Days: []string{"fri"}, From: "22:00", To: "00:00"},
 			{Days: []string{"sat", "sun"}, From: "00:00", To: "00:00"},
@@ -122,7 +111,7 @@ func TestImportFixture(t *testing.T) {
 	if !nights.Start.Equal(wantNights.Start) || !reflect.DeepEqual(nights.Active, wantNights.Active) || !slices.Equal(nights.Users, wantNights.Users) || nights.Rotation != wantNights.Rotation {
 		t.Errorf("weekend nights = %+v\nwant %+v", nights, wantNights)
 	}
-	if len(pay.Overrides) != 2 || pay.Overrides[0].User != "gina" || !pay.Overrides[0].Start.Equal(instant(t, "2026-03-28T20:00:00+01:00")) {
+	if len(pay.Overrides) != 2 || pay.Overrides[0].User != "gina" || !pay.Overrides[0].Start.Equal(importertest.Time(t, "2026-03-28T20:00:00+01:00")) {
 		t.Errorf("payments-primary overrides = %+v (the past one must be left out)", pay.Overrides)
 	}
 	// A layer that starts on a Wednesday afternoon, between the Monday
@@ -130,11 +119,11 @@ func TestImportFixture(t *testing.T) {
 	// own, and the rotation goes on from the next Monday with mike.
 	plt := findSchedule(b, "platform-follow-the-sun")
 	lead, main := plt.Layers[3], plt.Layers[4]
-	if !slices.Equal(lead.Users, []string{"lena"}) || !lead.Start.Equal(instant(t, "2026-03-04T15:30:00-05:00")) || !lead.End.Equal(instant(t, "2026-03-09T09:00:00-04:00")) ||
-		!slices.Equal(main.Users, []string{"mike", "lena"}) || !main.Start.Equal(instant(t, "2026-03-09T09:00:00-04:00")) || !main.End.IsZero() {
+	if !slices.Equal(lead.Users, []string{"lena"}) || !lead.Start.Equal(importertest.Time(t, "2026-03-04T15:30:00-05:00")) || !lead.End.Equal(importertest.Time(t, "2026-03-09T09:00:00-04:00")) ||
+		!slices.Equal(main.Users, []string{"mike", "lena"}) || !main.Start.Equal(importertest.Time(t, "2026-03-09T09:00:00-04:00")) || !main.End.IsZero() {
 		t.Errorf("the layer starting in March = %+v then %+v", lead, main)
 	}
-	if old := plt.Layers[2]; !old.End.Equal(instant(t, "2026-03-04T15:30:00-05:00")) {
+	if old := plt.Layers[2]; !old.End.Equal(importertest.Time(t, "2026-03-04T15:30:00-05:00")) {
 		t.Errorf("the layer ending in March = %+v", old)
 	}
 	if day := plt.Layers[0]; day.Rotation.Every != "12h" || !reflect.DeepEqual(day.Active, []vsched.Window{{From: "08:00", To: "20:00"}}) {
@@ -173,12 +162,7 @@ func TestImportFixture(t *testing.T) {
 	}
 
 	// Everything left behind is named.
-	var report []string
-	for _, it := range append(res.Report.Skipped(), res.Report.Changed()...) {
-		report = append(report, it.Kind+" | "+it.Name+" | "+it.What)
-	}
-	text := strings.Join(report, "\n")
-	for _, want := range []string{
+	importertest.ReportHas(t, res,
 		"event orchestration | Shared Router", "event orchestration | Drop staging noise", "extension | #payments-alerts",
 		"contact method | Alice Martin: Pixel 8 | push notifications", "integration | Payments API: Email from the bank",
 		"integration | Ledger DB: CloudWatch", "integration | Checkout: Legacy checker | an Events API v1 integration",
@@ -187,11 +171,7 @@ func TestImportFixture(t *testing.T) {
 		"service | Platform Ingress | urgency follows support hours", "escalation policy | Platform Default | rule 1 assigns `round_robin`",
 		"escalation policy | Platform Default | on-call handoff notifications", "notification rule | 18 users | low-urgency",
 		"service | Payments API | alert grouping", "schedule | Payments Primary | 1 overrides that ended",
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the report lacks %q:\n%s", want, text)
-		}
-	}
+	)
 }
 
 // Malformed input gets an error naming the file; input that is well
@@ -246,36 +226,7 @@ func TestImportBadInput(t *testing.T) {
 				t.Fatal(err)
 			}
 			res, err := Import(context.Background(), src, importer.Options{Now: importNow})
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range config.Validate(&res.Bundle) {
-				t.Errorf("invalid configuration: %s", p)
-			}
-			dir := t.TempDir()
-			if _, err := importer.Write(dir, res); err != nil {
-				t.Fatal(err)
-			}
-			loaded, err := config.Load(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range loaded.Problems {
-				t.Errorf("the written files have a problem: %s", p)
-			}
-			report, _ := os.ReadFile(filepath.Join(dir, importer.ReportFile))
-			if !strings.Contains(string(report), tt.report) {
-				t.Errorf("the report lacks %q:\n%s", tt.report, report)
-			}
-			if len(loaded.Bundle.Teams) != len(res.Bundle.Teams) {
-				t.Errorf("teams read back: %d, written %d", len(loaded.Bundle.Teams), len(res.Bundle.Teams))
-			}
+			importertest.CheckImport(t, res, err, tt.wantErr, tt.report)
 		})
 	}
 }
@@ -283,20 +234,7 @@ func TestImportBadInput(t *testing.T) {
 // Whatever the files hold, the import either fails with an error or gives
 // a configuration that validates.
 func FuzzImport(f *testing.F) {
-	fixture := importertest.ReadFiles(f, "testdata/acme")
-	for _, name := range []string{"users.json", "schedules/PSPAY01.json", "schedules/PSPAY01/overrides.json", "services.json", "escalation_policies.json", "teams.json"} {
-		f.Add(name, string(fixture[name]))
-	}
-	f.Fuzz(func(t *testing.T, name, body string) {
-		if !fixture.Has(name) {
-			return
-		}
-		res, err := Import(context.Background(), fixture.With(map[string]string{name: body + " "}), importer.Options{Now: importNow})
-		if err != nil {
-			return
-		}
-		for _, p := range config.Validate(&res.Bundle) {
-			t.Errorf("invalid configuration from %s = %q: %s", name, body, p)
-		}
+	importertest.Fuzz(f, "testdata/acme", []string{"users.json", "schedules/PSPAY01.json", "schedules/PSPAY01/overrides.json", "services.json", "escalation_policies.json", "teams.json"}, func(src importer.Source) (*importer.Result, error) {
+		return Import(context.Background(), src, importer.Options{Now: importNow})
 	})
 }
