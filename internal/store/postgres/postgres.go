@@ -4,7 +4,6 @@ package postgres
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -17,9 +16,6 @@ import (
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/internal/sqlbackend"
 )
-
-//go:embed migrations/*.sql
-var migrationFiles embed.FS
 
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
@@ -52,7 +48,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // OpenConfig connects with a prepared pool configuration, for callers that
 // set connection parameters (such as search_path) in code.
 func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
-	migrations, err := sqlbackend.LoadMigrations(migrationFiles, "migrations")
+	migrations, err := sqlbackend.Migrations(sqlbackend.PostgreSQL)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
@@ -120,12 +116,12 @@ func (s *Store) Ping(ctx context.Context) error {
 // Migrate applies every pending migration, each in its own transaction,
 // holding an advisory lock so that replicas starting at once take turns.
 func (s *Store) Migrate(ctx context.Context) error {
-	return s.migrateTo(ctx, len(s.migrations))
+	return s.migrate(ctx, s.migrations)
 }
 
-// migrateTo applies the migrations up to version target; tests use it to
-// build a database at an older version.
-func (s *Store) migrateTo(ctx context.Context, target int) (err error) {
+// migrate applies the pending migrations of a list; tests give it other
+// lists (older ones, or fewer) to build a database as older versions did.
+func (s *Store) migrate(ctx context.Context, migrations []sqlbackend.Migration) (err error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -156,14 +152,11 @@ func (s *Store) migrateTo(ctx context.Context, target int) (err error) {
 	if err := conn.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&applied); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	pending, err := sqlbackend.Pending(s.migrations, applied)
+	pending, err := sqlbackend.Pending(migrations, applied)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, m := range pending {
-		if m.Version > target {
-			break
-		}
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err

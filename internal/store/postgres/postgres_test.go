@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -67,157 +66,55 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, schemaStore)
 }
 
-func TestMigrateEmptyToLatest(t *testing.T) {
-	ctx := context.Background()
-	s := openTestStore(t, freshSchema(t))
-	if v, err := s.SchemaVersion(ctx); err != nil || v != 0 {
-		t.Fatalf("SchemaVersion before Migrate = %d, %v; want 0", v, err)
-	}
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	rows, err := s.pool.Query(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	applied, err := pgx.CollectRows(rows, pgx.RowTo[int])
-	if err != nil {
-		t.Fatal(err)
-	}
-	latest := len(s.migrations)
-	for i, v := range applied {
-		if v != i+1 {
-			t.Errorf("schema_migrations = %v, want 1 to %d", applied, latest)
-			break
-		}
-	}
-	if len(applied) != latest {
-		t.Errorf("schema_migrations = %v, want 1 to %d", applied, latest)
-	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != len(s.migrations) {
-		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, len(s.migrations))
-	}
+func TestMigrations(t *testing.T) {
+	requirePostgres(t)
+	storetest.RunMigrations(t, sqlbackend.PostgreSQL, func(t *testing.T) func() storetest.MigrationStore {
+		cfg := freshSchema(t)
+		return func() storetest.MigrationStore { return migrationStore{openTestStore(t, cfg)} }
+	})
 }
 
-// TestMigrateFromPreviousVersion starts from each older version, fills the
-// tables of version 1 the way a version 1 binary did, migrates to the
-// latest version and reads the data back.
-func TestMigrateFromPreviousVersion(t *testing.T) {
-	latest := migrationCount(t)
-	for from := 1; from < latest; from++ {
-		t.Run(fmt.Sprintf("from %d", from), func(t *testing.T) { testMigrateFrom(t, from) })
-	}
+// migrationStore lets the migration suite choose a store's migrations.
+type migrationStore struct{ *Store }
+
+func (s migrationStore) MigrateWith(ctx context.Context, migrations []sqlbackend.Migration) error {
+	return s.migrate(ctx, migrations)
 }
 
-func migrationCount(t *testing.T) int {
-	t.Helper()
-	migrations, err := sqlbackend.LoadMigrations(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(migrations)
-}
+func (s migrationStore) Conn() sqlbackend.Conn { return conn{s.pool} }
 
-func testMigrateFrom(t *testing.T, from int) {
-	ctx := context.Background()
-	s := openTestStore(t, freshSchema(t))
-	if err := s.migrateTo(ctx, from); err != nil {
-		t.Fatalf("migrate to %d: %v", from, err)
-	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != from {
-		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, from)
-	}
-	for _, stmt := range []string{
-		`INSERT INTO config_objects (kind, id, body, source, updated_at)
-		 VALUES ('service', 'checkout', '{"name":"Checkout"}', 'config', '2025-03-14T09:26:53.589793Z')`,
-		`UPDATE config_version SET version = 7`,
-		`INSERT INTO api_tokens (id, name, hash, user_id, role, created_at)
-		 VALUES ('t1', 'ci', '\xc0ffee', NULL, 'admin', '2025-03-14T09:00:00Z')`,
-		`INSERT INTO audit_log (at, actor, action, kind, object_id, before, after)
-		 VALUES ('2025-03-14T09:26:53.589793Z', 'config', 'service.create', 'service', 'checkout', NULL, '{"name":"Checkout"}')`,
+// Schema lists the columns, sequences, indexes and constraints of the
+// store's schema.
+func (s migrationStore) Schema(ctx context.Context) (string, error) {
+	var desc strings.Builder
+	for _, query := range []string{
+		`SELECT table_name, column_name, data_type, is_nullable, column_default, collation_name, is_identity, identity_generation
+		 FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`,
+		`SELECT sequence_name, data_type, start_value, increment FROM information_schema.sequences
+		 WHERE sequence_schema = current_schema() ORDER BY sequence_name`,
+		`SELECT tablename, indexname, replace(indexdef, current_schema() || '.', '') FROM pg_indexes
+		 WHERE schemaname = current_schema() ORDER BY indexname`,
+		`SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+		 WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2`,
 	} {
-		if _, err := s.pool.Exec(ctx, stmt); err != nil {
-			t.Fatalf("fill version %d: %v", from, err)
+		rows, err := s.pool.Query(ctx, query)
+		if err != nil {
+			return "", err
+		}
+		for rows.Next() {
+			values, err := rows.Values()
+			if err != nil {
+				rows.Close()
+				return "", err
+			}
+			fmt.Fprintln(&desc, values...)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return "", err
 		}
 	}
-
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != len(s.migrations) {
-		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(s.migrations))
-	}
-	o, err := s.GetObject(ctx, store.KindService, "checkout")
-	if err != nil {
-		t.Fatalf("GetObject: %v", err)
-	}
-	if string(o.Body) != `{"name":"Checkout"}` || !o.UpdatedAt.Equal(time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)) {
-		t.Errorf("object after migration = %s at %v", o.Body, o.UpdatedAt)
-	}
-	if v, err := s.ConfigVersion(ctx); err != nil || v != 7 {
-		t.Errorf("ConfigVersion = %d, %v; want 7", v, err)
-	}
-	tok, err := s.TokenByHash(ctx, []byte{0xc0, 0xff, 0xee})
-	if err != nil || tok.ID != "t1" || tok.UserID != "" || tok.RevokedAt != nil {
-		t.Errorf("TokenByHash = %+v, %v; want token t1", tok, err)
-	}
-	entries, err := s.ListAudit(ctx, store.AuditQuery{Kind: store.KindService, ObjID: "checkout"})
-	if err != nil {
-		t.Fatalf("ListAudit: %v", err)
-	}
-	if len(entries) != 1 || entries[0].Details != "" || string(entries[0].After) != `{"name":"Checkout"}` || entries[0].Before != nil {
-		t.Errorf("audit after migration = %+v, want the one entry with empty details", entries)
-	}
-	// The column added by 0002 is writable.
-	err = s.ApplyChanges(ctx, nil, []store.AuditEntry{{At: o.UpdatedAt, Actor: "config", Action: "x", Details: "after 0002"}})
-	if err != nil {
-		t.Fatalf("ApplyChanges after migration: %v", err)
-	}
-}
-
-func TestMigrateRefusesNewerDatabase(t *testing.T) {
-	ctx := context.Background()
-	s := openTestStore(t, freshSchema(t))
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	if _, err := s.pool.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, len(s.migrations)+1); err != nil {
-		t.Fatal(err)
-	}
-	err := s.Migrate(ctx)
-	if !errors.Is(err, sqlbackend.ErrSchemaTooNew) {
-		t.Fatalf("Migrate = %v, want ErrSchemaTooNew", err)
-	}
-	wantVersions := []string{fmt.Sprintf("version %d", len(s.migrations)+1), fmt.Sprintf("up to %d", len(s.migrations))}
-	if !strings.Contains(err.Error(), wantVersions[0]) || !strings.Contains(err.Error(), wantVersions[1]) {
-		t.Errorf("error %q should name both versions", err)
-	}
-}
-
-// TestConcurrentMigrate starts several replicas on one new schema at once.
-func TestConcurrentMigrate(t *testing.T) {
-	ctx := context.Background()
-	cfg := freshSchema(t)
-	replicas := make([]*Store, 4)
-	for i := range replicas {
-		replicas[i] = openTestStore(t, cfg)
-	}
-	var wg sync.WaitGroup
-	for _, s := range replicas {
-		wg.Go(func() {
-			if err := s.Migrate(ctx); err != nil {
-				t.Errorf("Migrate: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	var rows int
-	if err := replicas[0].pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil {
-		t.Fatal(err)
-	}
-	if want := len(replicas[0].migrations); rows != want {
-		t.Errorf("schema_migrations has %d rows, want %d", rows, want)
-	}
+	return desc.String(), nil
 }
 
 // TestMigrateWaitsForLock shows that a replica does not migrate while

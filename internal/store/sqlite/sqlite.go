@@ -12,7 +12,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
 	"runtime"
@@ -34,9 +33,6 @@ const MemoryPath = ":memory:"
 // the database lock (say, a second vigil on the same file) before failing.
 const busyTimeout = 5 * time.Second
 
-//go:embed migrations/*.sql
-var migrationFiles embed.FS
-
 // Store is a store.Store on an SQLite database file.
 type Store struct {
 	*sqlbackend.DB
@@ -53,7 +49,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open sqlite: empty path")
 	}
-	migrations, err := sqlbackend.LoadMigrations(migrationFiles, "migrations")
+	migrations, err := sqlbackend.Migrations(sqlbackend.SQLite)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -170,12 +166,12 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Migrate applies every pending migration, each in its own transaction.
 func (s *Store) Migrate(ctx context.Context) error {
-	return s.migrateTo(ctx, len(s.migrations))
+	return s.migrate(ctx, s.migrations)
 }
 
-// migrateTo applies the migrations up to version target; tests use it to
-// build a database at an older version.
-func (s *Store) migrateTo(ctx context.Context, target int) error {
+// migrate applies the pending migrations of a list; tests give it other
+// lists (older ones, or fewer) to build a database as older versions did.
+func (s *Store) migrate(ctx context.Context, migrations []sqlbackend.Migration) error {
 	const createTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
@@ -187,14 +183,11 @@ func (s *Store) migrateTo(ctx context.Context, target int) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	pending, err := sqlbackend.Pending(s.migrations, applied)
+	pending, err := sqlbackend.Pending(migrations, applied)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, m := range pending {
-		if m.Version > target {
-			break
-		}
 		if err := s.applyMigration(ctx, m); err != nil {
 			return fmt.Errorf("migrate %s: %w", m.Name, err)
 		}

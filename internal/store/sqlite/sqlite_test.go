@@ -2,17 +2,15 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/internal/sqlbackend"
+	"github.com/vigil-oncall/vigil/internal/store/internal/sqlbackend/released"
 	"github.com/vigil-oncall/vigil/internal/store/storetest"
 )
 
@@ -51,164 +49,38 @@ func TestConformanceFile(t *testing.T) { storetest.Run(t, fileStore) }
 
 func TestConformanceMemory(t *testing.T) { storetest.Run(t, memoryStore) }
 
-func TestMigrateEmptyToLatest(t *testing.T) {
-	ctx := context.Background()
-	s := openTestStore(t, filepath.Join(t.TempDir(), "vigil.db"))
-	if v, err := s.SchemaVersion(ctx); err != nil || v != 0 {
-		t.Fatalf("SchemaVersion before Migrate = %d, %v; want 0", v, err)
-	}
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	latest := len(s.migrations)
-	if v, err := s.SchemaVersion(ctx); err != nil || v != latest {
-		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, latest)
-	}
-	var applied []int
-	rows, err := s.read.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+func TestMigrations(t *testing.T) {
+	storetest.RunMigrations(t, sqlbackend.SQLite, func(t *testing.T) func() storetest.MigrationStore {
+		path := filepath.Join(t.TempDir(), "vigil.db")
+		return func() storetest.MigrationStore { return migrationStore{openTestStore(t, path)} }
+	})
+}
+
+// migrationStore lets the migration suite choose a store's migrations.
+type migrationStore struct{ *Store }
+
+func (s migrationStore) MigrateWith(ctx context.Context, migrations []sqlbackend.Migration) error {
+	return s.migrate(ctx, migrations)
+}
+
+func (s migrationStore) Conn() sqlbackend.Conn { return conn{s.write} }
+
+// Schema lists the database's objects with the statements that made them.
+func (s migrationStore) Schema(ctx context.Context) (string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name`)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	defer rows.Close()
+	var desc strings.Builder
 	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			t.Fatal(err)
+		var typ, name, table, sql string
+		if err := rows.Scan(&typ, &name, &table, &sql); err != nil {
+			return "", err
 		}
-		applied = append(applied, v)
+		fmt.Fprintf(&desc, "%s %s on %s: %s\n", typ, name, table, released.Normalize(sql))
 	}
-	for i, v := range applied {
-		if v != i+1 {
-			t.Errorf("schema_migrations = %v, want 1 to %d", applied, latest)
-			break
-		}
-	}
-	if len(applied) != latest {
-		t.Errorf("schema_migrations = %v, want 1 to %d", applied, latest)
-	}
-}
-
-// TestMigrateFromPreviousVersion starts from each older version, fills the
-// tables of version 1 the way a version 1 binary did, migrates to the
-// latest version and reads the data back.
-func TestMigrateFromPreviousVersion(t *testing.T) {
-	latest := migrationCount(t)
-	for from := 1; from < latest; from++ {
-		t.Run(fmt.Sprintf("from %d", from), func(t *testing.T) { testMigrateFrom(t, from) })
-	}
-}
-
-func migrationCount(t *testing.T) int {
-	t.Helper()
-	migrations, err := sqlbackend.LoadMigrations(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(migrations)
-}
-
-func testMigrateFrom(t *testing.T, from int) {
-	ctx := context.Background()
-	s := openTestStore(t, filepath.Join(t.TempDir(), "vigil.db"))
-	if err := s.migrateTo(ctx, from); err != nil {
-		t.Fatalf("migrate to %d: %v", from, err)
-	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != from {
-		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, from)
-	}
-	for _, stmt := range []string{
-		`INSERT INTO config_objects (kind, id, body, source, updated_at)
-		 VALUES ('service', 'checkout', '{"name":"Checkout"}', 'config', '2025-03-14T09:26:53.589793Z')`,
-		`UPDATE config_version SET version = 7`,
-		`INSERT INTO api_tokens (id, name, hash, user_id, role, created_at)
-		 VALUES ('t1', 'ci', x'c0ffee', NULL, 'admin', '2025-03-14T09:00:00.000000Z')`,
-		`INSERT INTO audit_log (at, actor, action, kind, object_id, before, after)
-		 VALUES ('2025-03-14T09:26:53.589793Z', 'config', 'service.create', 'service', 'checkout', NULL, '{"name":"Checkout"}')`,
-	} {
-		if _, err := s.write.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("fill version %d: %v", from, err)
-		}
-	}
-
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	if v, err := s.SchemaVersion(ctx); err != nil || v != len(s.migrations) {
-		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(s.migrations))
-	}
-	o, err := s.GetObject(ctx, store.KindService, "checkout")
-	if err != nil {
-		t.Fatalf("GetObject: %v", err)
-	}
-	if string(o.Body) != `{"name":"Checkout"}` || !o.UpdatedAt.Equal(time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)) {
-		t.Errorf("object after migration = %s at %v", o.Body, o.UpdatedAt)
-	}
-	if v, err := s.ConfigVersion(ctx); err != nil || v != 7 {
-		t.Errorf("ConfigVersion = %d, %v; want 7", v, err)
-	}
-	tok, err := s.TokenByHash(ctx, []byte{0xc0, 0xff, 0xee})
-	if err != nil || tok.ID != "t1" || tok.UserID != "" || tok.RevokedAt != nil {
-		t.Errorf("TokenByHash = %+v, %v; want token t1", tok, err)
-	}
-	entries, err := s.ListAudit(ctx, store.AuditQuery{Kind: store.KindService, ObjID: "checkout"})
-	if err != nil {
-		t.Fatalf("ListAudit: %v", err)
-	}
-	if len(entries) != 1 || entries[0].Details != "" || string(entries[0].After) != `{"name":"Checkout"}` || entries[0].Before != nil {
-		t.Errorf("audit after migration = %+v, want the one entry with empty details", entries)
-	}
-	// The column added by 0002 is writable.
-	err = s.ApplyChanges(ctx, nil, []store.AuditEntry{{At: o.UpdatedAt, Actor: "config", Action: "x", Details: "after 0002"}})
-	if err != nil {
-		t.Fatalf("ApplyChanges after migration: %v", err)
-	}
-}
-
-func TestMigrateRefusesNewerDatabase(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "vigil.db")
-	s := openTestStore(t, path)
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	if _, err := s.write.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, len(s.migrations)+1); err != nil {
-		t.Fatal(err)
-	}
-	err := s.Migrate(ctx)
-	if !errors.Is(err, sqlbackend.ErrSchemaTooNew) {
-		t.Fatalf("Migrate = %v, want ErrSchemaTooNew", err)
-	}
-	wantVersions := []string{fmt.Sprintf("version %d", len(s.migrations)+1), fmt.Sprintf("up to %d", len(s.migrations))}
-	if !strings.Contains(err.Error(), wantVersions[0]) || !strings.Contains(err.Error(), wantVersions[1]) {
-		t.Errorf("error %q should name both versions", err)
-	}
-}
-
-// TestConcurrentMigrate opens the same new file from several stores at once,
-// as several processes starting together would.
-func TestConcurrentMigrate(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "vigil.db")
-	stores := make([]*Store, 4)
-	for i := range stores {
-		stores[i] = openTestStore(t, path)
-	}
-	var wg sync.WaitGroup
-	for _, s := range stores {
-		wg.Go(func() {
-			if err := s.Migrate(ctx); err != nil {
-				t.Errorf("Migrate: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	var rows int
-	if err := stores[0].read.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil {
-		t.Fatal(err)
-	}
-	if want := len(stores[0].migrations); rows != want {
-		t.Errorf("schema_migrations has %d rows, want %d", rows, want)
-	}
+	return desc.String(), rows.Err()
 }
 
 func TestOpenSettings(t *testing.T) {

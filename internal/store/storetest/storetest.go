@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/store"
+	"github.com/vigil-oncall/vigil/internal/store/internal/sqlbackend"
+	"github.com/vigil-oncall/vigil/internal/store/internal/sqlbackend/released"
 )
 
 // Run runs the suite. newStore returns a fresh, empty, migrated store and
@@ -857,5 +859,203 @@ func testConcurrentWritersOneObject(t *testing.T, newStore func(t *testing.T) st
 	// Each writer's batches are sequential, so whoever wrote last wrote its last batch.
 	if !strings.HasSuffix(string(got.Body), fmt.Sprintf(`"batch":%d}`, batches-1)) {
 		t.Errorf("body = %s, want some writer's last batch", got.Body)
+	}
+}
+
+// MigrationStore is a store of an SQL backend that a test can migrate
+// with migrations of its choice and inspect.
+type MigrationStore interface {
+	store.Store
+	// MigrateWith applies the pending migrations of a list as Migrate
+	// applies the backend's own: the list may be older, or shorter.
+	MigrateWith(ctx context.Context, migrations []sqlbackend.Migration) error
+	// Conn runs statements on the database outside the store's methods.
+	Conn() sqlbackend.Conn
+	// Schema describes the database's tables, columns, indexes and
+	// constraints, to compare two databases by.
+	Schema(ctx context.Context) (string, error)
+}
+
+// RunMigrations runs the migration suite of an SQL backend of dialect d.
+// newDatabase creates an empty database and returns a function that opens
+// a store on it, another one at each call, as another process would.
+func RunMigrations(t *testing.T, d sqlbackend.Dialect, newDatabase func(t *testing.T) func() MigrationStore) {
+	current, err := sqlbackend.Migrations(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := len(current)
+	t.Run("EmptyToLatest", func(t *testing.T) {
+		s := newDatabase(t)()
+		ctx := context.Background()
+		if v, err := s.SchemaVersion(ctx); err != nil || v != 0 {
+			t.Fatalf("SchemaVersion before Migrate = %d, %v; want 0", v, err)
+		}
+		migrate(t, s)
+		if v, err := s.SchemaVersion(ctx); err != nil || v != latest {
+			t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, latest)
+		}
+		if got, want := appliedVersions(t, s), versionsUpTo(latest); got != want {
+			t.Errorf("schema_migrations = %s, want %s", got, want)
+		}
+	})
+	// A database made by a version of vigil that shipped each backend's
+	// migrations apart, at each of their versions, upgrades to the latest
+	// and ends with the schema a new database gets.
+	t.Run("FromReleased", func(t *testing.T) {
+		old, err := released.Migrations(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := newDatabase(t)()
+		migrate(t, want)
+		wantSchema, err := want.Schema(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for from := 1; from <= len(old); from++ {
+			t.Run(fmt.Sprintf("from %d", from), func(t *testing.T) {
+				s := newDatabase(t)()
+				ctx := context.Background()
+				if err := s.MigrateWith(ctx, old[:from]); err != nil {
+					t.Fatalf("migrate to %d as released: %v", from, err)
+				}
+				fillVersion1(t, s)
+				migrate(t, s)
+				if v, err := s.SchemaVersion(ctx); err != nil || v != latest {
+					t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, latest)
+				}
+				checkVersion1(t, s)
+				if got, err := s.Schema(ctx); err != nil || got != wantSchema {
+					t.Errorf("schema after migrating from %d as released (%v):\n%s\nwant, as a new database has it:\n%s", from, err, got, wantSchema)
+				}
+			})
+		}
+	})
+	t.Run("RefusesNewerDatabase", func(t *testing.T) {
+		s := newDatabase(t)()
+		migrate(t, s)
+		if _, err := s.Conn().Exec(context.Background(), `INSERT INTO schema_migrations (version) VALUES ($1)`, latest+1); err != nil {
+			t.Fatal(err)
+		}
+		err := s.Migrate(context.Background())
+		if !errors.Is(err, sqlbackend.ErrSchemaTooNew) {
+			t.Fatalf("Migrate = %v, want ErrSchemaTooNew", err)
+		}
+		for _, want := range []string{fmt.Sprintf("version %d", latest+1), fmt.Sprintf("up to %d", latest)} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q should say %q", err, want)
+			}
+		}
+	})
+	// Several processes starting on one new database at once apply each
+	// migration once.
+	t.Run("Concurrent", func(t *testing.T) {
+		open := newDatabase(t)
+		stores := make([]MigrationStore, 4)
+		for i := range stores {
+			stores[i] = open()
+		}
+		var wg sync.WaitGroup
+		for _, s := range stores {
+			wg.Go(func() {
+				if err := s.Migrate(context.Background()); err != nil {
+					t.Errorf("Migrate: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if got, want := appliedVersions(t, stores[0]), versionsUpTo(latest); got != want {
+			t.Errorf("schema_migrations = %s, want %s", got, want)
+		}
+	})
+}
+
+func migrate(t *testing.T, s store.Store) {
+	t.Helper()
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+}
+
+// appliedVersions lists the rows of schema_migrations.
+func appliedVersions(t *testing.T, s MigrationStore) string {
+	t.Helper()
+	rows, err := s.Conn().Query(context.Background(), `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var versions []string
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		versions = append(versions, fmt.Sprint(v))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(versions, " ")
+}
+
+func versionsUpTo(latest int) string {
+	versions := make([]string, latest)
+	for i := range versions {
+		versions[i] = fmt.Sprint(i + 1)
+	}
+	return strings.Join(versions, " ")
+}
+
+// fillVersion1 writes rows into the tables of version 1 the way a
+// version 1 binary did.
+func fillVersion1(t *testing.T, s MigrationStore) {
+	t.Helper()
+	ctx := context.Background()
+	for _, stmt := range []sqlbackend.Stmt{
+		{SQL: `INSERT INTO config_objects (kind, id, body, source, updated_at) VALUES ('service', 'checkout', '{"name":"Checkout"}', 'config', $1)`,
+			Args: []any{t0}},
+		{SQL: `UPDATE config_version SET version = 7`},
+		{SQL: `INSERT INTO api_tokens (id, name, hash, user_id, role, created_at) VALUES ('t1', 'ci', $1, NULL, 'admin', $2)`,
+			Args: []any{[]byte{0xc0, 0xff, 0xee}, t0.Add(-time.Hour)}},
+		{SQL: `INSERT INTO audit_log (at, actor, action, kind, object_id, before, after)
+			VALUES ($1, 'config', 'service.create', 'service', 'checkout', NULL, '{"name":"Checkout"}')`, Args: []any{t0}},
+	} {
+		if _, err := s.Conn().Exec(ctx, stmt.SQL, stmt.Args...); err != nil {
+			t.Fatalf("fill version 1: %v", err)
+		}
+	}
+}
+
+// checkVersion1 reads fillVersion1's rows back through the store.
+func checkVersion1(t *testing.T, s store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	o, err := s.GetObject(ctx, store.KindService, "checkout")
+	if err != nil {
+		t.Fatalf("GetObject: %v", err)
+	}
+	if string(o.Body) != `{"name":"Checkout"}` || !o.UpdatedAt.Equal(t0) {
+		t.Errorf("object after migration = %s at %v", o.Body, o.UpdatedAt)
+	}
+	if v := configVersion(t, s); v != 7 {
+		t.Errorf("ConfigVersion = %d, want 7", v)
+	}
+	tok, err := s.TokenByHash(ctx, []byte{0xc0, 0xff, 0xee})
+	if err != nil || tok.ID != "t1" || tok.UserID != "" || tok.RevokedAt != nil || !tok.CreatedAt.Equal(t0.Add(-time.Hour)) {
+		t.Errorf("TokenByHash = %+v, %v; want token t1", tok, err)
+	}
+	entries, err := s.ListAudit(ctx, store.AuditQuery{Kind: store.KindService, ObjID: "checkout"})
+	if err != nil {
+		t.Fatalf("ListAudit: %v", err)
+	}
+	if len(entries) != 1 || entries[0].Details != "" || string(entries[0].After) != `{"name":"Checkout"}` || entries[0].Before != nil {
+		t.Errorf("audit after migration = %+v, want the one entry with empty details", entries)
+	}
+	// The column added by version 2 is writable.
+	err = s.ApplyChanges(ctx, nil, []store.AuditEntry{{At: o.UpdatedAt, Actor: "config", Action: "x", Details: "after 0002"}})
+	if err != nil {
+		t.Fatalf("ApplyChanges after migration: %v", err)
 	}
 }

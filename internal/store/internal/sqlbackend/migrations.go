@@ -5,13 +5,98 @@
 package sqlbackend
 
 import (
+	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"strconv"
 	"strings"
+	"text/template"
 )
+
+// The schema is kept once, in migrations/, as templates: what the two
+// databases spell differently is a function of the dialect.
+//
+//	{{identity}}        an id given out by the database, never again (PostgreSQL
+//	                    GENERATED ALWAYS AS IDENTITY, SQLite AUTOINCREMENT);
+//	                    {{identity "BY DEFAULT"}} lets inserts choose it
+//	{{bigint}}          a 64-bit integer (INTEGER on SQLite, for its row ids)
+//	{{time}}            an instant (SQLite: text in TimeLayout)
+//	{{bytes}}, {{float}} bytea/BLOB, double precision/REAL
+//	{{bytetext}}        text compared and sorted byte by byte (COLLATE "C"),
+//	                    as SQLite always does
+//	{{json "c"}}        a JSON document in column c, NOT NULL; {{nulljson "c"}}
+//	                    may be NULL; {{jsonb "c"}} is kept as jsonb on PostgreSQL
+//	{{bool "c"}}        a boolean column c, NOT NULL (SQLite: 0 or 1)
+//	{{not "c"}}         the condition "c is false", as queries spell it
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the schema migrations rendered for a dialect.
+func Migrations(d Dialect) ([]Migration, error) {
+	migrations, err := LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	for i, m := range migrations {
+		if migrations[i].SQL, err = render(d, m); err != nil {
+			return nil, err
+		}
+	}
+	return migrations, nil
+}
+
+func render(d Dialect, m Migration) (string, error) {
+	tmpl, err := template.New(m.Name).Option("missingkey=error").Funcs(d.schemaFuncs()).Parse(m.SQL)
+	if err != nil {
+		return "", fmt.Errorf("migration %q: %w", m.Name, err)
+	}
+	var out strings.Builder
+	if err := tmpl.Execute(&out, nil); err != nil {
+		return "", fmt.Errorf("migration %q: %w", m.Name, err)
+	}
+	return out.String(), nil
+}
+
+// schemaFuncs spells the types and conditions of the migrations.
+func (d Dialect) schemaFuncs() template.FuncMap {
+	if d == PostgreSQL {
+		return template.FuncMap{
+			"identity": func(generated ...string) string {
+				how := "ALWAYS"
+				if len(generated) > 0 {
+					how = generated[0]
+				}
+				return "bigint GENERATED " + how + " AS IDENTITY PRIMARY KEY"
+			},
+			"bigint":   func() string { return "bigint" },
+			"time":     func() string { return "timestamptz" },
+			"bytes":    func() string { return "bytea" },
+			"float":    func() string { return "double precision" },
+			"bytetext": func() string { return `text COLLATE "C"` },
+			"json":     func(string) string { return "json NOT NULL" },
+			"nulljson": func(string) string { return "json" },
+			"jsonb":    func(string) string { return "jsonb NOT NULL" },
+			"bool":     func(string) string { return "boolean NOT NULL" },
+			"not":      d.isFalse,
+		}
+	}
+	return template.FuncMap{
+		"identity": func(...string) string { return "INTEGER PRIMARY KEY AUTOINCREMENT" },
+		"bigint":   func() string { return "INTEGER" },
+		"time":     func() string { return "TEXT" },
+		"bytes":    func() string { return "BLOB" },
+		"float":    func() string { return "REAL" },
+		"bytetext": func() string { return "TEXT" },
+		"json":     func(c string) string { return "TEXT NOT NULL CHECK (json_valid(" + c + "))" },
+		"nulljson": func(c string) string { return "TEXT CHECK (" + c + " IS NULL OR json_valid(" + c + "))" },
+		"jsonb":    func(c string) string { return "TEXT NOT NULL CHECK (json_valid(" + c + "))" },
+		"bool":     func(c string) string { return "INTEGER NOT NULL CHECK (" + c + " IN (0, 1))" },
+		"not":      d.isFalse,
+	}
+}
 
 // Migration is one forward-only schema change.
 type Migration struct {

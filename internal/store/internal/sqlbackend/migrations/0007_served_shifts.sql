@@ -3,12 +3,12 @@
 -- schedule never change these rows; only the newest shift of a schedule
 -- grows while it is being served.
 CREATE TABLE served_shifts (
-    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    schedule  text COLLATE "C" NOT NULL,
+    id        {{identity}},
+    schedule  {{bytetext}} NOT NULL,
     user_id   text NOT NULL,
     layer     text NOT NULL,
-    start_at  timestamptz NOT NULL,
-    end_at    timestamptz NOT NULL,
+    start_at  {{time}} NOT NULL,
+    end_at    {{time}} NOT NULL,
     time_zone text NOT NULL
 );
 -- A schedule's shifts do not overlap, so both their starts and their ends
@@ -16,11 +16,11 @@ CREATE TABLE served_shifts (
 CREATE INDEX served_shifts_start ON served_shifts (schedule, start_at, id);
 CREATE INDEX served_shifts_end ON served_shifts (schedule, end_at);
 
--- How far each schedule's shifts are recorded. The recorder locks a
--- schedule's row while it appends, so that replicas record each stretch of
--- time once. A schedule keeps its row after it is deleted, so that its
--- history stays readable.
+-- How far each schedule's shifts are recorded. On PostgreSQL the recorder
+-- locks a schedule's row while it appends, so that replicas record each
+-- stretch of time once. A schedule keeps its row after it is deleted, so
+-- that its history stays readable.
 CREATE TABLE served_until (
-    schedule       text COLLATE "C" PRIMARY KEY,
-    recorded_until timestamptz NOT NULL
+    schedule       {{bytetext}} PRIMARY KEY,
+    recorded_until {{time}} NOT NULL
 );
