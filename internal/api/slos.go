@@ -43,6 +43,7 @@ func (s *Server) sloRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/slos", reader, s.listSLOs},
 		{"GET", "/api/v1/slos/{id}", reader, s.getSLO},
+		{"GET", "/api/v1/slos/{id}/burndown", reader, s.sloBurndown},
 		{"POST", "/api/v1/slos/{id}/events", reader, s.pushSLOEvents},
 		{"GET", "/api/v1/gate", reader, s.gateCheck},
 		{"GET", "/api/v1/gate/overrides", reader, s.listGateOverrides},

@@ -89,12 +89,7 @@ func Evaluate(s SLO, series *Series, now time.Time) Status {
 		ErrorBudget: s.ErrorBudget(),
 		Tiers:       make([]TierStatus, len(s.Tiers)),
 	}
-	var bad, total float64
-	if s.Window.Rolling {
-		bad, total = s.trailing(series, s.Window.Duration.Std(), now)
-	} else {
-		bad, total = s.count(series, from, now)
-	}
+	bad, total := s.windowCounts(series, from, now)
 	st.Total, st.Good = total, total-bad
 	if total > 0 {
 		st.SLI = st.Good / total
@@ -143,6 +138,15 @@ func Evaluate(s SLO, series *Series, now time.Time) Status {
 		st.Tiers[i] = ts
 	}
 	return st
+}
+
+// windowCounts returns the bad and total of the window [from, now) that
+// counts at now.
+func (s SLO) windowCounts(series *Series, from, now time.Time) (bad, total float64) {
+	if s.Window.Rolling {
+		return s.trailing(series, s.Window.Duration.Std(), now)
+	}
+	return s.count(series, from, now)
 }
 
 // tierAt computes a tier's burn rates at t and whether its condition holds

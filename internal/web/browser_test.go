@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image/png"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -1055,6 +1056,29 @@ func TestBrowserScriptUnits(t *testing.T) {
 		}
 	})
 
+	t.Run("slo page words", func(t *testing.T) {
+		var got []string
+		b.eval("slo words", `import('/assets/pages/slo.js').then((m) => [
+			m.pct(0.999), m.pct(0.99909858), m.pct(0.0985797, 1), m.pct(-0.5, 1), m.pct(null),
+			m.tierState({disabled: true, met: true}, 100),
+			m.tierState({met: true, suppressed: true, long_events: 500}, 100),
+			m.tierState({met: true, long_events: 500}, 100),
+			m.tierState({met: false, long_events: 40}, 100),
+			m.tierState({met: false, long_events: 4000}, 100),
+			m.sliText({kind: 'threshold', op: 'lte', value: 0.3, source: 'prometheus', data_source: 'prom', url: 'http://prom:9090'}, 'x'),
+			m.sliText({kind: 'ratio-bad/total', source: 'vigil-push', name: 'reqs'}, 'api-errors'),
+		])`, &got)
+		want := []string{
+			"99.9%", "99.91%", "9.9%", "-50%", "—",
+			"disabled", "firing, held back by a faster tier", "firing", "quiet: 40 of the 100 events a tier needs", "quiet",
+			"one sample a minute, good when its value is at most 0.3, pulled from Prometheus prom (http://prom:9090)",
+			"reqs: all events less the bad ones, out of all events, pushed to Vigil at /api/v1/slos/api-errors/events",
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("SLO page words = %q\nwant %q", got, want)
+		}
+	})
+
 	t.Run("hostile text stays text", func(t *testing.T) {
 		var got struct {
 			Scripts int
@@ -1077,4 +1101,149 @@ func TestBrowserScriptUnits(t *testing.T) {
 			t.Errorf("externalLink = %q, want %q", links, want)
 		}
 	})
+}
+
+// sloDocs is checkout's availability SLO: pushed, 99.9% over a rolling 30
+// days; releases freeze at a quarter of the budget left, security changes
+// pass.
+const sloDocs = `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-availability
+  displayName: Checkout availability
+  annotations: {vigil.dev/freeze-below: "0.25", vigil.dev/exemptions: "security"}
+spec:
+  service: checkout
+  indicator:
+    metadata: {name: checkout-requests}
+    spec:
+      ratioMetric:
+        counter: true
+        good:  {metricSource: {type: vigil-push}}
+        total: {metricSource: {type: vigil-push}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{displayName: available, target: 0.999}]
+`
+
+// sloNow is when the SLO page's server starts: its pages depend on no
+// other date.
+var sloNow = time.Date(2027, 3, 10, 12, 0, 0, 0, time.UTC)
+
+// TestBrowserSLOPage: an SLO that burns its budget fast and is frozen.
+// Every 6 hours of the window 100,000 events, 10 bad (119 of them, the
+// first 29d18h ago); three of them (5 days ago, 10 and 20) with 2,500 bad
+// more; and the last 70 minutes 1,000 events a minute, 30 bad: a burn
+// rate of 30 that fires page-1h. Events: 11,900,000 + 70,000 =
+// 11,970,000, a budget of 11,970 bad; bad: 1,190 + 7,500 + 2,100 =
+// 10,790. Left: 1 − 10,790 / 11,970 = 9.858%; SLI 1 − 10,790 /
+// 11,970,000 = 99.90986%.
+func TestBrowserSLOPage(t *testing.T) {
+	s := newServerAt(t, sloNow)
+	s.applyShopWith(sloDocs)
+	var events []map[string]any
+	for k := 1; k <= 119; k++ {
+		bad := 10.0
+		if k == 40 || k == 80 || k == 100 {
+			bad += 2500
+		}
+		at := sloNow.Add(-30*24*time.Hour + time.Duration(k)*6*time.Hour)
+		events = append(events, map[string]any{"timestamp": at.Format(time.RFC3339), "good": 100000 - bad, "total": 100000})
+	}
+	for i := range 70 {
+		events = append(events, map[string]any{"timestamp": sloNow.Add(-time.Duration(i) * time.Minute).Format(time.RFC3339), "good": 970, "total": 1000})
+	}
+	var pushed map[string]any
+	if code := s.call("POST", "/api/v1/slos/checkout-availability/events", adminSecret, map[string]any{"batch_id": "b1", "events": events}, &pushed); code != http.StatusAccepted {
+		t.Fatalf("push = %d %v", code, pushed)
+	}
+
+	b := newBrowser(t)
+	b.emulateZone("UTC", "en_US")
+	b.do("sign in",
+		chromedp.Navigate(s.url+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), adminSecret),
+		chromedp.Click(chromedp.CSS(`form[aria-labelledby=tok-title] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#incident-list`)))
+	b.do("the SLO list", chromedp.Navigate(s.url+"/slos"), chromedp.WaitVisible(chromedp.CSS(`tr[data-slo="checkout-availability"] a`)))
+	b.do("open the SLO",
+		chromedp.Click(chromedp.CSS(`tr[data-slo="checkout-availability"] a[href="/slos/checkout-availability"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`svg.budget-chart`)))
+	if loc := b.location(); loc != s.url+"/slos/checkout-availability" {
+		t.Errorf("the SLO's link opened %s", loc)
+	}
+	if h1 := b.text("main h1"); !strings.Contains(h1, "Checkout availability") {
+		t.Errorf("heading %q", h1)
+	}
+	facts := b.text("dl.facts")
+	for _, want := range []string{
+		"good events out of all events, pushed to Vigil",
+		"99.9% of events (Occurrences)",
+		"rolling 30d",
+		"99.91% (11,959,210 good of 11,970,000)",
+		"90.1% of it spent, 9.9% left",
+		"frozen: the budget left (9.9%) is at or below 25%",
+		"Change types that pass a freeze: security",
+	} {
+		if !strings.Contains(facts, want) {
+			t.Errorf("the SLO's facts lack %q:\n%s", want, facts)
+		}
+	}
+	if badges := b.text("main .badges"); !strings.Contains(badges, "firing: page-1h") || !strings.Contains(badges, "releases frozen") {
+		t.Errorf("badges %q, want page-1h firing and releases frozen", badges)
+	}
+	var tiers map[string]string
+	b.eval("tiers", `Object.fromEntries([...document.querySelectorAll('tr[data-tier]')].map((tr) => [tr.dataset.tier, tr.lastElementChild.textContent]))`, &tiers)
+	if tiers["page-1h"] != "firing" || tiers["page-6h"] != "firing, held back by a faster tier" || len(tiers) != 4 {
+		t.Errorf("tier states %v, want page-1h firing and the slower ones held back", tiers)
+	}
+	if txt := b.text("main .firing"); !strings.Contains(txt, "page-1h fires (high urgency)") || !strings.Contains(txt, "above 14.4×") {
+		t.Errorf("firing line %q", txt)
+	}
+
+	// The chart: the burn-down from the API, a point every 3h and one at
+	// now, from 100% at the window's start (x 48, y 12) down to 9.858% at
+	// now (x 706, y 12 + 0.90142 × 198 = 190.5), never rising.
+	var chart struct {
+		Points, APIPoints int
+		First, Last       string
+		Rises             bool
+		Ticks, Label      string
+		Freeze            string
+	}
+	b.eval("chart", `(async () => {
+		const d = document.querySelector('svg.budget-chart path.budget-line').getAttribute('d');
+		const pts = d.split(/ (?=[ML])/).map((p) => p.slice(1));
+		const ys = pts.map((p) => Number(p.split(',')[1]));
+		const token = JSON.parse(sessionStorage.getItem('vigil.session')).token;
+		const api = await (await fetch('/api/v1/slos/checkout-availability/burndown', {headers: {Authorization: 'Bearer ' + token}})).json();
+		return {
+			points: pts.length, apiPoints: api.points.length, first: pts[0], last: pts[pts.length - 1],
+			rises: ys.some((y, i) => i && y < ys[i - 1]),
+			ticks: [...document.querySelectorAll('svg.budget-chart .grid text')].map((t) => t.textContent).join(' '),
+			label: document.querySelector('svg.budget-chart').getAttribute('aria-label'),
+			freeze: document.querySelector('svg.budget-chart .freeze text').textContent,
+		};
+	})()`, &chart)
+	if chart.Points != 241 || chart.APIPoints != 241 || chart.First != "48,12" || chart.Last != "706,190.5" || chart.Rises {
+		t.Errorf("chart: %d points (API %d) from %s to %s, rising %v; want 241 from 48,12 to 706,190.5, never rising", chart.Points, chart.APIPoints, chart.First, chart.Last, chart.Rises)
+	}
+	if chart.Ticks != "100% 75% 50% 25% 0%" || chart.Freeze != "releases freeze at 25%" || !strings.Contains(chart.Label, "100% at the start, 10% now") {
+		t.Errorf("chart labels %q, freeze %q, summary %q", chart.Ticks, chart.Freeze, chart.Label)
+	}
+	var fits bool
+	b.eval("width", fitsWidth, &fits)
+	if !fits {
+		t.Error("the SLO page scrolls sideways at 1280 pixels")
+	}
+	b.screenshot("slo", 1280)
+	b.do("narrow", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`svg.budget-chart`)))
+	b.eval("narrow width", fitsWidth, &fits)
+	if !fits {
+		t.Error("the SLO page scrolls sideways at 390 pixels")
+	}
+	b.screenshot("slo-narrow", 390)
+	b.do("wide", chromedp.EmulateViewport(1280, 900))
+
+	b.do("an unknown SLO", chromedp.Navigate(s.url+"/slos/nope"), chromedp.WaitVisible(chromedp.Search(`//main//p[contains(., "There is no such SLO")]`)))
 }

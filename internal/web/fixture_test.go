@@ -16,9 +16,13 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/api"
 	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/clock"
+	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
+	"github.com/vigil-oncall/vigil/internal/slo"
+	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
 	"github.com/vigil-oncall/vigil/internal/vigiltest"
@@ -43,6 +47,17 @@ type server struct {
 
 func newServer(t *testing.T) *server {
 	t.Helper()
+	return newServerWithClock(t, vigiltest.Clock(t))
+}
+
+// newServerAt is a server whose clock starts at start.
+func newServerAt(t *testing.T, start time.Time) *server {
+	t.Helper()
+	return newServerWithClock(t, clock.Starting(start, time.Now))
+}
+
+func newServerWithClock(t *testing.T, now func() time.Time) *server {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
 	if err != nil {
@@ -52,7 +67,6 @@ func newServer(t *testing.T) *server {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	now := vigiltest.Clock(t)
 	for _, tok := range []store.Token{
 		{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin, CreatedAt: now()},
 		{ID: "bob", Name: "bob", Hash: auth.Hash(bobSecret), Role: auth.RoleUser, UserID: "bob", CreatedAt: now()},
@@ -89,7 +103,9 @@ func newServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: m, Logger: logger, Now: now,
+	engine := sloengine.New(sloengine.Options{Store: st, SLOs: func() []slo.SLO { return m.Snapshot().SLOs() },
+		Accept: pipe.Accept, Now: now, Logger: logger})
+	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: m, Logger: logger, Now: now, SLO: engine,
 		Version: "test", SchemaVersion: schema, PublicURL: publicURL, UI: ui,
 		// Small argon2id parameters: the same code, a fast test.
 		PasswordParams: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
@@ -186,6 +202,25 @@ func (s *server) applyShop() {
 	}
 	if code := s.call("PUT", "/api/v1/users/alice/password", adminSecret, map[string]string{"password": alicePassword}, nil); code != http.StatusNoContent {
 		s.t.Fatalf("set alice's password = %d", code)
+	}
+}
+
+// applyShopWith applies the shop with further YAML documents (OpenSLO
+// ones), as vigil apply sends a directory: the shop itself goes as JSON,
+// which is YAML too.
+func (s *server) applyShopWith(docs string) {
+	s.t.Helper()
+	org, err := json.Marshal(shop())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	loaded := config.LoadBytes("shop.yaml", append(append(org, "\n---\n"...), docs...))
+	if len(loaded.Problems) > 0 {
+		s.t.Fatalf("config problems: %v", loaded.Problems)
+	}
+	var answer map[string]any
+	if code := s.call("POST", "/api/v1/config/apply", adminSecret, loaded.Bundle, &answer); code != http.StatusOK {
+		s.t.Fatalf("apply the shop and its SLOs = %d %v", code, answer)
 	}
 }
 

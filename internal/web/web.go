@@ -35,6 +35,7 @@ var Pages = []string{
 	"/schedules",
 	"/schedules/{id}",
 	"/slos",
+	"/slos/{name}",
 	"/reports",
 }
 

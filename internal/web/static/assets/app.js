@@ -10,6 +10,7 @@ import {incidentPage} from './pages/incident.js';
 import {servicesPage, servicePage} from './pages/services.js';
 import {schedulesPage, schedulePage} from './pages/schedules.js';
 import {slosPage} from './pages/slos.js';
+import {sloPage} from './pages/slo.js';
 import {reportsPage} from './pages/reports.js';
 
 const routes = [
@@ -22,6 +23,7 @@ const routes = [
   [/^\/schedules$/, schedulesPage],
   [/^\/schedules\/([^/]+)$/, schedulePage],
   [/^\/slos$/, slosPage],
+  [/^\/slos\/([^/]+)$/, sloPage],
   [/^\/reports$/, reportsPage],
 ];
 

@@ -57,6 +57,12 @@ export function clock(date) {
   return text.slice(text.indexOf(' ') + 1);
 }
 
+// count shows a number of events with thousands separated, in one format
+// whatever the reader's locale: 11,959,210.
+export function count(n) {
+  return new Intl.NumberFormat('en-US', {maximumFractionDigits: 2}).format(n);
+}
+
 // path joins a criticality path: ["checkout", "payments"] -> "checkout → payments".
 export function path(ids) {
   return (ids || []).join(' → ');

@@ -52,7 +52,7 @@ export async function slosPage(ctx) {
       : '—';
     return {
       attrs: {'data-slo': r.name},
-      cells: [r.name, r.service ? h('a', {href: `/services/${encodeURIComponent(r.service)}`}, r.service) : '—',
+      cells: [h('a', {href: `/slos/${encodeURIComponent(r.name)}`}, r.name), r.service ? h('a', {href: `/services/${encodeURIComponent(r.service)}`}, r.service) : '—',
         pct(r.objective, 3), pct(r.sli, 3), meter, r.state],
     };
   })));
