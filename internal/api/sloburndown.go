@@ -42,18 +42,26 @@ func (s *Server) sloBurndown(w http.ResponseWriter, r *http.Request, _ auth.Prin
 		return
 	}
 	points, ok, err := s.slo.Burndown(r.Context(), name, now, step)
-	if err != nil {
-		s.internalError(w, "SLO burn-down", err)
-		return
-	}
-	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", "SLO %q not found", name)
+	if s.sloMissed(w, name, "SLO burn-down", ok, err) {
 		return
 	}
 	for i := range points {
 		points[i].At = points[i].At.UTC()
 	}
 	writeJSON(w, http.StatusOK, burndownView{SLO: name, WindowStart: from.UTC(), At: now.UTC(), Step: duration.Duration(step), Points: points})
+}
+
+// sloMissed answers a look-up of an SLO in the engine that did not find
+// it: 500 when the look-up failed, 404 when the engine holds no such SLO.
+// It reports whether it answered.
+func (s *Server) sloMissed(w http.ResponseWriter, name, what string, ok bool, err error) bool {
+	switch {
+	case err != nil:
+		s.internalError(w, what, err)
+	case !ok:
+		writeError(w, http.StatusNotFound, "not_found", "SLO %q not found", name)
+	}
+	return err != nil || !ok
 }
 
 // burndownStep reads a burn-down's step over a window of length span: a

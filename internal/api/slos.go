@@ -284,12 +284,7 @@ func (s *Server) getSLO(w http.ResponseWriter, r *http.Request, _ auth.Principal
 	}
 	now := s.now()
 	v, ok, err := s.slo.Status(r.Context(), name, now)
-	if err != nil {
-		s.internalError(w, "SLO status", err)
-		return
-	}
-	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", "SLO %q not found", name)
+	if s.sloMissed(w, name, "SLO status", ok, err) {
 		return
 	}
 	out := viewSLO(v)

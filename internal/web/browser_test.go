@@ -1103,28 +1103,31 @@ func TestBrowserScriptUnits(t *testing.T) {
 	})
 }
 
-// sloDocs is checkout's availability SLO: pushed, 99.9% over a rolling 30
-// days; releases freeze at a quarter of the budget left, security changes
-// pass.
-const sloDocs = `apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: checkout-availability
-  displayName: Checkout availability
-  annotations: {vigil.dev/freeze-below: "0.25", vigil.dev/exemptions: "security"}
-spec:
-  service: checkout
-  indicator:
-    metadata: {name: checkout-requests}
-    spec:
-      ratioMetric:
-        counter: true
-        good:  {metricSource: {type: vigil-push}}
-        total: {metricSource: {type: vigil-push}}
-  timeWindow: [{duration: 30d, isRolling: true}]
-  budgetingMethod: Occurrences
-  objectives: [{displayName: available, target: 0.999}]
-`
+// checkoutSLO is checkout's availability SLO as an OpenSLO document:
+// pushed, 99.9% over a rolling 30 days; releases freeze at a quarter of
+// the budget left, security changes pass.
+func checkoutSLO() string {
+	pushed := map[string]any{"metricSource": map[string]any{"type": "vigil-push"}}
+	doc := map[string]any{
+		"apiVersion": "openslo/v1",
+		"kind":       "SLO",
+		"metadata": map[string]any{"name": "checkout-availability", "displayName": "Checkout availability",
+			"annotations": map[string]string{"vigil.dev/freeze-below": "0.25", "vigil.dev/exemptions": "security"}},
+		"spec": map[string]any{
+			"service": "checkout",
+			"indicator": map[string]any{"metadata": map[string]any{"name": "checkout-requests"},
+				"spec": map[string]any{"ratioMetric": map[string]any{"counter": true, "good": pushed, "total": pushed}}},
+			"timeWindow":      []any{map[string]any{"duration": "30d", "isRolling": true}},
+			"budgetingMethod": "Occurrences",
+			"objectives":      []any{map[string]any{"displayName": "available", "target": 0.999}},
+		},
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
 
 // sloNow is when the SLO page's server starts: its pages depend on no
 // other date.
@@ -1140,7 +1143,7 @@ var sloNow = time.Date(2027, 3, 10, 12, 0, 0, 0, time.UTC)
 // 11,970,000 = 99.90986%.
 func TestBrowserSLOPage(t *testing.T) {
 	s := newServerAt(t, sloNow)
-	s.applyShopWith(sloDocs)
+	s.applyShopWith(checkoutSLO())
 	var events []map[string]any
 	for k := 1; k <= 119; k++ {
 		bad := 10.0
@@ -1175,18 +1178,19 @@ func TestBrowserSLOPage(t *testing.T) {
 	if h1 := b.text("main h1"); !strings.Contains(h1, "Checkout availability") {
 		t.Errorf("heading %q", h1)
 	}
-	facts := b.text("dl.facts")
-	for _, want := range []string{
-		"good events out of all events, pushed to Vigil",
-		"99.9% of events (Occurrences)",
-		"rolling 30d",
-		"99.91% (11,959,210 good of 11,970,000)",
-		"90.1% of it spent, 9.9% left",
-		"frozen: the budget left (9.9%) is at or below 25%",
-		"Change types that pass a freeze: security",
+	var facts map[string]string
+	b.eval("facts", `Object.fromEntries([...document.querySelectorAll('dl.facts dt')].map((dt) => [dt.textContent, dt.nextElementSibling.textContent]))`, &facts)
+	for label, want := range map[string]string{
+		"SLI":          "checkout-requests: good events out of all events, pushed to Vigil at /api/v1/slos/checkout-availability/events",
+		"Objective":    "99.9% of events (Occurrences)",
+		"Window":       "rolling 30d",
+		"SLI now":      "99.91% (11,959,210 good of 11,970,000)",
+		"Error budget": "0.1% of the events may be bad: 90.1% of it spent, 9.9% left",
+		"Releases": "frozen: the budget left (9.9%) is at or below 25%, so the release gate denies releases of checkout. " +
+			"Change types that pass a freeze: security",
 	} {
-		if !strings.Contains(facts, want) {
-			t.Errorf("the SLO's facts lack %q:\n%s", want, facts)
+		if facts[label] != want {
+			t.Errorf("the SLO's %s: %q, want %q", label, facts[label], want)
 		}
 	}
 	if badges := b.text("main .badges"); !strings.Contains(badges, "firing: page-1h") || !strings.Contains(badges, "releases frozen") {

@@ -1,6 +1,7 @@
 // Pieces several pages share.
 
 import {h, badge} from '../dom.js';
+import {APIError, get} from '../api.js';
 
 export function statusBadge(status) {
   return badge(status, status === 'triggered' ? 'red' : status === 'acknowledged' ? 'amber' : 'green');
@@ -60,4 +61,21 @@ export function poller(fn, ms) {
 
 export function loading() {
   return h('p', {class: 'muted'}, 'Loading…');
+}
+
+// detailOf reads the object a detail page (/{collection}/{id}) shows from
+// /api/v1/{collection}/{id}, and titles the page with heading meanwhile.
+// When the server has no such object it says so in the page, with a link
+// to the list, and answers null; other failures are thrown.
+export async function detailOf(ctx, collection, what, heading = ctx.params[0]) {
+  const id = ctx.params[0];
+  ctx.title(heading);
+  const base = `/api/v1/${collection}/${encodeURIComponent(id)}`;
+  try {
+    return {id, base, obj: await get(base)};
+  } catch (err) {
+    if (!(err instanceof APIError) || err.status !== 404) throw err;
+    ctx.main.append(h('h1', null, heading), h('p', null, `There is no such ${what}. `, h('a', {href: `/${collection}`}, `All ${what}s`)));
+    return null;
+  }
 }

@@ -3,10 +3,10 @@
 // forms stay as they are so nothing typed is lost.
 
 import {h, field, errorBox, externalLink, table} from '../dom.js';
-import {APIError, describe, esc, get, post} from '../api.js';
+import {describe, esc, get, post} from '../api.js';
 import {actor, age, span, when} from '../format.js';
 import {postmortemDraft} from '../postmortem.js';
-import {majorBadge, poller, serviceLinks, severityBadge, statusBadge, urgencyBadge} from './common.js';
+import {detailOf, majorBadge, poller, serviceLinks, severityBadge, statusBadge, urgencyBadge} from './common.js';
 
 const REFRESH_MS = 10000;
 const SNOOZES = ['15m', '30m', '1h', '2h', '4h', '8h', '1d'];
@@ -19,17 +19,10 @@ export async function incidentPage(ctx) {
     ctx.main.append(h('h1', null, 'Not found'), h('p', null, `“${id}” is not an incident number. `, h('a', {href: '/incidents'}, 'All incidents')));
     return;
   }
-  const base = `/api/v1/incidents/${esc(id)}`;
-  let inc;
-  try {
-    inc = await get(base);
-  } catch (err) {
-    if (err instanceof APIError && err.status === 404) {
-      ctx.main.append(h('h1', null, `Incident #${id}`), h('p', null, 'There is no such incident. ', h('a', {href: '/incidents'}, 'All incidents')));
-      return;
-    }
-    throw err;
-  }
+  const d = await detailOf(ctx, 'incidents', 'incident', `Incident #${id}`);
+  if (d === null) return;
+  const {base} = d;
+  let inc = d.obj;
   if (!ctx.alive()) return;
 
   const head = h('div', {class: 'incident-head'});

@@ -2,9 +2,9 @@
 // the schedule's own time zone.
 
 import {h, field, errorBox, table} from '../dom.js';
-import {APIError, describe, esc, get, post, session} from '../api.js';
+import {describe, esc, get, post, session} from '../api.js';
 import {span, when} from '../format.js';
-import {loading} from './common.js';
+import {detailOf, loading} from './common.js';
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
@@ -35,19 +35,9 @@ export async function schedulesPage(ctx) {
 }
 
 export async function schedulePage(ctx) {
-  const id = ctx.params[0];
-  ctx.title(id);
-  const base = `/api/v1/schedules/${esc(id)}`;
-  let sched;
-  try {
-    sched = await get(base);
-  } catch (err) {
-    if (err instanceof APIError && err.status === 404) {
-      ctx.main.append(h('h1', null, id), h('p', null, 'There is no such schedule. ', h('a', {href: '/schedules'}, 'All schedules')));
-      return;
-    }
-    throw err;
-  }
+  const d = await detailOf(ctx, 'schedules', 'schedule');
+  if (d === null) return;
+  const {base, obj: sched} = d;
   const from = new Date();
   const to = new Date(from.getTime() + WEEK_MS);
   const [oncall, shifts] = await Promise.all([

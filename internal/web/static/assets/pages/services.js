@@ -2,11 +2,11 @@
 // neighbourhood in the dependency graph, who responds and maintenance.
 
 import {h, errorBox, externalLink, table} from '../dom.js';
-import {APIError, describe, esc, get, listAll} from '../api.js';
+import {describe, esc, get, listAll} from '../api.js';
 import {path, when} from '../format.js';
 import {drawGraph, edgesOf, neighbourhood} from '../graph.js';
 import {layout} from '../layout.js';
-import {criticalBadge, loading} from './common.js';
+import {criticalBadge, detailOf, loading} from './common.js';
 
 function graphFigure(services, ids, current, caption) {
   const byID = new Map(services.map((s) => [s.id, s]));
@@ -46,19 +46,9 @@ export async function servicesPage(ctx) {
 }
 
 export async function servicePage(ctx) {
-  const id = ctx.params[0];
-  ctx.title(id);
-  const base = `/api/v1/services/${esc(id)}`;
-  let svc;
-  try {
-    svc = await get(base);
-  } catch (err) {
-    if (err instanceof APIError && err.status === 404) {
-      ctx.main.append(h('h1', null, id), h('p', null, 'There is no such service. ', h('a', {href: '/services'}, 'All services')));
-      return;
-    }
-    throw err;
-  }
+  const d = await detailOf(ctx, 'services', 'service');
+  if (d === null) return;
+  const {base, obj: svc} = d;
   const problem = errorBox();
   const [deps, dependents, blast, responders, maintenance, services] = await Promise.all([
     get(`${base}/dependencies`),

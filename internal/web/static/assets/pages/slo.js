@@ -3,10 +3,10 @@
 // tier fires, and whether the budget freezes releases.
 
 import {h, badge, table} from '../dom.js';
-import {APIError, describe, esc, get} from '../api.js';
+import {describe, esc, get} from '../api.js';
 import {count, when} from '../format.js';
 import {budgetChart} from '../chart.js';
-import {loading, severityBadge, statusBadge} from './common.js';
+import {detailOf, severityBadge, statusBadge} from './common.js';
 
 // pct shows a ratio as a percentage with up to digits decimals.
 export function pct(v, digits = 3) {
@@ -50,20 +50,9 @@ function budgetingText(b) {
 }
 
 export async function sloPage(ctx) {
-  const name = ctx.params[0];
-  ctx.title(name);
-  ctx.main.append(h('p', {class: 'crumbs'}, h('a', {href: '/slos'}, '← SLOs')), loading());
-  const base = `/api/v1/slos/${esc(name)}`;
-  let v;
-  try {
-    v = await get(base);
-  } catch (err) {
-    if (err instanceof APIError && err.status === 404) {
-      ctx.main.lastChild.replaceWith(h('h1', null, name), h('p', null, 'There is no such SLO. ', h('a', {href: '/slos'}, 'All SLOs')));
-      return;
-    }
-    throw err;
-  }
+  const d = await detailOf(ctx, 'slos', 'SLO');
+  if (d === null) return;
+  const {base, obj: v} = d;
   let burndown = null;
   let burndownError = '';
   try {
@@ -72,7 +61,6 @@ export async function sloPage(ctx) {
     burndownError = describe('The budget over the window could not be loaded', err);
   }
   if (!ctx.alive()) return;
-  ctx.main.lastChild.remove();
   ctx.title(v.display_name || v.name);
   const st = v.status;
   const policy = v.policy || {freeze_below: 0, exemptions: []};
@@ -110,6 +98,7 @@ export async function sloPage(ctx) {
     : h('p', {class: 'firing muted'}, 'No tier fires.');
 
   ctx.main.append(
+    h('p', {class: 'crumbs'}, h('a', {href: '/slos'}, '← SLOs')),
     h('h1', null, v.display_name || v.name, v.display_name ? h('span', {class: 'muted'}, ` ${v.name}`) : null),
     h('p', {class: 'badges'}, state),
     h('div', {class: 'facts-wrap'}, dl),
