@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,8 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/vigil-oncall/vigil/internal/slo/slotest"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -1103,30 +1106,14 @@ func TestBrowserScriptUnits(t *testing.T) {
 	})
 }
 
-// checkoutSLO is checkout's availability SLO as an OpenSLO document:
-// pushed, 99.9% over a rolling 30 days; releases freeze at a quarter of
-// the budget left, security changes pass.
+// checkoutSLO is the shared checkout SLO over 30 days (page-1h above a
+// burn rate of 14.4), with a display name; releases freeze at a quarter
+// of the budget left, security changes pass.
 func checkoutSLO() string {
-	pushed := map[string]any{"metricSource": map[string]any{"type": "vigil-push"}}
-	doc := map[string]any{
-		"apiVersion": "openslo/v1",
-		"kind":       "SLO",
-		"metadata": map[string]any{"name": "checkout-availability", "displayName": "Checkout availability",
-			"annotations": map[string]string{"vigil.dev/freeze-below": "0.25", "vigil.dev/exemptions": "security"}},
-		"spec": map[string]any{
-			"service": "checkout",
-			"indicator": map[string]any{"metadata": map[string]any{"name": "checkout-requests"},
-				"spec": map[string]any{"ratioMetric": map[string]any{"counter": true, "good": pushed, "total": pushed}}},
-			"timeWindow":      []any{map[string]any{"duration": "30d", "isRolling": true}},
-			"budgetingMethod": "Occurrences",
-			"objectives":      []any{map[string]any{"displayName": "available", "target": 0.999}},
-		},
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
+	return slotest.Edit(slotest.CheckoutAvailability, append(slices.Clone(slotest.Over30Days),
+		"metadata: {name: checkout-availability}",
+		`metadata: {name: checkout-availability, displayName: Checkout availability, `+
+			`annotations: {vigil.dev/freeze-below: "0.25", vigil.dev/exemptions: security}}`)...)
 }
 
 // sloNow is when the SLO page's server starts: its pages depend on no
