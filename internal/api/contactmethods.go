@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/phone"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 )
 
@@ -42,7 +43,7 @@ func (s *Server) testContactMethod(w http.ResponseWriter, r *http.Request, p aut
 	if !ok {
 		return
 	}
-	n, err := s.pipeline.SendTest(r.Context(), user, method, pipeline.Actor{Name: p.Actor(), Channel: "api"})
+	n, err := s.pipeline.Dispatcher.SendTest(r.Context(), user, method, pipeline.Actor{Name: p.Actor(), Channel: "api"})
 	if err != nil {
 		s.verificationError(w, "queue a test notification", err)
 		return
@@ -68,7 +69,7 @@ func (s *Server) getVerification(w http.ResponseWriter, r *http.Request, p auth.
 	if !ok {
 		return
 	}
-	needed, verified, err := s.pipeline.Reachable(r.Context(), user, method)
+	needed, verified, err := s.pipeline.Phones.Reachable(r.Context(), user, method)
 	if err != nil {
 		s.verificationError(w, "read the verification", err)
 		return
@@ -83,12 +84,12 @@ func (s *Server) startVerification(w http.ResponseWriter, r *http.Request, p aut
 	if !ok {
 		return
 	}
-	expires, err := s.pipeline.StartVerification(r.Context(), user, method, pipeline.Actor{Name: p.Actor(), Channel: "api"})
+	expires, err := s.pipeline.Phones.Start(r.Context(), user, method, p.Actor())
 	if err != nil {
 		s.verificationError(w, "send a verification code", err)
 		return
 	}
-	needed, verified, err := s.pipeline.Reachable(r.Context(), user, method)
+	needed, verified, err := s.pipeline.Phones.Reachable(r.Context(), user, method)
 	if err != nil {
 		s.verificationError(w, "read the verification", err)
 		return
@@ -108,11 +109,11 @@ func (s *Server) confirmVerification(w http.ResponseWriter, r *http.Request, p a
 	if !decodeJSON(w, r, &req) {
 		return
 	}
-	if err := s.pipeline.ConfirmVerification(r.Context(), user, method, req.Code, pipeline.Actor{Name: p.Actor(), Channel: "api"}); err != nil {
+	if err := s.pipeline.Phones.Confirm(r.Context(), user, method, req.Code, p.Actor()); err != nil {
 		s.verificationError(w, "confirm the code", err)
 		return
 	}
-	needed, _, err := s.pipeline.Reachable(r.Context(), user, method)
+	needed, _, err := s.pipeline.Phones.Reachable(r.Context(), user, method)
 	if err != nil {
 		s.verificationError(w, "read the verification", err)
 		return
@@ -127,18 +128,18 @@ func (s *Server) verificationError(w http.ResponseWriter, what string, err error
 		writeError(w, http.StatusNotFound, "not_found", "%v", err)
 	case errors.Is(err, pipeline.ErrInvalid):
 		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-	case errors.Is(err, pipeline.ErrCodeWrong):
+	case errors.Is(err, phone.ErrCodeWrong):
 		writeError(w, http.StatusUnprocessableEntity, "wrong_code", "%v", err)
-	case errors.Is(err, pipeline.ErrNoCode):
+	case errors.Is(err, phone.ErrNoCode):
 		writeError(w, http.StatusConflict, "no_code", "%v", err)
-	case errors.Is(err, pipeline.ErrCodeExpired):
+	case errors.Is(err, phone.ErrCodeExpired):
 		writeError(w, http.StatusGone, "expired", "%v", err)
-	case errors.Is(err, pipeline.ErrTooManyAttempts), errors.Is(err, pipeline.ErrResendTooSoon):
+	case errors.Is(err, phone.ErrTooManyAttempts), errors.Is(err, phone.ErrResendTooSoon):
 		w.Header().Set("Retry-After", "60")
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "%v", err)
-	case errors.Is(err, pipeline.ErrVerificationDisabled):
+	case errors.Is(err, phone.ErrVerificationDisabled):
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "%v", err)
-	case errors.Is(err, pipeline.ErrDeliveryFailed):
+	case errors.Is(err, phone.ErrDeliveryFailed):
 		s.log.Warn(what, "err", err)
 		writeError(w, http.StatusBadGateway, "delivery_failed", "%s: %v", what, err)
 	default:

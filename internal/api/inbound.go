@@ -14,6 +14,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/notify/mattermost"
 	"github.com/vigil-oncall/vigil/internal/notify/slack"
 	"github.com/vigil-oncall/vigil/internal/notify/twilio"
+	"github.com/vigil-oncall/vigil/internal/phone"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
@@ -73,14 +74,14 @@ func (s *Server) twilioSMS(w http.ResponseWriter, r *http.Request, _ auth.Princi
 		return
 	}
 	ctx := r.Context()
-	userID, err := s.pipeline.UserByNumber(ctx, params.Get("From"))
+	userID, err := s.pipeline.Phones.UserByNumber(ctx, params.Get("From"))
 	switch {
 	case errors.Is(err, pipeline.ErrNotFound):
 		// Strangers get no answer: every reply costs, and could be abused.
 		s.log.Warn("SMS from a number no user may act from", "message_sid", params.Get("MessageSid"))
 		writeTwiML(w, twilio.TwiMLMessage(""))
 		return
-	case errors.Is(err, pipeline.ErrAmbiguous):
+	case errors.Is(err, phone.ErrAmbiguous):
 		writeTwiML(w, twilio.TwiMLMessage("Vigil: this number belongs to several people. Use the links in the message instead."))
 		return
 	case err != nil:
@@ -94,7 +95,7 @@ func (s *Server) twilioSMS(w http.ResponseWriter, r *http.Request, _ auth.Princi
 	}
 	id := reply.IncidentID
 	if id == 0 {
-		inc, err := s.pipeline.LatestOpenIncident(ctx, userID)
+		inc, err := s.pipeline.Inbound.LatestOpenIncident(ctx, userID)
 		if errors.Is(err, pipeline.ErrNotFound) {
 			writeTwiML(w, twilio.TwiMLMessage("Vigil: you have no open incident."))
 			return
@@ -108,7 +109,7 @@ func (s *Server) twilioSMS(w http.ResponseWriter, r *http.Request, _ auth.Princi
 		writeTwiML(w, twilio.TwiMLMessage(fmt.Sprintf("Vigil: incident #%d was not sent to you.", id)))
 		return
 	}
-	_, err = s.pipeline.ActOnce(ctx, twilio.Nonce(params.Get("MessageSid")), id, reply.Verb, pipeline.Actor{Name: "user:" + userID, Channel: "sms"})
+	_, err = s.pipeline.Inbound.ActOnce(ctx, twilio.Nonce(params.Get("MessageSid")), id, reply.Verb, pipeline.Actor{Name: "user:" + userID, Channel: "sms"})
 	text, status := inboundOutcome(id, reply.Verb, err)
 	if status == http.StatusInternalServerError {
 		s.internalError(w, reply.Verb+" incident", err)
@@ -158,7 +159,7 @@ func (s *Server) twilioVoice(w http.ResponseWriter, r *http.Request, _ auth.Prin
 		return
 	}
 	cb, ok := twilio.ParseVoiceCallback(r.URL.Query())
-	if !ok || !s.pipeline.CheckCallback(cb.Token, cb.NotificationID, cb.IncidentID, cb.UserID) {
+	if !ok || !s.pipeline.Inbound.CheckCallback(cb.Token, cb.NotificationID, cb.IncidentID, cb.UserID) {
 		writeError(w, http.StatusForbidden, "forbidden", "missing or wrong callback signature")
 		return
 	}
@@ -167,7 +168,7 @@ func (s *Server) twilioVoice(w http.ResponseWriter, r *http.Request, _ auth.Prin
 		writeTwiML(w, twilio.TwiMLSay("That key does nothing. Goodbye."))
 		return
 	}
-	_, err := s.pipeline.ActOnce(r.Context(), twilio.Nonce(params.Get("CallSid")), cb.IncidentID, verb, pipeline.Actor{Name: "user:" + cb.UserID, Channel: "voice"})
+	_, err := s.pipeline.Inbound.ActOnce(r.Context(), twilio.Nonce(params.Get("CallSid")), cb.IncidentID, verb, pipeline.Actor{Name: "user:" + cb.UserID, Channel: "voice"})
 	text, status := inboundOutcome(cb.IncidentID, verb, err)
 	if status == http.StatusInternalServerError {
 		s.internalError(w, verb+" incident", err)
@@ -189,7 +190,7 @@ func (s *Server) twilioStatus(w http.ResponseWriter, r *http.Request, _ auth.Pri
 		return
 	}
 	state, code := twilio.DeliveryState(params)
-	err := s.pipeline.DeliveryReport(r.Context(), cb.NotificationID, cb.Token, state, code)
+	err := s.pipeline.Dispatcher.DeliveryReport(r.Context(), cb.NotificationID, cb.Token, state, code)
 	switch {
 	case err == nil:
 		w.WriteHeader(http.StatusNoContent)
@@ -227,7 +228,7 @@ func (s *Server) slackActions(w http.ResponseWriter, r *http.Request, _ auth.Pri
 	if err != nil {
 		s.log.Warn("slack users.info", "err", err)
 	}
-	_, err = s.pipeline.ActOnce(r.Context(), action.Nonce(), action.IncidentID, action.Verb, pipeline.Actor{Name: actor, Channel: "slack"})
+	_, err = s.pipeline.Inbound.ActOnce(r.Context(), action.Nonce(), action.IncidentID, action.Verb, pipeline.Actor{Name: actor, Channel: "slack"})
 	text, status := inboundOutcome(action.IncidentID, action.Verb, err)
 	if status == http.StatusInternalServerError {
 		s.internalError(w, action.Verb+" incident", err)
@@ -271,12 +272,12 @@ func (s *Server) mattermostActions(w http.ResponseWriter, r *http.Request, _ aut
 		return
 	}
 	c := req.Context
-	if !s.pipeline.CheckCallback(c.Token, c.NotificationID, c.IncidentID, c.User) {
+	if !s.pipeline.Inbound.CheckCallback(c.Token, c.NotificationID, c.IncidentID, c.User) {
 		writeError(w, http.StatusForbidden, "forbidden", "missing or wrong callback token")
 		return
 	}
 	actor := req.Actor()
-	_, err = s.pipeline.ActOnce(r.Context(), req.Nonce(), c.IncidentID, c.Verb, pipeline.Actor{Name: actor, Channel: "mattermost"})
+	_, err = s.pipeline.Inbound.ActOnce(r.Context(), req.Nonce(), c.IncidentID, c.Verb, pipeline.Actor{Name: actor, Channel: "mattermost"})
 	text, status := inboundOutcome(c.IncidentID, c.Verb, err)
 	if status == http.StatusInternalServerError {
 		s.internalError(w, c.Verb+" incident", err)

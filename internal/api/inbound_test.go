@@ -230,7 +230,7 @@ func (f *channelFixture) page(dedup string) incident.Incident {
 	if err := f.store.AppendInbox(f.ctx, []store.InboxEvent{{ReceivedAt: f.clock.Now(), Kind: store.InboxAlert, IntegrationKey: checkoutKey, Service: "checkout", Payload: body}}); err != nil {
 		f.t.Fatal(err)
 	}
-	if _, err := f.pipe.ProcessInbox(f.ctx); err != nil {
+	if _, err := f.pipe.Processor.RunOnce(f.ctx); err != nil {
 		f.t.Fatal(err)
 	}
 	f.tick()
@@ -244,11 +244,11 @@ func (f *channelFixture) page(dedup string) incident.Incident {
 func (f *channelFixture) tick() {
 	f.t.Helper()
 	for range 10 {
-		n1, err := f.pipe.RunEscalations(f.ctx)
+		n1, err := f.pipe.Escalator.RunOnce(f.ctx)
 		if err != nil {
 			f.t.Fatal(err)
 		}
-		n2, err := f.pipe.DispatchDue(f.ctx)
+		n2, err := f.pipe.Dispatcher.RunOnce(f.ctx)
 		if err != nil {
 			f.t.Fatal(err)
 		}

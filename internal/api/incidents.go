@@ -229,36 +229,36 @@ func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Req
 		by := pipeline.Actor{Name: p.Actor(), Channel: actionChannel(req.Channel)}
 		switch verb {
 		case "acknowledge":
-			inc, err = s.pipeline.Acknowledge(r.Context(), id, by)
+			inc, err = s.pipeline.Incidents.Acknowledge(r.Context(), id, by)
 		case "resolve":
-			inc, err = s.pipeline.Resolve(r.Context(), id, by, req.Note)
+			inc, err = s.pipeline.Incidents.Resolve(r.Context(), id, by, req.Note)
 		case "snooze":
 			var d time.Duration
 			if d, err = duration.Parse(req.Duration); err != nil {
 				writeError(w, http.StatusBadRequest, "bad_request", "duration: %v", err)
 				return
 			}
-			inc, err = s.pipeline.Snooze(r.Context(), id, d, by)
+			inc, err = s.pipeline.Incidents.Snooze(r.Context(), id, d, by)
 		case "reassign":
-			inc, err = s.pipeline.Reassign(r.Context(), id, req.User, req.EscalationPolicy, by)
+			inc, err = s.pipeline.Incidents.Reassign(r.Context(), id, req.User, req.EscalationPolicy, by)
 		case "notes":
 			text := req.Message
 			if text == "" {
 				text = req.Note
 			}
-			inc, err = s.pipeline.AddNote(r.Context(), id, text, by)
+			inc, err = s.pipeline.Incidents.AddNote(r.Context(), id, text, by)
 		case "major":
-			inc, err = s.pipeline.MakeMajor(r.Context(), id, req.Reason, by)
+			inc, err = s.pipeline.Incidents.MakeMajor(r.Context(), id, req.Reason, by)
 		case "severity":
-			inc, err = s.pipeline.SetSeverity(r.Context(), id, incident.Severity(req.Severity), by)
+			inc, err = s.pipeline.Incidents.SetSeverity(r.Context(), id, incident.Severity(req.Severity), by)
 		case "page":
-			inc, err = s.pipeline.Page(r.Context(), id, pipeline.PageRequest{User: req.User, Team: req.Team, Message: req.Message}, by)
+			inc, err = s.pipeline.Incidents.Page(r.Context(), id, pipeline.PageRequest{User: req.User, Team: req.Team, Message: req.Message}, by)
 		case "roles":
-			inc, err = s.pipeline.AssignRole(r.Context(), id, incident.Role(req.Role), req.User, by)
+			inc, err = s.pipeline.Incidents.AssignRole(r.Context(), id, incident.Role(req.Role), req.User, by)
 		case "updates":
-			inc, err = s.pipeline.PostUpdate(r.Context(), id, req.Message, req.Audience, by)
+			inc, err = s.pipeline.Incidents.PostUpdate(r.Context(), id, req.Message, req.Audience, by)
 		case "subscribers":
-			inc, err = s.pipeline.Subscribe(r.Context(), id, req.User, by)
+			inc, err = s.pipeline.Incidents.Subscribe(r.Context(), id, req.User, by)
 		case "merge":
 			if req.Incident != 0 {
 				other, gerr := s.store.GetIncident(r.Context(), req.Incident)
@@ -267,9 +267,9 @@ func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Req
 					return
 				}
 			}
-			inc, err = s.pipeline.Merge(r.Context(), id, req.Incident, by)
+			inc, err = s.pipeline.Incidents.Merge(r.Context(), id, req.Incident, by)
 		case "split":
-			inc, err = s.pipeline.Split(r.Context(), id, req.Alerts, by)
+			inc, err = s.pipeline.Incidents.Split(r.Context(), id, req.Alerts, by)
 		}
 		switch {
 		case errors.Is(err, pipeline.ErrIncidentClosed) && verb == "resolve":
@@ -412,7 +412,7 @@ func (s *Server) declareIncident(w http.ResponseWriter, r *http.Request, p auth.
 		writeError(w, http.StatusForbidden, "forbidden", "you may not declare incidents on %s", strings.Join(services, ", "))
 		return
 	}
-	inc, err := s.pipeline.Declare(r.Context(), pipeline.Declaration{Title: req.Title, Services: services, Severity: incident.Severity(req.Severity), Major: req.Major, Message: req.Message},
+	inc, err := s.pipeline.Incidents.Declare(r.Context(), pipeline.Declaration{Title: req.Title, Services: services, Severity: incident.Severity(req.Severity), Major: req.Major, Message: req.Message},
 		pipeline.Actor{Name: p.Actor(), Channel: actionChannel(req.Channel)})
 	if errors.Is(err, pipeline.ErrInvalid) {
 		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
@@ -511,7 +511,7 @@ func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request, p aut
 		return
 	}
 	mw := &store.MaintenanceWindow{Service: id, Start: req.Start.UTC(), End: req.End.UTC(), Reason: req.Reason}
-	err := s.pipeline.AddMaintenance(r.Context(), mw, pipeline.Actor{Name: p.Actor(), Channel: "api"})
+	err := s.pipeline.Incidents.AddMaintenance(r.Context(), mw, pipeline.Actor{Name: p.Actor(), Channel: "api"})
 	if errors.Is(err, pipeline.ErrInvalid) {
 		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
 		return
@@ -537,7 +537,7 @@ func (s *Server) deleteMaintenance(w http.ResponseWriter, r *http.Request, p aut
 		writeError(w, http.StatusNotFound, "not_found", "no maintenance window %q", r.PathValue("mid"))
 		return
 	}
-	err = s.pipeline.DeleteMaintenance(r.Context(), svc, id, pipeline.Actor{Name: p.Actor(), Channel: "api"})
+	err = s.pipeline.Incidents.DeleteMaintenance(r.Context(), svc, id, pipeline.Actor{Name: p.Actor(), Channel: "api"})
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "not_found", "maintenance window %d not found", id)
 		return
@@ -593,7 +593,7 @@ func (s *Server) actionLinkPost(w http.ResponseWriter, r *http.Request, _ auth.P
 	token := r.PathValue("token")
 	a, inc, err := s.linkAction(r.Context(), token)
 	if err == nil {
-		_, inc, err = s.pipeline.UseLink(r.Context(), token)
+		_, inc, err = s.pipeline.Inbound.UseLink(r.Context(), token)
 	}
 	switch {
 	case err == nil:

@@ -61,6 +61,16 @@ type User struct {
 	NotificationRules []NotificationRule `json:"notification_rules,omitempty" yaml:"notification_rules,omitempty"`
 }
 
+// ContactMethod returns the user's contact method with this id, or nil.
+func (u *User) ContactMethod(id string) *ContactMethod {
+	for i := range u.ContactMethods {
+		if u.ContactMethods[i].ID == id {
+			return &u.ContactMethods[i]
+		}
+	}
+	return nil
+}
+
 // ContactMethod is one way to reach a user. Which address field applies
 // depends on Type.
 type ContactMethod struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/escalation"
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/links"
+	"github.com/vigil-oncall/vigil/internal/phone"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -24,8 +25,13 @@ type Actor struct {
 	Channel string
 }
 
-// ErrInvalid wraps a refused request (bad duration, unknown user).
-var ErrInvalid = errors.New("invalid request")
+// ErrInvalid wraps a refused request (bad duration, unknown user), and
+// ErrNotFound one that names what does not exist; they are the phone
+// verifier's too.
+var (
+	ErrInvalid  = phone.ErrInvalid
+	ErrNotFound = phone.ErrNotFound
+)
 
 // auditState is what an incident's audit entries show before and after an
 // action: the fields people change. The full story is in the timeline.
@@ -76,31 +82,31 @@ func auditIncident(tx store.Tx, now time.Time, by Actor, action string, inc *inc
 }
 
 // Acknowledge stops an incident's escalation.
-func (p *Pipeline) Acknowledge(ctx context.Context, id int64, by Actor) (incident.Incident, error) {
-	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
-		return p.acknowledge(tx, inc, by.Name, by.Channel, now)
+func (ic *Incidents) Acknowledge(ctx context.Context, id int64, by Actor) (incident.Incident, error) {
+	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		return ic.flow.acknowledge(tx, inc, by.Name, by.Channel, now)
 	})
 }
 
 // Resolve closes an incident and its alerts.
-func (p *Pipeline) Resolve(ctx context.Context, id int64, by Actor, note string) (incident.Incident, error) {
-	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
-		return p.resolve(tx, inc, by.Name, by.Channel, note, now)
+func (ic *Incidents) Resolve(ctx context.Context, id int64, by Actor, note string) (incident.Incident, error) {
+	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		return ic.flow.resolve(tx, inc, by.Name, by.Channel, note, now)
 	})
 }
 
 // Snooze acknowledges an incident for a while; when the time is up it is
 // triggered again and escalation starts over.
-func (p *Pipeline) Snooze(ctx context.Context, id int64, d time.Duration, by Actor) (incident.Incident, error) {
+func (ic *Incidents) Snooze(ctx context.Context, id int64, d time.Duration, by Actor) (incident.Incident, error) {
 	if d <= 0 || d > 7*duration.Day {
 		return incident.Incident{}, fmt.Errorf("%w: snooze between 1s and 7d", ErrInvalid)
 	}
-	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		if !inc.Open() {
 			return ErrIncidentClosed
 		}
 		before := stateOf(inc)
-		if err := p.acknowledge(tx, inc, by.Name, by.Channel, now); err != nil {
+		if err := ic.flow.acknowledge(tx, inc, by.Name, by.Channel, now); err != nil {
 			return err
 		}
 		until := now.Add(d)
@@ -108,7 +114,7 @@ func (p *Pipeline) Snooze(ctx context.Context, id int64, d time.Duration, by Act
 		if err := tx.UpdateIncident(inc); err != nil {
 			return err
 		}
-		policy := p.org.Snapshot().Policy(inc.Policy)
+		policy := ic.org.Snapshot().Policy(inc.Policy)
 		if policy != nil {
 			if err := tx.PutEscalation(escalation.State{IncidentID: inc.ID, Policy: *policy, NextAt: until, StartedAt: until}); err != nil {
 				return err
@@ -125,8 +131,8 @@ func (p *Pipeline) Snooze(ctx context.Context, id int64, d time.Duration, by Act
 
 // Reassign hands an open incident to a user or an escalation policy:
 // escalation starts over on the new target, now.
-func (p *Pipeline) Reassign(ctx context.Context, id int64, userID, policyID string, by Actor) (incident.Incident, error) {
-	snap := p.org.Snapshot()
+func (ic *Incidents) Reassign(ctx context.Context, id int64, userID, policyID string, by Actor) (incident.Incident, error) {
+	snap := ic.org.Snapshot()
 	var policy escalation.Policy
 	var target string
 	switch {
@@ -146,7 +152,7 @@ func (p *Pipeline) Reassign(ctx context.Context, id int64, userID, policyID stri
 	default:
 		return incident.Incident{}, fmt.Errorf("%w: give exactly one of user and escalation_policy", ErrInvalid)
 	}
-	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		if !inc.Open() {
 			return ErrIncidentClosed
 		}
@@ -163,7 +169,7 @@ func (p *Pipeline) Reassign(ctx context.Context, id int64, userID, policyID stri
 			return err
 		}
 		st := escalation.State{IncidentID: inc.ID, Policy: policy, NextAt: now, StartedAt: now}
-		if err := p.runStep(tx, snap, &st, inc, now); err != nil {
+		if err := ic.flow.runStep(tx, snap, &st, inc, now); err != nil {
 			return err
 		}
 		return auditIncident(tx, now, by, "reassign", inc, before, "reassigned to "+target)
@@ -171,12 +177,12 @@ func (p *Pipeline) Reassign(ctx context.Context, id int64, userID, policyID stri
 }
 
 // AddNote adds a note to the timeline.
-func (p *Pipeline) AddNote(ctx context.Context, id int64, text string, by Actor) (incident.Incident, error) {
+func (ic *Incidents) AddNote(ctx context.Context, id int64, text string, by Actor) (incident.Incident, error) {
 	text = strings.TrimSpace(text)
 	if text == "" || len(text) > 10000 {
 		return incident.Incident{}, fmt.Errorf("%w: a note needs 1 to 10000 characters", ErrInvalid)
 	}
-	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		before := stateOf(inc)
 		inc.UpdatedAt = now
 		if err := tx.UpdateIncident(inc); err != nil {
@@ -191,10 +197,10 @@ func (p *Pipeline) AddNote(ctx context.Context, id int64, text string, by Actor)
 
 // act runs fn on the locked incident in one transaction (see update) and
 // returns the incident as it is afterwards.
-func (p *Pipeline) act(ctx context.Context, id int64, fn func(tx store.Tx, inc *incident.Incident, now time.Time) error) (incident.Incident, error) {
-	now := p.now().UTC()
+func (ic *Incidents) act(ctx context.Context, id int64, fn func(tx store.Tx, inc *incident.Incident, now time.Time) error) (incident.Incident, error) {
+	now := ic.now().UTC()
 	var out incident.Incident
-	err := p.update(ctx, func(tx store.Tx) error {
+	err := ic.update(ctx, func(tx store.Tx) error {
 		inc, err := tx.GetIncident(id)
 		if err != nil {
 			return err
@@ -210,18 +216,18 @@ func (p *Pipeline) act(ctx context.Context, id int64, fn func(tx store.Tx, inc *
 
 // UseLink acts on a signed link: verifies it, spends its nonce and
 // acknowledges or resolves the incident as the link's user.
-func (p *Pipeline) UseLink(ctx context.Context, token string) (links.Action, incident.Incident, error) {
-	if p.signer == nil {
+func (ib *Inbound) UseLink(ctx context.Context, token string) (links.Action, incident.Incident, error) {
+	if ib.signer == nil {
 		return links.Action{}, incident.Incident{}, errors.New("links are not configured")
 	}
-	a, err := p.signer.Verify(token)
+	a, err := ib.signer.Verify(token)
 	if err != nil {
 		return a, incident.Incident{}, err
 	}
 	by := Actor{Name: "user:" + a.UserID, Channel: "link"}
-	now := p.now().UTC()
+	now := ib.now().UTC()
 	var out incident.Incident
-	err = p.store.Update(ctx, func(tx store.Tx) error {
+	err = ib.store.Update(ctx, func(tx store.Tx) error {
 		first, err := tx.UseOnce("link:"+a.Nonce, now)
 		if err != nil {
 			return err
@@ -235,9 +241,9 @@ func (p *Pipeline) UseLink(ctx context.Context, token string) (links.Action, inc
 		}
 		switch a.Verb {
 		case links.VerbAcknowledge:
-			err = p.acknowledge(tx, &inc, by.Name, by.Channel, now)
+			err = ib.flow.acknowledge(tx, &inc, by.Name, by.Channel, now)
 		case links.VerbResolve:
-			err = p.resolve(tx, &inc, by.Name, by.Channel, "", now)
+			err = ib.flow.resolve(tx, &inc, by.Name, by.Channel, "", now)
 		}
 		out = inc
 		return err
@@ -249,20 +255,20 @@ func (p *Pipeline) UseLink(ctx context.Context, token string) (links.Action, inc
 var ErrLinkUsed = errors.New("this link was already used")
 
 // AddMaintenance schedules a maintenance window for a service.
-func (p *Pipeline) AddMaintenance(ctx context.Context, w *store.MaintenanceWindow, by Actor) error {
-	if p.org.Snapshot().Service(w.Service) == nil {
+func (ic *Incidents) AddMaintenance(ctx context.Context, w *store.MaintenanceWindow, by Actor) error {
+	if ic.org.Snapshot().Service(w.Service) == nil {
 		return fmt.Errorf("%w: unknown service %q", ErrInvalid, w.Service)
 	}
 	if !w.End.After(w.Start) {
 		return fmt.Errorf("%w: end must be after start", ErrInvalid)
 	}
 	w.CreatedBy = by.Name
-	return p.store.Update(ctx, func(tx store.Tx) error {
+	return ic.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.InsertMaintenance(w); err != nil {
 			return err
 		}
 		after, _ := json.Marshal(w) // strings and times always encode
-		return tx.Audit(store.AuditEntry{At: p.now().UTC(), Actor: by.Name, Action: "maintenance.create", Kind: "maintenance",
+		return tx.Audit(store.AuditEntry{At: ic.now().UTC(), Actor: by.Name, Action: "maintenance.create", Kind: "maintenance",
 			ObjID: fmt.Sprint(w.ID), After: after, Details: fmt.Sprintf("%s from %s to %s", w.Service, w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339))})
 	})
 }
@@ -270,8 +276,8 @@ func (p *Pipeline) AddMaintenance(ctx context.Context, w *store.MaintenanceWindo
 // DeleteMaintenance removes a maintenance window of a service;
 // store.ErrNotFound when the service has no window with that id, so that
 // the right to change one service's windows reaches no other's.
-func (p *Pipeline) DeleteMaintenance(ctx context.Context, service string, id int64, by Actor) error {
-	windows, err := p.store.ListMaintenance(ctx, service)
+func (ic *Incidents) DeleteMaintenance(ctx context.Context, service string, id int64, by Actor) error {
+	windows, err := ic.store.ListMaintenance(ctx, service)
 	if err != nil {
 		return fmt.Errorf("maintenance windows of %s: %w", service, err)
 	}
@@ -285,11 +291,11 @@ func (p *Pipeline) DeleteMaintenance(ctx context.Context, service string, id int
 		return fmt.Errorf("maintenance window %d of %s: %w", id, service, store.ErrNotFound)
 	}
 	before, _ := json.Marshal(found) // strings and times always encode
-	return p.store.Update(ctx, func(tx store.Tx) error {
+	return ic.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.DeleteMaintenance(id); err != nil {
 			return err
 		}
-		return tx.Audit(store.AuditEntry{At: p.now().UTC(), Actor: by.Name, Action: "maintenance.delete", Kind: "maintenance",
+		return tx.Audit(store.AuditEntry{At: ic.now().UTC(), Actor: by.Name, Action: "maintenance.delete", Kind: "maintenance",
 			ObjID: fmt.Sprint(id), Before: before, Details: service})
 	})
 }

@@ -17,13 +17,13 @@ func TestActionsOfPeopleAreAudited(t *testing.T) {
 	h.tick()
 	actions := h.recv.got[0].Body["actions"].(map[string]any)
 	ack := actions["acknowledge"].(string)
-	if _, _, err := h.p.UseLink(h.ctx, ack[strings.LastIndex(ack, "/")+1:]); err != nil {
+	if _, _, err := h.p.Inbound.UseLink(h.ctx, ack[strings.LastIndex(ack, "/")+1:]); err != nil {
 		t.Fatal(err)
 	}
 	inc := h.onlyIncident()
 	// "note: " and 165 three-byte characters make 501 bytes: the cut at 500
 	// falls inside the last character, which goes whole.
-	if _, err := h.p.AddNote(h.ctx, inc.ID, strings.Repeat("€", 165)+strings.Repeat("n", 1000), Actor{Name: "token:ci", Channel: "api"}); err != nil {
+	if _, err := h.p.Incidents.AddNote(h.ctx, inc.ID, strings.Repeat("€", 165)+strings.Repeat("n", 1000), Actor{Name: "token:ci", Channel: "api"}); err != nil {
 		t.Fatal(err)
 	}
 	h.send(pdKey, ingest.Event{Action: ingest.ActionResolve, DedupKey: "x"})

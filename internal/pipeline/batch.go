@@ -60,7 +60,7 @@ func groupByRecipient(ns []notify.Notification) [][]notify.Notification {
 // contact method: those no longer needed are cancelled; within the
 // method's limit after the last message they wait; otherwise one message
 // goes out for the first, saying how many more it stands for.
-func (p *Pipeline) sendGroup(ctx context.Context, snap *org.Snapshot, group []notify.Notification, now time.Time) []outcome {
+func (d *Dispatcher) sendGroup(ctx context.Context, snap *org.Snapshot, group []notify.Notification, now time.Time) []outcome {
 	var out []outcome
 	var live []notify.Notification
 	// Each incident is read once for the group: the read decides whether a
@@ -71,7 +71,7 @@ func (p *Pipeline) sendGroup(ctx context.Context, snap *org.Snapshot, group []no
 		if n.IncidentID != 0 {
 			l, ok := incidents[n.IncidentID]
 			if !ok {
-				l.inc, l.err = p.store.GetIncident(ctx, n.IncidentID)
+				l.inc, l.err = d.store.GetIncident(ctx, n.IncidentID)
 				incidents[n.IncidentID] = l
 			}
 			if l.err == nil && (n.Kind == notify.KindPage || n.Kind == notify.KindLowUrgency) {
@@ -89,7 +89,7 @@ func (p *Pipeline) sendGroup(ctx context.Context, snap *org.Snapshot, group []no
 	}
 	// Only pages batch: a test or a status update always goes as itself.
 	if limit := notificationLimit(snap, live[0].MethodType); limit > 0 && live[0].Kind != notify.KindTest {
-		if last := p.lastSent(ctx, live[0].UserID, live[0].ContactMethod); !last.IsZero() && now.Before(last.Add(limit)) {
+		if last := d.lastSent(ctx, live[0].UserID, live[0].ContactMethod); !last.IsZero() && now.Before(last.Add(limit)) {
 			for _, n := range live {
 				out = append(out, outcome{n: n, deferUntil: last.Add(limit)})
 			}
@@ -106,7 +106,7 @@ func (p *Pipeline) sendGroup(ctx context.Context, snap *org.Snapshot, group []no
 			}
 			sort.Strings(first.MoreServices)
 			first.More = len(live) - 1
-			res := p.send(ctx, snap, first, incidents[first.IncidentID])
+			res := d.send(ctx, snap, first, incidents[first.IncidentID])
 			out = append(out, res)
 			for _, n := range live[1:] {
 				if res.err == nil && res.cancelled == "" {
@@ -126,7 +126,7 @@ func (p *Pipeline) sendGroup(ctx context.Context, snap *org.Snapshot, group []no
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sent[i] = p.send(ctx, snap, n, incidents[n.IncidentID])
+			sent[i] = d.send(ctx, snap, n, incidents[n.IncidentID])
 		}()
 	}
 	wg.Wait()
@@ -135,10 +135,10 @@ func (p *Pipeline) sendGroup(ctx context.Context, snap *org.Snapshot, group []no
 
 // lastSent is when a message last went to this person through this
 // contact method, or zero.
-func (p *Pipeline) lastSent(ctx context.Context, userID, contactMethod string) time.Time {
-	ns, err := p.store.ListNotifications(ctx, store.NotificationQuery{UserID: userID, Statuses: []string{notify.StatusSent}, Limit: 50})
+func (d *Dispatcher) lastSent(ctx context.Context, userID, contactMethod string) time.Time {
+	ns, err := d.store.ListNotifications(ctx, store.NotificationQuery{UserID: userID, Statuses: []string{notify.StatusSent}, Limit: 50})
 	if err != nil {
-		p.log.Warn("notification limits: list sent", "user", userID, "err", err)
+		d.log.Warn("notification limits: list sent", "user", userID, "err", err)
 		return time.Time{}
 	}
 	var last time.Time

@@ -81,9 +81,9 @@ func (s *countingStore) GetIncident(ctx context.Context, id int64) (incident.Inc
 func TestDispatchReadsEachIncidentOnce(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
 	h.trigger("a", "critical")
-	cs := &countingStore{Pipeline: h.p.store}
-	h.p.store = cs
-	if n, err := h.p.DispatchDue(h.ctx); err != nil || n != 1 {
+	cs := &countingStore{Pipeline: h.p.env.store}
+	h.p.env.store = cs
+	if n, err := h.p.Dispatcher.RunOnce(h.ctx); err != nil || n != 1 {
 		t.Fatalf("DispatchDue = %d, %v; want 1 notification", n, err)
 	}
 	h.expectPaths("/alice")

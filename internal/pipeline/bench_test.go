@@ -90,7 +90,7 @@ func benchProcessTrigger(b *testing.B, linked bool) {
 		if err := st.AppendInbox(ctx, []store.InboxEvent{{ReceivedAt: now, Kind: store.InboxAlert, IntegrationKey: pdKey, Service: "web", Payload: body}}); err != nil {
 			b.Fatal(err)
 		}
-		if n, err := p.ProcessInbox(ctx); err != nil || n != 1 {
+		if n, err := p.Processor.RunOnce(ctx); err != nil || n != 1 {
 			b.Fatalf("ProcessInbox = %d, %v", n, err)
 		}
 	}

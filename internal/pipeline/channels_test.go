@@ -16,13 +16,14 @@ import (
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/notify/webhook"
+	"github.com/vigil-oncall/vigil/internal/phone"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
-// phone is a stand-in sms or voice channel: it records what it is given
+// fakePhone is a stand-in sms or voice channel: it records what it is given
 // and answers with fail (nil: delivered). During delivers runs during a
 // send, before the dispatcher records it.
-type phone struct {
+type fakePhone struct {
 	typ    string
 	mu     sync.Mutex
 	sent   []notify.Message
@@ -31,9 +32,9 @@ type phone struct {
 	during func(m notify.Message)
 }
 
-func (f *phone) Type() string { return f.typ }
+func (f *fakePhone) Type() string { return f.typ }
 
-func (f *phone) Send(_ context.Context, to notify.Destination, m notify.Message) error {
+func (f *fakePhone) Send(_ context.Context, to notify.Destination, m notify.Message) error {
 	f.mu.Lock()
 	f.sent = append(f.sent, m)
 	f.to = append(f.to, to)
@@ -45,7 +46,7 @@ func (f *phone) Send(_ context.Context, to notify.Destination, m notify.Message)
 	return fail
 }
 
-func (f *phone) messages() []notify.Message {
+func (f *fakePhone) messages() []notify.Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]notify.Message(nil), f.sent...)
@@ -56,7 +57,7 @@ var callbackKey = []byte("test-callback-key-0123456789abcdef")
 // phoneHarness is the pipeline harness with alice paged first by SMS,
 // then (5 minutes later, or at once on failover) by webhook. verify sets
 // the SMS method's verify flag.
-func phoneHarness(t *testing.T, verify bool) (*harness, *phone) {
+func phoneHarness(t *testing.T, verify bool) (*harness, *fakePhone) {
 	t.Helper()
 	h := newHarness(t, thursdayNoon)
 	b := testBundle(h.recv.srv.URL)
@@ -67,7 +68,7 @@ func phoneHarness(t *testing.T, verify bool) (*harness, *phone) {
 	if _, err := h.org.Apply(h.ctx, b, "test", false); err != nil {
 		t.Fatal(err)
 	}
-	sms := &phone{typ: "sms"}
+	sms := &fakePhone{typ: "sms"}
 	signer, err := links.NewSigner([]byte("0123456789abcdef0123456789abcdef"), h.clock.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -168,10 +169,10 @@ func TestPhoneVerification(t *testing.T) {
 		return "000000"
 	}
 
-	if err := h.p.ConfirmVerification(h.ctx, "alice", "alice-sms", "123456", by); !errors.Is(err, ErrNoCode) {
-		t.Fatalf("confirm before any code = %v, want ErrNoCode", err)
+	if err := h.p.Phones.Confirm(h.ctx, "alice", "alice-sms", "123456", by.Name); !errors.Is(err, phone.ErrNoCode) {
+		t.Fatalf("confirm before any code = %v, want phone.ErrNoCode", err)
 	}
-	expires, err := h.p.StartVerification(h.ctx, "alice", "alice-sms", by)
+	expires, err := h.p.Phones.Start(h.ctx, "alice", "alice-sms", by.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,48 +180,48 @@ func TestPhoneVerification(t *testing.T) {
 		t.Errorf("expires %s, want %s", expires, want)
 	}
 	first := code()
-	if _, err := h.p.StartVerification(h.ctx, "alice", "alice-sms", by); !errors.Is(err, ErrResendTooSoon) {
-		t.Errorf("second code within a minute = %v, want ErrResendTooSoon", err)
+	if _, err := h.p.Phones.Start(h.ctx, "alice", "alice-sms", by.Name); !errors.Is(err, phone.ErrResendTooSoon) {
+		t.Errorf("second code within a minute = %v, want phone.ErrResendTooSoon", err)
 	}
 	h.clock.Add(11 * time.Minute)
-	if err := h.p.ConfirmVerification(h.ctx, "alice", "alice-sms", first, by); !errors.Is(err, ErrCodeExpired) {
-		t.Errorf("confirm after 11 minutes = %v, want ErrCodeExpired", err)
+	if err := h.p.Phones.Confirm(h.ctx, "alice", "alice-sms", first, by.Name); !errors.Is(err, phone.ErrCodeExpired) {
+		t.Errorf("confirm after 11 minutes = %v, want phone.ErrCodeExpired", err)
 	}
 
-	if _, err := h.p.StartVerification(h.ctx, "alice", "alice-sms", by); err != nil {
+	if _, err := h.p.Phones.Start(h.ctx, "alice", "alice-sms", by.Name); err != nil {
 		t.Fatal(err)
 	}
 	second := code()
-	for i := range VerificationAttempts {
-		if err := h.p.ConfirmVerification(h.ctx, "alice", "alice-sms", wrongOf(second), by); !errors.Is(err, ErrCodeWrong) {
-			t.Fatalf("wrong code %d = %v, want ErrCodeWrong", i+1, err)
+	for i := range phone.VerificationAttempts {
+		if err := h.p.Phones.Confirm(h.ctx, "alice", "alice-sms", wrongOf(second), by.Name); !errors.Is(err, phone.ErrCodeWrong) {
+			t.Fatalf("wrong code %d = %v, want phone.ErrCodeWrong", i+1, err)
 		}
 	}
-	if err := h.p.ConfirmVerification(h.ctx, "alice", "alice-sms", second, by); !errors.Is(err, ErrTooManyAttempts) {
-		t.Errorf("right code after %d wrong ones = %v, want ErrTooManyAttempts", VerificationAttempts, err)
+	if err := h.p.Phones.Confirm(h.ctx, "alice", "alice-sms", second, by.Name); !errors.Is(err, phone.ErrTooManyAttempts) {
+		t.Errorf("right code after %d wrong ones = %v, want phone.ErrTooManyAttempts", phone.VerificationAttempts, err)
 	}
 	for _, bad := range []string{"", "12345", "1234567", "12345a", "１２３４５６"} {
-		if err := h.p.ConfirmVerification(h.ctx, "alice", "alice-sms", bad, by); !errors.Is(err, ErrInvalid) {
+		if err := h.p.Phones.Confirm(h.ctx, "alice", "alice-sms", bad, by.Name); !errors.Is(err, ErrInvalid) {
 			t.Errorf("code %q = %v, want ErrInvalid", bad, err)
 		}
 	}
 
 	h.clock.Add(2 * time.Minute)
-	if _, err := h.p.StartVerification(h.ctx, "alice", "alice-sms", by); err != nil {
+	if _, err := h.p.Phones.Start(h.ctx, "alice", "alice-sms", by.Name); err != nil {
 		t.Fatal(err)
 	}
 	third := code()
-	if err := h.p.ConfirmVerification(h.ctx, "alice", "alice-sms", wrongOf(third), by); !errors.Is(err, ErrCodeWrong) {
+	if err := h.p.Phones.Confirm(h.ctx, "alice", "alice-sms", wrongOf(third), by.Name); !errors.Is(err, phone.ErrCodeWrong) {
 		t.Fatalf("wrong code = %v", err)
 	}
-	if err := h.p.ConfirmVerification(h.ctx, "alice", "alice-sms", third, by); err != nil {
+	if err := h.p.Phones.Confirm(h.ctx, "alice", "alice-sms", third, by.Name); err != nil {
 		t.Fatalf("right code = %v", err)
 	}
-	if needed, verified, err := h.p.Reachable(h.ctx, "alice", "alice-sms"); err != nil || !needed || !verified {
+	if needed, verified, err := h.p.Phones.Reachable(h.ctx, "alice", "alice-sms"); err != nil || !needed || !verified {
 		t.Errorf("Reachable = %v %v %v, want needed and verified", needed, verified, err)
 	}
-	if err := h.p.ConfirmVerification(h.ctx, "alice", "alice-sms", third, by); !errors.Is(err, ErrNoCode) {
-		t.Errorf("the used code again = %v, want ErrNoCode", err)
+	if err := h.p.Phones.Confirm(h.ctx, "alice", "alice-sms", third, by.Name); !errors.Is(err, phone.ErrNoCode) {
+		t.Errorf("the used code again = %v, want phone.ErrNoCode", err)
 	}
 
 	// Verified, the number is paged.
@@ -238,11 +239,11 @@ func TestPhoneVerification(t *testing.T) {
 	}
 
 	for _, tt := range []struct{ user, method string }{{"nobody", "alice-sms"}, {"alice", "nothing"}} {
-		if _, err := h.p.StartVerification(h.ctx, tt.user, tt.method, by); !errors.Is(err, ErrNotFound) {
+		if _, err := h.p.Phones.Start(h.ctx, tt.user, tt.method, by.Name); !errors.Is(err, ErrNotFound) {
 			t.Errorf("StartVerification(%s, %s) = %v, want ErrNotFound", tt.user, tt.method, err)
 		}
 	}
-	if _, err := h.p.StartVerification(h.ctx, "alice", "alice-hook", by); !errors.Is(err, ErrInvalid) {
+	if _, err := h.p.Phones.Start(h.ctx, "alice", "alice-hook", by.Name); !errors.Is(err, ErrInvalid) {
 		t.Errorf("verifying a webhook = %v, want ErrInvalid", err)
 	}
 }
@@ -250,10 +251,10 @@ func TestPhoneVerification(t *testing.T) {
 func TestChangedNumberNeedsVerificationAgain(t *testing.T) {
 	h, sms := phoneHarness(t, true)
 	by := Actor{Name: "user:alice", Channel: "api"}
-	if _, err := h.p.StartVerification(h.ctx, "alice", "alice-sms", by); err != nil {
+	if _, err := h.p.Phones.Start(h.ctx, "alice", "alice-sms", by.Name); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.p.ConfirmVerification(h.ctx, "alice", "alice-sms", sms.messages()[0].VerificationCode, by); err != nil {
+	if err := h.p.Phones.Confirm(h.ctx, "alice", "alice-sms", sms.messages()[0].VerificationCode, by.Name); err != nil {
 		t.Fatal(err)
 	}
 	b := h.org.Snapshot().Bundle
@@ -261,7 +262,7 @@ func TestChangedNumberNeedsVerificationAgain(t *testing.T) {
 	if _, err := h.org.Apply(h.ctx, b, "test", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, verified, err := h.p.Reachable(h.ctx, "alice", "alice-sms"); err != nil || verified {
+	if _, verified, err := h.p.Phones.Reachable(h.ctx, "alice", "alice-sms"); err != nil || verified {
 		t.Errorf("after a number change: verified %v, %v; want not verified", verified, err)
 	}
 }
@@ -270,11 +271,11 @@ func TestFailedCodeDeliveryAllowsAnotherAtOnce(t *testing.T) {
 	h, sms := phoneHarness(t, true)
 	by := Actor{Name: "user:alice", Channel: "api"}
 	sms.fail = errors.New("provider down")
-	if _, err := h.p.StartVerification(h.ctx, "alice", "alice-sms", by); !errors.Is(err, ErrDeliveryFailed) {
-		t.Fatalf("StartVerification with a failing provider = %v, want ErrDeliveryFailed", err)
+	if _, err := h.p.Phones.Start(h.ctx, "alice", "alice-sms", by.Name); !errors.Is(err, phone.ErrDeliveryFailed) {
+		t.Fatalf("StartVerification with a failing provider = %v, want phone.ErrDeliveryFailed", err)
 	}
 	sms.fail = nil
-	if _, err := h.p.StartVerification(h.ctx, "alice", "alice-sms", by); err != nil {
+	if _, err := h.p.Phones.Start(h.ctx, "alice", "alice-sms", by.Name); err != nil {
 		t.Errorf("a second try right after a failed send = %v, want a code sent", err)
 	}
 }
@@ -286,13 +287,13 @@ func TestDeliveryReports(t *testing.T) {
 	m := sms.messages()[0]
 	id := m.NotificationID
 
-	if err := h.p.DeliveryReport(h.ctx, id, "forged", "undelivered", ""); !errors.Is(err, ErrBadCallback) {
+	if err := h.p.Dispatcher.DeliveryReport(h.ctx, id, "forged", "undelivered", ""); !errors.Is(err, ErrBadCallback) {
 		t.Fatalf("report with a forged token = %v, want ErrBadCallback", err)
 	}
-	if err := h.p.DeliveryReport(h.ctx, id+100, m.CallbackToken, "undelivered", ""); !errors.Is(err, ErrNotFound) {
+	if err := h.p.Dispatcher.DeliveryReport(h.ctx, id+100, m.CallbackToken, "undelivered", ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("report on an unknown notification = %v, want ErrNotFound", err)
 	}
-	if err := h.p.DeliveryReport(h.ctx, id, m.CallbackToken, "under\nlivered", ""); !errors.Is(err, ErrInvalid) {
+	if err := h.p.Dispatcher.DeliveryReport(h.ctx, id, m.CallbackToken, "under\nlivered", ""); !errors.Is(err, ErrInvalid) {
 		t.Errorf("report with a malformed state = %v, want ErrInvalid", err)
 	}
 	if n := h.notifications("alice-sms")[0]; n.Status != notify.StatusSent || n.ProviderStatus != "" {
@@ -300,10 +301,10 @@ func TestDeliveryReports(t *testing.T) {
 	}
 	h.expectPaths()
 
-	if err := h.p.DeliveryReport(h.ctx, id, m.CallbackToken, "sent", ""); err != nil {
+	if err := h.p.Dispatcher.DeliveryReport(h.ctx, id, m.CallbackToken, "sent", ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.p.DeliveryReport(h.ctx, id, m.CallbackToken, "undelivered", "30003"); err != nil {
+	if err := h.p.Dispatcher.DeliveryReport(h.ctx, id, m.CallbackToken, "undelivered", "30003"); err != nil {
 		t.Fatal(err)
 	}
 	n := h.notifications("alice-sms")[0]
@@ -316,7 +317,7 @@ func TestDeliveryReports(t *testing.T) {
 		t.Errorf("timeline: %+v", h.timeline(n.IncidentID))
 	}
 	// A repeated report changes nothing, and pages no one again.
-	if err := h.p.DeliveryReport(h.ctx, id, m.CallbackToken, "undelivered", "30003"); err != nil {
+	if err := h.p.Dispatcher.DeliveryReport(h.ctx, id, m.CallbackToken, "undelivered", "30003"); err != nil {
 		t.Fatal(err)
 	}
 	h.tick()
@@ -329,11 +330,11 @@ func TestDeliveredReport(t *testing.T) {
 	h.tick()
 	m := sms.messages()[0]
 	h.clock.Add(3 * time.Second)
-	if err := h.p.DeliveryReport(h.ctx, m.NotificationID, m.CallbackToken, "Delivered", ""); err != nil {
+	if err := h.p.Dispatcher.DeliveryReport(h.ctx, m.NotificationID, m.CallbackToken, "Delivered", ""); err != nil {
 		t.Fatal(err)
 	}
 	h.clock.Add(3 * time.Second)
-	if err := h.p.DeliveryReport(h.ctx, m.NotificationID, m.CallbackToken, "sent", ""); err != nil { // late, out of order
+	if err := h.p.Dispatcher.DeliveryReport(h.ctx, m.NotificationID, m.CallbackToken, "sent", ""); err != nil { // late, out of order
 		t.Fatal(err)
 	}
 	n := h.notifications("alice-sms")[0]
@@ -348,7 +349,7 @@ func TestDeliveredReport(t *testing.T) {
 func TestFailureReportedDuringSend(t *testing.T) {
 	h, sms := phoneHarness(t, false)
 	sms.during = func(m notify.Message) {
-		if err := h.p.DeliveryReport(context.Background(), m.NotificationID, m.CallbackToken, "failed", "30006"); err != nil {
+		if err := h.p.Dispatcher.DeliveryReport(context.Background(), m.NotificationID, m.CallbackToken, "failed", "30006"); err != nil {
 			t.Errorf("report during the send: %v", err)
 		}
 	}
@@ -365,7 +366,7 @@ func TestDeliveryFailed(t *testing.T) {
 	h, sms := phoneHarness(t, false)
 	h.trigger("disk", alert.SeverityCritical)
 	h.tick()
-	if err := h.p.DeliveryFailed(h.ctx, sms.messages()[0].NotificationID, "carrier said no"); err != nil {
+	if err := h.p.Dispatcher.DeliveryFailed(h.ctx, sms.messages()[0].NotificationID, "carrier said no"); err != nil {
 		t.Fatal(err)
 	}
 	h.tick()
@@ -380,11 +381,11 @@ func TestActOnce(t *testing.T) {
 	h.trigger("disk", alert.SeverityCritical)
 	inc := h.onlyIncident()
 	by := Actor{Name: "user:alice", Channel: "sms"}
-	got, err := h.p.ActOnce(h.ctx, "twilio:SM1", inc.ID, notify.VerbAcknowledge, by)
+	got, err := h.p.Inbound.ActOnce(h.ctx, "twilio:SM1", inc.ID, notify.VerbAcknowledge, by)
 	if err != nil || got.Status != alert.StatusAcknowledged || got.AcknowledgedBy != "user:alice" {
 		t.Fatalf("ActOnce = %s by %q, %v", got.Status, got.AcknowledgedBy, err)
 	}
-	if _, err := h.p.ActOnce(h.ctx, "twilio:SM1", inc.ID, notify.VerbResolve, by); !errors.Is(err, ErrReplayed) {
+	if _, err := h.p.Inbound.ActOnce(h.ctx, "twilio:SM1", inc.ID, notify.VerbResolve, by); !errors.Is(err, ErrReplayed) {
 		t.Errorf("replay = %v, want ErrReplayed", err)
 	}
 	if h.onlyIncident().Status != alert.StatusAcknowledged {
@@ -393,26 +394,26 @@ func TestActOnce(t *testing.T) {
 	if !hasEntry(h.timeline(inc.ID), incident.EntryAcknowledged, "user:alice", "sms", "") {
 		t.Errorf("timeline has no acknowledgement by user:alice via sms: %+v", h.timeline(inc.ID))
 	}
-	if _, err := h.p.ActOnce(h.ctx, "", inc.ID, "delete", by); !errors.Is(err, ErrInvalid) {
+	if _, err := h.p.Inbound.ActOnce(h.ctx, "", inc.ID, "delete", by); !errors.Is(err, ErrInvalid) {
 		t.Errorf("unknown verb = %v, want ErrInvalid", err)
 	}
-	if _, err := h.p.ActOnce(h.ctx, "", inc.ID+50, notify.VerbResolve, by); !errors.Is(err, ErrNotFound) {
+	if _, err := h.p.Inbound.ActOnce(h.ctx, "", inc.ID+50, notify.VerbResolve, by); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown incident = %v, want ErrNotFound", err)
 	}
-	if _, err := h.p.ActOnce(h.ctx, "twilio:SM2", inc.ID, notify.VerbResolve, Actor{Name: "user:alice", Channel: "voice"}); err != nil {
+	if _, err := h.p.Inbound.ActOnce(h.ctx, "twilio:SM2", inc.ID, notify.VerbResolve, Actor{Name: "user:alice", Channel: "voice"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.p.ActOnce(h.ctx, "twilio:SM3", inc.ID, notify.VerbResolve, by); !errors.Is(err, ErrIncidentClosed) {
+	if _, err := h.p.Inbound.ActOnce(h.ctx, "twilio:SM3", inc.ID, notify.VerbResolve, by); !errors.Is(err, ErrIncidentClosed) {
 		t.Errorf("resolving twice = %v, want ErrIncidentClosed", err)
 	}
 }
 
 func TestUserByNumberAndLatestIncident(t *testing.T) {
 	h, _ := phoneHarness(t, true)
-	if _, err := h.p.UserByNumber(h.ctx, "+4915100000001"); !errors.Is(err, ErrNotFound) {
+	if _, err := h.p.Phones.UserByNumber(h.ctx, "+4915100000001"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unverified number = %v, want ErrNotFound", err)
 	}
-	if _, err := h.p.UserByNumber(h.ctx, ""); !errors.Is(err, ErrNotFound) {
+	if _, err := h.p.Phones.UserByNumber(h.ctx, ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("empty number = %v, want ErrNotFound", err)
 	}
 	b := h.org.Snapshot().Bundle
@@ -422,7 +423,7 @@ func TestUserByNumberAndLatestIncident(t *testing.T) {
 		t.Fatal(err)
 	}
 	for number, want := range map[string]string{"+4915100000001": "alice", "+15550000002": "bob"} {
-		if got, err := h.p.UserByNumber(h.ctx, number); err != nil || got != want {
+		if got, err := h.p.Phones.UserByNumber(h.ctx, number); err != nil || got != want {
 			t.Errorf("UserByNumber(%s) = %q, %v; want %s", number, got, err, want)
 		}
 	}
@@ -430,11 +431,11 @@ func TestUserByNumberAndLatestIncident(t *testing.T) {
 	if _, err := h.org.Apply(h.ctx, b, "test", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.p.UserByNumber(h.ctx, "+4915100000001"); !errors.Is(err, ErrAmbiguous) {
-		t.Errorf("shared number = %v, want ErrAmbiguous", err)
+	if _, err := h.p.Phones.UserByNumber(h.ctx, "+4915100000001"); !errors.Is(err, phone.ErrAmbiguous) {
+		t.Errorf("shared number = %v, want phone.ErrAmbiguous", err)
 	}
 
-	if _, err := h.p.LatestOpenIncident(h.ctx, "alice"); !errors.Is(err, ErrNotFound) {
+	if _, err := h.p.Inbound.LatestOpenIncident(h.ctx, "alice"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("no incident yet = %v, want ErrNotFound", err)
 	}
 	h.trigger("one", alert.SeverityCritical)
@@ -447,20 +448,20 @@ func TestUserByNumberAndLatestIncident(t *testing.T) {
 		t.Fatalf("%d incidents, want 2", len(incs))
 	}
 	newest, older := incs[0], incs[1]
-	if got, err := h.p.LatestOpenIncident(h.ctx, "alice"); err != nil || got.ID != newest.ID {
+	if got, err := h.p.Inbound.LatestOpenIncident(h.ctx, "alice"); err != nil || got.ID != newest.ID {
 		t.Errorf("latest = %d, %v; want %d", got.ID, err, newest.ID)
 	}
-	if _, err := h.p.Resolve(h.ctx, newest.ID, Actor{Name: "user:alice", Channel: "api"}, ""); err != nil {
+	if _, err := h.p.Incidents.Resolve(h.ctx, newest.ID, Actor{Name: "user:alice", Channel: "api"}, ""); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := h.p.LatestOpenIncident(h.ctx, "alice"); err != nil || got.ID != older.ID {
+	if got, err := h.p.Inbound.LatestOpenIncident(h.ctx, "alice"); err != nil || got.ID != older.ID {
 		t.Errorf("latest after resolving the newest = %d, %v; want %d", got.ID, err, older.ID)
 	}
 }
 
 func TestSendTest(t *testing.T) {
 	h, _ := phoneHarness(t, false)
-	n, err := h.p.SendTest(h.ctx, "alice", "alice-hook", Actor{Name: "user:alice", Channel: "api"})
+	n, err := h.p.Dispatcher.SendTest(h.ctx, "alice", "alice-hook", Actor{Name: "user:alice", Channel: "api"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +473,7 @@ func TestSendTest(t *testing.T) {
 	if got := h.recv.got[0].Body["kind"]; got != "test" {
 		t.Errorf("webhook kind %v, want test", got)
 	}
-	if _, err := h.p.SendTest(h.ctx, "alice", "nothing", Actor{}); !errors.Is(err, ErrNotFound) {
+	if _, err := h.p.Dispatcher.SendTest(h.ctx, "alice", "nothing", Actor{}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown method = %v, want ErrNotFound", err)
 	}
 	audit, err := h.store.ListAudit(h.ctx, store.AuditQuery{Kind: store.KindUser, ObjID: "alice"})

@@ -27,13 +27,13 @@ var (
 // to the user's next contact method; other states are noted. token must be
 // the notification's CallbackToken. detail (an error code) goes into the
 // notification's error.
-func (p *Pipeline) DeliveryReport(ctx context.Context, notificationID int64, token, state, detail string) error {
+func (d *Dispatcher) DeliveryReport(ctx context.Context, notificationID int64, token, state, detail string) error {
 	state = strings.ToLower(strings.TrimSpace(state))
 	if state == "" || len(state) > 32 || strings.Trim(state, "abcdefghijklmnopqrstuvwxyz-_") != "" {
 		return fmt.Errorf("%w: delivery state %q", ErrInvalid, truncateText(state, 40))
 	}
-	return p.deliveryUpdate(ctx, notificationID, func(n notify.Notification) error {
-		if !notify.CheckCallbackToken(p.callbackKey, token, n.ID, n.IncidentID, n.UserID) {
+	return d.deliveryUpdate(ctx, notificationID, func(n notify.Notification) error {
+		if !notify.CheckCallbackToken(d.callbackKey, token, n.ID, n.IncidentID, n.UserID) {
 			return ErrBadCallback
 		}
 		return nil
@@ -42,15 +42,15 @@ func (p *Pipeline) DeliveryReport(ctx context.Context, notificationID int64, tok
 
 // DeliveryFailed fails a notification that a provider accepted and then
 // could not deliver, and fails over to the user's next contact method.
-func (p *Pipeline) DeliveryFailed(ctx context.Context, notificationID int64, reason string) error {
-	return p.deliveryUpdate(ctx, notificationID, func(notify.Notification) error { return nil }, "failed", reason)
+func (d *Dispatcher) DeliveryFailed(ctx context.Context, notificationID int64, reason string) error {
+	return d.deliveryUpdate(ctx, notificationID, func(notify.Notification) error { return nil }, "failed", reason)
 }
 
-func (p *Pipeline) deliveryUpdate(ctx context.Context, notificationID int64, check func(notify.Notification) error, state, detail string) error {
-	snap := p.org.Snapshot()
-	now := p.now().UTC()
+func (d *Dispatcher) deliveryUpdate(ctx context.Context, notificationID int64, check func(notify.Notification) error, state, detail string) error {
+	snap := d.org.Snapshot()
+	now := d.now().UTC()
 	failedOver := false
-	err := p.store.Update(ctx, func(tx store.Tx) error {
+	err := d.store.Update(ctx, func(tx store.Tx) error {
 		n, err := tx.GetNotification(notificationID)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%w: notification %d", ErrNotFound, notificationID)
@@ -83,17 +83,17 @@ func (p *Pipeline) deliveryUpdate(ctx context.Context, notificationID int64, che
 			return tx.UpdateNotification(&n)
 		}
 		n.Status = notify.StatusFailed
-		n.LastError = p.failureReason(snap, n, providerError(state, detail))
+		n.LastError = d.failureReason(snap, n, providerError(state, detail))
 		if err := tx.UpdateNotification(&n); err != nil {
 			return err
 		}
-		p.metrics.failed.Inc()
-		p.logFailure("notification not delivered, the provider reports", n, n.LastError, false)
+		d.metrics.failed.Inc()
+		d.logFailure("notification not delivered, the provider reports", n, n.LastError, false)
 		if n.IncidentID == 0 {
 			return nil
 		}
 		msg := fmt.Sprintf("notification to %s via %s (%s) not delivered: %s", n.UserID, n.MethodType, n.ContactMethod, n.LastError)
-		if next := p.failover(ctx, tx, snap, n, now); next != "" {
+		if next := d.failover(ctx, tx, snap, n, now); next != "" {
 			msg += "; failing over to " + next
 			failedOver = true
 		}
@@ -101,7 +101,7 @@ func (p *Pipeline) deliveryUpdate(ctx context.Context, notificationID int64, che
 			Channel: n.MethodType, Message: msg})
 	})
 	if failedOver {
-		p.wakeDispatcher()
+		d.wakeDispatcher()
 	}
 	return err
 }

@@ -45,12 +45,12 @@ type outcome struct {
 
 // DispatchDue sends the notifications that are due, and reports how many
 // it handled.
-func (p *Pipeline) DispatchDue(ctx context.Context) (int, error) {
-	now := p.now().UTC()
+func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
+	now := d.now().UTC()
 	var claimed []notify.Notification
-	err := p.store.Update(ctx, func(tx store.Tx) error {
+	err := d.store.Update(ctx, func(tx store.Tx) error {
 		var err error
-		claimed, err = tx.ClaimNotifications(now, p.claimLease, dispatchBatch)
+		claimed, err = tx.ClaimNotifications(now, d.claimLease, dispatchBatch)
 		return err
 	})
 	if err != nil {
@@ -59,7 +59,7 @@ func (p *Pipeline) DispatchDue(ctx context.Context) (int, error) {
 	if len(claimed) == 0 {
 		return 0, nil
 	}
-	snap := p.org.Snapshot()
+	snap := d.org.Snapshot()
 	groups := groupByRecipient(claimed)
 	parts := make([][]outcome, len(groups))
 	var wg sync.WaitGroup
@@ -67,7 +67,7 @@ func (p *Pipeline) DispatchDue(ctx context.Context) (int, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[i] = p.sendGroup(ctx, snap, g, now)
+			parts[i] = d.sendGroup(ctx, snap, g, now)
 		}()
 	}
 	wg.Wait()
@@ -75,9 +75,9 @@ func (p *Pipeline) DispatchDue(ctx context.Context) (int, error) {
 	for _, part := range parts {
 		results = append(results, part...)
 	}
-	err = p.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+	err = d.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
 		for _, r := range results {
-			if err := p.record(ctx, tx, snap, r); err != nil {
+			if err := d.record(ctx, tx, snap, r); err != nil {
 				return fmt.Errorf("notification %d: %w", r.n.ID, err)
 			}
 		}
@@ -98,37 +98,37 @@ type loadedIncident struct {
 
 // send delivers one notification that sendGroup found still needed; l is
 // its incident (zero when the notification is about none).
-func (p *Pipeline) send(ctx context.Context, snap *org.Snapshot, n notify.Notification, l loadedIncident) outcome {
+func (d *Dispatcher) send(ctx context.Context, snap *org.Snapshot, n notify.Notification, l loadedIncident) outcome {
 	out := outcome{n: n}
 	inc := l.inc
 	if n.IncidentID != 0 && l.err != nil {
-		out.err, out.at = fmt.Errorf("load incident: %w", l.err), p.now().UTC()
+		out.err, out.at = fmt.Errorf("load incident: %w", l.err), d.now().UTC()
 		return out
 	}
 	u := snap.User(n.UserID)
 	if u == nil {
-		out.err, out.at = &notify.PermanentError{Err: fmt.Errorf("user %s no longer exists", n.UserID)}, p.now().UTC()
+		out.err, out.at = &notify.PermanentError{Err: fmt.Errorf("user %s no longer exists", n.UserID)}, d.now().UTC()
 		return out
 	}
-	cm := contactMethod(u, n.ContactMethod)
+	cm := u.ContactMethod(n.ContactMethod)
 	if cm == nil {
-		out.err, out.at = &notify.PermanentError{Err: fmt.Errorf("contact method %s no longer exists", n.ContactMethod)}, p.now().UTC()
+		out.err, out.at = &notify.PermanentError{Err: fmt.Errorf("contact method %s no longer exists", n.ContactMethod)}, d.now().UTC()
 		return out
 	}
-	ch := p.channels[cm.Type]
+	ch := d.channels[cm.Type]
 	if ch == nil {
-		out.err, out.at = &notify.PermanentError{Err: fmt.Errorf("no channel delivers %s contact methods yet", cm.Type)}, p.now().UTC()
+		out.err, out.at = &notify.PermanentError{Err: fmt.Errorf("no channel delivers %s contact methods yet", cm.Type)}, d.now().UTC()
 		return out
 	}
-	if err := p.checkVerified(ctx, snap, u, cm); err != nil {
-		out.err, out.at = err, p.now().UTC()
+	if err := d.phones.Check(ctx, snap, u, cm); err != nil {
+		out.err, out.at = err, d.now().UTC()
 		return out
 	}
-	msg := p.message(snap, n, inc)
+	msg := d.message(snap, n, inc)
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
-	out.err = ch.Send(ctx, destination(u, cm, p.getenv), msg)
-	out.at = p.now().UTC()
+	out.err = ch.Send(ctx, destination(u, cm, d.getenv), msg)
+	out.at = d.now().UTC()
 	return out
 }
 
@@ -144,7 +144,7 @@ func destination(u *catalog.User, cm *catalog.ContactMethod, getenv func(string)
 }
 
 // message says what the notification is about, with signed action links.
-func (p *Pipeline) message(snap *org.Snapshot, n notify.Notification, inc incident.Incident) notify.Message {
+func (d *Dispatcher) message(snap *org.Snapshot, n notify.Notification, inc incident.Incident) notify.Message {
 	m := notify.Message{
 		IdempotencyKey: n.IdempotencyKey, Kind: n.Kind, IncidentID: inc.ID,
 		Title: inc.Title, Service: inc.Service, Severity: string(inc.Severity), Urgency: string(inc.Urgency), Status: string(inc.Status),
@@ -173,21 +173,21 @@ func (p *Pipeline) message(snap *org.Snapshot, n notify.Notification, inc incide
 		m.Title = "Test notification from Vigil"
 		m.Summary = "This is a test of contact method " + n.ContactMethod
 	}
-	base := strings.TrimRight(p.publicURL, "/")
-	if base != "" && len(p.callbackKey) > 0 {
+	base := strings.TrimRight(d.publicURL, "/")
+	if base != "" && len(d.callbackKey) > 0 {
 		m.PublicURL = base
-		m.CallbackToken = notify.CallbackToken(p.callbackKey, n.ID, inc.ID, n.UserID)
+		m.CallbackToken = notify.CallbackToken(d.callbackKey, n.ID, inc.ID, n.UserID)
 	}
 	if inc.ID != 0 {
 		m.IncidentURL = fmt.Sprintf("%s/incidents/%d", base, inc.ID)
-		if p.signer != nil {
+		if d.signer != nil {
 			sign := func(verb string) string {
-				a, err := p.signer.NewAction(inc.ID, verb, n.UserID, n.ID, linkLifetime)
+				a, err := d.signer.NewAction(inc.ID, verb, n.UserID, n.ID, linkLifetime)
 				if err != nil {
-					p.log.Error("sign action link", "err", err)
+					d.log.Error("sign action link", "err", err)
 					return ""
 				}
-				return base + "/a/" + p.signer.Sign(a)
+				return base + "/a/" + d.signer.Sign(a)
 			}
 			m.AcknowledgeURL = sign(links.VerbAcknowledge)
 			m.ResolveURL = sign(links.VerbResolve)
@@ -198,7 +198,7 @@ func (p *Pipeline) message(snap *org.Snapshot, n notify.Notification, inc incide
 
 // record stores the outcome of one attempt: sent, cancelled, retried later
 // or failed (then the user's next method is tried at once).
-func (p *Pipeline) record(ctx context.Context, tx store.Tx, snap *org.Snapshot, r outcome) error {
+func (d *Dispatcher) record(ctx context.Context, tx store.Tx, snap *org.Snapshot, r outcome) error {
 	r = withProviderReport(tx, r)
 	n := r.n
 	n.ClaimedUntil = nil
@@ -226,7 +226,7 @@ func (p *Pipeline) record(ctx context.Context, tx store.Tx, snap *org.Snapshot, 
 	if r.cancelled != "" {
 		n.Status = notify.StatusCancelled
 		n.LastError = r.cancelled
-		p.metrics.cancelled.Inc()
+		d.metrics.cancelled.Inc()
 		return tx.UpdateNotification(&n)
 	}
 	n.Attempts++
@@ -235,7 +235,7 @@ func (p *Pipeline) record(ctx context.Context, tx store.Tx, snap *org.Snapshot, 
 	if r.err == nil {
 		n.Status, n.SentAt, n.LastError = notify.StatusSent, &r.at, ""
 		attempt.Outcome = "sent"
-		p.metrics.sent.Inc()
+		d.metrics.sent.Inc()
 		if err := tx.InsertAttempt(attempt); err != nil {
 			return err
 		}
@@ -248,11 +248,11 @@ func (p *Pipeline) record(ctx context.Context, tx store.Tx, snap *org.Snapshot, 
 		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: r.at, Kind: incident.EntryNotified, Actor: "system", Channel: n.MethodType,
 			Message: fmt.Sprintf("notified %s via %s (%s)", n.UserID, n.MethodType, n.ContactMethod)})
 	}
-	p.metrics.failed.Inc()
-	n.LastError = p.failureReason(snap, n, r.err.Error())
+	d.metrics.failed.Inc()
+	n.LastError = d.failureReason(snap, n, r.err.Error())
 	attempt.Error = n.LastError
 	delay, retry := notify.NextAttempt(n.Attempts, r.err, nil)
-	p.logFailure("notification attempt failed", n, n.LastError, retry)
+	d.logFailure("notification attempt failed", n, n.LastError, retry)
 	if retry {
 		n.Status = notify.StatusPending
 		n.DueAt = r.at.Add(delay)
@@ -274,7 +274,7 @@ func (p *Pipeline) record(ctx context.Context, tx store.Tx, snap *org.Snapshot, 
 		return nil
 	}
 	msg := fmt.Sprintf("notification to %s via %s (%s) failed after %d attempt(s): %s", n.UserID, n.MethodType, n.ContactMethod, n.Attempts, n.LastError)
-	if next := p.failover(ctx, tx, snap, n, r.at); next != "" {
+	if next := d.failover(ctx, tx, snap, n, r.at); next != "" {
 		msg += "; failing over to " + next
 	}
 	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: r.at, Kind: incident.EntryNotified, Actor: "system", Channel: n.MethodType, Message: msg})
@@ -285,7 +285,7 @@ func (p *Pipeline) record(ctx context.Context, tx store.Tx, snap *org.Snapshot, 
 // already queued for that method by a later rule is sent at once; a method
 // that already reached the person ends the failover; otherwise a new page
 // is queued, due now. It returns the method's id, or "" when there is none.
-func (p *Pipeline) failover(ctx context.Context, tx store.Tx, snap *org.Snapshot, failed notify.Notification, now time.Time) string {
+func (d *Dispatcher) failover(ctx context.Context, tx store.Tx, snap *org.Snapshot, failed notify.Notification, now time.Time) string {
 	if failed.Kind != notify.KindPage {
 		return ""
 	}
@@ -296,7 +296,7 @@ func (p *Pipeline) failover(ctx context.Context, tx store.Tx, snap *org.Snapshot
 	order := make([]string, 0, len(u.ContactMethods))
 	seen := map[string]bool{}
 	for _, r := range u.NotificationRules {
-		if !seen[r.ContactMethod] && contactMethod(u, r.ContactMethod) != nil {
+		if !seen[r.ContactMethod] && u.ContactMethod(r.ContactMethod) != nil {
 			seen[r.ContactMethod] = true
 			order = append(order, r.ContactMethod)
 		}
@@ -316,9 +316,9 @@ func (p *Pipeline) failover(ctx context.Context, tx store.Tx, snap *org.Snapshot
 	if pos < 0 {
 		return ""
 	}
-	existing, err := p.store.ListNotifications(ctx, store.NotificationQuery{IncidentID: failed.IncidentID, UserID: u.ID, Limit: 1000})
+	existing, err := d.store.ListNotifications(ctx, store.NotificationQuery{IncidentID: failed.IncidentID, UserID: u.ID, Limit: 1000})
 	if err != nil {
-		p.log.Error("failover: list notifications", "err", err)
+		d.log.Error("failover: list notifications", "err", err)
 		return ""
 	}
 	for _, next := range order[pos+1:] {
@@ -332,7 +332,7 @@ func (p *Pipeline) failover(ctx context.Context, tx store.Tx, snap *org.Snapshot
 						if err == nil && pending.Status == notify.StatusPending {
 							pending.DueAt = now
 							if tx.UpdateNotification(&pending) == nil {
-								p.wakeDispatcher()
+								d.wakeDispatcher()
 								return next
 							}
 						}
@@ -346,7 +346,7 @@ func (p *Pipeline) failover(ctx context.Context, tx store.Tx, snap *org.Snapshot
 		case notify.StatusFailed, notify.StatusCancelled:
 			continue
 		}
-		cm := contactMethod(u, next)
+		cm := u.ContactMethod(next)
 		n := &notify.Notification{
 			IncidentID: failed.IncidentID, Kind: failed.Kind, UserID: u.ID,
 			ContactMethod: cm.ID, MethodType: cm.Type, RuleIndex: -1,
@@ -357,7 +357,7 @@ func (p *Pipeline) failover(ctx context.Context, tx store.Tx, snap *org.Snapshot
 		if err := tx.InsertNotifications(n); err != nil || n.ID == 0 {
 			return "" // failed over to it before (the same key)
 		}
-		p.wakeDispatcher()
+		d.wakeDispatcher()
 		return cm.ID
 	}
 	return ""

@@ -21,11 +21,11 @@ const escalationBatch = 64
 
 // RunEscalations runs every escalation step that is due, and reports how
 // many it ran.
-func (p *Pipeline) RunEscalations(ctx context.Context) (int, error) {
-	snap := p.org.Snapshot()
-	now := p.now().UTC()
+func (es *Escalator) RunOnce(ctx context.Context) (int, error) {
+	snap := es.org.Snapshot()
+	now := es.now().UTC()
 	var n int
-	err := p.update(ctx, func(tx store.Tx) error {
+	err := es.update(ctx, func(tx store.Tx) error {
 		due, err := tx.DueEscalations(now, escalationBatch)
 		if err != nil {
 			return fmt.Errorf("due escalations: %w", err)
@@ -57,7 +57,7 @@ func (p *Pipeline) RunEscalations(ctx context.Context) (int, error) {
 				}
 				continue
 			}
-			if err := p.runStep(tx, snap, st, &inc, now); err != nil {
+			if err := es.flow.runStep(tx, snap, st, &inc, now); err != nil {
 				return fmt.Errorf("incident %d: %w", inc.ID, err)
 			}
 		}
@@ -71,14 +71,14 @@ func (p *Pipeline) RunEscalations(ctx context.Context) (int, error) {
 
 // runStep pages the targets of the state's current step, records it on the
 // timeline and advances the state.
-func (p *Pipeline) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, inc *incident.Incident, now time.Time) error {
+func (f *flow) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, inc *incident.Incident, now time.Time) error {
 	policy := st.Policy
 	if len(policy.Steps) == 0 || st.Step >= len(policy.Steps) {
 		st.Done, st.NextAt = true, time.Time{}
 		return tx.PutEscalation(*st)
 	}
 	step := policy.Steps[st.Step]
-	users, notes := p.oncall.Targets(snap, step.Targets, now)
+	users, notes := f.oncall.Targets(snap, step.Targets, now)
 	var paged []string
 	for _, u := range users {
 		ns := pageNotifications(snap, inc.ID, u.User, notify.KindPage, fmt.Sprint(st.StartedAt.UnixMilli()), st.Step, st.Round, now)
@@ -129,7 +129,7 @@ func (p *Pipeline) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State
 	if err := tx.PutEscalation(*st); err != nil {
 		return err
 	}
-	p.metrics.steps.Inc()
+	f.metrics.steps.Inc()
 	return nil
 }
 
@@ -149,7 +149,7 @@ func pageNotifications(snap *org.Snapshot, incidentID int64, userID, kind, run s
 	}
 	var out []*notify.Notification
 	for i, r := range rules {
-		cm := contactMethod(u, r.ContactMethod)
+		cm := u.ContactMethod(r.ContactMethod)
 		if cm == nil {
 			continue
 		}
@@ -166,15 +166,6 @@ func pageNotifications(snap *org.Snapshot, incidentID int64, userID, kind, run s
 	return out
 }
 
-func contactMethod(u *catalog.User, id string) *catalog.ContactMethod {
-	for i := range u.ContactMethods {
-		if u.ContactMethods[i].ID == id {
-			return &u.ContactMethods[i]
-		}
-	}
-	return nil
-}
-
 func addResponder(inc *incident.Incident, r incident.Responder) {
 	for _, existing := range inc.Responders {
 		if existing.User == r.User && existing.Team == r.Team {
@@ -186,7 +177,7 @@ func addResponder(inc *incident.Incident, r incident.Responder) {
 
 // notifyLowUrgency queues a notice to the owner team's on-call for the
 // next business hours in the team's zone; nobody is woken.
-func (p *Pipeline) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, inc *incident.Incident, now time.Time) error {
+func (f *flow) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, inc *incident.Incident, now time.Time) error {
 	team := snap.Team(svc.Owner)
 	if team == nil {
 		return nil
@@ -198,7 +189,7 @@ func (p *Pipeline) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalo
 		}
 	}
 	due := snap.BusinessHours().Next(now, loc)
-	recipients := p.oncall.TeamOnCall(snap, team, due)
+	recipients := f.oncall.TeamOnCall(snap, team, due)
 	var names []string
 	for _, user := range recipients {
 		ns := pageNotifications(snap, inc.ID, user, notify.KindLowUrgency, "low", 0, 0, due)
@@ -225,7 +216,7 @@ var ErrIncidentClosed = errors.New("incident is resolved")
 
 // acknowledgeAlert acknowledges one alert (an integration's acknowledge
 // event); the incident follows when none of its alerts is still triggered.
-func (p *Pipeline) acknowledgeAlert(tx store.Tx, key, dedupKey, actor string, now time.Time) error {
+func (f *flow) acknowledgeAlert(tx store.Tx, key, dedupKey, actor string, now time.Time) error {
 	a, err := tx.OpenAlert(key, dedupKey)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // nothing open: dropped, as PagerDuty does
@@ -257,12 +248,12 @@ func (p *Pipeline) acknowledgeAlert(tx store.Tx, key, dedupKey, actor string, no
 	if err != nil {
 		return err
 	}
-	return p.acknowledge(tx, &inc, actor, "integration", now)
+	return f.acknowledge(tx, &inc, actor, "integration", now)
 }
 
 // resolveAlert resolves one alert; the incident follows when all its
 // alerts are resolved.
-func (p *Pipeline) resolveAlert(tx store.Tx, key, dedupKey, actor string, now time.Time) error {
+func (f *flow) resolveAlert(tx store.Tx, key, dedupKey, actor string, now time.Time) error {
 	a, err := tx.OpenAlert(key, dedupKey)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -270,10 +261,10 @@ func (p *Pipeline) resolveAlert(tx store.Tx, key, dedupKey, actor string, now ti
 	if err != nil {
 		return err
 	}
-	return p.closeAlert(tx, &a, actor, "resolved by its source", now)
+	return f.closeAlert(tx, &a, actor, "resolved by its source", now)
 }
 
-func (p *Pipeline) closeAlert(tx store.Tx, a *alert.Alert, actor, why string, now time.Time) error {
+func (f *flow) closeAlert(tx store.Tx, a *alert.Alert, actor, why string, now time.Time) error {
 	a.Status, a.ResolvedAt, a.UpdatedAt = alert.StatusResolved, &now, now
 	if err := tx.UpdateAlert(a); err != nil {
 		return err
@@ -298,12 +289,12 @@ func (p *Pipeline) closeAlert(tx store.Tx, a *alert.Alert, actor, why string, no
 	if !inc.Open() {
 		return nil
 	}
-	return p.resolve(tx, &inc, actor, "integration", "every alert resolved", now)
+	return f.resolve(tx, &inc, actor, "integration", "every alert resolved", now)
 }
 
 // acknowledge marks the incident acknowledged: escalation stops and
 // pending pages are cancelled.
-func (p *Pipeline) acknowledge(tx store.Tx, inc *incident.Incident, actor, channel string, now time.Time) error {
+func (f *flow) acknowledge(tx store.Tx, inc *incident.Incident, actor, channel string, now time.Time) error {
 	if !inc.Open() {
 		return ErrIncidentClosed
 	}
@@ -327,7 +318,7 @@ func (p *Pipeline) acknowledge(tx store.Tx, inc *incident.Incident, actor, chann
 			}
 		}
 	}
-	if err := p.stopEscalation(tx, inc.ID); err != nil {
+	if err := f.stopEscalation(tx, inc.ID); err != nil {
 		return err
 	}
 	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryAcknowledged, Actor: actor, Channel: channel,
@@ -338,7 +329,7 @@ func (p *Pipeline) acknowledge(tx store.Tx, inc *incident.Incident, actor, chann
 }
 
 // resolve closes the incident and every alert in it.
-func (p *Pipeline) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why string, now time.Time) error {
+func (f *flow) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why string, now time.Time) error {
 	if !inc.Open() {
 		return ErrIncidentClosed
 	}
@@ -359,7 +350,7 @@ func (p *Pipeline) resolve(tx store.Tx, inc *incident.Incident, actor, channel, 
 			}
 		}
 	}
-	if err := p.stopEscalation(tx, inc.ID); err != nil {
+	if err := f.stopEscalation(tx, inc.ID); err != nil {
 		return err
 	}
 	msg := "resolved by " + actor
@@ -372,7 +363,7 @@ func (p *Pipeline) resolve(tx store.Tx, inc *incident.Incident, actor, channel, 
 	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "resolve", inc, before, msg)
 }
 
-func (p *Pipeline) stopEscalation(tx store.Tx, incidentID int64) error {
+func (f *flow) stopEscalation(tx store.Tx, incidentID int64) error {
 	st, err := tx.GetEscalation(incidentID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

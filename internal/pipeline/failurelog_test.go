@@ -57,7 +57,7 @@ func TestFailedDeliveryIsLoggedWithoutSecrets(t *testing.T) {
 		Channels: DefaultChannels(h.org, getenv), Getenv: getenv, CallbackKey: callbackKey})
 
 	h.trigger("disk", alert.SeverityCritical)
-	if _, err := h.p.DispatchDue(h.ctx); err != nil {
+	if _, err := h.p.Dispatcher.RunOnce(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 	inc := h.onlyIncident()
@@ -66,7 +66,7 @@ func TestFailedDeliveryIsLoggedWithoutSecrets(t *testing.T) {
 		t.Fatalf("sms notifications = %d, want 1", len(sms))
 	}
 	// A provider's delivery report can carry whatever the provider says.
-	if err := h.p.DeliveryFailed(h.ctx, sms[0].ID, "rejected with token twilio-auth-token-1"); err != nil {
+	if err := h.p.Dispatcher.DeliveryFailed(h.ctx, sms[0].ID, "rejected with token twilio-auth-token-1"); err != nil {
 		t.Fatal(err)
 	}
 

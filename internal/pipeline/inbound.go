@@ -6,19 +6,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/vigil-oncall/vigil/internal/alert"
-	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/phone"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
 // Errors of inbound requests (SMS replies, key presses, chat buttons).
 var (
-	ErrReplayed  = errors.New("this request was already handled")
-	ErrAmbiguous = errors.New("this number belongs to several users")
+	ErrReplayed = errors.New("this request was already handled")
 )
 
 // ActOnce acknowledges or resolves an incident for an inbound request
@@ -26,13 +24,13 @@ var (
 // nonce, such as the provider's message id, is recorded in the same
 // transaction, so that a replayed request acts no second time
 // (ErrReplayed).
-func (p *Pipeline) ActOnce(ctx context.Context, nonce string, incidentID int64, verb string, by Actor) (incident.Incident, error) {
+func (ib *Inbound) ActOnce(ctx context.Context, nonce string, incidentID int64, verb string, by Actor) (incident.Incident, error) {
 	if verb != notify.VerbAcknowledge && verb != notify.VerbResolve {
 		return incident.Incident{}, fmt.Errorf("%w: verb %q", ErrInvalid, verb)
 	}
-	now := p.now().UTC()
+	now := ib.now().UTC()
 	var out incident.Incident
-	err := p.store.Update(ctx, func(tx store.Tx) error {
+	err := ib.store.Update(ctx, func(tx store.Tx) error {
 		if nonce != "" {
 			first, err := tx.UseOnce("inbound:"+nonce, now)
 			if err != nil {
@@ -50,9 +48,9 @@ func (p *Pipeline) ActOnce(ctx context.Context, nonce string, incidentID int64, 
 			return err
 		}
 		if verb == notify.VerbAcknowledge {
-			err = p.acknowledge(tx, &inc, by.Name, by.Channel, now)
+			err = ib.flow.acknowledge(tx, &inc, by.Name, by.Channel, now)
 		} else {
-			err = p.resolve(tx, &inc, by.Name, by.Channel, "", now)
+			err = ib.flow.resolve(tx, &inc, by.Name, by.Channel, "", now)
 		}
 		out = inc
 		return err
@@ -62,48 +60,8 @@ func (p *Pipeline) ActOnce(ctx context.Context, nonce string, incidentID int64, 
 
 // CheckCallback reports whether token is the callback token of this
 // notification, incident and user (see notify.CallbackToken).
-func (p *Pipeline) CheckCallback(token string, notificationID, incidentID int64, userID string) bool {
-	return notify.CheckCallbackToken(p.callbackKey, token, notificationID, incidentID, userID)
-}
-
-// UserByNumber returns the user who may act from this phone number: the
-// owner of an sms or voice contact method with the number that may be
-// paged (verified, or needing no verification). ErrNotFound when there is
-// none, ErrAmbiguous when several users have it.
-func (p *Pipeline) UserByNumber(ctx context.Context, number string) (string, error) {
-	if number == "" {
-		return "", fmt.Errorf("%w: no number", ErrNotFound)
-	}
-	snap := p.org.Snapshot()
-	var found []string
-	for i := range snap.Bundle.Users {
-		u := &snap.Bundle.Users[i]
-		for j := range u.ContactMethods {
-			cm := &u.ContactMethods[j]
-			if cm.Number != number || cm.Type != catalog.MethodSMS && cm.Type != catalog.MethodVoice {
-				continue
-			}
-			if needsVerification(snap, u, cm) {
-				ok, err := p.numberVerified(ctx, u.ID, number)
-				if err != nil {
-					return "", err
-				}
-				if !ok {
-					continue
-				}
-			}
-			found = append(found, u.ID)
-			break
-		}
-	}
-	sort.Strings(found)
-	switch len(found) {
-	case 0:
-		return "", fmt.Errorf("%w: no user may act from this number", ErrNotFound)
-	case 1:
-		return found[0], nil
-	}
-	return "", ErrAmbiguous
+func (ib *Inbound) CheckCallback(token string, notificationID, incidentID int64, userID string) bool {
+	return notify.CheckCallbackToken(ib.callbackKey, token, notificationID, incidentID, userID)
 }
 
 // inboundLookback is how many of a user's latest notifications are looked
@@ -112,8 +70,8 @@ const inboundLookback = 200
 
 // LatestOpenIncident returns the newest open incident the user was
 // notified about (a reply without an incident number means it).
-func (p *Pipeline) LatestOpenIncident(ctx context.Context, userID string) (incident.Incident, error) {
-	ns, err := p.store.ListNotifications(ctx, store.NotificationQuery{UserID: userID, Limit: inboundLookback})
+func (ib *Inbound) LatestOpenIncident(ctx context.Context, userID string) (incident.Incident, error) {
+	ns, err := ib.store.ListNotifications(ctx, store.NotificationQuery{UserID: userID, Limit: inboundLookback})
 	if err != nil {
 		return incident.Incident{}, fmt.Errorf("notifications of %s: %w", userID, err)
 	}
@@ -123,7 +81,7 @@ func (p *Pipeline) LatestOpenIncident(ctx context.Context, userID string) (incid
 			continue
 		}
 		seen[n.IncidentID] = true
-		inc, err := p.store.GetIncident(ctx, n.IncidentID)
+		inc, err := ib.store.GetIncident(ctx, n.IncidentID)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -139,9 +97,9 @@ func (p *Pipeline) LatestOpenIncident(ctx context.Context, userID string) (incid
 
 // SendTest queues a test notification to one of a user's contact methods,
 // due now, and returns it.
-func (p *Pipeline) SendTest(ctx context.Context, userID, contactMethod string, by Actor) (notify.Notification, error) {
-	snap := p.org.Snapshot()
-	u, cm, err := userMethod(snap, userID, contactMethod)
+func (d *Dispatcher) SendTest(ctx context.Context, userID, contactMethod string, by Actor) (notify.Notification, error) {
+	snap := d.org.Snapshot()
+	u, cm, err := phone.Lookup(snap, userID, contactMethod)
 	if err != nil {
 		return notify.Notification{}, err
 	}
@@ -149,13 +107,13 @@ func (p *Pipeline) SendTest(ctx context.Context, userID, contactMethod string, b
 	if _, err := rand.Read(suffix[:]); err != nil {
 		return notify.Notification{}, fmt.Errorf("test notification key: %w", err)
 	}
-	now := p.now().UTC()
+	now := d.now().UTC()
 	n := notify.Notification{
 		Kind: notify.KindTest, UserID: u.ID, ContactMethod: cm.ID, MethodType: cm.Type, RuleIndex: -1,
 		TimeZone: u.TimeZone, IdempotencyKey: "test-" + u.ID + "-" + cm.ID + "-" + hex.EncodeToString(suffix[:]),
 		Status: notify.StatusPending, DueAt: now, CreatedAt: now,
 	}
-	err = p.update(ctx, func(tx store.Tx) error {
+	err = d.update(ctx, func(tx store.Tx) error {
 		if err := tx.InsertNotifications(&n); err != nil {
 			return err
 		}

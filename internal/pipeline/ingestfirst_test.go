@@ -110,15 +110,15 @@ func TestFillBatchTakesWhatIsQueuedUpToTheBound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &Pipeline{inbox: make(chan *inboxRequest, tt.queued)}
+			c := &Committer{queue: &inboxQueue{requests: make(chan *inboxRequest, tt.queued)}}
 			for range tt.queued {
-				p.inbox <- &inboxRequest{}
+				c.queue.requests <- &inboxRequest{}
 			}
-			got := p.fillBatch(nil, tt.lastBatch)
+			got := c.fillBatch(nil, tt.lastBatch)
 			if len(got) != tt.want {
 				t.Errorf("fillBatch took %d requests, want %d", len(got), tt.want)
 			}
-			if left := len(p.inbox); left != tt.queued-tt.want {
+			if left := len(c.queue.requests); left != tt.queued-tt.want {
 				t.Errorf("%d requests left queued, want %d", left, tt.queued-tt.want)
 			}
 		})

@@ -23,7 +23,7 @@ const defaultCorrelationWindow = 5 * time.Minute
 
 // engageCoverage records how the IRT is engaged and, for parallel and
 // primary coverage, gives the IRT's on-call the commander role.
-func (p *Pipeline) engageCoverage(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, cov routing.Coverage, now time.Time) error {
+func (f *flow) engageCoverage(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, cov routing.Coverage, now time.Time) error {
 	if cov.IRT == nil {
 		return nil
 	}
@@ -33,7 +33,7 @@ func (p *Pipeline) engageCoverage(tx store.Tx, snap *org.Snapshot, inc *incident
 	}
 	if cov.Mode != catalog.CoverageBackup {
 		addResponder(inc, incident.Responder{Team: cov.IRT.ID, Reason: "covers critical service " + inc.Service, AddedAt: now})
-		if who := p.oncall.TeamOnCall(snap, cov.IRT, now); len(who) > 0 {
+		if who := f.oncall.TeamOnCall(snap, cov.IRT, now); len(who) > 0 {
 			setRole(inc, incident.RoleCommander, who[0])
 			msg += "; commander: " + who[0]
 		}
@@ -50,7 +50,7 @@ func setRole(inc *incident.Incident, role incident.Role, user string) {
 
 // correlate joins a new alert's service to an open incident created within
 // the correlation window on a linked service, if there is one.
-func (p *Pipeline) correlated(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, now time.Time) (*incident.Incident, error) {
+func (f *flow) correlated(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, now time.Time) (*incident.Incident, error) {
 	// Only the dependency graph links services (correlate.Joins): a
 	// service without dependencies or dependents joins nothing, and reading
 	// the candidates is the costliest part of a new alert.
@@ -81,7 +81,7 @@ func (p *Pipeline) correlated(tx store.Tx, snap *org.Snapshot, svc *catalog.Serv
 // service's owner is paged (every alert pages its service's policy), the
 // suspects are ranked again, and an incident spanning two or more teams
 // becomes major.
-func (p *Pipeline) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot, inc *incident.Incident, svc *catalog.Service, severity alert.Severity, now time.Time) error {
+func (f *flow) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot, inc *incident.Incident, svc *catalog.Service, severity alert.Severity, now time.Time) error {
 	inc.AlertCount++
 	inc.UpdatedAt = now
 	if e := incident.RaiseSeverity(inc, incident.SeverityOf(severity), fmt.Sprintf("a %s alert on %s was correlated into it", severity, svc.ID), now); e != nil {
@@ -96,14 +96,14 @@ func (p *Pipeline) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snap
 			return err
 		}
 		if policy := snap.Policy(routing.PolicyOf(snap, svc)); policy != nil && len(policy.Steps) > 0 && inc.Status == alert.StatusTriggered {
-			if err := p.engage(tx, snap, inc, policy.Steps[0].Targets, "owner-"+svc.ID, fmt.Sprintf("owner of %s", svc.ID), now); err != nil {
+			if err := f.engage(tx, snap, inc, policy.Steps[0].Targets, "owner-"+svc.ID, fmt.Sprintf("owner of %s", svc.ID), now); err != nil {
 				return err
 			}
 		}
 	}
-	p.rankSuspects(ctx, snap, inc)
+	f.rankSuspects(ctx, snap, inc)
 	if cov := routing.CoverageOf(snap, svc); cov.IRT != nil && cov.Mode != catalog.CoverageBackup && !hasTeamResponder(inc, cov.IRT.ID) && inc.Status == alert.StatusTriggered {
-		if err := p.engage(tx, snap, inc, []escalation.Target{{Team: cov.IRT.ID}}, "irt-"+svc.ID,
+		if err := f.engage(tx, snap, inc, []escalation.Target{{Team: cov.IRT.ID}}, "irt-"+svc.ID,
 			fmt.Sprintf("IRT %s for critical service %s (%s)", cov.IRT.ID, svc.ID, strings.Join(cov.Because, " -> ")), now); err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func (p *Pipeline) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snap
 	}
 	if !inc.Major {
 		if teams := owningTeams(snap, inc.Services); len(teams) >= 2 {
-			if err := p.makeMajor(tx, snap, inc, fmt.Sprintf("correlation merged alerts of %d services owned by %d teams (%s)", len(inc.Services), len(teams), strings.Join(teams, ", ")), now); err != nil {
+			if err := f.makeMajor(tx, snap, inc, fmt.Sprintf("correlation merged alerts of %d services owned by %d teams (%s)", len(inc.Services), len(teams), strings.Join(teams, ", ")), now); err != nil {
 				return err
 			}
 		}
@@ -136,7 +136,7 @@ func owningTeams(snap *org.Snapshot, services []string) []string {
 
 // rankSuspects recomputes the incident's suspects from its services and the
 // recent changes of everything they depend on.
-func (p *Pipeline) rankSuspects(ctx context.Context, snap *org.Snapshot, inc *incident.Incident) {
+func (f *flow) rankSuspects(ctx context.Context, snap *org.Snapshot, inc *incident.Incident) {
 	scope := map[string]bool{}
 	for _, s := range inc.Services {
 		scope[s] = true
@@ -149,16 +149,16 @@ func (p *Pipeline) rankSuspects(ctx context.Context, snap *org.Snapshot, inc *in
 		services = append(services, s)
 	}
 	sort.Strings(services)
-	changes, err := p.store.ListChanges(ctx, store.ChangeQuery{Services: services, Since: inc.CreatedAt.Add(-correlate.ChangeLookback), Until: inc.CreatedAt.Add(time.Second), Limit: 1000})
+	changes, err := f.store.ListChanges(ctx, store.ChangeQuery{Services: services, Since: inc.CreatedAt.Add(-correlate.ChangeLookback), Until: inc.CreatedAt.Add(time.Second), Limit: 1000})
 	if err != nil {
-		p.log.Warn("suspects: list changes", "incident", inc.ID, "err", err)
+		f.log.Warn("suspects: list changes", "incident", inc.ID, "err", err)
 	}
 	inc.Suspects = correlate.Suspects(snap.Graph, inc.Services, changes, inc.CreatedAt)
 }
 
 // makeMajor marks an incident major: the global IRT is paged and takes the
 // commander role; the timeline says why.
-func (p *Pipeline) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, why string, now time.Time) error {
+func (f *flow) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, why string, now time.Time) error {
 	if inc.Major {
 		return nil
 	}
@@ -171,7 +171,7 @@ func (p *Pipeline) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Inci
 	if g == nil {
 		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMajor, Actor: "system", Message: "no global-irt team is configured to page"})
 	}
-	who := p.oncall.TeamOnCall(snap, g, now)
+	who := f.oncall.TeamOnCall(snap, g, now)
 	if len(who) > 0 {
 		prev := inc.Roles[incident.RoleCommander]
 		setRole(inc, incident.RoleCommander, who[0])
@@ -187,7 +187,7 @@ func (p *Pipeline) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Inci
 		return nil // already engaged (it covers a critical service here)
 	}
 	addResponder(inc, incident.Responder{Team: g.ID, Reason: "major incident", AddedAt: now})
-	return p.engage(tx, snap, inc, []escalation.Target{{Team: g.ID}}, "major", "global IRT for a major incident", now)
+	return f.engage(tx, snap, inc, []escalation.Target{{Team: g.ID}}, "major", "global IRT for a major incident", now)
 }
 
 func isUserResponder(inc *incident.Incident, user string) bool {
@@ -210,19 +210,19 @@ func hasTeamResponder(inc *incident.Incident, team string) bool {
 
 // pageTargets pages targets once, outside the escalation policy, and adds
 // them as responders.
-func (p *Pipeline) pageTargets(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time) error {
-	return p.pageOnce(tx, snap, inc, targets, run, why, now, false)
+func (f *flow) pageTargets(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time) error {
+	return f.pageOnce(tx, snap, inc, targets, run, why, now, false)
 }
 
 // engage pages the targets who are not responding to the incident yet: when
 // a second service of the same team joins a correlated incident, its
 // on-call, already paged for it, is not paged again.
-func (p *Pipeline) engage(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time) error {
-	return p.pageOnce(tx, snap, inc, targets, run, why, now, true)
+func (f *flow) engage(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time) error {
+	return f.pageOnce(tx, snap, inc, targets, run, why, now, true)
 }
 
-func (p *Pipeline) pageOnce(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time, skipResponders bool) error {
-	users, notes := p.oncall.Targets(snap, targets, now)
+func (f *flow) pageOnce(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time, skipResponders bool) error {
+	users, notes := f.oncall.Targets(snap, targets, now)
 	var paged, responding []string
 	for _, u := range users {
 		if skipResponders && isUserResponder(inc, u.User) {

@@ -30,16 +30,16 @@ func (t *pagingTx) InsertNotifications(ns ...*notify.Notification) error {
 // update runs fn in one transaction and, once it has committed, wakes the
 // dispatcher when fn queued a notification due at once: the page goes out
 // without waiting for the dispatcher's next poll.
-func (p *Pipeline) update(ctx context.Context, fn func(tx store.Tx) error) error {
+func (e *env) update(ctx context.Context, fn func(tx store.Tx) error) error {
 	dueNow := false
-	err := p.store.Update(ctx, func(tx store.Tx) error {
+	err := e.store.Update(ctx, func(tx store.Tx) error {
 		ptx := &pagingTx{Tx: tx}
 		err := fn(ptx)
 		dueNow = ptx.dueNow
 		return err
 	})
 	if err == nil && dueNow {
-		p.wakeDispatcher()
+		e.wakeDispatcher()
 	}
 	return err
 }

@@ -10,7 +10,7 @@ import (
 // woken reports whether the dispatcher was woken since the last call.
 func (h *harness) woken() bool {
 	select {
-	case <-h.p.wakeDispatch:
+	case <-h.p.env.wakeDispatch:
 		return true
 	default:
 		return false
@@ -27,7 +27,7 @@ func TestDispatcherIsWokenForPagesDueNow(t *testing.T) {
 	if h.woken() {
 		t.Fatal("a repeated event woke the dispatcher")
 	}
-	if _, err := h.p.Page(h.ctx, h.onlyIncident().ID, PageRequest{User: "bob"}, Actor{Name: "user:alice"}); err != nil {
+	if _, err := h.p.Incidents.Page(h.ctx, h.onlyIncident().ID, PageRequest{User: "bob"}, Actor{Name: "user:alice"}); err != nil {
 		t.Fatal(err)
 	}
 	if !h.woken() {

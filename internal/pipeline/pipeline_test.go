@@ -185,7 +185,7 @@ func (h *harness) send(key string, ev ingest.Event) {
 	if err := h.store.AppendInbox(h.ctx, []store.InboxEvent{{ReceivedAt: h.clock.Now(), Kind: kind, IntegrationKey: key, Service: svc.ID, Payload: body}}); err != nil {
 		h.t.Fatal(err)
 	}
-	if _, err := h.p.ProcessInbox(h.ctx); err != nil {
+	if _, err := h.p.Processor.RunOnce(h.ctx); err != nil {
 		h.t.Fatal(err)
 	}
 }
@@ -198,15 +198,15 @@ func (h *harness) trigger(dedup string, severity alert.Severity) {
 func (h *harness) tick() {
 	h.t.Helper()
 	for i := 0; i < 10; i++ {
-		n1, err := h.p.RunEscalations(h.ctx)
+		n1, err := h.p.Escalator.RunOnce(h.ctx)
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		n2, err := h.p.DispatchDue(h.ctx)
+		n2, err := h.p.Dispatcher.RunOnce(h.ctx)
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		n3, err := h.p.Sweep(h.ctx)
+		n3, err := h.p.Sweeper.RunOnce(h.ctx)
 		if err != nil {
 			h.t.Fatal(err)
 		}
@@ -297,7 +297,7 @@ func TestAcknowledgeStopsEscalation(t *testing.T) {
 	h.tick()
 	inc := h.onlyIncident()
 	h.clock.Add(time.Minute)
-	if _, err := h.p.Acknowledge(h.ctx, inc.ID, Actor{Name: "user:alice", Channel: "api"}); err != nil {
+	if _, err := h.p.Incidents.Acknowledge(h.ctx, inc.ID, Actor{Name: "user:alice", Channel: "api"}); err != nil {
 		t.Fatal(err)
 	}
 	h.clock.Add(time.Hour)
@@ -376,7 +376,7 @@ func TestLowUrgencyWaitsForBusinessHours(t *testing.T) {
 func TestMaintenanceSuppressesPaging(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
 	w := &store.MaintenanceWindow{Service: "checkout", Start: thursdayNoon.Add(-time.Hour), End: thursdayNoon.Add(time.Hour)}
-	if err := h.p.AddMaintenance(h.ctx, w, Actor{Name: "user:alice"}); err != nil {
+	if err := h.p.Incidents.AddMaintenance(h.ctx, w, Actor{Name: "user:alice"}); err != nil {
 		t.Fatal(err)
 	}
 	h.trigger("deploy", alert.SeverityCritical)
@@ -449,13 +449,13 @@ func TestSignedLinkIsSingleUse(t *testing.T) {
 	actions := h.recv.got[0].Body["actions"].(map[string]any)
 	ack := actions["acknowledge"].(string)
 	token := ack[strings.LastIndex(ack, "/")+1:]
-	if _, inc, err := h.p.UseLink(h.ctx, token); err != nil || inc.Status != alert.StatusAcknowledged {
+	if _, inc, err := h.p.Inbound.UseLink(h.ctx, token); err != nil || inc.Status != alert.StatusAcknowledged {
 		t.Fatalf("UseLink = %+v, %v", inc, err)
 	}
-	if _, _, err := h.p.UseLink(h.ctx, token); !errors.Is(err, ErrLinkUsed) {
+	if _, _, err := h.p.Inbound.UseLink(h.ctx, token); !errors.Is(err, ErrLinkUsed) {
 		t.Fatalf("second use = %v, want ErrLinkUsed", err)
 	}
-	if _, _, err := h.p.UseLink(h.ctx, token[:len(token)-2]+"xx"); err == nil {
+	if _, _, err := h.p.Inbound.UseLink(h.ctx, token[:len(token)-2]+"xx"); err == nil {
 		t.Fatal("a forged link worked")
 	}
 	tl, _ := h.store.Timeline(h.ctx, h.onlyIncident().ID)
@@ -529,12 +529,12 @@ func TestReassignAndSnooze(t *testing.T) {
 	h.trigger("r", alert.SeverityCritical)
 	h.tick()
 	inc := h.onlyIncident()
-	if _, err := h.p.Reassign(h.ctx, inc.ID, "gina", "", Actor{Name: "user:alice"}); err != nil {
+	if _, err := h.p.Incidents.Reassign(h.ctx, inc.ID, "gina", "", Actor{Name: "user:alice"}); err != nil {
 		t.Fatal(err)
 	}
 	h.tick()
 	h.expectPaths("/alice", "/gina")
-	if _, err := h.p.Snooze(h.ctx, inc.ID, 30*time.Minute, Actor{Name: "user:gina"}); err != nil {
+	if _, err := h.p.Incidents.Snooze(h.ctx, inc.ID, 30*time.Minute, Actor{Name: "user:gina"}); err != nil {
 		t.Fatal(err)
 	}
 	h.clock.Add(29 * time.Minute)
@@ -546,7 +546,7 @@ func TestReassignAndSnooze(t *testing.T) {
 	if got := h.onlyIncident().Status; got != alert.StatusTriggered {
 		t.Fatalf("status after snooze = %s", got)
 	}
-	if _, err := h.p.Snooze(h.ctx, inc.ID, 0, Actor{}); !errors.Is(err, ErrInvalid) {
+	if _, err := h.p.Incidents.Snooze(h.ctx, inc.ID, 0, Actor{}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("zero snooze = %v", err)
 	}
 }
@@ -569,7 +569,7 @@ func TestEventLinksAndImagesReachTheAlert(t *testing.T) {
 		IntegrationKey: pdKey, Service: "checkout", Payload: body}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.p.ProcessInbox(h.ctx); err != nil {
+	if _, err := h.p.Processor.RunOnce(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 	cs, err := h.store.ListChanges(h.ctx, store.ChangeQuery{Services: []string{"checkout"}, Limit: 10})
@@ -623,10 +623,10 @@ func TestEverySeverityChangeIsOnTheTimeline(t *testing.T) {
 		if got := severityEntries(h, storage.ID); storage.Severity != incident.SEV2 || !reflect.DeepEqual(got, want) {
 			t.Fatalf("correlated incident %s with severity entries %q, want SEV2 with %q", storage.Severity, got, want)
 		}
-		if _, err := h.p.SetSeverity(h.ctx, mail.ID, incident.SEV1, Actor{Name: "user:gina", Channel: "api"}); err != nil {
+		if _, err := h.p.Incidents.SetSeverity(h.ctx, mail.ID, incident.SEV1, Actor{Name: "user:gina", Channel: "api"}); err != nil {
 			t.Fatal(err)
 		}
-		merged, err := h.p.Merge(h.ctx, storage.ID, mail.ID, Actor{Name: "user:gina", Channel: "api"})
+		merged, err := h.p.Incidents.Merge(h.ctx, storage.ID, mail.ID, Actor{Name: "user:gina", Channel: "api"})
 		if err != nil {
 			t.Fatal(err)
 		}

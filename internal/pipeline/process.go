@@ -26,7 +26,7 @@ const processBatch = 64
 
 // ProcessInbox applies up to one batch of accepted events to alerts and
 // incidents, and reports how many it took.
-func (p *Pipeline) ProcessInbox(ctx context.Context) (int, error) {
+func (p *Processor) RunOnce(ctx context.Context) (int, error) {
 	snap := p.org.Snapshot()
 	now := p.now().UTC()
 	var n, unreadable int
@@ -68,7 +68,7 @@ func (p *Pipeline) ProcessInbox(ctx context.Context) (int, error) {
 }
 
 // apply processes one inbox event.
-func (p *Pipeline) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, ev store.InboxEvent, now time.Time) error {
+func (p *Processor) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, ev store.InboxEvent, now time.Time) error {
 	svc := snap.Service(ev.Service)
 	switch ev.Kind {
 	case store.InboxChange:
@@ -96,11 +96,11 @@ func (p *Pipeline) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, e
 		actor := "integration:" + ev.IntegrationKey
 		switch e.Action {
 		case ingest.ActionTrigger:
-			return p.trigger(ctx, tx, snap, svc, ev.IntegrationKey, e, now)
+			return p.flow.trigger(ctx, tx, snap, svc, ev.IntegrationKey, e, now)
 		case ingest.ActionAcknowledge:
-			return p.acknowledgeAlert(tx, ev.IntegrationKey, e.DedupKey, actor, now)
+			return p.flow.acknowledgeAlert(tx, ev.IntegrationKey, e.DedupKey, actor, now)
 		case ingest.ActionResolve:
-			return p.resolveAlert(tx, ev.IntegrationKey, e.DedupKey, actor, now)
+			return p.flow.resolveAlert(tx, ev.IntegrationKey, e.DedupKey, actor, now)
 		}
 		return &unreadableError{fmt.Errorf("unknown action %q", e.Action)}
 	}
@@ -129,7 +129,7 @@ func setAside(tx store.Tx, ev store.InboxEvent, why error, now time.Time) error 
 	return nil
 }
 
-func (p *Pipeline) applyChange(tx store.Tx, ev store.InboxEvent, c ingest.ChangeEvent) error {
+func (p *Processor) applyChange(tx store.Tx, ev store.InboxEvent, c ingest.ChangeEvent) error {
 	ce := &change.Event{
 		Service:        ev.Service,
 		IntegrationKey: ev.IntegrationKey,
@@ -154,7 +154,7 @@ func (p *Pipeline) applyChange(tx store.Tx, ev store.InboxEvent, c ingest.Change
 
 // trigger adds an event to its open alert, or opens an alert (and an
 // incident) for it.
-func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc *catalog.Service, key string, e ingest.Event, now time.Time) error {
+func (f *flow) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc *catalog.Service, key string, e ingest.Event, now time.Time) error {
 	a, err := tx.OpenAlert(key, e.DedupKey)
 	switch {
 	case err == nil:
@@ -188,13 +188,13 @@ func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot,
 
 	// The alert joins an incident of its service with the same group key,
 	// else a correlated incident on a linked service, else opens its own.
-	inc, groupKey, err := p.groupIncident(tx, svc, &a, e, now)
+	inc, groupKey, err := f.groupIncident(tx, svc, &a, e, now)
 	if err != nil {
 		return err
 	}
 	joined := false
 	if inc == nil && incident.Urgency(a.Severity, svc.Urgency) == alert.UrgencyHigh {
-		if inc, err = p.correlated(tx, snap, svc, now); err != nil {
+		if inc, err = f.correlated(tx, snap, svc, now); err != nil {
 			return err
 		}
 		joined = inc != nil
@@ -226,13 +226,13 @@ func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot,
 	}
 	switch {
 	case joined:
-		return p.joinIncident(ctx, tx, snap, inc, svc, a.Severity, now)
+		return f.joinIncident(ctx, tx, snap, inc, svc, a.Severity, now)
 	case created:
-		p.rankSuspects(ctx, snap, inc)
+		f.rankSuspects(ctx, snap, inc)
 		if err := tx.UpdateIncident(inc); err != nil {
 			return err
 		}
-		return p.startResponse(tx, snap, svc, inc, now)
+		return f.startResponse(tx, snap, svc, inc, now)
 	}
 	return nil
 }
@@ -240,7 +240,7 @@ func (p *Pipeline) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot,
 // groupIncident returns the open incident of the service that the alert
 // joins by the service's grouping rule (nil when none), and the alert's
 // group key.
-func (p *Pipeline) groupIncident(tx store.Tx, svc *catalog.Service, a *alert.Alert, e ingest.Event, now time.Time) (*incident.Incident, string, error) {
+func (f *flow) groupIncident(tx store.Tx, svc *catalog.Service, a *alert.Alert, e ingest.Event, now time.Time) (*incident.Incident, string, error) {
 	g := svc.Grouping
 	if g == nil || g.Window.Std() <= 0 {
 		return nil, "", nil
@@ -309,7 +309,7 @@ func groupKeyOf(by string, a *alert.Alert, e ingest.Event) string {
 // startResponse engages people for a new incident: high urgency starts
 // escalation (unless a maintenance window holds paging back); low urgency
 // notifies the owner team in its business hours.
-func (p *Pipeline) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, inc *incident.Incident, now time.Time) error {
+func (f *flow) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, inc *incident.Incident, now time.Time) error {
 	windows, err := tx.ActiveMaintenance(svc.ID, now)
 	if err != nil {
 		return fmt.Errorf("maintenance windows: %w", err)
@@ -324,15 +324,15 @@ func (p *Pipeline) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.S
 			Message: "paging suppressed: service " + svc.ID + " is in a " + inc.Suppressed})
 	}
 	if inc.Urgency == alert.UrgencyLow {
-		return p.notifyLowUrgency(tx, snap, svc, inc, now)
+		return f.notifyLowUrgency(tx, snap, svc, inc, now)
 	}
 	cov := routing.CoverageOf(snap, svc)
 	policy, ok := routing.EffectivePolicy(snap, svc, cov)
-	if err := p.engageCoverage(tx, snap, inc, cov, now); err != nil {
+	if err := f.engageCoverage(tx, snap, inc, cov, now); err != nil {
 		return err
 	}
 	if inc.Severity == incident.SEV1 {
-		if err := p.makeMajor(tx, snap, inc, "declared SEV1", now); err != nil {
+		if err := f.makeMajor(tx, snap, inc, "declared SEV1", now); err != nil {
 			return err
 		}
 	}
@@ -346,5 +346,5 @@ func (p *Pipeline) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.S
 	st := escalation.State{IncidentID: inc.ID, Policy: policy, NextAt: now, StartedAt: now}
 	// The first step runs in this transaction: the page is on its way as
 	// soon as the event is processed.
-	return p.runStep(tx, snap, &st, inc, now)
+	return f.runStep(tx, snap, &st, inc, now)
 }

@@ -273,7 +273,7 @@ func TestStorageFailureBecomesOneMajorIncident(t *testing.T) {
 		IntegrationKey: "5707a6e05707a6e05707a6e05707a6e0", Service: "storage", Payload: change}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.p.ProcessInbox(h.ctx); err != nil {
+	if _, err := h.p.Processor.RunOnce(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 	changes, err := h.store.ListChanges(h.ctx, store.ChangeQuery{Services: []string{"storage"}, Limit: 10})

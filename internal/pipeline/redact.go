@@ -81,17 +81,17 @@ func redact(s string, secrets []string) string {
 
 // failureReason is what is recorded and logged of a failed attempt: the
 // error, without the credentials of the contact method it went to.
-func (p *Pipeline) failureReason(snap *org.Snapshot, n notify.Notification, reason string) string {
+func (d *Dispatcher) failureReason(snap *org.Snapshot, n notify.Notification, reason string) string {
 	var cm *catalog.ContactMethod
 	if u := snap.User(n.UserID); u != nil {
-		cm = contactMethod(u, n.ContactMethod)
+		cm = u.ContactMethod(n.ContactMethod)
 	}
-	return redact(reason, credentialsOf(snap, cm, p.getenv))
+	return redact(reason, credentialsOf(snap, cm, d.getenv))
 }
 
 // logFailure logs a failed attempt at WARN: who was not reached, through
 // what, about which incident, and why (reason is already redacted).
-func (p *Pipeline) logFailure(msg string, n notify.Notification, reason string, retry bool) {
-	p.log.Warn(msg, "channel", n.MethodType, "contact_method", n.ContactMethod, "user", n.UserID,
+func (d *Dispatcher) logFailure(msg string, n notify.Notification, reason string, retry bool) {
+	d.log.Warn(msg, "channel", n.MethodType, "contact_method", n.ContactMethod, "user", n.UserID,
 		"incident", n.IncidentID, "notification", n.ID, "kind", n.Kind, "attempt", n.Attempts, "retry", retry, "reason", reason)
 }

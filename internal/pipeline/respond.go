@@ -29,8 +29,8 @@ type Declaration struct {
 // Declare opens an incident that no alert opened: it pages the first
 // service's policy (with IRT coverage) and, when major or SEV1, the global
 // IRT.
-func (p *Pipeline) Declare(ctx context.Context, d Declaration, by Actor) (incident.Incident, error) {
-	snap := p.org.Snapshot()
+func (ic *Incidents) Declare(ctx context.Context, d Declaration, by Actor) (incident.Incident, error) {
+	snap := ic.org.Snapshot()
 	d.Title = strings.TrimSpace(d.Title)
 	if d.Title == "" || len(d.Title) > 1024 {
 		return incident.Incident{}, fmt.Errorf("%w: a title of 1 to 1024 characters is required", ErrInvalid)
@@ -50,13 +50,13 @@ func (p *Pipeline) Declare(ctx context.Context, d Declaration, by Actor) (incide
 		return incident.Incident{}, fmt.Errorf("%w: severity must be SEV1, SEV2, SEV3 or SEV4", ErrInvalid)
 	}
 	svc := snap.Service(d.Services[0])
-	now := p.now().UTC()
+	now := ic.now().UTC()
 	inc := &incident.Incident{
 		Title: d.Title, Status: alert.StatusTriggered, Severity: d.Severity, Urgency: alert.UrgencyHigh,
 		Service: svc.ID, Services: dedupe(d.Services), Policy: routing.PolicyOf(snap, svc),
 		Suspects: []incident.Suspect{}, Responders: []incident.Responder{}, CreatedAt: now, UpdatedAt: now,
 	}
-	err := p.update(ctx, func(tx store.Tx) error {
+	err := ic.update(ctx, func(tx store.Tx) error {
 		if err := tx.InsertIncident(inc); err != nil {
 			return err
 		}
@@ -67,13 +67,13 @@ func (p *Pipeline) Declare(ctx context.Context, d Declaration, by Actor) (incide
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryTriggered, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
 			return err
 		}
-		p.rankSuspects(ctx, snap, inc)
+		ic.flow.rankSuspects(ctx, snap, inc)
 		if d.Major && inc.Severity != incident.SEV1 {
-			if err := p.makeMajor(tx, snap, inc, "declared major by "+by.Name, now); err != nil {
+			if err := ic.flow.makeMajor(tx, snap, inc, "declared major by "+by.Name, now); err != nil {
 				return err
 			}
 		}
-		if err := p.startResponse(tx, snap, svc, inc, now); err != nil {
+		if err := ic.flow.startResponse(tx, snap, svc, inc, now); err != nil {
 			return err
 		}
 		return auditIncident(tx, now, by, "declare", inc, nil, msg)
@@ -95,8 +95,8 @@ func dedupe(xs []string) []string {
 }
 
 // MakeMajor marks an open incident major by hand.
-func (p *Pipeline) MakeMajor(ctx context.Context, id int64, reason string, by Actor) (incident.Incident, error) {
-	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+func (ic *Incidents) MakeMajor(ctx context.Context, id int64, reason string, by Actor) (incident.Incident, error) {
+	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		if !inc.Open() {
 			return ErrIncidentClosed
 		}
@@ -105,7 +105,7 @@ func (p *Pipeline) MakeMajor(ctx context.Context, id int64, reason string, by Ac
 			why += ": " + reason
 		}
 		before := stateOf(inc)
-		if err := p.makeMajor(tx, p.org.Snapshot(), inc, why, now); err != nil {
+		if err := ic.flow.makeMajor(tx, ic.org.Snapshot(), inc, why, now); err != nil {
 			return err
 		}
 		if err := tx.UpdateIncident(inc); err != nil {
@@ -116,11 +116,11 @@ func (p *Pipeline) MakeMajor(ctx context.Context, id int64, reason string, by Ac
 }
 
 // SetSeverity changes an incident's severity; SEV1 makes it major.
-func (p *Pipeline) SetSeverity(ctx context.Context, id int64, severity incident.Severity, by Actor) (incident.Incident, error) {
+func (ic *Incidents) SetSeverity(ctx context.Context, id int64, severity incident.Severity, by Actor) (incident.Incident, error) {
 	if !severity.Valid() {
 		return incident.Incident{}, fmt.Errorf("%w: severity must be SEV1, SEV2, SEV3 or SEV4", ErrInvalid)
 	}
-	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		before := stateOf(inc)
 		entry := incident.SetSeverity(inc, severity, by.Name, by.Channel, "", now)
 		if entry == nil {
@@ -130,7 +130,7 @@ func (p *Pipeline) SetSeverity(ctx context.Context, id int64, severity incident.
 			return err
 		}
 		if severity == incident.SEV1 && inc.Open() {
-			if err := p.makeMajor(tx, p.org.Snapshot(), inc, "raised to SEV1 by "+by.Name, now); err != nil {
+			if err := ic.flow.makeMajor(tx, ic.org.Snapshot(), inc, "raised to SEV1 by "+by.Name, now); err != nil {
 				return err
 			}
 		}
@@ -148,8 +148,8 @@ type PageRequest struct {
 }
 
 // Page adds responders to an incident by paging them now.
-func (p *Pipeline) Page(ctx context.Context, id int64, r PageRequest, by Actor) (incident.Incident, error) {
-	snap := p.org.Snapshot()
+func (ic *Incidents) Page(ctx context.Context, id int64, r PageRequest, by Actor) (incident.Incident, error) {
+	snap := ic.org.Snapshot()
 	var target escalation.Target
 	switch {
 	case r.User != "" && r.Team == "":
@@ -165,7 +165,7 @@ func (p *Pipeline) Page(ctx context.Context, id int64, r PageRequest, by Actor) 
 	default:
 		return incident.Incident{}, fmt.Errorf("%w: page exactly one of a user and a team", ErrInvalid)
 	}
-	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		if !inc.Open() {
 			return ErrIncidentClosed
 		}
@@ -174,7 +174,7 @@ func (p *Pipeline) Page(ctx context.Context, id int64, r PageRequest, by Actor) 
 			why += ": " + r.Message
 		}
 		before := stateOf(inc)
-		if err := p.pageTargets(tx, snap, inc, []escalation.Target{target}, fmt.Sprintf("page-%d-%s%s", now.UnixNano(), target.User, target.Team), why, now); err != nil {
+		if err := ic.flow.pageTargets(tx, snap, inc, []escalation.Target{target}, fmt.Sprintf("page-%d-%s%s", now.UnixNano(), target.User, target.Team), why, now); err != nil {
 			return err
 		}
 		if target.Team != "" {
@@ -189,14 +189,14 @@ func (p *Pipeline) Page(ctx context.Context, id int64, r PageRequest, by Actor) 
 }
 
 // AssignRole hands a role to a user (a handover when someone held it).
-func (p *Pipeline) AssignRole(ctx context.Context, id int64, role incident.Role, user string, by Actor) (incident.Incident, error) {
+func (ic *Incidents) AssignRole(ctx context.Context, id int64, role incident.Role, user string, by Actor) (incident.Incident, error) {
 	if !role.Valid() {
 		return incident.Incident{}, fmt.Errorf("%w: role must be commander, comms or scribe", ErrInvalid)
 	}
-	if p.org.Snapshot().User(user) == nil {
+	if ic.org.Snapshot().User(user) == nil {
 		return incident.Incident{}, fmt.Errorf("%w: unknown user %q", ErrInvalid, user)
 	}
-	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		prev := inc.Roles[role]
 		if prev == user {
 			return nil
@@ -226,11 +226,11 @@ const (
 )
 
 // Subscribe adds a stakeholder who receives status updates.
-func (p *Pipeline) Subscribe(ctx context.Context, id int64, user string, by Actor) (incident.Incident, error) {
-	if p.org.Snapshot().User(user) == nil {
+func (ic *Incidents) Subscribe(ctx context.Context, id int64, user string, by Actor) (incident.Incident, error) {
+	if ic.org.Snapshot().User(user) == nil {
 		return incident.Incident{}, fmt.Errorf("%w: unknown user %q", ErrInvalid, user)
 	}
-	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		if contains(inc.Subscribers, user) {
 			return nil
 		}
@@ -251,7 +251,7 @@ func (p *Pipeline) Subscribe(ctx context.Context, id int64, user string, by Acto
 // PostUpdate records a status update and sends it through the notification
 // channels: to the responders, and for stakeholder updates to the
 // subscribers too.
-func (p *Pipeline) PostUpdate(ctx context.Context, id int64, message, audience string, by Actor) (incident.Incident, error) {
+func (ic *Incidents) PostUpdate(ctx context.Context, id int64, message, audience string, by Actor) (incident.Incident, error) {
 	message = strings.TrimSpace(message)
 	if message == "" || len(message) > 10000 {
 		return incident.Incident{}, fmt.Errorf("%w: an update needs 1 to 10000 characters", ErrInvalid)
@@ -262,8 +262,8 @@ func (p *Pipeline) PostUpdate(ctx context.Context, id int64, message, audience s
 	if audience != AudienceInternal && audience != AudienceStakeholders {
 		return incident.Incident{}, fmt.Errorf("%w: audience must be internal or stakeholders", ErrInvalid)
 	}
-	snap := p.org.Snapshot()
-	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	snap := ic.org.Snapshot()
+	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		before := stateOf(inc)
 		recipients := []string{}
 		for _, r := range inc.Responders {
@@ -304,12 +304,12 @@ func (p *Pipeline) PostUpdate(ctx context.Context, id int64, message, audience s
 
 // Merge moves every alert of the other incident into this one and resolves
 // the other as merged.
-func (p *Pipeline) Merge(ctx context.Context, id, other int64, by Actor) (incident.Incident, error) {
+func (ic *Incidents) Merge(ctx context.Context, id, other int64, by Actor) (incident.Incident, error) {
 	if id == other {
 		return incident.Incident{}, fmt.Errorf("%w: an incident cannot be merged into itself", ErrInvalid)
 	}
-	snap := p.org.Snapshot()
-	return p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	snap := ic.org.Snapshot()
+	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		if !inc.Open() {
 			return ErrIncidentClosed
 		}
@@ -346,7 +346,7 @@ func (p *Pipeline) Merge(ctx context.Context, id, other int64, by Actor) (incide
 				return err
 			}
 		}
-		p.rankSuspects(ctx, snap, inc)
+		ic.flow.rankSuspects(ctx, snap, inc)
 		inc.UpdatedAt = now
 		msg := fmt.Sprintf("incident %d merged into this one by %s (%d alerts)", src.ID, by.Name, len(alerts))
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
@@ -355,7 +355,7 @@ func (p *Pipeline) Merge(ctx context.Context, id, other int64, by Actor) (incide
 		if src.Open() {
 			src.Status, src.ResolvedAt, src.ResolvedBy, src.UpdatedAt = alert.StatusResolved, &now, by.Name, now
 			src.AlertCount = 0
-			if err := p.stopEscalation(tx, src.ID); err != nil {
+			if err := ic.flow.stopEscalation(tx, src.ID); err != nil {
 				return err
 			}
 			if err := tx.UpdateIncident(&src); err != nil {
@@ -375,13 +375,13 @@ func (p *Pipeline) Merge(ctx context.Context, id, other int64, by Actor) (incide
 
 // Split moves some alerts of an incident into a new incident of their own,
 // which starts its own response.
-func (p *Pipeline) Split(ctx context.Context, id int64, alertIDs []int64, by Actor) (incident.Incident, error) {
+func (ic *Incidents) Split(ctx context.Context, id int64, alertIDs []int64, by Actor) (incident.Incident, error) {
 	if len(alertIDs) == 0 {
 		return incident.Incident{}, fmt.Errorf("%w: name the alerts to split off", ErrInvalid)
 	}
-	snap := p.org.Snapshot()
+	snap := ic.org.Snapshot()
 	var created incident.Incident
-	_, err := p.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+	_, err := ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		before := stateOf(inc)
 		alerts, err := tx.AlertsOfIncident(inc.ID)
 		if err != nil {
@@ -433,8 +433,8 @@ func (p *Pipeline) Split(ctx context.Context, id int64, alertIDs []int64, by Act
 		}
 		inc.AlertCount -= len(moving)
 		inc.UpdatedAt = now
-		p.rankSuspects(ctx, snap, inc)
-		p.rankSuspects(ctx, snap, n)
+		ic.flow.rankSuspects(ctx, snap, inc)
+		ic.flow.rankSuspects(ctx, snap, n)
 		msg := fmt.Sprintf("%d alert(s) split off into incident %d by %s", len(moving), n.ID, by.Name)
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
 			return err
@@ -449,7 +449,7 @@ func (p *Pipeline) Split(ctx context.Context, id int64, alertIDs []int64, by Act
 		if err := auditIncident(tx, now, by, "split", inc, before, msg); err != nil {
 			return err
 		}
-		err = p.startResponse(tx, snap, svc, n, now)
+		err = ic.flow.startResponse(tx, snap, svc, n, now)
 		created = *n
 		return err
 	})

@@ -15,7 +15,7 @@ import (
 func TestDeclareSEV1PagesTheGlobalIRT(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
 	h.useBundle(irtBundle(h.recv.srv.URL, nil))
-	inc, err := h.p.Declare(h.ctx, Declaration{Title: "site down", Services: []string{"search"}, Severity: "SEV1"}, Actor{Name: "user:alice", Channel: "cli"})
+	inc, err := h.p.Incidents.Declare(h.ctx, Declaration{Title: "site down", Services: []string{"search"}, Severity: "SEV1"}, Actor{Name: "user:alice", Channel: "cli"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestDeclareSEV1PagesTheGlobalIRT(t *testing.T) {
 		{Title: "x", Services: []string{"search"}, Severity: "SEV0"},
 	}
 	for _, d := range bad {
-		if _, err := h.p.Declare(h.ctx, d, Actor{}); !errors.Is(err, ErrInvalid) {
+		if _, err := h.p.Incidents.Declare(h.ctx, d, Actor{}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("Declare(%+v) = %v, want ErrInvalid", d, err)
 		}
 	}
@@ -47,30 +47,30 @@ func TestRolesPagesUpdatesMergeSplit(t *testing.T) {
 	mail, search := incs[0], incs[1]
 	by := Actor{Name: "user:alice", Channel: "api"}
 
-	if _, err := h.p.AssignRole(h.ctx, search.ID, "commander", "alice", by); err != nil {
+	if _, err := h.p.Incidents.AssignRole(h.ctx, search.ID, "commander", "alice", by); err != nil {
 		t.Fatal(err)
 	}
-	inc, err := h.p.AssignRole(h.ctx, search.ID, "commander", "carl", by)
+	inc, err := h.p.Incidents.AssignRole(h.ctx, search.ID, "commander", "carl", by)
 	if err != nil || inc.Roles["commander"] != "carl" {
 		t.Fatalf("handover: %v %v", inc.Roles, err)
 	}
-	if _, err := h.p.AssignRole(h.ctx, search.ID, "captain", "carl", by); !errors.Is(err, ErrInvalid) {
+	if _, err := h.p.Incidents.AssignRole(h.ctx, search.ID, "captain", "carl", by); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("bad role = %v", err)
 	}
-	if _, err := h.p.Page(h.ctx, search.ID, PageRequest{Team: "infra", Message: "storage looks slow"}, by); err != nil {
+	if _, err := h.p.Incidents.Page(h.ctx, search.ID, PageRequest{Team: "infra", Message: "storage looks slow"}, by); err != nil {
 		t.Fatal(err)
 	}
 	h.tick()
 	h.expectPaths("/alice", "/bob", "/carl")
-	if _, err := h.p.Subscribe(h.ctx, search.ID, "zed", by); err != nil {
+	if _, err := h.p.Incidents.Subscribe(h.ctx, search.ID, "zed", by); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.p.PostUpdate(h.ctx, search.ID, "failing over storage", AudienceInternal, by); err != nil {
+	if _, err := h.p.Incidents.PostUpdate(h.ctx, search.ID, "failing over storage", AudienceInternal, by); err != nil {
 		t.Fatal(err)
 	}
 	h.tick()
 	h.expectPaths("/alice", "/bob", "/carl", "/alice", "/carl") // responders only
-	if _, err := h.p.PostUpdate(h.ctx, search.ID, "recovering", AudienceStakeholders, by); err != nil {
+	if _, err := h.p.Incidents.PostUpdate(h.ctx, search.ID, "recovering", AudienceStakeholders, by); err != nil {
 		t.Fatal(err)
 	}
 	h.tick()
@@ -85,7 +85,7 @@ func TestRolesPagesUpdatesMergeSplit(t *testing.T) {
 		t.Fatalf("stakeholder update payload = %v", update)
 	}
 
-	merged, err := h.p.Merge(h.ctx, search.ID, mail.ID, by)
+	merged, err := h.p.Incidents.Merge(h.ctx, search.ID, mail.ID, by)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestRolesPagesUpdatesMergeSplit(t *testing.T) {
 			mailAlert = a.ID
 		}
 	}
-	split, err := h.p.Split(h.ctx, search.ID, []int64{mailAlert}, by)
+	split, err := h.p.Incidents.Split(h.ctx, search.ID, []int64{mailAlert}, by)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestRolesPagesUpdatesMergeSplit(t *testing.T) {
 	if strings.Join(after.Services, ",") != "search" || after.AlertCount != 1 {
 		t.Fatalf("after split: services %v, %d alerts", after.Services, after.AlertCount)
 	}
-	if _, err := h.p.Split(h.ctx, search.ID, []int64{alerts[0].ID, alerts[1].ID}, by); !errors.Is(err, ErrInvalid) {
+	if _, err := h.p.Incidents.Split(h.ctx, search.ID, []int64{alerts[0].ID, alerts[1].ID}, by); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("splitting off everything = %v", err)
 	}
 	audit, _ := h.store.ListAudit(h.ctx, store.AuditQuery{Kind: "incident"})
@@ -140,7 +140,7 @@ func TestRolesPagesUpdatesMergeSplit(t *testing.T) {
 func TestResponders(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
 	h.useBundle(irtBundle(h.recv.srv.URL, nil))
-	cov, rs, _ := routing.Responders(h.p.oncall, h.org.Snapshot(), "checkout", thursdayNoon)
+	cov, rs, _ := routing.Responders(h.p.env.oncall, h.org.Snapshot(), "checkout", thursdayNoon)
 	var got []string
 	for _, r := range rs {
 		got = append(got, r.User+"@"+r.After.String())
@@ -151,7 +151,7 @@ func TestResponders(t *testing.T) {
 	if !strings.Contains(rs[1].Why, "checkout") || !rs[1].IRT {
 		t.Fatalf("IRT responder = %+v", rs[1])
 	}
-	_, rs, _ = routing.Responders(h.p.oncall, h.org.Snapshot(), "search", thursdayNoon.Add(time.Hour))
+	_, rs, _ = routing.Responders(h.p.env.oncall, h.org.Snapshot(), "search", thursdayNoon.Add(time.Hour))
 	if len(rs) != 2 || rs[0].User != "alice" || rs[0].IRT {
 		t.Fatalf("non-critical responders = %+v", rs)
 	}

@@ -37,36 +37,36 @@ const servedBatch = 64
 // The schedules' histories are locked one by one, in id order, while they
 // are appended to, so that replicas running it at once record each stretch
 // of time once.
-func (p *Pipeline) RecordServedShifts(ctx context.Context) (int, error) {
-	snap := p.org.Snapshot()
+func (sr *ShiftRecorder) RunOnce(ctx context.Context) (int, error) {
+	snap := sr.org.Snapshot()
 	// Whole seconds: the stored history reads as people expect, and a run
 	// within the same second as the last finds nothing to do.
-	now := p.now().UTC().Truncate(time.Second)
+	now := sr.now().UTC().Truncate(time.Second)
 	ids := make([]string, 0, len(snap.Bundle.Schedules))
 	for _, s := range snap.Bundle.Schedules {
 		ids = append(ids, s.ID)
 	}
 	slices.Sort(ids)
-	if err := p.store.Update(ctx, func(tx store.Tx) error { return tx.AdvanceServedUntil(now, ids) }); err != nil {
+	if err := sr.store.Update(ctx, func(tx store.Tx) error { return tx.AdvanceServedUntil(now, ids) }); err != nil {
 		return 0, fmt.Errorf("record served shifts: %w", err)
 	}
 	added := 0
 	for start := 0; start < len(ids); start += servedBatch {
 		batch := make([]servedSchedule, 0, servedBatch)
 		for _, id := range ids[start:min(start+servedBatch, len(ids))] {
-			e, err := p.oncall.Engine(snap, id)
+			e, err := sr.oncall.Engine(snap, id)
 			if err != nil {
 				// Nobody is paged through a schedule that does not compile,
 				// and so nobody is recorded on call for it.
-				p.log.Error("served shifts: schedule does not compile", "schedule", id, "err", err)
+				sr.log.Error("served shifts: schedule does not compile", "schedule", id, "err", err)
 			}
 			batch = append(batch, servedSchedule{id: id, timeZone: snap.Schedule(id).TimeZone, engine: e})
 		}
 		var n int
-		err := p.store.Update(ctx, func(tx store.Tx) error {
+		err := sr.store.Update(ctx, func(tx store.Tx) error {
 			n = 0 // the transaction may run again
 			for _, s := range batch {
-				k, err := p.recordServed(tx, s, now)
+				k, err := sr.recordServed(tx, s, now)
 				if err != nil {
 					return fmt.Errorf("schedule %s: %w", s.id, err)
 				}
@@ -91,7 +91,7 @@ type servedSchedule struct {
 
 // recordServed appends one schedule's shifts up to now and reports how many
 // it added.
-func (p *Pipeline) recordServed(tx store.Tx, s servedSchedule, now time.Time) (int, error) {
+func (sr *ShiftRecorder) recordServed(tx store.Tx, s servedSchedule, now time.Time) (int, error) {
 	until, err := tx.LockServedUntil(s.id, now)
 	if err != nil {
 		return 0, err
@@ -107,7 +107,7 @@ func (p *Pipeline) recordServed(tx store.Tx, s servedSchedule, now time.Time) (i
 	from := until
 	if now.Sub(from) > MaxServedCatchUp {
 		from = now.Add(-MaxServedCatchUp)
-		p.log.Warn("served shifts: the recorder last ran too long ago; a part of the history is not recorded",
+		sr.log.Warn("served shifts: the recorder last ran too long ago; a part of the history is not recorded",
 			"schedule", s.id, "from", until, "to", from)
 	}
 	shifts, err := s.engine.Shifts(from, now)

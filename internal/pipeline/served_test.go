@@ -56,7 +56,7 @@ func (h *harness) record(at time.Time) int {
 	h.clock.mu.Lock()
 	h.clock.t = at
 	h.clock.mu.Unlock()
-	n, err := h.p.RecordServedShifts(h.ctx)
+	n, err := h.p.Shifts.RunOnce(h.ctx)
 	if err != nil {
 		h.t.Fatalf("RecordServedShifts at %s: %v", at.Format(time.RFC3339), err)
 	}
@@ -265,13 +265,13 @@ func TestRecordServedShiftsReplicas(t *testing.T) {
 	h := newHarness(t, nov(5, 10, 0))
 	h.apply(h.servedBundle(dailyRota("alice", "bob")))
 	h.record(nov(5, 10, 0))
-	other := New(Options{Store: h.store, Org: h.org, Now: h.clock.Now, Logger: h.p.log})
+	other := New(Options{Store: h.store, Org: h.org, Now: h.clock.Now, Logger: h.p.env.log})
 	h.clock.Add(26 * time.Hour)
 	var wg sync.WaitGroup
 	added := make([]int, 2)
 	for i, p := range []*Pipeline{h.p, other} {
 		wg.Go(func() {
-			n, err := p.RecordServedShifts(context.Background())
+			n, err := p.Shifts.RunOnce(context.Background())
 			if err != nil {
 				t.Errorf("replica %d: %v", i, err)
 			}

@@ -22,11 +22,11 @@ const HeartbeatDedupKey = "heartbeat"
 // Sweep resolves alerts that have been quiet for their integration's
 // auto_resolve time and opens alerts for overdue heartbeats. It reports how
 // many alerts it opened or resolved.
-func (p *Pipeline) Sweep(ctx context.Context) (int, error) {
-	snap := p.org.Snapshot()
-	now := p.now().UTC()
+func (sw *Sweeper) RunOnce(ctx context.Context) (int, error) {
+	snap := sw.org.Snapshot()
+	now := sw.now().UTC()
 	var n int
-	err := p.update(ctx, func(tx store.Tx) error {
+	err := sw.update(ctx, func(tx store.Tx) error {
 		for _, svc := range snap.Bundle.Services {
 			for _, in := range svc.Integrations {
 				if in.AutoResolve.Std() <= 0 {
@@ -38,7 +38,7 @@ func (p *Pipeline) Sweep(ctx context.Context) (int, error) {
 				}
 				for i := range quiet {
 					why := fmt.Sprintf("auto-resolved: no event for %s", in.AutoResolve)
-					if err := p.closeAlert(tx, &quiet[i], "system", why, now); err != nil {
+					if err := sw.flow.closeAlert(tx, &quiet[i], "system", why, now); err != nil {
 						return err
 					}
 					n++
@@ -64,7 +64,7 @@ func (p *Pipeline) Sweep(ctx context.Context) (int, error) {
 				Summary: fmt.Sprintf("No heartbeat from %s for %s (last beat %s)", hb.Key, duration.Format(hb.Interval), hb.LastBeatAt.Format(time.RFC3339)),
 				Source:  hb.Key,
 			}
-			if err := p.trigger(ctx, tx, snap, svc, hb.Key, ev, now); err != nil {
+			if err := sw.flow.trigger(ctx, tx, snap, svc, hb.Key, ev, now); err != nil {
 				return err
 			}
 			hb.Alerting = true
@@ -94,7 +94,7 @@ func integrationOf(svc *catalog.Service, key string) *catalog.Integration {
 }
 
 // applyBeat records a heartbeat; a beat resolves the "no beat" alert.
-func (p *Pipeline) applyBeat(tx store.Tx, svc *catalog.Service, ev store.InboxEvent, now time.Time) error {
+func (p *Processor) applyBeat(tx store.Tx, svc *catalog.Service, ev store.InboxEvent, now time.Time) error {
 	in := integrationOf(svc, ev.IntegrationKey)
 	if in == nil {
 		return nil
@@ -109,7 +109,7 @@ func (p *Pipeline) applyBeat(tx store.Tx, svc *catalog.Service, ev store.InboxEv
 		return err
 	}
 	if wasAlerting {
-		if err := p.resolveAlert(tx, ev.IntegrationKey, HeartbeatDedupKey, "integration:"+ev.IntegrationKey, now); err != nil {
+		if err := p.flow.resolveAlert(tx, ev.IntegrationKey, HeartbeatDedupKey, "integration:"+ev.IntegrationKey, now); err != nil {
 			return err
 		}
 	}

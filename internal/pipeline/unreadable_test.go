@@ -33,7 +33,7 @@ func TestUnreadableInboxEventsAreSetAsideNotRetriedForever(t *testing.T) {
 	if err := h.store.AppendInbox(h.ctx, events); err != nil {
 		t.Fatal(err)
 	}
-	n, err := h.p.ProcessInbox(h.ctx)
+	n, err := h.p.Processor.RunOnce(h.ctx)
 	if err != nil || n != len(events) {
 		t.Fatalf("ProcessInbox = %d, %v; want %d taken and no error", n, err, len(events))
 	}
@@ -62,7 +62,7 @@ func TestUnreadableInboxEventsAreSetAsideNotRetriedForever(t *testing.T) {
 		}
 	}
 	var m dto.Metric
-	if err := h.p.metrics.unreadable.Write(&m); err != nil {
+	if err := h.p.env.metrics.unreadable.Write(&m); err != nil {
 		t.Fatal(err)
 	}
 	if got := m.GetCounter().GetValue(); got != float64(len(bad)) {

@@ -139,7 +139,7 @@ func (h *inProcess) trigger(t testing.TB, key, dedupKey, summary string) {
 	if err := h.store.AppendInbox(h.ctx, []store.InboxEvent{ev}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.pipe.ProcessInbox(h.ctx); err != nil {
+	if _, err := h.pipe.Processor.RunOnce(h.ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -148,11 +148,11 @@ func (h *inProcess) trigger(t testing.TB, key, dedupKey, summary string) {
 func (h *inProcess) step(t testing.TB) (escalated, dispatched int) {
 	t.Helper()
 	for range 100 {
-		e, err := h.pipe.RunEscalations(h.ctx)
+		e, err := h.pipe.Escalator.RunOnce(h.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := h.pipe.DispatchDue(h.ctx)
+		d, err := h.pipe.Dispatcher.RunOnce(h.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,14 +245,14 @@ func TestClaimLeaseBoundsAStrandedSend(t *testing.T) {
 			dead := make(chan struct{})
 			go func() { // owner: this test; ends when stuck is released
 				defer close(dead)
-				_, _ = h.pipe.DispatchDue(h.ctx)
+				_, _ = h.pipe.Dispatcher.RunOnce(h.ctx)
 			}()
 			t.Cleanup(func() { close(stuck.release); <-dead })
 			<-stuck.claimed
 
 			other := h.anotherPipeline([]notify.Channel{webhook.New(nil)}, nil)
 			dispatch := func() int {
-				n, err := other.DispatchDue(h.ctx)
+				n, err := other.Dispatcher.RunOnce(h.ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -291,7 +291,7 @@ func TestListsPageBeyondTheLargestPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for {
-		n, err := h.pipe.ProcessInbox(h.ctx)
+		n, err := h.pipe.Processor.RunOnce(h.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -114,7 +114,7 @@ func (f *fixture) tick(t *testing.T) {
 		t.Fatalf("Tick: %v", err)
 	}
 	for {
-		n, err := f.pipe.ProcessInbox(ctx)
+		n, err := f.pipe.Processor.RunOnce(ctx)
 		if err != nil {
 			t.Fatalf("ProcessInbox: %v", err)
 		}

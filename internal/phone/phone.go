@@ -1,4 +1,8 @@
-package pipeline
+// Package phone verifies the numbers of sms and voice contact methods: a
+// code is sent to the number and confirmed through the API, and only a
+// verified number (or one an admin declared in configuration) is paged or
+// may act on incidents by SMS or voice.
+package phone
 
 import (
 	"context"
@@ -8,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sort"
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/catalog"
@@ -35,14 +40,51 @@ var (
 	ErrCodeWrong            = errors.New("wrong code")
 	ErrTooManyAttempts      = errors.New("too many wrong codes: request a new one")
 	ErrResendTooSoon        = errors.New("a code was sent less than a minute ago")
-	ErrNotFound             = errors.New("not found")
 	ErrDeliveryFailed       = errors.New("the provider did not take the message")
+	// ErrNotFound and ErrInvalid are the pipeline's too: a request names
+	// something that does not exist, or is refused.
+	ErrNotFound = errors.New("not found")
+	ErrInvalid  = errors.New("invalid request")
+	// ErrAmbiguous: several users have the number.
+	ErrAmbiguous = errors.New("this number belongs to several users")
 )
+
+// sendTimeout bounds sending one code.
+const sendTimeout = 10 * time.Second
+
+// Options configures a Verifier.
+type Options struct {
+	Store store.Pipeline
+	Org   *org.Manager
+	Now   func() time.Time
+	// Key keys the hashes of the codes; replicas share it. Empty disables
+	// verification.
+	Key []byte
+	// Channels send the codes, by contact method type; Destination says
+	// where a contact method's messages go.
+	Channels    map[string]notify.Channel
+	Destination func(*catalog.User, *catalog.ContactMethod) notify.Destination
+}
+
+// Verifier sends and checks verification codes.
+type Verifier struct {
+	store       store.Pipeline
+	org         *org.Manager
+	now         func() time.Time
+	key         []byte
+	channels    map[string]notify.Channel
+	destination func(*catalog.User, *catalog.ContactMethod) notify.Destination
+}
+
+// New builds a Verifier.
+func New(o Options) *Verifier {
+	return &Verifier{store: o.Store, org: o.Org, now: o.Now, key: append([]byte(nil), o.Key...), channels: o.Channels, destination: o.Destination}
+}
 
 // needsVerification says whether a contact method must be verified before
 // it is paged: sms and voice numbers added through the API always, those
 // declared in configuration files (by admins) only when they set verify.
-func needsVerification(snap *org.Snapshot, u *catalog.User, cm *catalog.ContactMethod) bool {
+func NeedsVerification(snap *org.Snapshot, u *catalog.User, cm *catalog.ContactMethod) bool {
 	if cm.Type != catalog.MethodSMS && cm.Type != catalog.MethodVoice {
 		return false
 	}
@@ -52,26 +94,26 @@ func needsVerification(snap *org.Snapshot, u *catalog.User, cm *catalog.ContactM
 // numberVerified reports whether the user confirmed a code sent to the
 // contact method's number (through this method or another with the same
 // number).
-func (p *Pipeline) numberVerified(ctx context.Context, userID, number string) (bool, error) {
-	vs, err := p.store.PhoneVerifications(ctx, userID)
+func (v *Verifier) numberVerified(ctx context.Context, userID, number string) (bool, error) {
+	vs, err := v.store.PhoneVerifications(ctx, userID)
 	if err != nil {
 		return false, fmt.Errorf("read phone verifications: %w", err)
 	}
-	for _, v := range vs {
-		if v.Number == number && v.VerifiedAt != nil {
+	for _, pv := range vs {
+		if pv.Number == number && pv.VerifiedAt != nil {
 			return true, nil
 		}
 	}
 	return false, nil
 }
 
-// checkVerified fails a send to a number that must be verified and is
+// Check fails a send to a number that must be verified and is
 // not; the failure is permanent, so the next method takes over.
-func (p *Pipeline) checkVerified(ctx context.Context, snap *org.Snapshot, u *catalog.User, cm *catalog.ContactMethod) error {
-	if !needsVerification(snap, u, cm) {
+func (v *Verifier) Check(ctx context.Context, snap *org.Snapshot, u *catalog.User, cm *catalog.ContactMethod) error {
+	if !NeedsVerification(snap, u, cm) {
 		return nil
 	}
-	ok, err := p.numberVerified(ctx, u.ID, cm.Number)
+	ok, err := v.numberVerified(ctx, u.ID, cm.Number)
 	if err != nil {
 		return err
 	}
@@ -84,47 +126,48 @@ func (p *Pipeline) checkVerified(ctx context.Context, snap *org.Snapshot, u *cat
 
 // Reachable reports whether a contact method may be paged: it needs no
 // verification, or its number is verified.
-func (p *Pipeline) Reachable(ctx context.Context, userID, contactMethod string) (needed, verified bool, err error) {
-	snap := p.org.Snapshot()
-	u, cm, err := userMethod(snap, userID, contactMethod)
+func (v *Verifier) Reachable(ctx context.Context, userID, contactMethod string) (needed, verified bool, err error) {
+	snap := v.org.Snapshot()
+	u, cm, err := Lookup(snap, userID, contactMethod)
 	if err != nil {
 		return false, false, err
 	}
-	if !needsVerification(snap, u, cm) {
+	if !NeedsVerification(snap, u, cm) {
 		return false, true, nil
 	}
-	ok, err := p.numberVerified(ctx, u.ID, cm.Number)
+	ok, err := v.numberVerified(ctx, u.ID, cm.Number)
 	return true, ok, err
 }
 
-func userMethod(snap *org.Snapshot, userID, methodID string) (*catalog.User, *catalog.ContactMethod, error) {
+// Lookup returns a user and one of their contact methods, or ErrNotFound.
+func Lookup(snap *org.Snapshot, userID, methodID string) (*catalog.User, *catalog.ContactMethod, error) {
 	u := snap.User(userID)
 	if u == nil {
 		return nil, nil, fmt.Errorf("%w: user %q", ErrNotFound, userID)
 	}
-	cm := contactMethod(u, methodID)
+	cm := u.ContactMethod(methodID)
 	if cm == nil {
 		return nil, nil, fmt.Errorf("%w: contact method %q of user %s", ErrNotFound, methodID, userID)
 	}
 	return u, cm, nil
 }
 
-// StartVerification sends a fresh code to the number of an sms or voice
+// Start sends a fresh code to the number of an sms or voice
 // contact method, through that method, and returns when the code expires.
 // Only a keyed hash of the code is stored.
-func (p *Pipeline) StartVerification(ctx context.Context, userID, contactMethod string, by Actor) (time.Time, error) {
-	if len(p.callbackKey) == 0 {
+func (v *Verifier) Start(ctx context.Context, userID, contactMethod, actor string) (time.Time, error) {
+	if len(v.key) == 0 {
 		return time.Time{}, ErrVerificationDisabled
 	}
-	snap := p.org.Snapshot()
-	u, cm, err := userMethod(snap, userID, contactMethod)
+	snap := v.org.Snapshot()
+	u, cm, err := Lookup(snap, userID, contactMethod)
 	if err != nil {
 		return time.Time{}, err
 	}
 	if cm.Type != catalog.MethodSMS && cm.Type != catalog.MethodVoice {
 		return time.Time{}, fmt.Errorf("%w: only sms and voice numbers are verified, %s is %s", ErrInvalid, cm.ID, cm.Type)
 	}
-	ch := p.channels[cm.Type]
+	ch := v.channels[cm.Type]
 	if ch == nil {
 		return time.Time{}, fmt.Errorf("%w: no channel delivers %s contact methods", ErrInvalid, cm.Type)
 	}
@@ -132,11 +175,11 @@ func (p *Pipeline) StartVerification(ctx context.Context, userID, contactMethod 
 	if err != nil {
 		return time.Time{}, err
 	}
-	now := p.now().UTC()
+	now := v.now().UTC()
 	fresh := store.PhoneVerification{UserID: u.ID, ContactMethod: cm.ID, Number: cm.Number,
-		CodeHash: p.codeHash(u.ID, cm.ID, cm.Number, code), SentAt: now, ExpiresAt: now.Add(VerificationTTL)}
+		CodeHash: v.codeHash(u.ID, cm.ID, cm.Number, code), SentAt: now, ExpiresAt: now.Add(VerificationTTL)}
 	var previous *store.PhoneVerification
-	err = p.store.Update(ctx, func(tx store.Tx) error {
+	err = v.store.Update(ctx, func(tx store.Tx) error {
 		old, err := tx.GetPhoneVerification(u.ID, cm.ID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -154,7 +197,7 @@ func (p *Pipeline) StartVerification(ctx context.Context, userID, contactMethod 
 		if err := tx.PutPhoneVerification(fresh); err != nil {
 			return err
 		}
-		return tx.Audit(store.AuditEntry{At: now, Actor: by.Name, Action: "contact_method.verification_sent", Kind: store.KindUser,
+		return tx.Audit(store.AuditEntry{At: now, Actor: actor, Action: "contact_method.verification_sent", Kind: store.KindUser,
 			ObjID: u.ID, Details: fmt.Sprintf("code sent to %s contact method %s", cm.Type, cm.ID)})
 	})
 	if err != nil {
@@ -164,27 +207,27 @@ func (p *Pipeline) StartVerification(ctx context.Context, userID, contactMethod 
 		IdempotencyKey: fmt.Sprintf("verify-%s-%s-%d", u.ID, cm.ID, now.Unix())}
 	sendCtx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
-	if sendErr := ch.Send(sendCtx, destination(u, cm, p.getenv), msg); sendErr != nil {
+	if sendErr := ch.Send(sendCtx, v.destination(u, cm), msg); sendErr != nil {
 		// The code never arrived: forget it, so that another can be sent.
 		undo := store.PhoneVerification{UserID: u.ID, ContactMethod: cm.ID, Number: cm.Number, SentAt: now, ExpiresAt: now, VerifiedAt: fresh.VerifiedAt}
 		if previous != nil {
 			undo = *previous
 		}
-		err := p.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.PutPhoneVerification(undo) })
+		err := v.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.PutPhoneVerification(undo) })
 		return time.Time{}, errors.Join(fmt.Errorf("send the code: %w: %w", ErrDeliveryFailed, sendErr), err)
 	}
 	return fresh.ExpiresAt, nil
 }
 
-// ConfirmVerification checks a code; the right one marks the number
+// Confirm checks a code; the right one marks the number
 // verified. Every wrong code counts; after VerificationAttempts the code
 // no longer works.
-func (p *Pipeline) ConfirmVerification(ctx context.Context, userID, contactMethod, code string, by Actor) error {
-	if len(p.callbackKey) == 0 {
+func (v *Verifier) Confirm(ctx context.Context, userID, contactMethod, code, actor string) error {
+	if len(v.key) == 0 {
 		return ErrVerificationDisabled
 	}
-	snap := p.org.Snapshot()
-	u, cm, err := userMethod(snap, userID, contactMethod)
+	snap := v.org.Snapshot()
+	u, cm, err := Lookup(snap, userID, contactMethod)
 	if err != nil {
 		return err
 	}
@@ -196,10 +239,10 @@ func (p *Pipeline) ConfirmVerification(ctx context.Context, userID, contactMetho
 			return fmt.Errorf("%w: the code has %d digits", ErrInvalid, verificationDigits)
 		}
 	}
-	now := p.now().UTC()
+	now := v.now().UTC()
 	wrong := false
-	err = p.store.Update(ctx, func(tx store.Tx) error {
-		v, err := tx.GetPhoneVerification(u.ID, cm.ID)
+	err = v.store.Update(ctx, func(tx store.Tx) error {
+		pv, err := tx.GetPhoneVerification(u.ID, cm.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrNoCode
 		}
@@ -207,23 +250,23 @@ func (p *Pipeline) ConfirmVerification(ctx context.Context, userID, contactMetho
 			return err
 		}
 		switch {
-		case v.CodeHash == nil || v.Number != cm.Number:
+		case pv.CodeHash == nil || pv.Number != cm.Number:
 			return ErrNoCode
-		case v.Attempts >= VerificationAttempts:
+		case pv.Attempts >= VerificationAttempts:
 			return ErrTooManyAttempts
-		case !now.Before(v.ExpiresAt):
+		case !now.Before(pv.ExpiresAt):
 			return ErrCodeExpired
 		}
-		v.Attempts++
-		if !hmac.Equal(v.CodeHash, p.codeHash(u.ID, cm.ID, cm.Number, code)) {
+		pv.Attempts++
+		if !hmac.Equal(pv.CodeHash, v.codeHash(u.ID, cm.ID, cm.Number, code)) {
 			wrong = true // committed, so that the attempt counts
-			return tx.PutPhoneVerification(v)
+			return tx.PutPhoneVerification(pv)
 		}
-		v.CodeHash, v.VerifiedAt = nil, &now
-		if err := tx.PutPhoneVerification(v); err != nil {
+		pv.CodeHash, pv.VerifiedAt = nil, &now
+		if err := tx.PutPhoneVerification(pv); err != nil {
 			return err
 		}
-		return tx.Audit(store.AuditEntry{At: now, Actor: by.Name, Action: "contact_method.verified", Kind: store.KindUser,
+		return tx.Audit(store.AuditEntry{At: now, Actor: actor, Action: "contact_method.verified", Kind: store.KindUser,
 			ObjID: u.ID, Details: fmt.Sprintf("%s contact method %s verified", cm.Type, cm.ID)})
 	})
 	if err != nil {
@@ -237,8 +280,8 @@ func (p *Pipeline) ConfirmVerification(ctx context.Context, userID, contactMetho
 
 // codeHash binds a code to the user, the contact method and the number it
 // was sent to.
-func (p *Pipeline) codeHash(userID, contactMethod, number, code string) []byte {
-	mac := hmac.New(sha256.New, p.callbackKey)
+func (v *Verifier) codeHash(userID, contactMethod, number, code string) []byte {
+	mac := hmac.New(sha256.New, v.key)
 	for _, s := range []string{"vigil-verification", userID, contactMethod, number, code} {
 		mac.Write([]byte(s))
 		mac.Write([]byte{0})
@@ -253,4 +296,44 @@ func newCode() (string, error) {
 		return "", fmt.Errorf("draw a verification code: %w", err)
 	}
 	return fmt.Sprintf("%06d", n.Int64()), nil
+}
+
+// UserByNumber returns the user who may act from this phone number: the
+// owner of an sms or voice contact method with the number that may be
+// paged (verified, or needing no verification). ErrNotFound when there is
+// none, ErrAmbiguous when several users have it.
+func (v *Verifier) UserByNumber(ctx context.Context, number string) (string, error) {
+	if number == "" {
+		return "", fmt.Errorf("%w: no number", ErrNotFound)
+	}
+	snap := v.org.Snapshot()
+	var found []string
+	for i := range snap.Bundle.Users {
+		u := &snap.Bundle.Users[i]
+		for j := range u.ContactMethods {
+			cm := &u.ContactMethods[j]
+			if cm.Number != number || cm.Type != catalog.MethodSMS && cm.Type != catalog.MethodVoice {
+				continue
+			}
+			if NeedsVerification(snap, u, cm) {
+				ok, err := v.numberVerified(ctx, u.ID, number)
+				if err != nil {
+					return "", err
+				}
+				if !ok {
+					continue
+				}
+			}
+			found = append(found, u.ID)
+			break
+		}
+	}
+	sort.Strings(found)
+	switch len(found) {
+	case 0:
+		return "", fmt.Errorf("%w: no user may act from this number", ErrNotFound)
+	case 1:
+		return found[0], nil
+	}
+	return "", ErrAmbiguous
 }
