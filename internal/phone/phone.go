@@ -67,18 +67,12 @@ type Options struct {
 }
 
 // Verifier sends and checks verification codes.
-type Verifier struct {
-	store       store.Pipeline
-	org         *org.Manager
-	now         func() time.Time
-	key         []byte
-	channels    map[string]notify.Channel
-	destination func(*catalog.User, *catalog.ContactMethod) notify.Destination
-}
+type Verifier struct{ cfg Options }
 
 // New builds a Verifier.
 func New(o Options) *Verifier {
-	return &Verifier{store: o.Store, org: o.Org, now: o.Now, key: append([]byte(nil), o.Key...), channels: o.Channels, destination: o.Destination}
+	o.Key = append([]byte(nil), o.Key...)
+	return &Verifier{cfg: o}
 }
 
 // needsVerification says whether a contact method must be verified before
@@ -95,7 +89,7 @@ func NeedsVerification(snap *org.Snapshot, u *catalog.User, cm *catalog.ContactM
 // contact method's number (through this method or another with the same
 // number).
 func (v *Verifier) numberVerified(ctx context.Context, userID, number string) (bool, error) {
-	vs, err := v.store.PhoneVerifications(ctx, userID)
+	vs, err := v.cfg.Store.PhoneVerifications(ctx, userID)
 	if err != nil {
 		return false, fmt.Errorf("read phone verifications: %w", err)
 	}
@@ -127,7 +121,7 @@ func (v *Verifier) Check(ctx context.Context, snap *org.Snapshot, u *catalog.Use
 // Reachable reports whether a contact method may be paged: it needs no
 // verification, or its number is verified.
 func (v *Verifier) Reachable(ctx context.Context, userID, contactMethod string) (needed, verified bool, err error) {
-	snap := v.org.Snapshot()
+	snap := v.cfg.Org.Snapshot()
 	u, cm, err := Lookup(snap, userID, contactMethod)
 	if err != nil {
 		return false, false, err
@@ -156,10 +150,10 @@ func Lookup(snap *org.Snapshot, userID, methodID string) (*catalog.User, *catalo
 // contact method, through that method, and returns when the code expires.
 // Only a keyed hash of the code is stored.
 func (v *Verifier) Start(ctx context.Context, userID, contactMethod, actor string) (time.Time, error) {
-	if len(v.key) == 0 {
+	if len(v.cfg.Key) == 0 {
 		return time.Time{}, ErrVerificationDisabled
 	}
-	snap := v.org.Snapshot()
+	snap := v.cfg.Org.Snapshot()
 	u, cm, err := Lookup(snap, userID, contactMethod)
 	if err != nil {
 		return time.Time{}, err
@@ -167,7 +161,7 @@ func (v *Verifier) Start(ctx context.Context, userID, contactMethod, actor strin
 	if cm.Type != catalog.MethodSMS && cm.Type != catalog.MethodVoice {
 		return time.Time{}, fmt.Errorf("%w: only sms and voice numbers are verified, %s is %s", ErrInvalid, cm.ID, cm.Type)
 	}
-	ch := v.channels[cm.Type]
+	ch := v.cfg.Channels[cm.Type]
 	if ch == nil {
 		return time.Time{}, fmt.Errorf("%w: no channel delivers %s contact methods", ErrInvalid, cm.Type)
 	}
@@ -175,11 +169,11 @@ func (v *Verifier) Start(ctx context.Context, userID, contactMethod, actor strin
 	if err != nil {
 		return time.Time{}, err
 	}
-	now := v.now().UTC()
+	now := v.cfg.Now().UTC()
 	fresh := store.PhoneVerification{UserID: u.ID, ContactMethod: cm.ID, Number: cm.Number,
 		CodeHash: v.codeHash(u.ID, cm.ID, cm.Number, code), SentAt: now, ExpiresAt: now.Add(VerificationTTL)}
 	var previous *store.PhoneVerification
-	err = v.store.Update(ctx, func(tx store.Tx) error {
+	err = v.cfg.Store.Update(ctx, func(tx store.Tx) error {
 		old, err := tx.GetPhoneVerification(u.ID, cm.ID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -207,13 +201,13 @@ func (v *Verifier) Start(ctx context.Context, userID, contactMethod, actor strin
 		IdempotencyKey: fmt.Sprintf("verify-%s-%s-%d", u.ID, cm.ID, now.Unix())}
 	sendCtx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
-	if sendErr := ch.Send(sendCtx, v.destination(u, cm), msg); sendErr != nil {
+	if sendErr := ch.Send(sendCtx, v.cfg.Destination(u, cm), msg); sendErr != nil {
 		// The code never arrived: forget it, so that another can be sent.
 		undo := store.PhoneVerification{UserID: u.ID, ContactMethod: cm.ID, Number: cm.Number, SentAt: now, ExpiresAt: now, VerifiedAt: fresh.VerifiedAt}
 		if previous != nil {
 			undo = *previous
 		}
-		err := v.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.PutPhoneVerification(undo) })
+		err := v.cfg.Store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.PutPhoneVerification(undo) })
 		return time.Time{}, errors.Join(fmt.Errorf("send the code: %w: %w", ErrDeliveryFailed, sendErr), err)
 	}
 	return fresh.ExpiresAt, nil
@@ -223,10 +217,10 @@ func (v *Verifier) Start(ctx context.Context, userID, contactMethod, actor strin
 // verified. Every wrong code counts; after VerificationAttempts the code
 // no longer works.
 func (v *Verifier) Confirm(ctx context.Context, userID, contactMethod, code, actor string) error {
-	if len(v.key) == 0 {
+	if len(v.cfg.Key) == 0 {
 		return ErrVerificationDisabled
 	}
-	snap := v.org.Snapshot()
+	snap := v.cfg.Org.Snapshot()
 	u, cm, err := Lookup(snap, userID, contactMethod)
 	if err != nil {
 		return err
@@ -239,9 +233,9 @@ func (v *Verifier) Confirm(ctx context.Context, userID, contactMethod, code, act
 			return fmt.Errorf("%w: the code has %d digits", ErrInvalid, verificationDigits)
 		}
 	}
-	now := v.now().UTC()
+	now := v.cfg.Now().UTC()
 	wrong := false
-	err = v.store.Update(ctx, func(tx store.Tx) error {
+	err = v.cfg.Store.Update(ctx, func(tx store.Tx) error {
 		pv, err := tx.GetPhoneVerification(u.ID, cm.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrNoCode
@@ -281,7 +275,7 @@ func (v *Verifier) Confirm(ctx context.Context, userID, contactMethod, code, act
 // codeHash binds a code to the user, the contact method and the number it
 // was sent to.
 func (v *Verifier) codeHash(userID, contactMethod, number, code string) []byte {
-	mac := hmac.New(sha256.New, v.key)
+	mac := hmac.New(sha256.New, v.cfg.Key)
 	for _, s := range []string{"vigil-verification", userID, contactMethod, number, code} {
 		mac.Write([]byte(s))
 		mac.Write([]byte{0})
@@ -306,7 +300,7 @@ func (v *Verifier) UserByNumber(ctx context.Context, number string) (string, err
 	if number == "" {
 		return "", fmt.Errorf("%w: no number", ErrNotFound)
 	}
-	snap := v.org.Snapshot()
+	snap := v.cfg.Org.Snapshot()
 	var found []string
 	for i := range snap.Bundle.Users {
 		u := &snap.Bundle.Users[i]
