@@ -36,7 +36,7 @@ func testPasswords(t *testing.T, newStore func(t *testing.T) store.Store) {
 			t.Errorf("PasswordHash(%s) = %q, %v; want %q", user, got, err, want)
 		}
 	}
-	entries := listAudit(t, s, store.AuditQuery{Kind: "user", ObjID: "alice"})
+	entries := query(t, s.ListAudit, store.AuditQuery{Kind: "user", ObjID: "alice"})
 	if len(entries) != 2 || entries[0].Details != "password changed" || entries[1].Details != "password set" {
 		t.Fatalf("audit of alice's password = %+v, want changed then set", entries)
 	}
@@ -133,7 +133,7 @@ func testAuditByActor(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}
 	for _, tt := range tests {
 		var got []string
-		for _, e := range listAudit(t, s, tt.q) {
+		for _, e := range query(t, s.ListAudit, tt.q) {
 			got = append(got, e.Action)
 		}
 		if strings.Join(got, ",") != tt.want {

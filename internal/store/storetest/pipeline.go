@@ -23,10 +23,7 @@ import (
 // RunPipeline runs the alert pipeline's part of the suite (store.Pipeline
 // and store.Tx). newStore is as for Run; cases run in parallel.
 func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
-	cases := []struct {
-		name string
-		run  func(t *testing.T, newStore func(t *testing.T) store.Store)
-	}{
+	suite{
 		{"InboxOrderAndRemoval", testInboxOrderAndRemoval},
 		{"InboxLargeBatch", testInboxLargeBatch},
 		{"InboxOversized", testInboxOversized},
@@ -65,13 +62,7 @@ func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ServedShifts", testServedShifts},
 		{"ServedRejected", testServedRejected},
 		{"ServedConcurrentRecorders", testServedConcurrentRecorders},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			c.run(t, newStore)
-		})
-	}
+	}.run(t, newStore)
 }
 
 var errRollback = errors.New("deliberate rollback")
@@ -306,7 +297,7 @@ func testUpdateErrors(t *testing.T, newStore func(t *testing.T) store.Store) {
 	if err != errRollback {
 		t.Errorf("Update = %v, want fn's error itself", err)
 	}
-	if got := listIncidents(t, s, store.IncidentQuery{}); len(got) != 0 {
+	if got := query(t, s.ListIncidents, store.IncidentQuery{}); len(got) != 0 {
 		t.Errorf("a rolled-back incident was stored: %+v", got)
 	}
 
@@ -328,7 +319,7 @@ func testUpdateErrors(t *testing.T, newStore func(t *testing.T) store.Store) {
 	if err == nil {
 		t.Error("Update with a cancelled context succeeded")
 	}
-	if got := listIncidents(t, s, store.IncidentQuery{}); len(got) != 0 {
+	if got := query(t, s.ListIncidents, store.IncidentQuery{}); len(got) != 0 {
 		t.Errorf("an incident was stored under a cancelled context (fn called: %v)", called)
 	}
 }
@@ -350,7 +341,7 @@ func testUpdatePanic(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}()
 	// The transaction was rolled back and its connection freed.
 	update(t, s, func(tx store.Tx) error { return tx.InsertIncident(newIncident("after", "checkout", t0)) })
-	got := listIncidents(t, s, store.IncidentQuery{})
+	got := query(t, s.ListIncidents, store.IncidentQuery{})
 	if titles := labels(got, incidentTitle); titles != "after" {
 		t.Errorf("incidents = %q, want only %q", titles, "after")
 	}
@@ -689,15 +680,6 @@ func insertIncidents(t *testing.T, s store.Store, incidents ...*incident.Inciden
 	})
 }
 
-func listIncidents(t *testing.T, s store.Store, q store.IncidentQuery) []incident.Incident {
-	t.Helper()
-	got, err := s.ListIncidents(context.Background(), q)
-	if err != nil {
-		t.Fatalf("ListIncidents(%+v): %v", q, err)
-	}
-	return got
-}
-
 func testIncidentRoundTrip(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
 	ctx := context.Background()
@@ -825,7 +807,7 @@ func testListIncidents(t *testing.T, newStore func(t *testing.T) store.Store) {
 			if c.before != "" {
 				q.BeforeID = ids[c.before]
 			}
-			if l := labels(listIncidents(t, s, q), incidentTitle); l != c.want {
+			if l := labels(query(t, s.ListIncidents, q), incidentTitle); l != c.want {
 				t.Errorf("ListIncidents(%+v) = %q, want %q", q, l, c.want)
 			}
 		})
@@ -842,7 +824,7 @@ func testIncidentServicesRewritten(t *testing.T, newStore func(t *testing.T) sto
 	s := newStore(t)
 	onService := func(service string) string {
 		t.Helper()
-		return labels(listIncidents(t, s, store.IncidentQuery{Service: service}), incidentTitle)
+		return labels(query(t, s.ListIncidents, store.IncidentQuery{Service: service}), incidentTitle)
 	}
 	inc := newIncident("i", "web", at(0))
 	update(t, s, func(tx store.Tx) error {
@@ -1137,15 +1119,6 @@ func insertNotifications(t *testing.T, s store.Store, ns ...*notify.Notification
 	update(t, s, func(tx store.Tx) error { return tx.InsertNotifications(ns...) })
 }
 
-func listNotifications(t *testing.T, s store.Store, q store.NotificationQuery) []notify.Notification {
-	t.Helper()
-	got, err := s.ListNotifications(context.Background(), q)
-	if err != nil {
-		t.Fatalf("ListNotifications(%+v): %v", q, err)
-	}
-	return got
-}
-
 func testInsertNotifications(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
 	ctx := context.Background()
@@ -1180,7 +1153,7 @@ func testInsertNotifications(t *testing.T, newStore func(t *testing.T) store.Sto
 	if n3.ID <= n2.ID {
 		t.Errorf("insert after a skipped row: ID %d, want above %d", n3.ID, n2.ID)
 	}
-	if got := labels(listNotifications(t, s, store.NotificationQuery{}), notificationKey); got != "k3 k2 "+full.IdempotencyKey {
+	if got := labels(query(t, s.ListNotifications, store.NotificationQuery{}), notificationKey); got != "k3 k2 "+full.IdempotencyKey {
 		t.Errorf("notifications = %q: the skipped rows must not be stored", got)
 	}
 
@@ -1203,7 +1176,7 @@ func testInsertNotifications(t *testing.T, newStore func(t *testing.T) store.Sto
 	if err == nil {
 		t.Error("InsertNotifications accepted an empty idempotency key")
 	}
-	if got := listNotifications(t, s, store.NotificationQuery{}); len(got) != 3 {
+	if got := query(t, s.ListNotifications, store.NotificationQuery{}); len(got) != 3 {
 		t.Errorf("%d notifications after a rejected batch, want 3", len(got))
 	}
 }
@@ -1280,7 +1253,7 @@ func testClaimNotifications(t *testing.T, newStore func(t *testing.T) store.Stor
 				t.Errorf("a second claim at the same time got %q, want %q", again, c.rest)
 			}
 			for _, g := range got {
-				listed := listNotifications(t, s, store.NotificationQuery{BeforeID: g.ID + 1, Limit: 1})
+				listed := query(t, s.ListNotifications, store.NotificationQuery{BeforeID: g.ID + 1, Limit: 1})
 				if len(listed) != 1 {
 					t.Fatalf("notification %d not listed", g.ID)
 				}
@@ -1387,7 +1360,7 @@ func testCancelNotifications(t *testing.T, newStore func(t *testing.T) store.Sto
 		})
 	}
 	byStatus := func(status string) string {
-		return labels(listNotifications(t, s, store.NotificationQuery{Statuses: []string{status}}), notificationKey)
+		return labels(query(t, s.ListNotifications, store.NotificationQuery{Statuses: []string{status}}), notificationKey)
 	}
 	if got := byStatus(notify.StatusCancelled); got != "1-update 1-low 1-page" {
 		t.Errorf("cancelled = %q", got)
@@ -1427,7 +1400,7 @@ func testListNotifications(t *testing.T, newStore func(t *testing.T) store.Store
 	for _, c := range cases {
 		q := c.query
 		q.BeforeID = c.before
-		if got := labels(listNotifications(t, s, q), notificationKey); got != c.want {
+		if got := labels(query(t, s.ListNotifications, q), notificationKey); got != c.want {
 			t.Errorf("ListNotifications(%+v) = %q, want %q", q, got, c.want)
 		}
 	}
@@ -1787,7 +1760,7 @@ func testTxAudit(t *testing.T, newStore func(t *testing.T) store.Store) {
 	if !errors.Is(err, errRollback) {
 		t.Fatalf("Update = %v", err)
 	}
-	got := listAudit(t, s, store.AuditQuery{Kind: "maintenance"})
+	got := query(t, s.ListAudit, store.AuditQuery{Kind: "maintenance"})
 	if len(got) != 1 {
 		t.Fatalf("audit has %d entries, want the committed one only", len(got))
 	}
@@ -1885,7 +1858,7 @@ func testRejectedText(t *testing.T, newStore func(t *testing.T) store.Store) {
 			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
 				t.Errorf("error %v should not look like a missing or conflicting row", err)
 			}
-			if got := listIncidents(t, s, store.IncidentQuery{}); len(got) != 0 {
+			if got := query(t, s.ListIncidents, store.IncidentQuery{}); len(got) != 0 {
 				t.Errorf("the transaction's other write was kept: %q", labels(got, incidentTitle))
 			}
 		})

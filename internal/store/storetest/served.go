@@ -21,24 +21,6 @@ func servedLabel(sh store.ServedShift) string {
 	return fmt.Sprintf("%s@%d-%d", sh.User, int(sh.Start.Sub(t0)/time.Minute), int(sh.End.Sub(t0)/time.Minute))
 }
 
-func listServed(t *testing.T, s store.Store, q store.ServedShiftQuery) []store.ServedShift {
-	t.Helper()
-	shifts, err := s.ListServedShifts(context.Background(), q)
-	if err != nil {
-		t.Fatalf("ListServedShifts(%+v): %v", q, err)
-	}
-	return shifts
-}
-
-func servedUntil(t *testing.T, s store.Store, schedule string) time.Time {
-	t.Helper()
-	until, err := s.ServedUntil(context.Background(), schedule)
-	if err != nil {
-		t.Fatalf("ServedUntil(%q): %v", schedule, err)
-	}
-	return until
-}
-
 // testServedUntil covers a schedule's record: made at the first lock,
 // moved forward only, and moved along for schedules no longer configured.
 func testServedUntil(t *testing.T, newStore func(t *testing.T) store.Store) {
@@ -59,7 +41,7 @@ func testServedUntil(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}
 	assertTime(t, "first LockServedUntil", lock("rota", 10), at(10))
 	assertTime(t, "second LockServedUntil", lock("rota", 20), at(10))
-	assertTime(t, "ServedUntil", servedUntil(t, s, "rota"), at(10))
+	assertTime(t, "ServedUntil", query(t, s.ServedUntil, "rota"), at(10))
 
 	// A rolled-back first lock leaves no record.
 	err := s.Update(ctx, func(tx store.Tx) error {
@@ -80,9 +62,9 @@ func testServedUntil(t *testing.T, newStore func(t *testing.T) store.Store) {
 		update(t, s, func(tx store.Tx) error { return tx.SetServedUntil(schedule, at(until)) })
 	}
 	set("rota", 30)
-	assertTime(t, "ServedUntil after moving forward", servedUntil(t, s, "rota"), at(30))
+	assertTime(t, "ServedUntil after moving forward", query(t, s.ServedUntil, "rota"), at(30))
 	set("rota", 25)
-	assertTime(t, "ServedUntil after moving back", servedUntil(t, s, "rota"), at(30))
+	assertTime(t, "ServedUntil after moving back", query(t, s.ServedUntil, "rota"), at(30))
 
 	lock("kept", 0)
 	lock("deleted", 0)
@@ -97,10 +79,10 @@ func testServedUntil(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"deleted", 50}, // no longer configured: nobody served it
 		{"ahead", 100},  // never moved back
 	} {
-		assertTime(t, "ServedUntil of "+c.schedule+" after AdvanceServedUntil", servedUntil(t, s, c.schedule), at(c.want))
+		assertTime(t, "ServedUntil of "+c.schedule+" after AdvanceServedUntil", query(t, s.ServedUntil, c.schedule), at(c.want))
 	}
 	update(t, s, func(tx store.Tx) error { return tx.AdvanceServedUntil(at(60), nil) })
-	assertTime(t, "ServedUntil of kept after AdvanceServedUntil keeping none", servedUntil(t, s, "kept"), at(60))
+	assertTime(t, "ServedUntil of kept after AdvanceServedUntil keeping none", query(t, s.ServedUntil, "kept"), at(60))
 }
 
 // testServedShifts covers appending, extending and listing recorded shifts.
@@ -143,7 +125,7 @@ func testServedShifts(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 	update(t, s, func(tx store.Tx) error { return tx.ExtendServedShift(override.ID, at(150)) })
 	want.End = at(150)
-	all := listServed(t, s, store.ServedShiftQuery{Schedule: "rota"})
+	all := query(t, s.ListServedShifts, store.ServedShiftQuery{Schedule: "rota"})
 	if got := labels(all, servedLabel); got != "alice@0-60 bob@60-120 dave@120-150" {
 		t.Errorf("ListServedShifts = %q", got)
 	}
@@ -183,7 +165,7 @@ func testServedShifts(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"after the last", store.ServedShiftQuery{Schedule: "rota", AfterID: override.ID}, ""},
 		{"paged window", store.ServedShiftQuery{Schedule: "rota", From: at(30), AfterID: early.ID, Limit: 1}, "bob@60-120"},
 	} {
-		if got := labels(listServed(t, s, c.q), servedLabel); got != c.want {
+		if got := labels(query(t, s.ListServedShifts, c.q), servedLabel); got != c.want {
 			t.Errorf("%s: ListServedShifts = %q, want %q", c.name, got, c.want)
 		}
 	}
@@ -235,7 +217,7 @@ func testServedRejected(t *testing.T, newStore func(t *testing.T) store.Store) {
 			if err == nil {
 				t.Fatal("the write was accepted")
 			}
-			if got := listServed(t, s, store.ServedShiftQuery{}); len(got) != 0 {
+			if got := query(t, s.ListServedShifts, store.ServedShiftQuery{}); len(got) != 0 {
 				t.Errorf("the transaction's other write was kept: %q", labels(got, servedLabel))
 			}
 		})
@@ -295,7 +277,7 @@ func testServedConcurrentRecorders(t *testing.T, newStore func(t *testing.T) sto
 
 	var shifts []store.ServedShift
 	for q := (store.ServedShiftQuery{Schedule: "rota", Limit: 1000}); ; {
-		page := listServed(t, s, q)
+		page := query(t, s.ListServedShifts, q)
 		shifts = append(shifts, page...)
 		if len(page) < q.Limit {
 			break
@@ -314,5 +296,5 @@ func testServedConcurrentRecorders(t *testing.T, newStore func(t *testing.T) sto
 		end = sh.End
 	}
 	assertTime(t, "end of the history", end, at(int(minutes.Load())))
-	assertTime(t, "ServedUntil", servedUntil(t, s, "rota"), end)
+	assertTime(t, "ServedUntil", query(t, s.ServedUntil, "rota"), end)
 }

@@ -152,7 +152,7 @@ func testGateOverrides(t *testing.T, newStore func(t *testing.T) store.Store) {
 	if len(got) == 1 && (got[0].Reason != o1.Reason || got[0].CreatedBy != "user:alice" || !got[0].ExpiresAt.Equal(at(60)) || !got[0].CreatedAt.Equal(at(0))) {
 		t.Errorf("override read back as %+v, want %+v", got[0], o1)
 	}
-	entries := listAudit(t, s, store.AuditQuery{Kind: "gate_override"})
+	entries := query(t, s.ListAudit, store.AuditQuery{Kind: "gate_override"})
 	if len(entries) != 3 {
 		t.Errorf("%d audit entries, want 3", len(entries))
 	}

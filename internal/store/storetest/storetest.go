@@ -17,14 +17,27 @@ import (
 	"github.com/vigil-oncall/vigil/internal/store/internal/sqlbackend/released"
 )
 
+// suite is a list of conformance cases.
+type suite []struct {
+	name string
+	run  func(t *testing.T, newStore func(t *testing.T) store.Store)
+}
+
+// run runs the cases in parallel, each on its stores from newStore.
+func (cases suite) run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(t, newStore)
+		})
+	}
+}
+
 // Run runs the suite. newStore returns a fresh, empty, migrated store and
 // arranges for it to be closed when the test ends; cases run in parallel,
 // so it is called from several goroutines.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
-	cases := []struct {
-		name string
-		run  func(t *testing.T, newStore func(t *testing.T) store.Store)
-	}{
+	suite{
 		{"Migrate", testMigrate},
 		{"GetObjectNotFound", testGetObjectNotFound},
 		{"ObjectRoundTrip", testObjectRoundTrip},
@@ -46,13 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SLOBatches", testSLOBatches},
 		{"GateOverrides", testGateOverrides},
 		{"GateDecisions", testGateDecisions},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			c.run(t, newStore)
-		})
-	}
+	}.run(t, newStore)
 }
 
 // t0 has whole microseconds: both backends keep times to the microsecond.
@@ -125,13 +132,14 @@ func configVersion(t *testing.T, s store.Store) int64 {
 	return v
 }
 
-func listAudit(t *testing.T, s store.Store, q store.AuditQuery) []store.AuditEntry {
+// query calls a store's method with q, failing the test on an error.
+func query[Q, T any](t *testing.T, method func(context.Context, Q) (T, error), q Q) T {
 	t.Helper()
-	entries, err := s.ListAudit(context.Background(), q)
+	v, err := method(context.Background(), q)
 	if err != nil {
-		t.Fatalf("ListAudit(%+v): %v", q, err)
+		t.Fatalf("query %+v: %v", q, err)
 	}
-	return entries
+	return v
 }
 
 func testMigrate(t *testing.T, newStore func(t *testing.T) store.Store) {
@@ -434,7 +442,7 @@ func testApplyAtomicity(t *testing.T, newStore func(t *testing.T) store.Store) {
 			if v := configVersion(t, s); v != 1 {
 				t.Errorf("ConfigVersion = %d, want 1 (the failed batch must not count)", v)
 			}
-			if entries := listAudit(t, s, store.AuditQuery{}); len(entries) != 1 {
+			if entries := query(t, s.ListAudit, store.AuditQuery{}); len(entries) != 1 {
 				t.Errorf("audit log has %d entries, want 1", len(entries))
 			}
 		})
@@ -492,7 +500,7 @@ func testAuditWrittenWithChanges(t *testing.T, newStore func(t *testing.T) store
 	}
 	apply(t, s, put(object(store.KindService, "checkout", `{}`)), entries...)
 
-	got := listAudit(t, s, store.AuditQuery{})
+	got := query(t, s.ListAudit, store.AuditQuery{})
 	if len(got) != len(entries) {
 		t.Fatalf("audit log has %d entries, want %d", len(got), len(entries))
 	}
@@ -619,7 +627,7 @@ func testTokens(t *testing.T, newStore func(t *testing.T) store.Store) {
 	})
 
 	t.Run("one audit entry per created token, none for conflicts", func(t *testing.T) {
-		entries := listAudit(t, s, store.AuditQuery{Kind: "token"})
+		entries := query(t, s.ListAudit, store.AuditQuery{Kind: "token"})
 		var got []string
 		for _, e := range entries {
 			got = append(got, e.Action+" "+e.ObjID)
@@ -674,7 +682,7 @@ func testRevokeToken(t *testing.T, newStore func(t *testing.T) store.Store) {
 	assertToken(t, got, want)
 
 	var actions []string
-	for _, e := range listAudit(t, s, store.AuditQuery{}) {
+	for _, e := range query(t, s.ListAudit, store.AuditQuery{}) {
 		actions = append(actions, e.Action+" "+e.ObjID)
 	}
 	wantActions := []string{"token.revoke t1", "token.revoke t1", "token.create t1"}
@@ -702,7 +710,7 @@ func auditFixture(t *testing.T, s store.Store) map[string]int64 {
 	apply(t, s, nil, entries[:10]...)
 	apply(t, s, nil, entries[10:]...)
 	ids := make(map[string]int64)
-	for _, e := range listAudit(t, s, store.AuditQuery{Limit: 100}) {
+	for _, e := range query(t, s.ListAudit, store.AuditQuery{Limit: 100}) {
 		ids[e.Details] = e.ID
 	}
 	if len(ids) != 25 {
@@ -738,7 +746,7 @@ func testAuditPaging(t *testing.T, newStore func(t *testing.T) store.Store) {
 				q.BeforeID = ids[c.before]
 			}
 			var got []string
-			for _, e := range listAudit(t, s, q) {
+			for _, e := range query(t, s.ListAudit, q) {
 				got = append(got, e.Details)
 			}
 			if strings.Join(got, " ") != c.want {
@@ -766,7 +774,7 @@ func testAuditLimits(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{limit: 1 << 30, want: 1001},
 	}
 	for _, c := range cases {
-		if got := listAudit(t, s, store.AuditQuery{Limit: c.limit}); len(got) != c.want {
+		if got := query(t, s.ListAudit, store.AuditQuery{Limit: c.limit}); len(got) != c.want {
 			t.Errorf("ListAudit(Limit: %d) returned %d entries, want %d", c.limit, len(got), c.want)
 		}
 	}
@@ -825,7 +833,7 @@ func testConcurrentWriters(t *testing.T, newStore func(t *testing.T) store.Store
 	if v := configVersion(t, s); v != writers*batches {
 		t.Errorf("ConfigVersion = %d, want %d", v, writers*batches)
 	}
-	entries := listAudit(t, s, store.AuditQuery{Limit: 1000})
+	entries := query(t, s.ListAudit, store.AuditQuery{Limit: 1000})
 	seen := make(map[int64]bool)
 	for _, e := range entries {
 		seen[e.ID] = true

@@ -52,18 +52,24 @@ func checkJSONText(field string, doc []byte) error {
 
 // CheckChanges validates a batch before it is written.
 func CheckChanges(changes []store.Change) error {
-	for i, c := range changes {
+	return checkEach("change", changes, func(c store.Change) error {
 		o := c.Object
-		err := errors.Join(
-			required("kind", o.Kind),
-			required("id", o.ID),
-			CheckText("source", o.Source),
-		)
+		err := errors.Join(required("kind", o.Kind), required("id", o.ID), CheckText("source", o.Source))
 		if err == nil && !c.Delete {
 			err = checkJSONText("body", o.Body)
 		}
 		if err != nil {
-			return fmt.Errorf("change %d (%s %q): %w", i, o.Kind, o.ID, err)
+			return fmt.Errorf("%s %q: %w", o.Kind, o.ID, err)
+		}
+		return nil
+	})
+}
+
+// checkEach applies check to every item and names the first that fails.
+func checkEach[T any](what string, items []T, check func(T) error) error {
+	for i, item := range items {
+		if err := check(item); err != nil {
+			return fmt.Errorf("%s %d: %w", what, i, err)
 		}
 	}
 	return nil
@@ -71,31 +77,17 @@ func CheckChanges(changes []store.Change) error {
 
 // CheckAudit validates audit entries before they are written.
 func CheckAudit(entries ...store.AuditEntry) error {
-	for i, e := range entries {
-		err := errors.Join(
-			CheckText("actor", e.Actor),
-			CheckText("action", e.Action),
-			CheckText("kind", e.Kind),
-			CheckText("object_id", e.ObjID),
-			CheckText("details", e.Details),
-			checkJSONText("before", e.Before),
-			checkJSONText("after", e.After),
-		)
-		if err != nil {
-			return fmt.Errorf("audit entry %d: %w", i, err)
-		}
-	}
-	return nil
+	return checkEach("audit entry", entries, func(e store.AuditEntry) error {
+		return errors.Join(CheckText("actor", e.Actor), CheckText("action", e.Action), CheckText("kind", e.Kind),
+			CheckText("object_id", e.ObjID), CheckText("details", e.Details),
+			checkJSONText("before", e.Before), checkJSONText("after", e.After))
+	})
 }
 
 // CheckToken validates a token before it is written.
 func CheckToken(t store.Token) error {
-	err := errors.Join(
-		required("token id", t.ID),
-		CheckText("token name", t.Name),
-		CheckText("token user_id", t.UserID),
-		CheckText("token role", t.Role),
-	)
+	err := errors.Join(required("token id", t.ID), CheckText("token name", t.Name), CheckText("token user_id", t.UserID),
+		CheckText("token role", t.Role))
 	if err == nil && len(t.Hash) == 0 {
 		err = errors.New("token hash is empty")
 	}

@@ -44,29 +44,17 @@ func CheckJSON(field string, doc []byte) error { return checkJSONText(field, doc
 
 // CheckInbox validates events before they are appended.
 func CheckInbox(events []store.InboxEvent) error {
-	for i, e := range events {
-		err := errors.Join(
-			required("kind", e.Kind),
-			CheckText("integration_key", e.IntegrationKey),
-			CheckText("service", e.Service),
-			checkJSONText("payload", e.Payload),
-		)
-		if err != nil {
-			return fmt.Errorf("inbox event %d: %w", i, err)
-		}
-	}
-	return nil
+	return checkEach("inbox event", events, func(e store.InboxEvent) error {
+		return errors.Join(required("kind", e.Kind), CheckText("integration_key", e.IntegrationKey),
+			CheckText("service", e.Service), checkJSONText("payload", e.Payload))
+	})
 }
 
 // EncodeAlert checks an alert and returns it as stored (times in UTC, to
 // the microsecond) with its JSON body.
 func EncodeAlert(a alert.Alert) (alert.Alert, []byte, error) {
-	err := errors.Join(
-		CheckText("service", a.Service),
-		CheckText("integration_key", a.IntegrationKey),
-		CheckText("dedup_key", a.DedupKey),
-		required("status", string(a.Status)),
-	)
+	err := errors.Join(CheckText("service", a.Service), CheckText("integration_key", a.IntegrationKey),
+		CheckText("dedup_key", a.DedupKey), required("status", string(a.Status)))
 	if err != nil {
 		return alert.Alert{}, nil, fmt.Errorf("alert %d: %w", a.ID, err)
 	}
@@ -153,13 +141,8 @@ func EncodeEscalation(s escalation.State) (escalation.State, []byte, error) {
 // EncodeNotification checks a notification and returns it as stored with
 // its JSON body.
 func EncodeNotification(n notify.Notification) (notify.Notification, []byte, error) {
-	err := errors.Join(
-		required("idempotency_key", n.IdempotencyKey),
-		CheckText("user_id", n.UserID),
-		CheckText("kind", n.Kind),
-		required("status", n.Status),
-		checkJSONText("body", n.Body),
-	)
+	err := errors.Join(required("idempotency_key", n.IdempotencyKey), CheckText("user_id", n.UserID), CheckText("kind", n.Kind),
+		required("status", n.Status), checkJSONText("body", n.Body))
 	if err != nil {
 		return notify.Notification{}, nil, fmt.Errorf("notification %d: %w", n.ID, err)
 	}
@@ -171,14 +154,9 @@ func EncodeNotification(n notify.Notification) (notify.Notification, []byte, err
 
 // CheckAttempt validates a delivery attempt and returns it as stored.
 func CheckAttempt(a notify.Attempt) (notify.Attempt, error) {
-	err := errors.Join(
-		CheckText("user_id", a.UserID),
-		CheckText("method_type", a.MethodType),
-		CheckText("contact_method", a.ContactMethod),
-		CheckText("time_zone", a.TimeZone),
-		CheckText("outcome", a.Outcome),
-		CheckText("error", a.Error),
-	)
+	err := errors.Join(CheckText("user_id", a.UserID), CheckText("method_type", a.MethodType),
+		CheckText("contact_method", a.ContactMethod), CheckText("time_zone", a.TimeZone),
+		CheckText("outcome", a.Outcome), CheckText("error", a.Error))
 	if err != nil {
 		return notify.Attempt{}, fmt.Errorf("attempt of notification %d: %w", a.NotificationID, err)
 	}
@@ -199,13 +177,8 @@ func EncodeChange(c change.Event) (change.Event, []byte, error) {
 
 // CheckTimeline validates a timeline entry and returns it as stored.
 func CheckTimeline(e incident.TimelineEntry) (incident.TimelineEntry, error) {
-	err := errors.Join(
-		required("kind", e.Kind),
-		CheckText("actor", e.Actor),
-		CheckText("channel", e.Channel),
-		CheckText("message", e.Message),
-		checkJSONText("data", e.Data),
-	)
+	err := errors.Join(required("kind", e.Kind), CheckText("actor", e.Actor), CheckText("channel", e.Channel),
+		CheckText("message", e.Message), checkJSONText("data", e.Data))
 	if err != nil {
 		return incident.TimelineEntry{}, fmt.Errorf("timeline entry of incident %d: %w", e.IncidentID, err)
 	}
@@ -231,11 +204,7 @@ func EncodeHeartbeat(h store.Heartbeat) (store.Heartbeat, time.Time, error) {
 
 // CheckMaintenance validates a maintenance window and returns it as stored.
 func CheckMaintenance(w store.MaintenanceWindow) (store.MaintenanceWindow, error) {
-	err := errors.Join(
-		CheckText("service", w.Service),
-		CheckText("reason", w.Reason),
-		CheckText("created_by", w.CreatedBy),
-	)
+	err := errors.Join(CheckText("service", w.Service), CheckText("reason", w.Reason), CheckText("created_by", w.CreatedBy))
 	if err != nil {
 		return store.MaintenanceWindow{}, fmt.Errorf("maintenance window: %w", err)
 	}

@@ -11,13 +11,8 @@ import (
 
 // CheckServedShift validates a recorded shift and returns it as stored.
 func CheckServedShift(sh store.ServedShift) (store.ServedShift, error) {
-	err := errors.Join(
-		required("schedule", sh.Schedule),
-		required("user", sh.User),
-		CheckText("layer", sh.Layer),
-		required("time_zone", sh.TimeZone),
-		checkSpan(sh.Start, sh.End),
-	)
+	err := errors.Join(required("schedule", sh.Schedule), required("user", sh.User), CheckText("layer", sh.Layer),
+		required("time_zone", sh.TimeZone), checkSpan(sh.Start, sh.End))
 	if err != nil {
 		return store.ServedShift{}, fmt.Errorf("served shift of %q: %w", sh.Schedule, err)
 	}
