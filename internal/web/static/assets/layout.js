@@ -80,6 +80,11 @@ function acyclic(ids, edges) {
 // edge points downwards. Edges that close a cycle are left out of the
 // layering; the layout still draws them.
 export function layers(ids, edges) {
+  return rank(ids, edges).layer;
+}
+
+// rank is layers with the back edges it left out.
+function rank(ids, edges) {
   const {out, back, order} = acyclic(ids, edges);
   const layer = new Map(ids.map((id) => [id, 0]));
   for (const id of order) {
@@ -88,7 +93,7 @@ export function layers(ids, edges) {
       layer.set(to, Math.max(layer.get(to), layer.get(id) + 1));
     }
   }
-  return layer;
+  return {layer, back};
 }
 
 // crossingsBetween counts the crossings of the segments between two
@@ -125,8 +130,7 @@ export function layout(nodes, edges) {
   const known = new Set(ids);
   const es = edges.filter((e) => known.has(e.from) && known.has(e.to));
   const label = new Map(nodes.map((n) => [n.id, n.label || n.id]));
-  const {back} = acyclic(ids, es);
-  const layer = layers(ids, es);
+  const {layer, back} = rank(ids, es);
   const depth = Math.max(0, ...layer.values()) + 1;
 
   // Items are the boxes and the dummies; each row lists its items in order.
