@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/clock"
 	"github.com/vigil-oncall/vigil/internal/importer"
+	"github.com/vigil-oncall/vigil/internal/importer/grafanaoncall"
 	"github.com/vigil-oncall/vigil/internal/importer/opsgenie"
 	"github.com/vigil-oncall/vigil/internal/importer/pagerduty"
 )
@@ -28,8 +29,9 @@ type vendor struct {
 
 func vendors() map[string]vendor {
 	return map[string]vendor{
-		"pagerduty": {pagerduty.Vendor, pagerduty.Import, pagerduty.API, pagerduty.DefaultAPI},
-		"opsgenie":  {opsgenie.Vendor, opsgenie.Import, opsgenie.API, opsgenie.DefaultAPI},
+		"pagerduty":      {pagerduty.Vendor, pagerduty.Import, pagerduty.API, pagerduty.DefaultAPI},
+		"opsgenie":       {opsgenie.Vendor, opsgenie.Import, opsgenie.API, opsgenie.DefaultAPI},
+		"grafana-oncall": {grafanaoncall.Vendor, grafanaoncall.Import, grafanaoncall.API, grafanaoncall.DefaultAPI},
 	}
 }
 

@@ -48,6 +48,16 @@ func alertmanagerEvent(key string) (string, any) {
 	}
 }
 
+// grafanaEvent is a Grafana alerting webhook: the Alertmanager shape with
+// Grafana's version and state.
+func grafanaEvent(key string) (string, any) {
+	_, event := alertmanagerEvent("")
+	event.(map[string]any)["version"] = "1"
+	event.(map[string]any)["state"] = "alerting"
+	event.(map[string]any)["title"] = "[FIRING:1] RoundTrip"
+	return "/api/v1/integrations/grafana/" + key, event
+}
+
 // pagedFor sends an event to a server with an imported integration key
 // and returns who the incident it opens on service pages first, from the
 // incident's notifications.
@@ -148,13 +158,33 @@ func TestImportOpsgenieRoundTrip(t *testing.T) {
 	if got := pagedFor(t, url, "prometheus-payments", path, event); !slices.Equal(got, []string{"bob", "frank-becker"}) {
 		t.Errorf("prometheus-payments paged %v, want bob and frank-becker", got)
 	}
-	path = "/api/v1/integrations/grafana/0b6f7c2d-8e1a-4d3b-b5c9-7a2e1f6d4c38"
-	_, grafana := alertmanagerEvent("")
-	grafana.(map[string]any)["version"] = "1"
-	grafana.(map[string]any)["state"] = "alerting"
-	grafana.(map[string]any)["title"] = "[FIRING:1] RoundTrip"
-	if got := pagedFor(t, url, "cluster", path, grafana); !slices.Equal(got, []string{"kim"}) {
+	path, event = grafanaEvent("0b6f7c2d-8e1a-4d3b-b5c9-7a2e1f6d4c38")
+	if got := pagedFor(t, url, "cluster", path, event); !slices.Equal(got, []string{"kim"}) {
 		t.Errorf("cluster paged %v, want kim", got)
+	}
+}
+
+// Grafana OnCall round trip, on Tuesday 10 March 2026 at 09:00 UTC:
+//
+//   - The Alertmanager integration's token (Kx9m…gH6) becomes an
+//     alertmanager integration of its own service, paging payments-chain:
+//     first the Payments schedule. At 10:00 in Berlin the weekday rotation
+//     (level 1, 09:00 to 17:00, a week each for alice, bob and carol from
+//     the week of 5 January) is in week 9: alice, above the weekly base.
+//   - The Grafana integration's token (Gz5Y…uW9) pages sre-chain: the SRE
+//     schedule, where at 05:00 in New York the six-hour shadow (level 2,
+//     mike and nina from 5 January 07:00 UTC) is 1538 hours on, turn 256:
+//     mike, above the night rotation.
+func TestImportGrafanaOnCallRoundTrip(t *testing.T) {
+	out := importFixture(t, "grafana-oncall", "../importer/grafanaoncall/testdata/acme", "2026-02-01T00:00:00Z")
+	url := startServerWith(t, "2026-03-10T09:00:00Z", out)
+	path, event := alertmanagerEvent("Kx9mTq2LpW7vRb3NcD4eF5gH6")
+	if got := pagedFor(t, url, "alertmanager-payments", path, event); !slices.Equal(got, []string{"alice"}) {
+		t.Errorf("alertmanager-payments paged %v, want alice", got)
+	}
+	path, event = grafanaEvent("Gz5Yh8Qa1Jc4Vn6MpR7sT8uW9")
+	if got := pagedFor(t, url, "grafana-sre", path, event); !slices.Equal(got, []string{"mike"}) {
+		t.Errorf("grafana-sre paged %v, want mike", got)
 	}
 }
 

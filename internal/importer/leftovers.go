@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/catalog"
@@ -122,4 +123,79 @@ func PhoneNumber(country int, number string) string {
 		return ""
 	}
 	return e164
+}
+
+// ValidKey reports whether an integration key (other than a PagerDuty
+// routing key) is one Vigil takes: it appears in URL paths, so letters,
+// digits, '-', '_' and '.', at most 128, not starting with '-' or '.'.
+func ValidKey(k string) bool {
+	if k == "" || len(k) > 128 || k[0] == '-' || k[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// NewUser starts a user from the source's name, email and time zone, and
+// returns it with the label the report calls it by. Its id is the email's
+// local part (else the name), unique; an email that is not valid is left
+// out and a zone that is not an IANA one becomes UTC, each said in the
+// report.
+func (r *Result) NewUser(ids *IDs, name, email, zone string) (catalog.User, string) {
+	label := name
+	if label == "" {
+		label = email
+	}
+	if email != "" && !ValidEmail(email) {
+		r.Report.Change("user", label, "email "+Code(email)+" is not a valid address and was left out", "set the user's email")
+		email = ""
+	}
+	u := catalog.User{ID: ids.New(EmailLocal(email), name, "user"), Name: name, Email: email, TimeZone: "UTC"}
+	if tz, ok := Zone(zone); ok {
+		u.TimeZone = tz
+	} else {
+		r.Report.Change("user", label, "time zone "+Code(zone)+" is not an IANA zone; UTC was set", "set the user's time_zone")
+	}
+	return u, label
+}
+
+// List is one list an importer reads, and what it makes of the pages.
+type List struct {
+	Name string
+	Read func(pages [][]byte) error
+}
+
+// ReadLists reads each list in order and hands its pages on; a list not
+// given is said in the report. found is false when none was given.
+func (r *Result) ReadLists(ctx context.Context, src Source, lists []List) (found bool, err error) {
+	for _, l := range lists {
+		pages, err := src.Pages(ctx, l.Name)
+		if err != nil {
+			return false, err
+		}
+		if pages == nil {
+			r.Report.Check("No %s.json was given: the import has no %s.", l.Name, strings.ReplaceAll(l.Name, "_", " "))
+		}
+		found = found || pages != nil
+		if err := l.Read(pages); err != nil {
+			return false, err
+		}
+	}
+	return found, nil
+}
+
+// Complete ends an import: the leftovers and the files not read named in
+// the report, and what the configuration needs (Finish).
+func (r *Result) Complete(ctx context.Context, src Source, leftovers []Leftover) (*Result, error) {
+	if err := r.NameLeftovers(ctx, src, leftovers); err != nil {
+		return nil, err
+	}
+	r.NameUnread(src)
+	r.Finish()
+	return r, nil
 }

@@ -5,6 +5,7 @@
 package importertest
 
 import (
+	"context"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -296,4 +297,29 @@ func ReportHas(t *testing.T, res *importer.Result, wants ...string) {
 			t.Errorf("the report lacks %q:\n%s", want, text)
 		}
 	}
+}
+
+// Now is when the fixtures are imported: 1 February 2026, before both DST
+// changes of 2026 in every zone they use.
+func Now() time.Time { return time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) }
+
+// Import runs a vendor's import of src at Now, failing the test on an
+// error.
+func Import(t testing.TB, run func(context.Context, importer.Source, importer.Options) (*importer.Result, error), src importer.Source) *importer.Result {
+	t.Helper()
+	res, err := run(context.Background(), src, importer.Options{Now: Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// ByEmail maps each imported user's email to its Vigil id, for tests that
+// map the source's users to Vigil's.
+func ByEmail(b *config.Bundle) map[string]string {
+	m := map[string]string{}
+	for _, u := range b.Users {
+		m[u.Email] = u.ID
+	}
+	return m
 }

@@ -2,6 +2,8 @@ package opsgenie
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -116,7 +118,8 @@ func (r *run) importEscalations(pages [][]byte) error {
 		}
 	}
 	// A team's routing rule decides later; until then, its only policy.
-	for i, ids := range teamPolicies {
+	for _, i := range slices.Sorted(maps.Keys(teamPolicies)) {
+		ids := teamPolicies[i]
 		if len(ids) == 1 {
 			b.Teams[i].EscalationPolicy = ids[0]
 		}
@@ -225,7 +228,7 @@ func (r *run) importIntegrations(pages [][]byte) error {
 		case full.APIKey == "":
 			r.rep.Skip("integration", in.Name, "its API key is not in the files (integrations/"+in.ID+".json = GET /v2/integrations/"+in.ID+")", "save the detail and import again")
 			continue
-		case !validKey(full.APIKey):
+		case !importer.ValidKey(full.APIKey):
 			r.rep.Skip("integration", in.Name, "API key "+importer.Code(full.APIKey)+" is not a key Vigil takes", "give it a new key")
 			continue
 		}
@@ -281,20 +284,6 @@ func (r *run) serviceFor(integrationName string, owner ref) int {
 	r.rep.Change("service", integrationName, fmt.Sprintf("made for integration %s, since its team %s owns %d services", importer.Code(integrationName), importer.Code(b.Teams[team].ID), len(owned)),
 		"move the integration to the service it alerts about, or rename the service")
 	return len(b.Services) - 1
-}
-
-// validKey: integration keys appear in URL paths.
-func validKey(k string) bool {
-	if k == "" || len(k) > 128 || k[0] == '-' || k[0] == '.' {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // importHeartbeats names each heartbeat: Opsgenie's open an alert of their

@@ -28,7 +28,7 @@ const (
 
 // The fixture account, worked out by hand from its files.
 func TestImportFixture(t *testing.T) {
-	res := importFixture(t, importertest.ReadFiles(t, "testdata/acme"))
+	res := importertest.Import(t, Import, importertest.ReadFiles(t, "testdata/acme"))
 	b := &res.Bundle
 
 	var ids []string
@@ -184,7 +184,7 @@ func TestImportBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Import(context.Background(), fixture.With(tt.files), importer.Options{Now: importNow})
+			res, err := Import(context.Background(), fixture.With(tt.files), importer.Options{Now: importertest.Now()})
 			importertest.CheckImport(t, res, err, tt.wantErr, tt.report)
 		})
 	}
@@ -194,7 +194,7 @@ func TestImportBadInput(t *testing.T) {
 // a configuration that validates.
 func FuzzImport(f *testing.F) {
 	importertest.Fuzz(f, "testdata/acme", []string{"users.json", "schedules.json", "schedules/" + paymentsSchedule + "/overrides.json", "escalations.json", "integrations.json", "teams.json"}, func(src importer.Source) (*importer.Result, error) {
-		return Import(context.Background(), src, importer.Options{Now: importNow})
+		return Import(context.Background(), src, importer.Options{Now: importertest.Now()})
 	})
 }
 
@@ -230,18 +230,18 @@ func TestImportFromAPI(t *testing.T) {
 	}))
 	defer srv.Close()
 	base, _ := url.Parse(srv.URL)
-	live, err := Import(context.Background(), API(base, "og-test-key", srv.Client(), importNow), importer.Options{Now: importNow})
+	live, err := Import(context.Background(), API(base, "og-test-key", srv.Client(), importertest.Now()), importer.Options{Now: importertest.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	offline := importFixture(t, files)
+	offline := importertest.Import(t, Import, files)
 	if !reflect.DeepEqual(live.Bundle, offline.Bundle) {
 		t.Errorf("the API import differs from the files' import")
 	}
 	if len(live.Bundle.Users) != 13 || len(live.Bundle.Services) != 7 {
 		t.Errorf("the API import missed pages: %d users, %d services", len(live.Bundle.Users), len(live.Bundle.Services))
 	}
-	if _, err := Import(context.Background(), API(base, "wrong", srv.Client(), importNow), importer.Options{Now: importNow}); err == nil || !strings.Contains(err.Error(), "refused the token") {
+	if _, err := Import(context.Background(), API(base, "wrong", srv.Client(), importertest.Now()), importer.Options{Now: importertest.Now()}); err == nil || !strings.Contains(err.Error(), "refused the token") {
 		t.Errorf("a wrong key: %v", err)
 	}
 }

@@ -58,41 +58,23 @@ func Import(ctx context.Context, src importer.Source, opts importer.Options) (*i
 		keys: map[string]string{}, services: map[string]bool{},
 	}
 	r.rep = r.res.Report
-	found := false
-	for _, s := range []struct {
-		list string
-		do   func([][]byte) error
-	}{
-		{"users", r.importUsers},
-		{"teams", r.importTeams},
-		{"schedules", r.importSchedules},
-		{"escalations", r.importEscalations},
-		{"services", r.importServices},
-		{"integrations", r.importIntegrations},
-		{"heartbeats", r.importHeartbeats},
-	} {
-		pages, err := src.Pages(ctx, s.list)
-		if err != nil {
-			return nil, err
-		}
-		if pages == nil {
-			r.rep.Check("No %s.json was given: the import has no %s.", s.list, s.list)
-		}
-		found = found || pages != nil
-		if err := s.do(pages); err != nil {
-			return nil, err
-		}
+	found, err := r.res.ReadLists(ctx, src, []importer.List{
+		{Name: "users", Read: r.importUsers},
+		{Name: "teams", Read: r.importTeams},
+		{Name: "schedules", Read: r.importSchedules},
+		{Name: "escalations", Read: r.importEscalations},
+		{Name: "services", Read: r.importServices},
+		{Name: "integrations", Read: r.importIntegrations},
+		{Name: "heartbeats", Read: r.importHeartbeats},
+	})
+	if err != nil {
+		return nil, err
 	}
 	if !found {
 		return nil, errors.New("no Opsgenie responses found: expected users.json, teams.json, schedules.json, escalations.json, services.json, integrations.json")
 	}
 	r.teamRouting()
-	if err := r.res.NameLeftovers(ctx, src, leftovers); err != nil {
-		return nil, err
-	}
-	r.res.NameUnread(src)
-	r.res.Finish()
-	return r.res, nil
+	return r.res.Complete(ctx, src, leftovers)
 }
 
 // detail reads one detail response {"data": ...} when it is there.
@@ -137,21 +119,7 @@ func (r *run) importUsers(pages [][]byte) error {
 		if u.ID == "" || r.users[u.ID] != "" {
 			continue
 		}
-		label := u.FullName
-		if label == "" {
-			label = u.Username
-		}
-		email := u.Username
-		if !importer.ValidEmail(email) {
-			email = ""
-		}
-		cu := catalog.User{ID: r.userIDs.New(importer.EmailLocal(email), u.FullName, "user"), Name: u.FullName, Email: email}
-		if tz, ok := importer.Zone(u.TimeZone); ok {
-			cu.TimeZone = tz
-		} else {
-			cu.TimeZone = "UTC"
-			r.rep.Change("user", label, "time zone "+importer.Code(u.TimeZone)+" is not an IANA zone; UTC was set", "set the user's time_zone")
-		}
+		cu, label := r.res.NewUser(&r.userIDs, u.FullName, u.Username, u.TimeZone)
 		if u.Role != nil && (u.Role.Name == "Admin" || u.Role.Name == "Owner") {
 			cu.Role = "admin"
 		}

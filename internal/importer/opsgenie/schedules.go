@@ -2,6 +2,7 @@ package opsgenie
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,7 +59,8 @@ func (r *run) importSchedules(pages [][]byte) error {
 			}
 		}
 	}
-	for i, scheds := range teamSchedules {
+	for _, i := range slices.Sorted(maps.Keys(teamSchedules)) {
+		scheds := teamSchedules[i]
 		t := &r.res.Bundle.Teams[i]
 		switch {
 		case len(scheds) == 1 && len(scheds[0]) == 1:

@@ -70,13 +70,13 @@ func TestImportFromAPI(t *testing.T) {
 	files := importertest.ReadFiles(t, "testdata/acme")
 	srv, asked := fakePagerDuty(t, files)
 	base, _ := url.Parse(srv.URL)
-	api := API(base, "pd-test-token", srv.Client(), importNow)
+	api := API(base, "pd-test-token", srv.Client(), importertest.Now())
 	api.Save = t.TempDir()
-	live, err := Import(context.Background(), api, importer.Options{Now: importNow})
+	live, err := Import(context.Background(), api, importer.Options{Now: importertest.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	offline := importFixture(t, "testdata/acme")
+	offline := importertest.Import(t, Import, mustDir(t, "testdata/acme"))
 	if !reflect.DeepEqual(live.Bundle, offline.Bundle) {
 		t.Errorf("the API import differs from the files' import")
 	}
@@ -101,8 +101,8 @@ func TestImportFromAPI(t *testing.T) {
 		}
 	}
 
-	bad := API(base, "wrong-token", srv.Client(), importNow)
-	if _, err := Import(context.Background(), bad, importer.Options{Now: importNow}); err == nil || !strings.Contains(err.Error(), "refused the token") {
+	bad := API(base, "wrong-token", srv.Client(), importertest.Now())
+	if _, err := Import(context.Background(), bad, importer.Options{Now: importertest.Now()}); err == nil || !strings.Contains(err.Error(), "refused the token") {
 		t.Errorf("a wrong token: %v", err)
 	}
 }

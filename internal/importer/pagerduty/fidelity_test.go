@@ -1,7 +1,6 @@
 package pagerduty
 
 import (
-	"context"
 	"encoding/json"
 	"math/rand/v2"
 	"os"
@@ -16,21 +15,13 @@ import (
 	vsched "github.com/vigil-oncall/vigil/internal/schedule"
 )
 
-// importNow is when the fixture account is imported: before both DST
-// changes of 2026 in every zone of the fixture.
-var importNow = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
-
-func importFixture(t *testing.T, dir string) *importer.Result {
+func mustDir(t *testing.T, dir string) *importer.Dir {
 	t.Helper()
 	src, err := importer.NewDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Import(context.Background(), src, importer.Options{Now: importNow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
+	return src
 }
 
 func readJSON[T any](t *testing.T, path, key string) T {
@@ -170,13 +161,10 @@ func (p pdRules) boundaries(t *testing.T, from, to time.Time) []time.Time {
 // over 8 weeks around each of the two DST changes of the schedule's zone.
 func TestFidelity(t *testing.T) {
 	const dir = "testdata/acme"
-	res := importFixture(t, dir)
+	res := importertest.Import(t, Import, mustDir(t, dir))
 	_, bundle, engines := importertest.Load(t, res)
 	vigilID := map[string]string{} // PagerDuty user id -> Vigil id, by email
-	byEmail := map[string]string{}
-	for _, u := range bundle.Users {
-		byEmail[u.Email] = u.ID
-	}
+	byEmail := importertest.ByEmail(bundle)
 	for _, page := range []string{"users.json", "users-2.json"} {
 		for _, u := range readJSON[[]user](t, filepath.Join(dir, page), "users") {
 			vigilID[u.ID] = byEmail[u.Email]
@@ -214,7 +202,7 @@ func TestFidelity(t *testing.T) {
 			}
 			return nil
 		}
-		total.Add(importertest.CompareSchedule(t, s.Name, rng, loc, importNow, src, es, func(from, to time.Time) []time.Time { return rules.boundaries(t, from, to) }))
+		total.Add(importertest.CompareSchedule(t, s.Name, rng, loc, importertest.Now(), src, es, func(from, to time.Time) []time.Time { return rules.boundaries(t, from, to) }))
 		compared++
 	}
 	if compared != 3 {

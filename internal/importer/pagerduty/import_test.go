@@ -37,7 +37,7 @@ func findSchedule(b *config.Bundle, id string) *vsched.Schedule {
 
 // The fixture account, worked out by hand from its files.
 func TestImportFixture(t *testing.T) {
-	res := importFixture(t, "testdata/acme")
+	res := importertest.Import(t, Import, mustDir(t, "testdata/acme"))
 	b := &res.Bundle
 
 	// Users: ids from the email's local part, unique.
@@ -225,7 +225,7 @@ func TestImportBadInput(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Import(context.Background(), src, importer.Options{Now: importNow})
+			res, err := Import(context.Background(), src, importer.Options{Now: importertest.Now()})
 			importertest.CheckImport(t, res, err, tt.wantErr, tt.report)
 		})
 	}
@@ -235,6 +235,6 @@ func TestImportBadInput(t *testing.T) {
 // a configuration that validates.
 func FuzzImport(f *testing.F) {
 	importertest.Fuzz(f, "testdata/acme", []string{"users.json", "schedules/PSPAY01.json", "schedules/PSPAY01/overrides.json", "services.json", "escalation_policies.json", "teams.json"}, func(src importer.Source) (*importer.Result, error) {
-		return Import(context.Background(), src, importer.Options{Now: importNow})
+		return Import(context.Background(), src, importer.Options{Now: importertest.Now()})
 	})
 }

@@ -19,10 +19,6 @@ import (
 // Vendor is the name the report and the command use.
 const Vendor = "PagerDuty"
 
-// Lists are the list responses the importer reads, each as LIST.json (and
-// LIST-2.json... for more pages).
-var Lists = []string{"users", "teams", "schedules", "escalation_policies", "services"}
-
 // run is one import: the source, the result so far and the maps from
 // PagerDuty ids to Vigil ids.
 type run struct {
@@ -52,39 +48,20 @@ func Import(ctx context.Context, src importer.Source, opts importer.Options) (*i
 		schedules: map[string]string{}, policies: map[string]string{}, keys: map[string]string{},
 	}
 	r.rep = r.res.Report
-	found := false
-	steps := []struct {
-		list string
-		do   func([][]byte) error
-	}{
-		{"users", r.importUsers},
-		{"teams", r.importTeams},
-		{"schedules", r.importSchedules},
-		{"escalation_policies", r.importPolicies},
-		{"services", r.importServices},
-	}
-	for _, s := range steps {
-		pages, err := src.Pages(ctx, s.list)
-		if err != nil {
-			return nil, err
-		}
-		if pages == nil {
-			r.rep.Check("No %s.json was given: the import has no %s.", s.list, strings.ReplaceAll(s.list, "_", " "))
-		}
-		found = found || pages != nil
-		if err := s.do(pages); err != nil {
-			return nil, err
-		}
-	}
-	if err := r.res.NameLeftovers(ctx, src, leftovers); err != nil {
+	found, err := r.res.ReadLists(ctx, src, []importer.List{
+		{Name: "users", Read: r.importUsers},
+		{Name: "teams", Read: r.importTeams},
+		{Name: "schedules", Read: r.importSchedules},
+		{Name: "escalation_policies", Read: r.importPolicies},
+		{Name: "services", Read: r.importServices},
+	})
+	if err != nil {
 		return nil, err
 	}
 	if !found {
 		return nil, errors.New("no PagerDuty responses found: expected users.json, teams.json, schedules.json, escalation_policies.json, services.json")
 	}
-	r.res.NameUnread(src)
-	r.res.Finish()
-	return r.res, nil
+	return r.res.Complete(ctx, src, leftovers)
 }
 
 // refUser maps a reference to an imported user.
@@ -114,23 +91,8 @@ func (r *run) importUsers(pages [][]byte) error {
 			r.rep.Skip("user", u.Name, "listed twice (id "+importer.Code(u.ID)+"); the first was kept", "nothing")
 			continue
 		}
-		label := u.Name
-		if label == "" {
-			label = u.Email
-		}
-		email := u.Email
-		if email != "" && !importer.ValidEmail(email) {
-			r.rep.Change("user", label, "email "+importer.Code(email)+" is not a valid address and was left out", "set the user's email")
-			email = ""
-		}
-		id := r.userIDs.New(importer.EmailLocal(email), u.Name, "user")
-		cu := catalog.User{ID: id, Name: u.Name, Email: email}
-		if tz, ok := importer.Zone(u.TimeZone); ok {
-			cu.TimeZone = tz
-		} else {
-			cu.TimeZone = "UTC"
-			r.rep.Change("user", label, "time zone "+importer.Code(u.TimeZone)+" is not an IANA zone; UTC was set", "set the user's time_zone")
-		}
+		cu, label := r.res.NewUser(&r.userIDs, u.Name, u.Email, u.TimeZone)
+		id := cu.ID
 		if u.Role == "admin" || u.Role == "owner" {
 			cu.Role = "admin"
 		}

@@ -2,6 +2,7 @@ package pagerduty
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,7 +68,8 @@ func (r *run) importSchedules(pages [][]byte) error {
 			}
 		}
 	}
-	for i, ids := range teamSchedules {
+	for _, i := range slices.Sorted(maps.Keys(teamSchedules)) {
+		ids := teamSchedules[i]
 		if len(ids) == 1 {
 			b.Teams[i].Schedule = ids[0]
 		} else {

@@ -2,6 +2,8 @@ package pagerduty
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/vigil-oncall/vigil/internal/catalog"
@@ -73,7 +75,8 @@ func (r *run) importPolicies(pages [][]byte) error {
 			}
 		}
 	}
-	for i, ids := range teamPolicies {
+	for _, i := range slices.Sorted(maps.Keys(teamPolicies)) {
+		ids := teamPolicies[i]
 		if len(ids) == 1 {
 			b.Teams[i].EscalationPolicy = ids[0]
 		}
