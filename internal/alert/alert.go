@@ -82,3 +82,52 @@ type Alert struct {
 
 // Open reports whether further events with the alert's key add to it.
 func (a *Alert) Open() bool { return a.Status != StatusResolved }
+
+// The rules of an alert's life. Each changes the alert as of now and
+// reports whether it changed.
+
+// Repeat adds an event with the alert's key to the open alert: it counts,
+// and a summary it brings replaces the alert's. An acknowledged alert
+// stays acknowledged: a repeat pages nobody.
+func (a *Alert) Repeat(summary string, eventAt, now time.Time) {
+	a.Count++
+	a.LastEventAt, a.UpdatedAt = eventAt, now
+	if summary != "" {
+		a.Summary = summary
+	}
+}
+
+// Acknowledge acknowledges a triggered alert; an acknowledged or resolved
+// one stays as it is.
+func (a *Alert) Acknowledge(now time.Time) bool {
+	if a.Status != StatusTriggered {
+		return false
+	}
+	a.Status, a.AcknowledgedAt, a.UpdatedAt = StatusAcknowledged, &now, now
+	return true
+}
+
+// Resolve resolves an open alert; a resolved one stays as it is.
+func (a *Alert) Resolve(now time.Time) bool {
+	if !a.Open() {
+		return false
+	}
+	a.Status, a.ResolvedAt, a.UpdatedAt = StatusResolved, &now, now
+	return true
+}
+
+// Settled reports whether none of the alerts is triggered (then their
+// incident may be acknowledged) and whether none is open (then it may be
+// resolved).
+func Settled(alerts []Alert) (acknowledged, resolved bool) {
+	acknowledged, resolved = true, true
+	for i := range alerts {
+		if alerts[i].Status == StatusTriggered {
+			acknowledged = false
+		}
+		if alerts[i].Open() {
+			resolved = false
+		}
+	}
+	return acknowledged, resolved
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/escalation"
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/links"
+	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/phone"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
@@ -110,19 +111,21 @@ func (ic *Incidents) Snooze(ctx context.Context, id int64, d time.Duration, by A
 			return err
 		}
 		until := now.Add(d)
-		inc.SnoozedUntil = &until
+		msg := fmt.Sprintf("snoozed for %s, until %s", duration.Format(d), until.Format(time.RFC3339))
+		entry, err := incident.Snooze(inc, until, by.Name, by.Channel, msg, now)
+		if err != nil {
+			return err
+		}
 		if err := tx.UpdateIncident(inc); err != nil {
 			return err
 		}
 		policy := ic.org.Snapshot().Policy(inc.Policy)
 		if policy != nil {
-			if err := tx.PutEscalation(escalation.State{IncidentID: inc.ID, Policy: *policy, NextAt: until, StartedAt: until}); err != nil {
+			if err := tx.PutEscalation(escalation.Start(inc.ID, *policy, until)); err != nil {
 				return err
 			}
 		}
-		msg := fmt.Sprintf("snoozed for %s, until %s", duration.Format(d), until.Format(time.RFC3339))
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySnoozed, Actor: by.Name, Channel: by.Channel,
-			Message: msg}); err != nil {
+		if err := tx.AppendTimeline(entry); err != nil {
 			return err
 		}
 		return auditIncident(tx, now, by, "snooze", inc, before, msg)
@@ -153,22 +156,21 @@ func (ic *Incidents) Reassign(ctx context.Context, id int64, userID, policyID st
 		return incident.Incident{}, fmt.Errorf("%w: give exactly one of user and escalation_policy", ErrInvalid)
 	}
 	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
-		if !inc.Open() {
-			return ErrIncidentClosed
-		}
 		before := stateOf(inc)
-		if _, err := tx.CancelNotifications(inc.ID, "page"); err != nil {
+		entry, err := incident.Reassign(inc, target, by.Name, by.Channel, now)
+		if err != nil {
 			return err
 		}
-		inc.Status, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.SnoozedUntil = alert.StatusTriggered, nil, "", nil
+		if _, err := tx.CancelNotifications(inc.ID, notify.KindPage); err != nil {
+			return err
+		}
 		if policyID != "" {
 			inc.Policy = policyID
 		}
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryReassigned, Actor: by.Name, Channel: by.Channel,
-			Message: "reassigned to " + target}); err != nil {
+		if err := tx.AppendTimeline(entry); err != nil {
 			return err
 		}
-		st := escalation.State{IncidentID: inc.ID, Policy: policy, NextAt: now, StartedAt: now}
+		st := escalation.Start(inc.ID, policy, now)
 		if err := ic.flow.runStep(tx, snap, &st, inc, now); err != nil {
 			return err
 		}

@@ -37,22 +37,17 @@ func (es *Escalator) RunOnce(ctx context.Context) (int, error) {
 			if err != nil {
 				return fmt.Errorf("incident %d: %w", st.IncidentID, err)
 			}
-			if inc.Status == alert.StatusAcknowledged && inc.SnoozedUntil != nil && !now.Before(*inc.SnoozedUntil) {
+			if entry := incident.EndSnooze(&inc, now); entry != nil {
 				// The snooze is over: the incident needs someone again.
-				inc.Status = alert.StatusTriggered
-				inc.SnoozedUntil = nil
-				inc.AcknowledgedAt, inc.AcknowledgedBy = nil, ""
-				inc.UpdatedAt = now
 				if err := tx.UpdateIncident(&inc); err != nil {
 					return err
 				}
-				if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryTriggered, Actor: "system", Message: "snooze ended: the incident is triggered again"}); err != nil {
+				if err := tx.AppendTimeline(entry); err != nil {
 					return err
 				}
 			}
 			if inc.Status != alert.StatusTriggered {
-				st.Done, st.NextAt = true, time.Time{}
-				if err := tx.PutEscalation(*st); err != nil {
+				if err := tx.PutEscalation(st.Stop()); err != nil {
 					return err
 				}
 				continue
@@ -73,11 +68,10 @@ func (es *Escalator) RunOnce(ctx context.Context) (int, error) {
 // timeline and advances the state.
 func (f *flow) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, inc *incident.Incident, now time.Time) error {
 	policy := st.Policy
-	if len(policy.Steps) == 0 || st.Step >= len(policy.Steps) {
-		st.Done, st.NextAt = true, time.Time{}
-		return tx.PutEscalation(*st)
+	step, ok := st.Due()
+	if !ok {
+		return tx.PutEscalation(st.Stop())
 	}
-	step := policy.Steps[st.Step]
 	users, notes := f.oncall.Targets(snap, step.Targets, now)
 	var paged []string
 	for _, u := range users {
@@ -90,7 +84,7 @@ func (f *flow) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, in
 			return fmt.Errorf("queue notifications: %w", err)
 		}
 		paged = append(paged, fmt.Sprintf("%s (%s)", u.User, u.Reason))
-		addResponder(inc, incident.Responder{User: u.User, Reason: u.Reason, AddedAt: now})
+		inc.AddResponder(incident.Responder{User: u.User, Reason: u.Reason, AddedAt: now})
 	}
 	msg := fmt.Sprintf("escalation policy %s step %d", policy.ID, st.Step+1)
 	if st.Round > 0 {
@@ -111,21 +105,7 @@ func (f *flow) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, in
 	if err := tx.UpdateIncident(inc); err != nil {
 		return err
 	}
-	// Advance: the next step (or the policy again, Repeat times) after
-	// this step's delay.
-	st.Step++
-	if st.Step >= len(policy.Steps) {
-		if st.Round < policy.Repeat {
-			st.Round++
-			st.Step = 0
-		} else {
-			st.Done = true
-		}
-	}
-	st.NextAt = now.Add(step.EscalateAfter.Std())
-	if st.Done {
-		st.NextAt = time.Time{}
-	}
+	*st = st.Advance(now)
 	if err := tx.PutEscalation(*st); err != nil {
 		return err
 	}
@@ -166,15 +146,6 @@ func pageNotifications(snap *org.Snapshot, incidentID int64, userID, kind, run s
 	return out
 }
 
-func addResponder(inc *incident.Incident, r incident.Responder) {
-	for _, existing := range inc.Responders {
-		if existing.User == r.User && existing.Team == r.Team {
-			return
-		}
-	}
-	inc.Responders = append(inc.Responders, r)
-}
-
 // notifyLowUrgency queues a notice to the owner team's on-call for the
 // next business hours in the team's zone; nobody is woken.
 func (f *flow) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, inc *incident.Incident, now time.Time) error {
@@ -212,7 +183,7 @@ func (f *flow) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalog.Se
 }
 
 // ErrIncidentClosed is returned when acting on a resolved incident.
-var ErrIncidentClosed = errors.New("incident is resolved")
+var ErrIncidentClosed = incident.ErrClosed
 
 // acknowledgeAlert acknowledges one alert (an integration's acknowledge
 // event); the incident follows when none of its alerts is still triggered.
@@ -224,10 +195,9 @@ func (f *flow) acknowledgeAlert(tx store.Tx, key, dedupKey, actor string, now ti
 	if err != nil {
 		return err
 	}
-	if a.Status == alert.StatusAcknowledged {
+	if !a.Acknowledge(now) {
 		return nil
 	}
-	a.Status, a.AcknowledgedAt, a.UpdatedAt = alert.StatusAcknowledged, &now, now
 	if err := tx.UpdateAlert(&a); err != nil {
 		return err
 	}
@@ -239,10 +209,8 @@ func (f *flow) acknowledgeAlert(tx store.Tx, key, dedupKey, actor string, now ti
 	if err != nil {
 		return err
 	}
-	for _, other := range alerts {
-		if other.Status == alert.StatusTriggered {
-			return nil
-		}
+	if acknowledged, _ := alert.Settled(alerts); !acknowledged {
+		return nil
 	}
 	inc, err := tx.GetIncident(a.IncidentID)
 	if err != nil {
@@ -265,7 +233,7 @@ func (f *flow) resolveAlert(tx store.Tx, key, dedupKey, actor string, now time.T
 }
 
 func (f *flow) closeAlert(tx store.Tx, a *alert.Alert, actor, why string, now time.Time) error {
-	a.Status, a.ResolvedAt, a.UpdatedAt = alert.StatusResolved, &now, now
+	a.Resolve(now)
 	if err := tx.UpdateAlert(a); err != nil {
 		return err
 	}
@@ -277,10 +245,8 @@ func (f *flow) closeAlert(tx store.Tx, a *alert.Alert, actor, why string, now ti
 	if err != nil {
 		return err
 	}
-	for _, other := range alerts {
-		if other.Open() {
-			return nil
-		}
+	if _, resolved := alert.Settled(alerts); !resolved {
+		return nil
 	}
 	inc, err := tx.GetIncident(a.IncidentID)
 	if err != nil {
@@ -295,14 +261,11 @@ func (f *flow) closeAlert(tx store.Tx, a *alert.Alert, actor, why string, now ti
 // acknowledge marks the incident acknowledged: escalation stops and
 // pending pages are cancelled.
 func (f *flow) acknowledge(tx store.Tx, inc *incident.Incident, actor, channel string, now time.Time) error {
-	if !inc.Open() {
-		return ErrIncidentClosed
-	}
-	if inc.Status == alert.StatusAcknowledged && inc.SnoozedUntil == nil {
-		return nil
-	}
 	before := stateOf(inc)
-	inc.Status, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.SnoozedUntil, inc.UpdatedAt = alert.StatusAcknowledged, &now, actor, nil, now
+	entry, err := incident.Acknowledge(inc, actor, channel, now)
+	if err != nil || entry == nil {
+		return err
+	}
 	if err := tx.UpdateIncident(inc); err != nil {
 		return err
 	}
@@ -311,8 +274,7 @@ func (f *flow) acknowledge(tx store.Tx, inc *incident.Incident, actor, channel s
 		return err
 	}
 	for i := range alerts {
-		if alerts[i].Status == alert.StatusTriggered {
-			alerts[i].Status, alerts[i].AcknowledgedAt, alerts[i].UpdatedAt = alert.StatusAcknowledged, &now, now
+		if alerts[i].Acknowledge(now) {
 			if err := tx.UpdateAlert(&alerts[i]); err != nil {
 				return err
 			}
@@ -321,8 +283,7 @@ func (f *flow) acknowledge(tx store.Tx, inc *incident.Incident, actor, channel s
 	if err := f.stopEscalation(tx, inc.ID); err != nil {
 		return err
 	}
-	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryAcknowledged, Actor: actor, Channel: channel,
-		Message: "acknowledged by " + actor}); err != nil {
+	if err := tx.AppendTimeline(entry); err != nil {
 		return err
 	}
 	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "acknowledge", inc, before, "acknowledged")
@@ -330,11 +291,11 @@ func (f *flow) acknowledge(tx store.Tx, inc *incident.Incident, actor, channel s
 
 // resolve closes the incident and every alert in it.
 func (f *flow) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why string, now time.Time) error {
-	if !inc.Open() {
-		return ErrIncidentClosed
-	}
 	before := stateOf(inc)
-	inc.Status, inc.ResolvedAt, inc.ResolvedBy, inc.SnoozedUntil, inc.UpdatedAt = alert.StatusResolved, &now, actor, nil, now
+	entry, err := incident.Resolve(inc, actor, channel, why, now)
+	if err != nil {
+		return err
+	}
 	if err := tx.UpdateIncident(inc); err != nil {
 		return err
 	}
@@ -343,8 +304,7 @@ func (f *flow) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why 
 		return err
 	}
 	for i := range alerts {
-		if alerts[i].Open() {
-			alerts[i].Status, alerts[i].ResolvedAt, alerts[i].UpdatedAt = alert.StatusResolved, &now, now
+		if alerts[i].Resolve(now) {
 			if err := tx.UpdateAlert(&alerts[i]); err != nil {
 				return err
 			}
@@ -353,14 +313,10 @@ func (f *flow) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why 
 	if err := f.stopEscalation(tx, inc.ID); err != nil {
 		return err
 	}
-	msg := "resolved by " + actor
-	if why != "" {
-		msg += ": " + why
-	}
-	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryResolved, Actor: actor, Channel: channel, Message: msg}); err != nil {
+	if err := tx.AppendTimeline(entry); err != nil {
 		return err
 	}
-	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "resolve", inc, before, msg)
+	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "resolve", inc, before, entry.Message)
 }
 
 func (f *flow) stopEscalation(tx store.Tx, incidentID int64) error {
@@ -370,8 +326,7 @@ func (f *flow) stopEscalation(tx store.Tx, incidentID int64) error {
 	case err != nil:
 		return err
 	case !st.Done:
-		st.Done, st.NextAt = true, time.Time{}
-		if err := tx.PutEscalation(st); err != nil {
+		if err := tx.PutEscalation(st.Stop()); err != nil {
 			return err
 		}
 	}

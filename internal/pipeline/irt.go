@@ -32,20 +32,13 @@ func (f *flow) engageCoverage(tx store.Tx, snap *org.Snapshot, inc *incident.Inc
 		msg += fmt.Sprintf(", paged if unacknowledged after %s", cov.After)
 	}
 	if cov.Mode != catalog.CoverageBackup {
-		addResponder(inc, incident.Responder{Team: cov.IRT.ID, Reason: "covers critical service " + inc.Service, AddedAt: now})
+		inc.AddResponder(incident.Responder{Team: cov.IRT.ID, Reason: "covers critical service " + inc.Service, AddedAt: now})
 		if who := f.oncall.TeamOnCall(snap, cov.IRT, now); len(who) > 0 {
-			setRole(inc, incident.RoleCommander, who[0])
+			inc.SetRole(incident.RoleCommander, who[0])
 			msg += "; commander: " + who[0]
 		}
 	}
 	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: "system", Message: msg})
-}
-
-func setRole(inc *incident.Incident, role incident.Role, user string) {
-	if inc.Roles == nil {
-		inc.Roles = map[incident.Role]string{}
-	}
-	inc.Roles[role] = user
 }
 
 // correlate joins a new alert's service to an open incident created within
@@ -102,12 +95,12 @@ func (f *flow) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot
 		}
 	}
 	f.rankSuspects(ctx, snap, inc)
-	if cov := routing.CoverageOf(snap, svc); cov.IRT != nil && cov.Mode != catalog.CoverageBackup && !hasTeamResponder(inc, cov.IRT.ID) && inc.Status == alert.StatusTriggered {
+	if cov := routing.CoverageOf(snap, svc); cov.IRT != nil && cov.Mode != catalog.CoverageBackup && !inc.Responding("", cov.IRT.ID) && inc.Status == alert.StatusTriggered {
 		if err := f.engage(tx, snap, inc, []escalation.Target{{Team: cov.IRT.ID}}, "irt-"+svc.ID,
 			fmt.Sprintf("IRT %s for critical service %s (%s)", cov.IRT.ID, svc.ID, strings.Join(cov.Because, " -> ")), now); err != nil {
 			return err
 		}
-		addResponder(inc, incident.Responder{Team: cov.IRT.ID, Reason: "covers " + svc.ID, AddedAt: now})
+		inc.AddResponder(incident.Responder{Team: cov.IRT.ID, Reason: "covers " + svc.ID, AddedAt: now})
 	}
 	if !inc.Major {
 		if teams := owningTeams(snap, inc.Services); len(teams) >= 2 {
@@ -174,7 +167,7 @@ func (f *flow) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Incident
 	who := f.oncall.TeamOnCall(snap, g, now)
 	if len(who) > 0 {
 		prev := inc.Roles[incident.RoleCommander]
-		setRole(inc, incident.RoleCommander, who[0])
+		inc.SetRole(incident.RoleCommander, who[0])
 		msg := fmt.Sprintf("commander: %s (global IRT %s)", who[0], g.ID)
 		if prev != "" && prev != who[0] {
 			msg += ", taking over from " + prev
@@ -183,29 +176,11 @@ func (f *flow) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Incident
 			return err
 		}
 	}
-	if hasTeamResponder(inc, g.ID) {
+	if inc.Responding("", g.ID) {
 		return nil // already engaged (it covers a critical service here)
 	}
-	addResponder(inc, incident.Responder{Team: g.ID, Reason: "major incident", AddedAt: now})
+	inc.AddResponder(incident.Responder{Team: g.ID, Reason: "major incident", AddedAt: now})
 	return f.engage(tx, snap, inc, []escalation.Target{{Team: g.ID}}, "major", "global IRT for a major incident", now)
-}
-
-func isUserResponder(inc *incident.Incident, user string) bool {
-	for _, r := range inc.Responders {
-		if r.User == user {
-			return true
-		}
-	}
-	return false
-}
-
-func hasTeamResponder(inc *incident.Incident, team string) bool {
-	for _, r := range inc.Responders {
-		if r.Team == team {
-			return true
-		}
-	}
-	return false
 }
 
 // pageTargets pages targets once, outside the escalation policy, and adds
@@ -225,7 +200,7 @@ func (f *flow) pageOnce(tx store.Tx, snap *org.Snapshot, inc *incident.Incident,
 	users, notes := f.oncall.Targets(snap, targets, now)
 	var paged, responding []string
 	for _, u := range users {
-		if skipResponders && isUserResponder(inc, u.User) {
+		if skipResponders && inc.Responding(u.User, "") {
 			responding = append(responding, u.User)
 			continue
 		}
@@ -238,7 +213,7 @@ func (f *flow) pageOnce(tx store.Tx, snap *org.Snapshot, inc *incident.Incident,
 			return err
 		}
 		paged = append(paged, fmt.Sprintf("%s (%s)", u.User, u.Reason))
-		addResponder(inc, incident.Responder{User: u.User, Reason: why, AddedAt: now})
+		inc.AddResponder(incident.Responder{User: u.User, Reason: why, AddedAt: now})
 	}
 	msg := why + ": paged " + strings.Join(paged, ", ")
 	if len(paged) == 0 {

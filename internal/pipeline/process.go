@@ -158,13 +158,8 @@ func (f *flow) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc
 	a, err := tx.OpenAlert(key, e.DedupKey)
 	switch {
 	case err == nil:
-		// A repeat: count it; an acknowledged alert stays quiet.
-		a.Count++
-		a.LastEventAt = e.Timestamp
-		a.UpdatedAt = now
-		if e.Summary != "" {
-			a.Summary = e.Summary
-		}
+		// A repeat: it counts, and pages nobody.
+		a.Repeat(e.Summary, e.Timestamp, now)
 		return tx.UpdateAlert(&a)
 	case !errors.Is(err, store.ErrNotFound):
 		return fmt.Errorf("look up alert: %w", err)
@@ -343,7 +338,7 @@ func (f *flow) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.Servi
 		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
 			Message: fmt.Sprintf("nobody to page: service %s has no escalation policy", svc.ID)})
 	}
-	st := escalation.State{IncidentID: inc.ID, Policy: policy, NextAt: now, StartedAt: now}
+	st := escalation.Start(inc.ID, policy, now)
 	// The first step runs in this transaction: the page is on its way as
 	// soon as the event is processed.
 	return f.runStep(tx, snap, &st, inc, now)

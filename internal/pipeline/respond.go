@@ -178,7 +178,7 @@ func (ic *Incidents) Page(ctx context.Context, id int64, r PageRequest, by Actor
 			return err
 		}
 		if target.Team != "" {
-			addResponder(inc, incident.Responder{Team: target.Team, Reason: why, AddedAt: now})
+			inc.AddResponder(incident.Responder{Team: target.Team, Reason: why, AddedAt: now})
 		}
 		inc.UpdatedAt = now
 		if err := tx.UpdateIncident(inc); err != nil {
@@ -191,31 +191,24 @@ func (ic *Incidents) Page(ctx context.Context, id int64, r PageRequest, by Actor
 // AssignRole hands a role to a user (a handover when someone held it).
 func (ic *Incidents) AssignRole(ctx context.Context, id int64, role incident.Role, user string, by Actor) (incident.Incident, error) {
 	if !role.Valid() {
-		return incident.Incident{}, fmt.Errorf("%w: role must be commander, comms or scribe", ErrInvalid)
+		return incident.Incident{}, fmt.Errorf("%w: %w", ErrInvalid, incident.ErrInvalidRole)
 	}
 	if ic.org.Snapshot().User(user) == nil {
 		return incident.Incident{}, fmt.Errorf("%w: unknown user %q", ErrInvalid, user)
 	}
 	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
-		prev := inc.Roles[role]
-		if prev == user {
-			return nil
-		}
 		before := stateOf(inc)
-		setRole(inc, role, user)
-		addResponder(inc, incident.Responder{User: user, Reason: string(role), AddedAt: now})
-		inc.UpdatedAt = now
-		msg := fmt.Sprintf("%s: %s", role, user)
-		if prev != "" {
-			msg = fmt.Sprintf("%s handed over from %s to %s", role, prev, user)
+		entry, err := incident.AssignRole(inc, role, user, by.Name, by.Channel, now)
+		if err != nil || entry == nil {
+			return err
 		}
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
+		if err := tx.AppendTimeline(entry); err != nil {
 			return err
 		}
 		if err := tx.UpdateIncident(inc); err != nil {
 			return err
 		}
-		return auditIncident(tx, now, by, "role", inc, before, msg)
+		return auditIncident(tx, now, by, "role", inc, before, entry.Message)
 	})
 }
 
@@ -339,7 +332,7 @@ func (ic *Incidents) Merge(ctx context.Context, id, other int64, by Actor) (inci
 			}
 		}
 		for _, r := range src.Responders {
-			addResponder(inc, r)
+			inc.AddResponder(r)
 		}
 		if e := incident.RaiseSeverity(inc, src.Severity, fmt.Sprintf("incident %d (%s) was merged into it", src.ID, src.Severity), now); e != nil {
 			if err := tx.AppendTimeline(e); err != nil {
