@@ -1,21 +1,25 @@
 // Package alert holds alerts — what monitoring says is wrong, deduplicated by
 // key — and the pure rules that turn an incoming event into a change of an
-// alert.
+// alert, and an alert's severity into its incident's severity and urgency.
+// Alerts flow into incidents: this package speaks the incident package's
+// statuses and urgencies, never the other way round.
 package alert
 
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/incident"
 )
 
-// Status is where an alert (or an incident) stands.
-type Status string
+// Status is where an alert stands, in the words of its incident's.
+type Status = incident.Status
 
 // Statuses of an alert (and of an incident).
 const (
-	StatusTriggered    Status = "triggered"
-	StatusAcknowledged Status = "acknowledged"
-	StatusResolved     Status = "resolved"
+	StatusTriggered    = incident.StatusTriggered
+	StatusAcknowledged = incident.StatusAcknowledged
+	StatusResolved     = incident.StatusResolved
 )
 
 // Severity is how bad monitoring says a problem is, as PagerDuty names it.
@@ -29,13 +33,13 @@ const (
 	SeverityInfo     Severity = "info"
 )
 
-// Urgency says whether a problem pages now.
-type Urgency string
+// Urgency says whether a problem pages now: an incident's urgency.
+type Urgency = incident.Urgency
 
 // Urgencies: high pages now; low never pages and waits for business hours.
 const (
-	UrgencyHigh Urgency = "high"
-	UrgencyLow  Urgency = "low"
+	UrgencyHigh = incident.UrgencyHigh
+	UrgencyLow  = incident.UrgencyLow
 )
 
 // Link is a hyperlink attached to an alert.
@@ -130,4 +134,34 @@ func Settled(alerts []Alert) (acknowledged, resolved bool) {
 		}
 	}
 	return acknowledged, resolved
+}
+
+// UrgencyOf derives an incident's urgency from its alert's severity:
+// critical and error page now (high), warning and info never page (low).
+// A service's overrides (severity -> "high"|"low") win.
+func UrgencyOf(severity Severity, overrides map[string]string) Urgency {
+	if u := Urgency(overrides[string(severity)]); u == UrgencyHigh || u == UrgencyLow {
+		return u
+	}
+	switch severity {
+	case SeverityWarning, SeverityInfo:
+		return UrgencyLow
+	default:
+		return UrgencyHigh
+	}
+}
+
+// Incident maps an alert severity to the severity of its incident:
+// critical is SEV2, error SEV3, warning and info SEV4. No alert alone makes
+// a SEV1: that is declared by people, since a SEV1 is a major incident that
+// pages the global IRT.
+func (s Severity) Incident() incident.Severity {
+	switch s {
+	case SeverityCritical:
+		return incident.SEV2
+	case SeverityError:
+		return incident.SEV3
+	default:
+		return incident.SEV4
+	}
 }

@@ -3,6 +3,8 @@ package alert
 import (
 	"testing"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/incident"
 )
 
 func TestAlertRules(t *testing.T) {
@@ -67,6 +69,37 @@ func TestSettled(t *testing.T) {
 		}
 		if ack, res := Settled(alerts); ack != tt.acknowledged || res != tt.res {
 			t.Errorf("Settled(%v) = %v, %v; want %v, %v", tt.statuses, ack, res, tt.acknowledged, tt.res)
+		}
+	}
+}
+
+func TestUrgency(t *testing.T) {
+	tests := []struct {
+		severity  Severity
+		overrides map[string]string
+		want      Urgency
+	}{
+		{"critical", nil, "high"},
+		{"error", nil, "high"},
+		{"warning", nil, "low"},
+		{"info", nil, "low"},
+		{"warning", map[string]string{"warning": "high"}, "high"},
+		{"critical", map[string]string{"critical": "low"}, "low"},
+		{"error", map[string]string{"error": "urgent"}, "high"}, // invalid override ignored
+		{"", nil, "high"},
+	}
+	for _, tt := range tests {
+		if got := UrgencyOf(tt.severity, tt.overrides); got != tt.want {
+			t.Errorf("UrgencyOf(%q, %v) = %q, want %q", tt.severity, tt.overrides, got, tt.want)
+		}
+	}
+}
+
+func TestSeverityOf(t *testing.T) {
+	tests := map[Severity]incident.Severity{"critical": "SEV2", "error": "SEV3", "warning": "SEV4", "info": "SEV4", "": "SEV4"}
+	for in, want := range tests {
+		if got := in.Incident(); got != want {
+			t.Errorf("%q.Incident() = %q, want %q", in, got, want)
 		}
 	}
 }

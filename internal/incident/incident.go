@@ -5,8 +5,25 @@ package incident
 import (
 	"encoding/json"
 	"time"
+)
 
-	"github.com/vigil-oncall/vigil/internal/alert"
+// Status is where an incident (or an alert) stands.
+type Status string
+
+// Statuses of an incident and of its alerts.
+const (
+	StatusTriggered    Status = "triggered"
+	StatusAcknowledged Status = "acknowledged"
+	StatusResolved     Status = "resolved"
+)
+
+// Urgency says whether an incident pages now.
+type Urgency string
+
+// Urgencies: high pages now; low never pages and waits for business hours.
+const (
+	UrgencyHigh Urgency = "high"
+	UrgencyLow  Urgency = "low"
 )
 
 // Severity is how bad an incident is, SEV1 the worst.
@@ -32,18 +49,18 @@ const (
 
 // Incident groups alerts that people respond to together.
 type Incident struct {
-	ID         int64         `json:"id"`
-	Title      string        `json:"title"`
-	Status     alert.Status  `json:"status"`
-	Severity   Severity      `json:"severity"`
-	Urgency    alert.Urgency `json:"urgency"`
-	Major      bool          `json:"major"`
-	Service    string        `json:"service"`  // the service it was opened on
-	Services   []string      `json:"services"` // every service with an alert in it
-	GroupKey   string        `json:"group_key,omitempty"`
-	Policy     string        `json:"escalation_policy,omitempty"`
-	Suspects   []Suspect     `json:"suspects"`
-	Responders []Responder   `json:"responders"`
+	ID         int64       `json:"id"`
+	Title      string      `json:"title"`
+	Status     Status      `json:"status"`
+	Severity   Severity    `json:"severity"`
+	Urgency    Urgency     `json:"urgency"`
+	Major      bool        `json:"major"`
+	Service    string      `json:"service"`  // the service it was opened on
+	Services   []string    `json:"services"` // every service with an alert in it
+	GroupKey   string      `json:"group_key,omitempty"`
+	Policy     string      `json:"escalation_policy,omitempty"`
+	Suspects   []Suspect   `json:"suspects"`
+	Responders []Responder `json:"responders"`
 	// Roles maps a role to the user holding it.
 	Roles          map[Role]string `json:"roles,omitempty"`
 	AlertCount     int             `json:"alert_count"`
@@ -61,7 +78,7 @@ type Incident struct {
 }
 
 // Open reports whether the incident still needs someone.
-func (i *Incident) Open() bool { return i.Status != alert.StatusResolved }
+func (i *Incident) Open() bool { return i.Status != StatusResolved }
 
 // Responder is someone engaged on the incident.
 type Responder struct {

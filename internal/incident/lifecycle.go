@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/vigil-oncall/vigil/internal/alert"
 )
 
 // The rules of an incident's life: each takes the incident, what happens
@@ -25,10 +23,10 @@ func Acknowledge(inc *Incident, actor, channel string, now time.Time) (*Timeline
 	if !inc.Open() {
 		return nil, ErrClosed
 	}
-	if inc.Status == alert.StatusAcknowledged && inc.SnoozedUntil == nil {
+	if inc.Status == StatusAcknowledged && inc.SnoozedUntil == nil {
 		return nil, nil
 	}
-	inc.Status, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.SnoozedUntil, inc.UpdatedAt = alert.StatusAcknowledged, &now, actor, nil, now
+	inc.Status, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.SnoozedUntil, inc.UpdatedAt = StatusAcknowledged, &now, actor, nil, now
 	return inc.entry(EntryAcknowledged, actor, channel, "acknowledged by "+actor, now), nil
 }
 
@@ -37,7 +35,7 @@ func Resolve(inc *Incident, actor, channel, why string, now time.Time) (*Timelin
 	if !inc.Open() {
 		return nil, ErrClosed
 	}
-	inc.Status, inc.ResolvedAt, inc.ResolvedBy, inc.SnoozedUntil, inc.UpdatedAt = alert.StatusResolved, &now, actor, nil, now
+	inc.Status, inc.ResolvedAt, inc.ResolvedBy, inc.SnoozedUntil, inc.UpdatedAt = StatusResolved, &now, actor, nil, now
 	msg := "resolved by " + actor
 	if why != "" {
 		msg += ": " + why
@@ -48,7 +46,7 @@ func Resolve(inc *Incident, actor, channel, why string, now time.Time) (*Timelin
 // Snooze holds an acknowledged incident until until, when it is triggered
 // again (EndSnooze).
 func Snooze(inc *Incident, until time.Time, actor, channel, why string, now time.Time) (*TimelineEntry, error) {
-	if inc.Status != alert.StatusAcknowledged {
+	if inc.Status != StatusAcknowledged {
 		return nil, fmt.Errorf("snooze an incident that is %s: acknowledge it first", inc.Status)
 	}
 	inc.SnoozedUntil, inc.UpdatedAt = &until, now
@@ -58,10 +56,10 @@ func Snooze(inc *Incident, until time.Time, actor, channel, why string, now time
 // EndSnooze triggers a snoozed incident again once its snooze is over at
 // now; nil while it lasts, or for an incident that is not snoozed.
 func EndSnooze(inc *Incident, now time.Time) *TimelineEntry {
-	if inc.Status != alert.StatusAcknowledged || inc.SnoozedUntil == nil || now.Before(*inc.SnoozedUntil) {
+	if inc.Status != StatusAcknowledged || inc.SnoozedUntil == nil || now.Before(*inc.SnoozedUntil) {
 		return nil
 	}
-	inc.Status, inc.SnoozedUntil, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.UpdatedAt = alert.StatusTriggered, nil, nil, "", now
+	inc.Status, inc.SnoozedUntil, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.UpdatedAt = StatusTriggered, nil, nil, "", now
 	return inc.entry(EntryTriggered, "system", "", "snooze ended: the incident is triggered again", now)
 }
 
@@ -71,7 +69,7 @@ func Reassign(inc *Incident, target, actor, channel string, now time.Time) (*Tim
 	if !inc.Open() {
 		return nil, ErrClosed
 	}
-	inc.Status, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.SnoozedUntil, inc.UpdatedAt = alert.StatusTriggered, nil, "", nil, now
+	inc.Status, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.SnoozedUntil, inc.UpdatedAt = StatusTriggered, nil, "", nil, now
 	return inc.entry(EntryReassigned, actor, channel, "reassigned to "+target, now), nil
 }
 

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"testing"
 	"time"
-
-	"github.com/vigil-oncall/vigil/internal/alert"
 )
 
 var (
@@ -16,7 +14,7 @@ var (
 // state is what the lifecycle tables compare: status, who acknowledged,
 // and until when it is snoozed ("" for not).
 type state struct {
-	status  alert.Status
+	status  Status
 	ackedBy string
 	snoozed string
 }
@@ -40,10 +38,10 @@ func incidentIn(s state) Incident {
 }
 
 func TestLifecycle(t *testing.T) {
-	triggered := state{status: alert.StatusTriggered}
-	acked := state{status: alert.StatusAcknowledged, ackedBy: "user:bob"}
-	snoozed := state{status: alert.StatusAcknowledged, ackedBy: "user:bob", snoozed: "10:15"}
-	resolved := state{status: alert.StatusResolved}
+	triggered := state{status: StatusTriggered}
+	acked := state{status: StatusAcknowledged, ackedBy: "user:bob"}
+	snoozed := state{status: StatusAcknowledged, ackedBy: "user:bob", snoozed: "10:15"}
+	resolved := state{status: StatusResolved}
 	ack := func(inc *Incident) (*TimelineEntry, error) { return Acknowledge(inc, "user:alice", "link", later) }
 	resolve := func(inc *Incident) (*TimelineEntry, error) { return Resolve(inc, "user:alice", "api", "fixed", later) }
 	endSnooze := func(inc *Incident) (*TimelineEntry, error) { return EndSnooze(inc, later), nil }
@@ -60,12 +58,12 @@ func TestLifecycle(t *testing.T) {
 		message string
 		err     error
 	}{
-		{"acknowledge a triggered incident", triggered, ack, state{alert.StatusAcknowledged, "user:alice", ""}, EntryAcknowledged, "acknowledged by user:alice", nil},
+		{"acknowledge a triggered incident", triggered, ack, state{StatusAcknowledged, "user:alice", ""}, EntryAcknowledged, "acknowledged by user:alice", nil},
 		{"acknowledge again: nothing changes", acked, ack, acked, "", "", nil},
-		{"acknowledge a snoozed incident ends the snooze", snoozed, ack, state{alert.StatusAcknowledged, "user:alice", ""}, EntryAcknowledged, "acknowledged by user:alice", nil},
+		{"acknowledge a snoozed incident ends the snooze", snoozed, ack, state{StatusAcknowledged, "user:alice", ""}, EntryAcknowledged, "acknowledged by user:alice", nil},
 		{"acknowledge a resolved incident", resolved, ack, resolved, "", "", ErrClosed},
-		{"resolve an acknowledged incident", acked, resolve, state{alert.StatusResolved, "user:bob", ""}, EntryResolved, "resolved by user:alice: fixed", nil},
-		{"resolve a snoozed incident", snoozed, resolve, state{alert.StatusResolved, "user:bob", ""}, EntryResolved, "resolved by user:alice: fixed", nil},
+		{"resolve an acknowledged incident", acked, resolve, state{StatusResolved, "user:bob", ""}, EntryResolved, "resolved by user:alice: fixed", nil},
+		{"resolve a snoozed incident", snoozed, resolve, state{StatusResolved, "user:bob", ""}, EntryResolved, "resolved by user:alice: fixed", nil},
 		{"resolve twice", resolved, resolve, resolved, "", "", ErrClosed},
 		{"the snooze is over", snoozed, endSnooze, triggered, EntryTriggered, "snooze ended: the incident is triggered again", nil},
 		{"the snooze lasts", snoozed, endSnoozeEarly, snoozed, "", "", nil},
@@ -94,11 +92,11 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestSnoozeNeedsAnAcknowledgedIncident(t *testing.T) {
-	inc := Incident{ID: 9, Status: alert.StatusTriggered}
+	inc := Incident{ID: 9, Status: StatusTriggered}
 	if _, err := Snooze(&inc, later, "user:alice", "api", "snoozed", t0); err == nil || inc.SnoozedUntil != nil {
 		t.Fatalf("snoozed a triggered incident: %v, until %v", err, inc.SnoozedUntil)
 	}
-	inc.Status = alert.StatusAcknowledged
+	inc.Status = StatusAcknowledged
 	e, err := Snooze(&inc, later, "user:alice", "api", "snoozed for 30m", t0)
 	if err != nil || e == nil || e.Kind != EntrySnoozed || e.Message != "snoozed for 30m" || inc.SnoozedUntil == nil || !inc.SnoozedUntil.Equal(later) {
 		t.Fatalf("Snooze = %+v, %v; until %v", e, err, inc.SnoozedUntil)
@@ -106,7 +104,7 @@ func TestSnoozeNeedsAnAcknowledgedIncident(t *testing.T) {
 }
 
 func TestAssignRole(t *testing.T) {
-	inc := Incident{ID: 9, Status: alert.StatusTriggered}
+	inc := Incident{ID: 9, Status: StatusTriggered}
 	steps := []struct {
 		role    Role
 		user    string

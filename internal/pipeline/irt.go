@@ -77,7 +77,7 @@ func (f *flow) correlated(tx store.Tx, snap *org.Snapshot, svc *catalog.Service,
 func (f *flow) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot, inc *incident.Incident, svc *catalog.Service, severity alert.Severity, now time.Time) error {
 	inc.AlertCount++
 	inc.UpdatedAt = now
-	if e := incident.RaiseSeverity(inc, incident.SeverityOf(severity), fmt.Sprintf("a %s alert on %s was correlated into it", severity, svc.ID), now); e != nil {
+	if e := incident.RaiseSeverity(inc, severity.Incident(), fmt.Sprintf("a %s alert on %s was correlated into it", severity, svc.ID), now); e != nil {
 		if err := tx.AppendTimeline(e); err != nil {
 			return err
 		}

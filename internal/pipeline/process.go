@@ -188,7 +188,7 @@ func (f *flow) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc
 		return err
 	}
 	joined := false
-	if inc == nil && incident.Urgency(a.Severity, svc.Urgency) == alert.UrgencyHigh {
+	if inc == nil && alert.UrgencyOf(a.Severity, svc.Urgency) == alert.UrgencyHigh {
 		if inc, err = f.correlated(tx, snap, svc, now); err != nil {
 			return err
 		}
@@ -253,7 +253,7 @@ func (f *flow) groupIncident(tx store.Tx, svc *catalog.Service, a *alert.Alert, 
 	}
 	existing.AlertCount++
 	existing.UpdatedAt = now
-	if e := incident.RaiseSeverity(&existing, incident.SeverityOf(a.Severity), fmt.Sprintf("a %s alert on %s was grouped into it", a.Severity, svc.ID), now); e != nil {
+	if e := incident.RaiseSeverity(&existing, a.Severity.Incident(), fmt.Sprintf("a %s alert on %s was grouped into it", a.Severity, svc.ID), now); e != nil {
 		if err := tx.AppendTimeline(e); err != nil {
 			return nil, "", err
 		}
@@ -268,8 +268,8 @@ func newIncident(snap *org.Snapshot, svc *catalog.Service, a *alert.Alert, now t
 	return &incident.Incident{
 		Title:      a.Summary,
 		Status:     alert.StatusTriggered,
-		Severity:   incident.SeverityOf(a.Severity),
-		Urgency:    incident.Urgency(a.Severity, svc.Urgency),
+		Severity:   a.Severity.Incident(),
+		Urgency:    alert.UrgencyOf(a.Severity, svc.Urgency),
 		Service:    svc.ID,
 		Services:   []string{svc.ID},
 		Policy:     routing.PolicyOf(snap, svc),
