@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
@@ -9,19 +10,16 @@ import (
 
 // listAudit pages through the audit log, newest first, filtered by kind,
 // object and actor.
-func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	p, before, ok := parseIDList(w, r)
-	if !ok {
-		return
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	p, before, err := parseIDList(r)
+	if err != nil {
+		return err
 	}
 	v := r.URL.Query()
-	q := store.AuditQuery{Kind: v.Get("kind"), ObjID: v.Get("object_id"), Actor: v.Get("actor"), BeforeID: before, Limit: p.limit + 1}
-	entries, err := s.store.ListAudit(r.Context(), q)
+	entries, err := s.store.ListAudit(r.Context(), store.AuditQuery{Kind: v.Get("kind"), ObjID: v.Get("object_id"), Actor: v.Get("actor"), BeforeID: before, Limit: p.limit + 1})
 	if err != nil {
-		s.log.Error("list audit", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "could not read the audit log")
-		return
+		return fmt.Errorf("read the audit log: %w", err)
 	}
-	entries, next := idPage(entries, p.limit, func(e store.AuditEntry) int64 { return e.ID })
-	writeJSON(w, http.StatusOK, map[string]any{"audit_entries": nonNil(entries), "next_cursor": next})
+	writeIDPage(w, "audit_entries", entries, p.limit, func(e store.AuditEntry) int64 { return e.ID })
+	return nil
 }

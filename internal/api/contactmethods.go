@@ -1,12 +1,11 @@
 package api
 
 import (
-	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
-	"github.com/vigil-oncall/vigil/internal/phone"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 )
 
@@ -14,43 +13,36 @@ import (
 // of a phone number before it can be paged. Admins may do these for
 // anyone, a user token for its own user.
 
-// ownContactMethod checks that the user and contact method exist and that
-// p may act for the user; it answers the error itself.
-func (s *Server) ownContactMethod(w http.ResponseWriter, r *http.Request, p auth.Principal) (user, method string, ok bool) {
-	user, method = r.PathValue("id"), r.PathValue("cm")
-	u := s.org.Snapshot().User(user)
-	if u == nil {
-		writeError(w, http.StatusNotFound, "not_found", "user %q not found", user)
-		return "", "", false
+// ownContactMethod reads the user and contact method the path names,
+// checking that p may act for the user.
+func (s *Server) ownContactMethod(r *http.Request, p auth.Principal) (user, method string, err error) {
+	if user, err = s.pathUserFor(r, p, "do this for"); err != nil {
+		return "", "", err
 	}
-	if !auth.ActsFor(p, user) {
-		writeError(w, http.StatusForbidden, "forbidden", "only admins and %s themself may do this", user)
-		return "", "", false
-	}
-	for _, cm := range u.ContactMethods {
+	method = r.PathValue("cm")
+	for _, cm := range s.org.Snapshot().User(user).ContactMethods {
 		if cm.ID == method {
-			return user, method, true
+			return user, method, nil
 		}
 	}
-	writeError(w, http.StatusNotFound, "not_found", "user %s has no contact method %q", user, method)
-	return "", "", false
+	return "", "", notFound("user %s has no contact method %.64q", user, method)
 }
 
 // testContactMethod serves POST /api/v1/users/{id}/contact_methods/{cm}/test:
 // it queues a test notification and answers 202 with its id.
-func (s *Server) testContactMethod(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	user, method, ok := s.ownContactMethod(w, r, p)
-	if !ok {
-		return
+func (s *Server) testContactMethod(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	user, method, err := s.ownContactMethod(r, p)
+	if err != nil {
+		return err
 	}
 	n, err := s.pipeline.Dispatcher.SendTest(r.Context(), user, method, pipeline.Actor{Name: p.Actor(), Channel: "api"})
 	if err != nil {
-		s.verificationError(w, "queue a test notification", err)
-		return
+		return fmt.Errorf("queue a test notification: %w", err)
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{
 		"notification_id": n.ID, "user": user, "contact_method": method, "status": n.Status,
 	})
+	return nil
 }
 
 // verificationView answers the verification endpoints.
@@ -62,87 +54,55 @@ type verificationView struct {
 	ExpiresAt         *time.Time `json:"expires_at,omitempty"`
 }
 
+// writeVerification answers the verification state of a contact method;
+// verified, when set, says the code was just confirmed.
+func (s *Server) writeVerification(w http.ResponseWriter, r *http.Request, status int, user, method string, expires *time.Time, verified bool) error {
+	needed, known, err := s.pipeline.Phones.Reachable(r.Context(), user, method)
+	if err != nil {
+		return fmt.Errorf("read the verification: %w", err)
+	}
+	writeJSON(w, status, verificationView{User: user, ContactMethod: method, NeedsVerification: needed, Verified: known || verified, ExpiresAt: expires})
+	return nil
+}
+
 // getVerification serves GET .../contact_methods/{cm}/verification: whether
 // the method must be verified before it is paged, and whether it is.
-func (s *Server) getVerification(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	user, method, ok := s.ownContactMethod(w, r, p)
-	if !ok {
-		return
-	}
-	needed, verified, err := s.pipeline.Phones.Reachable(r.Context(), user, method)
+func (s *Server) getVerification(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	user, method, err := s.ownContactMethod(r, p)
 	if err != nil {
-		s.verificationError(w, "read the verification", err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, verificationView{User: user, ContactMethod: method, NeedsVerification: needed, Verified: verified})
+	return s.writeVerification(w, r, http.StatusOK, user, method, nil, false)
 }
 
 // startVerification serves POST .../contact_methods/{cm}/verification: it
 // sends a six-digit code to the number and answers 202 with its expiry.
-func (s *Server) startVerification(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	user, method, ok := s.ownContactMethod(w, r, p)
-	if !ok {
-		return
+func (s *Server) startVerification(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	user, method, err := s.ownContactMethod(r, p)
+	if err != nil {
+		return err
 	}
 	expires, err := s.pipeline.Phones.Start(r.Context(), user, method, p.Actor())
 	if err != nil {
-		s.verificationError(w, "send a verification code", err)
-		return
+		return fmt.Errorf("send a verification code: %w", err)
 	}
-	needed, verified, err := s.pipeline.Phones.Reachable(r.Context(), user, method)
-	if err != nil {
-		s.verificationError(w, "read the verification", err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, verificationView{User: user, ContactMethod: method, NeedsVerification: needed, Verified: verified, ExpiresAt: &expires})
+	return s.writeVerification(w, r, http.StatusAccepted, user, method, &expires, false)
 }
 
 // confirmVerification serves POST .../verification/confirm with {"code"}.
-func (s *Server) confirmVerification(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	user, method, ok := s.ownContactMethod(w, r, p)
-	if !ok {
-		return
+func (s *Server) confirmVerification(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	user, method, err := s.ownContactMethod(r, p)
+	if err != nil {
+		return err
 	}
 	var req struct {
 		Code string `json:"code"`
 	}
-	if !decodeJSON(w, r, &req) {
-		return
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
 	}
 	if err := s.pipeline.Phones.Confirm(r.Context(), user, method, req.Code, p.Actor()); err != nil {
-		s.verificationError(w, "confirm the code", err)
-		return
+		return fmt.Errorf("confirm the code: %w", err)
 	}
-	needed, _, err := s.pipeline.Phones.Reachable(r.Context(), user, method)
-	if err != nil {
-		s.verificationError(w, "read the verification", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, verificationView{User: user, ContactMethod: method, NeedsVerification: needed, Verified: true})
-}
-
-// verificationError answers the errors of the contact method endpoints.
-func (s *Server) verificationError(w http.ResponseWriter, what string, err error) {
-	switch {
-	case errors.Is(err, pipeline.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "%v", err)
-	case errors.Is(err, pipeline.ErrInvalid):
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-	case errors.Is(err, phone.ErrCodeWrong):
-		writeError(w, http.StatusUnprocessableEntity, "wrong_code", "%v", err)
-	case errors.Is(err, phone.ErrNoCode):
-		writeError(w, http.StatusConflict, "no_code", "%v", err)
-	case errors.Is(err, phone.ErrCodeExpired):
-		writeError(w, http.StatusGone, "expired", "%v", err)
-	case errors.Is(err, phone.ErrTooManyAttempts), errors.Is(err, phone.ErrResendTooSoon):
-		w.Header().Set("Retry-After", "60")
-		writeError(w, http.StatusTooManyRequests, "rate_limited", "%v", err)
-	case errors.Is(err, phone.ErrVerificationDisabled):
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "%v", err)
-	case errors.Is(err, phone.ErrDeliveryFailed):
-		s.log.Warn(what, "err", err)
-		writeError(w, http.StatusBadGateway, "delivery_failed", "%s: %v", what, err)
-	default:
-		s.internalError(w, what, err)
-	}
+	return s.writeVerification(w, r, http.StatusOK, user, method, nil, true)
 }

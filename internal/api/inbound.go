@@ -30,48 +30,47 @@ const maxInboundBody = 512 << 10
 // twilioRequest reads a Twilio webhook request and checks its signature
 // with the configured auth token over the URL the request was sent to
 // (this server's public URL and the request's path and query). It answers
-// the error itself.
-func (s *Server) twilioRequest(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
-	body, ok := readBody(w, r, maxInboundBody)
-	if !ok {
-		return nil, false
+// the refusal.
+func (s *Server) twilioRequest(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	body, err := readBody(w, r, maxInboundBody)
+	if err != nil {
+		return nil, err
 	}
 	acct, _ := twilio.AccountFrom(s.org.Snapshot().Bundle.Org.Providers.Twilio, s.getenv)
 	full := strings.TrimRight(s.publicURL, "/") + r.URL.RequestURI()
 	params, err := twilio.VerifyRequest(acct, full, body, r.Header.Get(twilio.HeaderSignature))
 	if err != nil {
-		writeRefusal(w, err)
-		return nil, false
+		return nil, providerRefusal(err)
 	}
-	return params, true
+	return params, nil
 }
 
-// writeRefusal answers a callback its provider's checks refused: 400 for
-// one that does not parse, 401 for a bad timestamped signature, 403 for
-// any other.
-func writeRefusal(w http.ResponseWriter, err error) {
+// providerRefusal refuses a callback its provider's checks refused: 400
+// for one that does not parse, 401 for a bad timestamped signature, 403
+// for any other.
+func providerRefusal(err error) error {
 	switch {
 	case errors.Is(err, notify.ErrMalformed):
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+		return badRequest("%v", err)
 	case errors.Is(err, notify.ErrSignatureMalformed), errors.Is(err, notify.ErrSignatureMismatch), errors.Is(err, notify.ErrSignatureStale):
-		writeError(w, http.StatusUnauthorized, "unauthorized", "%v", err)
-	default:
-		writeError(w, http.StatusForbidden, "forbidden", "%v", err)
+		return refusal(http.StatusUnauthorized, "unauthorized", "%v", err)
 	}
+	return forbidden("%v", err)
 }
 
-func writeTwiML(w http.ResponseWriter, twiml string) {
+func writeTwiML(w http.ResponseWriter, twiml string) error {
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, twiml)
+	return nil
 }
 
 // twilioSMS serves POST /api/v1/twilio/sms: a reply to a page, from a
 // number of a user's sms contact method.
-func (s *Server) twilioSMS(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	params, ok := s.twilioRequest(w, r)
-	if !ok {
-		return
+func (s *Server) twilioSMS(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	params, err := s.twilioRequest(w, r)
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	userID, err := s.pipeline.Phones.UserByNumber(ctx, params.Get("From"))
@@ -79,46 +78,38 @@ func (s *Server) twilioSMS(w http.ResponseWriter, r *http.Request, _ auth.Princi
 	case errors.Is(err, pipeline.ErrNotFound):
 		// Strangers get no answer: every reply costs, and could be abused.
 		s.log.Warn("SMS from a number no user may act from", "message_sid", params.Get("MessageSid"))
-		writeTwiML(w, twilio.TwiMLMessage(""))
-		return
+		return writeTwiML(w, twilio.TwiMLMessage(""))
 	case errors.Is(err, phone.ErrAmbiguous):
-		writeTwiML(w, twilio.TwiMLMessage("Vigil: this number belongs to several people. Use the links in the message instead."))
-		return
+		return writeTwiML(w, twilio.TwiMLMessage("Vigil: this number belongs to several people. Use the links in the message instead."))
 	case err != nil:
-		s.internalError(w, "look up the sender", err)
-		return
+		return fmt.Errorf("look up the sender: %w", err)
 	}
 	reply, err := twilio.ParseSMSReply(params.Get("Body"))
 	if err != nil {
-		writeTwiML(w, twilio.TwiMLMessage("Vigil: reply 4 to acknowledge or 6 to resolve your latest incident, or \"ack 12\" / \"resolve 12\" for incident #12."))
-		return
+		return writeTwiML(w, twilio.TwiMLMessage("Vigil: reply 4 to acknowledge or 6 to resolve your latest incident, or \"ack 12\" / \"resolve 12\" for incident #12."))
 	}
 	id := reply.IncidentID
 	if id == 0 {
 		inc, err := s.pipeline.Inbound.LatestOpenIncident(ctx, userID)
 		if errors.Is(err, pipeline.ErrNotFound) {
-			writeTwiML(w, twilio.TwiMLMessage("Vigil: you have no open incident."))
-			return
+			return writeTwiML(w, twilio.TwiMLMessage("Vigil: you have no open incident."))
 		}
 		if err != nil {
-			s.internalError(w, "find the latest incident", err)
-			return
+			return fmt.Errorf("find the latest incident: %w", err)
 		}
 		id = inc.ID
 	} else if !s.wasNotified(ctx, userID, id) {
-		writeTwiML(w, twilio.TwiMLMessage(fmt.Sprintf("Vigil: incident #%d was not sent to you.", id)))
-		return
+		return writeTwiML(w, twilio.TwiMLMessage(fmt.Sprintf("Vigil: incident #%d was not sent to you.", id)))
 	}
-	_, err = s.pipeline.Inbound.ActOnce(ctx, twilio.Nonce(params.Get("MessageSid")), id, reply.Verb, pipeline.Actor{Name: "user:" + userID, Channel: "sms"})
-	text, status := inboundOutcome(id, reply.Verb, err)
-	if status == http.StatusInternalServerError {
-		s.internalError(w, reply.Verb+" incident", err)
-		return
+	_, acted := s.pipeline.Inbound.ActOnce(ctx, twilio.Nonce(params.Get("MessageSid")), id, reply.Verb, pipeline.Actor{Name: "user:" + userID, Channel: "sms"})
+	text, err := inboundOutcome(id, reply.Verb, acted)
+	if err != nil {
+		return err
 	}
-	if errors.Is(err, pipeline.ErrReplayed) {
+	if errors.Is(acted, pipeline.ErrReplayed) {
 		text = "" // answered the first time
 	}
-	writeTwiML(w, twilio.TwiMLMessage(text))
+	return writeTwiML(w, twilio.TwiMLMessage(text))
 }
 
 // wasNotified reports whether the user was sent anything about the
@@ -132,109 +123,102 @@ func (s *Server) wasNotified(ctx context.Context, userID string, incidentID int6
 }
 
 // inboundOutcome turns the result of an inbound act into the words sent
-// back and a status: 200, or 500 for an unexpected error.
-func inboundOutcome(id int64, verb string, err error) (string, int) {
+// back, or the error when the act failed unexpectedly.
+func inboundOutcome(id int64, verb string, err error) (string, error) {
 	done := "acknowledged"
 	if verb == notify.VerbResolve {
 		done = "resolved"
 	}
 	switch {
 	case err == nil:
-		return fmt.Sprintf("Incident #%d %s", id, done), http.StatusOK
+		return fmt.Sprintf("Incident #%d %s", id, done), nil
 	case errors.Is(err, pipeline.ErrReplayed):
-		return fmt.Sprintf("Incident #%d: this was already handled", id), http.StatusOK
+		return fmt.Sprintf("Incident #%d: this was already handled", id), nil
 	case errors.Is(err, pipeline.ErrIncidentClosed):
-		return fmt.Sprintf("Incident #%d is already resolved", id), http.StatusOK
+		return fmt.Sprintf("Incident #%d is already resolved", id), nil
 	case errors.Is(err, pipeline.ErrNotFound):
-		return fmt.Sprintf("Incident #%d does not exist", id), http.StatusOK
+		return fmt.Sprintf("Incident #%d does not exist", id), nil
 	}
-	return "", http.StatusInternalServerError
+	return "", fmt.Errorf("%s incident %d: %w", verb, id, err)
 }
 
 // twilioVoice serves POST /api/v1/twilio/voice: a key pressed during a
 // call, at the Gather action URL Vigil signed.
-func (s *Server) twilioVoice(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	params, ok := s.twilioRequest(w, r)
-	if !ok {
-		return
+func (s *Server) twilioVoice(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	params, err := s.twilioRequest(w, r)
+	if err != nil {
+		return err
 	}
 	cb, ok := twilio.ParseVoiceCallback(r.URL.Query())
 	if !ok || !s.pipeline.Inbound.CheckCallback(cb.Token, cb.NotificationID, cb.IncidentID, cb.UserID) {
-		writeError(w, http.StatusForbidden, "forbidden", "missing or wrong callback signature")
-		return
+		return errBadCallback
 	}
 	verb := twilio.VoiceDigits(params.Get("Digits"))
 	if verb == "" {
-		writeTwiML(w, twilio.TwiMLSay("That key does nothing. Goodbye."))
-		return
+		return writeTwiML(w, twilio.TwiMLSay("That key does nothing. Goodbye."))
 	}
-	_, err := s.pipeline.Inbound.ActOnce(r.Context(), twilio.Nonce(params.Get("CallSid")), cb.IncidentID, verb, pipeline.Actor{Name: "user:" + cb.UserID, Channel: "voice"})
-	text, status := inboundOutcome(cb.IncidentID, verb, err)
-	if status == http.StatusInternalServerError {
-		s.internalError(w, verb+" incident", err)
-		return
+	_, acted := s.pipeline.Inbound.ActOnce(r.Context(), twilio.Nonce(params.Get("CallSid")), cb.IncidentID, verb, pipeline.Actor{Name: "user:" + cb.UserID, Channel: "voice"})
+	text, err := inboundOutcome(cb.IncidentID, verb, acted)
+	if err != nil {
+		return err
 	}
-	writeTwiML(w, twilio.TwiMLSay(text+". Goodbye."))
+	return writeTwiML(w, twilio.TwiMLSay(text+". Goodbye."))
 }
+
+// errBadCallback refuses a callback whose signature Vigil did not make.
+var errBadCallback = &httpError{status: http.StatusForbidden, code: "forbidden", message: "missing or wrong callback signature"}
 
 // twilioStatus serves POST /api/v1/twilio/status: a delivery report for a
 // message or call.
-func (s *Server) twilioStatus(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	params, ok := s.twilioRequest(w, r)
-	if !ok {
-		return
+func (s *Server) twilioStatus(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	params, err := s.twilioRequest(w, r)
+	if err != nil {
+		return err
 	}
 	cb, ok := twilio.ParseStatusCallback(r.URL.Query())
 	if !ok {
-		writeError(w, http.StatusForbidden, "forbidden", "missing or wrong callback signature")
-		return
+		return errBadCallback
 	}
 	state, code := twilio.DeliveryState(params)
-	err := s.pipeline.Dispatcher.DeliveryReport(r.Context(), cb.NotificationID, cb.Token, state, code)
+	err = s.pipeline.Dispatcher.DeliveryReport(r.Context(), cb.NotificationID, cb.Token, state, code)
 	switch {
-	case err == nil:
-		w.WriteHeader(http.StatusNoContent)
 	case errors.Is(err, pipeline.ErrBadCallback):
-		writeError(w, http.StatusForbidden, "forbidden", "missing or wrong callback signature")
-	case errors.Is(err, pipeline.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "notification %d not found", cb.NotificationID)
-	case errors.Is(err, pipeline.ErrInvalid):
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-	default:
-		s.internalError(w, "delivery report", err)
+		return errBadCallback
+	case err != nil:
+		return fmt.Errorf("delivery report of notification %d: %w", cb.NotificationID, err)
 	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // slackActions serves POST /api/v1/integrations/slack/actions, a Slack
 // app's interactivity Request URL: a press of an Acknowledge or Resolve
 // button. The request must carry Slack's signature, made at most five
 // minutes ago.
-func (s *Server) slackActions(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	body, ok := readBody(w, r, maxInboundBody)
-	if !ok {
-		return
+func (s *Server) slackActions(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	body, err := readBody(w, r, maxInboundBody)
+	if err != nil {
+		return err
 	}
 	settings := slack.SettingsFrom(s.org.Snapshot().Bundle.Org.Providers.Slack, s.getenv)
 	action, err := slack.ReadAction(settings.SigningSecret, r.Header, body, s.now())
 	if errors.Is(err, notify.ErrNotVigilAction) {
 		w.WriteHeader(http.StatusOK) // another app's button: nothing to do
-		return
+		return nil
 	}
 	if err != nil {
-		writeRefusal(w, err)
-		return
+		return providerRefusal(err)
 	}
 	actor, err := slack.Actor(r.Context(), s.client, settings, action, s.userByEmail)
 	if err != nil {
 		s.log.Warn("slack users.info", "err", err)
 	}
-	_, err = s.pipeline.Inbound.ActOnce(r.Context(), action.Nonce(), action.IncidentID, action.Verb, pipeline.Actor{Name: actor, Channel: "slack"})
-	text, status := inboundOutcome(action.IncidentID, action.Verb, err)
-	if status == http.StatusInternalServerError {
-		s.internalError(w, action.Verb+" incident", err)
-		return
-	}
+	_, acted := s.pipeline.Inbound.ActOnce(r.Context(), action.Nonce(), action.IncidentID, action.Verb, pipeline.Actor{Name: actor, Channel: "slack"})
+	text, err := inboundOutcome(action.IncidentID, action.Verb, acted)
 	if err != nil {
+		return err
+	}
+	if acted != nil {
 		actor = "" // the press did nothing
 	}
 	reply := slack.Reply(text, actor)
@@ -246,6 +230,7 @@ func (s *Server) slackActions(w http.ResponseWriter, r *http.Request, _ auth.Pri
 		}
 	}
 	writeJSON(w, http.StatusOK, reply)
+	return nil
 }
 
 // userByEmail finds the Vigil user with an email address, in any case.
@@ -261,30 +246,28 @@ func (s *Server) userByEmail(email string) (string, bool) {
 // mattermostActions serves POST /api/v1/integrations/mattermost/actions: a
 // press of a button Vigil posted, whose context carries the callback token
 // Vigil made for it.
-func (s *Server) mattermostActions(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	body, ok := readBody(w, r, maxInboundBody)
-	if !ok {
-		return
+func (s *Server) mattermostActions(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	body, err := readBody(w, r, maxInboundBody)
+	if err != nil {
+		return err
 	}
 	req, err := mattermost.ParseAction(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
+		return badRequest("%v", err)
 	}
 	c := req.Context
 	if !s.pipeline.Inbound.CheckCallback(c.Token, c.NotificationID, c.IncidentID, c.User) {
-		writeError(w, http.StatusForbidden, "forbidden", "missing or wrong callback token")
-		return
+		return forbidden("missing or wrong callback token")
 	}
 	actor := req.Actor()
-	_, err = s.pipeline.Inbound.ActOnce(r.Context(), req.Nonce(), c.IncidentID, c.Verb, pipeline.Actor{Name: actor, Channel: "mattermost"})
-	text, status := inboundOutcome(c.IncidentID, c.Verb, err)
-	if status == http.StatusInternalServerError {
-		s.internalError(w, c.Verb+" incident", err)
-		return
-	}
+	_, acted := s.pipeline.Inbound.ActOnce(r.Context(), req.Nonce(), c.IncidentID, c.Verb, pipeline.Actor{Name: actor, Channel: "mattermost"})
+	text, err := inboundOutcome(c.IncidentID, c.Verb, acted)
 	if err != nil {
+		return err
+	}
+	if acted != nil {
 		actor = "" // the press did nothing
 	}
 	writeJSON(w, http.StatusOK, mattermost.Reply(text, actor))
+	return nil
 }

@@ -4,23 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/auth"
-	"github.com/vigil-oncall/vigil/internal/catalog"
-	"github.com/vigil-oncall/vigil/internal/change"
 	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/incident"
-	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
-	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/store"
-	"github.com/vigil-oncall/vigil/internal/web/secure"
 )
 
 // incidentView is an incident as the API shows it: with its timeline.
@@ -34,6 +27,8 @@ type incidentView struct {
 	Message   string `json:"message,omitempty"`
 }
 
+// statuses reads ?status= (comma-separated, with "open" and "all"), or
+// defaults when it is absent.
 func statuses(r *http.Request, defaults []alert.Status) ([]alert.Status, error) {
 	raw := r.URL.Query().Get("status")
 	if raw == "" {
@@ -50,26 +45,24 @@ func statuses(r *http.Request, defaults []alert.Status) ([]alert.Status, error) 
 		case "all":
 			out = append(out, alert.StatusTriggered, alert.StatusAcknowledged, alert.StatusResolved)
 		default:
-			return nil, fmt.Errorf("unknown status %q (triggered, acknowledged, resolved)", s)
+			return nil, badRequest("unknown status %.64q (triggered, acknowledged, resolved)", s)
 		}
 	}
 	return out, nil
 }
 
-func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	p, before, ok := parseIDList(w, r)
-	if !ok {
-		return
+func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	p, before, err := parseIDList(r)
+	if err != nil {
+		return err
 	}
 	sts, err := statuses(r, []alert.Status{alert.StatusTriggered, alert.StatusAcknowledged})
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
+		return err
 	}
 	incs, err := s.store.ListIncidents(r.Context(), store.IncidentQuery{Service: r.URL.Query().Get("service"), Statuses: sts, BeforeID: before, Limit: p.limit + 1})
 	if err != nil {
-		s.internalError(w, "list incidents", err)
-		return
+		return fmt.Errorf("list incidents: %w", err)
 	}
 	incs, next := idPage(incs, p.limit, func(i incident.Incident) int64 { return i.ID })
 	ids := make([]int64, len(incs))
@@ -79,100 +72,90 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ auth.Pr
 	// One query for the page's timelines, not one per incident.
 	timelines, err := s.store.Timelines(r.Context(), ids)
 	if err != nil {
-		s.internalError(w, "incident timelines", err)
-		return
+		return fmt.Errorf("incident timelines: %w", err)
 	}
 	views := make([]incidentView, 0, len(incs))
 	for _, inc := range incs {
 		views = append(views, newIncidentView(inc, timelines[inc.ID]))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"incidents": views, "next_cursor": next})
-}
-
-func (s *Server) viewIncident(r *http.Request, inc incident.Incident) (incidentView, error) {
-	tl, err := s.store.Timeline(r.Context(), inc.ID)
-	if err != nil {
-		return incidentView{}, err
-	}
-	return newIncidentView(inc, tl), nil
+	return nil
 }
 
 // newIncidentView answers empty lists as [] rather than null.
 func newIncidentView(inc incident.Incident, tl []incident.TimelineEntry) incidentView {
-	if tl == nil {
-		tl = []incident.TimelineEntry{}
-	}
-	if inc.Services == nil {
-		inc.Services = []string{}
-	}
-	if inc.Suspects == nil {
-		inc.Suspects = []incident.Suspect{}
-	}
-	if inc.Responders == nil {
-		inc.Responders = []incident.Responder{}
-	}
-	return incidentView{Incident: inc, Timeline: tl}
+	inc.Services, inc.Suspects, inc.Responders = nonNil(inc.Services), nonNil(inc.Suspects), nonNil(inc.Responders)
+	return incidentView{Incident: inc, Timeline: nonNil(tl)}
 }
 
-func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+// pathInt64 reads a positive id from the path; what names its kind in the
+// 404 for anything else.
+func pathInt64(r *http.Request, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		writeError(w, http.StatusNotFound, "not_found", "no incident %q", r.PathValue("id"))
-		return 0, false
+		return 0, notFound("no %s %.64q", what, r.PathValue(name))
 	}
-	return id, true
+	return id, nil
 }
 
-func (s *Server) getIncident(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
+// pathIncident reads the incident the path names.
+func (s *Server) pathIncident(r *http.Request) (incident.Incident, error) {
+	id, err := pathInt64(r, "id", "incident")
+	if err != nil {
+		return incident.Incident{}, err
 	}
 	inc, err := s.store.GetIncident(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "not_found", "incident %d not found", id)
-		return
-	}
 	if err != nil {
-		s.internalError(w, "get incident", err)
-		return
+		return inc, fmt.Errorf("incident %d: %w", id, err)
 	}
-	s.writeIncident(w, r, http.StatusOK, inc)
+	return inc, nil
 }
 
-func (s *Server) incidentAlerts(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
+func (s *Server) getIncident(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	inc, err := s.pathIncident(r)
+	if err != nil {
+		return err
+	}
+	return s.writeIncident(w, r, http.StatusOK, inc, "")
+}
+
+func (s *Server) incidentAlerts(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	id, err := pathInt64(r, "id", "incident")
+	if err != nil {
+		return err
 	}
 	alerts, err := s.store.ListAlerts(r.Context(), store.AlertQuery{IncidentID: id, Limit: maxLimit})
 	if err != nil {
-		s.internalError(w, "incident alerts", err)
-		return
+		return fmt.Errorf("alerts of incident %d: %w", id, err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"alerts": nonNil(alerts), "next_cursor": nil})
+	return nil
 }
 
-func (s *Server) incidentNotifications(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
+func (s *Server) incidentNotifications(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	id, err := pathInt64(r, "id", "incident")
+	if err != nil {
+		return err
 	}
 	ns, err := s.store.ListNotifications(r.Context(), store.NotificationQuery{IncidentID: id, Limit: maxLimit})
 	if err != nil {
-		s.internalError(w, "incident notifications", err)
-		return
+		return fmt.Errorf("notifications of incident %d: %w", id, err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notifications": nonNil(ns), "next_cursor": nil})
+	return nil
 }
 
-// canAct reports whether p may act on something touching these services
-// (see auth.CanAct).
-func (s *Server) canAct(p auth.Principal, services []string) bool {
-	return auth.CanAct(p, s.org.Snapshot(), services)
+// mayAct refuses p unless they may act on something touching these
+// services (see auth.CanAct); doing names it in the refusal.
+func (s *Server) mayAct(p auth.Principal, services []string, doing string) error {
+	if auth.CanAct(p, s.org.Snapshot(), services) {
+		return nil
+	}
+	return forbidden("you may not %s %s", doing, strings.Join(services, ", "))
 }
 
-// incidentAction serves POST /api/v1/incidents/{id}/{verb}.
+// actionRequest is the body of POST /api/v1/incidents/{id}/{verb}; each
+// verb reads the fields it needs.
 type actionRequest struct {
 	Note             string  `json:"note,omitempty"`
 	Message          string  `json:"message,omitempty"`
@@ -199,113 +182,103 @@ func actionChannel(claimed string) string {
 	return "api"
 }
 
-func (s *Server) incidentAction(verb string) func(http.ResponseWriter, *http.Request, auth.Principal) {
-	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-		id, ok := pathID(w, r)
-		if !ok {
-			return
-		}
-		var req actionRequest
-		if r.ContentLength != 0 && !decodeJSON(w, r, &req) {
-			return
-		}
-		inc, err := s.store.GetIncident(r.Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
-			writeError(w, http.StatusNotFound, "not_found", "incident %d not found", id)
-			return
-		}
+// incidentVerb is one action on an incident the caller may act on.
+type incidentVerb func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error)
+
+// incidentVerbs are the actions of POST /api/v1/incidents/{id}/{verb}.
+var incidentVerbs = map[string]incidentVerb{
+	"acknowledge": func(s *Server, ctx context.Context, id int64, _ actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		return s.pipeline.Incidents.Acknowledge(ctx, id, by)
+	},
+	"resolve": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		return s.pipeline.Incidents.Resolve(ctx, id, by, req.Note)
+	},
+	"snooze": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		d, err := duration.Parse(req.Duration)
 		if err != nil {
-			s.internalError(w, "get incident", err)
-			return
+			return incident.Incident{}, badRequest("duration: %v", err)
 		}
-		if !s.canAct(p, inc.Services) {
-			writeError(w, http.StatusForbidden, "forbidden", "you may not act on incidents of %s", strings.Join(inc.Services, ", "))
-			return
+		return s.pipeline.Incidents.Snooze(ctx, id, d, by)
+	},
+	"reassign": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		return s.pipeline.Incidents.Reassign(ctx, id, req.User, req.EscalationPolicy, by)
+	},
+	"notes": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		text := req.Message
+		if text == "" {
+			text = req.Note
 		}
-		if alreadyHolds(verb, inc) {
-			s.writeUnchanged(w, r, verb, inc)
-			return
-		}
-		by := pipeline.Actor{Name: p.Actor(), Channel: actionChannel(req.Channel)}
-		switch verb {
-		case "acknowledge":
-			inc, err = s.pipeline.Incidents.Acknowledge(r.Context(), id, by)
-		case "resolve":
-			inc, err = s.pipeline.Incidents.Resolve(r.Context(), id, by, req.Note)
-		case "snooze":
-			var d time.Duration
-			if d, err = duration.Parse(req.Duration); err != nil {
-				writeError(w, http.StatusBadRequest, "bad_request", "duration: %v", err)
-				return
-			}
-			inc, err = s.pipeline.Incidents.Snooze(r.Context(), id, d, by)
-		case "reassign":
-			inc, err = s.pipeline.Incidents.Reassign(r.Context(), id, req.User, req.EscalationPolicy, by)
-		case "notes":
-			text := req.Message
-			if text == "" {
-				text = req.Note
-			}
-			inc, err = s.pipeline.Incidents.AddNote(r.Context(), id, text, by)
-		case "major":
-			inc, err = s.pipeline.Incidents.MakeMajor(r.Context(), id, req.Reason, by)
-		case "severity":
-			inc, err = s.pipeline.Incidents.SetSeverity(r.Context(), id, incident.Severity(req.Severity), by)
-		case "page":
-			inc, err = s.pipeline.Incidents.Page(r.Context(), id, pipeline.PageRequest{User: req.User, Team: req.Team, Message: req.Message}, by)
-		case "roles":
-			inc, err = s.pipeline.Incidents.AssignRole(r.Context(), id, incident.Role(req.Role), req.User, by)
-		case "updates":
-			inc, err = s.pipeline.Incidents.PostUpdate(r.Context(), id, req.Message, req.Audience, by)
-		case "subscribers":
-			inc, err = s.pipeline.Incidents.Subscribe(r.Context(), id, req.User, by)
-		case "merge":
-			if req.Incident != 0 {
-				other, gerr := s.store.GetIncident(r.Context(), req.Incident)
-				if gerr == nil && !s.canAct(p, other.Services) {
-					writeError(w, http.StatusForbidden, "forbidden", "you may not act on incident %d", req.Incident)
-					return
-				}
-			}
-			inc, err = s.pipeline.Incidents.Merge(r.Context(), id, req.Incident, by)
-		case "split":
-			inc, err = s.pipeline.Incidents.Split(r.Context(), id, req.Alerts, by)
-		}
-		switch {
-		case errors.Is(err, pipeline.ErrIncidentClosed) && verb == "resolve":
-			// Resolved by someone else since it was read.
-			if inc, err = s.store.GetIncident(r.Context(), id); err != nil {
-				s.internalError(w, "get incident", err)
-				return
-			}
-			s.writeUnchanged(w, r, verb, inc)
-			return
-		case errors.Is(err, pipeline.ErrIncidentClosed):
-			writeError(w, http.StatusConflict, "conflict", "incident %d is resolved", id)
-			return
-		case errors.Is(err, pipeline.ErrInvalid):
-			writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-			return
-		case err != nil:
-			s.internalError(w, verb+" incident", err)
-			return
-		}
-		status := http.StatusOK
-		if verb == "split" {
-			status = http.StatusCreated // the answer is the new incident
-		}
-		s.writeIncident(w, r, status, inc)
-	}
+		return s.pipeline.Incidents.AddNote(ctx, id, text, by)
+	},
+	"major": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		return s.pipeline.Incidents.MakeMajor(ctx, id, req.Reason, by)
+	},
+	"severity": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		return s.pipeline.Incidents.SetSeverity(ctx, id, incident.Severity(req.Severity), by)
+	},
+	"page": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		return s.pipeline.Incidents.Page(ctx, id, pipeline.PageRequest{User: req.User, Team: req.Team, Message: req.Message}, by)
+	},
+	"roles": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		return s.pipeline.Incidents.AssignRole(ctx, id, incident.Role(req.Role), req.User, by)
+	},
+	"updates": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		return s.pipeline.Incidents.PostUpdate(ctx, id, req.Message, req.Audience, by)
+	},
+	"subscribers": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		return s.pipeline.Incidents.Subscribe(ctx, id, req.User, by)
+	},
+	"merge": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		return s.pipeline.Incidents.Merge(ctx, id, req.Incident, by)
+	},
+	"split": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		return s.pipeline.Incidents.Split(ctx, id, req.Alerts, by)
+	},
 }
 
-// writeIncident answers an incident with its timeline.
-func (s *Server) writeIncident(w http.ResponseWriter, r *http.Request, status int, inc incident.Incident) {
-	v, err := s.viewIncident(r, inc)
-	if err != nil {
-		s.internalError(w, "incident timeline", err)
-		return
+// incidentAction serves POST /api/v1/incidents/{id}/{verb}.
+func (s *Server) incidentAction(verb string) handlerFunc {
+	act := incidentVerbs[verb]
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		id, err := pathInt64(r, "id", "incident")
+		if err != nil {
+			return err
+		}
+		var req actionRequest
+		if err := decodeOptionalJSON(w, r, &req); err != nil {
+			return err
+		}
+		inc, err := s.pathIncident(r)
+		if err != nil {
+			return err
+		}
+		if err := s.mayAct(p, inc.Services, "act on incidents of"); err != nil {
+			return err
+		}
+		if verb == "merge" && req.Incident != 0 {
+			// The incident merged in must be the caller's to act on too.
+			if other, err := s.store.GetIncident(r.Context(), req.Incident); err == nil && !auth.CanAct(p, s.org.Snapshot(), other.Services) {
+				return forbidden("you may not act on incident %d", req.Incident)
+			}
+		}
+		if alreadyHolds(verb, inc) {
+			return s.writeIncident(w, r, http.StatusOK, inc, "already")
+		}
+		inc, err = act(s, r.Context(), id, req, pipeline.Actor{Name: p.Actor(), Channel: actionChannel(req.Channel)})
+		if errors.Is(err, pipeline.ErrIncidentClosed) && verb == "resolve" {
+			// Resolved by someone else since it was read.
+			if inc, err = s.pathIncident(r); err == nil {
+				return s.writeIncident(w, r, http.StatusOK, inc, "already")
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("%s incident %d: %w", verb, id, err)
+		}
+		if verb == "split" {
+			return s.writeIncident(w, r, http.StatusCreated, inc, "") // the new incident
+		}
+		return s.writeIncident(w, r, http.StatusOK, inc, "")
 	}
-	writeJSON(w, status, v)
 }
 
 // alreadyHolds reports whether an action would change nothing because what
@@ -320,72 +293,19 @@ func alreadyHolds(verb string, inc incident.Incident) bool {
 	return false
 }
 
-// writeUnchanged answers an action that already held: 200 with the
-// incident, saying so.
-func (s *Server) writeUnchanged(w http.ResponseWriter, r *http.Request, verb string, inc incident.Incident) {
-	v, err := s.viewIncident(r, inc)
+// writeIncident answers an incident with its timeline; an action that
+// already held ("already") says so.
+func (s *Server) writeIncident(w http.ResponseWriter, r *http.Request, status int, inc incident.Incident, already string) error {
+	tl, err := s.store.Timeline(r.Context(), inc.ID)
 	if err != nil {
-		s.internalError(w, "incident timeline", err)
-		return
+		return fmt.Errorf("timeline of incident %d: %w", inc.ID, err)
 	}
-	v.Unchanged, v.Message = true, fmt.Sprintf("incident %d was already %s", inc.ID, inc.Status)
-	writeJSON(w, http.StatusOK, v)
-}
-
-func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	p, before, ok := parseIDList(w, r)
-	if !ok {
-		return
+	v := newIncidentView(inc, tl)
+	if already != "" {
+		v.Unchanged, v.Message = true, fmt.Sprintf("incident %d was already %s", inc.ID, inc.Status)
 	}
-	sts, err := statuses(r, nil)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
-	}
-	q := r.URL.Query()
-	alerts, err := s.store.ListAlerts(r.Context(), store.AlertQuery{Service: q.Get("service"), Statuses: sts, DedupKey: q.Get("dedup_key"), BeforeID: before, Limit: p.limit + 1})
-	if err != nil {
-		s.internalError(w, "list alerts", err)
-		return
-	}
-	alerts, next := idPage(alerts, p.limit, func(a alert.Alert) int64 { return a.ID })
-	writeJSON(w, http.StatusOK, map[string]any{"alerts": nonNil(alerts), "next_cursor": next})
-}
-
-func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		writeError(w, http.StatusNotFound, "not_found", "no alert %q", r.PathValue("id"))
-		return
-	}
-	a, err := s.store.GetAlert(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "not_found", "alert %d not found", id)
-		return
-	}
-	if err != nil {
-		s.internalError(w, "get alert", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, a)
-}
-
-func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	p, before, ok := parseIDList(w, r)
-	if !ok {
-		return
-	}
-	q := store.ChangeQuery{BeforeID: before, Limit: p.limit + 1}
-	if svc := r.URL.Query().Get("service"); svc != "" {
-		q.Services = []string{svc}
-	}
-	changes, err := s.store.ListChanges(r.Context(), q)
-	if err != nil {
-		s.internalError(w, "list changes", err)
-		return
-	}
-	changes, next := idPage(changes, p.limit, func(c change.Event) int64 { return c.ID })
-	writeJSON(w, http.StatusOK, map[string]any{"changes": nonNil(changes), "next_cursor": next})
+	writeJSON(w, status, v)
+	return nil
 }
 
 // declareRequest opens an incident by hand.
@@ -399,247 +319,22 @@ type declareRequest struct {
 	Channel  string   `json:"channel,omitempty"`
 }
 
-func (s *Server) declareIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+func (s *Server) declareIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var req declareRequest
-	if !decodeJSON(w, r, &req) {
-		return
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
 	}
 	services := req.Services
 	if req.Service != "" {
 		services = append([]string{req.Service}, services...)
 	}
-	if !s.canAct(p, services) {
-		writeError(w, http.StatusForbidden, "forbidden", "you may not declare incidents on %s", strings.Join(services, ", "))
-		return
+	if err := s.mayAct(p, services, "declare incidents on"); err != nil {
+		return err
 	}
 	inc, err := s.pipeline.Incidents.Declare(r.Context(), pipeline.Declaration{Title: req.Title, Services: services, Severity: incident.Severity(req.Severity), Major: req.Major, Message: req.Message},
 		pipeline.Actor{Name: p.Actor(), Channel: actionChannel(req.Channel)})
-	if errors.Is(err, pipeline.ErrInvalid) {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
-	}
 	if err != nil {
-		s.internalError(w, "declare incident", err)
-		return
+		return fmt.Errorf("declare an incident: %w", err)
 	}
-	s.writeIncident(w, r, http.StatusCreated, inc)
-}
-
-// responderView is one responder of GET /api/v1/services/{id}/responders.
-type responderView struct {
-	Step  int      `json:"step"`
-	After string   `json:"after"`
-	User  userName `json:"user"`
-	Why   string   `json:"why"`
-	IRT   bool     `json:"irt"`
-}
-
-type userName struct {
-	ID   string `json:"id"`
-	Name string `json:"name,omitempty"`
-}
-
-func (s *Server) serviceResponders(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	snap, id, ok := s.serviceFor(w, r)
-	if !ok {
-		return
-	}
-	at, err := parseInstant(r, "at", s.now())
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
-	}
-	cov, responders, notes := routing.Responders(s.oncall, snap, id, at)
-	views := make([]responderView, 0, len(responders))
-	for _, rr := range responders {
-		u := userName{ID: rr.User}
-		if usr := snap.User(rr.User); usr != nil {
-			u.Name = usr.Name
-		}
-		views = append(views, responderView{Step: rr.Step, After: duration.Format(rr.After), User: u, Why: rr.Why, IRT: rr.IRT})
-	}
-	coverage := map[string]any{"mode": cov.Mode}
-	if cov.IRT != nil {
-		coverage["irt"] = cov.IRT.ID
-	} else {
-		coverage["irt"] = nil
-	}
-	if cov.Mode == catalog.CoverageBackup {
-		coverage["after"] = duration.Format(cov.After)
-	}
-	because := cov.Because
-	if because == nil {
-		because = []string{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"service": id, "at": at.UTC(), "critical": cov.Critical, "critical_because": because,
-		"coverage": coverage, "responders": views, "notes": nonNil(notes),
-	})
-}
-
-// maintenanceRequest schedules a maintenance window.
-type maintenanceRequest struct {
-	Start  time.Time `json:"start"`
-	End    time.Time `json:"end"`
-	Reason string    `json:"reason,omitempty"`
-}
-
-func (s *Server) listMaintenance(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	_, id, ok := s.serviceFor(w, r)
-	if !ok {
-		return
-	}
-	ws, err := s.store.ListMaintenance(r.Context(), id)
-	if err != nil {
-		s.internalError(w, "list maintenance", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"maintenance_windows": nonNil(ws), "next_cursor": nil})
-}
-
-func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	_, id, ok := s.serviceFor(w, r)
-	if !ok {
-		return
-	}
-	if !s.canAct(p, []string{id}) {
-		writeError(w, http.StatusForbidden, "forbidden", "you may not schedule maintenance for %s", id)
-		return
-	}
-	var req maintenanceRequest
-	if !decodeJSON(w, r, &req) {
-		return
-	}
-	mw := &store.MaintenanceWindow{Service: id, Start: req.Start.UTC(), End: req.End.UTC(), Reason: req.Reason}
-	err := s.pipeline.Incidents.AddMaintenance(r.Context(), mw, pipeline.Actor{Name: p.Actor(), Channel: "api"})
-	if errors.Is(err, pipeline.ErrInvalid) {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
-	}
-	if err != nil {
-		s.internalError(w, "create maintenance", err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, mw)
-}
-
-func (s *Server) deleteMaintenance(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	_, svc, ok := s.serviceFor(w, r)
-	if !ok {
-		return
-	}
-	if !s.canAct(p, []string{svc}) {
-		writeError(w, http.StatusForbidden, "forbidden", "you may not change maintenance of %s", svc)
-		return
-	}
-	id, err := strconv.ParseInt(r.PathValue("mid"), 10, 64)
-	if err != nil {
-		writeError(w, http.StatusNotFound, "not_found", "no maintenance window %q", r.PathValue("mid"))
-		return
-	}
-	err = s.pipeline.Incidents.DeleteMaintenance(r.Context(), svc, id, pipeline.Actor{Name: p.Actor(), Channel: "api"})
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "not_found", "maintenance window %d not found", id)
-		return
-	}
-	if err != nil {
-		s.internalError(w, "delete maintenance", err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// errLinkRefused is a valid link whose user may no longer act on its
-// incident: they left the configuration, or the teams that let them.
-var errLinkRefused = errors.New("its user may no longer act on this incident")
-
-// linkAction verifies an action link and checks that its user may still
-// act on its incident: a link acts for its user only as long as they could.
-func (s *Server) linkAction(ctx context.Context, token string) (links.Action, incident.Incident, error) {
-	a, err := s.signer.Verify(token)
-	if err != nil {
-		return a, incident.Incident{}, err
-	}
-	inc, err := s.store.GetIncident(ctx, a.IncidentID)
-	if err != nil {
-		return a, inc, err
-	}
-	if !auth.UserMayActOnIncident(s.org.Snapshot(), a.UserID, inc) {
-		return a, inc, errLinkRefused
-	}
-	return a, inc, nil
-}
-
-// actionLinkGet shows what a signed link would do; it changes nothing, so
-// that mail scanners following links do not acknowledge.
-func (s *Server) actionLinkGet(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	if s.signer == nil {
-		writeError(w, http.StatusNotFound, "not_found", "links are not enabled")
-		return
-	}
-	a, inc, err := s.linkAction(r.Context(), r.PathValue("token"))
-	if err != nil {
-		s.linkError(w, err)
-		return
-	}
-	writeLinkPage(w, http.StatusOK, func(out io.Writer) error { return links.ConfirmPage(out, a, inc.Title, r.URL.Path) })
-}
-
-func (s *Server) actionLinkPost(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	if s.signer == nil {
-		writeError(w, http.StatusNotFound, "not_found", "links are not enabled")
-		return
-	}
-	token := r.PathValue("token")
-	a, inc, err := s.linkAction(r.Context(), token)
-	if err == nil {
-		_, inc, err = s.pipeline.Inbound.UseLink(r.Context(), token)
-	}
-	switch {
-	case err == nil:
-		writeLinkPage(w, http.StatusOK, linkResult(fmt.Sprintf("Incident #%d (%s) is now %s.", inc.ID, inc.Title, inc.Status)))
-	case errors.Is(err, pipeline.ErrLinkUsed):
-		writeLinkPage(w, http.StatusConflict, linkResult("This link was already used."))
-	case errors.Is(err, pipeline.ErrIncidentClosed):
-		writeLinkPage(w, http.StatusConflict, linkResult(fmt.Sprintf("Incident #%d is already resolved.", a.IncidentID)))
-	default:
-		s.linkError(w, err)
-	}
-}
-
-// linkError answers a link that does nothing: 404 for an incident that
-// does not exist, 403 for a link that is not valid or whose user may no
-// longer act, 500 (logged) for a failure of the server.
-func (s *Server) linkError(w http.ResponseWriter, err error) {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		writeLinkPage(w, http.StatusNotFound, linkResult("This link is not valid: its incident does not exist."))
-	case errors.Is(err, links.ErrMalformed), errors.Is(err, links.ErrBadSignature), errors.Is(err, links.ErrExpired), errors.Is(err, errLinkRefused):
-		writeLinkPage(w, http.StatusForbidden, linkResult("This link is not valid: "+err.Error()+"."))
-	default:
-		s.log.Error("action link", "err", err)
-		writeLinkPage(w, http.StatusInternalServerError, linkResult("This link could not be used now; try again later."))
-	}
-}
-
-func linkResult(message string) func(io.Writer) error {
-	return func(out io.Writer) error { return links.ResultPage(out, message) }
-}
-
-// writeLinkPage answers an action link's page with the headers of every
-// page the UI serves. The link's token is in the URL, so no referrer
-// leaves the page and nothing keeps a copy.
-func writeLinkPage(w http.ResponseWriter, status int, page func(io.Writer) error) {
-	hdr := w.Header()
-	secure.Headers(hdr)
-	hdr.Set("Referrer-Policy", "no-referrer")
-	hdr.Set("Cache-Control", "no-store")
-	hdr.Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_ = page(w)
-}
-
-func (s *Server) internalError(w http.ResponseWriter, what string, err error) {
-	s.log.Error(what, "err", err)
-	writeError(w, http.StatusInternalServerError, "internal", "%s failed", what)
+	return s.writeIncident(w, r, http.StatusCreated, inc, "")
 }

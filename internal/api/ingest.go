@@ -6,9 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
-	"strconv"
+	"slices"
 	"sync"
 	"time"
 
@@ -22,8 +23,8 @@ import (
 // Ingest endpoints authenticate by their integration key, which is the
 // secret a monitoring system is configured with (as PagerDuty routing keys
 // are). Answers follow what each sender expects: PagerDuty's bodies and
-// codes on /v2, and for webhooks 503 (never 429) when shedding, because
-// Alertmanager retries only 5xx.
+// codes on /v2 (see pagerDutyAnswers), and for webhooks 503 (never 429)
+// when shedding, because Alertmanager retries only 5xx.
 
 // defaultKeyRate is each integration key's event rate (per second) unless
 // the integration sets rate_limit; bursts of twice as many pass.
@@ -60,11 +61,20 @@ func (l *keyLimiter) allow(key string, rate float64, n int) bool {
 	return true
 }
 
-// readIngestBody reads at most ingest.MaxBodyBytes; ok is false (and 413
-// answered) beyond that. The body lives in a buffer from s.bodies: the
-// caller hands it back with release once nothing refers to it (the ingest
-// parsers copy what they keep).
-func (s *Server) readIngestBody(w http.ResponseWriter, r *http.Request, tooLarge func()) (body []byte, release func(), ok bool) {
+// Refusals every ingest endpoint may answer, in each sender's dialect.
+var (
+	errBodyTooLarge = refusal(http.StatusRequestEntityTooLarge, "too_large", "body is larger than 512 KB")
+	// errKeyRate is a key's rate spent: 503 for webhooks, 429 on /v2.
+	errKeyRate = &httpError{status: http.StatusServiceUnavailable, code: "rate_limited", message: "events for this key are arriving too quickly; retry later", retryAfter: "1"}
+	// errOverloaded sheds load, answered 503 so that senders retry.
+	errOverloaded = &httpError{status: http.StatusServiceUnavailable, code: "overloaded", message: "Vigil is overloaded; retry later", retryAfter: "1"}
+)
+
+// readIngestBody reads at most ingest.MaxBodyBytes (errBodyTooLarge
+// beyond). The body lives in a buffer from s.bodies: the caller hands it
+// back with release once nothing refers to it (the ingest parsers copy
+// what they keep).
+func (s *Server) readIngestBody(r *http.Request) (body []byte, release func(), err error) {
 	buf, _ := s.bodies.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
@@ -77,15 +87,13 @@ func (s *Server) readIngestBody(w http.ResponseWriter, r *http.Request, tooLarge
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(r.Body, ingest.MaxBodyBytes+1)); err != nil {
 		release()
-		writeError(w, http.StatusBadRequest, "bad_request", "read body: %v", err)
-		return nil, nil, false
+		return nil, nil, badRequest("read body: %v", err)
 	}
 	if buf.Len() > ingest.MaxBodyBytes {
 		release()
-		tooLarge()
-		return nil, nil, false
+		return nil, nil, errBodyTooLarge
 	}
-	return buf.Bytes(), release, true
+	return buf.Bytes(), release, nil
 }
 
 // maxPooledBody is the largest body buffer kept for reuse: a rare large
@@ -106,89 +114,100 @@ type pdAnswer struct {
 	Errors   []string `json:"errors,omitempty"`
 }
 
-func pdInvalid(w http.ResponseWriter, errs ...string) {
-	writeJSON(w, http.StatusBadRequest, pdAnswer{Status: "invalid event", Message: "Event object is invalid", Errors: errs})
-}
-
-// pdBody reads a PagerDuty Events API body; it answers 413 itself, as
-// PagerDuty does.
-func (s *Server) pdBody(w http.ResponseWriter, r *http.Request) ([]byte, func(), bool) {
-	return s.readIngestBody(w, r, func() {
-		writeJSON(w, http.StatusRequestEntityTooLarge, pdAnswer{Status: "invalid event", Message: "Event object is too large", Errors: []string{"body: larger than 512 KB"}})
-	})
-}
-
-// pdRefuse answers an event the parser refused, listing every problem it
-// found.
-func pdRefuse(w http.ResponseWriter, err error) {
-	var invalid *ingest.ValidationError
-	if errors.As(err, &invalid) {
-		pdInvalid(w, invalid.Errors...)
-		return
+// pagerDutyAnswers answers the refusals of a /v2 endpoint as PagerDuty
+// does: its bodies, and 429 for a key's spent rate.
+func (s *Server) pagerDutyAnswers(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		err := h(w, r, p)
+		var invalid *ingest.ValidationError
+		var refused *httpError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &invalid):
+			writeJSON(w, http.StatusBadRequest, pdAnswer{Status: "invalid event", Message: "Event object is invalid", Errors: invalid.Errors})
+		case errors.Is(err, errBodyTooLarge):
+			writeJSON(w, http.StatusRequestEntityTooLarge, pdAnswer{Status: "invalid event", Message: "Event object is too large", Errors: []string{"body: larger than 512 KB"}})
+		case errors.Is(err, errKeyRate):
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, http.StatusTooManyRequests, pdAnswer{Status: "throttle event", Message: "Requests for this routing key are arriving too quickly. Retry later."})
+		case errors.Is(err, errOverloaded):
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, http.StatusServiceUnavailable, pdAnswer{Status: "unavailable", Message: "Vigil is overloaded; retry later."})
+		case errors.As(err, &refused) && refused.status == http.StatusBadRequest:
+			writeJSON(w, http.StatusBadRequest, pdAnswer{Status: "invalid event", Message: "Event object is invalid", Errors: []string{refused.message}})
+		default:
+			return err
+		}
+		return nil
 	}
-	pdInvalid(w, err.Error())
 }
 
-// pdAllow spends one event of the routing key's rate, answering 429 as
-// PagerDuty does when it is spent.
-func (s *Server) pdAllow(w http.ResponseWriter, key string, in *catalog.Integration) bool {
-	if s.ingestLimits.allow(key, in.RateLimit, 1) {
-		return true
+// integration finds the integration of key, of one of kinds when any are
+// given.
+func (s *Server) integration(key string, kinds ...string) (*catalog.Service, *catalog.Integration, bool) {
+	svc, in := s.org.Snapshot().Integration(key)
+	if svc == nil || len(kinds) > 0 && !slices.Contains(kinds, in.Type) {
+		return nil, nil, false
 	}
-	w.Header().Set("Retry-After", "1")
-	writeJSON(w, http.StatusTooManyRequests, pdAnswer{Status: "throttle event", Message: "Requests for this routing key are arriving too quickly. Retry later."})
-	return false
+	return svc, in, true
 }
 
-func (s *Server) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	body, release, ok := s.pdBody(w, r)
-	if !ok {
-		return
+// spend spends n events of the key's rate.
+func (s *Server) spend(key string, in *catalog.Integration, n int) error {
+	if s.ingestLimits.allow(key, in.RateLimit, max(1, n)) {
+		return nil
+	}
+	return errKeyRate
+}
+
+func (s *Server) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	body, release, err := s.readIngestBody(r)
+	if err != nil {
+		return err
 	}
 	defer release()
 	key, ev, err := ingest.ParsePagerDuty(body, newDedupKey)
 	if err != nil {
-		pdRefuse(w, err)
-		return
+		return eventRefused(err)
 	}
-	svc, in := s.org.Snapshot().Integration(key)
-	if svc == nil || in.Type != catalog.IntegrationPagerDuty {
-		pdInvalid(w, "routing_key: no PagerDuty integration has this key")
-		return
+	svc, in, ok := s.integration(key, catalog.IntegrationPagerDuty)
+	if !ok {
+		return badRequest("routing_key: no PagerDuty integration has this key")
 	}
-	if !s.pdAllow(w, key, in) {
-		return
+	if err := s.spend(key, in, 1); err != nil {
+		return err
 	}
-	if !s.accept(w, r, pdShed, inbox(store.InboxAlert, key, svc.ID, ev)) {
-		return
+	if err := s.accept(r, inbox(store.InboxAlert, key, svc.ID, ev)); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, pdAnswer{Status: "success", Message: "Event processed", DedupKey: ev.DedupKey})
+	return nil
 }
 
-func (s *Server) pagerDutyChange(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	body, release, ok := s.pdBody(w, r)
-	if !ok {
-		return
+func (s *Server) pagerDutyChange(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	body, release, err := s.readIngestBody(r)
+	if err != nil {
+		return err
 	}
 	defer release()
 	key, ev, err := ingest.ParseChange(body)
 	if err != nil {
-		pdRefuse(w, err)
-		return
+		return eventRefused(err)
 	}
-	svc, in := s.org.Snapshot().Integration(key)
-	if svc == nil {
-		pdInvalid(w, "routing_key: no integration has this key")
-		return
+	svc, in, ok := s.integration(key)
+	if !ok {
+		return badRequest("routing_key: no integration has this key")
 	}
-	if !s.pdAllow(w, key, in) {
-		return
+	if err := s.spend(key, in, 1); err != nil {
+		return err
 	}
-	s.linkGateDecision(r.Context(), svc.ID, &ev)
-	if !s.accept(w, r, pdShed, inbox(store.InboxChange, key, svc.ID, ev)) {
-		return
+	ev.Details = s.gate.LinkDeploy(r.Context(), svc.ID, ev.Details, func(err error) { s.log.Warn("link a deploy to its gate decision", "err", err) })
+	if err := s.accept(r, inbox(store.InboxChange, key, svc.ID, ev)); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, pdAnswer{Status: "success", Message: "Change event processed"})
+	return nil
 }
 
 // webhookAnswer is the body of a successful webhook ingest.
@@ -197,80 +216,81 @@ type webhookAnswer struct {
 	Accepted int    `json:"accepted"`
 }
 
+// webhookParsers read the events of each kind of webhook.
+var webhookParsers = map[string]func(body []byte, in *catalog.Integration) ([]ingest.Event, error){
+	catalog.IntegrationAlertmanager: func(body []byte, in *catalog.Integration) ([]ingest.Event, error) {
+		return ingest.ParseAlertmanager(body, in.DefaultSeverity)
+	},
+	catalog.IntegrationGrafana: func(body []byte, in *catalog.Integration) ([]ingest.Event, error) {
+		return ingest.ParseGrafana(body, in.DefaultSeverity)
+	},
+	catalog.IntegrationGeneric: func(body []byte, in *catalog.Integration) ([]ingest.Event, error) {
+		ev, err := ingest.ParseGeneric(body, in.Mapping, in.DefaultSeverity)
+		return []ingest.Event{ev}, err
+	},
+}
+
 // integrationWebhook serves Alertmanager, Grafana and generic webhooks.
-func (s *Server) integrationWebhook(kind string) func(http.ResponseWriter, *http.Request, auth.Principal) {
-	return func(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+func (s *Server) integrationWebhook(kind string) handlerFunc {
+	parse := webhookParsers[kind]
+	return func(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 		key := r.PathValue("key")
-		svc, in := s.org.Snapshot().Integration(key)
-		if svc == nil || in.Type != kind {
-			writeError(w, http.StatusNotFound, "not_found", "no %s integration has this key", kind)
-			return
-		}
-		body, release, ok := s.readIngestBody(w, r, func() {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "body is larger than 512 KB")
-		})
+		svc, in, ok := s.integration(key, kind)
 		if !ok {
-			return
+			return notFound("no %s integration has this key", kind)
+		}
+		body, release, err := s.readIngestBody(r)
+		if err != nil {
+			return err
 		}
 		defer release()
-		var events []ingest.Event
-		var err error
-		switch kind {
-		case catalog.IntegrationAlertmanager:
-			events, err = ingest.ParseAlertmanager(body, in.DefaultSeverity)
-		case catalog.IntegrationGrafana:
-			events, err = ingest.ParseGrafana(body, in.DefaultSeverity)
-		case catalog.IntegrationGeneric:
-			var ev ingest.Event
-			ev, err = ingest.ParseGeneric(body, in.Mapping, in.DefaultSeverity)
-			events = []ingest.Event{ev}
+		events, err := parse(body, in)
+		if err != nil {
+			return invalidRequest("invalid "+kind+" payload", eventRefused(err).Errors)
 		}
-		var invalid *ingest.ValidationError
-		switch {
-		case errors.As(err, &invalid):
-			writeJSON(w, http.StatusBadRequest, map[string]any{"code": "invalid", "message": "invalid " + kind + " payload", "errors": invalid.Errors})
-			return
-		case err != nil:
-			writeError(w, http.StatusBadRequest, "invalid", "invalid %s payload: %v", kind, err)
-			return
-		}
-		if !s.ingestLimits.allow(key, in.RateLimit, max(1, len(events))) {
-			w.Header().Set("Retry-After", "1")
-			writeError(w, http.StatusServiceUnavailable, "rate_limited", "events for this key are arriving too quickly; retry later")
-			return
+		if err := s.spend(key, in, len(events)); err != nil {
+			return err
 		}
 		batch := make([]store.InboxEvent, len(events))
 		for i, ev := range events {
 			batch[i] = inbox(store.InboxAlert, key, svc.ID, ev)
 		}
-		if !s.accept(w, r, webhookShed, batch...) {
-			return
+		if err := s.accept(r, batch...); err != nil {
+			return err
 		}
 		writeJSON(w, http.StatusAccepted, webhookAnswer{Status: "success", Accepted: len(events)})
+		return nil
 	}
 }
 
-func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	key := r.PathValue("key")
-	svc, in := s.org.Snapshot().Integration(key)
-	if svc == nil || in.Type != catalog.IntegrationHeartbeat {
-		writeError(w, http.StatusNotFound, "not_found", "no heartbeat integration has this key")
-		return
-	}
-	_, release, ok := s.readIngestBody(w, r, func() { writeError(w, http.StatusRequestEntityTooLarge, "too_large", "body is larger than 512 KB") })
+	svc, in, ok := s.integration(key, catalog.IntegrationHeartbeat)
 	if !ok {
-		return
+		return notFound("no heartbeat integration has this key")
+	}
+	_, release, err := s.readIngestBody(r)
+	if err != nil {
+		return err
 	}
 	release()
-	if !s.ingestLimits.allow(key, in.RateLimit, 1) {
-		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, "rate_limited", "beats for this key are arriving too quickly")
-		return
+	if err := s.spend(key, in, 1); err != nil {
+		return err
 	}
-	if !s.accept(w, r, webhookShed, inbox(store.InboxHeartbeat, key, svc.ID, struct{}{})) {
-		return
+	if err := s.accept(r, inbox(store.InboxHeartbeat, key, svc.ID, struct{}{})); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "success"})
+	return nil
+}
+
+// eventRefused lists the problems of a payload the parser refused.
+func eventRefused(err error) *ingest.ValidationError {
+	var invalid *ingest.ValidationError
+	if errors.As(err, &invalid) {
+		return invalid
+	}
+	return &ingest.ValidationError{Errors: []string{err.Error()}}
 }
 
 func inbox(kind, key, service string, payload any) store.InboxEvent {
@@ -278,22 +298,11 @@ func inbox(kind, key, service string, payload any) store.InboxEvent {
 	return store.InboxEvent{Kind: kind, IntegrationKey: key, Service: service, Payload: body}
 }
 
-func pdShed(w http.ResponseWriter) {
-	w.Header().Set("Retry-After", "1")
-	writeJSON(w, http.StatusServiceUnavailable, pdAnswer{Status: "unavailable", Message: "Vigil is overloaded; retry later."})
-}
-
-func webhookShed(w http.ResponseWriter) {
-	w.Header().Set("Retry-After", "1")
-	writeError(w, http.StatusServiceUnavailable, "overloaded", "Vigil is overloaded; retry later")
-}
-
-// accept stores events durably before the sender is answered. On failure
-// it answers itself (a 5xx, so that the sender retries) and returns false.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request, shed func(http.ResponseWriter), events ...store.InboxEvent) bool {
+// accept stores events durably before the sender is answered; a failure
+// is a 5xx, so that the sender retries.
+func (s *Server) accept(r *http.Request, events ...store.InboxEvent) error {
 	if s.pipeline == nil {
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "ingest is not running")
-		return false
+		return unavailable(nil, "ingest is not running")
 	}
 	now := s.now().UTC()
 	for i := range events {
@@ -303,14 +312,10 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, shed func(http.R
 	// own context only ends the wait when the sender goes away.
 	err := s.pipeline.Accept(r.Context(), events...)
 	switch {
-	case err == nil:
-		return true
 	case errors.Is(err, pipeline.ErrOverloaded):
-		shed(w)
-	default:
-		s.log.Error("ingest commit", "err", err)
-		w.Header().Set("Retry-After", strconv.Itoa(1))
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "could not store the event; retry")
+		return errOverloaded
+	case err != nil:
+		return unavailable(fmt.Errorf("ingest commit: %w", err), "could not store the event; retry")
 	}
-	return false
+	return nil
 }

@@ -13,7 +13,8 @@ import (
 //go:embed openapi.json
 var openapiDoc []byte
 
-func (s *Server) openapi(w http.ResponseWriter, _ *http.Request, _ auth.Principal) {
+func (s *Server) openapi(w http.ResponseWriter, _ *http.Request, _ auth.Principal) error {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(openapiDoc)
+	return nil
 }

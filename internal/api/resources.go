@@ -1,9 +1,6 @@
 package api
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
@@ -27,7 +24,7 @@ type resourceKind struct {
 	// find returns the object with this id, from the snapshot's index.
 	find func(s *org.Snapshot, id string) (view, bool)
 	// decode reads a request body into the domain value and returns its id.
-	decode func(w http.ResponseWriter, r *http.Request) (any, *string, bool)
+	decode func(w http.ResponseWriter, r *http.Request) (any, *string, error)
 }
 
 // view is an object as the API shows it to a caller.
@@ -90,23 +87,23 @@ func serviceKind() resourceKind {
 	k := kindOf(store.KindService, "services", "service", func(s *org.Snapshot) []catalog.Service { return s.Bundle.Services },
 		(*org.Snapshot).Service, func(v *catalog.Service) *string { return &v.ID },
 		func(s *org.Snapshot, _ auth.Principal, v catalog.Service) any { return serviceViewOf(s, v) })
-	k.decode = func(w http.ResponseWriter, r *http.Request) (any, *string, bool) {
+	k.decode = func(w http.ResponseWriter, r *http.Request) (any, *string, error) {
 		var in serviceView
-		if !decodeJSON(w, r, &in) {
-			return nil, nil, false
+		if err := decodeJSON(w, r, &in); err != nil {
+			return nil, nil, err
 		}
-		return &in.Service, &in.Service.ID, true
+		return &in.Service, &in.Service.ID, nil
 	}
 	return k
 }
 
-func decodeAs[T any](id func(*T) *string) func(http.ResponseWriter, *http.Request) (any, *string, bool) {
-	return func(w http.ResponseWriter, r *http.Request) (any, *string, bool) {
+func decodeAs[T any](id func(*T) *string) func(http.ResponseWriter, *http.Request) (any, *string, error) {
+	return func(w http.ResponseWriter, r *http.Request) (any, *string, error) {
 		v := new(T)
-		if !decodeJSON(w, r, v) {
-			return nil, nil, false
+		if err := decodeJSON(w, r, v); err != nil {
+			return nil, nil, err
 		}
-		return v, id(v), true
+		return v, id(v), nil
 	}
 }
 
@@ -119,18 +116,14 @@ type serviceView struct {
 
 func serviceViewOf(s *org.Snapshot, svc catalog.Service) serviceView {
 	critical, because := s.Graph.Criticality(svc.ID)
-	if because == nil {
-		because = []string{}
-	}
-	return serviceView{Service: svc, Critical: critical, CriticalBecause: because}
+	return serviceView{Service: svc, Critical: critical, CriticalBecause: nonNil(because)}
 }
 
-func (s *Server) listObjects(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
-	return func(w http.ResponseWriter, r *http.Request, caller auth.Principal) {
+func (s *Server) listObjects(k resourceKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, caller auth.Principal) error {
 		p, err := parseList(r)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-			return
+			return err
 		}
 		page, next := pageByID(k.list(s.org.Snapshot()), func(v view) string { return v.id }, p)
 		bodies := make([]any, len(page))
@@ -138,39 +131,47 @@ func (s *Server) listObjects(k resourceKind) func(http.ResponseWriter, *http.Req
 			bodies[i] = v.render(caller)
 		}
 		writeJSON(w, http.StatusOK, map[string]any{k.plural: bodies, "next_cursor": next})
+		return nil
 	}
 }
 
-func (s *Server) getObject(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
-	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-		id := r.PathValue("id")
-		if v, ok := k.find(s.org.Snapshot(), id); ok {
-			writeJSON(w, http.StatusOK, v.render(p))
-			return
-		}
-		writeError(w, http.StatusNotFound, "not_found", "%s %q not found", k.singular, id)
+func (s *Server) getObject(k resourceKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		return s.writeObject(w, http.StatusOK, k, r.PathValue("id"), p)
 	}
 }
 
-func (s *Server) createObject(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
-	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-		body, id, ok := k.decode(w, r)
-		if !ok {
-			return
+// writeObject answers the object of kind k with this id as p sees it.
+func (s *Server) writeObject(w http.ResponseWriter, status int, k resourceKind, id string, p auth.Principal) error {
+	v, ok := k.find(s.org.Snapshot(), id)
+	if !ok {
+		return notFound("%s %.64q not found", k.singular, id)
+	}
+	writeJSON(w, status, v.render(p))
+	return nil
+}
+
+func (s *Server) createObject(k resourceKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		body, id, err := k.decode(w, r)
+		if err != nil {
+			return err
 		}
 		if *id == "" {
-			writeError(w, http.StatusBadRequest, "bad_request", "%s needs an id", k.singular)
-			return
+			return badRequest("%s needs an id", k.singular)
 		}
-		s.put(w, r, p, k, *id, body, true)
+		if _, err := s.org.Put(r.Context(), k.kind, *id, body, true, p.Actor()); err != nil {
+			return err
+		}
+		return s.writeObject(w, http.StatusCreated, k, *id, p)
 	}
 }
 
-func (s *Server) replaceObject(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
-	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-		body, id, ok := k.decode(w, r)
-		if !ok {
-			return
+func (s *Server) replaceObject(k resourceKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		body, id, err := k.decode(w, r)
+		if err != nil {
+			return err
 		}
 		pathID := r.PathValue("id")
 		switch *id {
@@ -178,77 +179,44 @@ func (s *Server) replaceObject(k resourceKind) func(http.ResponseWriter, *http.R
 			*id = pathID
 		case pathID:
 		default:
-			writeError(w, http.StatusBadRequest, "bad_request", "id %q in the body differs from %q in the path", *id, pathID)
-			return
+			return badRequest("id %.64q in the body differs from %.64q in the path", *id, pathID)
 		}
-		s.put(w, r, p, k, pathID, body, false)
+		if _, err := s.org.Put(r.Context(), k.kind, pathID, body, false, p.Actor()); err != nil {
+			return err
+		}
+		return s.writeObject(w, http.StatusOK, k, pathID, p)
 	}
 }
 
-func (s *Server) put(w http.ResponseWriter, r *http.Request, p auth.Principal, k resourceKind, id string, body any, create bool) {
-	_, err := s.org.Put(r.Context(), k.kind, id, body, create, p.Actor())
-	if !s.writeOrgError(w, k.singular, id, err) {
-		return
-	}
-	status := http.StatusOK
-	if create {
-		status = http.StatusCreated
-	}
-	if v, ok := k.find(s.org.Snapshot(), id); ok {
-		writeJSON(w, status, v.render(p))
-		return
-	}
-	writeError(w, http.StatusInternalServerError, "internal", "%s %q vanished after writing", k.singular, id)
-}
-
-func (s *Server) deleteObject(k resourceKind) func(http.ResponseWriter, *http.Request, auth.Principal) {
-	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-		id := r.PathValue("id")
-		if !s.writeOrgError(w, k.singular, id, s.org.Delete(r.Context(), k.kind, id, p.Actor())) {
-			return
+func (s *Server) deleteObject(k resourceKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		if err := s.org.Delete(r.Context(), k.kind, r.PathValue("id"), p.Actor()); err != nil {
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 }
 
-// writeOrgError answers a failed write of the configuration object what
-// (a user, an override, the org...) and reports whether err was nil.
-func (s *Server) writeOrgError(w http.ResponseWriter, what, id string, err error) bool {
-	var invalid *org.InvalidError
-	switch {
-	case err == nil:
-		return true
-	case errors.As(err, &invalid):
-		writeJSON(w, http.StatusBadRequest, errorBody{Code: "invalid", Message: "the change would make the configuration invalid", Problems: invalid.Problems})
-	case errors.Is(err, org.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "%s %q not found", what, id)
-	case errors.Is(err, org.ErrExists):
-		writeError(w, http.StatusConflict, "conflict", "%s %q already exists", what, id)
-	default:
-		s.log.Error("configuration write", "object", what, "id", id, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "could not write the configuration")
-	}
-	return false
-}
-
-func (s *Server) getOrg(w http.ResponseWriter, _ *http.Request, _ auth.Principal) {
+func (s *Server) getOrg(w http.ResponseWriter, _ *http.Request, _ auth.Principal) error {
 	writeJSON(w, http.StatusOK, s.org.Snapshot().Bundle.Org)
+	return nil
 }
 
-func (s *Server) putOrg(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+func (s *Server) putOrg(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var o catalog.Org
-	if !decodeJSON(w, r, &o) {
-		return
+	if err := decodeJSON(w, r, &o); err != nil {
+		return err
 	}
-	if _, err := s.org.Put(r.Context(), store.KindOrg, "org", o, false, p.Actor()); !s.writeOrgError(w, "org", "org", err) {
-		return
+	if _, err := s.org.Put(r.Context(), store.KindOrg, "org", o, false, p.Actor()); err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, s.org.Snapshot().Bundle.Org)
+	return s.getOrg(w, r, p)
 }
 
 // exportConfig serves GET /api/v1/config: the running configuration, with
 // contact methods shown as the caller may see them.
-func (s *Server) exportConfig(w http.ResponseWriter, _ *http.Request, p auth.Principal) {
+func (s *Server) exportConfig(w http.ResponseWriter, _ *http.Request, p auth.Principal) error {
 	b := *s.org.Snapshot().Bundle
 	if len(b.Users) > 0 {
 		users := make([]catalog.User, len(b.Users))
@@ -258,6 +226,7 @@ func (s *Server) exportConfig(w http.ResponseWriter, _ *http.Request, p auth.Pri
 		b.Users = users
 	}
 	writeJSON(w, http.StatusOK, b)
+	return nil
 }
 
 // userFor shows a user to p: contact methods in full to admins and to the
@@ -276,58 +245,52 @@ type applyResult struct {
 	Changes []org.Change `json:"changes"`
 }
 
-func (s *Server) applyConfig(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+func (s *Server) applyConfig(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var b config.Bundle
-	if !decodeJSON(w, r, &b) {
-		return
+	if err := decodeJSON(w, r, &b); err != nil {
+		return err
 	}
 	dryRun := r.URL.Query().Get("dry_run") == "true"
 	changes, err := s.org.Apply(r.Context(), &b, p.Actor(), dryRun)
-	if !s.writeOrgError(w, "configuration", "", err) {
-		return
+	if err != nil {
+		return err
 	}
-	if changes == nil {
-		changes = []org.Change{}
-	}
-	writeJSON(w, http.StatusOK, applyResult{DryRun: dryRun, Changes: changes})
+	writeJSON(w, http.StatusOK, applyResult{DryRun: dryRun, Changes: nonNil(changes)})
+	return nil
 }
 
-func (s *Server) serviceFor(w http.ResponseWriter, r *http.Request) (*org.Snapshot, string, bool) {
+// pathService reads the configured service the path names.
+func (s *Server) pathService(r *http.Request) (*org.Snapshot, string, error) {
 	snap := s.org.Snapshot()
 	id := r.PathValue("id")
 	if snap.Service(id) == nil {
-		writeError(w, http.StatusNotFound, "not_found", "service %q not found", id)
-		return nil, "", false
+		return nil, "", notFound("service %.64q not found", id)
 	}
-	return snap, id, true
+	return snap, id, nil
 }
 
-func (s *Server) serviceDependencies(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	snap, id, ok := s.serviceFor(w, r)
-	if !ok {
-		return
+// serviceGraph serves one of a service's views of the dependency graph.
+func (s *Server) serviceGraph(view func(g *catalog.Graph, id string) map[string]any) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+		snap, id, err := s.pathService(r)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, view(snap.Graph, id))
+		return nil
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"dependencies": nonNil(snap.Graph.Dependencies(id)), "next_cursor": nil})
 }
 
-func (s *Server) serviceDependents(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	snap, id, ok := s.serviceFor(w, r)
-	if !ok {
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"dependents": nonNil(snap.Graph.Dependents(id)), "next_cursor": nil})
+func dependenciesOf(g *catalog.Graph, id string) map[string]any {
+	return map[string]any{"dependencies": nonNil(g.Dependencies(id)), "next_cursor": nil}
 }
 
-func (s *Server) serviceBlastRadius(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	snap, id, ok := s.serviceFor(w, r)
-	if !ok {
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"service": id,
-		"hard":    nonNil(snap.Graph.BlastRadius(id, true)),
-		"all":     nonNil(snap.Graph.BlastRadius(id, false)),
-	})
+func dependentsOf(g *catalog.Graph, id string) map[string]any {
+	return map[string]any{"dependents": nonNil(g.Dependents(id)), "next_cursor": nil}
+}
+
+func blastRadiusOf(g *catalog.Graph, id string) map[string]any {
+	return map[string]any{"service": id, "hard": nonNil(g.BlastRadius(id, true)), "all": nonNil(g.BlastRadius(id, false))}
 }
 
 func nonNil[T any](xs []T) []T {
@@ -335,107 +298,4 @@ func nonNil[T any](xs []T) []T {
 		return []T{}
 	}
 	return xs
-}
-
-// tokenRequest creates an API token.
-type tokenRequest struct {
-	Name   string `json:"name"`
-	Role   string `json:"role"`
-	UserID string `json:"user_id,omitempty"`
-}
-
-// newToken makes a fresh secret and completes tok with its hash and an id
-// of prefix and random characters.
-func newToken(prefix string, tok store.Token) (secret string, _ store.Token, err error) {
-	secret, tok.Hash, err = auth.NewToken()
-	if err != nil {
-		return "", tok, fmt.Errorf("token secret: %w", err)
-	}
-	// The id is drawn apart from the secret, so that it says nothing
-	// about it.
-	idSecret, _, err := auth.NewToken()
-	if err != nil {
-		return "", tok, fmt.Errorf("token id: %w", err)
-	}
-	tok.ID = prefix + idSecret[4:16]
-	return secret, tok, nil
-}
-
-// tokenCreated is answered once: the secret is never shown again.
-type tokenCreated struct {
-	store.Token
-	Secret string `json:"token"`
-}
-
-func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	p, err := parseList(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
-	}
-	toks, err := s.store.ListTokens(r.Context())
-	if err != nil {
-		s.log.Error("list tokens", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "could not list tokens")
-		return
-	}
-	page, next := pageByID(toks, func(t store.Token) string { return t.ID }, p)
-	writeJSON(w, http.StatusOK, map[string]any{"tokens": page, "next_cursor": next})
-}
-
-func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	var req tokenRequest
-	if !decodeJSON(w, r, &req) {
-		return
-	}
-	if req.Role == "" {
-		req.Role = auth.RoleViewer
-		if req.UserID != "" {
-			req.Role = auth.RoleUser
-		}
-	}
-	switch {
-	case req.Name == "" || len(req.Name) > 200:
-		writeError(w, http.StatusBadRequest, "bad_request", "name is required (at most 200 characters)")
-		return
-	case !auth.ValidRole(req.Role):
-		writeError(w, http.StatusBadRequest, "bad_request", "role must be admin, user or viewer, not %q", req.Role)
-		return
-	case req.Role == auth.RoleUser && req.UserID == "":
-		writeError(w, http.StatusBadRequest, "bad_request", "a user token needs user_id")
-		return
-	case req.UserID != "" && s.org.Snapshot().User(req.UserID) == nil:
-		writeError(w, http.StatusBadRequest, "bad_request", "unknown user %q", req.UserID)
-		return
-	}
-	secret, tok, err := newToken("tok-", store.Token{Name: req.Name, UserID: req.UserID, Role: req.Role, CreatedAt: s.now().UTC()})
-	if err != nil {
-		s.log.Error("make a token", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "could not make a token")
-		return
-	}
-	after, _ := json.Marshal(tok)
-	audit := store.AuditEntry{At: tok.CreatedAt, Actor: p.Actor(), Action: "token.create", Kind: "token", ObjID: tok.ID, After: after}
-	if err := s.store.CreateToken(r.Context(), tok, audit); err != nil {
-		s.log.Error("create token", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "could not store the token")
-		return
-	}
-	writeJSON(w, http.StatusCreated, tokenCreated{Token: tok, Secret: secret})
-}
-
-func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id := r.PathValue("id")
-	now := s.now().UTC()
-	audit := store.AuditEntry{At: now, Actor: p.Actor(), Action: "token.revoke", Kind: "token", ObjID: id}
-	err := s.store.RevokeToken(r.Context(), id, now, audit)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "token %q not found", id)
-	case err != nil:
-		s.log.Error("revoke token", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "could not revoke the token")
-	default:
-		w.WriteHeader(http.StatusNoContent)
-	}
 }

@@ -43,44 +43,45 @@ func writeError(w http.ResponseWriter, status int, code, format string, args ...
 
 // decodeJSON reads a JSON body of at most maxBody bytes into v, refusing
 // unknown fields, trailing data and text that breaks the text rule (see
-// ingest.CheckText). It answers the error itself and reports false on
-// failure.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	body, ok := readBody(w, r, maxBody)
-	if !ok {
-		return false
+// ingest.CheckText).
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r, maxBody)
+	if err != nil {
+		return err
 	}
 	if err := ingest.CheckText(body); err != nil {
-		writeTextError(w, "body", err)
-		return false
+		return textError("body", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "malformed JSON: %v", err)
-		return false
+		return badRequest("malformed JSON: %v", err)
 	}
 	if dec.More() {
-		writeError(w, http.StatusBadRequest, "bad_request", "malformed JSON: data after the top-level value")
-		return false
+		return badRequest("malformed JSON: data after the top-level value")
 	}
-	return true
+	return nil
 }
 
-// readBody reads a body of at most limit bytes. It answers the error
-// itself (413 beyond the limit) and reports false on failure.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+// decodeOptionalJSON is decodeJSON for a body that may be left out.
+func decodeOptionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decodeJSON(w, r, v)
+}
+
+// readBody reads a body of at most limit bytes: 413 beyond it.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than %d bytes", limit)
-			return nil, false
+			return nil, refusal(http.StatusRequestEntityTooLarge, "too_large", "request body is larger than %d bytes", limit)
 		}
-		writeError(w, http.StatusBadRequest, "bad_request", "read body: %v", err)
-		return nil, false
+		return nil, badRequest("read body: %v", err)
 	}
-	return body, true
+	return body, nil
 }
 
 // listParams are the paging parameters every list endpoint takes.
@@ -100,14 +101,14 @@ func parseList(r *http.Request) (listParams, error) {
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			return p, fmt.Errorf("limit must be a positive integer, got %q", s)
+			return p, badRequest("limit must be a positive integer, got %.64q", s)
 		}
 		p.limit = min(n, maxLimit)
 	}
 	if c := q.Get("cursor"); c != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(c)
 		if err != nil || len(raw) == 0 || !utf8.Valid(raw) {
-			return p, fmt.Errorf("invalid cursor %q", c)
+			return p, badRequest("invalid cursor %.64q", c)
 		}
 		p.after = string(raw)
 	}
@@ -140,19 +141,14 @@ func pageByID[T any](items []T, id func(T) string, p listParams) ([]T, *string) 
 }
 
 // parseIDList reads the paging parameters of a list whose cursor is the
-// last id of the previous page; it answers 400 itself.
-func parseIDList(w http.ResponseWriter, r *http.Request) (listParams, int64, bool) {
+// last id of the previous page.
+func parseIDList(r *http.Request) (listParams, int64, error) {
 	p, err := parseList(r)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return p, 0, false
+		return p, 0, err
 	}
 	before, err := idCursor(p)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return p, 0, false
-	}
-	return p, before, true
+	return p, before, err
 }
 
 // idPage trims a result fetched with limit+1 rows, in id order either way,
@@ -165,6 +161,13 @@ func idPage[T any](items []T, limit int, id func(T) int64) ([]T, *string) {
 	return items, encodeCursor(strconv.FormatInt(id(items[len(items)-1]), 10))
 }
 
+// writeIDPage answers the page of a list paged by id, from items fetched
+// with limit+1 rows.
+func writeIDPage[T any](w http.ResponseWriter, key string, items []T, limit int, id func(T) int64) {
+	page, next := idPage(items, limit, id)
+	writeJSON(w, http.StatusOK, map[string]any{key: nonNil(page), "next_cursor": next})
+}
+
 // idCursor parses a cursor holding the last id of the previous page.
 func idCursor(p listParams) (int64, error) {
 	if p.after == "" {
@@ -172,7 +175,7 @@ func idCursor(p listParams) (int64, error) {
 	}
 	id, err := strconv.ParseInt(p.after, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("invalid cursor")
+		return 0, badRequest("invalid cursor")
 	}
 	return id, nil
 }
@@ -188,11 +191,11 @@ func checkQuery(q url.Values) error {
 	sort.Strings(names)
 	for _, name := range names {
 		if problem := textProblem(name); problem != "" {
-			return fmt.Errorf("query: a parameter's name: %s", problem)
+			return badRequest("query: a parameter's name: %s", problem)
 		}
 		for _, v := range q[name] {
 			if problem := textProblem(v); problem != "" {
-				return fmt.Errorf("query parameter %.64q: %s", name, problem)
+				return badRequest("query parameter %.64q: %s", name, problem)
 			}
 		}
 	}
@@ -210,13 +213,12 @@ func textProblem(s string) string {
 	return ""
 }
 
-// writeTextError answers 400 for text that breaks the text rule, naming
-// where: in the body, every field at fault.
-func writeTextError(w http.ResponseWriter, where string, err error) {
+// textError refuses text that breaks the text rule, naming where: in the
+// body, every field at fault.
+func textError(where string, err error) error {
 	var invalid *ingest.ValidationError
 	if errors.As(err, &invalid) {
-		writeError(w, http.StatusBadRequest, "bad_request", "%s: %s", where, strings.Join(invalid.Errors, "; "))
-		return
+		return badRequest("%s: %s", where, strings.Join(invalid.Errors, "; "))
 	}
-	writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
+	return badRequest("%v", err)
 }

@@ -1,15 +1,10 @@
 package api
 
 import (
-	"crypto/subtle"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
@@ -20,21 +15,9 @@ import (
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
-// roleFeed is the role of calendar feed tokens. auth.ValidRole does not
-// know it, so such a token opens nothing but the calendar feeds: the API
-// answers it 403.
-const roleFeed = "feed"
-
 // defaultShiftRange is how far ahead shifts and coverage look when the
 // request gives no end.
 const defaultShiftRange = 7 * 24 * time.Hour
-
-// The calendar feeds show a week back and 90 days ahead, from and to UTC
-// midnights, so that an event keeps its UID all day (see schedule.ICal).
-const (
-	feedBehind = 7
-	feedAhead  = 91 // 90 days ahead of today's midnight
-)
 
 // userRef names a user by id and name.
 type userRef struct {
@@ -58,59 +41,60 @@ func parseInstant(r *http.Request, name string, def time.Time) (time.Time, error
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%s %.64q is not an RFC 3339 time such as 2026-02-03T09:00:00Z", name, v)
+		return time.Time{}, badRequest("%s %.64q is not an RFC 3339 time such as 2026-02-03T09:00:00Z", name, v)
 	}
 	return t, nil
 }
 
-// parseRange reads from and to: by default from now, a week long.
-func parseRange(r *http.Request, now time.Time) (from, to time.Time, err error) {
-	if from, err = parseInstant(r, "from", now); err != nil {
+// parseSpan reads ?from= and ?to=: from is def when absent, and to is
+// length after from (with a length of 0, absent sides stay zero: open).
+func parseSpan(r *http.Request, def time.Time, length time.Duration) (from, to time.Time, err error) {
+	if from, err = parseInstant(r, "from", def); err != nil {
 		return from, to, err
 	}
-	if to, err = parseInstant(r, "to", from.Add(defaultShiftRange)); err != nil {
+	var defTo time.Time
+	if length > 0 {
+		defTo = from.Add(length)
+	}
+	if to, err = parseInstant(r, "to", defTo); err != nil {
 		return from, to, err
 	}
-	if to.Before(from) {
-		return from, to, fmt.Errorf("to (%s) is before from (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))
+	if !from.IsZero() && !to.IsZero() && to.Before(from) {
+		return from, to, badRequest("to (%s) is before from (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
 	return from, to, nil
 }
 
-// scheduleEngine finds the path's schedule and its compiled engine,
-// answering 404 or 500 itself.
-func (s *Server) scheduleEngine(w http.ResponseWriter, r *http.Request) (*org.Snapshot, *schedule.Engine, bool) {
+// pathSchedule finds the path's schedule and its compiled engine.
+func (s *Server) pathSchedule(r *http.Request) (*org.Snapshot, *schedule.Engine, error) {
 	snap := s.org.Snapshot()
 	id := r.PathValue("id")
 	if snap.Schedule(id) == nil {
-		writeError(w, http.StatusNotFound, "not_found", "schedule %q not found", id)
-		return nil, nil, false
+		return nil, nil, notFound("schedule %.64q not found", id)
 	}
 	e, err := s.oncall.Engine(snap, id)
 	if err != nil {
-		s.log.Error("compile schedule", "schedule", id, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "schedule %q cannot be compiled: %v", id, err)
-		return nil, nil, false
+		return nil, nil, fmt.Errorf("compile schedule %s: %w", id, err)
 	}
-	return snap, e, true
+	return snap, e, nil
 }
 
 // scheduleOnCall serves GET /api/v1/schedules/{id}/oncall?at=TIME.
-func (s *Server) scheduleOnCall(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+func (s *Server) scheduleOnCall(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	at, err := parseInstant(r, "at", s.now())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
+		return err
 	}
-	snap, e, ok := s.scheduleEngine(w, r)
-	if !ok {
-		return
+	snap, e, err := s.pathSchedule(r)
+	if err != nil {
+		return err
 	}
 	who := []userRef{}
 	for _, u := range e.OnCall(at) {
 		who = append(who, userRefOf(snap, u))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"schedule": r.PathValue("id"), "at": at, "oncall": who})
+	return nil
 }
 
 // shiftView is a shift as the API shows it.
@@ -123,32 +107,28 @@ type shiftView struct {
 
 // scheduleShifts serves GET /api/v1/schedules/{id}/shifts?from=&to=, paged
 // by shift start.
-func (s *Server) scheduleShifts(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	from, to, err := parseRange(r, s.now())
+func (s *Server) scheduleShifts(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	from, to, err := parseSpan(r, s.now(), defaultShiftRange)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
+		return err
 	}
 	p, err := parseList(r)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
+		return err
 	}
 	var after time.Time
 	if p.after != "" {
 		if after, err = time.Parse(time.RFC3339Nano, p.after); err != nil {
-			writeError(w, http.StatusBadRequest, "bad_request", "invalid cursor")
-			return
+			return badRequest("invalid cursor")
 		}
 	}
-	snap, e, ok := s.scheduleEngine(w, r)
-	if !ok {
-		return
+	snap, e, err := s.pathSchedule(r)
+	if err != nil {
+		return err
 	}
 	shifts, err := e.Shifts(from, to)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
+		return badRequest("%v", err)
 	}
 	start := 0
 	if p.after != "" {
@@ -165,6 +145,7 @@ func (s *Server) scheduleShifts(w http.ResponseWriter, r *http.Request, _ auth.P
 		next = encodeCursor(shifts[end-1].Start.Format(time.RFC3339Nano))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"shifts": page, "next_cursor": next})
+	return nil
 }
 
 // coverageView is the follow-the-sun report of a schedule over a range.
@@ -182,6 +163,10 @@ type spanView struct {
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
 	Hours float64   `json:"hours"`
+}
+
+func spanOf(start, end time.Time) spanView {
+	return spanView{Start: start, End: end, Hours: end.Sub(start).Hours()}
 }
 
 // overlapView lists the layers active together, the one on call first.
@@ -206,15 +191,14 @@ type personHours struct {
 }
 
 // scheduleCoverage serves GET /api/v1/schedules/{id}/coverage?from=&to=.
-func (s *Server) scheduleCoverage(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	from, to, err := parseRange(r, s.now())
+func (s *Server) scheduleCoverage(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	from, to, err := parseSpan(r, s.now(), defaultShiftRange)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
+		return err
 	}
-	snap, e, ok := s.scheduleEngine(w, r)
-	if !ok {
-		return
+	snap, e, err := s.pathSchedule(r)
+	if err != nil {
+		return err
 	}
 	night := snap.NightHours().Or(schedule.DefaultNight())
 	zones := map[string]*time.Location{}
@@ -231,21 +215,17 @@ func (s *Server) scheduleCoverage(w http.ResponseWriter, r *http.Request, _ auth
 	}
 	rep, err := schedule.Coverage(e, from, to, zoneOf, night, nil)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
-	}
-	span := func(start, end time.Time) spanView {
-		return spanView{Start: start, End: end, Hours: end.Sub(start).Hours()}
+		return badRequest("%v", err)
 	}
 	out := coverageView{
 		Schedule: r.PathValue("id"), From: from, To: to, Night: catalog.HourRange{Start: night.Start.String(), End: night.End.String()},
 		Gaps: []spanView{}, Overlaps: []overlapView{}, People: []personHours{},
 	}
 	for _, g := range rep.Gaps {
-		out.Gaps = append(out.Gaps, span(g.Start, g.End))
+		out.Gaps = append(out.Gaps, spanOf(g.Start, g.End))
 	}
 	for _, o := range rep.Overlaps {
-		ov := overlapView{spanView: span(o.Start, o.End)}
+		ov := overlapView{spanView: spanOf(o.Start, o.End)}
 		for i := range o.Layers {
 			ov.Layers = append(ov.Layers, layerUser{Layer: o.Layers[i], User: userRefOf(snap, o.Users[i])})
 		}
@@ -262,6 +242,7 @@ func (s *Server) scheduleCoverage(w http.ResponseWriter, r *http.Request, _ auth
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // onCallAnswer says who would be paged first, and why.
@@ -282,7 +263,7 @@ type pagedUser struct {
 }
 
 // whoIsOnCall serves GET /api/v1/oncall?service=X|team=T|schedule=S[&at=].
-func (s *Server) whoIsOnCall(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+func (s *Server) whoIsOnCall(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	q := r.URL.Query()
 	ans := onCallAnswer{Service: q.Get("service"), Team: q.Get("team"), Schedule: q.Get("schedule")}
 	given := 0
@@ -292,13 +273,11 @@ func (s *Server) whoIsOnCall(w http.ResponseWriter, r *http.Request, _ auth.Prin
 		}
 	}
 	if given != 1 {
-		writeError(w, http.StatusBadRequest, "bad_request", "give exactly one of service, team or schedule")
-		return
+		return badRequest("give exactly one of service, team or schedule")
 	}
 	at, err := parseInstant(r, "at", s.now())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
+		return err
 	}
 	ans.At = at
 	snap := s.org.Snapshot()
@@ -311,23 +290,17 @@ func (s *Server) whoIsOnCall(w http.ResponseWriter, r *http.Request, _ auth.Prin
 	default:
 		users, ans.Notes, err = s.oncall.ForSchedule(snap, ans.Schedule, at)
 	}
-	if errors.Is(err, org.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "not_found", "%v", err)
-		return
-	}
 	if err != nil {
-		s.internalError(w, "on-call lookup", err)
-		return
+		return fmt.Errorf("on-call lookup: %w", err)
 	}
 	ans.OnCall = []pagedUser{}
 	for _, u := range users {
 		ref := userRefOf(snap, u.User)
 		ans.OnCall = append(ans.OnCall, pagedUser{ID: ref.ID, Name: ref.Name, Reason: u.Reason})
 	}
-	if ans.Notes == nil {
-		ans.Notes = []string{}
-	}
+	ans.Notes = nonNil(ans.Notes)
 	writeJSON(w, http.StatusOK, ans)
+	return nil
 }
 
 // overrideView is a schedule override, configured or made through the API.
@@ -351,31 +324,26 @@ func apiOverrideView(o org.ScheduleOverride) overrideView {
 
 // listOverrides serves GET /api/v1/schedules/{id}/overrides: the
 // configured overrides, then the API-made ones, in the order they apply.
-func (s *Server) listOverrides(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+func (s *Server) listOverrides(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	p, err := parseList(r)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
+		return err
 	}
 	offset := 0
 	if p.after != "" {
 		if offset, err = strconv.Atoi(p.after); err != nil || offset < 0 {
-			writeError(w, http.StatusBadRequest, "bad_request", "invalid cursor")
-			return
+			return badRequest("invalid cursor")
 		}
 	}
-	snap := s.org.Snapshot()
-	id := r.PathValue("id")
-	sch := snap.Schedule(id)
-	if sch == nil {
-		writeError(w, http.StatusNotFound, "not_found", "schedule %q not found", id)
-		return
+	snap, sch, err := s.overridable(r, auth.Principal{}, false)
+	if err != nil {
+		return err
 	}
 	all := make([]overrideView, 0, len(sch.Overrides))
 	for _, o := range sch.Overrides {
-		all = append(all, overrideView{ID: o.ID, Schedule: id, User: o.User, Replaces: o.Replaces, Start: o.Start, End: o.End, Source: store.SourceConfig})
+		all = append(all, overrideView{ID: o.ID, Schedule: sch.ID, User: o.User, Replaces: o.Replaces, Start: o.Start, End: o.End, Source: store.SourceConfig})
 	}
-	for _, o := range snap.ScheduleOverrides(id) {
+	for _, o := range snap.ScheduleOverrides(sch.ID) {
 		all = append(all, apiOverrideView(o))
 	}
 	start := min(offset, len(all))
@@ -385,6 +353,23 @@ func (s *Server) listOverrides(w http.ResponseWriter, r *http.Request, _ auth.Pr
 		next = encodeCursor(strconv.Itoa(end))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"overrides": all[start:end], "next_cursor": next})
+	return nil
+}
+
+// overridable finds the path's schedule and, when write is set, checks
+// that p may change its overrides: admins and members of a team whose
+// schedule it is.
+func (s *Server) overridable(r *http.Request, p auth.Principal, write bool) (*org.Snapshot, *schedule.Schedule, error) {
+	snap := s.org.Snapshot()
+	id := r.PathValue("id")
+	sch := snap.Schedule(id)
+	if sch == nil {
+		return nil, nil, notFound("schedule %.64q not found", id)
+	}
+	if write && !auth.CanOverrideSchedule(p, snap, id) {
+		return nil, nil, forbidden("only admins and members of a team on schedule %s may change its overrides", id)
+	}
+	return snap, sch, nil
 }
 
 // overrideRequest makes an override through the API.
@@ -396,256 +381,46 @@ type overrideRequest struct {
 }
 
 // createOverride serves POST /api/v1/schedules/{id}/overrides.
-func (s *Server) createOverride(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	snap := s.org.Snapshot()
-	id := r.PathValue("id")
-	if snap.Schedule(id) == nil {
-		writeError(w, http.StatusNotFound, "not_found", "schedule %q not found", id)
-		return
-	}
-	if !auth.CanOverrideSchedule(p, snap, id) {
-		writeError(w, http.StatusForbidden, "forbidden", "only admins and members of a team on schedule %s may override it", id)
-		return
+func (s *Server) createOverride(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	_, sch, err := s.overridable(r, p, true)
+	if err != nil {
+		return err
 	}
 	var req overrideRequest
-	if !decodeJSON(w, r, &req) {
-		return
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
 	}
 	if !req.End.IsZero() && !req.End.After(s.now()) {
-		writeError(w, http.StatusBadRequest, "bad_request", "the override ends (%s) in the past", req.End.Format(time.RFC3339))
-		return
+		return badRequest("the override ends (%s) in the past", req.End.Format(time.RFC3339))
 	}
 	o, err := s.org.AddScheduleOverride(r.Context(), org.ScheduleOverride{
-		Schedule: id, User: req.User, Replaces: req.Replaces, Start: req.Start, End: req.End,
+		Schedule: sch.ID, User: req.User, Replaces: req.Replaces, Start: req.Start, End: req.End,
 	}, p.Actor())
-	if !s.writeOrgError(w, "override", "", err) {
-		return
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusCreated, apiOverrideView(o))
+	return nil
 }
 
 // deleteOverride serves DELETE /api/v1/schedules/{id}/overrides/{oid}.
-func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	snap := s.org.Snapshot()
-	id, oid := r.PathValue("id"), r.PathValue("oid")
-	sch := snap.Schedule(id)
-	if sch == nil {
-		writeError(w, http.StatusNotFound, "not_found", "schedule %q not found", id)
-		return
+func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	snap, sch, err := s.overridable(r, p, true)
+	if err != nil {
+		return err
 	}
-	if !auth.CanOverrideSchedule(p, snap, id) {
-		writeError(w, http.StatusForbidden, "forbidden", "only admins and members of a team on schedule %s may change its overrides", id)
-		return
-	}
-	if o := snap.ScheduleOverride(oid); o != nil && o.Schedule == id {
-		if !s.writeOrgError(w, "override", oid, s.org.Delete(r.Context(), org.KindScheduleOverride, oid, p.Actor())) {
-			return
+	oid := r.PathValue("oid")
+	if o := snap.ScheduleOverride(oid); o != nil && o.Schedule == sch.ID {
+		if err := s.org.Delete(r.Context(), org.KindScheduleOverride, oid, p.Actor()); err != nil {
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	for _, o := range sch.Overrides {
 		if o.ID == oid {
-			writeError(w, http.StatusConflict, "conflict",
-				"override %q is declared in the configuration files; remove it there and apply the files", oid)
-			return
+			return conflict("override %q is declared in the configuration files; remove it there and apply the files", oid)
 		}
 	}
-	writeError(w, http.StatusNotFound, "not_found", "schedule %s has no override %q", id, oid)
-}
-
-// feedTokenCreated answers POST /api/v1/users/{id}/feed_token. The token
-// is shown once.
-type feedTokenCreated struct {
-	Token               string `json:"token"`
-	UserURL             string `json:"user_url"`
-	ScheduleURLTemplate string `json:"schedule_url_template"`
-}
-
-// createFeedToken makes a user's calendar feed token, revoking any earlier
-// one: admins for anyone, a user token for its own user.
-func (s *Server) createFeedToken(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	user := r.PathValue("id")
-	if s.org.Snapshot().User(user) == nil {
-		writeError(w, http.StatusNotFound, "not_found", "user %q not found", user)
-		return
-	}
-	if !auth.ActsFor(p, user) {
-		writeError(w, http.StatusForbidden, "forbidden", "only admins and %s themself may make %s's feed token", user, user)
-		return
-	}
-	now := s.now().UTC()
-	secret, tok, err := newToken("feed-", store.Token{Name: "calendar feed of " + user, UserID: user, Role: roleFeed, CreatedAt: now})
-	if err != nil {
-		s.internalError(w, "make a feed token", err)
-		return
-	}
-	after, _ := json.Marshal(tok)
-	audit := store.AuditEntry{At: now, Actor: p.Actor(), Action: "feed_token.create", Kind: "token", ObjID: tok.ID, After: after}
-	if err := s.store.CreateToken(r.Context(), tok, audit); err != nil {
-		s.internalError(w, "store the feed token", err)
-		return
-	}
-	// The new token is stored first, so that a failure here leaves the
-	// user with a working feed.
-	toks, err := s.store.ListTokens(r.Context())
-	if err != nil {
-		s.internalError(w, "list feed tokens", err)
-		return
-	}
-	for _, old := range toks {
-		if old.Role != roleFeed || old.UserID != user || old.ID == tok.ID || old.RevokedAt != nil {
-			continue
-		}
-		audit := store.AuditEntry{At: now, Actor: p.Actor(), Action: "feed_token.revoke", Kind: "token", ObjID: old.ID, Details: "replaced by " + tok.ID}
-		if err := s.store.RevokeToken(r.Context(), old.ID, now, audit); err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.internalError(w, "revoke the previous feed token", err)
-			return
-		}
-	}
-	base := strings.TrimRight(s.publicURL, "/")
-	if base == "" {
-		base = baseURL(r)
-	}
-	token := url.QueryEscape(secret)
-	writeJSON(w, http.StatusCreated, feedTokenCreated{
-		Token:               secret,
-		UserURL:             base + "/api/v1/users/" + url.PathEscape(user) + "/calendar.ics?token=" + token,
-		ScheduleURLTemplate: base + "/api/v1/schedules/{schedule}/calendar.ics?token=" + token,
-	})
-}
-
-// baseURL is how the client reached this server, behind a TLS-terminating
-// proxy too: the feed links' base when no public URL is configured.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	return scheme + "://" + r.Host
-}
-
-// feedToken checks the ?token= of a calendar feed: 401 for a missing,
-// unknown or revoked token (429 once its address has failed too often),
-// 403 for one that is not a feed token. It answers failures itself.
-func (s *Server) feedToken(w http.ResponseWriter, r *http.Request) (store.Token, bool) {
-	client := s.clientAddress(r)
-	secret := r.URL.Query().Get("token")
-	if secret == "" || len(secret) > 512 {
-		s.refuseCredential(w, client, "", "a calendar feed needs ?token= with a feed token")
-		return store.Token{}, false
-	}
-	hash := auth.Hash(secret)
-	tok, err := s.store.TokenByHash(r.Context(), hash)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.log.Error("token lookup", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "cannot check the token now")
-		return store.Token{}, false
-	}
-	if err != nil || tok.RevokedAt != nil || subtle.ConstantTimeCompare(tok.Hash, hash) != 1 {
-		s.refuseCredential(w, client, "", "invalid or revoked feed token")
-		return store.Token{}, false
-	}
-	if tok.Role != roleFeed {
-		writeError(w, http.StatusForbidden, "forbidden", "not a calendar feed token; make one with POST /api/v1/users/{id}/feed_token")
-		return store.Token{}, false
-	}
-	if s.org.Snapshot().User(tok.UserID) == nil {
-		writeError(w, http.StatusForbidden, "forbidden", "the feed token's user no longer exists")
-		return store.Token{}, false
-	}
-	return tok, true
-}
-
-// feedRange is the span the calendar feeds cover at now.
-func feedRange(now time.Time) (from, to time.Time) {
-	day := now.UTC().Truncate(24 * time.Hour)
-	return day.AddDate(0, 0, -feedBehind), day.AddDate(0, 0, feedAhead)
-}
-
-func displayName(name, id string) string {
-	if name != "" {
-		return name
-	}
-	return id
-}
-
-// userCalendar serves GET /api/v1/users/{id}/calendar.ics?token=T: the
-// user's own shifts on every schedule.
-func (s *Server) userCalendar(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	tok, ok := s.feedToken(w, r)
-	if !ok {
-		return
-	}
-	user := r.PathValue("id")
-	if tok.UserID != user {
-		writeError(w, http.StatusForbidden, "forbidden", "this feed token belongs to another user")
-		return
-	}
-	snap := s.org.Snapshot()
-	now := s.now()
-	from, to := feedRange(now)
-	var parts []schedule.NamedShifts
-	for _, sch := range snap.Bundle.Schedules {
-		e, err := s.oncall.Engine(snap, sch.ID)
-		if err != nil {
-			s.log.Warn("calendar feed: schedule does not compile", "schedule", sch.ID, "err", err)
-			continue
-		}
-		shifts, err := e.Shifts(from, to)
-		if err != nil {
-			s.log.Warn("calendar feed: shifts", "schedule", sch.ID, "err", err)
-			continue
-		}
-		var mine []schedule.Shift
-		for _, sh := range shifts {
-			if sh.User == user {
-				mine = append(mine, sh)
-			}
-		}
-		if len(mine) > 0 {
-			parts = append(parts, schedule.NamedShifts{Name: displayName(sch.Name, sch.ID), Shifts: mine})
-		}
-	}
-	name := displayName(snap.User(user).Name, user)
-	writeCalendar(w, schedule.ICalFeed("On call: "+name, parts, userNames(snap), now))
-}
-
-// scheduleCalendar serves GET /api/v1/schedules/{id}/calendar.ics?token=T.
-func (s *Server) scheduleCalendar(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	if _, ok := s.feedToken(w, r); !ok {
-		return
-	}
-	snap, e, ok := s.scheduleEngine(w, r)
-	if !ok {
-		return
-	}
-	now := s.now()
-	from, to := feedRange(now)
-	shifts, err := e.Shifts(from, to)
-	if err != nil {
-		s.internalError(w, "calendar feed", err)
-		return
-	}
-	sch := snap.Schedule(r.PathValue("id"))
-	writeCalendar(w, schedule.ICal(displayName(sch.Name, sch.ID), shifts, userNames(snap), now))
-}
-
-func userNames(snap *org.Snapshot) func(string) string {
-	return func(id string) string {
-		if u := snap.User(id); u != nil {
-			return u.Name
-		}
-		return ""
-	}
-}
-
-func writeCalendar(w http.ResponseWriter, body []byte) {
-	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-	w.Header().Set("Cache-Control", "private, max-age=300")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(body)
+	return notFound("schedule %s has no override %.64q", sch.ID, oid)
 }

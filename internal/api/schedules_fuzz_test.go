@@ -42,7 +42,7 @@ func FuzzShiftsRange(f *testing.F) {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, query string) {
 		r := &http.Request{URL: &url.URL{RawQuery: query}}
-		from, to, err := parseRange(r, now)
+		from, to, err := parseSpan(r, now, defaultShiftRange)
 		if err != nil {
 			return
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
+	"github.com/vigil-oncall/vigil/internal/release"
 	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
@@ -110,7 +111,8 @@ type Server struct {
 	passwords  *passwords
 	sessionTTL time.Duration
 
-	slo *sloengine.Engine
+	slo  *sloengine.Engine
+	gate *release.Gate
 
 	configRefused func() error
 }
@@ -120,15 +122,17 @@ type access int
 
 const (
 	public access = iota // no token (health, metrics, ingest checks its own key)
-	reader               // any valid token
-	admin                // a token with the admin role
+	// anyToken lets any valid token in: every read, and the writes whose
+	// handler checks the caller's right to act (auth.CanAct, auth.ActsFor).
+	anyToken
+	admin // a token with the admin role
 )
 
 // route is one endpoint; the OpenAPI test walks this table.
 type route struct {
 	method, pattern string
 	access          access
-	handler         func(http.ResponseWriter, *http.Request, auth.Principal)
+	handler         handlerFunc
 }
 
 // New builds a server and its routes.
@@ -162,6 +166,11 @@ func New(o Options) *Server {
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
 	}
+	var budgets release.Budgets
+	if o.SLO != nil {
+		budgets = o.SLO
+	}
+	s.gate = release.New(o.Store, o.Org.Snapshot, budgets, o.Now)
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = defaultSessionTTL
 	}
@@ -218,84 +227,84 @@ func (s *Server) routes() []route {
 		{"GET", "/healthz", public, s.healthz},
 		{"GET", "/readyz", public, s.readyz},
 		{"GET", "/api/v1/openapi.json", public, s.openapi},
-		{"GET", "/api/v1/version", reader, s.getVersion},
-		{"GET", "/api/v1/org", reader, s.getOrg},
+		{"GET", "/api/v1/version", anyToken, s.getVersion},
+		{"GET", "/api/v1/org", anyToken, s.getOrg},
 		{"PUT", "/api/v1/org", admin, s.putOrg},
-		{"GET", "/api/v1/config", reader, s.exportConfig},
+		{"GET", "/api/v1/config", anyToken, s.exportConfig},
 		{"POST", "/api/v1/config/apply", admin, s.applyConfig},
-		{"GET", "/api/v1/services/{id}/dependencies", reader, s.serviceDependencies},
-		{"GET", "/api/v1/services/{id}/dependents", reader, s.serviceDependents},
-		{"GET", "/api/v1/services/{id}/blast_radius", reader, s.serviceBlastRadius},
+		{"GET", "/api/v1/services/{id}/dependencies", anyToken, s.serviceGraph(dependenciesOf)},
+		{"GET", "/api/v1/services/{id}/dependents", anyToken, s.serviceGraph(dependentsOf)},
+		{"GET", "/api/v1/services/{id}/blast_radius", anyToken, s.serviceGraph(blastRadiusOf)},
 		{"GET", "/api/v1/tokens", admin, s.listTokens},
 		{"POST", "/api/v1/tokens", admin, s.createToken},
 		{"DELETE", "/api/v1/tokens/{id}", admin, s.revokeToken},
 		{"GET", "/api/v1/audit", admin, s.listAudit},
 		{"POST", "/api/v1/login", public, s.login},
-		{"POST", "/api/v1/logout", reader, s.logout},
-		{"PUT", "/api/v1/users/{id}/password", reader, s.setPassword},
+		{"POST", "/api/v1/logout", anyToken, s.logout},
+		{"PUT", "/api/v1/users/{id}/password", anyToken, s.setPassword},
 
-		{"POST", "/v2/enqueue", public, s.pagerDutyEnqueue},
-		{"POST", "/v2/change/enqueue", public, s.pagerDutyChange},
+		{"POST", "/v2/enqueue", public, s.pagerDutyAnswers(s.pagerDutyEnqueue)},
+		{"POST", "/v2/change/enqueue", public, s.pagerDutyAnswers(s.pagerDutyChange)},
 		{"POST", "/api/v1/integrations/alertmanager/{key}", public, s.integrationWebhook(catalog.IntegrationAlertmanager)},
 		{"POST", "/api/v1/integrations/grafana/{key}", public, s.integrationWebhook(catalog.IntegrationGrafana)},
 		{"POST", "/api/v1/integrations/generic/{key}", public, s.integrationWebhook(catalog.IntegrationGeneric)},
 		{"POST", "/api/v1/heartbeat/{key}", public, s.heartbeat},
-		{"GET", "/a/{token}", public, s.actionLinkGet},
-		{"POST", "/a/{token}", public, s.actionLinkPost},
+		{"GET", "/a/{token}", public, answered(s.actionLinkGet)},
+		{"POST", "/a/{token}", public, answered(s.actionLinkPost)},
 		{"POST", "/api/v1/twilio/sms", public, s.twilioSMS},
 		{"POST", "/api/v1/twilio/voice", public, s.twilioVoice},
 		{"POST", "/api/v1/twilio/status", public, s.twilioStatus},
 		{"POST", "/api/v1/integrations/slack/actions", public, s.slackActions},
 		{"POST", "/api/v1/integrations/mattermost/actions", public, s.mattermostActions},
-		{"POST", "/api/v1/users/{id}/contact_methods/{cm}/test", reader, s.testContactMethod},
-		{"GET", "/api/v1/users/{id}/contact_methods/{cm}/verification", reader, s.getVerification},
-		{"POST", "/api/v1/users/{id}/contact_methods/{cm}/verification", reader, s.startVerification},
-		{"POST", "/api/v1/users/{id}/contact_methods/{cm}/verification/confirm", reader, s.confirmVerification},
+		{"POST", "/api/v1/users/{id}/contact_methods/{cm}/test", anyToken, s.testContactMethod},
+		{"GET", "/api/v1/users/{id}/contact_methods/{cm}/verification", anyToken, s.getVerification},
+		{"POST", "/api/v1/users/{id}/contact_methods/{cm}/verification", anyToken, s.startVerification},
+		{"POST", "/api/v1/users/{id}/contact_methods/{cm}/verification/confirm", anyToken, s.confirmVerification},
 
-		{"GET", "/api/v1/incidents", reader, s.listIncidents},
-		{"GET", "/api/v1/incidents/{id}", reader, s.getIncident},
-		{"GET", "/api/v1/incidents/{id}/alerts", reader, s.incidentAlerts},
-		{"GET", "/api/v1/incidents/{id}/notifications", reader, s.incidentNotifications},
-		{"POST", "/api/v1/incidents/{id}/acknowledge", reader, s.incidentAction("acknowledge")},
-		{"POST", "/api/v1/incidents/{id}/resolve", reader, s.incidentAction("resolve")},
-		{"POST", "/api/v1/incidents/{id}/snooze", reader, s.incidentAction("snooze")},
-		{"POST", "/api/v1/incidents/{id}/reassign", reader, s.incidentAction("reassign")},
-		{"POST", "/api/v1/incidents/{id}/notes", reader, s.incidentAction("notes")},
-		{"POST", "/api/v1/incidents", reader, s.declareIncident},
-		{"POST", "/api/v1/incidents/{id}/major", reader, s.incidentAction("major")},
-		{"POST", "/api/v1/incidents/{id}/severity", reader, s.incidentAction("severity")},
-		{"POST", "/api/v1/incidents/{id}/page", reader, s.incidentAction("page")},
-		{"POST", "/api/v1/incidents/{id}/roles", reader, s.incidentAction("roles")},
-		{"POST", "/api/v1/incidents/{id}/updates", reader, s.incidentAction("updates")},
-		{"POST", "/api/v1/incidents/{id}/subscribers", reader, s.incidentAction("subscribers")},
-		{"POST", "/api/v1/incidents/{id}/merge", reader, s.incidentAction("merge")},
-		{"POST", "/api/v1/incidents/{id}/split", reader, s.incidentAction("split")},
-		{"GET", "/api/v1/services/{id}/responders", reader, s.serviceResponders},
-		{"GET", "/api/v1/alerts", reader, s.listAlerts},
-		{"GET", "/api/v1/alerts/{id}", reader, s.getAlert},
-		{"GET", "/api/v1/changes", reader, s.listChanges},
-		{"GET", "/api/v1/services/{id}/maintenance", reader, s.listMaintenance},
-		{"POST", "/api/v1/services/{id}/maintenance", reader, s.createMaintenance},
-		{"DELETE", "/api/v1/services/{id}/maintenance/{mid}", reader, s.deleteMaintenance},
+		{"GET", "/api/v1/incidents", anyToken, s.listIncidents},
+		{"GET", "/api/v1/incidents/{id}", anyToken, s.getIncident},
+		{"GET", "/api/v1/incidents/{id}/alerts", anyToken, s.incidentAlerts},
+		{"GET", "/api/v1/incidents/{id}/notifications", anyToken, s.incidentNotifications},
+		{"POST", "/api/v1/incidents/{id}/acknowledge", anyToken, s.incidentAction("acknowledge")},
+		{"POST", "/api/v1/incidents/{id}/resolve", anyToken, s.incidentAction("resolve")},
+		{"POST", "/api/v1/incidents/{id}/snooze", anyToken, s.incidentAction("snooze")},
+		{"POST", "/api/v1/incidents/{id}/reassign", anyToken, s.incidentAction("reassign")},
+		{"POST", "/api/v1/incidents/{id}/notes", anyToken, s.incidentAction("notes")},
+		{"POST", "/api/v1/incidents", anyToken, s.declareIncident},
+		{"POST", "/api/v1/incidents/{id}/major", anyToken, s.incidentAction("major")},
+		{"POST", "/api/v1/incidents/{id}/severity", anyToken, s.incidentAction("severity")},
+		{"POST", "/api/v1/incidents/{id}/page", anyToken, s.incidentAction("page")},
+		{"POST", "/api/v1/incidents/{id}/roles", anyToken, s.incidentAction("roles")},
+		{"POST", "/api/v1/incidents/{id}/updates", anyToken, s.incidentAction("updates")},
+		{"POST", "/api/v1/incidents/{id}/subscribers", anyToken, s.incidentAction("subscribers")},
+		{"POST", "/api/v1/incidents/{id}/merge", anyToken, s.incidentAction("merge")},
+		{"POST", "/api/v1/incidents/{id}/split", anyToken, s.incidentAction("split")},
+		{"GET", "/api/v1/services/{id}/responders", anyToken, s.serviceResponders},
+		{"GET", "/api/v1/alerts", anyToken, s.listAlerts},
+		{"GET", "/api/v1/alerts/{id}", anyToken, s.getAlert},
+		{"GET", "/api/v1/changes", anyToken, s.listChanges},
+		{"GET", "/api/v1/services/{id}/maintenance", anyToken, s.listMaintenance},
+		{"POST", "/api/v1/services/{id}/maintenance", anyToken, s.createMaintenance},
+		{"DELETE", "/api/v1/services/{id}/maintenance/{mid}", anyToken, s.deleteMaintenance},
 
-		{"GET", "/api/v1/oncall", reader, s.whoIsOnCall},
-		{"GET", "/api/v1/schedules/{id}/oncall", reader, s.scheduleOnCall},
-		{"GET", "/api/v1/schedules/{id}/shifts", reader, s.scheduleShifts},
-		{"GET", "/api/v1/schedules/{id}/served-shifts", reader, s.listServedShifts},
-		{"GET", "/api/v1/schedules/{id}/coverage", reader, s.scheduleCoverage},
-		{"GET", "/api/v1/schedules/{id}/overrides", reader, s.listOverrides},
-		{"POST", "/api/v1/schedules/{id}/overrides", reader, s.createOverride},
-		{"DELETE", "/api/v1/schedules/{id}/overrides/{oid}", reader, s.deleteOverride},
-		{"POST", "/api/v1/users/{id}/feed_token", reader, s.createFeedToken},
+		{"GET", "/api/v1/oncall", anyToken, s.whoIsOnCall},
+		{"GET", "/api/v1/schedules/{id}/oncall", anyToken, s.scheduleOnCall},
+		{"GET", "/api/v1/schedules/{id}/shifts", anyToken, s.scheduleShifts},
+		{"GET", "/api/v1/schedules/{id}/served-shifts", anyToken, s.listServedShifts},
+		{"GET", "/api/v1/schedules/{id}/coverage", anyToken, s.scheduleCoverage},
+		{"GET", "/api/v1/schedules/{id}/overrides", anyToken, s.listOverrides},
+		{"POST", "/api/v1/schedules/{id}/overrides", anyToken, s.createOverride},
+		{"DELETE", "/api/v1/schedules/{id}/overrides/{oid}", anyToken, s.deleteOverride},
+		{"POST", "/api/v1/users/{id}/feed_token", anyToken, s.createFeedToken},
 		{"GET", "/api/v1/users/{id}/calendar.ics", public, s.userCalendar},
 		{"GET", "/api/v1/schedules/{id}/calendar.ics", public, s.scheduleCalendar},
 	}
 	rs = append(rs, s.sloRoutes()...)
 	for _, k := range resourceKinds {
 		rs = append(rs,
-			route{"GET", "/api/v1/" + k.plural, reader, s.listObjects(k)},
+			route{"GET", "/api/v1/" + k.plural, anyToken, s.listObjects(k)},
 			route{"POST", "/api/v1/" + k.plural, admin, s.createObject(k)},
-			route{"GET", "/api/v1/" + k.plural + "/{id}", reader, s.getObject(k)},
+			route{"GET", "/api/v1/" + k.plural + "/{id}", anyToken, s.getObject(k)},
 			route{"PUT", "/api/v1/" + k.plural + "/{id}", admin, s.replaceObject(k)},
 			route{"DELETE", "/api/v1/" + k.plural + "/{id}", admin, s.deleteObject(k)},
 		)
@@ -312,93 +321,86 @@ func (s *Server) handle(rt route) {
 			s.requests.WithLabelValues(rt.method, rt.pattern, strconv.Itoa(rec.status)).Inc()
 			s.latency.WithLabelValues(rt.method, rt.pattern).Observe(time.Since(start).Seconds())
 		}()
-		var p auth.Principal
-		if rt.access != public {
-			var ok bool
-			if p, ok = s.authenticate(rec, r); !ok {
-				return
-			}
-			if rt.access == admin && !auth.CanConfigure(p) {
-				writeError(rec, http.StatusForbidden, "forbidden", "this needs an admin token")
-				return
-			}
-			if !auth.CanRead(p) {
-				writeError(rec, http.StatusForbidden, "forbidden", "token role %q may not read", p.Role)
-				return
-			}
-		}
-		// One rule for text at the edge: no handler sees a path or query
-		// with invalid UTF-8 or a NUL character. No object has such an id,
-		// so a path is not found; a query parameter is refused by name.
-		if textProblem(r.URL.Path) != "" {
-			writeError(rec, http.StatusNotFound, "not_found", "no object has this id: the path is %s", textProblem(r.URL.Path))
+		p, err := s.admit(r, rt.access)
+		if err != nil {
+			s.writeErr(rec, r, err)
 			return
 		}
-		if err := checkQuery(r.URL.Query()); err != nil {
-			writeError(rec, http.StatusBadRequest, "bad_request", "%v", err)
-			return
+		if err := rt.handler(rec, r, p); err != nil {
+			s.writeErr(rec, r, err)
 		}
-		rt.handler(rec, r, p)
 	}))
 }
 
-// authenticate resolves the bearer token. It answers 401 itself on failure,
-// and 429 to a client that keeps failing (token guessing). Only failures
-// are throttled: a valid token passes whatever others sent from its
-// address, so that one client behind a shared address (a NAT, a proxy)
-// cannot lock everyone else out.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
+// admit checks who is asking against the route's access, then the one
+// rule for text at the edge: no handler sees a path or query with invalid
+// UTF-8 or a NUL character. No object has such an id, so a path is not
+// found; a query parameter is refused by name.
+func (s *Server) admit(r *http.Request, a access) (auth.Principal, error) {
+	var p auth.Principal
+	if a != public {
+		var err error
+		if p, err = s.authenticate(r); err != nil {
+			return p, err
+		}
+		if a == admin && !auth.CanConfigure(p) {
+			return p, forbidden("this needs an admin token")
+		}
+		if !auth.CanRead(p) {
+			return p, forbidden("token role %.64q may not read", p.Role)
+		}
+	}
+	if problem := textProblem(r.URL.Path); problem != "" {
+		return p, notFound("no object has this id: the path is %s", problem)
+	}
+	return p, checkQuery(r.URL.Query())
+}
+
+// authenticate resolves the bearer token: 401 on failure, and 429 to a
+// client that keeps failing (token guessing). Only failures are
+// throttled: a valid token passes whatever others sent from its address,
+// so that one client behind a shared address (a NAT, a proxy) cannot lock
+// everyone else out.
+func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 	client := s.clientAddress(r)
 	secret, err := auth.BearerToken(r.Header.Get("Authorization"))
 	if err != nil {
-		s.refuseCredential(w, client, `Bearer realm="vigil"`, "missing bearer token")
-		return auth.Principal{}, false
+		return auth.Principal{}, s.refuseCredential(client, `Bearer realm="vigil"`, "missing bearer token")
 	}
 	tok, err := s.store.TokenByHash(r.Context(), auth.Hash(secret))
+	const invalidToken = `Bearer realm="vigil", error="invalid_token"`
 	switch {
 	case err != nil && !errors.Is(err, store.ErrNotFound):
-		s.log.Error("token lookup", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "cannot check the token now")
-		return auth.Principal{}, false
+		return auth.Principal{}, unavailable(err, "cannot check the token now")
 	case err != nil || tok.RevokedAt != nil:
-		s.refuseCredential(w, client, `Bearer realm="vigil", error="invalid_token"`, "invalid or revoked token")
-		return auth.Principal{}, false
+		return auth.Principal{}, s.refuseCredential(client, invalidToken, "invalid or revoked token")
 	case tok.ExpiresAt != nil && !s.now().Before(*tok.ExpiresAt):
-		w.Header().Set("WWW-Authenticate", `Bearer realm="vigil", error="invalid_token"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "the session expired; log in again")
-		return auth.Principal{}, false
+		return auth.Principal{}, &httpError{status: http.StatusUnauthorized, code: "unauthorized", message: "the session expired; log in again", challenge: invalidToken}
 	case tok.Role == auth.RoleUser && s.org.Snapshot().User(tok.UserID) == nil:
 		// The user left the configuration: their tokens stop with them.
-		writeError(w, http.StatusUnauthorized, "unauthorized", "the token's user %q no longer exists", tok.UserID)
-		return auth.Principal{}, false
+		return auth.Principal{}, refusal(http.StatusUnauthorized, "unauthorized", "the token's user %q no longer exists", tok.UserID)
 	}
-	return auth.Principal{TokenID: tok.ID, UserID: tok.UserID, Role: tok.Role}, true
+	return auth.Principal{TokenID: tok.ID, UserID: tok.UserID, Role: tok.Role}, nil
 }
 
-// refuseCredential answers a credential that did not check out: 401 with
-// the challenge (when given), and spends one of the key's attempts; 429
-// once the key has none left.
-func (s *Server) refuseCredential(w http.ResponseWriter, key, challenge, format string, args ...any) {
-	if s.throttled(w, key) {
-		return
+// refuseCredential refuses a credential that did not check out: 401 with
+// the challenge (when given), spending one of the key's attempts; 429 once
+// the key has none left.
+func (s *Server) refuseCredential(key, challenge, format string, args ...any) error {
+	if err := s.throttle(key); err != nil {
+		return err
 	}
 	s.authFailures.fail(key)
-	if challenge != "" {
-		w.Header().Set("WWW-Authenticate", challenge)
-	}
-	writeError(w, http.StatusUnauthorized, "unauthorized", format, args...)
+	return &httpError{status: http.StatusUnauthorized, code: "unauthorized", message: fmt.Sprintf(format, args...), challenge: challenge}
 }
 
-// throttled answers 429 when key (a client address, or an address and a
-// user for passwords) has failed to authenticate too often, and reports
-// whether it did.
-func (s *Server) throttled(w http.ResponseWriter, key string) bool {
+// throttle refuses key (a client address, or an address and a user for
+// passwords) once it has failed to authenticate too often.
+func (s *Server) throttle(key string) error {
 	if s.authFailures.allowed(key) {
-		return false
+		return nil
 	}
-	w.Header().Set("Retry-After", "60")
-	writeError(w, http.StatusTooManyRequests, "rate_limited", "too many failed authentication attempts")
-	return true
+	return errThrottled
 }
 
 // clientAddress names the client for the failed-authentication throttle
@@ -446,27 +448,31 @@ func (r *statusRecorder) WriteHeader(code int) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ auth.Principal) {
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ auth.Principal) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
 }
 
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+// readyz answers whether the server can serve: 200 {"status": "ready"},
+// else 503 {"status": "unavailable", "message"} with the reason.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": "store unreachable: " + err.Error()})
-		return
+		return nil
 	}
 	v, err := s.store.SchemaVersion(ctx)
 	if err != nil || v < s.schema {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "message": "migrations not done", "schema_version": v})
-		return
+		return nil
 	}
 	if err := s.configNotLoaded(); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "message": err.Error()})
-		return
+		return nil
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "schema_version": v})
+	return nil
 }
 
 // configNotLoaded says why no configuration has loaded, or nil when one
@@ -486,8 +492,9 @@ func (s *Server) configNotLoaded() error {
 	return nil
 }
 
-func (s *Server) getVersion(w http.ResponseWriter, _ *http.Request, _ auth.Principal) {
+func (s *Server) getVersion(w http.ResponseWriter, _ *http.Request, _ auth.Principal) error {
 	writeJSON(w, http.StatusOK, map[string]string{"version": s.version})
+	return nil
 }
 
 // limiter is a token bucket per client, used to slow down repeated

@@ -103,42 +103,47 @@ type passwordRequest struct {
 	CurrentPassword string `json:"current_password,omitempty"`
 }
 
+// pathUserFor reads the configured user the path names and checks that p
+// may act for them (see auth.ActsFor); doing names it in the refusal.
+func (s *Server) pathUserFor(r *http.Request, p auth.Principal, doing string) (string, error) {
+	user := r.PathValue("id")
+	if s.org.Snapshot().User(user) == nil {
+		return "", notFound("user %.64q not found", user)
+	}
+	if !auth.ActsFor(p, user) {
+		return "", forbidden("only admins and %s themself may %s %s", user, doing, user)
+	}
+	return user, nil
+}
+
 // setPassword serves PUT /api/v1/users/{id}/password: an admin sets anyone's
 // password; a user sets their own with a user token, giving the current
 // password when there is one. The user's other login sessions end.
-func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	user := r.PathValue("id")
-	if s.org.Snapshot().User(user) == nil {
-		writeError(w, http.StatusNotFound, "not_found", "user %q not found", user)
-		return
-	}
-	if !auth.ActsFor(p, user) {
-		writeError(w, http.StatusForbidden, "forbidden", "only admins and %s themself may set %s's password", user, user)
-		return
+func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	user, err := s.pathUserFor(r, p, "set the password of")
+	if err != nil {
+		return err
 	}
 	var req passwordRequest
-	if !decodeJSON(w, r, &req) {
-		return
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
 	}
 	if err := auth.CheckPassword(req.Password); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "password: %v", err)
-		return
+		return badRequest("password: %v", err)
 	}
 	current, err := s.store.PasswordHash(r.Context(), user)
 	hasPassword := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.internalError(w, "read the password", err)
-		return
+		return fmt.Errorf("read the password: %w", err)
 	}
 	if p.Role != auth.RoleAdmin && hasPassword {
 		if req.CurrentPassword == "" {
-			writeError(w, http.StatusBadRequest, "bad_request", "current_password is required to change a password")
-			return
+			return badRequest("current_password is required to change a password")
 		}
 		// A stolen session must not become a way to guess the password.
 		key := s.passwordKey(r, user)
-		if s.throttled(w, key) {
-			return
+		if err := s.throttle(key); err != nil {
+			return err
 		}
 		ok, err := s.passwords.verify(r.Context(), current, req.CurrentPassword)
 		if err != nil {
@@ -146,14 +151,12 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, p auth.Prin
 		}
 		if !ok {
 			s.authFailures.fail(key)
-			writeError(w, http.StatusForbidden, "forbidden", "current_password is wrong")
-			return
+			return forbidden("current_password is wrong")
 		}
 	}
 	hash, err := s.passwords.hash(r.Context(), req.Password)
 	if err != nil {
-		s.internalError(w, "hash the password", err)
-		return
+		return fmt.Errorf("hash the password: %w", err)
 	}
 	now := s.now().UTC()
 	details := "password set"
@@ -162,35 +165,16 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, p auth.Prin
 	}
 	audit := store.AuditEntry{At: now, Actor: p.Actor(), Action: "user.password", Kind: store.KindUser, ObjID: user, Details: details}
 	if err := s.store.SetPasswordHash(r.Context(), user, hash, now, audit); err != nil {
-		s.internalError(w, "store the password", err)
-		return
+		return fmt.Errorf("store the password: %w", err)
 	}
-	if err := s.endSessions(r.Context(), user, p.TokenID, p.Actor(), now); err != nil {
-		s.internalError(w, "end the other sessions", err)
-		return
+	// The user's other login sessions end with the old password.
+	other := func(t store.Token) bool {
+		return t.UserID == user && t.ID != p.TokenID && strings.HasPrefix(t.ID, sessionIDPrefix)
+	}
+	if err := s.revokeTokens(r.Context(), other, p.Actor(), "session.revoke", "password changed", now); err != nil {
+		return fmt.Errorf("end the other sessions: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// endSessions revokes a user's open login sessions but keep, after their
-// password changed.
-func (s *Server) endSessions(ctx context.Context, user, keep, actor string, now time.Time) error {
-	toks, err := s.store.ListTokens(ctx)
-	if err != nil {
-		return err
-	}
-	for _, t := range toks {
-		if t.UserID != user || t.ID == keep || t.RevokedAt != nil || !strings.HasPrefix(t.ID, sessionIDPrefix) {
-			continue
-		}
-		if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
-			continue
-		}
-		audit := store.AuditEntry{At: now, Actor: actor, Action: "session.revoke", Kind: "token", ObjID: t.ID, Details: "password changed"}
-		if err := s.store.RevokeToken(ctx, t.ID, now, audit); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -204,22 +188,20 @@ type loginRequest struct {
 // session token, answered once. Failures count toward a limit per client
 // address and user (see passwordKey), and take as long for an unknown user
 // as for a wrong password.
-func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	var req loginRequest
-	if !decodeJSON(w, r, &req) {
-		return
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
 	}
 	if req.User == "" || req.Password == "" {
-		writeError(w, http.StatusBadRequest, "bad_request", "user and password are required")
-		return
+		return badRequest("user and password are required")
 	}
 	if len(req.Password) > auth.MaxPasswordLength {
-		writeError(w, http.StatusBadRequest, "bad_request", "password: %v", auth.ErrPasswordTooLong)
-		return
+		return badRequest("password: %v", auth.ErrPasswordTooLong)
 	}
 	key := s.passwordKey(r, req.User)
-	if s.throttled(w, key) {
-		return
+	if err := s.throttle(key); err != nil {
+		return err
 	}
 	encoded := ""
 	if s.org.Snapshot().User(req.User) != nil {
@@ -228,9 +210,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal)
 		case err == nil:
 			encoded = h
 		case !errors.Is(err, store.ErrNotFound):
-			s.log.Error("read password", "err", err)
-			writeError(w, http.StatusServiceUnavailable, "unavailable", "cannot check the password now")
-			return
+			return unavailable(err, "cannot check the password now")
 		}
 	}
 	ok, err := s.passwords.verify(r.Context(), encoded, req.Password)
@@ -239,28 +219,21 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal)
 	}
 	if !ok {
 		s.authFailures.fail(key)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="vigil"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "unknown user or wrong password")
-		return
+		return &httpError{status: http.StatusUnauthorized, code: "unauthorized", message: "unknown user or wrong password", challenge: `Bearer realm="vigil"`}
 	}
 	now := s.now().UTC()
 	expires := now.Add(s.sessionTTL)
-	secret, tok, err := newToken(sessionIDPrefix, store.Token{Name: "login session", UserID: req.User, Role: auth.RoleUser, CreatedAt: now, ExpiresAt: &expires})
+	secret, tok, err := s.issueToken(r.Context(), sessionIDPrefix, store.Token{Name: "login session", UserID: req.User, Role: auth.RoleUser, CreatedAt: now, ExpiresAt: &expires},
+		"user:"+req.User, "session.create", "login, expires "+expires.Format(time.RFC3339))
 	if err != nil {
-		s.internalError(w, "make a session token", err)
-		return
-	}
-	audit := store.AuditEntry{At: now, Actor: "user:" + req.User, Action: "session.create", Kind: "token", ObjID: tok.ID,
-		Details: "login, expires " + expires.Format(time.RFC3339)}
-	if err := s.store.CreateToken(r.Context(), tok, audit); err != nil {
-		s.internalError(w, "store the session", err)
-		return
+		return err
 	}
 	if auth.NeedsRehash(encoded, s.passwords.params) {
 		s.rehash(r.Context(), req.User, req.Password, now)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, tokenCreated{Token: tok, Secret: secret})
+	return nil
 }
 
 // rehash replaces a hash made with older parameters; the login has
@@ -280,16 +253,15 @@ func (s *Server) rehash(ctx context.Context, user, password string, now time.Tim
 
 // logout serves POST /api/v1/logout: it revokes the session token that
 // made the request.
-func (s *Server) logout(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	if !strings.HasPrefix(p.TokenID, sessionIDPrefix) {
-		writeError(w, http.StatusBadRequest, "bad_request", "this token is not a login session; an admin revokes API tokens with DELETE /api/v1/tokens/{id}")
-		return
+		return badRequest("this token is not a login session; an admin revokes API tokens with DELETE /api/v1/tokens/{id}")
 	}
 	now := s.now().UTC()
 	audit := store.AuditEntry{At: now, Actor: p.Actor(), Action: "session.revoke", Kind: "token", ObjID: p.TokenID, Details: "logout"}
 	if err := s.store.RevokeToken(r.Context(), p.TokenID, now, audit); err != nil {
-		s.internalError(w, "revoke the session", err)
-		return
+		return fmt.Errorf("revoke the session: %w", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -27,41 +27,27 @@ type burndownView struct {
 	Points      []slo.BudgetPoint `json:"points"`
 }
 
-func (s *Server) sloBurndown(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+func (s *Server) sloBurndown(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	name := r.PathValue("id")
 	def := s.org.Snapshot().SLO(name)
 	if s.slo == nil || def == nil {
-		writeError(w, http.StatusNotFound, "not_found", "SLO %q not found", name)
-		return
+		return notFound("SLO %.64q not found", name)
 	}
 	now := s.now()
 	from, _ := def.Window.Bounds(now)
 	step, err := burndownStep(r.URL.Query().Get("step"), now.Sub(from))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
+		return badRequest("%v", err)
 	}
 	points, ok, err := s.slo.Burndown(r.Context(), name, now, step)
-	if s.sloMissed(w, name, "SLO burn-down", ok, err) {
-		return
+	if err := sloFound(name, "burn-down", ok, err); err != nil {
+		return err
 	}
 	for i := range points {
 		points[i].At = points[i].At.UTC()
 	}
 	writeJSON(w, http.StatusOK, burndownView{SLO: name, WindowStart: from.UTC(), At: now.UTC(), Step: duration.Duration(step), Points: points})
-}
-
-// sloMissed answers a look-up of an SLO in the engine that did not find
-// it: 500 when the look-up failed, 404 when the engine holds no such SLO.
-// It reports whether it answered.
-func (s *Server) sloMissed(w http.ResponseWriter, name, what string, ok bool, err error) bool {
-	switch {
-	case err != nil:
-		s.internalError(w, what, err)
-	case !ok:
-		writeError(w, http.StatusNotFound, "not_found", "SLO %q not found", name)
-	}
-	return err != nil || !ok
+	return nil
 }
 
 // burndownStep reads a burn-down's step over a window of length span: a

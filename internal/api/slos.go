@@ -1,53 +1,42 @@
 package api
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/auth"
-	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/duration"
-	"github.com/vigil-oncall/vigil/internal/gate"
 	"github.com/vigil-oncall/vigil/internal/incident"
-	"github.com/vigil-oncall/vigil/internal/ingest"
-	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/slo"
 	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
-// Limits of the SLO push endpoint and the release gate.
+// Limits of the SLO push endpoint.
 const (
 	maxPushEvents = 10000
 	maxBatchID    = 255
 	// pushFuture is how far ahead of the server's clock a pushed timestamp
 	// may be: senders' clocks drift.
 	pushFuture = 5 * time.Minute
-	// maxOverride is the longest an override of the release gate may last.
-	maxOverride = 7 * duration.Day
-	// deployLink is how long after a gate decision a deploy of its service
-	// links back to it.
-	deployLink = time.Hour
-	maxReason  = 2000
+	// maxShareIncidents bounds the incidents weighed against one SLO's
+	// budget.
+	maxShareIncidents = 500
 )
 
 func (s *Server) sloRoutes() []route {
 	return []route{
-		{"GET", "/api/v1/slos", reader, s.listSLOs},
-		{"GET", "/api/v1/slos/{id}", reader, s.getSLO},
-		{"GET", "/api/v1/slos/{id}/burndown", reader, s.sloBurndown},
-		{"POST", "/api/v1/slos/{id}/events", reader, s.pushSLOEvents},
-		{"GET", "/api/v1/gate", reader, s.gateCheck},
-		{"GET", "/api/v1/gate/overrides", reader, s.listGateOverrides},
-		{"POST", "/api/v1/gate/overrides", reader, s.createGateOverride},
+		{"GET", "/api/v1/slos", anyToken, s.listSLOs},
+		{"GET", "/api/v1/slos/{id}", anyToken, s.getSLO},
+		{"GET", "/api/v1/slos/{id}/burndown", anyToken, s.sloBurndown},
+		{"POST", "/api/v1/slos/{id}/events", anyToken, s.pushSLOEvents},
+		{"GET", "/api/v1/gate", anyToken, s.gateCheck},
+		{"GET", "/api/v1/gate/overrides", anyToken, s.listGateOverrides},
+		{"POST", "/api/v1/gate/overrides", anyToken, s.createGateOverride},
 	}
 }
 
@@ -64,35 +53,30 @@ type pushEvent struct {
 	Total     *float64  `json:"total"`
 }
 
-func (s *Server) pushSLOEvents(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+func (s *Server) pushSLOEvents(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	name := r.PathValue("id")
 	def := s.org.Snapshot().SLO(name)
 	if def == nil {
-		writeError(w, http.StatusNotFound, "not_found", "SLO %q not found", name)
-		return
+		return notFound("SLO %.64q not found", name)
 	}
-	if !s.canAct(p, []string{def.Service}) {
-		writeError(w, http.StatusForbidden, "forbidden", "only an admin or a member of the team owning %s may push its SLI data", def.Service)
-		return
+	if err := s.mayAct(p, []string{def.Service}, "push the SLI data of"); err != nil {
+		return err
 	}
 	if def.Indicator.Source != slo.SourcePush {
-		writeError(w, http.StatusConflict, "conflict", "SLO %s reads its data from %s, not from pushes", name, def.Indicator.Source)
-		return
+		return conflict("SLO %s reads its data from %s, not from pushes", name, def.Indicator.Source)
 	}
 	var req pushRequest
-	if !decodeJSON(w, r, &req) {
-		return
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
 	}
 	now := s.now()
 	points, problems := checkPush(req, now.Add(-slo.SpanFor(*def)), now.Add(pushFuture))
 	if len(problems) > 0 {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"code": "invalid", "message": "invalid SLI batch", "errors": problems})
-		return
+		return invalidRequest("invalid SLI batch", problems)
 	}
 	added, err := s.store.AddSLOBatch(r.Context(), name, req.BatchID, points, now)
 	if err != nil {
-		s.internalError(w, "store SLI batch", err)
-		return
+		return fmt.Errorf("store SLI batch: %w", err)
 	}
 	if added && s.slo != nil {
 		if err := s.slo.Added(r.Context(), points); err != nil {
@@ -105,6 +89,7 @@ func (s *Server) pushSLOEvents(w http.ResponseWriter, r *http.Request, p auth.Pr
 		accepted = 0
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"slo": name, "batch_id": req.BatchID, "accepted": accepted, "duplicate": !added})
+	return nil
 }
 
 // checkPush validates a batch: every problem is listed, with the event's
@@ -250,20 +235,18 @@ func viewSLO(v sloengine.View) sloView {
 	return out
 }
 
-func (s *Server) listSLOs(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+func (s *Server) listSLOs(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	p, err := parseList(r)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
+		return err
 	}
 	if s.slo == nil {
 		writeJSON(w, http.StatusOK, map[string]any{"slos": []sloView{}, "next_cursor": nil})
-		return
+		return nil
 	}
 	views, err := s.slo.Statuses(r.Context(), s.now())
 	if err != nil {
-		s.internalError(w, "SLO status", err)
-		return
+		return fmt.Errorf("SLO statuses: %w", err)
 	}
 	service := r.URL.Query().Get("service")
 	out := make([]sloView, 0, len(views))
@@ -274,320 +257,44 @@ func (s *Server) listSLOs(w http.ResponseWriter, r *http.Request, _ auth.Princip
 	}
 	page, next := pageByID(out, func(v sloView) string { return v.Name }, p)
 	writeJSON(w, http.StatusOK, map[string]any{"slos": page, "next_cursor": next})
+	return nil
 }
 
-func (s *Server) getSLO(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+func (s *Server) getSLO(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	name := r.PathValue("id")
 	if s.slo == nil || s.org.Snapshot().SLO(name) == nil {
-		writeError(w, http.StatusNotFound, "not_found", "SLO %q not found", name)
-		return
+		return notFound("SLO %.64q not found", name)
 	}
 	now := s.now()
 	v, ok, err := s.slo.Status(r.Context(), name, now)
-	if s.sloMissed(w, name, "SLO status", ok, err) {
-		return
+	if err := sloFound(name, "status", ok, err); err != nil {
+		return err
+	}
+	incs, err := s.store.ListIncidents(r.Context(), store.IncidentQuery{Service: v.SLO.Service, Limit: maxShareIncidents})
+	if err != nil {
+		return fmt.Errorf("incidents of %s: %w", v.SLO.Service, err)
 	}
 	out := viewSLO(v)
-	if out.Incidents, err = s.incidentShares(r.Context(), v, now); err != nil {
-		s.internalError(w, "SLO incidents", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-// maxShareIncidents bounds the incidents weighed against one SLO's budget.
-const maxShareIncidents = 500
-
-// incidentShares weighs the incidents of the SLO's window on its service
-// against its error budget.
-func (s *Server) incidentShares(ctx context.Context, v sloengine.View, now time.Time) ([]incidentShare, error) {
-	incs, err := s.store.ListIncidents(ctx, store.IncidentQuery{Service: v.SLO.Service, Limit: maxShareIncidents})
-	if err != nil {
-		return nil, err
-	}
-	out := []incidentShare{}
-	for _, inc := range incs {
-		end := now
-		if inc.ResolvedAt != nil {
-			end = *inc.ResolvedAt
-		}
-		if end.Before(v.Status.WindowStart) {
-			continue
-		}
-		share, ok := s.slo.IncidentShare(v.SLO.Name, inc.CreatedAt, end)
-		if !ok {
-			continue
-		}
-		out = append(out, incidentShare{
+	out.Incidents = []incidentShare{}
+	for _, sh := range s.slo.IncidentShares(v, incs, now) {
+		inc := sh.Incident
+		out.Incidents = append(out.Incidents, incidentShare{
 			ID: inc.ID, Title: inc.Title, Severity: inc.Severity, Status: inc.Status,
-			CreatedAt: inc.CreatedAt, ResolvedAt: inc.ResolvedAt,
-			BudgetShare: math.Round(share*1e4) / 1e4, NeedsPostmortem: slo.NeedsPostmortem(share),
+			CreatedAt: inc.CreatedAt, ResolvedAt: inc.ResolvedAt, BudgetShare: sh.Budget, NeedsPostmortem: sh.NeedsPostmortem,
 		})
 	}
-	return out, nil
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-// gateAnswer is the release gate's answer.
-type gateAnswer struct {
-	Decision   string            `json:"decision"`
-	Reasons    []gate.Reason     `json:"reasons"`
-	Override   *gateOverrideView `json:"override,omitempty"`
-	DecisionID int64             `json:"decision_id"`
-	Service    string            `json:"service"`
-	At         time.Time         `json:"at"`
-	ChangeType string            `json:"change_type,omitempty"`
-}
-
-type gateOverrideView struct {
-	store.GateOverride
-	Active bool `json:"active"`
-}
-
-func (s *Server) gateCheck(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	q := r.URL.Query()
-	service := q.Get("service")
-	if service == "" {
-		writeError(w, http.StatusBadRequest, "bad_request", "service is required: GET /api/v1/gate?service=ID")
-		return
-	}
-	snap := s.org.Snapshot()
-	svc := snap.Service(service)
-	if svc == nil {
-		writeError(w, http.StatusNotFound, "not_found", "service %q not found", service)
-		return
-	}
-	now := s.now().UTC()
-	at, err := parseInstant(r, "at", now)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "%v", err)
-		return
-	}
-	at = at.UTC()
-	changeType := strings.ToLower(strings.TrimSpace(q.Get("change_type")))
-	if !validChangeType(changeType) {
-		writeError(w, http.StatusBadRequest, "bad_request", "change_type is lowercase letters, digits, '-' and '_', at most 64")
-		return
-	}
-	in, overrides, err := s.gateInput(r.Context(), snap, svc, at, now)
-	if err != nil {
-		s.internalError(w, "release gate", err)
-		return
-	}
-	in.ChangeType = changeType
-	d := gate.Decide(in)
-	answer := gateAnswer{Decision: d.Decision, Reasons: d.Reasons, Service: service, At: at, ChangeType: changeType}
-	if d.Override != nil {
-		for _, o := range overrides {
-			if o.Reason == d.Override.Reason && o.ExpiresAt.Equal(d.Override.Expires) {
-				answer.Override = &gateOverrideView{GateOverride: o, Active: true}
-				break
-			}
-		}
-	}
-	reasons, _ := json.Marshal(d.Reasons)
-	rec := store.GateDecision{Service: service, At: at, ChangeType: changeType, Decision: d.Decision, Reasons: reasons, CreatedAt: now}
-	if answer.Override != nil {
-		rec.OverrideID = answer.Override.ID
-	}
-	if err := s.store.InsertGateDecision(r.Context(), &rec); err != nil {
-		s.internalError(w, "record gate decision", err)
-		return
-	}
-	answer.DecisionID = rec.ID
-	writeJSON(w, http.StatusOK, answer)
-}
-
-func validChangeType(s string) bool {
-	if len(s) > 64 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// gateInput gathers what the gate weighs for svc at at. Error budgets and
-// open incidents are as they stand now: neither can be known ahead.
-func (s *Server) gateInput(ctx context.Context, snap *org.Snapshot, svc *catalog.Service, at, now time.Time) (gate.Input, []store.GateOverride, error) {
-	in := gate.Input{Service: svc.ID, At: at, Freezes: append([]catalog.Freeze(nil), snap.Bundle.Org.Freezes...)}
-	if team := snap.Team(svc.Owner); team != nil {
-		in.Country = team.Country
-		if loc, err := time.LoadLocation(team.TimeZone); err == nil && team.TimeZone != "" {
-			in.TimeZone = loc
-		}
-		in.Freezes = append(in.Freezes, team.Freezes...)
-	}
-	in.Freezes = append(in.Freezes, svc.Freezes...)
-	in.HardDependencies = snap.Graph.HardReachable(svc.ID)
-	if s.slo != nil {
-		for _, def := range snap.ServiceSLOs(svc.ID) {
-			v, ok, err := s.slo.Status(ctx, def.Name, now)
-			if err != nil {
-				return in, nil, err
-			}
-			if ok {
-				in.Budgets = append(in.Budgets, gate.Budget{SLO: def.Name, Frozen: v.Status.Frozen,
-					BudgetRemaining: v.Status.BudgetRemaining, Exemptions: def.Policy.Exemptions})
-			}
-		}
-	}
-	incs, err := s.store.ListIncidents(ctx, store.IncidentQuery{Statuses: []alert.Status{alert.StatusTriggered, alert.StatusAcknowledged}, Limit: 1000})
-	if err != nil {
-		return in, nil, err
-	}
-	for _, inc := range incs {
-		services := inc.Services
-		if inc.Service != "" {
-			services = append([]string{inc.Service}, services...)
-		}
-		in.Incidents = append(in.Incidents, gate.Incident{ID: strconv.FormatInt(inc.ID, 10), Severity: inc.Severity, Title: inc.Title, Services: services})
-	}
-	overrides, err := s.store.ListGateOverrides(ctx, svc.ID, at, 0, 100)
-	if err != nil {
-		return in, nil, err
-	}
-	for _, o := range overrides {
-		in.Overrides = append(in.Overrides, gate.Override{Reason: o.Reason, By: o.CreatedBy, Start: o.CreatedAt, Expires: o.ExpiresAt})
-	}
-	return in, overrides, nil
-}
-
-// gateOverrideRequest grants an override: until ExpiresAt, or for ExpiresIn
-// (such as "2h") from now.
-type gateOverrideRequest struct {
-	Service   string     `json:"service"`
-	Reason    string     `json:"reason"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	ExpiresIn string     `json:"expires_in,omitempty"`
-}
-
-func (s *Server) createGateOverride(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	var req gateOverrideRequest
-	if !decodeJSON(w, r, &req) {
-		return
-	}
-	if s.org.Snapshot().Service(req.Service) == nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "service %q not found", req.Service)
-		return
-	}
-	if !s.canAct(p, []string{req.Service}) {
-		writeError(w, http.StatusForbidden, "forbidden", "only an admin or a member of the team owning %s may override its release gate", req.Service)
-		return
-	}
-	reason := strings.TrimSpace(req.Reason)
-	now := s.now().UTC()
-	var expires time.Time
-	var problems []string
+// sloFound says what a look-up of an SLO in the engine found: nil, its
+// failure, or a 404 when the engine holds no such SLO.
+func sloFound(name, what string, ok bool, err error) error {
 	switch {
-	case reason == "":
-		problems = append(problems, "reason: required: say why releases must pass")
-	case len(reason) > maxReason:
-		problems = append(problems, fmt.Sprintf("reason: longer than %d bytes", maxReason))
+	case err != nil:
+		return fmt.Errorf("%s of SLO %s: %w", what, name, err)
+	case !ok:
+		return notFound("SLO %.64q not found", name)
 	}
-	switch {
-	case req.ExpiresAt != nil && req.ExpiresIn != "":
-		problems = append(problems, "give expires_at or expires_in, not both")
-	case req.ExpiresAt != nil:
-		expires = req.ExpiresAt.UTC()
-	case req.ExpiresIn != "":
-		d, err := duration.Parse(req.ExpiresIn)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("expires_in: %v", err))
-		}
-		expires = now.Add(d)
-	default:
-		problems = append(problems, "expires_at or expires_in is required: an override always ends")
-	}
-	if len(problems) == 0 {
-		switch {
-		case !expires.After(now):
-			problems = append(problems, "the expiry must be in the future")
-		case expires.Sub(now) > maxOverride:
-			problems = append(problems, fmt.Sprintf("an override lasts at most %s", duration.Format(maxOverride)))
-		}
-	}
-	if len(problems) > 0 {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"code": "invalid", "message": "invalid override", "errors": problems})
-		return
-	}
-	o := store.GateOverride{Service: req.Service, Reason: reason, CreatedBy: p.Actor(), CreatedAt: now, ExpiresAt: expires}
-	after, _ := json.Marshal(o)
-	audit := store.AuditEntry{At: now, Actor: p.Actor(), Action: "gate.override", Kind: "gate_override", After: after,
-		Details: fmt.Sprintf("releases of %s pass until %s: %s", o.Service, expires.Format(time.RFC3339), reason)}
-	if err := s.store.CreateGateOverride(r.Context(), &o, audit); err != nil {
-		s.internalError(w, "create gate override", err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, gateOverrideView{GateOverride: o, Active: true})
-}
-
-func (s *Server) listGateOverrides(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	p, before, ok := parseIDList(w, r)
-	if !ok {
-		return
-	}
-	now := s.now()
-	var activeAt time.Time
-	if r.URL.Query().Get("active") == "true" {
-		activeAt = now
-	}
-	list, err := s.store.ListGateOverrides(r.Context(), r.URL.Query().Get("service"), activeAt, before, p.limit+1)
-	if err != nil {
-		s.internalError(w, "list gate overrides", err)
-		return
-	}
-	list, next := idPage(list, p.limit, func(o store.GateOverride) int64 { return o.ID })
-	out := make([]gateOverrideView, len(list))
-	for i, o := range list {
-		out[i] = gateOverrideView{GateOverride: o, Active: now.Before(o.ExpiresAt)}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"overrides": out, "next_cursor": next})
-}
-
-// linkGateDecision links a deploy to the gate decision it followed: the one
-// its custom_details name in gate_decision_id, else the service's latest
-// decision of the last hour. The link goes into the change event's details
-// (gate_decision_id and gate_decision); a failed lookup never refuses the
-// event.
-func (s *Server) linkGateDecision(ctx context.Context, service string, ev *ingest.ChangeEvent) {
-	var d store.GateDecision
-	var err error
-	if raw, ok := ev.Details["gate_decision_id"]; ok {
-		id, ok := decisionID(raw)
-		if !ok {
-			return
-		}
-		if d, err = s.store.GetGateDecision(ctx, id); err != nil || d.Service != service {
-			return
-		}
-	} else if d, err = s.store.LatestGateDecision(ctx, service, s.now().Add(-deployLink)); err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			s.log.Warn("gate decision lookup", "service", service, "err", err)
-		}
-		return
-	}
-	if ev.Details == nil {
-		ev.Details = map[string]any{}
-	}
-	ev.Details["gate_decision_id"] = d.ID
-	ev.Details["gate_decision"] = d.Decision
-}
-
-func decisionID(v any) (int64, bool) {
-	var text string
-	switch x := v.(type) {
-	case json.Number:
-		text = x.String()
-	case string:
-		text = x
-	case float64:
-		text = strconv.FormatFloat(x, 'f', -1, 64)
-	default:
-		return 0, false
-	}
-	id, err := strconv.ParseInt(text, 10, 64)
-	return id, err == nil && id > 0
+	return nil
 }

@@ -580,7 +580,7 @@ func TestDeployLinksToGateDecision(t *testing.T) {
 	// An hour later nothing links.
 	f.clock.Set(sloNow.Add(61 * time.Minute))
 	late := ingest.ChangeEvent{Summary: "late deploy"}
-	f.srv.linkGateDecision(context.Background(), "checkout", &late)
+	late.Details = f.srv.gate.LinkDeploy(context.Background(), "checkout", late.Details, nil)
 	if late.Details != nil {
 		t.Errorf("a deploy an hour after the decision linked to it: %v", late.Details)
 	}

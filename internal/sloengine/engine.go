@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/duration"
+	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/ingest"
 	"github.com/vigil-oncall/vigil/internal/slo"
 	"github.com/vigil-oncall/vigil/internal/store"
@@ -443,6 +444,38 @@ func (e *Engine) IncidentShare(name string, from, to time.Time) (float64, bool) 
 		return 0, false
 	}
 	return slo.IncidentShare(st.def, st.series, from, to), true
+}
+
+// Share is an incident with the share of an SLO's error budget it
+// consumed.
+type Share struct {
+	Incident incident.Incident
+	// Budget is the share, rounded to four places.
+	Budget float64
+	// NeedsPostmortem is set past the share that calls for one.
+	NeedsPostmortem bool
+}
+
+// IncidentShares weighs incidents against the error budget of the SLO of
+// v: each open at some time in its window, with the share of the budget
+// the bad events of its time consumed (up to now while it is open).
+func (e *Engine) IncidentShares(v View, incs []incident.Incident, now time.Time) []Share {
+	out := []Share{}
+	for _, inc := range incs {
+		end := now
+		if inc.ResolvedAt != nil {
+			end = *inc.ResolvedAt
+		}
+		if end.Before(v.Status.WindowStart) {
+			continue
+		}
+		share, ok := e.IncidentShare(v.SLO.Name, inc.CreatedAt, end)
+		if !ok {
+			continue
+		}
+		out = append(out, Share{Incident: inc, Budget: math.Round(share*1e4) / 1e4, NeedsPostmortem: slo.NeedsPostmortem(share)})
+	}
+	return out
 }
 
 // alertsLocked evaluates every SLO and returns the alert events its state

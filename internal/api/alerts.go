@@ -1,0 +1,169 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/change"
+	"github.com/vigil-oncall/vigil/internal/duration"
+	"github.com/vigil-oncall/vigil/internal/pipeline"
+	"github.com/vigil-oncall/vigil/internal/routing"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	p, before, err := parseIDList(r)
+	if err != nil {
+		return err
+	}
+	sts, err := statuses(r, nil)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	alerts, err := s.store.ListAlerts(r.Context(), store.AlertQuery{Service: q.Get("service"), Statuses: sts, DedupKey: q.Get("dedup_key"), BeforeID: before, Limit: p.limit + 1})
+	if err != nil {
+		return fmt.Errorf("list alerts: %w", err)
+	}
+	writeIDPage(w, "alerts", alerts, p.limit, func(a alert.Alert) int64 { return a.ID })
+	return nil
+}
+
+func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	id, err := pathInt64(r, "id", "alert")
+	if err != nil {
+		return err
+	}
+	a, err := s.store.GetAlert(r.Context(), id)
+	if err != nil {
+		return fmt.Errorf("alert %d: %w", id, err)
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	p, before, err := parseIDList(r)
+	if err != nil {
+		return err
+	}
+	q := store.ChangeQuery{BeforeID: before, Limit: p.limit + 1}
+	if svc := r.URL.Query().Get("service"); svc != "" {
+		q.Services = []string{svc}
+	}
+	changes, err := s.store.ListChanges(r.Context(), q)
+	if err != nil {
+		return fmt.Errorf("list changes: %w", err)
+	}
+	writeIDPage(w, "changes", changes, p.limit, func(c change.Event) int64 { return c.ID })
+	return nil
+}
+
+// responderView is one responder of GET /api/v1/services/{id}/responders.
+type responderView struct {
+	Step  int      `json:"step"`
+	After string   `json:"after"`
+	User  userName `json:"user"`
+	Why   string   `json:"why"`
+	IRT   bool     `json:"irt"`
+}
+
+type userName struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+func (s *Server) serviceResponders(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	snap, id, err := s.pathService(r)
+	if err != nil {
+		return err
+	}
+	at, err := parseInstant(r, "at", s.now())
+	if err != nil {
+		return err
+	}
+	cov, responders, notes := routing.Responders(s.oncall, snap, id, at)
+	views := make([]responderView, 0, len(responders))
+	for _, rr := range responders {
+		u := userName{ID: rr.User}
+		if usr := snap.User(rr.User); usr != nil {
+			u.Name = usr.Name
+		}
+		views = append(views, responderView{Step: rr.Step, After: duration.Format(rr.After), User: u, Why: rr.Why, IRT: rr.IRT})
+	}
+	coverage := map[string]any{"mode": cov.Mode, "irt": nil}
+	if cov.IRT != nil {
+		coverage["irt"] = cov.IRT.ID
+	}
+	if cov.Mode == catalog.CoverageBackup {
+		coverage["after"] = duration.Format(cov.After)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"service": id, "at": at.UTC(), "critical": cov.Critical, "critical_because": nonNil(cov.Because),
+		"coverage": coverage, "responders": views, "notes": nonNil(notes),
+	})
+	return nil
+}
+
+// maintenanceRequest schedules a maintenance window.
+type maintenanceRequest struct {
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+func (s *Server) listMaintenance(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	_, id, err := s.pathService(r)
+	if err != nil {
+		return err
+	}
+	ws, err := s.store.ListMaintenance(r.Context(), id)
+	if err != nil {
+		return fmt.Errorf("maintenance of %s: %w", id, err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"maintenance_windows": nonNil(ws), "next_cursor": nil})
+	return nil
+}
+
+func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	_, id, err := s.pathService(r)
+	if err != nil {
+		return err
+	}
+	if err := s.mayAct(p, []string{id}, "schedule maintenance for"); err != nil {
+		return err
+	}
+	var req maintenanceRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	mw := &store.MaintenanceWindow{Service: id, Start: req.Start.UTC(), End: req.End.UTC(), Reason: req.Reason}
+	if err := s.pipeline.Incidents.AddMaintenance(r.Context(), mw, pipeline.Actor{Name: p.Actor(), Channel: "api"}); err != nil {
+		return fmt.Errorf("schedule maintenance for %s: %w", id, err)
+	}
+	writeJSON(w, http.StatusCreated, mw)
+	return nil
+}
+
+func (s *Server) deleteMaintenance(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	_, svc, err := s.pathService(r)
+	if err != nil {
+		return err
+	}
+	if err := s.mayAct(p, []string{svc}, "change maintenance of"); err != nil {
+		return err
+	}
+	id, err := pathInt64(r, "mid", "maintenance window")
+	if err != nil {
+		return err
+	}
+	if err := s.pipeline.Incidents.DeleteMaintenance(r.Context(), svc, id, pipeline.Actor{Name: p.Actor(), Channel: "api"}); err != nil {
+		return fmt.Errorf("delete maintenance window %d: %w", id, err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
