@@ -45,10 +45,12 @@ func (f *fixture) pagingOrg() {
 	}
 }
 
-// eventually polls cond for up to five seconds.
+// eventually polls cond for up to twenty seconds: the pipeline works
+// apart from the request, and a loaded machine (the race detector, both
+// backends at once) may take seconds.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for i := 0; i < 500; i++ {
+	for i := 0; i < 2000; i++ {
 		if cond() {
 			return
 		}
