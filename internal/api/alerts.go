@@ -15,6 +15,29 @@ import (
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
+// alertView is an alert as the API shows it: without the integration key
+// it came through, a secret of the sender's (the service names where it
+// came from).
+type alertView struct {
+	alert.Alert
+	IntegrationKey string `json:"integration_key,omitempty"` // always empty: hides the alert's
+}
+
+func alertViews(alerts []alert.Alert) []alertView {
+	out := make([]alertView, len(alerts))
+	for i, a := range alerts {
+		out[i] = alertView{Alert: a}
+	}
+	return out
+}
+
+// changeView is a change event without the integration key it came
+// through.
+type changeView struct {
+	change.Event
+	IntegrationKey string `json:"integration_key,omitempty"` // always empty: hides the event's
+}
+
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	p, before, err := parseIDList(r)
 	if err != nil {
@@ -29,7 +52,7 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, _ auth.Princ
 	if err != nil {
 		return fmt.Errorf("list alerts: %w", err)
 	}
-	writeIDPage(w, "alerts", alerts, p.limit, func(a alert.Alert) int64 { return a.ID })
+	writeIDPage(w, "alerts", alertViews(alerts), p.limit, func(a alertView) int64 { return a.ID })
 	return nil
 }
 
@@ -42,7 +65,7 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, _ auth.Princip
 	if err != nil {
 		return fmt.Errorf("alert %d: %w", id, err)
 	}
-	writeJSON(w, http.StatusOK, a)
+	writeJSON(w, http.StatusOK, alertView{Alert: a})
 	return nil
 }
 
@@ -59,7 +82,11 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, _ auth.Prin
 	if err != nil {
 		return fmt.Errorf("list changes: %w", err)
 	}
-	writeIDPage(w, "changes", changes, p.limit, func(c change.Event) int64 { return c.ID })
+	views := make([]changeView, len(changes))
+	for i, c := range changes {
+		views[i] = changeView{Event: c}
+	}
+	writeIDPage(w, "changes", views, p.limit, func(c changeView) int64 { return c.ID })
 	return nil
 }
 

@@ -91,8 +91,7 @@ func newFixtureOn(t *testing.T, dsn string) *fixture {
 	}()
 	t.Cleanup(func() { stop(); <-done })
 	srv := New(Options{Store: st, Pipeline: pipe, Signer: signer, Org: m, Logger: logger, Now: now, Version: "test", SchemaVersion: schema})
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
+	hs := checkedServer(t, srv.Handler())
 	return &fixture{t: t, srv: srv, http: hs, store: st, org: m, pipe: pipe, viewer: "test-viewer-token-0123456789", logs: logs}
 }
 

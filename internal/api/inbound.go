@@ -203,7 +203,10 @@ func (s *Server) slackActions(w http.ResponseWriter, r *http.Request, _ auth.Pri
 	settings := slack.SettingsFrom(s.org.Snapshot().Bundle.Org.Providers.Slack, s.getenv)
 	action, err := slack.ReadAction(settings.SigningSecret, r.Header, body, s.now())
 	if errors.Is(err, notify.ErrNotVigilAction) {
-		w.WriteHeader(http.StatusOK) // another app's button: nothing to do
+		// Another app's button: nothing to do, and nothing to replace the
+		// message with.
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
 		return nil
 	}
 	if err != nil {

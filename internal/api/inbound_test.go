@@ -217,8 +217,7 @@ func newChannelFixture(t *testing.T, rules ...string) *channelFixture {
 		Channels: pipeline.DefaultChannels(m, getenv), Getenv: getenv, CallbackKey: []byte("fixture-callback-key-0123456789")})
 	srv := New(Options{Store: st, Pipeline: pipe, Signer: signer, Org: m, Logger: logger, Now: clk.Now, Version: "test",
 		PublicURL: publicURL + "/", Getenv: getenv})
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
+	hs := checkedServer(t, srv.Handler())
 	f := &fixture{t: t, srv: srv, http: hs, store: st, org: m, pipe: pipe, viewer: "test-viewer-token-0123456789"}
 	return &channelFixture{fixture: f, clock: clk, prov: prov, ctx: ctx}
 }

@@ -128,7 +128,7 @@ func (s *Server) incidentAlerts(w http.ResponseWriter, r *http.Request, _ auth.P
 	if err != nil {
 		return fmt.Errorf("alerts of incident %d: %w", id, err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"alerts": nonNil(alerts), "next_cursor": nil})
+	writeJSON(w, http.StatusOK, map[string]any{"alerts": alertViews(alerts), "next_cursor": nil})
 	return nil
 }
 

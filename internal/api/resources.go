@@ -218,13 +218,12 @@ func (s *Server) putOrg(w http.ResponseWriter, r *http.Request, p auth.Principal
 // contact methods shown as the caller may see them.
 func (s *Server) exportConfig(w http.ResponseWriter, _ *http.Request, p auth.Principal) error {
 	b := *s.org.Snapshot().Bundle
-	if len(b.Users) > 0 {
-		users := make([]catalog.User, len(b.Users))
-		for i, u := range b.Users {
-			users[i] = userFor(p, u)
-		}
-		b.Users = users
+	users := make([]catalog.User, len(b.Users))
+	for i, u := range b.Users {
+		users[i] = userFor(p, u)
 	}
+	// Every list is a list, empty or not.
+	b.Users, b.Teams, b.Schedules, b.EscalationPolicies, b.Services = users, nonNil(b.Teams), nonNil(b.Schedules), nonNil(b.EscalationPolicies), nonNil(b.Services)
 	writeJSON(w, http.StatusOK, b)
 	return nil
 }

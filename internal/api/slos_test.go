@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -154,8 +153,7 @@ func startSLOServer(tb testing.TB) *sloFixture {
 	engine := sloengine.New(sloengine.Options{Store: st, SLOs: func() []slo.SLO { return m.Snapshot().SLOs() },
 		Accept: pipe.Accept, Now: clk.Now, Logger: logger})
 	srv := New(Options{Store: st, Pipeline: pipe, Org: m, Logger: logger, Now: clk.Now, Version: "test", SLO: engine})
-	hs := httptest.NewServer(srv.Handler())
-	tb.Cleanup(hs.Close)
+	hs := checkedServer(tb, srv.Handler())
 
 	loaded := config.LoadBytes("shop.yaml", []byte(sloOrg))
 	if len(loaded.Problems) > 0 {
