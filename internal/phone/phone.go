@@ -75,7 +75,7 @@ func New(o Options) *Verifier {
 	return &Verifier{cfg: o}
 }
 
-// needsVerification says whether a contact method must be verified before
+// NeedsVerification says whether a contact method must be verified before
 // it is paged: sms and voice numbers added through the API always, those
 // declared in configuration files (by admins) only when they set verify.
 func NeedsVerification(snap *org.Snapshot, u *catalog.User, cm *catalog.ContactMethod) bool {
