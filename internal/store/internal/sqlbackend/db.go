@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -89,6 +91,19 @@ func parseInstant(t *time.Time, s string) error {
 	return nil
 }
 
+// ScanTimestamptz is pgx's own way to scan PostgreSQL's instant, which
+// spares the boxing of database/sql's.
+func (d instant) ScanTimestamptz(v pgtype.Timestamptz) error {
+	if v.InfinityModifier != pgtype.Finite {
+		return errors.New("stored time is infinite")
+	}
+	*d.t = time.Time{}
+	if v.Valid {
+		*d.t = v.Time.UTC()
+	}
+	return nil
+}
+
 // nullInstant scans a stored instant that may be NULL.
 type nullInstant struct{ t **time.Time }
 
@@ -105,9 +120,24 @@ func (d nullInstant) Scan(src any) error {
 	return nil
 }
 
+func (d nullInstant) ScanTimestamptz(v pgtype.Timestamptz) error {
+	if !v.Valid {
+		*d.t = nil
+		return nil
+	}
+	var t time.Time
+	if err := (instant{&t}).ScanTimestamptz(v); err != nil {
+		return err
+	}
+	*d.t = &t
+	return nil
+}
+
 var (
-	_ sql.Scanner = instant{}
-	_ sql.Scanner = nullInstant{}
+	_ sql.Scanner               = instant{}
+	_ sql.Scanner               = nullInstant{}
+	_ pgtype.TimestamptzScanner = instant{}
+	_ pgtype.TimestamptzScanner = nullInstant{}
 )
 
 // queryAll runs a query and scans every row it returns.

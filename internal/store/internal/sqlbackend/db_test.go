@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -137,3 +139,25 @@ type errNoRows struct{}
 
 func (errNoRows) Error() string { return "no rows in result set" }
 func (errNoRows) Unwrap() error { return sql.ErrNoRows }
+
+func TestInstantScanTimestamptz(t *testing.T) {
+	want := time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)
+	got := time.Unix(1, 0)
+	if err := (instant{&got}).ScanTimestamptz(pgtype.Timestamptz{Time: want.In(time.FixedZone("CET", 3600)), Valid: true}); err != nil ||
+		!got.Equal(want) || got.Location() != time.UTC {
+		t.Errorf("ScanTimestamptz = %v, %v; want %v in UTC", got, err, want)
+	}
+	if err := (instant{&got}).ScanTimestamptz(pgtype.Timestamptz{}); err != nil || !got.IsZero() {
+		t.Errorf("ScanTimestamptz of NULL = %v, %v; want the zero time", got, err)
+	}
+	if err := (instant{&got}).ScanTimestamptz(pgtype.Timestamptz{Valid: true, InfinityModifier: pgtype.Infinity}); err == nil {
+		t.Error("ScanTimestamptz of infinity: no error")
+	}
+	p := &got
+	if err := (nullInstant{&p}).ScanTimestamptz(pgtype.Timestamptz{}); err != nil || p != nil {
+		t.Errorf("nullInstant of NULL = %v, %v; want nil", p, err)
+	}
+	if err := (nullInstant{&p}).ScanTimestamptz(pgtype.Timestamptz{Time: want, Valid: true}); err != nil || p == nil || !p.Equal(want) {
+		t.Errorf("nullInstant = %v, %v; want %v", p, err, want)
+	}
+}
