@@ -284,7 +284,7 @@ func (s *Store) AppendInbox(ctx context.Context, events []store.InboxEvent) erro
 		ids, err = conn{tx}.insertRows(ctx, `INSERT INTO inbox (received_at, kind, integration_key, service, payload)`, 5, len(events),
 			func(args []any, i int) []any {
 				e := events[i]
-				return append(args, e.ReceivedAt, e.Kind, e.IntegrationKey, e.Service, string(e.Payload))
+				return append(args, timeText(e.ReceivedAt), e.Kind, e.IntegrationKey, e.Service, string(e.Payload))
 			})
 		return err
 	})
@@ -300,9 +300,10 @@ func (s *Store) AppendInbox(ctx context.Context, events []store.InboxEvent) erro
 // insertSLOPoints stores a batch of points with multi-row inserts: a
 // statement per point costs five times as much.
 func insertSLOPoints(ctx context.Context, c sqlbackend.Conn, slo string, points []store.SLOPoint, receivedAt time.Time) ([]int64, error) {
+	received := timeText(receivedAt)
 	return c.(conn).insertRows(ctx, `INSERT INTO slo_points (slo, at, good, total, received_at)`, 5, len(points),
 		func(args []any, i int) []any {
-			return append(args, slo, points[i].At, points[i].Good, points[i].Total, receivedAt)
+			return append(args, slo, timeText(points[i].At), points[i].Good, points[i].Total, received)
 		})
 }
 

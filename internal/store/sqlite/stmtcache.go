@@ -82,18 +82,21 @@ type cachedStmt struct {
 func (c *cachingConn) CheckNamedValue(nv *driver.NamedValue) error {
 	switch v := nv.Value.(type) {
 	case time.Time:
-		nv.Value = sqlbackend.UTC(v).Format(sqlbackend.TimeLayout)
+		nv.Value = timeText(v)
 		return nil
 	case *time.Time:
 		if v == nil {
 			nv.Value = nil
 		} else {
-			nv.Value = sqlbackend.UTC(*v).Format(sqlbackend.TimeLayout)
+			nv.Value = timeText(*v)
 		}
 		return nil
 	}
 	return driver.ErrSkip
 }
+
+// timeText is an instant as the database keeps it.
+func timeText(t time.Time) string { return sqlbackend.UTC(t).Format(sqlbackend.TimeLayout) }
 
 // Unwrap returns the driver's connection.
 func (c *cachingConn) Unwrap() driver.Conn { return c.fullConn }
