@@ -11,20 +11,49 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
+	"github.com/vigil-oncall/vigil/internal/slo"
+	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/postgres/pgtest"
 	"github.com/vigil-oncall/vigil/internal/store/storeopen"
 	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
-const adminSecret = "test-admin-token-0123456789"
+// Secrets of the tokens every fixture holds: an admin, a viewer, and a
+// user token for each user it is given (tokenOf).
+const (
+	adminSecret  = "test-admin-token-0123456789"
+	viewerSecret = "test-viewer-token-0123456789"
+	aliceToken   = "test-alice-token-0123456789"
+	bobToken     = "test-bob-token-0123456789"
+)
+
+// tokenOf is the secret of user's token in a fixture that has one.
+func tokenOf(user string) string { return "test-" + user + "-token-0123456789" }
+
+// fixtureNow is a Thursday, 13:00 in Berlin: the instant fixtures start at.
+var fixtureNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+// testClock is a clock the test moves by hand.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+
+func (c *testClock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 type fixture struct {
 	t      *testing.T
@@ -33,66 +62,122 @@ type fixture struct {
 	store  Store
 	org    *org.Manager
 	pipe   *pipeline.Pipeline
+	clock  *testClock
 	viewer string
 	logs   *logBuffer
+	engine *sloengine.Engine // with fixtureOptions.slo
+}
+
+// fixtureOptions vary the server every API test starts from.
+type fixtureOptions struct {
+	dsn    string         // the store; a fresh SQLite file when empty
+	start  time.Time      // the clock's first instant; fixtureNow when zero
+	users  []string       // who gets a user token (tokenOf)
+	bundle *config.Bundle // applied before serving
+	getenv func(string) string
+	// publicURL is where providers reach the server; empty, the server
+	// names itself by the requests' host.
+	publicURL string
+	// byHand leaves the pipeline's workers to the test (RunOnce);
+	// otherwise they run.
+	byHand bool
+	slo    bool // evaluate SLOs
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	return newFixtureOn(t, "sqlite:"+filepath.Join(t.TempDir(), "vigil.db"))
+	return startFixture(t, fixtureOptions{})
 }
 
 // onBothBackends runs test against a fixture on SQLite and one on
 // PostgreSQL (skipped when VIGIL_TEST_POSTGRES is unset).
 func onBothBackends(t *testing.T, test func(t *testing.T, f *fixture)) {
 	t.Run("sqlite", func(t *testing.T) { test(t, newFixture(t)) })
-	t.Run("postgres", func(t *testing.T) { test(t, newFixtureOn(t, pgtest.Schema(t))) })
+	t.Run("postgres", func(t *testing.T) { test(t, startFixture(t, fixtureOptions{dsn: pgtest.Schema(t)})) })
 }
 
-// newFixtureOn builds a fixture on the store the DSN names.
-func newFixtureOn(t *testing.T, dsn string) *fixture {
-	t.Helper()
+// startFixture serves a real server: a migrated store, the organisation,
+// a pipeline, behind the checker of the OpenAPI document.
+func startFixture(tb testing.TB, o fixtureOptions) *fixture {
+	tb.Helper()
 	ctx := context.Background()
-	st, err := storeopen.Open(ctx, dsn)
+	if o.dsn == "" {
+		o.dsn = "sqlite:" + filepath.Join(tb.TempDir(), "vigil.db")
+	}
+	if o.start.IsZero() {
+		o.start = fixtureNow
+	}
+	if o.getenv == nil {
+		o.getenv = func(string) string { return "" }
+	}
+	st, err := storeopen.Open(ctx, o.dsn)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	tb.Cleanup(func() { st.Close() })
 	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	now := func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
-	for _, tok := range []store.Token{
-		{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin, CreatedAt: now()},
-		{ID: "viewer", Name: "viewer", Hash: auth.Hash("test-viewer-token-0123456789"), Role: auth.RoleViewer, CreatedAt: now()},
-	} {
-		if err := st.CreateToken(ctx, tok, store.AuditEntry{At: now(), Actor: "test", Action: "token.create", Kind: "token", ObjID: tok.ID}); err != nil {
-			t.Fatal(err)
+	clk := &testClock{t: o.start}
+	toks := []store.Token{
+		{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin},
+		{ID: "viewer", Name: "viewer", Hash: auth.Hash(viewerSecret), Role: auth.RoleViewer},
+	}
+	for _, u := range o.users {
+		toks = append(toks, store.Token{ID: u, Name: u, Hash: auth.Hash(tokenOf(u)), Role: auth.RoleUser, UserID: u})
+	}
+	for _, tok := range toks {
+		tok.CreatedAt = o.start
+		if err := st.CreateToken(ctx, tok, store.AuditEntry{At: o.start, Actor: "test", Action: "token.create", Kind: "token", ObjID: tok.ID}); err != nil {
+			tb.Fatal(err)
 		}
 	}
-	m := org.NewManager(st, now)
+	m := org.NewManager(st, clk.Now)
 	if err := m.Load(ctx); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
+	}
+	if o.bundle != nil {
+		if _, err := m.Apply(ctx, o.bundle, "test", false); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	schema, _ := st.SchemaVersion(ctx)
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
-	signer, err := links.NewSigner([]byte("fixture-link-key-0123456789abcdef"), now)
+	signer, err := links.NewSigner([]byte("fixture-link-key-0123456789abcdef"), clk.Now)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	pipe := pipeline.New(pipeline.Options{Store: st, Org: m, Now: now, Logger: logger, Signer: signer, PublicURL: "http://vigil.test",
-		Channels: pipeline.DefaultChannels(m, func(string) string { return "" })})
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		pipe.Run(runCtx)
-	}()
-	t.Cleanup(func() { stop(); <-done })
-	srv := New(Options{Store: st, Pipeline: pipe, Signer: signer, Org: m, Logger: logger, Now: now, Version: "test", SchemaVersion: schema})
-	hs := checkedServer(t, srv.Handler())
-	return &fixture{t: t, srv: srv, http: hs, store: st, org: m, pipe: pipe, viewer: "test-viewer-token-0123456789", logs: logs}
+	pipelineURL := o.publicURL
+	if pipelineURL == "" {
+		pipelineURL = "http://vigil.test"
+	}
+	pipe := pipeline.New(pipeline.Options{Store: st, Org: m, Now: clk.Now, Logger: logger, Signer: signer, PublicURL: pipelineURL,
+		Channels: pipeline.DefaultChannels(m, o.getenv), Getenv: o.getenv, CallbackKey: []byte("fixture-callback-key-0123456789")})
+	if !o.byHand {
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			pipe.Run(runCtx)
+		}()
+		tb.Cleanup(func() { stop(); <-done })
+	}
+	var engine *sloengine.Engine
+	if o.slo {
+		engine = sloengine.New(sloengine.Options{Store: st, SLOs: func() []slo.SLO { return m.Snapshot().SLOs() },
+			Accept: pipe.Accept, Now: clk.Now, Logger: logger})
+	}
+	serverURL := o.publicURL
+	if serverURL != "" {
+		serverURL += "/"
+	}
+	srv := New(Options{Store: st, Pipeline: pipe, Signer: signer, Org: m, Logger: logger, Now: clk.Now, Version: "test", SchemaVersion: schema,
+		PublicURL: serverURL, Getenv: o.getenv, SLO: engine})
+	hs := checkedServer(tb, srv.Handler())
+	f := &fixture{srv: srv, http: hs, store: st, org: m, pipe: pipe, clock: clk, viewer: viewerSecret, logs: logs, engine: engine}
+	f.t, _ = tb.(*testing.T)
+	return f
 }
 
 // logBuffer keeps what the server logs, for tests that check it.

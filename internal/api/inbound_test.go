@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,22 +16,17 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/alert"
-	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/escalation"
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/ingest"
-	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/notify/mattermost"
 	"github.com/vigil-oncall/vigil/internal/notify/slack"
 	"github.com/vigil-oncall/vigil/internal/notify/twilio"
-	"github.com/vigil-oncall/vigil/internal/org"
-	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/store"
-	"github.com/vigil-oncall/vigil/internal/store/sqlite"
 	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
@@ -45,8 +38,6 @@ const (
 	twilioToken   = "twilio-auth-token"
 	slackSecret   = "slack-signing-secret"
 	slackBotToken = "xoxb-bot-token"
-	aliceToken    = "test-alice-token-0123456789"
-	bobToken      = "test-bob-token-0123456789"
 	aliceNumber   = "+4915100000001"
 	checkoutKey   = "0123456789abcdef0123456789abcdef"
 )
@@ -112,25 +103,12 @@ func (p *providers) calls(prefix string) []providerCall {
 	return out
 }
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // channelFixture is a server with every channel wired to local stand-ins,
 // and a pipeline driven by hand.
 type channelFixture struct {
 	*fixture
-	clock *testClock
-	prov  *providers
-	ctx   context.Context
+	prov *providers
+	ctx  context.Context
 }
 
 func mustDuration(s string) duration.Duration {
@@ -178,48 +156,14 @@ func channelBundle(prov string, rules ...string) *config.Bundle {
 
 func newChannelFixture(t *testing.T, rules ...string) *channelFixture {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	clk := &testClock{t: vigiltest.Clock(t)().UTC().Truncate(time.Second)}
-	for _, tok := range []store.Token{
-		{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin, CreatedAt: clk.Now()},
-		{ID: "viewer", Name: "viewer", Hash: auth.Hash("test-viewer-token-0123456789"), Role: auth.RoleViewer, CreatedAt: clk.Now()},
-		{ID: "alice", Name: "alice", Hash: auth.Hash(aliceToken), Role: auth.RoleUser, UserID: "alice", CreatedAt: clk.Now()},
-		{ID: "bob", Name: "bob", Hash: auth.Hash(bobToken), Role: auth.RoleUser, UserID: "bob", CreatedAt: clk.Now()},
-	} {
-		if err := st.CreateToken(ctx, tok, store.AuditEntry{At: clk.Now(), Actor: "test", Action: "token.create", Kind: "token", ObjID: tok.ID}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	prov := newProviders(t)
-	m := org.NewManager(st, clk.Now)
-	if err := m.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Apply(ctx, channelBundle(prov.srv.URL, rules...), "test", false); err != nil {
-		t.Fatal(err)
-	}
 	env := map[string]string{"VIGIL_TWILIO_TOKEN": twilioToken, "VIGIL_SLACK_SECRET": slackSecret, "VIGIL_SLACK_BOT": slackBotToken}
-	getenv := func(k string) string { return env[k] }
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	signer, err := links.NewSigner([]byte("fixture-link-key-0123456789abcdef"), clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pipe := pipeline.New(pipeline.Options{Store: st, Org: m, Now: clk.Now, Logger: logger, Signer: signer, PublicURL: publicURL,
-		Channels: pipeline.DefaultChannels(m, getenv), Getenv: getenv, CallbackKey: []byte("fixture-callback-key-0123456789")})
-	srv := New(Options{Store: st, Pipeline: pipe, Signer: signer, Org: m, Logger: logger, Now: clk.Now, Version: "test",
-		PublicURL: publicURL + "/", Getenv: getenv})
-	hs := checkedServer(t, srv.Handler())
-	f := &fixture{t: t, srv: srv, http: hs, store: st, org: m, pipe: pipe, viewer: "test-viewer-token-0123456789"}
-	return &channelFixture{fixture: f, clock: clk, prov: prov, ctx: ctx}
+	f := startFixture(t, fixtureOptions{
+		start: vigiltest.Clock(t)().UTC().Truncate(time.Second), users: []string{"alice", "bob"},
+		bundle: channelBundle(prov.srv.URL, rules...), getenv: func(k string) string { return env[k] },
+		publicURL: publicURL, byHand: true,
+	})
+	return &channelFixture{fixture: f, prov: prov, ctx: context.Background()}
 }
 
 // page opens an incident on checkout and runs the pipeline until idle.

@@ -256,7 +256,7 @@ func TestIncidentActionsAndPermissions(t *testing.T) {
 		body      any
 		want      int
 	}{
-		{"test-viewer-token-0123456789", "acknowledge", nil, 403},
+		{viewerSecret, "acknowledge", nil, 403},
 		{"user-token-of-olga", "acknowledge", nil, 403}, // another team's service
 		{"user-token-of-alice", "notes", map[string]any{"message": "looking"}, 200},
 		{"user-token-of-alice", "snooze", map[string]any{"duration": "soon"}, 400},
@@ -280,7 +280,7 @@ func TestIncidentActionsAndPermissions(t *testing.T) {
 			Kind, Actor, Channel, Message string
 		} `json:"timeline"`
 	}
-	f.call("GET", fmt.Sprintf("/api/v1/incidents/%d", id), "test-viewer-token-0123456789", nil, &inc)
+	f.call("GET", fmt.Sprintf("/api/v1/incidents/%d", id), viewerSecret, nil, &inc)
 	var kinds []string
 	for _, e := range inc.Timeline {
 		kinds = append(kinds, e.Kind+"/"+e.Actor)

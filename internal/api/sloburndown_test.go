@@ -22,12 +22,12 @@ func TestSLOBurndown(t *testing.T) {
 	// The 10 minutes before now: 1,000 events a minute, 2 bad. A budget of
 	// 0.001 × 10,000 = 10 bad events, 20 spent: a whole budget too much by
 	// now, none spent before those minutes.
-	if code := f.call("POST", "/api/v1/slos/checkout-availability/events", aliceSecret,
+	if code := f.call("POST", "/api/v1/slos/checkout-availability/events", aliceToken,
 		map[string]any{"batch_id": "b-1", "events": minutesOf(sloNow, 10, 2)}, nil); code != 202 {
 		t.Fatalf("push = %d", code)
 	}
 	var got burndownAnswer
-	if code := f.call("GET", "/api/v1/slos/checkout-availability/burndown?step=10d", viewSecret, nil, &got); code != 200 {
+	if code := f.call("GET", "/api/v1/slos/checkout-availability/burndown?step=10d", viewerSecret, nil, &got); code != 200 {
 		t.Fatalf("burndown = %d", code)
 	}
 	day := 24 * time.Hour
@@ -54,7 +54,7 @@ func TestSLOBurndown(t *testing.T) {
 
 	// Without a step: whole minutes giving about 240 points, 3h over 30d,
 	// and the point at now.
-	if code := f.call("GET", "/api/v1/slos/checkout-availability/burndown", viewSecret, nil, &got); code != 200 || got.Step != "3h" || len(got.Points) != 241 {
+	if code := f.call("GET", "/api/v1/slos/checkout-availability/burndown", viewerSecret, nil, &got); code != 200 || got.Step != "3h" || len(got.Points) != 241 {
 		t.Errorf("default burndown = %d, step %s, %d points, want 200, 3h, 241", code, got.Step, len(got.Points))
 	}
 
@@ -62,16 +62,16 @@ func TestSLOBurndown(t *testing.T) {
 		name, path, token string
 		want              int
 	}{
-		{"not a duration", "/api/v1/slos/checkout-availability/burndown?step=soon", viewSecret, http.StatusBadRequest},
-		{"NUL", "/api/v1/slos/checkout-availability/burndown?step=1h%00", viewSecret, http.StatusBadRequest},
-		{"below a minute", "/api/v1/slos/checkout-availability/burndown?step=30s", viewSecret, http.StatusBadRequest},
-		{"negative", "/api/v1/slos/checkout-availability/burndown?step=-1h", viewSecret, http.StatusBadRequest},
+		{"not a duration", "/api/v1/slos/checkout-availability/burndown?step=soon", viewerSecret, http.StatusBadRequest},
+		{"NUL", "/api/v1/slos/checkout-availability/burndown?step=1h%00", viewerSecret, http.StatusBadRequest},
+		{"below a minute", "/api/v1/slos/checkout-availability/burndown?step=30s", viewerSecret, http.StatusBadRequest},
+		{"negative", "/api/v1/slos/checkout-availability/burndown?step=-1h", viewerSecret, http.StatusBadRequest},
 		// 30 days of minutes: 43,200 points.
-		{"too many points", "/api/v1/slos/checkout-availability/burndown?step=1m", viewSecret, http.StatusBadRequest},
-		{"just enough points", "/api/v1/slos/checkout-availability/burndown?step=22m", viewSecret, http.StatusOK},
-		{"unknown SLO", "/api/v1/slos/nope/burndown", viewSecret, http.StatusNotFound},
+		{"too many points", "/api/v1/slos/checkout-availability/burndown?step=1m", viewerSecret, http.StatusBadRequest},
+		{"just enough points", "/api/v1/slos/checkout-availability/burndown?step=22m", viewerSecret, http.StatusOK},
+		{"unknown SLO", "/api/v1/slos/nope/burndown", viewerSecret, http.StatusNotFound},
 		{"no token", "/api/v1/slos/checkout-availability/burndown", "", http.StatusUnauthorized},
-		{"pulled SLO", "/api/v1/slos/search-latency/burndown?step=1d", viewSecret, http.StatusOK},
+		{"pulled SLO", "/api/v1/slos/search-latency/burndown?step=1d", viewerSecret, http.StatusOK},
 	}
 	for _, tt := range tests {
 		var e struct{ Code, Message string }

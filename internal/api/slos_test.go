@@ -6,24 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/ingest"
-	"github.com/vigil-oncall/vigil/internal/org"
-	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/slo"
 	"github.com/vigil-oncall/vigil/internal/slo/slotest"
 	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
-	"github.com/vigil-oncall/vigil/internal/store/sqlite"
 )
 
 // sloOrg: checkout (owned by shop, in Berlin, Germany) needs payments hard
@@ -77,33 +70,12 @@ spec:
   objectives: [{target: 0.99}]
 `
 
-// Tokens of the SLO fixture: alice is in shop (checkout's owner), bob in
-// search.
-const (
-	aliceSecret = "test-alice-token-0123456789"
-	bobSecret   = "test-bob-token-0123456789"
-	viewSecret  = "test-viewer-token-0123456789"
-)
-
-// sloNow is a Thursday, 13:00 in Berlin.
-var sloNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-
-type sloClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *sloClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *sloClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
+// sloNow is a Thursday, 13:00 in Berlin. In the SLO organisation alice
+// is in shop (checkout's owner), bob in search.
+var sloNow = fixtureNow
 
 type sloFixture struct {
 	*fixture
-	clock  *sloClock
-	engine *sloengine.Engine
 }
 
 func newSLOFixture(t *testing.T) *sloFixture {
@@ -117,50 +89,13 @@ func newSLOFixture(t *testing.T) *sloFixture {
 // travels as `vigil apply` sends it, OpenSLO documents too.
 func startSLOServer(tb testing.TB) *sloFixture {
 	tb.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "vigil.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	clk := &sloClock{t: sloNow}
-	for _, tok := range []store.Token{
-		{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin, CreatedAt: sloNow},
-		{ID: "viewer", Name: "viewer", Hash: auth.Hash(viewSecret), Role: auth.RoleViewer, CreatedAt: sloNow},
-		{ID: "alice", Name: "alice", Hash: auth.Hash(aliceSecret), Role: auth.RoleUser, UserID: "alice", CreatedAt: sloNow},
-		{ID: "bob", Name: "bob", Hash: auth.Hash(bobSecret), Role: auth.RoleUser, UserID: "bob", CreatedAt: sloNow},
-	} {
-		if err := st.CreateToken(ctx, tok, store.AuditEntry{At: sloNow, Actor: "test", Action: "token.create", Kind: "token", ObjID: tok.ID}); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	m := org.NewManager(st, clk.Now)
-	if err := m.Load(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	pipe := pipeline.New(pipeline.Options{Store: st, Org: m, Now: clk.Now, Logger: logger})
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		pipe.Run(runCtx)
-	}()
-	tb.Cleanup(func() { stop(); <-done })
-	engine := sloengine.New(sloengine.Options{Store: st, SLOs: func() []slo.SLO { return m.Snapshot().SLOs() },
-		Accept: pipe.Accept, Now: clk.Now, Logger: logger})
-	srv := New(Options{Store: st, Pipeline: pipe, Org: m, Logger: logger, Now: clk.Now, Version: "test", SLO: engine})
-	hs := checkedServer(tb, srv.Handler())
-
+	f := startFixture(tb, fixtureOptions{users: []string{"alice", "bob"}, slo: true})
 	loaded := config.LoadBytes("shop.yaml", []byte(sloOrg))
 	if len(loaded.Problems) > 0 {
 		tb.Fatalf("config problems: %v", loaded.Problems)
 	}
 	body, _ := json.Marshal(loaded.Bundle)
-	req, _ := http.NewRequest("POST", hs.URL+"/api/v1/config/apply", bytes.NewReader(body))
+	req, _ := http.NewRequest("POST", f.http.URL+"/api/v1/config/apply", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+adminSecret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -171,7 +106,7 @@ func startSLOServer(tb testing.TB) *sloFixture {
 	if resp.StatusCode != 200 {
 		tb.Fatalf("apply = %d %s", resp.StatusCode, answer)
 	}
-	return &sloFixture{fixture: &fixture{srv: srv, http: hs, store: st, org: m, pipe: pipe, viewer: viewSecret}, clock: clk, engine: engine}
+	return &sloFixture{fixture: f}
 }
 
 // minutesOf returns events for the n minutes before end, bad of 1,000
@@ -192,7 +127,7 @@ type pushAnswer struct {
 func (f *sloFixture) status(name string) (sloView, string) {
 	f.t.Helper()
 	req, _ := http.NewRequest("GET", f.http.URL+"/api/v1/slos/"+name, nil)
-	req.Header.Set("Authorization", "Bearer "+viewSecret)
+	req.Header.Set("Authorization", "Bearer "+viewerSecret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		f.t.Fatal(err)
@@ -213,7 +148,7 @@ func TestSLOPushIsIdempotentPerBatch(t *testing.T) {
 	f := newSLOFixture(t)
 	batch := map[string]any{"batch_id": "b-1", "events": minutesOf(sloNow, 10, 2)}
 	var first, again pushAnswer
-	if code := f.call("POST", "/api/v1/slos/checkout-availability/events", aliceSecret, batch, &first); code != 202 || first.Accepted != 10 || first.Duplicate {
+	if code := f.call("POST", "/api/v1/slos/checkout-availability/events", aliceToken, batch, &first); code != 202 || first.Accepted != 10 || first.Duplicate {
 		t.Fatalf("first push = %d %+v, want 202, 10 accepted", code, first)
 	}
 	if code := f.call("POST", "/api/v1/slos/checkout-availability/events", adminSecret, batch, &again); code != 202 || again.Accepted != 0 || !again.Duplicate {
@@ -272,10 +207,10 @@ func TestSLOPushValidation(t *testing.T) {
 		{"body over 1 MiB", "checkout-availability", adminSecret, `{"batch_id":"` + strings.Repeat("a", 1<<20) + `"}`, 413, ""},
 		{"unknown SLO", "nope", adminSecret, map[string]any{"batch_id": "x", "events": []any{event(sloNow, good(1), good(1))}}, 404, ""},
 		{"pulled from Prometheus", "search-latency", adminSecret, map[string]any{"batch_id": "x", "events": []any{event(sloNow, good(1), good(1))}}, 409, ""},
-		{"viewer", "checkout-availability", viewSecret, map[string]any{"batch_id": "x", "events": []any{event(sloNow, good(1), good(1))}}, 403, ""},
-		{"another team's member", "checkout-availability", bobSecret, map[string]any{"batch_id": "x", "events": []any{event(sloNow, good(1), good(1))}}, 403, ""},
+		{"viewer", "checkout-availability", viewerSecret, map[string]any{"batch_id": "x", "events": []any{event(sloNow, good(1), good(1))}}, 403, ""},
+		{"another team's member", "checkout-availability", bobToken, map[string]any{"batch_id": "x", "events": []any{event(sloNow, good(1), good(1))}}, 403, ""},
 		{"no token", "checkout-availability", "", map[string]any{"batch_id": "x", "events": []any{event(sloNow, good(1), good(1))}}, 401, ""},
-		{"the owner team's member", "checkout-availability", aliceSecret, map[string]any{"batch_id": "ok", "events": []any{event(sloNow, good(1), good(1)), event(sloNow.Add(3*time.Minute), good(0), good(0))}}, 202, ""},
+		{"the owner team's member", "checkout-availability", aliceToken, map[string]any{"batch_id": "ok", "events": []any{event(sloNow, good(1), good(1)), event(sloNow.Add(3*time.Minute), good(0), good(0))}}, 202, ""},
 	}
 	for _, c := range cases {
 		var answer struct {
@@ -323,16 +258,16 @@ func TestSLOStatusHasNoNaN(t *testing.T) {
 		SLOs       []sloView `json:"slos"`
 		NextCursor *string   `json:"next_cursor"`
 	}
-	if code := f.call("GET", "/api/v1/slos?limit=1", viewSecret, nil, &list); code != 200 || len(list.SLOs) != 1 || list.NextCursor == nil || list.SLOs[0].Name != "checkout-availability" {
+	if code := f.call("GET", "/api/v1/slos?limit=1", viewerSecret, nil, &list); code != 200 || len(list.SLOs) != 1 || list.NextCursor == nil || list.SLOs[0].Name != "checkout-availability" {
 		t.Fatalf("first page = %d %+v", code, list)
 	}
-	if code := f.call("GET", "/api/v1/slos?limit=1&cursor="+*list.NextCursor, viewSecret, nil, &list); code != 200 || len(list.SLOs) != 1 || list.NextCursor != nil || list.SLOs[0].Name != "search-latency" {
+	if code := f.call("GET", "/api/v1/slos?limit=1&cursor="+*list.NextCursor, viewerSecret, nil, &list); code != 200 || len(list.SLOs) != 1 || list.NextCursor != nil || list.SLOs[0].Name != "search-latency" {
 		t.Fatalf("second page = %d %+v", code, list)
 	}
-	if code := f.call("GET", "/api/v1/slos?service=search", viewSecret, nil, &list); code != 200 || len(list.SLOs) != 1 || list.SLOs[0].SLI.Source != slo.SourcePrometheus {
+	if code := f.call("GET", "/api/v1/slos?service=search", viewerSecret, nil, &list); code != 200 || len(list.SLOs) != 1 || list.SLOs[0].SLI.Source != slo.SourcePrometheus {
 		t.Fatalf("SLOs of search = %d %+v", code, list)
 	}
-	if code := f.call("GET", "/api/v1/slos/nope", viewSecret, nil, nil); code != 404 {
+	if code := f.call("GET", "/api/v1/slos/nope", viewerSecret, nil, nil); code != 404 {
 		t.Errorf("unknown SLO = %d, want 404", code)
 	}
 }
@@ -361,7 +296,7 @@ func (g gateResult) kinds() string {
 func (f *sloFixture) gate(query string) gateResult {
 	f.t.Helper()
 	var g gateResult
-	if code := f.call("GET", "/api/v1/gate?"+query, viewSecret, nil, &g); code != 200 {
+	if code := f.call("GET", "/api/v1/gate?"+query, viewerSecret, nil, &g); code != 200 {
 		f.t.Fatalf("gate %s = %d", query, code)
 	}
 	return g
@@ -406,7 +341,7 @@ func TestGate(t *testing.T) {
 		t.Errorf("recorded decision = %+v, %v", d, err)
 	}
 	for _, bad := range []string{"", "service=nope", "service=checkout&at=tomorrow", "service=checkout&change_type=" + strings.Repeat("x", 65), "service=checkout&change_type=a%20b"} {
-		if code := f.call("GET", "/api/v1/gate?"+bad, viewSecret, nil, nil); code != 400 && code != 404 {
+		if code := f.call("GET", "/api/v1/gate?"+bad, viewerSecret, nil, nil); code != 400 && code != 404 {
 			t.Errorf("gate?%s = %d, want 400 or 404", bad, code)
 		}
 	}
@@ -470,16 +405,16 @@ func TestGateOverride(t *testing.T) {
 		body        map[string]any
 		want        int
 	}{
-		{"no reason", aliceSecret, map[string]any{"service": "checkout", "expires_in": "2h"}, 400},
-		{"blank reason", aliceSecret, map[string]any{"service": "checkout", "reason": "  ", "expires_in": "2h"}, 400},
-		{"no expiry", aliceSecret, map[string]any{"service": "checkout", "reason": "hotfix"}, 400},
-		{"expired", aliceSecret, map[string]any{"service": "checkout", "reason": "hotfix", "expires_at": friday.Add(-time.Minute)}, 400},
-		{"eight days", aliceSecret, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "8d"}, 400},
-		{"both expiries", aliceSecret, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "2h", "expires_at": friday.Add(time.Hour)}, 400},
-		{"bad duration", aliceSecret, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "soon"}, 400},
+		{"no reason", aliceToken, map[string]any{"service": "checkout", "expires_in": "2h"}, 400},
+		{"blank reason", aliceToken, map[string]any{"service": "checkout", "reason": "  ", "expires_in": "2h"}, 400},
+		{"no expiry", aliceToken, map[string]any{"service": "checkout", "reason": "hotfix"}, 400},
+		{"expired", aliceToken, map[string]any{"service": "checkout", "reason": "hotfix", "expires_at": friday.Add(-time.Minute)}, 400},
+		{"eight days", aliceToken, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "8d"}, 400},
+		{"both expiries", aliceToken, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "2h", "expires_at": friday.Add(time.Hour)}, 400},
+		{"bad duration", aliceToken, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "soon"}, 400},
 		{"unknown service", adminSecret, map[string]any{"service": "nope", "reason": "hotfix", "expires_in": "2h"}, 400},
-		{"viewer", viewSecret, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "2h"}, 403},
-		{"another team", bobSecret, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "2h"}, 403},
+		{"viewer", viewerSecret, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "2h"}, 403},
+		{"another team", bobToken, map[string]any{"service": "checkout", "reason": "hotfix", "expires_in": "2h"}, 403},
 	}
 	for _, b := range bad {
 		if code := f.call("POST", "/api/v1/gate/overrides", b.token, b.body, nil); code != b.want {
@@ -491,7 +426,7 @@ func TestGateOverride(t *testing.T) {
 		ExpiresAt time.Time `json:"expires_at"`
 		CreatedBy string    `json:"created_by"`
 	}
-	if code := f.call("POST", "/api/v1/gate/overrides", aliceSecret, map[string]any{"service": "checkout", "reason": "hotfix for INC-7", "expires_in": "2h"}, &created); code != 201 {
+	if code := f.call("POST", "/api/v1/gate/overrides", aliceToken, map[string]any{"service": "checkout", "reason": "hotfix for INC-7", "expires_in": "2h"}, &created); code != 201 {
 		t.Fatalf("create override = %d", code)
 	}
 	if !created.ExpiresAt.Equal(friday.Add(2*time.Hour)) || created.CreatedBy != "user:alice" {
@@ -519,7 +454,7 @@ func TestGateOverride(t *testing.T) {
 			Active bool  `json:"active"`
 		} `json:"overrides"`
 	}
-	if code := f.call("GET", "/api/v1/gate/overrides?service=checkout", viewSecret, nil, &list); code != 200 || len(list.Overrides) != 1 || !list.Overrides[0].Active {
+	if code := f.call("GET", "/api/v1/gate/overrides?service=checkout", viewerSecret, nil, &list); code != 200 || len(list.Overrides) != 1 || !list.Overrides[0].Active {
 		t.Errorf("overrides = %d %+v", code, list)
 	}
 	var audit struct {
@@ -555,7 +490,7 @@ func TestDeployLinksToGateDecision(t *testing.T) {
 	}
 	for time.Now().Before(deadline) {
 		list.Changes = nil // decoding into the maps of the last poll would merge them
-		f.call("GET", "/api/v1/changes?service=checkout", viewSecret, nil, &list)
+		f.call("GET", "/api/v1/changes?service=checkout", viewerSecret, nil, &list)
 		if len(list.Changes) == 3 {
 			break
 		}
