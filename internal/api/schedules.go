@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"github.com/vigil-oncall/vigil/internal/hours"
 	"net/http"
 	"sort"
 	"strconv"
@@ -200,7 +201,7 @@ func (s *Server) scheduleCoverage(w http.ResponseWriter, r *http.Request, _ auth
 	if err != nil {
 		return err
 	}
-	night := snap.NightHours().Or(schedule.DefaultNight())
+	orgHours := snap.Hours()
 	zones := map[string]*time.Location{}
 	zoneOf := func(user string) *time.Location {
 		if loc, ok := zones[user]; ok {
@@ -213,12 +214,12 @@ func (s *Server) scheduleCoverage(w http.ResponseWriter, r *http.Request, _ auth
 		zones[user] = loc
 		return loc
 	}
-	rep, err := schedule.Coverage(e, from, to, zoneOf, night, nil)
+	rep, err := schedule.Coverage(e, from, to, zoneOf, orgHours, nil)
 	if err != nil {
 		return badRequest("%v", err)
 	}
 	out := coverageView{
-		Schedule: r.PathValue("id"), From: from, To: to, Night: catalog.HourRange{Start: night.Start.String(), End: night.End.String()},
+		Schedule: r.PathValue("id"), From: from, To: to, Night: catalog.HourRange{Start: hours.Clock(orgHours.Night.Start), End: hours.Clock(orgHours.Night.End)},
 		Gaps: []spanView{}, Overlaps: []overlapView{}, People: []personHours{},
 	}
 	for _, g := range rep.Gaps {

@@ -46,9 +46,8 @@ type Snapshot struct {
 	// slos are the SLOs the OpenSLO documents define, by name in sloIndex.
 	slos     []slo.SLO
 	sloIndex map[string]int
-	// business and night are the org's hours, read once per snapshot.
-	business hours.Business
-	night    schedule.HourRange
+	// hours are the org's business and night hours, read once per snapshot.
+	hours hours.Hours
 	// correlation is built on first use: see Correlation.
 	correlation lazyIndex
 }
@@ -91,35 +90,34 @@ func newSnapshot(version int64, b *config.Bundle, sources map[key]string) *Snaps
 		}
 	}
 	s.slos, s.sloIndex = parseSLOs(b)
-	s.business, s.night = orgHours(b.Org)
+	s.hours = HoursOf(b.Org)
 	return s
 }
 
-// orgHours reads the org's business_hours and night_hours. Validation
+// HoursOf reads an org's business_hours and night_hours. Validation
 // refuses bounds that do not parse; should a stored configuration hold
 // them anyway, the defaults apply.
-func orgHours(o catalog.Org) (hours.Business, schedule.HourRange) {
-	business := hours.Default
+func HoursOf(o catalog.Org) hours.Hours {
+	var bs, be, ns, ne string
+	var days []string
 	if b := o.BusinessHours; b != nil {
-		if parsed, err := hours.ParseBusiness(b.Start, b.End, b.Days); err == nil {
-			business = parsed
-		}
+		bs, be, days = b.Start, b.End, b.Days
 	}
-	var night schedule.HourRange
 	if n := o.NightHours; n != nil {
-		if parsed, err := schedule.ParseHourRange(n.Start, n.End); err == nil {
-			night = parsed
-		}
+		ns, ne = n.Start, n.End
 	}
-	return business, night
+	h := hours.Default
+	if b, err := hours.Parse(bs, be, days, "", ""); err == nil {
+		h.Business = b.Business
+	}
+	if n, err := hours.Parse("", "", nil, ns, ne); err == nil {
+		h.Night = n.Night
+	}
+	return h
 }
 
-// BusinessHours are the org's business_hours, hours.Default when unset.
-func (s *Snapshot) BusinessHours() hours.Business { return s.business }
-
-// NightHours are the org's night_hours; the zero range, which schedules
-// read as 22:00-08:00, when unset.
-func (s *Snapshot) NightHours() schedule.HourRange { return s.night }
+// Hours are the org's business and night hours, the defaults where unset.
+func (s *Snapshot) Hours() hours.Hours { return s.hours }
 
 // User returns the user with this id, or nil.
 func (s *Snapshot) User(id string) *catalog.User { return s.users[id] }

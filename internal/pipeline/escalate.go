@@ -159,7 +159,7 @@ func (f *flow) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalog.Se
 			loc = l
 		}
 	}
-	due := snap.BusinessHours().Next(now, loc)
+	due := snap.Hours().NextBusiness(now, loc)
 	recipients := f.oncall.TeamOnCall(snap, team, due)
 	var names []string
 	for _, user := range recipients {

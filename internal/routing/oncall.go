@@ -50,7 +50,7 @@ func (o *OnCall) Engine(snap *org.Snapshot, scheduleID string) (*schedule.Engine
 		o.engines[scheduleID], o.errs[scheduleID] = nil, err
 		return nil, err
 	}
-	e, err := schedule.Compile(*s, schedule.Options{Holiday: holiday.IsHoliday, HolidaySupported: holiday.Supported, Night: snap.NightHours()})
+	e, err := schedule.Compile(*s, schedule.Options{Holiday: holiday.IsHoliday, HolidaySupported: holiday.Supported})
 	o.engines[scheduleID], o.errs[scheduleID] = e, err
 	return e, err
 }

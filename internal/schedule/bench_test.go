@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"github.com/vigil-oncall/vigil/internal/hours"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -81,7 +82,7 @@ func BenchmarkCoverageYearFollowTheSun(b *testing.B) {
 	e := fourLayerFollowTheSun(b)
 	from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	for b.Loop() {
-		if _, err := Coverage(e, from, to, nil, HourRange{}, nil); err != nil {
+		if _, err := Coverage(e, from, to, nil, hours.Default, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -32,47 +32,6 @@ func (t TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", int(t)/60, 
 
 func (t TimeOfDay) sinceMidnight() time.Duration { return time.Duration(t) * time.Minute }
 
-// HourRange is a daily range of local time such as the org's night hours.
-// End at or before Start wraps past midnight. The zero value stands for
-// the default night, 22:00–08:00 (so a whole-day range is written
-// 00:00–24:00).
-type HourRange struct {
-	Start, End TimeOfDay
-}
-
-// The night used when none is configured, as in config.md's night_hours.
-const (
-	defaultNightStart TimeOfDay = 22 * 60
-	defaultNightEnd   TimeOfDay = 8 * 60
-)
-
-// Or returns r, or fallback when r is the zero range.
-func (r HourRange) Or(fallback HourRange) HourRange {
-	if r == (HourRange{}) {
-		return fallback
-	}
-	return r
-}
-
-// DefaultNight is the night used when none is configured, 22:00–08:00.
-func DefaultNight() HourRange { return HourRange{Start: defaultNightStart, End: defaultNightEnd} }
-
-// ParseHourRange reads two "HH:MM" values, as in night_hours.
-func ParseHourRange(start, end string) (HourRange, error) {
-	s, err := ParseTimeOfDay(start)
-	if err != nil {
-		return HourRange{}, fmt.Errorf("start: %w", err)
-	}
-	e, err := ParseTimeOfDay(end)
-	if err != nil {
-		return HourRange{}, fmt.Errorf("end: %w", err)
-	}
-	if s == endOfDay {
-		return HourRange{}, fmt.Errorf("start %q is the end of the day", start)
-	}
-	return HourRange{Start: s, End: e}, nil
-}
-
 // civilDate is a calendar day without a zone.
 type civilDate struct {
 	year  int
@@ -191,10 +150,6 @@ func compileWindow(w Window) (weekly, error) {
 		return weekly{}, fmt.Errorf("to: %w", err)
 	}
 	return c, nil
-}
-
-func everyDay(r HourRange) weekly {
-	return weekly{days: [7]bool{true, true, true, true, true, true, true}, from: r.Start, to: r.End}
 }
 
 // occurrence is the window's interval that starts on day d, if any. It is

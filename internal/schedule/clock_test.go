@@ -46,18 +46,6 @@ func TestParseTimeOfDay(t *testing.T) {
 	}
 }
 
-func TestParseHourRange(t *testing.T) {
-	r, err := ParseHourRange("22:00", "08:00")
-	if want := (HourRange{Start: 22 * 60, End: 8 * 60}); err != nil || r != want {
-		t.Errorf("ParseHourRange(22:00, 08:00) = %v, %v; want %v", r, err, want)
-	}
-	for _, bad := range [][2]string{{"24:00", "08:00"}, {"22:00", "8"}, {"", "08:00"}} {
-		if _, err := ParseHourRange(bad[0], bad[1]); err == nil {
-			t.Errorf("ParseHourRange(%q, %q) accepted", bad[0], bad[1])
-		}
-	}
-}
-
 func TestParseWeekday(t *testing.T) {
 	tests := []struct {
 		in   string

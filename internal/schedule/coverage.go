@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/hours"
 )
 
 // Report describes how a schedule covers a range.
@@ -34,8 +36,8 @@ type Overlap struct {
 	Users  []string
 }
 
-// PersonHours sums one user's time on call, after overrides. Night and
-// weekend hours are read in the user's own time zone.
+// PersonHours sums one user's time on call, after overrides. Night (sleep)
+// and weekend hours are read in the user's own time zone.
 type PersonHours struct {
 	User    string
 	OnCall  time.Duration
@@ -45,14 +47,13 @@ type PersonHours struct {
 
 // Coverage reports gaps, overlaps and per-person hours of [from, to), at
 // most MaxRange long. userZone gives each user's time zone (nil, or a nil
-// result, means the schedule's). A zero night means the engine's Options
-// night, else 22:00–08:00; an empty weekend means Saturday and Sunday.
-func Coverage(e *Engine, from, to time.Time, userZone func(user string) *time.Location, night HourRange, weekend []time.Weekday) (Report, error) {
+// result, means the schedule's); night hours are the sleep hours of the
+// org's hours h. An empty weekend means Saturday and Sunday.
+func Coverage(e *Engine, from, to time.Time, userZone func(user string) *time.Location, h hours.Hours, weekend []time.Weekday) (Report, error) {
 	tl, err := e.timeline(from, to)
 	if err != nil {
 		return Report{}, err
 	}
-	night = night.Or(e.night).Or(DefaultNight())
 	if len(weekend) == 0 {
 		weekend = []time.Weekday{time.Saturday, time.Sunday}
 	}
@@ -62,7 +63,6 @@ func Coverage(e *Engine, from, to time.Time, userZone func(user string) *time.Lo
 			weekendDays.days[wd] = true
 		}
 	}
-	nights := everyDay(night)
 
 	r := Report{From: from, To: to}
 	for _, seg := range tl.segments {
@@ -91,7 +91,7 @@ func Coverage(e *Engine, from, to time.Time, userZone func(user string) *time.Lo
 		}
 		iv := interval{s.Start, s.End}
 		p.OnCall += iv.duration()
-		p.Night += overlapTotal(iv, nights, loc)
+		p.Night += h.Split(iv.start, iv.end, loc).Sleep
 		p.Weekend += overlapTotal(iv, weekendDays, loc)
 	}
 	for _, p := range byUser {

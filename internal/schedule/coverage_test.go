@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"fmt"
+	"github.com/vigil-oncall/vigil/internal/hours"
 	"slices"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ func zones(t *testing.T, byUser map[string]string) func(string) *time.Location {
 	return func(u string) *time.Location { return locs[u] }
 }
 
-func hours(h float64) time.Duration { return time.Duration(h * float64(time.Hour)) }
+func inHours(h float64) time.Duration { return time.Duration(h * float64(time.Hour)) }
 
 func checkPeople(t *testing.T, got []PersonHours, want []PersonHours) {
 	t.Helper()
@@ -42,7 +43,7 @@ func checkIntervals(t *testing.T, what string, got []Interval, want [][2]string)
 func TestCoverageFollowTheSun(t *testing.T) {
 	e := followTheSun(t)
 	from, to := ts(t, "2026-01-14T00:00:00Z"), ts(t, "2026-01-15T00:00:00Z")
-	r, err := Coverage(e, from, to, zones(t, map[string]string{"eve": "Europe/Berlin", "sam": "America/New_York"}), HourRange{}, nil)
+	r, err := Coverage(e, from, to, zones(t, map[string]string{"eve": "Europe/Berlin", "sam": "America/New_York"}), hours.Default, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestCoverageFollowTheSun(t *testing.T) {
 
 	// Were sam to live in Berlin, the US day would end at 01:00 his time:
 	// three night hours.
-	r, err = Coverage(e, from, to, zones(t, map[string]string{"eve": "Europe/Berlin", "sam": "Europe/Berlin"}), HourRange{}, nil)
+	r, err = Coverage(e, from, to, zones(t, map[string]string{"eve": "Europe/Berlin", "sam": "Europe/Berlin"}), hours.Default, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,19 +90,19 @@ func TestCoverageWeekendAndNightInTheUsersZone(t *testing.T) {
 	sydney := zones(t, map[string]string{"w": "Australia/Sydney"})
 	tests := []struct {
 		name    string
-		night   HourRange
+		hours   hours.Hours
 		weekend []time.Weekday
 		want    PersonHours
 	}{
-		{"defaults", HourRange{}, nil, PersonHours{User: "w", OnCall: 72 * time.Hour, Night: 30 * time.Hour, Weekend: 48 * time.Hour}},
+		{"defaults", hours.Default, nil, PersonHours{User: "w", OnCall: 72 * time.Hour, Night: 30 * time.Hour, Weekend: 48 * time.Hour}},
 		// 23:00–07:00: three nights of eight hours.
-		{"custom night", HourRange{Start: 23 * 60, End: 7 * 60}, nil, PersonHours{User: "w", OnCall: 72 * time.Hour, Night: 24 * time.Hour, Weekend: 48 * time.Hour}},
+		{"custom night", hours.Hours{Business: hours.DefaultWorkweek, Night: hours.Night{Start: 23 * 60, End: 7 * 60}}, nil, PersonHours{User: "w", OnCall: 72 * time.Hour, Night: 24 * time.Hour, Weekend: 48 * time.Hour}},
 		// Friday from 11:00 (13 hours) and all of Saturday (24).
-		{"Friday-Saturday weekend", HourRange{}, []time.Weekday{time.Friday, time.Saturday}, PersonHours{User: "w", OnCall: 72 * time.Hour, Night: 30 * time.Hour, Weekend: 37 * time.Hour}},
+		{"Friday-Saturday weekend", hours.Default, []time.Weekday{time.Friday, time.Saturday}, PersonHours{User: "w", OnCall: 72 * time.Hour, Night: 30 * time.Hour, Weekend: 37 * time.Hour}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Coverage(e, from, to, sydney, tt.night, tt.weekend)
+			r, err := Coverage(e, from, to, sydney, tt.hours, tt.weekend)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +116,7 @@ func TestCoverageWeekendAndNightInTheUsersZone(t *testing.T) {
 	// Thu 22:00–Fri 08:00 (8h in range), then 10h each for Fri, Sat and
 	// Sun nights except the last stops at Mon 00:00 (2h): 8+10+10+2 = 30,
 	// and the weekend is Saturday and Sunday, 48h.
-	r, err := Coverage(e, from, to, nil, HourRange{}, nil)
+	r, err := Coverage(e, from, to, nil, hours.Default, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestCoverageWeekendAndNightInTheUsersZone(t *testing.T) {
 // (21:00Z) to 08:00 CEST (06:00Z).
 func TestCoverageNightAcrossDST(t *testing.T) {
 	e := alwaysOn(t, "Europe/Berlin", "b")
-	r, err := Coverage(e, ts(t, "2026-03-28T12:00:00Z"), ts(t, "2026-03-29T12:00:00Z"), nil, HourRange{}, nil)
+	r, err := Coverage(e, ts(t, "2026-03-28T12:00:00Z"), ts(t, "2026-03-29T12:00:00Z"), nil, hours.Default, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func TestCoverageNightAcrossDST(t *testing.T) {
 // until midnight. Nights (22:00–08:00): bob 8h, carol 10h, alice 2h.
 func TestCoverageCountsOverrides(t *testing.T) {
 	e := overrideSchedule(t, ov(t, "carol", "", "2026-02-02T09:00:00+01:00", "2026-02-03T09:00:00+01:00"))
-	r, err := Coverage(e, ts(t, "2026-02-02T00:00:00+01:00"), ts(t, "2026-02-04T00:00:00+01:00"), nil, HourRange{}, nil)
+	r, err := Coverage(e, ts(t, "2026-02-02T00:00:00+01:00"), ts(t, "2026-02-04T00:00:00+01:00"), nil, hours.Default, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestCoverageOverlaps(t *testing.T) {
 	from, to := ts(t, "2026-01-14T00:00:00Z"), ts(t, "2026-01-16T00:00:00Z")
 	// Two always-on layers with different users overlap all the time, as
 	// one stretch.
-	r, err := Coverage(alwaysOn(t, "UTC", "x", "y"), from, to, nil, HourRange{}, nil)
+	r, err := Coverage(alwaysOn(t, "UTC", "x", "y"), from, to, nil, hours.Default, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestCoverageOverlaps(t *testing.T) {
 	}
 	checkPeople(t, r.People, []PersonHours{{User: "y", OnCall: 48 * time.Hour, Night: 20 * time.Hour}})
 	// The same user in both is no overlap.
-	r, err = Coverage(alwaysOn(t, "UTC", "x", "x"), from, to, nil, HourRange{}, nil)
+	r, err = Coverage(alwaysOn(t, "UTC", "x", "x"), from, to, nil, hours.Default, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,29 +173,30 @@ func TestCoverageOverlaps(t *testing.T) {
 	}
 }
 
-// The engine's configured night applies when Coverage is given none.
+// Night hours are the org's: 20:00–06:00 gives 00:00–06:00 and 20:00–24:00
+// of a day on call.
 func TestCoverageUsesTheOrgNight(t *testing.T) {
 	s := Schedule{ID: "s", TimeZone: "UTC", Layers: []Layer{{ID: "l", Users: []string{"u"}, Rotation: Rotation{Every: "1w"}, Start: ts(t, "2026-01-01T00:00:00Z")}}}
-	e := compile(t, s, Options{Night: HourRange{Start: 20 * 60, End: 6 * 60}})
-	r, err := Coverage(e, ts(t, "2026-01-14T00:00:00Z"), ts(t, "2026-01-15T00:00:00Z"), nil, HourRange{}, nil)
+	e := compile(t, s, Options{})
+	early := hours.Hours{Business: hours.DefaultWorkweek, Night: hours.Night{Start: 20 * 60, End: 6 * 60}}
+	r, err := Coverage(e, ts(t, "2026-01-14T00:00:00Z"), ts(t, "2026-01-15T00:00:00Z"), nil, early, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 00:00–06:00 and 20:00–24:00.
 	checkPeople(t, r.People, []PersonHours{{User: "u", OnCall: 24 * time.Hour, Night: 10 * time.Hour}})
-	// An explicit range wins: 22:00–08:00 gives 00:00–08:00 and 22:00–24:00.
-	r, err = Coverage(e, ts(t, "2026-01-14T00:00:00Z"), ts(t, "2026-01-15T00:00:00Z"), nil, HourRange{Start: 22 * 60, End: 8 * 60}, nil)
+	// No night hours at all.
+	r, err = Coverage(e, ts(t, "2026-01-14T00:00:00Z"), ts(t, "2026-01-15T00:00:00Z"), nil, hours.Hours{Business: hours.DefaultWorkweek}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkPeople(t, r.People, []PersonHours{{User: "u", OnCall: 24 * time.Hour, Night: hours(10)}})
+	checkPeople(t, r.People, []PersonHours{{User: "u", OnCall: 24 * time.Hour}})
 }
 
 // Gaps and on-call hours add up to the whole range, across both DST changes.
 func TestCoverageGapsComplementShifts(t *testing.T) {
 	e := followTheSun(t)
 	from, to := ts(t, "2026-03-01T00:00:00Z"), ts(t, "2026-04-15T00:00:00Z")
-	r, err := Coverage(e, from, to, nil, HourRange{}, nil)
+	r, err := Coverage(e, from, to, nil, hours.Default, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

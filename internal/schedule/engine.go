@@ -42,9 +42,6 @@ type Options struct {
 	// HolidaySupported, when set, makes Compile refuse a skip_holidays
 	// country it does not know. holiday.Supported fits.
 	HolidaySupported func(country string) bool
-	// Night is the org's night_hours, used by Coverage when it is given
-	// none; the zero value means 22:00–08:00.
-	Night HourRange
 }
 
 // Shift is a stretch of time one user is on call.
@@ -65,7 +62,6 @@ type Engine struct {
 	layers    []layer // bottom first
 	overrides []override
 	holiday   func(string, time.Time) (string, bool)
-	night     HourRange
 }
 
 type override struct {
@@ -101,7 +97,7 @@ func Compile(s Schedule, opts Options) (*Engine, error) {
 	if len(s.Layers) > MaxLayers {
 		return nil, fmt.Errorf("schedule %q has %d layers; at most %d are allowed", s.ID, len(s.Layers), MaxLayers)
 	}
-	e := &Engine{id: s.ID, name: s.Name, loc: loc, holiday: opts.Holiday, night: opts.Night}
+	e := &Engine{id: s.ID, name: s.Name, loc: loc, holiday: opts.Holiday}
 	for i, l := range s.Layers {
 		cl, err := compileLayer(l, loc, opts)
 		if err != nil {

@@ -3,6 +3,7 @@ package schedule
 import (
 	"errors"
 	"fmt"
+	"github.com/vigil-oncall/vigil/internal/hours"
 	"strings"
 	"sync"
 	"testing"
@@ -811,7 +812,7 @@ func TestRangeLimits(t *testing.T) {
 	if got := e.OnCall(far); got != nil {
 		t.Errorf("OnCall in the year 20000 = %v", got)
 	}
-	if _, err := Coverage(e, from, from.AddDate(100, 0, 0), nil, HourRange{}, nil); !errors.Is(err, ErrRangeTooLong) {
+	if _, err := Coverage(e, from, from.AddDate(100, 0, 0), nil, hours.Default, nil); !errors.Is(err, ErrRangeTooLong) {
 		t.Errorf("Coverage over 100 years: err = %v, want ErrRangeTooLong", err)
 	}
 }
