@@ -7,16 +7,10 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
-func zone(t *testing.T, name string) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
+var zone = vigiltest.Zone
 
 func ptr(t time.Time) *time.Time { return &t }
 

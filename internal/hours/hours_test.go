@@ -3,25 +3,14 @@ package hours
 import (
 	"testing"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
-func zone(t *testing.T, name string) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
-
-func instant(t *testing.T, s string) time.Time {
-	t.Helper()
-	v, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
+var (
+	zone    = vigiltest.Zone
+	instant = vigiltest.Instant
+)
 
 func TestNext(t *testing.T) {
 	berlin := zone(t, "Europe/Berlin")
