@@ -411,7 +411,7 @@ func (t *Tx) InsertAlert(a *alert.Alert) error {
 		INSERT INTO alerts (service, integration_key, dedup_key, status, incident_id, created_at, updated_at, last_event_at, body)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		RETURNING id`,
-		stored.Service, stored.IntegrationKey, stored.DedupKey, stored.Status, stored.IncidentID,
+		stored.Service, stored.IntegrationKey, stored.DedupKey, string(stored.Status), stored.IncidentID,
 		stored.CreatedAt, stored.UpdatedAt, stored.LastEventAt, string(body))
 	if t.db.b.IsUniqueViolation(err) {
 		return fmt.Errorf("insert alert %q/%q: an open alert has this key: %w", a.IntegrationKey, a.DedupKey, store.ErrConflict)
@@ -431,7 +431,7 @@ func (t *Tx) UpdateAlert(a *alert.Alert) error {
 		UPDATE alerts SET service = $1, integration_key = $2, dedup_key = $3, status = $4, incident_id = $5,
 			created_at = $6, updated_at = $7, last_event_at = $8, body = $9
 		WHERE id = $10`,
-		stored.Service, stored.IntegrationKey, stored.DedupKey, stored.Status, stored.IncidentID,
+		stored.Service, stored.IntegrationKey, stored.DedupKey, string(stored.Status), stored.IncidentID,
 		stored.CreatedAt, stored.UpdatedAt, stored.LastEventAt, string(body), a.ID)
 	if t.db.b.IsUniqueViolation(err) {
 		return fmt.Errorf("update alert %d: another open alert has key %q/%q: %w", a.ID, a.IntegrationKey, a.DedupKey, store.ErrConflict)
@@ -524,7 +524,7 @@ func (t *Tx) InsertIncident(i *incident.Incident) error {
 	id, err := t.c.Insert(t.ctx, `
 		INSERT INTO incidents (status, service, group_key, created_at, updated_at, body) VALUES ($1, $2, $3, $4, $5, $6)
 		RETURNING id`,
-		stored.Status, stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body))
+		string(stored.Status), stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body))
 	if err != nil {
 		return fmt.Errorf("insert incident: %w", err)
 	}
@@ -543,7 +543,7 @@ func (t *Tx) UpdateIncident(i *incident.Incident) error {
 	n, err := t.c.Exec(t.ctx, `
 		UPDATE incidents SET status = $1, service = $2, group_key = $3, created_at = $4, updated_at = $5, body = $6
 		WHERE id = $7`,
-		stored.Status, stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body), i.ID)
+		string(stored.Status), stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body), i.ID)
 	if err := affectedOne(n, err, fmt.Sprintf("update incident %d", i.ID)); err != nil {
 		return err
 	}
