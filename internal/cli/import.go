@@ -49,7 +49,9 @@ VENDOR is one of: %s.
 per list (users.json; more pages as users-2.json, users-3.json...) and one
 per object where a list leaves out what is needed (schedules/ID.json). With
 --api-url the importer fetches them itself, with the token in $%s (or
-the variable --token-env names), and saves them in --from when given.
+the variable --token-env names), and saves them in --from when given:
+https://api.pagerduty.com, https://api.opsgenie.com (api.eu.opsgenie.com
+for EU accounts), or the stack's Grafana OnCall API URL.
 
 Flags:
 `

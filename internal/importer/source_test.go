@@ -307,3 +307,20 @@ func TestPagingParsers(t *testing.T) {
 		}
 	}
 }
+
+// Whatever a page holds, the paging readers answer without panicking, and
+// a next page they give is a URL.
+func FuzzPaging(f *testing.F) {
+	for _, p := range []string{`{"offset":0,"limit":25,"more":true}`, `{"next":"/v2/users?page=2"}`, `{"paging":{"next":"https://h/x"}}`, `{"more":true,"offset":1e99,"limit":-1}`, `[`} {
+		f.Add(p)
+	}
+	cur, _ := url.Parse("https://api.example.com/users?limit=25")
+	f.Fuzz(func(t *testing.T, page string) {
+		for _, next := range []func([]byte, *url.URL) (*url.URL, error){OffsetPaging, NextLink("next"), NextLink("paging", "next")} {
+			u, err := next([]byte(page), cur)
+			if err == nil && u != nil && u.String() == "" {
+				t.Errorf("an empty next page from %q", page)
+			}
+		}
+	})
+}

@@ -312,5 +312,5 @@ var leftovers = []importer.Leftover{
 	{List: "policies", Key: "data", Kind: "alert policy", What: "alert or notification policy (filters, deduplication, delays)", Instead: "route and suppress with org.event_rules"},
 	{List: "forwarding-rules", Key: "data", Kind: "forwarding rule", What: "notification forwarding from one user to another", Instead: "an override on the schedules the user is on"},
 	{List: "maintenance", Key: "data", Kind: "maintenance", What: "maintenance window", Instead: "create it again: POST /api/v1/services/ID/maintenance"},
-	{List: "custom-user-roles", Key: "data", Kind: "user role", What: "custom role", Instead: "API tokens with the roles admin, user or viewer"},
+	{List: "roles", Key: "data", Kind: "user role", What: "custom user role", Instead: "API tokens with the roles admin, user or viewer"},
 }
