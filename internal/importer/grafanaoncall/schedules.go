@@ -121,7 +121,8 @@ func (r *run) schedule(s schedule, shifts []shift) ([]string, bool) {
 		}
 		parts = append(parts, ps...)
 	}
-	parts = append(parts, r.overrides(name, overrides, zone, &layerIDs)...)
+	plain, overParts := r.overrides(name, overrides, zone, &layerIDs)
+	parts = append(parts, overParts...)
 	if len(parts) == 0 {
 		r.rep.Skip("schedule", name, "no rotation carried over", "recreate the schedule by hand")
 		return nil, false
@@ -142,7 +143,7 @@ func (r *run) schedule(s schedule, shifts []shift) ([]string, bool) {
 			r.rep.Skip("schedule", name, fmt.Sprintf("%d layers, more than the %d Vigil takes", len(tr.Layers), vsched.MaxLayers), "simplify its rotations")
 			return nil, false
 		}
-		r.res.Bundle.Schedules = append(r.res.Bundle.Schedules, vsched.Schedule{ID: id, Name: label, TimeZone: zone, Layers: tr.Layers})
+		r.res.Bundle.Schedules = append(r.res.Bundle.Schedules, vsched.Schedule{ID: id, Name: label, TimeZone: zone, Layers: tr.Layers, Overrides: plain})
 		ids = append(ids, id)
 	}
 	if len(tracks) > 1 {
@@ -233,9 +234,17 @@ func mustZone(zone string) *time.Location {
 
 // overrides puts each override to come on top of every level: its users
 // alone on call over it (several at once when it has several users or
-// overlaps another, as in OnCall).
-func (r *run) overrides(name string, overrides []shift, zone string, ids *importer.IDs) []importer.Part {
-	var parts []importer.Part
+// overlaps another, as in OnCall). An override of one person that
+// overlaps no other is a Vigil override on every schedule made; the
+// others are layers above all the rotations, where Vigil's engine puts
+// several on call through the several schedules.
+func (r *run) overrides(name string, overrides []shift, zone string, ids *importer.IDs) (plain []vsched.Override, parts []importer.Part) {
+	type window struct {
+		start, end time.Time
+		users      []string
+		shift      shift
+	}
+	var ws []window
 	past := 0
 	for _, o := range overrides {
 		start, end, users, why := r.window(o, zone)
@@ -247,15 +256,28 @@ func (r *run) overrides(name string, overrides []shift, zone string, ids *import
 			past++
 			continue
 		}
-		for i, u := range users {
+		ws = append(ws, window{start.In(mustZone(zone)), end.In(mustZone(zone)), users, o})
+	}
+	for i, w := range ws {
+		alone := len(w.users) == 1
+		for j, x := range ws {
+			if i != j && x.start.Before(w.end) && w.start.Before(x.end) {
+				alone = false
+			}
+		}
+		if alone {
+			plain = append(plain, vsched.Override{User: w.users[0], Start: w.start, End: w.end})
+			continue
+		}
+		for k, u := range w.users {
 			parts = append(parts, importer.Part{Level: topLevel, Layers: []vsched.Layer{{
-				ID: ids.New("override "+o.Start+memberSuffix(i), o.ID, "override"), Users: []string{u}, Rotation: vsched.Rotation{Every: "1w"},
-				Start: start.In(mustZone(zone)), End: end.In(mustZone(zone)),
+				ID: ids.New("override "+w.shift.Start+memberSuffix(k), w.shift.ID, "override"), Users: []string{u}, Rotation: vsched.Rotation{Every: "1w"},
+				Start: w.start, End: w.end,
 			}}})
 		}
 	}
 	if past > 0 {
 		r.rep.Change("schedule", name, fmt.Sprintf("%d overrides that ended before the import were left out (history)", past), "nothing")
 	}
-	return parts
+	return plain, parts
 }
