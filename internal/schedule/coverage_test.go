@@ -16,8 +16,6 @@ func zones(t *testing.T, byUser map[string]string) func(string) *time.Location {
 	return func(u string) *time.Location { return locs[u] }
 }
 
-func inHours(h float64) time.Duration { return time.Duration(h * float64(time.Hour)) }
-
 func checkPeople(t *testing.T, got []PersonHours, want []PersonHours) {
 	t.Helper()
 	if fmt.Sprint(got) != fmt.Sprint(want) {
