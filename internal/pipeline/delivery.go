@@ -101,7 +101,7 @@ func (d *Dispatcher) deliveryUpdate(ctx context.Context, notificationID int64, c
 			Channel: n.MethodType, Message: msg})
 	})
 	if failedOver {
-		d.wakeDispatcher()
+		wake(d.wakeDispatch)
 	}
 	return err
 }

@@ -332,7 +332,7 @@ func (d *Dispatcher) failover(ctx context.Context, tx store.Tx, snap *org.Snapsh
 						if err == nil && pending.Status == notify.StatusPending {
 							pending.DueAt = now
 							if tx.UpdateNotification(&pending) == nil {
-								d.wakeDispatcher()
+								wake(d.wakeDispatch)
 								return next
 							}
 						}
@@ -357,7 +357,7 @@ func (d *Dispatcher) failover(ctx context.Context, tx store.Tx, snap *org.Snapsh
 		if err := tx.InsertNotifications(n); err != nil || n.ID == 0 {
 			return "" // failed over to it before (the same key)
 		}
-		d.wakeDispatcher()
+		wake(d.wakeDispatch)
 		return cm.ID
 	}
 	return ""

@@ -91,7 +91,7 @@ func (c *Committer) run(ctx context.Context) {
 		}
 		c.queue.commits.committed()
 		if err == nil {
-			c.wakeProcessor()
+			wake(c.wakeProcess)
 		}
 	}
 }

@@ -89,15 +89,15 @@ func (f *flow) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot
 			return err
 		}
 		if policy := snap.Policy(routing.PolicyOf(snap, svc)); policy != nil && len(policy.Steps) > 0 && inc.Status == alert.StatusTriggered {
-			if err := f.engage(tx, snap, inc, policy.Steps[0].Targets, "owner-"+svc.ID, fmt.Sprintf("owner of %s", svc.ID), now); err != nil {
+			if err := f.pageOnce(tx, snap, inc, policy.Steps[0].Targets, "owner-"+svc.ID, fmt.Sprintf("owner of %s", svc.ID), now, true); err != nil {
 				return err
 			}
 		}
 	}
 	f.rankSuspects(ctx, snap, inc)
 	if cov := routing.CoverageOf(snap, svc); cov.IRT != nil && cov.Mode != catalog.CoverageBackup && !inc.Responding("", cov.IRT.ID) && inc.Status == alert.StatusTriggered {
-		if err := f.engage(tx, snap, inc, []escalation.Target{{Team: cov.IRT.ID}}, "irt-"+svc.ID,
-			fmt.Sprintf("IRT %s for critical service %s (%s)", cov.IRT.ID, svc.ID, strings.Join(cov.Because, " -> ")), now); err != nil {
+		if err := f.pageOnce(tx, snap, inc, []escalation.Target{{Team: cov.IRT.ID}}, "irt-"+svc.ID,
+			fmt.Sprintf("IRT %s for critical service %s (%s)", cov.IRT.ID, svc.ID, strings.Join(cov.Because, " -> ")), now, true); err != nil {
 			return err
 		}
 		inc.AddResponder(incident.Responder{Team: cov.IRT.ID, Reason: "covers " + svc.ID, AddedAt: now})
@@ -180,22 +180,14 @@ func (f *flow) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Incident
 		return nil // already engaged (it covers a critical service here)
 	}
 	inc.AddResponder(incident.Responder{Team: g.ID, Reason: "major incident", AddedAt: now})
-	return f.engage(tx, snap, inc, []escalation.Target{{Team: g.ID}}, "major", "global IRT for a major incident", now)
+	return f.pageOnce(tx, snap, inc, []escalation.Target{{Team: g.ID}}, "major", "global IRT for a major incident", now, true)
 }
 
-// pageTargets pages targets once, outside the escalation policy, and adds
-// them as responders.
-func (f *flow) pageTargets(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time) error {
-	return f.pageOnce(tx, snap, inc, targets, run, why, now, false)
-}
-
-// engage pages the targets who are not responding to the incident yet: when
-// a second service of the same team joins a correlated incident, its
-// on-call, already paged for it, is not paged again.
-func (f *flow) engage(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time) error {
-	return f.pageOnce(tx, snap, inc, targets, run, why, now, true)
-}
-
+// pageOnce pages the targets once, outside the escalation policy, and adds
+// them as responders. With skipResponders it pages only those who are not
+// responding yet: when a second service of the same team joins a
+// correlated incident, its on-call, already paged for it, is not paged
+// again.
 func (f *flow) pageOnce(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, targets []escalation.Target, run, why string, now time.Time, skipResponders bool) error {
 	users, notes := f.oncall.Targets(snap, targets, now)
 	var paged, responding []string

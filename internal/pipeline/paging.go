@@ -39,7 +39,7 @@ func (e *env) update(ctx context.Context, fn func(tx store.Tx) error) error {
 		return err
 	})
 	if err == nil && dueNow {
-		e.wakeDispatcher()
+		wake(e.wakeDispatch)
 	}
 	return err
 }

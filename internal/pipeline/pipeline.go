@@ -171,11 +171,11 @@ func (p *Pipeline) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	loops := []func(context.Context){
 		p.Inbox.run,
-		p.env.loop("process", pollProcess, p.env.wakeProcess, p.Processor.runPaced),
-		p.env.loop("escalate", pollEscalate, nil, p.Escalator.RunOnce),
-		p.env.loop("dispatch", pollDispatch, p.env.wakeDispatch, p.Dispatcher.RunOnce),
-		p.env.loop("sweep", pollSweep, nil, p.Sweeper.RunOnce),
-		p.env.loop("served-shifts", pollServedShifts, nil, p.Shifts.RunOnce),
+		p.loop("process", pollProcess, p.env.wakeProcess, p.Processor.runPaced),
+		p.loop("escalate", pollEscalate, nil, p.Escalator.RunOnce),
+		p.loop("dispatch", pollDispatch, p.env.wakeDispatch, p.Dispatcher.RunOnce),
+		p.loop("sweep", pollSweep, nil, p.Sweeper.RunOnce),
+		p.loop("served-shifts", pollServedShifts, nil, p.Shifts.RunOnce),
 	}
 	for _, l := range loops {
 		wg.Add(1)
@@ -267,23 +267,18 @@ type Dispatcher struct {
 	phones      *phone.Verifier
 }
 
-func (e *env) wakeProcessor() {
+// wake tells a worker waiting on ch that there is work, unless it was told
+// already.
+func wake(ch chan<- struct{}) {
 	select {
-	case e.wakeProcess <- struct{}{}:
-	default:
-	}
-}
-
-func (e *env) wakeDispatcher() {
-	select {
-	case e.wakeDispatch <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }
 
 // loop calls step whenever woken or every poll interval, and again at once
 // while it keeps finding work.
-func (e *env) loop(name string, poll time.Duration, wake <-chan struct{}, step func(context.Context) (int, error)) func(context.Context) {
+func (p *Pipeline) loop(name string, poll time.Duration, wake <-chan struct{}, step func(context.Context) (int, error)) func(context.Context) {
 	return func(ctx context.Context) {
 		t := time.NewTicker(poll)
 		defer t.Stop()
@@ -292,7 +287,7 @@ func (e *env) loop(name string, poll time.Duration, wake <-chan struct{}, step f
 				n, err := step(ctx)
 				if err != nil {
 					if ctx.Err() == nil {
-						e.log.Error("pipeline step failed", "step", name, "err", err)
+						p.env.log.Error("pipeline step failed", "step", name, "err", err)
 					}
 					break
 				}

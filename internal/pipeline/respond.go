@@ -174,7 +174,7 @@ func (ic *Incidents) Page(ctx context.Context, id int64, r PageRequest, by Actor
 			why += ": " + r.Message
 		}
 		before := stateOf(inc)
-		if err := ic.flow.pageTargets(tx, snap, inc, []escalation.Target{target}, fmt.Sprintf("page-%d-%s%s", now.UnixNano(), target.User, target.Team), why, now); err != nil {
+		if err := ic.flow.pageOnce(tx, snap, inc, []escalation.Target{target}, fmt.Sprintf("page-%d-%s%s", now.UnixNano(), target.User, target.Team), why, now, false); err != nil {
 			return err
 		}
 		if target.Team != "" {
