@@ -200,7 +200,32 @@ type Org struct {
 	// depend on a service for it to be a hub: sharing a hub is never by
 	// itself a reason to join alerts. 0 means correlate.DefaultHubShare.
 	CorrelationHubShare float64 `json:"correlation_hub_share,omitempty" yaml:"correlation_hub_share,omitempty"`
+	// Costs prices on-call for the cost report.
+	Costs *Costs `json:"costs,omitempty" yaml:"costs,omitempty"`
 }
+
+// Costs are the rates the cost report prices on-call with. A multiplier
+// left out (or 0) is 1.
+type Costs struct {
+	Currency string `json:"currency,omitempty" yaml:"currency,omitempty"`
+	// StandbyPerHour is paid for each hour a person is on call on a
+	// schedule that pages.
+	StandbyPerHour float64 `json:"standby_per_hour,omitempty" yaml:"standby_per_hour,omitempty"`
+	// PerInterruption is paid for each incident that pages a person.
+	PerInterruption    float64 `json:"per_interruption,omitempty" yaml:"per_interruption,omitempty"`
+	OffHoursMultiplier float64 `json:"off_hours_multiplier,omitempty" yaml:"off_hours_multiplier,omitempty"`
+	SleepMultiplier    float64 `json:"sleep_multiplier,omitempty" yaml:"sleep_multiplier,omitempty"`
+	// HolidayMultiplier applies to standby and interruptions on a public
+	// holiday of the person's team's country.
+	HolidayMultiplier float64 `json:"holiday_multiplier,omitempty" yaml:"holiday_multiplier,omitempty"`
+	// ResponsePerHour prices incident response time by role: commander,
+	// responder, comms, scribe.
+	ResponsePerHour map[string]float64 `json:"response_per_hour,omitempty" yaml:"response_per_hour,omitempty"`
+}
+
+// Response roles priced by Costs.ResponsePerHour: the incident roles and
+// "responder", anyone engaged without one.
+var ResponseRoles = []string{"commander", "responder", "comms", "scribe"}
 
 // HourRange is a daily span of local times, "HH:MM"; it may wrap midnight.
 type HourRange struct {

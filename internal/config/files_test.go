@@ -362,3 +362,30 @@ func TestLoadFileErrors(t *testing.T) {
 		t.Errorf("oversized file: %v, want %v", l.Problems, want)
 	}
 }
+
+func TestValidateCosts(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		costs catalog.Costs
+		want  []Problem
+	}{
+		{"config.md's example", catalog.Costs{Currency: "EUR", StandbyPerHour: 2.5, PerInterruption: 15, OffHoursMultiplier: 1.5,
+			SleepMultiplier: 3, HolidayMultiplier: 2, ResponsePerHour: map[string]float64{"commander": 120, "responder": 80, "comms": 60, "scribe": 60}}, nil},
+		{"nothing set", catalog.Costs{}, nil},
+		{"bad currency", catalog.Costs{Currency: "euro"}, []Problem{{Path: "org.costs.currency", Message: `currency "euro" is not a three-letter code such as EUR or USD`}}},
+		{"negative and not numbers", catalog.Costs{StandbyPerHour: -1, SleepMultiplier: math.NaN(), HolidayMultiplier: math.Inf(1)}, []Problem{
+			{Path: "org.costs.standby_per_hour", Message: "-1 is not a rate: use a number of at least 0"},
+			{Path: "org.costs.sleep_multiplier", Message: "NaN is not a rate: use a number of at least 0"},
+			{Path: "org.costs.holiday_multiplier", Message: "+Inf is not a rate: use a number of at least 0"},
+		}},
+		{"unknown role", catalog.Costs{ResponsePerHour: map[string]float64{"comander": 1, "scribe": -2}}, []Problem{
+			{Path: "org.costs.response_per_hour.comander", Message: `unknown role "comander": use commander, responder, comms or scribe (did you mean "commander"?)`},
+			{Path: "org.costs.response_per_hour.scribe", Message: "-2 is not a rate: use a number of at least 0"},
+		}},
+	} {
+		costs := c.costs
+		if got := Validate(&Bundle{Org: catalog.Org{Costs: &costs}}); !slices.Equal(got, c.want) {
+			t.Errorf("%s: Validate =\n%v\nwant\n%v", c.name, got, c.want)
+		}
+	}
+}

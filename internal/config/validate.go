@@ -232,6 +232,49 @@ func (v *validator) org(o *catalog.Org) {
 		v.add("org.correlation_hub_share", "share %v is not between 0 and 1", h)
 	}
 	v.freezes("org.freezes", o.Freezes)
+	v.costs("org.costs", o.Costs)
+}
+
+// costs checks the rates of the cost report: numbers that are neither
+// negative nor infinite, a three-letter currency code, and rates for the
+// response roles only.
+func (v *validator) costs(path string, c *catalog.Costs) {
+	if c == nil {
+		return
+	}
+	if c.Currency != "" && !isCurrencyCode(c.Currency) {
+		v.add(path+".currency", "currency %s is not a three-letter code such as EUR or USD", quote(c.Currency))
+	}
+	rate := func(p string, x float64) {
+		if !(x >= 0) || math.IsInf(x, 0) { // NaN fails x >= 0
+			v.add(p, "%v is not a rate: use a number of at least 0", x)
+		}
+	}
+	rate(path+".standby_per_hour", c.StandbyPerHour)
+	rate(path+".per_interruption", c.PerInterruption)
+	rate(path+".off_hours_multiplier", c.OffHoursMultiplier)
+	rate(path+".sleep_multiplier", c.SleepMultiplier)
+	rate(path+".holiday_multiplier", c.HolidayMultiplier)
+	for _, role := range slices.Sorted(maps.Keys(c.ResponsePerHour)) {
+		p := path + ".response_per_hour." + role
+		if !slices.Contains(catalog.ResponseRoles, role) {
+			v.add(p, "unknown role %s: use %s%s", quote(role), orList(catalog.ResponseRoles), v.suggest.didYouMean(role, catalog.ResponseRoles))
+			continue
+		}
+		rate(p, c.ResponsePerHour[role])
+	}
+}
+
+func isCurrencyCode(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, c := range s {
+		if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *validator) freezes(path string, fs []catalog.Freeze) {

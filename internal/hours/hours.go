@@ -206,17 +206,17 @@ func (s *Split) add(b Bucket, d time.Duration) {
 // a DST change shortens or lengthens counts the hours it really has.
 func (h Hours) Split(from, to time.Time, loc *time.Location) Split {
 	var s Split
-	h.walk(from, to, loc, func(start, end time.Time, b Bucket) { s.add(b, end.Sub(start)) })
+	h.Stretches(from, to, loc, func(start, end time.Time, b Bucket) { s.add(b, end.Sub(start)) })
 	return s
 }
 
-// walk calls fn for consecutive stretches of [from, to) that each lie in
-// one bucket. A stretch ends at the next wall-clock boundary (a bound of
+// Stretches calls fn for consecutive stretches of [from, to) that each lie
+// in one bucket, read in loc. Neighbouring stretches may share a bucket. A stretch ends at the next wall-clock boundary (a bound of
 // business or night hours, or midnight) or at the next change of the
 // zone's offset, whichever comes first: between the two the wall clock
 // runs evenly, so the bucket read at a stretch's start holds throughout,
 // and the one Bucket function decides every stretch.
-func (h Hours) walk(from, to time.Time, loc *time.Location, fn func(start, end time.Time, b Bucket)) {
+func (h Hours) Stretches(from, to time.Time, loc *time.Location, fn func(start, end time.Time, b Bucket)) {
 	bounds := h.boundaries()
 	for t := from; t.Before(to); {
 		lt := t.In(loc)
