@@ -2,8 +2,10 @@ package api
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -236,4 +238,38 @@ func TestTextRuleAtTheEdge(t *testing.T) {
 			t.Errorf("bad text was logged as an error:\n%s", strings.Join(errs, "\n"))
 		}
 	})
+}
+
+// TestTextRuleOnProviderCallbacks: what providers post follows the same
+// rule, before any credential is checked: a form field, a JSON document
+// and a JSON document inside a form field with a NUL or invalid UTF-8 are
+// refused with 400 naming where.
+func TestTextRuleOnProviderCallbacks(t *testing.T) {
+	f := newFixture(t)
+	const form = "application/x-www-form-urlencoded"
+	tests := []struct {
+		path, contentType, body, names string
+	}{
+		{"/api/v1/twilio/sms", form, "From=%2B4915100000001&Body=ack%00", `form field "Body"`},
+		{"/api/v1/twilio/status", form, "MessageStatus=%ff", `form field "MessageStatus"`},
+		{"/api/v1/integrations/slack/actions", form, "payload=" + url.QueryEscape(`{"user":{"name":"eve\u0000"}}`), "form field payload: user.name"},
+		{"/api/v1/integrations/mattermost/actions", "application/json", `{"user_name":"eve\u0000","context":{}}`, "user_name"},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("POST", f.http.URL+tt.path, strings.NewReader(tt.body))
+		req.Header.Set("Content-Type", tt.contentType)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e errorBody
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || !strings.Contains(e.Message, tt.names) {
+			t.Errorf("POST %s %q = %d %q, want 400 naming %s", tt.path, tt.body, resp.StatusCode, e.Message, tt.names)
+		}
+	}
+	if errs := f.logs.errors(); len(errs) > 0 {
+		t.Errorf("bad text was logged as an error:\n%s", strings.Join(errs, "\n"))
+	}
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/vigil-oncall/vigil/internal/auth"
+	"github.com/vigil-oncall/vigil/internal/ingest"
 	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/notify/mattermost"
 	"github.com/vigil-oncall/vigil/internal/notify/slack"
@@ -32,7 +34,7 @@ const maxInboundBody = 512 << 10
 // (this server's public URL and the request's path and query). It answers
 // the refusal.
 func (s *Server) twilioRequest(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	body, err := readBody(w, r, maxInboundBody)
+	body, err := readInboundBody(w, r)
 	if err != nil {
 		return nil, err
 	}
@@ -43,6 +45,40 @@ func (s *Server) twilioRequest(w http.ResponseWriter, r *http.Request) (url.Valu
 		return nil, providerRefusal(err)
 	}
 	return params, nil
+}
+
+// readInboundBody reads what a provider posted and holds it to the text
+// rule: a JSON document's keys and strings, a form's fields, and a JSON
+// document inside a form field (as Slack sends its payload) carry no
+// invalid UTF-8 and no NUL character.
+func readInboundBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := readBody(w, r, maxInboundBody)
+	if err != nil {
+		return nil, err
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+		if err := ingest.CheckText(body); err != nil {
+			return nil, textError("body", err)
+		}
+		return body, nil
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, badRequest("malformed form body: %v", err)
+	}
+	if err := checkFields("form field", form); err != nil {
+		return nil, err
+	}
+	for name, values := range form {
+		for _, v := range values {
+			if strings.HasPrefix(strings.TrimSpace(v), "{") {
+				if err := ingest.CheckText([]byte(v)); err != nil {
+					return nil, textError("form field "+name, err)
+				}
+			}
+		}
+	}
+	return body, nil
 }
 
 // providerRefusal refuses a callback its provider's checks refused: 400
@@ -196,7 +232,7 @@ func (s *Server) twilioStatus(w http.ResponseWriter, r *http.Request, _ auth.Pri
 // button. The request must carry Slack's signature, made at most five
 // minutes ago.
 func (s *Server) slackActions(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
-	body, err := readBody(w, r, maxInboundBody)
+	body, err := readInboundBody(w, r)
 	if err != nil {
 		return err
 	}
@@ -250,7 +286,7 @@ func (s *Server) userByEmail(email string) (string, bool) {
 // press of a button Vigil posted, whose context carries the callback token
 // Vigil made for it.
 func (s *Server) mattermostActions(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
-	body, err := readBody(w, r, maxInboundBody)
+	body, err := readInboundBody(w, r)
 	if err != nil {
 		return err
 	}

@@ -180,22 +180,22 @@ func idCursor(p listParams) (int64, error) {
 	return id, nil
 }
 
-// checkQuery applies the text rule to the query: no parameter name or
-// value holds invalid UTF-8 or a NUL character. It names the first
-// parameter at fault.
-func checkQuery(q url.Values) error {
-	names := make([]string, 0, len(q))
-	for name := range q {
+// checkFields applies the text rule to a query or a form: no field name
+// or value holds invalid UTF-8 or a NUL character. It names the first
+// field at fault, as a what ("query parameter", "form field").
+func checkFields(what string, fields url.Values) error {
+	names := make([]string, 0, len(fields))
+	for name := range fields {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	for _, name := range names {
 		if problem := textProblem(name); problem != "" {
-			return badRequest("query: a parameter's name: %s", problem)
+			return badRequest("a %s's name: %s", what, problem)
 		}
-		for _, v := range q[name] {
+		for _, v := range fields[name] {
 			if problem := textProblem(v); problem != "" {
-				return badRequest("query parameter %.64q: %s", name, problem)
+				return badRequest("%s %.64q: %s", what, name, problem)
 			}
 		}
 	}

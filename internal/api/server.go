@@ -353,7 +353,7 @@ func (s *Server) admit(r *http.Request, a access) (auth.Principal, error) {
 	if problem := textProblem(r.URL.Path); problem != "" {
 		return p, notFound("no object has this id: the path is %s", problem)
 	}
-	return p, checkQuery(r.URL.Query())
+	return p, checkFields("query parameter", r.URL.Query())
 }
 
 // authenticate resolves the bearer token: 401 on failure, and 429 to a
