@@ -170,6 +170,7 @@ type actionRequest struct {
 	Incident         int64   `json:"incident,omitempty"`
 	Alerts           []int64 `json:"alerts,omitempty"`
 	Channel          string  `json:"channel,omitempty"` // "cli" from the CLI, "web" from the web UI; "api" otherwise
+	CustomerImpact   *bool   `json:"customer_impact,omitempty"`
 }
 
 // actionChannel is the channel the timeline records for a person's action:
@@ -227,6 +228,12 @@ var incidentVerbs = map[string]incidentVerb{
 	},
 	"subscribers": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
 		return s.pipeline.Incidents.Subscribe(ctx, id, req.User, by)
+	},
+	"impact": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
+		if req.CustomerImpact == nil {
+			return incident.Incident{}, badRequest("customer_impact (true or false) is required")
+		}
+		return s.pipeline.Incidents.MarkCustomerImpact(ctx, id, *req.CustomerImpact, by)
 	},
 	"merge": func(s *Server, ctx context.Context, id int64, req actionRequest, by pipeline.Actor) (incident.Incident, error) {
 		return s.pipeline.Incidents.Merge(ctx, id, req.Incident, by)

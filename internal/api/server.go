@@ -277,6 +277,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/incidents/{id}/roles", anyToken, s.incidentAction("roles")},
 		{"POST", "/api/v1/incidents/{id}/updates", anyToken, s.incidentAction("updates")},
 		{"POST", "/api/v1/incidents/{id}/subscribers", anyToken, s.incidentAction("subscribers")},
+		{"POST", "/api/v1/incidents/{id}/impact", anyToken, s.incidentAction("impact")},
 		{"POST", "/api/v1/incidents/{id}/merge", anyToken, s.incidentAction("merge")},
 		{"POST", "/api/v1/incidents/{id}/split", anyToken, s.incidentAction("split")},
 		{"GET", "/api/v1/services/{id}/responders", anyToken, s.serviceResponders},

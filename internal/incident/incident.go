@@ -75,6 +75,18 @@ type Incident struct {
 	Suppressed string `json:"suppressed,omitempty"`
 	// Subscribers are stakeholders who receive status updates.
 	Subscribers []string `json:"subscribers,omitempty"`
+
+	// What the reports read of its history. FirstAcknowledgedAt and
+	// FirstAcknowledgedBy keep the first acknowledgement, which a
+	// reassignment or the end of a snooze does not undo.
+	FirstAcknowledgedAt *time.Time `json:"first_acknowledged_at,omitempty"`
+	FirstAcknowledgedBy string     `json:"first_acknowledged_by,omitempty"`
+	// Escalated says an escalation went past its first step.
+	Escalated bool `json:"escalated,omitempty"`
+	// Notes counts the notes people wrote on it (a resolution's note too).
+	Notes int `json:"notes,omitempty"`
+	// CustomerImpact says someone marked it as hurting customers.
+	CustomerImpact bool `json:"customer_impact,omitempty"`
 }
 
 // Open reports whether the incident still needs someone.
@@ -112,6 +124,7 @@ const (
 	EntryUpdate       = "status_update"
 	EntryMerged       = "merged"
 	EntrySeverity     = "severity" // the severity changed, by hand or because a worse alert joined
+	EntryImpact       = "customer_impact"
 )
 
 // TimelineEntry is one thing that happened to an incident: who did what,

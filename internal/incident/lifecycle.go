@@ -27,6 +27,9 @@ func Acknowledge(inc *Incident, actor, channel string, now time.Time) (*Timeline
 		return nil, nil
 	}
 	inc.Status, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.SnoozedUntil, inc.UpdatedAt = StatusAcknowledged, &now, actor, nil, now
+	if inc.FirstAcknowledgedAt == nil {
+		inc.FirstAcknowledgedAt, inc.FirstAcknowledgedBy = &now, actor
+	}
 	return inc.entry(EntryAcknowledged, actor, channel, "acknowledged by "+actor, now), nil
 }
 
@@ -90,7 +93,23 @@ func AssignRole(inc *Incident, role Role, user, actor, channel string, now time.
 	if prev != "" {
 		msg = fmt.Sprintf("%s handed over from %s to %s", role, prev, user)
 	}
-	return inc.entry(EntryRole, actor, channel, msg, now), nil
+	e := inc.entry(EntryRole, actor, channel, msg, now)
+	e.Data = RoleData(role, user)
+	return e, nil
+}
+
+// MarkCustomerImpact records whether the incident hurts customers; nil
+// when it is marked so already.
+func MarkCustomerImpact(inc *Incident, impact bool, actor, channel string, now time.Time) *TimelineEntry {
+	if inc.CustomerImpact == impact {
+		return nil
+	}
+	inc.CustomerImpact, inc.UpdatedAt = impact, now
+	msg := "marked customer-impacting by " + actor
+	if !impact {
+		msg = "marked not customer-impacting by " + actor
+	}
+	return inc.entry(EntryImpact, actor, channel, msg, now)
 }
 
 // SetRole records who holds a role.

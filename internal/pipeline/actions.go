@@ -92,6 +92,9 @@ func (ic *Incidents) Acknowledge(ctx context.Context, id int64, by Actor) (incid
 // Resolve closes an incident and its alerts.
 func (ic *Incidents) Resolve(ctx context.Context, id int64, by Actor, note string) (incident.Incident, error) {
 	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		if note != "" && inc.Open() {
+			inc.Notes++ // a note on the resolution is a note
+		}
 		return ic.flow.resolve(tx, inc, by.Name, by.Channel, note, now)
 	})
 }
@@ -187,6 +190,7 @@ func (ic *Incidents) AddNote(ctx context.Context, id int64, text string, by Acto
 	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
 		before := stateOf(inc)
 		inc.UpdatedAt = now
+		inc.Notes++
 		if err := tx.UpdateIncident(inc); err != nil {
 			return err
 		}

@@ -86,6 +86,9 @@ func (f *flow) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, in
 		paged = append(paged, fmt.Sprintf("%s (%s)", u.User, u.Reason))
 		inc.AddResponder(incident.Responder{User: u.User, Reason: u.Reason, AddedAt: now})
 	}
+	if st.Step > 0 || st.Round > 0 {
+		inc.Escalated = true // past the first step: the reports' escalation rate
+	}
 	msg := fmt.Sprintf("escalation policy %s step %d", policy.ID, st.Step+1)
 	if st.Round > 0 {
 		msg += fmt.Sprintf(" (repeat %d)", st.Round)

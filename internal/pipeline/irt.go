@@ -31,14 +31,17 @@ func (f *flow) engageCoverage(tx store.Tx, snap *org.Snapshot, inc *incident.Inc
 	if cov.Mode == catalog.CoverageBackup {
 		msg += fmt.Sprintf(", paged if unacknowledged after %s", cov.After)
 	}
+	entry := &incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: "system"}
 	if cov.Mode != catalog.CoverageBackup {
 		inc.AddResponder(incident.Responder{Team: cov.IRT.ID, Reason: "covers critical service " + inc.Service, AddedAt: now})
 		if who := f.oncall.TeamOnCall(snap, cov.IRT, now); len(who) > 0 {
 			inc.SetRole(incident.RoleCommander, who[0])
 			msg += "; commander: " + who[0]
+			entry.Data = incident.RoleData(incident.RoleCommander, who[0])
 		}
 	}
-	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: "system", Message: msg})
+	entry.Message = msg
+	return tx.AppendTimeline(entry)
 }
 
 // correlate joins a new alert's service to an open incident created within
@@ -172,7 +175,8 @@ func (f *flow) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Incident
 		if prev != "" && prev != who[0] {
 			msg += ", taking over from " + prev
 		}
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: "system", Message: msg}); err != nil {
+		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: "system", Message: msg,
+			Data: incident.RoleData(incident.RoleCommander, who[0])}); err != nil {
 			return err
 		}
 	}

@@ -141,6 +141,25 @@ func (ic *Incidents) SetSeverity(ctx context.Context, id int64, severity inciden
 	})
 }
 
+// MarkCustomerImpact records whether an incident hurt customers, which
+// the unclear-value report weighs SLO alerts against.
+func (ic *Incidents) MarkCustomerImpact(ctx context.Context, id int64, impact bool, by Actor) (incident.Incident, error) {
+	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {
+		before := stateOf(inc)
+		entry := incident.MarkCustomerImpact(inc, impact, by.Name, by.Channel, now)
+		if entry == nil {
+			return nil
+		}
+		if err := tx.AppendTimeline(entry); err != nil {
+			return err
+		}
+		if err := tx.UpdateIncident(inc); err != nil {
+			return err
+		}
+		return auditIncident(tx, now, by, "customer_impact", inc, before, entry.Message)
+	})
+}
+
 // PageRequest adds responders: a user or a team's on-call, with a message.
 type PageRequest struct {
 	User, Team string

@@ -132,4 +132,5 @@ type Store interface {
 
 	Pipeline
 	SLOStore
+	Reports
 }

@@ -940,6 +940,7 @@ func RunMigrations(t *testing.T, d sqlbackend.Dialect, newDatabase func(t *testi
 			})
 		}
 	})
+	t.Run("ReportsBackfill", func(t *testing.T) { testReportsBackfill(t, newDatabase(t)(), current) })
 	t.Run("RefusesNewerDatabase", func(t *testing.T) {
 		s := newDatabase(t)()
 		migrate(t, s)

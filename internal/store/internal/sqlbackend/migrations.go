@@ -30,6 +30,11 @@ import (
 //	                    may be NULL; {{jsonb "c"}} is kept as jsonb on PostgreSQL
 //	{{bool "c"}}        a boolean column c, NOT NULL (SQLite: 0 or 1)
 //	{{not "c"}}         the condition "c is false", as queries spell it
+//	{{jsontext "c" "k"}} the text of key k of the JSON in column c ('' when
+//	                    absent); {{jsontime "c" "k"}} its instant (NULL when
+//	                    absent), as {{time}} keeps it; {{jsonint "c" "k" n}}
+//	                    its integer (n when absent): for filling a new
+//	                    column from the documents already stored
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
@@ -81,6 +86,11 @@ func (d Dialect) schemaFuncs() template.FuncMap {
 			"jsonb":    func(string) string { return "jsonb NOT NULL" },
 			"bool":     func(string) string { return "boolean NOT NULL" },
 			"not":      d.isFalse,
+			"jsontext": func(c, k string) string { return "COALESCE(" + c + "->>'" + k + "', '')" },
+			"jsontime": func(c, k string) string { return "(" + c + "->>'" + k + "')::timestamptz" },
+			"jsonint": func(c, k string, n int) string {
+				return "COALESCE((" + c + "->>'" + k + "')::bigint, " + strconv.Itoa(n) + ")"
+			},
 		}
 	}
 	return template.FuncMap{
@@ -95,6 +105,18 @@ func (d Dialect) schemaFuncs() template.FuncMap {
 		"jsonb":    func(c string) string { return "TEXT NOT NULL CHECK (json_valid(" + c + "))" },
 		"bool":     func(c string) string { return "INTEGER NOT NULL CHECK (" + c + " IN (0, 1))" },
 		"not":      d.isFalse,
+		"jsontext": func(c, k string) string { return "COALESCE(json_extract(" + c + ", '$." + k + "'), '')" },
+		"jsontime": func(c, k string) string {
+			// Go writes a UTC instant as 2006-01-02T15:04:05[.fraction]Z,
+			// the fraction without trailing zeros; TimeLayout wants six
+			// digits always.
+			v := "json_extract(" + c + ", '$." + k + "')"
+			return "CASE WHEN " + v + " IS NULL THEN NULL ELSE substr(" + v + ", 1, 19) || '.' || substr(CASE WHEN substr(" + v + ", 20, 1) = '.' THEN substr(" +
+				v + ", 21, length(" + v + ") - 21) ELSE '' END || '000000', 1, 6) || 'Z' END"
+		},
+		"jsonint": func(c, k string, n int) string {
+			return "COALESCE(json_extract(" + c + ", '$." + k + "'), " + strconv.Itoa(n) + ")"
+		},
 	}
 }
 

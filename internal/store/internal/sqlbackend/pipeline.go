@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -80,6 +81,7 @@ func EncodeIncident(i incident.Incident) (incident.Incident, []byte, error) {
 	}
 	i.CreatedAt, i.UpdatedAt = UTC(i.CreatedAt), UTC(i.UpdatedAt)
 	i.AcknowledgedAt, i.ResolvedAt, i.SnoozedUntil = utcPtr(i.AcknowledgedAt), utcPtr(i.ResolvedAt), utcPtr(i.SnoozedUntil)
+	i.FirstAcknowledgedAt = utcPtr(i.FirstAcknowledgedAt)
 	if i.Responders != nil {
 		// A copy: the caller's slice is not the store's to change.
 		responders := make([]incident.Responder, len(i.Responders))
@@ -408,11 +410,11 @@ func (t *Tx) InsertAlert(a *alert.Alert) error {
 		return fmt.Errorf("insert alert: %w", err)
 	}
 	a.ID, err = t.c.Insert(t.ctx, `
-		INSERT INTO alerts (service, integration_key, dedup_key, status, incident_id, created_at, updated_at, last_event_at, body)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		INSERT INTO alerts (service, integration_key, dedup_key, status, incident_id, created_at, updated_at, last_event_at, body, triggers)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		RETURNING id`,
 		stored.Service, stored.IntegrationKey, stored.DedupKey, string(stored.Status), stored.IncidentID,
-		stored.CreatedAt, stored.UpdatedAt, stored.LastEventAt, string(body))
+		stored.CreatedAt, stored.UpdatedAt, stored.LastEventAt, string(body), max(stored.Count, 1))
 	if t.db.b.IsUniqueViolation(err) {
 		return fmt.Errorf("insert alert %q/%q: an open alert has this key: %w", a.IntegrationKey, a.DedupKey, store.ErrConflict)
 	}
@@ -429,10 +431,10 @@ func (t *Tx) UpdateAlert(a *alert.Alert) error {
 	}
 	n, err := t.c.Exec(t.ctx, `
 		UPDATE alerts SET service = $1, integration_key = $2, dedup_key = $3, status = $4, incident_id = $5,
-			created_at = $6, updated_at = $7, last_event_at = $8, body = $9
-		WHERE id = $10`,
+			created_at = $6, updated_at = $7, last_event_at = $8, body = $9, triggers = $10
+		WHERE id = $11`,
 		stored.Service, stored.IntegrationKey, stored.DedupKey, string(stored.Status), stored.IncidentID,
-		stored.CreatedAt, stored.UpdatedAt, stored.LastEventAt, string(body), a.ID)
+		stored.CreatedAt, stored.UpdatedAt, stored.LastEventAt, string(body), max(stored.Count, 1), a.ID)
 	if t.db.b.IsUniqueViolation(err) {
 		return fmt.Errorf("update alert %d: another open alert has key %q/%q: %w", a.ID, a.IntegrationKey, a.DedupKey, store.ErrConflict)
 	}
@@ -521,10 +523,14 @@ func (t *Tx) InsertIncident(i *incident.Incident) error {
 	if err != nil {
 		return fmt.Errorf("insert incident: %w", err)
 	}
+	h := historyOf(stored)
 	id, err := t.c.Insert(t.ctx, `
-		INSERT INTO incidents (status, service, group_key, created_at, updated_at, body) VALUES ($1, $2, $3, $4, $5, $6)
+		INSERT INTO incidents (status, service, group_key, created_at, updated_at, body,
+			title, acknowledged_at, acknowledged_by, resolved_at, resolved_by, escalated, notes, customer_impact)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		RETURNING id`,
-		string(stored.Status), stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body))
+		string(stored.Status), stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body),
+		h.title, h.acknowledgedAt, h.acknowledgedBy, h.resolvedAt, h.resolvedBy, h.escalated, h.notes, h.customerImpact)
 	if err != nil {
 		return fmt.Errorf("insert incident: %w", err)
 	}
@@ -535,15 +541,27 @@ func (t *Tx) InsertIncident(i *incident.Incident) error {
 	return nil
 }
 
+// The first acknowledgement never moves once stored, nor does an
+// escalation or a note count go back: an incident stored before it kept
+// them has them from its timeline (migration 8).
 func (t *Tx) UpdateIncident(i *incident.Incident) error {
 	stored, body, err := EncodeIncident(*i)
 	if err != nil {
 		return fmt.Errorf("update incident: %w", err)
 	}
+	h := historyOf(stored)
 	n, err := t.c.Exec(t.ctx, `
-		UPDATE incidents SET status = $1, service = $2, group_key = $3, created_at = $4, updated_at = $5, body = $6
-		WHERE id = $7`,
-		string(stored.Status), stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body), i.ID)
+		UPDATE incidents SET status = $1, service = $2, group_key = $3, created_at = $4, updated_at = $5, body = $6,
+			title = $7,
+			acknowledged_by = CASE WHEN acknowledged_at IS NULL THEN $9 ELSE acknowledged_by END,
+			acknowledged_at = COALESCE(acknowledged_at, $8),
+			resolved_at = $10, resolved_by = $11,
+			escalated = CASE WHEN $12 > escalated THEN $12 ELSE escalated END,
+			notes = CASE WHEN $13 > notes THEN $13 ELSE notes END,
+			customer_impact = $14
+		WHERE id = $15`,
+		string(stored.Status), stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body),
+		h.title, h.acknowledgedAt, h.acknowledgedBy, h.resolvedAt, h.resolvedBy, h.escalated, h.notes, h.customerImpact, i.ID)
 	if err := affectedOne(n, err, fmt.Sprintf("update incident %d", i.ID)); err != nil {
 		return err
 	}
@@ -551,6 +569,37 @@ func (t *Tx) UpdateIncident(i *incident.Incident) error {
 		return fmt.Errorf("update incident %d: %w", i.ID, err)
 	}
 	return nil
+}
+
+// history is what the incidents table keeps of an incident beside its
+// body, for the reports.
+type history struct {
+	title                            string
+	acknowledgedAt, resolvedAt       any
+	acknowledgedBy, resolvedBy       string
+	escalated, notes, customerImpact int
+}
+
+func historyOf(i incident.Incident) history {
+	return history{
+		title:          ColumnText(i.Title),
+		acknowledgedAt: nullTime(i.FirstAcknowledgedAt), acknowledgedBy: ColumnText(i.FirstAcknowledgedBy),
+		resolvedAt: nullTime(i.ResolvedAt), resolvedBy: ColumnText(i.ResolvedBy),
+		escalated: b2i(i.Escalated), notes: i.Notes, customerImpact: b2i(i.CustomerImpact),
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ColumnText makes text that the JSON body keeps whole fit a text column
+// of either database: invalid UTF-8 replaced, NUL bytes dropped.
+func ColumnText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 // syncIncidentServices makes incident_services list exactly the
@@ -805,6 +854,16 @@ func (t *Tx) InsertAttempt(a *notify.Attempt) error {
 		stored.At, stored.TimeZone, stored.Outcome, stored.Error)
 	if err != nil {
 		return fmt.Errorf("insert attempt of notification %d: %w", a.NotificationID, err)
+	}
+	// The first page of an incident to a person is one interruption.
+	_, err = t.c.Exec(t.ctx, `
+		INSERT INTO report_pages (incident_id, user_id, at, time_zone)
+		SELECT n.incident_id, n.user_id, a.at, a.time_zone FROM notification_attempts a JOIN notifications n ON n.id = a.notification_id
+		WHERE a.id = $1 AND n.kind = 'page' AND n.incident_id <> 0
+		ON CONFLICT (incident_id, user_id) DO UPDATE SET at = excluded.at, time_zone = excluded.time_zone
+		WHERE excluded.at < report_pages.at`, a.ID)
+	if err != nil {
+		return fmt.Errorf("insert attempt of notification %d: the page it makes: %w", a.NotificationID, err)
 	}
 	return nil
 }
