@@ -224,6 +224,7 @@ func (s *Server) exportConfig(w http.ResponseWriter, _ *http.Request, p auth.Pri
 	}
 	// Every list is a list, empty or not.
 	b.Users, b.Teams, b.Schedules, b.EscalationPolicies, b.Services = users, nonNil(b.Teams), nonNil(b.Schedules), nonNil(b.EscalationPolicies), nonNil(b.Services)
+	b.Operations = nonNil(b.Operations)
 	writeJSON(w, http.StatusOK, b)
 	return nil
 }

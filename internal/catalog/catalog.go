@@ -125,6 +125,12 @@ type Service struct {
 	// Grouping puts a service's alerts that share a key, within a window,
 	// into one incident; without it every alert opens its own.
 	Grouping *Grouping `json:"grouping,omitempty" yaml:"grouping,omitempty"`
+	// Operations lists the org-wide operations this service offers: nil
+	// offers every one, an empty list none.
+	Operations *[]string `json:"operations,omitempty" yaml:"operations,omitempty"`
+	// OperationParams are this service's values of operations' parameters,
+	// by operation, then parameter name.
+	OperationParams map[string]map[string]string `json:"operation_params,omitempty" yaml:"operation_params,omitempty"`
 }
 
 // Grouping values of By.

@@ -6,6 +6,7 @@ package config
 import (
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/ops"
 	"github.com/vigil-oncall/vigil/internal/schedule"
 )
 
@@ -18,6 +19,8 @@ type Bundle struct {
 	Schedules          []schedule.Schedule `json:"schedules" yaml:"schedules"`
 	EscalationPolicies []escalation.Policy `json:"escalation_policies" yaml:"escalation_policies"`
 	Services           []catalog.Service   `json:"services" yaml:"services"`
+	// Operations are the org-wide verbs every service is operated with.
+	Operations []ops.Operation `json:"operations" yaml:"operations"`
 	// OpenSLO are the OpenSLO documents (SLOs, SLIs, data sources, alert
 	// policies) as the files wrote them, for package slo to parse: they
 	// travel with the bundle so that the server validates and keeps them.

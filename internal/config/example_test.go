@@ -21,9 +21,9 @@ func TestExampleOrgLoads(t *testing.T) {
 		t.Errorf("problem: %s", p)
 	}
 	b := &l.Bundle
-	if len(l.Files) != 6 || len(b.Services) != 12 || len(b.Teams) != 5 || len(b.Users) != 15 || len(l.OpenSLO) != 3 {
-		t.Errorf("got %d files, %d services, %d teams, %d users, %d SLO documents; want 6, 12, 5, 15, 3",
-			len(l.Files), len(b.Services), len(b.Teams), len(b.Users), len(l.OpenSLO))
+	if len(l.Files) != 7 || len(b.Services) != 12 || len(b.Teams) != 5 || len(b.Users) != 15 || len(l.OpenSLO) != 3 || len(b.Operations) != 5 {
+		t.Errorf("got %d files, %d services, %d teams, %d users, %d SLO documents, %d operations; want 7, 12, 5, 15, 3, 5",
+			len(l.Files), len(b.Services), len(b.Teams), len(b.Users), len(l.OpenSLO), len(b.Operations))
 	}
 
 	// It shows the whole model: every team kind, dependency kind, contact

@@ -272,7 +272,7 @@ func (l *loader) addDocument(file string, doc *yaml.Node) {
 	l.expanded += size
 	if root.Kind != yaml.MappingNode {
 		l.problem(Problem{File: file, Line: root.Line, Column: root.Column,
-			Message: "expected a mapping with org, users, teams, schedules, escalation_policies or services, got " + describe(root)})
+			Message: "expected a mapping with org, users, teams, schedules, escalation_policies, services or operations, got " + describe(root)})
 		return
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -290,6 +290,7 @@ func (l *loader) addDocument(file string, doc *yaml.Node) {
 	offsets := map[string]int{
 		"users": len(acc.Users), "teams": len(acc.Teams), "schedules": len(acc.Schedules),
 		"escalation_policies": len(acc.EscalationPolicies), "services": len(acc.Services),
+		"operations": len(acc.Operations),
 	}
 	l.mergeOrg(file, &b)
 	for local, pos := range l.dec.pos {
@@ -306,6 +307,7 @@ func (l *loader) addDocument(file string, doc *yaml.Node) {
 	acc.Schedules = append(acc.Schedules, b.Schedules...)
 	acc.EscalationPolicies = append(acc.EscalationPolicies, b.EscalationPolicies...)
 	acc.Services = append(acc.Services, b.Services...)
+	acc.Operations = append(acc.Operations, b.Operations...)
 }
 
 // mergeOrg copies the org keys this document sets into the merged bundle;

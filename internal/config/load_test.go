@@ -729,7 +729,7 @@ services:
 - users
 - teams
 `,
-			want: []string{`t.yaml:1:1: expected a mapping with org, users, teams, schedules, escalation_policies or services, got a list`},
+			want: []string{`t.yaml:1:1: expected a mapping with org, users, teams, schedules, escalation_policies, services or operations, got a list`},
 		},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/ops"
 	"github.com/vigil-oncall/vigil/internal/schedule"
 )
 
@@ -29,6 +30,7 @@ func Validate(b *Bundle) []Problem {
 	v.schedules = v.collect("schedule", "schedules", len(b.Schedules), func(i int) string { return b.Schedules[i].ID })
 	v.policies = v.collect("escalation policy", "escalation_policies", len(b.EscalationPolicies), func(i int) string { return b.EscalationPolicies[i].ID })
 	v.services = v.collect("service", "services", len(b.Services), func(i int) string { return b.Services[i].ID })
+	v.operations = v.collect("operation", "operations", len(b.Operations), func(i int) string { return b.Operations[i].ID })
 
 	v.org(&b.Org)
 	for i := range b.Users {
@@ -42,6 +44,12 @@ func Validate(b *Bundle) []Problem {
 		v.policy(index("escalation_policies", i), &b.EscalationPolicies[i])
 	}
 	v.serviceList(b.Services)
+	for i := range b.Operations {
+		p := index("operations", i)
+		for _, problem := range ops.Check(&b.Operations[i]) {
+			v.add(join(p, problem.Path), "%s", problem.Message)
+		}
+	}
 	return v.problems
 }
 
@@ -51,7 +59,7 @@ type validator struct {
 	zones    map[string]error
 	suggest  *suggester
 
-	users, teams, schedules, policies, services *idSet
+	users, teams, schedules, policies, services, operations *idSet
 }
 
 // idSet is the ids of one kind, for resolving references.
@@ -128,6 +136,22 @@ func (v *validator) ref(path string, s *idSet, id string) {
 		s.sorted = slices.Sorted(maps.Keys(s.ids))
 	}
 	v.add(path, "unknown %s %s%s", s.kind, quote(id), v.suggest.didYouMean(id, s.sorted))
+}
+
+// refs checks a list of references: each given, defined, and listed once.
+func (v *validator) refs(path string, s *idSet, ids []string) {
+	seen := make(map[string]bool, len(ids))
+	for i, id := range ids {
+		p := index(path, i)
+		if !v.required(p, id) {
+			continue
+		}
+		if seen[id] {
+			v.add(p, "%s %s is listed twice", s.kind, quote(id))
+		}
+		seen[id] = true
+		v.ref(p, s, id)
+	}
 }
 
 func (v *validator) zone(path, name string) {
@@ -407,18 +431,7 @@ func (v *validator) teamList(teams []catalog.Team) {
 		}
 		v.zone(p+".time_zone", t.TimeZone)
 		v.optional(p+".country", t.Country, checkCountry)
-		members := map[string]bool{}
-		for j, m := range t.Members {
-			mp := index(p+".members", j)
-			if !v.required(mp, m) {
-				continue
-			}
-			if members[m] {
-				v.add(mp, "user %s is listed twice", quote(m))
-			}
-			members[m] = true
-			v.ref(mp, v.users, m)
-		}
+		v.refs(p+".members", v.users, t.Members)
 		v.ref(p+".schedule", v.schedules, t.Schedule)
 		v.ref(p+".escalation_policy", v.policies, t.EscalationPolicy)
 		if len(t.Covers) > 0 && t.Kind != catalog.KindIRT {
@@ -611,6 +624,29 @@ func (v *validator) serviceList(services []catalog.Service) {
 		}
 		v.optional(p+".runbook", s.Runbook, checkHTTPURL)
 		v.freezes(p+".freezes", s.Freezes)
+		v.serviceOperations(p, s)
+	}
+}
+
+// serviceOperations checks the operations a service offers and its values
+// of their parameters.
+func (v *validator) serviceOperations(path string, s *catalog.Service) {
+	if s.Operations != nil {
+		v.refs(path+".operations", v.operations, *s.Operations)
+	}
+	for _, id := range slices.Sorted(maps.Keys(s.OperationParams)) {
+		p := path + ".operation_params." + id
+		i, known := v.operations.ids[id]
+		switch {
+		case !known:
+			v.ref(p, v.operations, id)
+		case !ops.Offers(s, id):
+			v.add(p, "service %s does not offer operation %s (see its operations)", quote(s.ID), quote(id))
+		default:
+			for _, problem := range ops.CheckServiceParams(&v.b.Operations[i], s.OperationParams[id]) {
+				v.add(join(p, problem.Path), "%s", problem.Message)
+			}
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/ops"
 	"github.com/vigil-oncall/vigil/internal/schedule"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
@@ -17,12 +18,15 @@ import (
 // orgID is the id of the single org-settings object.
 const orgID = "org"
 
+// KindOperation is the kind of an org-wide operation (drain, rollback...).
+const KindOperation = "operation"
+
 // Kinds lists the configuration kinds in dependency order: an object refers
 // only to kinds listed before it... except for the cycles config allows
 // (teams name schedules), which is why writes validate the whole bundle.
 var Kinds = []string{
 	store.KindOrg, store.KindUser, store.KindSchedule, store.KindEscalationPolicy, store.KindTeam, store.KindService,
-	KindScheduleOverride, KindOpenSLO,
+	KindScheduleOverride, KindOpenSLO, KindOperation,
 }
 
 type key struct{ kind, id string }
@@ -65,6 +69,11 @@ func documents(b *config.Bundle) (map[key][]byte, error) {
 	}
 	for _, s := range b.Services {
 		if err := put(store.KindService, s.ID, s); err != nil {
+			return nil, err
+		}
+	}
+	for _, op := range b.Operations {
+		if err := put(KindOperation, op.ID, op); err != nil {
 			return nil, err
 		}
 	}
@@ -113,6 +122,10 @@ func bundleOf(objects []store.Object) (*config.Bundle, error) {
 			var v config.OpenSLODocument
 			err = json.Unmarshal(o.Body, &v)
 			b.OpenSLO = append(b.OpenSLO, v)
+		case KindOperation:
+			var v ops.Operation
+			err = json.Unmarshal(o.Body, &v)
+			b.Operations = append(b.Operations, v)
 		case KindScheduleOverride:
 			// Not part of the files' bundle: overridesOf reads these.
 		default:

@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/escalation"
 	"github.com/vigil-oncall/vigil/internal/hours"
+	"github.com/vigil-oncall/vigil/internal/ops"
 	"github.com/vigil-oncall/vigil/internal/schedule"
 	"github.com/vigil-oncall/vigil/internal/slo"
 	"github.com/vigil-oncall/vigil/internal/store"
@@ -136,6 +137,9 @@ func (s *Snapshot) Policy(id string) *escalation.Policy { return s.policies[id] 
 
 // Service returns the service with this id, or nil.
 func (s *Snapshot) Service(id string) *catalog.Service { return s.services[id] }
+
+// Operation returns the org-wide operation with this id, or nil.
+func (s *Snapshot) Operation(id string) *ops.Operation { return ops.Find(s.Bundle.Operations, id) }
 
 // Integration returns the service and integration an integration key
 // belongs to, or nils.
