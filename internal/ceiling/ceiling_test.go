@@ -456,7 +456,7 @@ func TestWholeNines(t *testing.T) {
 
 func TestPercent(t *testing.T) {
 	for _, tc := range []struct {
-		a               float64
+		a              float64
 		near, down, up string
 	}{
 		{0.999, "99.9%", "99.9%", "99.9%"},

@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"version":  {summary: "print the version", run: runVersion},
 		"serve":    {summary: "run the server", run: runServe},
 		"validate": {summary: "check configuration files and report every problem", run: runValidate},
+		"lint":     {summary: "check what SLOs promise against their hard dependencies (offline)", run: runLint},
 		"apply":    {summary: "make a server's configuration match the files", run: runApply},
 		"listen":   {summary: "print the webhooks posted to an address: a stand-in for everyone's phone", run: runListen},
 		"incident": {summary: "list, acknowledge and resolve incidents", usage: incidentUsage, verbs: incidentVerbs()},
