@@ -15,13 +15,9 @@ import (
 
 func runValidate(_ context.Context, args []string, env Env) int {
 	fs := newFlags("validate", "[-f] FILE|DIR...", env)
-	paths, code, done := configPathArgs(fs, args, env)
+	loaded, paths, code, done := offlineConfig(fs, args, env)
 	if done {
 		return code
-	}
-	loaded, ok := loadConfig(paths, env)
-	if !ok {
-		return exitFail
 	}
 	b := loaded.Bundle
 	fmt.Fprintf(env.Stdout, "%s: valid (%d users, %d teams, %d schedules, %d escalation policies, %d services, %d SLOs)\n",
@@ -45,6 +41,21 @@ func configPathArgs(fs *flag.FlagSet, args []string, env Env) (paths []string, c
 		return nil, exitError, true
 	}
 	return paths, exitOK, false
+}
+
+// offlineConfig parses the flags and files of a command that reads
+// configuration files alone, and loads them, printing every problem; done
+// reports that the command must return code.
+func offlineConfig(fs *flag.FlagSet, args []string, env Env) (loaded *checkedConfig, paths []string, code int, done bool) {
+	paths, code, done = configPathArgs(fs, args, env)
+	if done {
+		return nil, nil, code, true
+	}
+	loaded, ok := loadConfig(paths, env)
+	if !ok {
+		return nil, nil, exitFail, true
+	}
+	return loaded, paths, exitOK, false
 }
 
 // checkedConfig is configuration files with their OpenSLO documents

@@ -23,18 +23,17 @@ type lintReport struct {
 // it rests on: every availability ceiling and the extra-nine rule.
 func runLint(_ context.Context, args []string, env Env) int {
 	fs := newFlags("lint", "[-f] FILE|DIR... [--format text|json]", env)
-	format := fs.String("format", "text", "text or json")
-	paths, code, done := configPathArgs(fs, args, env)
+	asJSON := false
+	fs.Func("format", "text (the default) or json", func(v string) error {
+		if v != "text" && v != "json" {
+			return fmt.Errorf("want text or json")
+		}
+		asJSON = v == "json"
+		return nil
+	})
+	loaded, paths, code, done := offlineConfig(fs, args, env)
 	if done {
 		return code
-	}
-	if *format != "text" && *format != "json" {
-		fmt.Fprintf(env.Stderr, "vigil lint: --format %q: want text or json\n", *format)
-		return exitError
-	}
-	loaded, ok := loadConfig(paths, env)
-	if !ok {
-		return exitFail
 	}
 	m := ceiling.New(catalog.NewGraph(loaded.Bundle.Services), ceiling.ObjectivesOf(loaded.slos, nil))
 	rep := lintReport{Findings: m.Findings(), Ceilings: m.All()}
@@ -51,7 +50,7 @@ func runLint(_ context.Context, args []string, env Env) int {
 			rep.Warnings++
 		}
 	}
-	if *format == "json" {
+	if asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(rep) // plain values always encode

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vigil-oncall/vigil/internal/slo/slotest"
 )
 
 // lintOrg is a shop whose revenue-critical checkout needs payments, which
@@ -25,23 +27,9 @@ services:
 `
 
 func sloDoc(name, service string, target float64) string {
-	return fmt.Sprintf(`---
-apiVersion: openslo/v1
-kind: SLO
-metadata: {name: %s}
-spec:
-  service: %s
-  indicator:
-    metadata: {name: %s-requests}
-    spec:
-      ratioMetric:
-        counter: true
-        good:  {metricSource: {type: vigil-push}}
-        total: {metricSource: {type: vigil-push}}
-  timeWindow: [{duration: 28d, isRolling: true}]
-  budgetingMethod: Occurrences
-  objectives: [{target: %g}]
-`, name, service, name, target)
+	return "---\n" + slotest.Edit(slotest.CheckoutAvailability,
+		"name: checkout-availability", "name: "+name, "service: checkout", "service: "+service,
+		"name: checkout-requests", "name: "+name+"-requests", "target: 0.999", fmt.Sprintf("target: %g", target))
 }
 
 func writeLintOrg(t *testing.T, checkout float64) string {

@@ -334,13 +334,9 @@ func printSLODetail(w io.Writer, s sloStatus) {
 func runSLORules(_ context.Context, args []string, env Env) int {
 	fs := newFlags("slo rules", "[-f] FILE|DIR... [-o FILE]", env)
 	out := fs.String("o", "", "write the rules to this file (default standard output)")
-	paths, code, done := configPathArgs(fs, args, env)
+	loaded, _, code, done := offlineConfig(fs, args, env)
 	if done {
 		return code
-	}
-	loaded, ok := loadConfig(paths, env)
-	if !ok {
-		return exitFail
 	}
 	rules, err := slo.Rules(loaded.slos)
 	if err != nil {
