@@ -180,6 +180,26 @@ func startFixture(tb testing.TB, o fixtureOptions) *fixture {
 	return f
 }
 
+// settle runs the escalator and the dispatcher of a fixture run by hand
+// until neither has work.
+func (f *fixture) settle() {
+	f.t.Helper()
+	ctx := context.Background()
+	for range 10 {
+		n1, err := f.pipe.Escalator.RunOnce(ctx)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		n2, err := f.pipe.Dispatcher.RunOnce(ctx)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if n1+n2 == 0 {
+			return
+		}
+	}
+}
+
 // logBuffer keeps what the server logs, for tests that check it.
 type logBuffer struct{ vigiltest.Buffer }
 

@@ -184,22 +184,7 @@ func (f *channelFixture) page(dedup string) incident.Incident {
 	return incs[0]
 }
 
-func (f *channelFixture) tick() {
-	f.t.Helper()
-	for range 10 {
-		n1, err := f.pipe.Escalator.RunOnce(f.ctx)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		n2, err := f.pipe.Dispatcher.RunOnce(f.ctx)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		if n1+n2 == 0 {
-			return
-		}
-	}
-}
+func (f *channelFixture) tick() { f.t.Helper(); f.settle() }
 
 func (f *channelFixture) incident(id int64) (incident.Incident, []incident.TimelineEntry) {
 	f.t.Helper()

@@ -25,6 +25,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/release"
+	"github.com/vigil-oncall/vigil/internal/report"
 	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
@@ -76,6 +77,9 @@ type Options struct {
 	// started with (vigil serve --config) was refused, nil once it applied:
 	// /readyz answers 503 with it while no configuration has loaded.
 	ConfigRefused func() error
+	// RiskSources add evidence to the risks report beside the built-in
+	// sources (report.BuiltinRiskSources).
+	RiskSources []report.RiskSource
 	// TrustedProxies are the load balancers in front of the server: for
 	// a request from one, the client is read from X-Forwarded-For (see
 	// clientAddr). Empty: the TCP peer is the client.
@@ -115,6 +119,8 @@ type Server struct {
 	gate *release.Gate
 
 	configRefused func() error
+
+	riskSources []report.RiskSource
 }
 
 // access says who may call a route.
@@ -162,6 +168,7 @@ func New(o Options) *Server {
 		mux:            http.NewServeMux(),
 		slo:            o.SLO,
 		configRefused:  o.ConfigRefused,
+		riskSources:    o.RiskSources,
 	}
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
@@ -301,6 +308,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/schedules/{id}/calendar.ics", public, s.scheduleCalendar},
 	}
 	rs = append(rs, s.sloRoutes()...)
+	rs = append(rs, s.reportRoutes()...)
 	for _, k := range resourceKinds {
 		rs = append(rs,
 			route{"GET", "/api/v1/" + k.plural, anyToken, s.listObjects(k)},
