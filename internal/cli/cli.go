@@ -53,6 +53,7 @@ func commands() map[string]command {
 		"slo":      {summary: "SLO status, and Prometheus rules from SLO files", usage: sloUsage, verbs: sloVerbs()},
 		"user":     {summary: "set a user's password for the web UI", usage: userUsage, verbs: userVerbs()},
 		"import":   {summary: "import users, schedules, policies and services from another on-call tool", run: runImport},
+		"report":   {summary: "on-call reports: interruptions, response, cost, coverage, toil, risks, unclear-value", run: runReport},
 	}
 }
 
