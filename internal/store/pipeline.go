@@ -132,6 +132,8 @@ type Pipeline interface {
 	// ServedUntil reports how far a schedule's served shifts are recorded,
 	// or ErrNotFound when they never were.
 	ServedUntil(ctx context.Context, schedule string) (time.Time, error)
+
+	Operations
 }
 
 // Tx is one write transaction of the pipeline. On PostgreSQL the rows it
@@ -243,4 +245,6 @@ type Tx interface {
 	InsertServedShifts(shifts ...*ServedShift) error
 	// ExtendServedShift moves the end of a recorded shift to end.
 	ExtendServedShift(id int64, end time.Time) error
+
+	OperationTx
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/escalation"
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/ops"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -62,6 +63,8 @@ func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ServedShifts", testServedShifts},
 		{"ServedRejected", testServedRejected},
 		{"ServedConcurrentRecorders", testServedConcurrentRecorders},
+		{"OperationRuns", testOperationRuns},
+		{"OperationRunsRejected", testOperationRunsRejected},
 	}.run(t, newStore)
 }
 
@@ -2123,6 +2126,21 @@ func RunPipelineReplicas(t *testing.T, newReplicas func(t *testing.T) (store.Sto
 			take: func(tx store.Tx, limit int) ([]string, error) {
 				hs, err := tx.OverdueHeartbeats(at(10), limit)
 				return strings.Fields(labels(hs, func(h store.Heartbeat) string { return h.Key })), err
+			},
+		},
+		{
+			name: "PendingOperationRuns",
+			setup: func(tx store.Tx) error {
+				for i := range items {
+					if err := tx.InsertOperationRun(run("drain", fmt.Sprintf("s%d", i), 0, i)); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+			take: func(tx store.Tx, limit int) ([]string, error) {
+				rs, err := tx.PendingOperationRuns(limit)
+				return strings.Fields(labels(rs, func(r ops.Run) string { return r.Service })), err
 			},
 		},
 		{
