@@ -242,6 +242,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/services/{id}/dependencies", anyToken, s.serviceGraph(dependenciesOf)},
 		{"GET", "/api/v1/services/{id}/dependents", anyToken, s.serviceGraph(dependentsOf)},
 		{"GET", "/api/v1/services/{id}/blast_radius", anyToken, s.serviceGraph(blastRadiusOf)},
+		{"GET", "/api/v1/services/{id}/ceiling", anyToken, s.serviceCeiling},
 		{"GET", "/api/v1/tokens", admin, s.listTokens},
 		{"POST", "/api/v1/tokens", admin, s.createToken},
 		{"DELETE", "/api/v1/tokens/{id}", admin, s.revokeToken},

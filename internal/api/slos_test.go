@@ -89,8 +89,15 @@ func newSLOFixture(t *testing.T) *sloFixture {
 // travels as `vigil apply` sends it, OpenSLO documents too.
 func startSLOServer(tb testing.TB) *sloFixture {
 	tb.Helper()
+	return startSLOServerOf(tb, sloOrg)
+}
+
+// startSLOServerOf serves the organisation of a YAML configuration, with
+// the SLO organisation's users.
+func startSLOServerOf(tb testing.TB, yaml string) *sloFixture {
+	tb.Helper()
 	f := startFixture(tb, fixtureOptions{users: []string{"alice", "bob"}, slo: true})
-	loaded := config.LoadBytes("shop.yaml", []byte(sloOrg))
+	loaded := config.LoadBytes("shop.yaml", []byte(yaml))
 	if len(loaded.Problems) > 0 {
 		tb.Fatalf("config problems: %v", loaded.Problems)
 	}

@@ -102,6 +102,9 @@ type Check struct {
 type Ceiling struct {
 	Service  string `json:"service"`
 	Critical bool   `json:"critical"`
+	// Objective is what the service promises at most: its strictest SLO's
+	// target; nil without an SLO.
+	Objective *float64 `json:"objective"`
 	// Objectives are the service's own SLOs, strictest first.
 	Objectives []Check `json:"objectives"`
 	// Dependencies are everything it needs through hard edges, by id.
@@ -275,8 +278,12 @@ func (m *Model) Of(id string) Ceiling {
 		}
 		c.Objectives = append(c.Objectives, ch)
 	}
-	if len(c.Objectives) > 0 && critical {
-		promise := c.Objectives[0].Target
+	if len(c.Objectives) > 0 {
+		v := c.Objectives[0].Target
+		c.Objective = &v
+	}
+	if c.Objective != nil && critical {
+		promise := *c.Objective
 		for i := range c.Dependencies {
 			d := &c.Dependencies[i]
 			switch {

@@ -211,6 +211,17 @@ func (b *browser) screenshot(name string, width int) string {
 	return path
 }
 
+// signInAsAdmin signs in at the server at url with the admin token and
+// waits for the incident list.
+func (b *browser) signInAsAdmin(url string) {
+	b.t.Helper()
+	b.do("sign in",
+		chromedp.Navigate(url+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), adminSecret),
+		chromedp.Click(chromedp.CSS(`form[aria-labelledby=tok-title] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#incident-list`)))
+}
+
 // emulateZone makes the tab read its clock in zone with locale's
 // conventions, whatever the machine's own are.
 func (b *browser) emulateZone(zone, locale string) {
@@ -487,11 +498,7 @@ func TestBrowserNotFound(t *testing.T) {
 		t.Errorf("title %q", title)
 	}
 
-	b.do("sign in",
-		chromedp.Navigate(s.url+"/login"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), adminSecret),
-		chromedp.Click(chromedp.CSS(`form[aria-labelledby=tok-title] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#incident-list`)))
+	b.signInAsAdmin(s.url)
 	b.do("signed in", chromedp.Navigate(s.url+"/incidents/12/nothing"), chromedp.WaitVisible(chromedp.CSS(`main .not-found-links`)))
 	if h1 := b.text("main h1"); h1 != "Page not found" {
 		t.Errorf("signed in, an unknown path shows %q", h1)
@@ -525,11 +532,7 @@ func TestBrowserServicesSchedulesReports(t *testing.T) {
 		}
 	}
 	b := newBrowser(t)
-	b.do("sign in",
-		chromedp.Navigate(s.url+"/login"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), adminSecret),
-		chromedp.Click(chromedp.CSS(`form[aria-labelledby=tok-title] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#incident-list`)))
+	b.signInAsAdmin(s.url)
 
 	// The service list: criticality and why.
 	b.do("services", chromedp.Navigate(s.url+"/services"), chromedp.WaitVisible(chromedp.CSS(`svg.graph`)))
@@ -1150,11 +1153,7 @@ func TestBrowserSLOPage(t *testing.T) {
 
 	b := newBrowser(t)
 	b.emulateZone("UTC", "en_US")
-	b.do("sign in",
-		chromedp.Navigate(s.url+"/login"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), adminSecret),
-		chromedp.Click(chromedp.CSS(`form[aria-labelledby=tok-title] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#incident-list`)))
+	b.signInAsAdmin(s.url)
 	b.do("the SLO list", chromedp.Navigate(s.url+"/slos"), chromedp.WaitVisible(chromedp.CSS(`tr[data-slo="checkout-availability"] a`)))
 	b.do("open the SLO",
 		chromedp.Click(chromedp.CSS(`tr[data-slo="checkout-availability"] a[href="/slos/checkout-availability"]`)),

@@ -57,6 +57,12 @@ export function clock(date) {
   return text.slice(text.indexOf(' ') + 1);
 }
 
+// pct shows a ratio as a percentage with up to digits decimals.
+export function pct(v, digits = 3) {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
+  return `${Number((v * 100).toFixed(digits))}%`;
+}
+
 // count shows a number of events with thousands separated, in one format
 // whatever the reader's locale: 11,959,210.
 export function count(n) {

@@ -7,6 +7,7 @@ import {path, when} from '../format.js';
 import {drawGraph, edgesOf, neighbourhood} from '../graph.js';
 import {layout} from '../layout.js';
 import {criticalBadge, detailOf, loading} from './common.js';
+import {ceilingSection} from '../ceiling.js';
 
 function graphFigure(services, ids, current, caption) {
   const byID = new Map(services.map((s) => [s.id, s]));
@@ -50,10 +51,11 @@ export async function servicePage(ctx) {
   if (d === null) return;
   const {base, obj: svc} = d;
   const problem = errorBox();
-  const [deps, dependents, blast, responders, maintenance, services] = await Promise.all([
+  const [deps, dependents, blast, ceiling, responders, maintenance, services] = await Promise.all([
     get(`${base}/dependencies`),
     get(`${base}/dependents`),
     get(`${base}/blast_radius`),
+    get(`${base}/ceiling`).catch((err) => { problem.show(describe('The availability ceiling', err)); return null; }),
     get(`${base}/responders`).catch((err) => { problem.show(describe('Responders', err)); return null; }),
     get(`${base}/maintenance`).catch(() => ({maintenance_windows: []})),
     listAll('/api/v1/services?limit=1000', 'services'),
@@ -93,6 +95,7 @@ export async function servicePage(ctx) {
       h('section', {'aria-labelledby': 'blast-title'}, h('h2', {id: 'blast-title'}, 'Blast radius'),
         h('h3', null, 'Through hard dependencies'), idList(blast.hard, 'None.'),
         h('h3', null, 'Through all dependencies'), idList(blast.all, 'None.'))),
+    ceiling ? ceilingSection(ceiling) : null,
     responders ? h('section', {'aria-labelledby': 'resp-title'},
       h('h2', {id: 'resp-title'}, 'Who responds now'),
       h('p', null, `Coverage: ${responders.coverage.mode}`, responders.coverage.irt ? ` by ${responders.coverage.irt}` : '',

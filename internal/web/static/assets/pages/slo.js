@@ -4,15 +4,12 @@
 
 import {h, badge, table} from '../dom.js';
 import {describe, esc, get} from '../api.js';
-import {count, when} from '../format.js';
+import {count, pct, when} from '../format.js';
 import {budgetChart} from '../chart.js';
 import {detailOf, severityBadge, statusBadge} from './common.js';
+import {ceilingSection} from '../ceiling.js';
 
-// pct shows a ratio as a percentage with up to digits decimals.
-export function pct(v, digits = 3) {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
-  return `${Number((v * 100).toFixed(digits))}%`;
-}
+export {pct};
 
 const rate = (v) => `${v.toFixed(1)}×`;
 
@@ -53,13 +50,12 @@ export async function sloPage(ctx) {
   const d = await detailOf(ctx, 'slos', 'SLO');
   if (d === null) return;
   const {base, obj: v} = d;
-  let burndown = null;
   let burndownError = '';
-  try {
-    burndown = await get(`${base}/burndown`);
-  } catch (err) {
-    burndownError = describe('The budget over the window could not be loaded', err);
-  }
+  let ceilingError = '';
+  const [burndown, ceiling] = await Promise.all([
+    get(`${base}/burndown`).catch((err) => { burndownError = describe('The budget over the window could not be loaded', err); return null; }),
+    get(`/api/v1/services/${esc(v.service)}/ceiling`).catch((err) => { ceilingError = describe('The availability ceiling could not be loaded', err); return null; }),
+  ]);
   if (!ctx.alive()) return;
   ctx.title(v.display_name || v.name);
   const st = v.status;
@@ -110,6 +106,7 @@ export async function sloPage(ctx) {
             'The share of this window’s budget still unspent at each moment: it falls as bad events spend it, and goes below 0 when more than the budget was spent. ',
             `From ${when(burndown.window_start)} to ${when(burndown.at)}, a point every ${burndown.step}.`))
         : h('p', {class: 'error', role: 'alert'}, burndownError)),
+    ceiling ? ceilingSection(ceiling, v.name) : h('p', {class: 'error', role: 'alert'}, ceilingError),
     h('section', {'aria-labelledby': 'tiers-title'},
       h('h2', {id: 'tiers-title'}, 'Burn rates'),
       firing,
