@@ -112,6 +112,40 @@ func inboxEvent(kind, key, payload string, receivedAt time.Time) store.InboxEven
 	return store.InboxEvent{ReceivedAt: receivedAt, Kind: kind, IntegrationKey: key, Service: "checkout", Payload: []byte(payload)}
 }
 
+// insertAll writes items in one transaction with a Tx method such as
+// store.Tx.InsertAlert.
+func insertAll[T any](t *testing.T, s store.Store, insert func(store.Tx, *T) error, items ...*T) {
+	t.Helper()
+	update(t, s, func(tx store.Tx) error {
+		for _, item := range items {
+			if err := insert(tx, item); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// readBack reads a stored value through the store and through a
+// transaction, checks both are want and returns the first.
+func readBack[T any](t *testing.T, s store.Store, id int64, want T, get func(context.Context, int64) (T, error), txGet func(store.Tx, int64) (T, error)) T {
+	t.Helper()
+	got, err := get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("get %d: %v", id, err)
+	}
+	assertSame(t, "stored value", got, want)
+	update(t, s, func(tx store.Tx) error {
+		got, err := txGet(tx, id)
+		if err != nil {
+			return err
+		}
+		assertSame(t, "stored value in a transaction", got, want)
+		return nil
+	})
+	return got
+}
+
 func appendInbox(t *testing.T, s store.Store, events []store.InboxEvent) {
 	t.Helper()
 	if err := s.AppendInbox(context.Background(), events); err != nil {
@@ -361,18 +395,6 @@ func newAlert(key, dedupKey, summary string) *alert.Alert {
 
 func alertSummary(a alert.Alert) string { return a.Summary }
 
-func insertAlerts(t *testing.T, s store.Store, alerts ...*alert.Alert) {
-	t.Helper()
-	update(t, s, func(tx store.Tx) error {
-		for _, a := range alerts {
-			if err := tx.InsertAlert(a); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 func testAlertRoundTrip(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
 	ctx := context.Background()
@@ -389,7 +411,7 @@ func testAlertRoundTrip(t *testing.T, newStore func(t *testing.T) store.Store) {
 		Status: alert.StatusAcknowledged, Count: 3, IncidentID: 42,
 		CreatedAt: t0, UpdatedAt: acked, LastEventAt: at(2), AcknowledgedAt: &acked,
 	}
-	insertAlerts(t, s, in)
+	insertAll(t, s, store.Tx.InsertAlert, in)
 	if in.ID <= 0 {
 		t.Fatalf("InsertAlert set ID %d", in.ID)
 	}
@@ -400,39 +422,23 @@ func testAlertRoundTrip(t *testing.T, newStore func(t *testing.T) store.Store) {
 	// Details are kept as compact JSON.
 	want.Details = json.RawMessage(`{"region":"eu-west-1","pods":[1,2],"nul":"\u0000"}`)
 
-	got, err := s.GetAlert(ctx, in.ID)
-	if err != nil {
-		t.Fatalf("GetAlert: %v", err)
-	}
-	assertSame(t, "GetAlert", got, want)
+	got := readBack(t, s, in.ID, want, s.GetAlert, store.Tx.GetAlert)
 	if string(got.Details) != string(want.Details) {
 		t.Errorf("details = %s, want %s", got.Details, want.Details)
 	}
 	assertTime(t, "acknowledged_at", *got.AcknowledgedAt, ackedUTC)
-	update(t, s, func(tx store.Tx) error {
-		got, err := tx.GetAlert(in.ID)
-		if err != nil {
-			return err
-		}
-		assertSame(t, "Tx.GetAlert", got, want)
-		return nil
-	})
 
 	resolved := at(30)
 	changed := got
 	changed.Status, changed.ResolvedAt, changed.Count, changed.Summary = alert.StatusResolved, &resolved, 4, "recovered"
 	changed.Details, changed.Links = nil, nil
 	update(t, s, func(tx store.Tx) error { return tx.UpdateAlert(&changed) })
-	got, err = s.GetAlert(ctx, in.ID)
-	if err != nil {
-		t.Fatalf("GetAlert after update: %v", err)
-	}
-	assertSame(t, "GetAlert after update", got, changed)
+	readBack(t, s, in.ID, changed, s.GetAlert, store.Tx.GetAlert)
 
 	if _, err := s.GetAlert(ctx, in.ID+1); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetAlert(unknown) = %v, want ErrNotFound", err)
 	}
-	err = s.Update(ctx, func(tx store.Tx) error {
+	err := s.Update(ctx, func(tx store.Tx) error {
 		ghost := *newAlert("k", "d", "ghost")
 		ghost.ID = in.ID + 1
 		return tx.UpdateAlert(&ghost)
@@ -459,7 +465,7 @@ func testOpenAlertKey(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
 	ctx := context.Background()
 	first := newAlert("k1", "d1", "first")
-	insertAlerts(t, s, first, newAlert("k1", "d2", "other dedup key"), newAlert("k2", "d1", "other integration"))
+	insertAll(t, s, store.Tx.InsertAlert, first, newAlert("k1", "d2", "other dedup key"), newAlert("k2", "d1", "other integration"))
 
 	wantOpen := func(step, key, dedupKey, summary string) {
 		t.Helper()
@@ -501,14 +507,14 @@ func testOpenAlertKey(t *testing.T, newStore func(t *testing.T) store.Store) {
 	wantOpen("resolved", "k1", "d1", "")
 
 	second := newAlert("k1", "d1", "second")
-	insertAlerts(t, s, second)
+	insertAll(t, s, store.Tx.InsertAlert, second)
 	wantOpen("new alert after the resolve", "k1", "d1", "second")
 
 	first.Status = alert.StatusTriggered
 	wantConflict("reopening the resolved alert", func(tx store.Tx) error { return tx.UpdateAlert(first) })
 	resolvedToo := newAlert("k1", "d1", "resolved too")
 	resolvedToo.Status = alert.StatusResolved
-	insertAlerts(t, s, resolvedToo) // any number of resolved alerts share a key
+	insertAll(t, s, store.Tx.InsertAlert, resolvedToo) // any number of resolved alerts share a key
 	wantOpen("another resolved alert", "k1", "d1", "second")
 
 	all, err := s.ListAlerts(ctx, store.AlertQuery{DedupKey: "d1"})
@@ -541,7 +547,7 @@ func alertFixture(t *testing.T, s store.Store) map[string]int64 {
 	for _, r := range rows {
 		a := newAlert("key-"+r.service, r.dedupKey, r.summary)
 		a.Service, a.Status, a.IncidentID = r.service, r.status, r.incidentID
-		insertAlerts(t, s, a)
+		insertAll(t, s, store.Tx.InsertAlert, a)
 		ids[r.summary] = a.ID
 	}
 	return ids
@@ -628,7 +634,7 @@ func testQuietAlerts(t *testing.T, newStore func(t *testing.T) store.Store) {
 	for _, r := range rows {
 		a := newAlert(r.key, r.summary, r.summary)
 		a.Status, a.LastEventAt = r.status, at(r.lastEvent)
-		insertAlerts(t, s, a)
+		insertAll(t, s, store.Tx.InsertAlert, a)
 	}
 	cases := []struct {
 		key    string
@@ -671,18 +677,6 @@ func newIncident(title, service string, created time.Time) *incident.Incident {
 
 func incidentTitle(i incident.Incident) string { return i.Title }
 
-func insertIncidents(t *testing.T, s store.Store, incidents ...*incident.Incident) {
-	t.Helper()
-	update(t, s, func(tx store.Tx) error {
-		for _, i := range incidents {
-			if err := tx.InsertIncident(i); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 func testIncidentRoundTrip(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
 	ctx := context.Background()
@@ -706,7 +700,7 @@ func testIncidentRoundTrip(t *testing.T, newStore func(t *testing.T) store.Store
 		AcknowledgedAt: &acked, AcknowledgedBy: "user:zoë", SnoozedUntil: &snoozed,
 		Suppressed: "maintenance window 4 until 2025-03-14T12:00:00Z",
 	}
-	insertIncidents(t, s, in)
+	insertAll(t, s, store.Tx.InsertIncident, in)
 	if in.ID <= 0 {
 		t.Fatalf("InsertIncident set ID %d", in.ID)
 	}
@@ -718,23 +712,11 @@ func testIncidentRoundTrip(t *testing.T, newStore func(t *testing.T) store.Store
 		{User: "zoë", Reason: "on call for payments", AddedAt: ackedUTC},
 		{Team: "sre", AddedAt: t0},
 	}
-	got, err := s.GetIncident(ctx, in.ID)
-	if err != nil {
-		t.Fatalf("GetIncident: %v", err)
-	}
-	assertSame(t, "GetIncident", got, want)
+	got := readBack(t, s, in.ID, want, s.GetIncident, store.Tx.GetIncident)
 	assertTime(t, "responder added_at", got.Responders[0].AddedAt, ackedUTC)
 	if in.Responders[0].AddedAt != acked {
 		t.Errorf("InsertIncident changed the caller's responders")
 	}
-	update(t, s, func(tx store.Tx) error {
-		got, err := tx.GetIncident(in.ID)
-		if err != nil {
-			return err
-		}
-		assertSame(t, "Tx.GetIncident", got, want)
-		return nil
-	})
 
 	resolved := at(200)
 	changed := got
@@ -743,16 +725,12 @@ func testIncidentRoundTrip(t *testing.T, newStore func(t *testing.T) store.Store
 	changed.Services = []string{"checkout", "payments", "search"}
 	changed.Responders = append(changed.Responders, incident.Responder{User: "bob", AddedAt: at(150)})
 	update(t, s, func(tx store.Tx) error { return tx.UpdateIncident(&changed) })
-	got, err = s.GetIncident(ctx, in.ID)
-	if err != nil {
-		t.Fatalf("GetIncident after update: %v", err)
-	}
-	assertSame(t, "GetIncident after update", got, changed)
+	readBack(t, s, in.ID, changed, s.GetIncident, store.Tx.GetIncident)
 
 	if _, err := s.GetIncident(ctx, in.ID+1); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetIncident(unknown) = %v, want ErrNotFound", err)
 	}
-	err = s.Update(ctx, func(tx store.Tx) error {
+	err := s.Update(ctx, func(tx store.Tx) error {
 		ghost := newIncident("ghost", "checkout", t0)
 		ghost.ID = in.ID + 1
 		return tx.UpdateIncident(ghost)
@@ -772,7 +750,7 @@ func testListIncidents(t *testing.T, newStore func(t *testing.T) store.Store) {
 	i4 := newIncident("i4", "c", at(3))
 	i5 := newIncident("i5", "e", at(4))
 	i5.Services = []string{"e", "e", "f"} // repeats are harmless
-	insertIncidents(t, s, i1, i2, i3, i4, i5)
+	insertAll(t, s, store.Tx.InsertIncident, i1, i2, i3, i4, i5)
 	// Services change as alerts join or leave; the service filter follows.
 	i4.Services = []string{"c", "d"}
 	i2.Services = []string{"b"}
@@ -888,7 +866,7 @@ func groupFixture(t *testing.T, s store.Store) {
 	for _, r := range rows {
 		i := newIncident(r.title, r.service, at(r.created))
 		i.GroupKey, i.Status = r.group, r.status
-		insertIncidents(t, s, i)
+		insertAll(t, s, store.Tx.InsertIncident, i)
 	}
 }
 

@@ -90,7 +90,7 @@ func testReportIncidents(t *testing.T, newStore func(t *testing.T) store.Store) 
 	open := newIncident("search slow", "search", at(-600))
 	old := newIncident("old", "search", at(-700))
 	inside := newIncident("resolved in the period", "search", at(-100))
-	insertIncidents(t, s, a, open, old, inside)
+	insertAll(t, s, store.Tx.InsertIncident, a, open, old, inside)
 	update(t, s, func(tx store.Tx) error {
 		var entries []*incident.TimelineEntry
 		add := func(e *incident.TimelineEntry, err error) error {
@@ -188,7 +188,7 @@ func testReportAlerts(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 		return a
 	}
-	insertAlerts(t, s,
+	insertAll(t, s, store.Tx.InsertAlert,
 		mk("am-search", "disk", 1, 5, ptr(2)),
 		mk("am-search", "disk", 100, 1, nil),
 		mk("am-search", "once", 3, 1, nil),
