@@ -23,12 +23,11 @@ type Store struct {
 	pool       *pgxpool.Pool
 	migrations []sqlbackend.Migration
 
-	// Advisory lock keys, derived from the schema so that Vigil
-	// installations in different schemas of one database do not wait on
-	// each other.
-	//
-	// migrationLock is held while migrating, so that replicas starting
-	// together apply each migration once.
+	// migrationLock is the advisory lock held while migrating, so that
+	// replicas starting together apply each migration once. It and the
+	// audit and inbox locks (see OpenConfig) are derived from the schema,
+	// so that Vigil installations in different schemas of one database do
+	// not wait on each other.
 	migrationLock int64
 }
 
