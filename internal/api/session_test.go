@@ -319,6 +319,7 @@ func TestLoginRejectsMalformedRequests(t *testing.T) {
 	// A session is answered once and never cached.
 	f.call("PUT", "/api/v1/users/alice/password", adminSecret, map[string]any{"password": alicePassword}, nil)
 	req, _ := http.NewRequest("POST", f.http.URL+"/api/v1/login", strings.NewReader(`{"user":"alice","password":"`+alicePassword+`"}`))
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -103,6 +103,7 @@ func startSLOServerOf(tb testing.TB, yaml string) *sloFixture {
 	}
 	body, _ := json.Marshal(loaded.Bundle)
 	req, _ := http.NewRequest("POST", f.http.URL+"/api/v1/config/apply", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+adminSecret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
