@@ -79,9 +79,12 @@ func (s *Server) pushSLOEvents(w http.ResponseWriter, r *http.Request, p auth.Pr
 		return fmt.Errorf("store SLI batch: %w", err)
 	}
 	if added && s.slo != nil {
+		// The engine evaluates the SLO at once: a fast burn pages now, not
+		// at the next cycle.
 		if err := s.slo.Added(r.Context(), points); err != nil {
-			// Stored: the engine reads the points at its next cycle.
-			s.log.Warn("SLO engine did not take pushed points", "slo", name, "err", err)
+			// Stored: the engine reads the points, and raises what they call
+			// for, at its next cycle.
+			s.log.Warn("SLO engine did not evaluate pushed points", "slo", name, "err", err)
 		}
 	}
 	accepted := len(points)

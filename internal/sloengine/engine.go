@@ -91,6 +91,12 @@ type Engine struct {
 	// pullMu serialises cycles: a cycle's pulls run without mu held, so
 	// that status reads are not held up by Prometheus.
 	pullMu sync.Mutex
+	// raiseMu serialises raising alerts, by cycles and by pushes, from
+	// evaluation to recording what was sent; raisedAt is the latest
+	// instant evaluated for alerts, which never goes back, so that a cycle
+	// begun before a push cannot resolve the alert the push raised.
+	raiseMu  sync.Mutex
+	raisedAt time.Time
 
 	mu     sync.Mutex
 	states map[string]*state
@@ -188,22 +194,40 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) error {
 
 	e.mu.Lock()
 	e.applyPullsLocked(results)
-	events, sent := e.alertsLocked(now)
 	e.mu.Unlock()
-
-	if len(events) > 0 && e.accept != nil {
-		if err := e.accept(ctx, events...); err != nil {
-			return fmt.Errorf("send SLO alerts: %w", err)
-		}
-		e.mu.Lock()
-		for name, severity := range sent {
-			if st := e.states[name]; st != nil {
-				st.alertKnown, st.alertSeverity = true, severity
-			}
-		}
-		e.mu.Unlock()
+	if err := e.raise(ctx, now, nil); err != nil {
+		return err
 	}
 	e.prune(ctx, now)
+	return nil
+}
+
+// raise evaluates the SLOs named in only (every SLO when nil) at now, or
+// at the latest instant evaluated before if that is later, and raises or
+// resolves their alerts through the pipeline.
+func (e *Engine) raise(ctx context.Context, now time.Time, only map[string]bool) error {
+	e.raiseMu.Lock()
+	defer e.raiseMu.Unlock()
+	if now.Before(e.raisedAt) {
+		now = e.raisedAt
+	}
+	e.raisedAt = now
+	e.mu.Lock()
+	events, sent := e.alertsLocked(now, only)
+	e.mu.Unlock()
+	if len(events) == 0 || e.accept == nil {
+		return nil
+	}
+	if err := e.accept(ctx, events...); err != nil {
+		return fmt.Errorf("send SLO alerts: %w", err)
+	}
+	e.mu.Lock()
+	for name, severity := range sent {
+		if st := e.states[name]; st != nil {
+			st.alertKnown, st.alertSeverity = true, severity
+		}
+	}
+	e.mu.Unlock()
 	return nil
 }
 
@@ -330,31 +354,41 @@ func (e *Engine) pollLocked(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-func (e *Engine) addLocked(p store.SLOPoint) {
+// addLocked counts a pushed point; it reports whether it counted.
+func (e *Engine) addLocked(p store.SLOPoint) bool {
 	st := e.states[p.SLO]
 	if st == nil || st.def.Indicator.Source != slo.SourcePush {
-		return
+		return false
 	}
-	st.series.Add(slo.Point{At: p.At, Good: p.Good, Total: p.Total})
+	return st.series.Add(slo.Point{At: p.At, Good: p.Good, Total: p.Total})
 }
 
-// Added counts points just stored by this replica (the push endpoint),
-// so that they show at once rather than at the next cycle.
+// Added counts points just stored by this replica (the push endpoint) and
+// evaluates their SLOs at once, raising or resolving their alerts, so
+// that a fast burn pages within moments of the data that shows it rather
+// than at the next cycle.
 func (e *Engine) Added(ctx context.Context, points []store.SLOPoint) error {
 	now := e.now()
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if err := e.syncLocked(ctx, now); err != nil {
+		e.mu.Unlock()
 		return err
 	}
+	changed := map[string]bool{}
 	for _, p := range points {
 		if _, dup := e.seen[p.ID]; dup || p.ID == 0 {
 			continue
 		}
 		e.seen[p.ID] = p.ReceivedAt
-		e.addLocked(p)
+		if e.addLocked(p) {
+			changed[p.SLO] = true
+		}
 	}
-	return nil
+	e.mu.Unlock()
+	if len(changed) == 0 {
+		return nil
+	}
+	return e.raise(ctx, now, changed)
 }
 
 // prune deletes stored points that no window needs any more, once an hour.
@@ -478,14 +512,17 @@ func (e *Engine) IncidentShares(v View, incs []incident.Incident, now time.Time)
 	return out
 }
 
-// alertsLocked evaluates every SLO and returns the alert events its state
-// calls for, with the alert severity each SLO has once they are sent.
-func (e *Engine) alertsLocked(now time.Time) ([]store.InboxEvent, map[string]string) {
+// alertsLocked evaluates the SLOs named in only (every SLO when nil) and
+// returns the alert events their states call for, with the alert severity
+// each SLO has once they are sent.
+func (e *Engine) alertsLocked(now time.Time, only map[string]bool) ([]store.InboxEvent, map[string]string) {
 	var events []store.InboxEvent
 	sent := map[string]string{}
 	names := make([]string, 0, len(e.states))
 	for name := range e.states {
-		names = append(names, name)
+		if only == nil || only[name] {
+			names = append(names, name)
+		}
 	}
 	sort.Strings(names)
 	for _, name := range names {

@@ -211,6 +211,54 @@ func TestBurnPagesThenResolves(t *testing.T) {
 	}
 }
 
+// TestPushPagesAtOnce: the burn of TestBurnPagesThenResolves, its data
+// handed over by the push endpoint (Added) at minute 120 with no cycle
+// after it: the page is raised by the push itself. A cycle that began
+// before the push, at minute 61 (when the last hour held one burning
+// minute), cannot resolve it: alerts are evaluated at the latest instant
+// seen.
+func TestPushPagesAtOnce(t *testing.T) {
+	f := newFixture(t, orgYAML)
+	ctx := context.Background()
+	f.push(t, "clean", minutes(0, 60, 0))
+	f.clock.Set(t0.Add(60 * time.Minute))
+	f.tick(t)
+	f.clock.Set(t0.Add(120 * time.Minute))
+	burn := minutes(60, 120, 20)
+	if _, err := f.store.AddSLOBatch(ctx, "checkout-availability", "burn", burn, f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.engine.Added(ctx, burn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pipe.Processor.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	incs, err := f.store.ListIncidents(ctx, store.IncidentQuery{})
+	if err != nil || len(incs) != 1 || incs[0].Urgency != alert.UrgencyHigh || !incs[0].Open() {
+		t.Fatalf("incidents after the push = %+v, %v; want one open high-urgency incident", incs, err)
+	}
+
+	if err := f.engine.Tick(ctx, t0.Add(61*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pipe.Processor.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	alerts, _ := f.store.ListAlerts(ctx, store.AlertQuery{DedupKey: "slo:checkout-availability"})
+	if len(alerts) != 1 || alerts[0].Status == alert.StatusResolved || alerts[0].Count != 1 {
+		t.Fatalf("alerts after an older cycle = %+v, want the one alert, open, count 1", alerts)
+	}
+
+	// Points of another SLO, or repeated, evaluate nothing.
+	if err := f.engine.Added(ctx, burn); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.store.InboxBacklog(ctx); err != nil || n != 0 {
+		t.Errorf("inbox after repeated points = %d, %v; want nothing sent", n, err)
+	}
+}
+
 // TestTicketThenPage: a slow burn files a low-urgency ticket; when it turns
 // into a fast burn the ticket is closed and a page opens.
 func TestTicketThenPage(t *testing.T) {
