@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/duration"
+	"github.com/vigil-oncall/vigil/internal/notify/webhook"
 )
 
 // pushOrg: alice, paged at once through a webhook at hook, runs checkout,
@@ -42,12 +42,7 @@ services:
 func BenchmarkPushToPage(b *testing.B) {
 	pages := make(chan int64, 16)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p struct {
-			Kind     string `json:"kind"`
-			Incident struct {
-				ID int64 `json:"id"`
-			} `json:"incident"`
-		}
+		var p webhook.Payload
 		if err := json.NewDecoder(r.Body).Decode(&p); err == nil && p.Kind == "page" {
 			pages <- p.Incident.ID
 		}
@@ -55,17 +50,9 @@ func BenchmarkPushToPage(b *testing.B) {
 	defer hook.Close()
 	f := startSLOServerOf(b, pushOrg(hook.URL))
 	push := func(batch string, minutes int, bad float64) {
-		events := minutesOf(f.clock.Now(), minutes, bad)
-		body, _ := json.Marshal(map[string]any{"batch_id": batch, "events": events})
-		req, _ := http.NewRequest("POST", f.http.URL+"/api/v1/slos/checkout-availability/events", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+adminSecret)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusAccepted {
-			b.Fatalf("push %s = %d", batch, resp.StatusCode)
+		body := map[string]any{"batch_id": batch, "events": minutesOf(f.clock.Now(), minutes, bad)}
+		if code, answer := postJSON(b, f.http.URL+"/api/v1/slos/checkout-availability/events", adminSecret, body); code != http.StatusAccepted {
+			b.Fatalf("push %s = %d %s", batch, code, answer)
 		}
 	}
 	seen := map[int64]bool{}

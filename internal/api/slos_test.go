@@ -101,20 +101,30 @@ func startSLOServerOf(tb testing.TB, yaml string) *sloFixture {
 	if len(loaded.Problems) > 0 {
 		tb.Fatalf("config problems: %v", loaded.Problems)
 	}
-	body, _ := json.Marshal(loaded.Bundle)
-	req, _ := http.NewRequest("POST", f.http.URL+"/api/v1/config/apply", bytes.NewReader(body))
+	if code, answer := postJSON(tb, f.http.URL+"/api/v1/config/apply", adminSecret, loaded.Bundle); code != http.StatusOK {
+		tb.Fatalf("apply = %d %s", code, answer)
+	}
+	return &sloFixture{fixture: f}
+}
+
+// postJSON posts body as JSON with the token, for callers without a
+// *testing.T (benchmarks, fixtures being built), and returns the answer.
+func postJSON(tb testing.TB, url, token string, body any) (int, []byte) {
+	tb.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+adminSecret)
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	defer resp.Body.Close()
 	answer, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		tb.Fatalf("apply = %d %s", resp.StatusCode, answer)
-	}
-	return &sloFixture{fixture: f}
+	return resp.StatusCode, answer
 }
 
 // minutesOf returns events for the n minutes before end, bad of 1,000
