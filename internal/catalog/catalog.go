@@ -208,6 +208,20 @@ type Org struct {
 	CorrelationHubShare float64 `json:"correlation_hub_share,omitempty" yaml:"correlation_hub_share,omitempty"`
 	// Costs prices on-call for the cost report.
 	Costs *Costs `json:"costs,omitempty" yaml:"costs,omitempty"`
+	// Postmortems says which incidents need a post-mortem, and by when.
+	Postmortems *PostmortemPolicy `json:"postmortems,omitempty" yaml:"postmortems,omitempty"`
+}
+
+// PostmortemPolicy says which incidents need a post-mortem and by when.
+type PostmortemPolicy struct {
+	// RequiredFor lists the conditions, any of which calls for one:
+	// SEV1..SEV4, major, budget>20% (more than that share of one SLO's
+	// error budget consumed), or none alone. Empty: SEV1, SEV2, major,
+	// budget>20%.
+	RequiredFor []string `json:"required_for,omitempty" yaml:"required_for,omitempty"`
+	// DueBusinessDays is how many business days of the owner team's
+	// country after resolution one is due; 0 means 5.
+	DueBusinessDays int `json:"due_business_days,omitempty" yaml:"due_business_days,omitempty"`
 }
 
 // Costs are the rates the cost report prices on-call with. A multiplier

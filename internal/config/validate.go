@@ -16,6 +16,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/escalation"
 	"github.com/vigil-oncall/vigil/internal/ops"
+	"github.com/vigil-oncall/vigil/internal/postmortem"
 	"github.com/vigil-oncall/vigil/internal/schedule"
 )
 
@@ -257,6 +258,21 @@ func (v *validator) org(o *catalog.Org) {
 	}
 	v.freezes("org.freezes", o.Freezes)
 	v.costs("org.costs", o.Costs)
+	v.postmortems("org.postmortems", o.Postmortems)
+}
+
+// postmortems checks the post-mortem policy: known conditions and a due
+// time within a year.
+func (v *validator) postmortems(path string, pm *catalog.PostmortemPolicy) {
+	if pm == nil {
+		return
+	}
+	for i, c := range pm.RequiredFor {
+		v.report(index(path+".required_for", i), postmortem.CheckCondition(c, len(pm.RequiredFor)))
+	}
+	if d := pm.DueBusinessDays; d < 0 || d > postmortem.MaxDueBusinessDays {
+		v.add(path+".due_business_days", "%d is not between 1 and %d business days", d, postmortem.MaxDueBusinessDays)
+	}
 }
 
 // costs checks the rates of the cost report: numbers that are neither

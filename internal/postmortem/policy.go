@@ -50,8 +50,8 @@ var DefaultPolicy = Policy{
 // ParsePolicy reads the configured policy. requiredFor lists conditions,
 // any of which makes an incident need a post-mortem: a severity (SEV1 to
 // SEV4), "major", or "budget>N%" (also "budget>0.N"): more than that share
-// of one SLO's error budget consumed. nil keeps the defaults; "none" alone
-// means never. dueBusinessDays 0 keeps the default.
+// of one SLO's error budget consumed. An empty list keeps the defaults;
+// "none" alone means never. dueBusinessDays 0 keeps the default.
 func ParsePolicy(requiredFor []string, dueBusinessDays int) (Policy, error) {
 	p := DefaultPolicy
 	if dueBusinessDays < 0 || dueBusinessDays > MaxDueBusinessDays {
@@ -60,7 +60,7 @@ func ParsePolicy(requiredFor []string, dueBusinessDays int) (Policy, error) {
 	if dueBusinessDays > 0 {
 		p.DueBusinessDays = dueBusinessDays
 	}
-	if requiredFor == nil {
+	if len(requiredFor) == 0 {
 		return p, nil
 	}
 	p.Severities, p.Major, p.BudgetShare = nil, false, 0
@@ -70,6 +70,12 @@ func ParsePolicy(requiredFor []string, dueBusinessDays int) (Policy, error) {
 		}
 	}
 	return p, nil
+}
+
+// CheckCondition checks one item of a required_for list of n items.
+func CheckCondition(item string, n int) error {
+	var p Policy
+	return p.addCondition(item, n)
 }
 
 // addCondition adds one item of required_for; n is how many there are.

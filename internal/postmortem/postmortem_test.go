@@ -146,7 +146,7 @@ func TestApplyActionItems(t *testing.T) {
 	reminded := editAt.Add(-30 * time.Minute)
 	p.ActionItems[0].RemindedAt = &reminded
 	ch, err := Apply(&p, Edit{ActionItems: &[]ItemChange{
-		{ID: 1, Due: "2026-04-01"},                       // later: a new reminder may follow
+		{ID: 1, Due: "2026-04-01"}, // later: a new reminder may follow
 		{Title: "Runbook for ledger lag", OwnerTeam: "payments", Due: "2026-03-31T12:00:00+02:00", URL: ptr("http://wiki.example.com/lag")},
 		// item 2 is left out: removed
 	}}, testTeams(t), "user:bob", editAt)
