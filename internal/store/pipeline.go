@@ -247,4 +247,5 @@ type Tx interface {
 	ExtendServedShift(id int64, end time.Time) error
 
 	OperationTx
+	PostmortemTx
 }

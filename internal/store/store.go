@@ -133,4 +133,5 @@ type Store interface {
 	Pipeline
 	SLOStore
 	Reports
+	Postmortems
 }

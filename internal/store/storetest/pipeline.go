@@ -18,6 +18,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/ops"
+	"github.com/vigil-oncall/vigil/internal/postmortem"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -2119,6 +2120,16 @@ func RunPipelineReplicas(t *testing.T, newReplicas func(t *testing.T) (store.Sto
 			take: func(tx store.Tx, limit int) ([]string, error) {
 				rs, err := tx.PendingOperationRuns(limit)
 				return strings.Fields(labels(rs, func(r ops.Run) string { return r.Service })), err
+			},
+		},
+		{
+			name: "RemindableActionItems",
+			setup: func(tx store.Tx) error {
+				return tx.InsertPostmortem(newPostmortem(1, "payments", postmortem.StatusPublished, 0, 1, 2, 3, 4))
+			},
+			take: func(tx store.Tx, limit int) ([]string, error) {
+				due, err := tx.RemindableActionItems(at(10), 0, limit)
+				return strings.Fields(labels(due, func(it postmortem.ActionItem) string { return fmt.Sprint(it.ID) })), err
 			},
 		},
 		{

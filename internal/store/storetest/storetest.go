@@ -59,6 +59,13 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SLOBatches", testSLOBatches},
 		{"GateOverrides", testGateOverrides},
 		{"GateDecisions", testGateDecisions},
+		{"PostmortemRoundTrip", testPostmortemRoundTrip},
+		{"PostmortemVersions", testPostmortemVersions},
+		{"PostmortemConcurrentEdits", testPostmortemConcurrentEdits},
+		{"PostmortemRejected", testPostmortemRejected},
+		{"ListPostmortems", testListPostmortems},
+		{"ListActionItems", testListActionItems},
+		{"RemindableActionItems", testRemindableActionItems},
 	}.run(t, newStore)
 }
 
