@@ -80,7 +80,9 @@ func testPostmortemRoundTrip(t *testing.T, newStore func(t *testing.T) store.Sto
 	})
 	assertSame(t, "post-mortem read in a transaction", inTx, want)
 
-	err = s.Update(ctx, func(tx store.Tx) error { return tx.InsertPostmortem(newPostmortem(12, "other", postmortem.StatusDraft, 5)) })
+	err = s.Update(ctx, func(tx store.Tx) error {
+		return tx.InsertPostmortem(newPostmortem(12, "other", postmortem.StatusDraft, 5))
+	})
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("a second post-mortem of incident 12: %v, want ErrConflict", err)
 	}
