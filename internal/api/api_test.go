@@ -218,6 +218,13 @@ func (l *logBuffer) errors() []string {
 // JSON answer into out when out is non-nil.
 func (f *fixture) call(method, path, token string, body any, out any) int {
 	f.t.Helper()
+	return f.do(f.request(method, path, token, body), out)
+}
+
+// request builds a request with the given token ("" for none) and body (a
+// string or bytes as they are, anything else as JSON).
+func (f *fixture) request(method, path, token string, body any) *http.Request {
+	f.t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -242,6 +249,13 @@ func (f *fixture) call(method, path, token string, body any, out any) int {
 	if r != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return req
+}
+
+// do sends a request and decodes a JSON answer into out when out is
+// non-nil; an error answer must be JSON with a message.
+func (f *fixture) do(req *http.Request, out any) int {
+	f.t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		f.t.Fatal(err)
@@ -251,12 +265,12 @@ func (f *fixture) call(method, path, token string, body any, out any) int {
 	if resp.StatusCode >= 400 {
 		var e errorBody
 		if err := json.Unmarshal(data, &e); err != nil || e.Message == "" {
-			f.t.Errorf("%s %s: error answer %d is not JSON with a message: %s", method, path, resp.StatusCode, data)
+			f.t.Errorf("%s %s: error answer %d is not JSON with a message: %s", req.Method, req.URL.Path, resp.StatusCode, data)
 		}
 	}
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
-			f.t.Fatalf("%s %s: decode %s: %v", method, path, data, err)
+			f.t.Fatalf("%s %s: decode %s: %v", req.Method, req.URL.Path, data, err)
 		}
 	}
 	return resp.StatusCode

@@ -54,7 +54,7 @@ func openAPIRouter() (routers.Router, error) {
 
 func init() {
 	// Bodies that are not JSON are checked for their content type only.
-	for _, ct := range []string{"text/calendar", "text/html", "text/xml", "text/plain"} {
+	for _, ct := range []string{"text/calendar", "text/html", "text/xml", "text/plain", "text/markdown"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/learning"
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
@@ -115,8 +116,9 @@ type Server struct {
 	passwords  *passwords
 	sessionTTL time.Duration
 
-	slo  *sloengine.Engine
-	gate *release.Gate
+	slo         *sloengine.Engine
+	gate        *release.Gate
+	postmortems *learning.Postmortems
 
 	configRefused func() error
 
@@ -178,6 +180,11 @@ func New(o Options) *Server {
 		budgets = o.SLO
 	}
 	s.gate = release.New(o.Store, o.Org.Snapshot, budgets, o.Now)
+	var shares learning.Budgets
+	if o.SLO != nil {
+		shares = o.SLO
+	}
+	s.postmortems = learning.New(learning.Options{Store: o.Store, Org: o.Org, Budgets: shares, Now: o.Now})
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = defaultSessionTTL
 	}
@@ -309,6 +316,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/schedules/{id}/calendar.ics", public, s.scheduleCalendar},
 	}
 	rs = append(rs, s.sloRoutes()...)
+	rs = append(rs, s.postmortemRoutes()...)
 	rs = append(rs, s.reportRoutes()...)
 	for _, k := range resourceKinds {
 		rs = append(rs,

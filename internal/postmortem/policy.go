@@ -214,7 +214,7 @@ func (c Calendar) AddBusinessDays(t time.Time, n int) time.Time {
 			counted++
 		}
 	}
-	return time.Date(day.Year(), day.Month(), day.Day(), c.Hours.End/60, c.Hours.End%60, 0, 0, loc)
+	return time.Date(day.Year(), day.Month(), day.Day(), c.Hours.End/60, c.Hours.End%60, 0, 0, loc).UTC()
 }
 
 // NextBusiness is t when it falls in business hours on a working day,

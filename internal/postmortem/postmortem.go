@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -165,6 +166,12 @@ func (p *Postmortem) IsOverdue(now time.Time) bool {
 // MarkOverdue sets the Overdue flags of the post-mortem and its items as
 // of now.
 func (p *Postmortem) MarkOverdue(now time.Time) {
+	if p.ActionItems == nil {
+		p.ActionItems = []ActionItem{}
+	}
+	if p.RequiredBecause == nil {
+		p.RequiredBecause = []string{}
+	}
 	p.Overdue = p.IsOverdue(now)
 	for i := range p.ActionItems {
 		p.ActionItems[i].Overdue = p.ActionItems[i].IsOverdue(now)
@@ -248,7 +255,7 @@ func Apply(p *Postmortem, e Edit, teams Teams, actor string, now time.Time) (Cha
 		return Change{}, fmt.Errorf("%w: it is at version %d, the edit was made on version %d", ErrStale, p.Version, *e.Version)
 	}
 	next := *p
-	next.ActionItems = append([]ActionItem(nil), p.ActionItems...)
+	next.ActionItems = slices.Clone(p.ActionItems)
 	var ch Change
 	for i, text := range e.sectionEdits() {
 		s := sectionList[i]
@@ -459,14 +466,14 @@ func ParseDue(s string, loc *time.Location) (time.Time, error) {
 		loc = time.UTC
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, checkYear(s, t)
+		return t.UTC(), checkYear(s, t)
 	}
 	d, err := time.ParseInLocation(time.DateOnly, s, loc)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: due %.40q is neither a date (2026-03-20) nor an RFC 3339 time", ErrInvalid, s)
 	}
 	end := time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, loc)
-	return end, checkYear(s, end)
+	return end.UTC(), checkYear(s, end)
 }
 
 // checkYear keeps due times within years both databases store, wherever

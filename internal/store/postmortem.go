@@ -21,6 +21,7 @@ type PostmortemQuery struct {
 // ActionItemQuery selects action items, newest first. Empty fields do not
 // filter; BeforeID pages.
 type ActionItemQuery struct {
+	ID         int64
 	Statuses   []string
 	Team       string
 	IncidentID int64
@@ -41,6 +42,8 @@ type Postmortems interface {
 	// ListPostmortems returns post-mortems with their action items.
 	ListPostmortems(ctx context.Context, q PostmortemQuery) ([]postmortem.Postmortem, error)
 	ListActionItems(ctx context.Context, q ActionItemQuery) ([]postmortem.ActionItem, error)
+	// The risks report reads the open action items.
+	ReportActionItems
 }
 
 // OverdueActionItems returns every action item that is open past its due

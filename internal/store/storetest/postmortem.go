@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/postmortem"
+	"github.com/vigil-oncall/vigil/internal/report"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -195,6 +196,7 @@ func testListActionItems(t *testing.T, newStore func(t *testing.T) store.Store) 
 		{store.ActionItemQuery{Statuses: []string{"open"}}, "item 2.1 item 1.2 item 1.1"},
 		{store.ActionItemQuery{Team: "payments"}, "item 1.2 item 1.1"},
 		{store.ActionItemQuery{IncidentID: 2}, "item 2.2 item 2.1"},
+		{store.ActionItemQuery{ID: b.ActionItems[0].ID}, "item 2.1"},
 		{store.ActionItemQuery{DueBefore: at(30)}, "item 2.1 item 1.2"},
 		{store.ActionItemQuery{DueFrom: at(30)}, "item 2.2 item 1.1"},
 		{store.ActionItemQuery{Limit: 2, BeforeID: b.ActionItems[0].ID}, "item 1.2 item 1.1"},
@@ -218,6 +220,18 @@ func testListActionItems(t *testing.T, newStore func(t *testing.T) store.Store) 
 	}
 	if overdue, _ := store.OverdueActionItems(ctx, s, at(31), "data"); labels(overdue, itemTitle) != "item 2.1" {
 		t.Errorf("overdue items of data: %q", labels(overdue, itemTitle))
+	}
+	// The risks report reads every open item, soonest due first, with the
+	// service its incident opened on (none for an incident not stored).
+	insertIncidents(t, s, newIncident("i1", "checkout", t0))
+	open, err := s.ReportActionItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := labels(open, func(it report.ActionItem) string { return fmt.Sprintf("%s:%s:%d:%s", it.ID, it.Title, it.Incident, it.Service) })
+	want := fmt.Sprintf("%d:item 1.2:1:checkout %d:item 2.1:2: %d:item 1.1:1:checkout", a.ActionItems[1].ID, b.ActionItems[0].ID, a.ActionItems[0].ID)
+	if got != want || !open[0].Due.Equal(at(10)) || open[0].OwnerTeam != "payments" {
+		t.Errorf("ReportActionItems = %q, want %q", got, want)
 	}
 }
 

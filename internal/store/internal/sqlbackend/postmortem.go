@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/postmortem"
+	"github.com/vigil-oncall/vigil/internal/report"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -135,10 +137,31 @@ func (db *DB) ListActionItems(ctx context.Context, q store.ActionItemQuery) ([]p
 	if err := errors.Join(CheckTexts("status", q.Statuses...), CheckText("team", q.Team)); err != nil {
 		return nil, fmt.Errorf("list action items: %w", err)
 	}
-	w := db.d.where().in("status", q.Statuses).text("owner_team", q.Team).id("incident_id", q.IncidentID).
+	w := db.d.where().id("id", q.ID).in("status", q.Statuses).text("owner_team", q.Team).id("incident_id", q.IncidentID).
 		time("due_at <", q.DueBefore).time("due_at >=", q.DueFrom).before(q.BeforeID)
 	items, err := queryAll(ctx, db.b.Read, scanActionItem, `SELECT `+actionItemColumns+` FROM action_items`+w.page("id DESC", ListLimit(q.Limit)), w.args...)
 	return items, wrapErr("list action items", err)
+}
+
+// maxReportActionItems bounds the open items the risks report weighs.
+const maxReportActionItems = 10000
+
+// ReportActionItems returns the open action items, soonest due first, each
+// with the service its incident opened on.
+func (db *DB) ReportActionItems(ctx context.Context) ([]report.ActionItem, error) {
+	items, err := queryAll(ctx, db.b.Read, func(row Row) (report.ActionItem, error) {
+		var it report.ActionItem
+		var id int64
+		var service *string
+		err := row.Scan(&id, &it.Title, &it.OwnerTeam, instant{&it.Due}, &it.Incident, &service)
+		it.ID = strconv.FormatInt(id, 10)
+		if service != nil {
+			it.Service = *service
+		}
+		return it, err
+	}, `SELECT a.id, a.title, a.owner_team, a.due_at, a.incident_id, i.service FROM action_items a LEFT JOIN incidents i ON i.id = a.incident_id
+		WHERE a.status = 'open' ORDER BY a.due_at, a.id LIMIT $1`, maxReportActionItems)
+	return items, wrapErr("open action items", err)
 }
 
 func (t *Tx) GetPostmortem(incidentID int64) (postmortem.Postmortem, error) {
