@@ -14,6 +14,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/ingest"
+	"github.com/vigil-oncall/vigil/internal/slo/slotest"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/postgres/pgtest"
 	"github.com/vigil-oncall/vigil/internal/vigiltest"
@@ -22,7 +23,8 @@ import (
 // cascadeOrg: checkout (team storefront, Berlin) needs payments (team
 // payments, Berlin), which needs ledger (team data, New York), all
 // through hard edges. Each team's policy pages its one member by webhook
-// at once; gina is the global IRT in New York.
+// at once; gina is the global IRT in New York. checkout has the SLO of
+// slotest.CheckoutAvailability.
 const cascadeOrg = `
 users:
   - {id: alice, time_zone: Europe/Berlin, contact_methods: [{id: alice-hook, type: webhook, url: "HOOK/alice"}]}
@@ -52,22 +54,6 @@ services:
   - id: ledger
     owner: data
     integrations: [{type: pagerduty, key: 33333333333333333333333333333333}]
----
-apiVersion: openslo/v1
-kind: SLO
-metadata: {name: checkout-availability}
-spec:
-  service: checkout
-  indicator:
-    metadata: {name: checkout-requests}
-    spec:
-      ratioMetric:
-        counter: true
-        good: {metricSource: {type: vigil-push}}
-        total: {metricSource: {type: vigil-push}}
-  timeWindow: [{duration: 28d, isRolling: true}]
-  budgetingMethod: Occurrences
-  objectives: [{displayName: available, target: 0.999}]
 `
 
 // TestPostmortemOfACascade: a deploy of ledger at 00:50 UTC, and from
@@ -93,7 +79,7 @@ func testPostmortemOfACascade(t *testing.T, dsn string) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(hook.Close)
-	loaded := config.LoadBytes("cascade.yaml", []byte(strings.ReplaceAll(cascadeOrg, "HOOK", hook.URL)))
+	loaded := config.LoadBytes("cascade.yaml", []byte(strings.ReplaceAll(cascadeOrg, "HOOK", hook.URL)+"---\n"+slotest.CheckoutAvailability))
 	if len(loaded.Problems) > 0 {
 		t.Fatalf("config problems: %v", loaded.Problems)
 	}

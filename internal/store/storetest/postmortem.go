@@ -34,18 +34,6 @@ func newPostmortem(id int64, team string, status postmortem.Status, dues ...int)
 	return p
 }
 
-func insertPostmortems(t *testing.T, s store.Store, ps ...*postmortem.Postmortem) {
-	t.Helper()
-	update(t, s, func(tx store.Tx) error {
-		for _, p := range ps {
-			if err := tx.InsertPostmortem(p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 func itemTitle(it postmortem.ActionItem) string { return it.Title }
 
 func testPostmortemRoundTrip(t *testing.T, newStore func(t *testing.T) store.Store) {
@@ -58,7 +46,7 @@ func testPostmortemRoundTrip(t *testing.T, newStore func(t *testing.T) store.Sto
 	p.ActionItems[1].URL = "https://tracker.example.com/T-1"
 	p.ActionItems[1].RemindedAt = ptr(at(61))
 	p.CreatedAt = p.CreatedAt.Add(123 * time.Nanosecond) // below the microsecond both keep
-	insertPostmortems(t, s, p)
+	insertAll(t, s, store.Tx.InsertPostmortem, p)
 	if p.ActionItems[0].ID == 0 || p.ActionItems[1].ID <= p.ActionItems[0].ID {
 		t.Fatalf("item IDs %d, %d: want them set, in order", p.ActionItems[0].ID, p.ActionItems[1].ID)
 	}
@@ -68,26 +56,15 @@ func testPostmortemRoundTrip(t *testing.T, newStore func(t *testing.T) store.Sto
 	for i := range want.ActionItems {
 		want.ActionItems[i].IncidentID = 12
 	}
-	got, err := s.GetPostmortem(ctx, 12)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertSame(t, "stored post-mortem", got, want)
-	var inTx postmortem.Postmortem
-	update(t, s, func(tx store.Tx) error {
-		var err error
-		inTx, err = tx.GetPostmortem(12)
-		return err
-	})
-	assertSame(t, "post-mortem read in a transaction", inTx, want)
+	readBack(t, s, 12, want, s.GetPostmortem, store.Tx.GetPostmortem)
 
-	err = s.Update(ctx, func(tx store.Tx) error {
+	err := s.Update(ctx, func(tx store.Tx) error {
 		return tx.InsertPostmortem(newPostmortem(12, "other", postmortem.StatusDraft, 5))
 	})
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("a second post-mortem of incident 12: %v, want ErrConflict", err)
 	}
-	got, _ = s.GetPostmortem(ctx, 12)
+	got, _ := s.GetPostmortem(ctx, 12)
 	assertSame(t, "post-mortem after a refused second one", got, want)
 	if items, _ := s.ListActionItems(ctx, store.ActionItemQuery{}); len(items) != 2 {
 		t.Errorf("%d action items stored, want the first post-mortem's 2", len(items))
@@ -97,7 +74,7 @@ func testPostmortemRoundTrip(t *testing.T, newStore func(t *testing.T) store.Sto
 func testPostmortemVersions(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
 	ctx := context.Background()
-	insertPostmortems(t, s, newPostmortem(1, "payments", postmortem.StatusDraft, 10, 20, 30), newPostmortem(2, "data", postmortem.StatusDraft, 40))
+	insertAll(t, s, store.Tx.InsertPostmortem, newPostmortem(1, "payments", postmortem.StatusDraft, 10, 20, 30), newPostmortem(2, "data", postmortem.StatusDraft, 40))
 	stored, _ := s.GetPostmortem(ctx, 1)
 	other, _ := s.GetPostmortem(ctx, 2)
 
@@ -152,7 +129,7 @@ func testPostmortemVersions(t *testing.T, newStore func(t *testing.T) store.Stor
 func testListPostmortems(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
 	ctx := context.Background()
-	insertPostmortems(t, s,
+	insertAll(t, s, store.Tx.InsertPostmortem,
 		newPostmortem(1, "payments", postmortem.StatusPublished, 10),
 		newPostmortem(2, "data", postmortem.StatusDraft),
 		newPostmortem(3, "payments", postmortem.StatusInReview, 20, 30),
@@ -187,7 +164,7 @@ func testListActionItems(t *testing.T, newStore func(t *testing.T) store.Store) 
 	ctx := context.Background()
 	a, b := newPostmortem(1, "payments", postmortem.StatusPublished, 30, 10), newPostmortem(2, "data", postmortem.StatusDraft, 20, 50)
 	b.ActionItems[1].Status = postmortem.ItemDone
-	insertPostmortems(t, s, a, b)
+	insertAll(t, s, store.Tx.InsertPostmortem, a, b)
 	for _, c := range []struct {
 		q    store.ActionItemQuery
 		want string
@@ -223,12 +200,14 @@ func testListActionItems(t *testing.T, newStore func(t *testing.T) store.Store) 
 	}
 	// The risks report reads every open item, soonest due first, with the
 	// service its incident opened on (none for an incident not stored).
-	insertIncidents(t, s, newIncident("i1", "checkout", t0))
+	insertAll(t, s, store.Tx.InsertIncident, newIncident("i1", "checkout", t0))
 	open, err := s.ReportActionItems(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := labels(open, func(it report.ActionItem) string { return fmt.Sprintf("%s:%s:%d:%s", it.ID, it.Title, it.Incident, it.Service) })
+	got := labels(open, func(it report.ActionItem) string {
+		return fmt.Sprintf("%s:%s:%d:%s", it.ID, it.Title, it.Incident, it.Service)
+	})
 	want := fmt.Sprintf("%d:item 1.2:1:checkout %d:item 2.1:2: %d:item 1.1:1:checkout", a.ActionItems[1].ID, b.ActionItems[0].ID, a.ActionItems[0].ID)
 	if got != want || !open[0].Due.Equal(at(10)) || open[0].OwnerTeam != "payments" {
 		t.Errorf("ReportActionItems = %q, want %q", got, want)
@@ -240,7 +219,7 @@ func testRemindableActionItems(t *testing.T, newStore func(t *testing.T) store.S
 	p := newPostmortem(1, "payments", postmortem.StatusPublished, 10, 20, 30, 40)
 	p.ActionItems[1].Status = postmortem.ItemWontDo
 	p.ActionItems[2].RemindedAt = ptr(at(35))
-	insertPostmortems(t, s, p)
+	insertAll(t, s, store.Tx.InsertPostmortem, p)
 	take := func(now int, after int64, limit int) string {
 		var got []postmortem.ActionItem
 		update(t, s, func(tx store.Tx) error {
@@ -306,7 +285,7 @@ func testPostmortemRejected(t *testing.T, newStore func(t *testing.T) store.Stor
 func testPostmortemConcurrentEdits(t *testing.T, newStore func(t *testing.T) store.Store) {
 	const editors = 4
 	s := newStore(t)
-	insertPostmortems(t, s, newPostmortem(1, "payments", postmortem.StatusDraft, 10))
+	insertAll(t, s, store.Tx.InsertPostmortem, newPostmortem(1, "payments", postmortem.StatusDraft, 10))
 	var wg sync.WaitGroup
 	errs := make([]error, editors)
 	for e := range editors {
