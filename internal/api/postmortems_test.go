@@ -174,6 +174,12 @@ func testPostmortemLifecycle(t *testing.T, f *fixture) {
 		t.Errorf("If-Match with a stale version = %d, want 409", code)
 	}
 
+	// Sent back exactly as read, nothing changes.
+	f.call("GET", base, alice, nil, &whole)
+	if code, same := put(alice, whole); code != 200 || same.Version != 3 {
+		t.Errorf("a post-mortem sent back as read = %d, version %d; want 200, still 3", code, same.Version)
+	}
+
 	for _, step := range []string{"in_review", "draft", "in_review", "published"} {
 		if code, pm = put(alice, map[string]any{"status": step}); code != 200 || pm.Status != step {
 			t.Fatalf("to %s = %d %s", step, code, pm.Status)
