@@ -84,7 +84,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ auth.Pr
 
 // newIncidentView answers empty lists as [] rather than null.
 func newIncidentView(inc incident.Incident, tl []incident.TimelineEntry) incidentView {
-	inc.Services, inc.Suspects, inc.Responders = nonNil(inc.Services), nonNil(inc.Suspects), nonNil(inc.Responders)
+	inc.Services, inc.Suspects, inc.Responders, inc.Related = nonNil(inc.Services), nonNil(inc.Suspects), nonNil(inc.Responders), nonNil(inc.Related)
 	return incidentView{Incident: inc, Timeline: nonNil(tl)}
 }
 

@@ -40,18 +40,111 @@ const minHubDependents = 10
 type Evidence interface {
 	Alerting(service string) bool
 	Changed(service string) bool
+	// DependentsFailing reports whether enough of the services that need
+	// it fail on their own, at once, to show it failing though it says
+	// nothing (Index.CoFailing).
+	DependentsFailing(service string) bool
 }
 
 // NoEvidence is Evidence that knows of nothing.
 type NoEvidence struct{}
 
-func (NoEvidence) Alerting(string) bool { return false }
-func (NoEvidence) Changed(string) bool  { return false }
+func (NoEvidence) Alerting(string) bool          { return false }
+func (NoEvidence) Changed(string) bool           { return false }
+func (NoEvidence) DependentsFailing(string) bool { return false }
+
+// MinCoFailing is how many alerting services that fail on their own must
+// need a silent dependency for it to count as failing. Two services may
+// share a dependency and fail at once by chance; three rarely do, and a
+// dependency that fails without alerting takes down all it serves.
+const MinCoFailing = 3
+
+// CoFailing names the dependencies the alerting services show failing.
+// Only the alerting services that fail on their own count: one whose
+// failure source is alerting too counts as that one. A dependency is shown
+// failing when at least MinCoFailing of those need it and are not
+// explained by a more specific one shown failing (fewer services depend on
+// it): three services failing below one silent database show that
+// database failing, not the storage below it too, and not anything else
+// they happen to share. Hubs are never shown failing.
+func (x *Index) CoFailing(alerting []string) []string {
+	var on []int32
+	for _, s := range alerting {
+		if i, ok := x.index[s]; ok && !slices.Contains(on, i) {
+			on = append(on, i)
+		}
+	}
+	var own []int32   // failing on their own
+	var needs []int32 // their sources, each once per service
+	for _, i := range on {
+		explained := false
+		for _, j := range on {
+			if j != i && contains(x.sources[i], j) {
+				explained = true
+				break
+			}
+		}
+		if explained {
+			continue
+		}
+		own = append(own, i)
+		needs = append(needs, x.sources[i]...)
+	}
+	// The dependencies needed MinCoFailing times or more: runs of the
+	// sorted list (a few hundred entries: cheaper than a count per
+	// service of the graph).
+	slices.Sort(needs)
+	var deps []int32
+	for k := 0; k < len(needs); {
+		run := k
+		for run < len(needs) && needs[run] == needs[k] {
+			run++
+		}
+		if run-k >= MinCoFailing && !x.hub[needs[k]] {
+			deps = append(deps, needs[k])
+		}
+		k = run
+	}
+	if len(deps) == 0 {
+		return nil
+	}
+	x.bySpecificity(deps)
+	accounted := map[int32]bool{}
+	var out []string
+	for _, d := range deps {
+		var these []int32
+		for _, i := range own {
+			if !accounted[i] && contains(x.sources[i], d) {
+				these = append(these, i)
+			}
+		}
+		if len(these) < MinCoFailing {
+			continue
+		}
+		out = append(out, x.ids[d])
+		for _, i := range these {
+			accounted[i] = true
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 // Verdict is the answer for one alert and one open incident.
 type Verdict struct {
 	// Join says the alert belongs with the incident.
 	Join bool
+	// Explained says one of the incident's services is a failure source
+	// of the alert's service: the incident explains the alert, the
+	// strongest reason to join.
+	Explained bool
+	// Explains says the alert's service is a failure source of every one
+	// of the incident's services: its failure explains the whole
+	// incident, so an incident that opened before it alerted belongs with
+	// its alert (and merges into the alert's). A hub never explains: below
+	// nearly everything, its alert would pull every open incident
+	// together.
+	Explains bool
 	// Reason explains the join, or why the two are related, for the
 	// timeline: "checkout depends on payments-api".
 	Reason string
@@ -181,9 +274,12 @@ func (x *Index) Sources(service string) []string {
 }
 
 // Decide places an alert on service against an open incident on the given
-// services. It joins when the two are linked: one's failure can reach the
-// other (either direction, transitively, soft edges one hop). Services that
-// only share a dependency join only on evidence for it; otherwise the
+// services, the first the one it opened on. It joins when the two are
+// linked: a service of the incident is a failure source of the alert's
+// (the incident explains the alert), or the alert's service is a failure
+// source of the service the incident opened on (the alert explains the
+// incident) — either direction, transitively, soft edges one hop. Services
+// that only share a dependency join only on evidence for it; otherwise the
 // verdict names what they share, so the incidents can say they are related.
 // Shared dependencies are named most specific first. Alerts of the service
 // itself are not correlation's business (its grouping rule decides), nor is
@@ -193,6 +289,40 @@ func (x *Index) Decide(service string, incident []string, ev Evidence) Verdict {
 	if !ok {
 		return Verdict{}
 	}
+	// Direct links first: a service of the incident whose failure reaches
+	// the alert's (it explains the alert), or the alert's failure reaching
+	// the service the incident opened on, its first (the alert explains
+	// the incident). An alert below only services that joined later
+	// explains those at most, which the incident's own failure explains
+	// already: that is no link.
+	var v Verdict
+	var explainedBy, explains string
+	explainsAll, first := !x.hub[i], true
+	for _, other := range incident {
+		j, ok := x.index[other]
+		if !ok || j == i {
+			continue
+		}
+		if explainedBy == "" && contains(x.sources[i], j) {
+			explainedBy = other
+		}
+		if !contains(x.sources[j], i) {
+			explainsAll = false
+		} else if first {
+			explains = other
+		}
+		first = false
+	}
+	switch {
+	case explainedBy != "":
+		v = Verdict{Join: true, Explained: true, Reason: fmt.Sprintf("%s depends on %s", service, explainedBy)}
+	case explains != "":
+		v = Verdict{Join: true, Reason: fmt.Sprintf("%s depends on %s", explains, service)}
+	}
+	if v.Join {
+		v.Explains = explains != "" && explainsAll
+		return v
+	}
 	var via, shared []int32
 	sharedWith := map[int32]string{}
 	for _, other := range incident {
@@ -200,18 +330,12 @@ func (x *Index) Decide(service string, incident []string, ev Evidence) Verdict {
 		if !ok || j == i {
 			continue
 		}
-		if contains(x.sources[i], j) {
-			return Verdict{Join: true, Reason: fmt.Sprintf("%s depends on %s", service, other)}
-		}
-		if contains(x.sources[j], i) {
-			return Verdict{Join: true, Reason: fmt.Sprintf("%s depends on %s", other, service)}
-		}
 		for _, d := range intersect(x.sources[i], x.sources[j]) {
 			if x.hub[d] || slices.Contains(via, d) || slices.Contains(shared, d) {
 				continue
 			}
 			dep := x.ids[d]
-			if ev.Alerting(dep) || ev.Changed(dep) {
+			if ev.Alerting(dep) || ev.Changed(dep) || ev.DependentsFailing(dep) {
 				via = append(via, d)
 				continue
 			}
@@ -238,18 +362,24 @@ func (x *Index) Decide(service string, incident []string, ev Evidence) Verdict {
 // mostSpecific names up to maxShared of the services, those the fewest
 // services depend on first (then by id).
 func (x *Index) mostSpecific(services []int32) []string {
-	slices.SortFunc(services, func(a, b int32) int {
-		if c := cmp.Compare(x.dependents[a], x.dependents[b]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a, b) // ids are sorted
-	})
+	x.bySpecificity(services)
 	services = services[:min(len(services), maxShared)]
 	names := make([]string, len(services))
 	for k, s := range services {
 		names[k] = x.ids[s]
 	}
 	return names
+}
+
+// bySpecificity sorts services, those the fewest services depend on first
+// (then by id).
+func (x *Index) bySpecificity(services []int32) {
+	slices.SortFunc(services, func(a, b int32) int {
+		if c := cmp.Compare(x.dependents[a], x.dependents[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b) // ids are sorted
+	})
 }
 
 // SharedWithEvidence names the dependencies that two or more of an
@@ -271,7 +401,7 @@ func (x *Index) SharedWithEvidence(services []string, ev Evidence) []string {
 	}
 	var found []int32
 	for d, n := range count {
-		if n >= 2 && !x.hub[d] && !in[d] && (ev.Alerting(x.ids[d]) || ev.Changed(x.ids[d])) {
+		if n >= 2 && !x.hub[d] && !in[d] && (ev.Alerting(x.ids[d]) || ev.Changed(x.ids[d]) || ev.DependentsFailing(x.ids[d])) {
 			found = append(found, d)
 		}
 	}
@@ -282,10 +412,13 @@ func (x *Index) SharedWithEvidence(services []string, ev Evidence) []string {
 }
 
 func evidenceOf(dep string, ev Evidence) string {
-	if ev.Alerting(dep) {
+	switch {
+	case ev.Alerting(dep):
 		return dep + " is alerting"
+	case ev.Changed(dep):
+		return dep + " changed just before"
 	}
-	return dep + " changed just before"
+	return fmt.Sprintf("at least %d services that need %s fail at once", MinCoFailing, dep)
 }
 
 // contains reports whether the sorted list holds v.

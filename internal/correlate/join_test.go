@@ -46,10 +46,13 @@ func graphOf(edges ...string) *catalog.Graph {
 }
 
 // evidence is Evidence from two lists.
-type evidence struct{ alerting, changed []string }
+type evidence struct{ alerting, changed, failing []string }
 
 func (e evidence) Alerting(s string) bool { return slices.Contains(e.alerting, s) }
 func (e evidence) Changed(s string) bool  { return slices.Contains(e.changed, s) }
+func (e evidence) DependentsFailing(s string) bool {
+	return slices.Contains(e.failing, s)
+}
 
 // shop is a 23-service company. checkout needs payments-api, which needs
 // ledger-db and (softly) fraud-score, which needs ml-features, which
@@ -134,42 +137,58 @@ func TestDecide(t *testing.T) {
 	x := NewIndex(shop(), IndexOptions{})
 	checkDecide(t, x, []decideCase{
 		{"a dependent joins", "checkout", []string{"payments-api"}, evidence{},
-			Verdict{Join: true, Reason: "checkout depends on payments-api"}},
+			Verdict{Join: true, Explained: true, Reason: "checkout depends on payments-api"}},
 		{"a dependency joins, transitively", "ledger-db", []string{"checkout"}, evidence{},
-			Verdict{Join: true, Reason: "checkout depends on ledger-db"}},
+			Verdict{Join: true, Explains: true, Reason: "checkout depends on ledger-db"}},
 		{"a soft dependency joins its direct dependent", "fraud-score", []string{"payments-api"}, evidence{},
-			Verdict{Join: true, Reason: "payments-api depends on fraud-score"}},
+			Verdict{Join: true, Explains: true, Reason: "payments-api depends on fraud-score"}},
 		{"a soft dependency does not join what is above its dependent", "fraud-score", []string{"checkout"}, evidence{},
 			Verdict{}},
 		{"a failure below a soft dependency reaches its direct dependent", "ml-features", []string{"payments-api"}, evidence{},
-			Verdict{Join: true, Reason: "payments-api depends on ml-features"}},
+			Verdict{Join: true, Explains: true, Reason: "payments-api depends on ml-features"}},
 		{"a shared dependency without evidence relates, never joins", "recommendations", []string{"checkout", "payments-api", "ledger-db"}, evidence{},
 			Verdict{Shared: []string{"ml-features"}, Reason: "recommendations and payments-api both depend on ml-features, which shows no sign of trouble"}},
 		{"a shared dependency that changed joins", "recommendations", []string{"checkout", "payments-api"}, evidence{changed: []string{"ml-features"}},
 			Verdict{Join: true, Via: []string{"ml-features"}, Reason: "recommendations shares ml-features with the incident, and ml-features changed just before"}},
 		{"a shared dependency that alerts joins", "recommendations", []string{"payments-api"}, evidence{alerting: []string{"ml-features"}},
 			Verdict{Join: true, Via: []string{"ml-features"}, Reason: "recommendations shares ml-features with the incident, and ml-features is alerting"}},
+		{"a shared dependency that its dependents show failing joins", "recommendations", []string{"payments-api"}, evidence{failing: []string{"ml-features"}},
+			Verdict{Join: true, Via: []string{"ml-features"}, Reason: "recommendations shares ml-features with the incident, and at least 3 services that need ml-features fail at once"}},
 		{"a shared hub neither joins nor relates", "ads-index", []string{"ledger-db"}, evidence{},
 			Verdict{}},
 		{"a shared hub does not join even when it changed", "ads-index", []string{"ledger-db"}, evidence{changed: []string{"storage-cluster"}},
 			Verdict{}},
 		{"a shared hub does not join even when it alerts", "images", []string{"mail"}, evidence{alerting: []string{"storage-cluster"}},
 			Verdict{}},
-		{"the hub itself alerting joins what needs it", "storage-cluster", []string{"ads-index"}, evidence{},
+		{"the hub itself alerting joins what needs it, but explains nothing", "storage-cluster", []string{"ads-index"}, evidence{},
 			Verdict{Join: true, Reason: "ads-index depends on storage-cluster"}},
 		{"a non-hub shared below a hub path", "catalog", []string{"search"}, evidence{},
 			Verdict{Shared: []string{"search-db"}, Reason: "catalog and search both depend on search-db, which shows no sign of trouble"}},
 		{"a cycle links its members", "d", []string{"b"}, evidence{},
-			Verdict{Join: true, Reason: "d depends on b"}},
+			Verdict{Join: true, Explained: true, Reason: "d depends on b"}},
+		{"between two of the incident's services: explained, and not explaining the whole incident", "payments-api", []string{"checkout", "ledger-db"}, evidence{},
+			Verdict{Join: true, Explained: true, Reason: "payments-api depends on ledger-db"}},
+		{"below every service of the incident: explains it", "ledger-db", []string{"checkout", "payments-api", "ghost"}, evidence{},
+			Verdict{Join: true, Explains: true, Reason: "checkout depends on ledger-db"}},
+		{"below some services of the incident only: does not explain it", "ml-features", []string{"payments-api", "ledger-db"}, evidence{},
+			Verdict{Join: true, Reason: "payments-api depends on ml-features"}},
+		{"below only a service that joined later: no link", "ledger-db", []string{"recommendations", "payments-api"}, evidence{},
+			Verdict{}},
+		{"below the service it opened on, the first known", "ledger-db", []string{"ghost", "checkout", "recommendations"}, evidence{},
+			Verdict{Join: true, Reason: "checkout depends on ledger-db"}},
+		{"in a cycle, each member explains the others", "a", []string{"c"}, evidence{},
+			Verdict{Join: true, Explained: true, Explains: true, Reason: "a depends on c"}},
+		{"what a cycle needs explains it", "b", []string{"d"}, evidence{},
+			Verdict{Join: true, Explains: true, Reason: "d depends on b"}},
 		{"soft edges do not chain", "p", []string{"r"}, evidence{}, Verdict{}},
-		{"one soft hop links", "q", []string{"r"}, evidence{}, Verdict{Join: true, Reason: "q depends on r"}},
+		{"one soft hop links", "q", []string{"r"}, evidence{}, Verdict{Join: true, Explained: true, Reason: "q depends on r"}},
 		{"a soft edge below a hard one links nothing above", "s", []string{"u"}, evidence{}, Verdict{}},
 		{"the same service alone is grouping's business", "checkout", []string{"checkout"}, evidence{}, Verdict{}},
 		{"the same service among others", "checkout", []string{"checkout", "ledger-db"}, evidence{},
-			Verdict{Join: true, Reason: "checkout depends on ledger-db"}},
+			Verdict{Join: true, Explained: true, Reason: "checkout depends on ledger-db"}},
 		{"an unknown service joins nothing", "ghost", []string{"checkout"}, evidence{}, Verdict{}},
 		{"an unknown incident service is skipped", "checkout", []string{"ghost", "payments-api"}, evidence{},
-			Verdict{Join: true, Reason: "checkout depends on payments-api"}},
+			Verdict{Join: true, Explained: true, Reason: "checkout depends on payments-api"}},
 		{"unrelated services stay apart", "mail", []string{"checkout"}, evidence{}, Verdict{}},
 	})
 }
@@ -277,5 +296,32 @@ func TestSharedWithEvidence(t *testing.T) {
 		if got := c.x.SharedWithEvidence(c.services, c.ev); !slices.Equal(got, c.want) {
 			t.Errorf("%s: SharedWithEvidence(%v) = %v, want %v", c.name, c.services, got, c.want)
 		}
+	}
+}
+
+func TestCoFailing(t *testing.T) {
+	x := NewIndex(chain(), IndexOptions{})
+	cases := []struct {
+		name     string
+		alerting []string
+		want     []string
+	}{
+		{"two failing below oc show nothing", []string{"w1", "w2"}, nil},
+		// oc (6 dependents) is the most specific dependency all three
+		// need; nd, below it too, is explained by it.
+		{"three failing on their own below oc", []string{"w1", "w2", "w3"}, []string{"oc"}},
+		{"an alert explained by another counts as that one", []string{"w1", "w2", "qa"}, nil},
+		{"what oc explains is not counted again for nd", []string{"w1", "w2", "w3", "v", "v2"}, []string{"oc"}},
+		{"three below nd only", []string{"v", "v2", "w3"}, []string{"nd"}},
+		{"repeats and unknown services are no one", []string{"w1", "w1", "w2", "ghost"}, nil},
+	}
+	for _, c := range cases {
+		if got := x.CoFailing(c.alerting); !slices.Equal(got, c.want) {
+			t.Errorf("%s: CoFailing(%v) = %v, want %v", c.name, c.alerting, got, c.want)
+		}
+	}
+	// A hub is never shown failing, however many need it.
+	if got := NewIndex(shop(), IndexOptions{}).CoFailing([]string{"images", "mail", "reports", "audit"}); got != nil {
+		t.Errorf("four services below only the hub show %v failing, want nothing", got)
 	}
 }

@@ -40,14 +40,17 @@ const (
 // Suspects ranks the services that may cause an incident whose alerts are
 // on failing (at least one service), best first. Changes are the recent
 // change events of any service; those after firstAlert or older than
-// ChangeLookback are ignored.
-func Suspects(g Graph, failing []string, changes []change.Event, firstAlert time.Time) []incident.Suspect {
+// ChangeLookback are ignored. Prime names the shared dependencies through
+// which evidence joined the failing services (Index.SharedWithEvidence):
+// they come first, in their order.
+func Suspects(g Graph, failing []string, changes []change.Event, firstAlert time.Time, prime []string) []incident.Suspect {
 	failingSet := map[string]bool{}
 	for _, s := range failing {
 		failingSet[s] = true
 	}
 	type candidate struct {
 		id      string
+		prime   int // its place in prime, plus one; 0 when not there
 		score   int
 		reasons []string
 		changes []int64
@@ -98,6 +101,14 @@ func Suspects(g Graph, failing []string, changes []change.Event, firstAlert time
 		c.score += scoreCommon + len(users)*scorePerDependent
 		c.reasons = append(c.reasons, fmt.Sprintf("a dependency common to %d alerting services: %s", len(users), strings.Join(users, ", ")))
 	}
+	for k, id := range prime {
+		if failingSet[id] {
+			continue // alerting itself: ranked as a failing service
+		}
+		c := get(id)
+		c.prime = k + 1
+		c.reasons = append(c.reasons, fmt.Sprintf("correlation joined %s through it, on evidence that it fails", strings.Join(dependents[id], ", ")))
+	}
 	// Changes on candidates (and on any changed service the failing ones
 	// depend on, which becomes a candidate through its change).
 	for _, ch := range changes {
@@ -130,6 +141,9 @@ func Suspects(g Graph, failing []string, changes []change.Event, firstAlert time
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool {
+		if pi, pj := out[i].prime, out[j].prime; pi != pj {
+			return pj == 0 || pi != 0 && pi < pj
+		}
 		if out[i].score != out[j].score {
 			return out[i].score > out[j].score
 		}
@@ -164,32 +178,4 @@ func roundDuration(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%.1f hours", d.Hours())
 	}
-}
-
-// Joins reports whether a new alert on service belongs with an incident
-// on services other than itself: they are linked through the dependency graph — one depends
-// on the other, in either direction and transitively, or both depend on a
-// common service (a storage failure alerts on everything above it, while
-// the storage itself may stay silent).
-func Joins(g Graph, service string, services []string) bool {
-	mine := map[string]bool{service: true}
-	for _, d := range g.Reachable(service) {
-		mine[d] = true
-	}
-	for _, s := range services {
-		if s == service {
-			// Alerts of one service are kept apart by default (its grouping
-			// rule decides); correlation is about other services.
-			continue
-		}
-		if mine[s] {
-			return true
-		}
-		for _, d := range g.Reachable(s) {
-			if mine[d] {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -27,30 +27,6 @@ func shopGraph() *catalog.Graph {
 	})
 }
 
-func TestJoins(t *testing.T) {
-	g := shopGraph()
-	tests := []struct {
-		service  string
-		incident []string
-		want     bool
-	}{
-		{"api", []string{"web"}, true},      // web depends on api
-		{"web", []string{"storage"}, true},  // transitive
-		{"storage", []string{"web"}, true},  // the other direction
-		{"search", []string{"api"}, true},   // a common dependency: storage
-		{"batch", []string{"search"}, true}, // soft edges count
-		{"mail", []string{"web", "api"}, false},
-		{"auth", []string{"search"}, false}, // nothing in common
-		{"web", []string{"web"}, false},     // the same service alone: grouping decides
-		{"web", []string{"web", "api"}, true},
-	}
-	for _, tt := range tests {
-		if got := Joins(g, tt.service, tt.incident); got != tt.want {
-			t.Errorf("Joins(%s, %v) = %v, want %v", tt.service, tt.incident, got, tt.want)
-		}
-	}
-}
-
 func TestSuspects(t *testing.T) {
 	g := shopGraph()
 	first := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -63,6 +39,7 @@ func TestSuspects(t *testing.T) {
 		name    string
 		failing []string
 		changes []change.Event
+		prime   []string
 		want    string // service:changes, best first
 	}{
 		{
@@ -88,9 +65,26 @@ func TestSuspects(t *testing.T) {
 			name: "chain", failing: []string{"web", "api"},
 			want: "api: web: auth: storage:",
 		},
+		{
+			// Correlation joined api and search through storage on
+			// evidence: storage comes first, whatever the scores.
+			name: "a prime suspect", failing: []string{"api", "search"}, prime: []string{"storage"},
+			want: "storage: api: search:",
+		},
+		{
+			// Primes come in their order, before a deploy's 240.
+			name: "primes in order", failing: []string{"api", "search"}, prime: []string{"auth", "storage"},
+			changes: []change.Event{deploy},
+			want:    "auth: storage:7 api: search:",
+		},
+		{
+			// An alerting service is ranked as one, never as a prime.
+			name: "an alerting prime", failing: []string{"web", "api"}, prime: []string{"web"},
+			want: "api: web: auth: storage:",
+		},
 	}
 	for _, tt := range tests {
-		got := Suspects(g, tt.failing, tt.changes, first)
+		got := Suspects(g, tt.failing, tt.changes, first, tt.prime)
 		var parts []string
 		for _, s := range got {
 			var ids []string

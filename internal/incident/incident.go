@@ -4,6 +4,7 @@ package incident
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -87,6 +88,37 @@ type Incident struct {
 	Notes int `json:"notes,omitempty"`
 	// CustomerImpact says someone marked it as hurting customers.
 	CustomerImpact bool `json:"customer_impact,omitempty"`
+
+	// Related are other incidents whose services share a dependency with
+	// this one's, without evidence that it fails: a responder may merge
+	// them.
+	Related []Related `json:"related"`
+}
+
+// Related names another incident and the dependencies shared with it.
+type Related struct {
+	Incident int64    `json:"incident"`
+	Via      []string `json:"via"`
+	Reason   string   `json:"reason"`
+}
+
+// Relate records that the incident is related to another, and reports
+// whether it was not yet: a second relation to the same incident is not
+// recorded.
+func (i *Incident) Relate(r Related) bool {
+	for _, have := range i.Related {
+		if have.Incident == r.Incident {
+			return false
+		}
+	}
+	i.Related = append(i.Related, r)
+	return true
+}
+
+// Unrelate forgets the relation to another incident (merged into this one,
+// or this one into it).
+func (i *Incident) Unrelate(other int64) {
+	i.Related = slices.DeleteFunc(i.Related, func(r Related) bool { return r.Incident == other })
 }
 
 // Open reports whether the incident still needs someone.
@@ -125,6 +157,7 @@ const (
 	EntryMerged       = "merged"
 	EntrySeverity     = "severity" // the severity changed, by hand or because a worse alert joined
 	EntryImpact       = "customer_impact"
+	EntryRelated      = "related" // another incident shares a dependency with this one
 )
 
 // TimelineEntry is one thing that happened to an incident: who did what,

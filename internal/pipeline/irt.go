@@ -18,9 +18,6 @@ import (
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
-// defaultCorrelationWindow applies when org.correlation_window is unset.
-const defaultCorrelationWindow = 5 * time.Minute
-
 // engageCoverage records how the IRT is engaged and, for parallel and
 // primary coverage, gives the IRT's on-call the commander role.
 func (f *flow) engageCoverage(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, cov routing.Coverage, now time.Time) error {
@@ -44,40 +41,11 @@ func (f *flow) engageCoverage(tx store.Tx, snap *org.Snapshot, inc *incident.Inc
 	return tx.AppendTimeline(entry)
 }
 
-// correlate joins a new alert's service to an open incident created within
-// the correlation window on a linked service, if there is one.
-func (f *flow) correlated(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, now time.Time) (*incident.Incident, error) {
-	// Only the dependency graph links services (correlate.Joins): a
-	// service without dependencies or dependents joins nothing, and reading
-	// the candidates is the costliest part of a new alert.
-	if len(snap.Graph.Dependencies(svc.ID)) == 0 && len(snap.Graph.Dependents(svc.ID)) == 0 {
-		return nil, nil
-	}
-	window := snap.Bundle.Org.CorrelationWindow.Std()
-	if window <= 0 {
-		window = defaultCorrelationWindow
-	}
-	open, err := tx.OpenIncidentsSince(now.Add(-window), 100)
-	if err != nil {
-		return nil, fmt.Errorf("correlation candidates: %w", err)
-	}
-	for i := range open {
-		inc := &open[i]
-		if inc.Urgency != alert.UrgencyHigh && !inc.Major {
-			continue // low-urgency noise does not pull pages together
-		}
-		if correlate.Joins(snap.Graph, svc.ID, inc.Services) {
-			return inc, nil
-		}
-	}
-	return nil, nil
-}
-
 // joinIncident adds a new alert's service to a correlated incident: the
 // service's owner is paged (every alert pages its service's policy), the
 // suspects are ranked again, and an incident spanning two or more teams
 // becomes major.
-func (f *flow) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot, inc *incident.Incident, svc *catalog.Service, severity alert.Severity, now time.Time) error {
+func (f *flow) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot, inc *incident.Incident, svc *catalog.Service, severity alert.Severity, why string, now time.Time) error {
 	inc.AlertCount++
 	inc.UpdatedAt = now
 	if e := incident.RaiseSeverity(inc, severity.Incident(), fmt.Sprintf("a %s alert on %s was correlated into it", severity, svc.ID), now); e != nil {
@@ -88,7 +56,7 @@ func (f *flow) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot
 	if !contains(inc.Services, svc.ID) {
 		inc.Services = append(inc.Services, svc.ID)
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: "system",
-			Message: fmt.Sprintf("alert on %s correlated into this incident: linked through the dependency graph with %s", svc.ID, strings.Join(inc.Services[:len(inc.Services)-1], ", "))}); err != nil {
+			Message: fmt.Sprintf("alert on %s correlated into this incident: %s", svc.ID, why)}); err != nil {
 			return err
 		}
 		if policy := snap.Policy(routing.PolicyOf(snap, svc)); policy != nil && len(policy.Steps) > 0 && inc.Status == alert.StatusTriggered {
@@ -97,7 +65,7 @@ func (f *flow) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot
 			}
 		}
 	}
-	f.rankSuspects(ctx, snap, inc)
+	f.rankSuspects(ctx, tx, snap, inc)
 	if cov := routing.CoverageOf(snap, svc); cov.IRT != nil && cov.Mode != catalog.CoverageBackup && !inc.Responding("", cov.IRT.ID) && inc.Status == alert.StatusTriggered {
 		if err := f.pageOnce(tx, snap, inc, []escalation.Target{{Team: cov.IRT.ID}}, "irt-"+svc.ID,
 			fmt.Sprintf("IRT %s for critical service %s (%s)", cov.IRT.ID, svc.ID, strings.Join(cov.Because, " -> ")), now, true); err != nil {
@@ -105,12 +73,8 @@ func (f *flow) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot
 		}
 		inc.AddResponder(incident.Responder{Team: cov.IRT.ID, Reason: "covers " + svc.ID, AddedAt: now})
 	}
-	if !inc.Major {
-		if teams := owningTeams(snap, inc.Services); len(teams) >= 2 {
-			if err := f.makeMajor(tx, snap, inc, fmt.Sprintf("correlation merged alerts of %d services owned by %d teams (%s)", len(inc.Services), len(teams), strings.Join(teams, ", ")), now); err != nil {
-				return err
-			}
-		}
+	if err := f.majorIfTeams(tx, snap, inc, now); err != nil {
+		return err
 	}
 	return tx.UpdateIncident(inc)
 }
@@ -131,8 +95,9 @@ func owningTeams(snap *org.Snapshot, services []string) []string {
 }
 
 // rankSuspects recomputes the incident's suspects from its services and the
-// recent changes of everything they depend on.
-func (f *flow) rankSuspects(ctx context.Context, snap *org.Snapshot, inc *incident.Incident) {
+// recent changes of everything they depend on, read in the transaction (a
+// change it wrote counts).
+func (f *flow) rankSuspects(ctx context.Context, tx store.Tx, snap *org.Snapshot, inc *incident.Incident) {
 	scope := map[string]bool{}
 	for _, s := range inc.Services {
 		scope[s] = true
@@ -145,11 +110,16 @@ func (f *flow) rankSuspects(ctx context.Context, snap *org.Snapshot, inc *incide
 		services = append(services, s)
 	}
 	sort.Strings(services)
-	changes, err := f.store.ListChanges(ctx, store.ChangeQuery{Services: services, Since: inc.CreatedAt.Add(-correlate.ChangeLookback), Until: inc.CreatedAt.Add(time.Second), Limit: 1000})
+	changes, err := tx.ListChanges(store.ChangeQuery{Services: services, Since: inc.CreatedAt.Add(-correlate.ChangeLookback), Until: inc.CreatedAt.Add(time.Second), Limit: 1000})
 	if err != nil {
 		f.log.Warn("suspects: list changes", "incident", inc.ID, "err", err)
 	}
-	inc.Suspects = correlate.Suspects(snap.Graph, inc.Services, changes, inc.CreatedAt)
+	// A shared dependency with evidence (it changed within the correlation
+	// window before the first alert, or enough of the incident's services
+	// fail below it) is what joined the services sharing it: the prime
+	// suspect.
+	prime := snap.Correlation().SharedWithEvidence(inc.Services, suspectEvidence(snap, inc, changes))
+	inc.Suspects = correlate.Suspects(snap.Graph, inc.Services, changes, inc.CreatedAt, prime)
 }
 
 // makeMajor marks an incident major: the global IRT is paged and takes the

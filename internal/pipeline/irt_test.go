@@ -118,7 +118,7 @@ func TestCorrelationAcrossTeamsMakesAMajorIncident(t *testing.T) {
 	h.useBundle(irtBundle(h.recv.srv.URL, nil))
 	// storage was deployed ten minutes before the first alert.
 	err := h.store.Update(h.ctx, func(tx store.Tx) error {
-		return tx.InsertChange(&change.Event{Service: "storage", Summary: "storage v9", At: thursdayNoon.Add(-10 * time.Minute), ReceivedAt: thursdayNoon})
+		return tx.InsertChange(&change.Event{Service: "storage", Summary: "storage v9", At: thursdayNoon.Add(-3 * time.Minute), ReceivedAt: thursdayNoon})
 	})
 	if err != nil {
 		t.Fatal(err)

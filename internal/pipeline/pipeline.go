@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/correlate"
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/org"
@@ -58,6 +59,10 @@ type Options struct {
 	// InboxQueue bounds the events waiting for a group commit; beyond it
 	// ingest is shed with ErrOverloaded. Zero means 16384.
 	InboxQueue int
+	// Correlation, when set, gives the rule that decides which open
+	// incident a new alert joins, in place of the configuration's
+	// correlation index (to compare rules on the same pipeline).
+	Correlation func(*org.Snapshot) correlate.Rule
 }
 
 // Pipeline owns the workers: it builds them around one store and one
@@ -104,7 +109,7 @@ func New(o Options) *Pipeline {
 		wakeProcess:  make(chan struct{}, 1),
 		wakeDispatch: make(chan struct{}, 1),
 	}
-	rules := &flow{env: e}
+	rules := &flow{env: e, correlation: o.Correlation}
 	channels := map[string]notify.Channel{}
 	for _, c := range o.Channels {
 		channels[c.Type()] = c
@@ -213,7 +218,11 @@ type metrics struct {
 // workers share: opening and grouping alerts into incidents, starting a
 // response, running an escalation step, paging, acknowledging and
 // resolving.
-type flow struct{ *env }
+type flow struct {
+	*env
+	// correlation: see Options.Correlation.
+	correlation func(*org.Snapshot) correlate.Rule
+}
 
 // Processor applies accepted inbox events to alerts and incidents.
 type Processor struct {

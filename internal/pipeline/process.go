@@ -76,7 +76,7 @@ func (p *Processor) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, 
 		if err := json.Unmarshal(ev.Payload, &c); err != nil {
 			return &unreadableError{fmt.Errorf("decode change event: %w", err)}
 		}
-		return p.applyChange(tx, ev, c)
+		return p.applyChange(ctx, tx, snap, ev, c, now)
 	case store.InboxHeartbeat:
 		if svc == nil {
 			return nil // the service was deleted since: nothing to track
@@ -129,7 +129,7 @@ func setAside(tx store.Tx, ev store.InboxEvent, why error, now time.Time) error 
 	return nil
 }
 
-func (p *Processor) applyChange(tx store.Tx, ev store.InboxEvent, c ingest.ChangeEvent) error {
+func (p *Processor) applyChange(ctx context.Context, tx store.Tx, snap *org.Snapshot, ev store.InboxEvent, c ingest.ChangeEvent, now time.Time) error {
 	ce := &change.Event{
 		Service:        ev.Service,
 		IntegrationKey: ev.IntegrationKey,
@@ -149,7 +149,10 @@ func (p *Processor) applyChange(tx store.Tx, ev store.InboxEvent, c ingest.Chang
 		}
 		ce.Details = details
 	}
-	return tx.InsertChange(ce)
+	if err := tx.InsertChange(ce); err != nil {
+		return err
+	}
+	return p.flow.mergeOnChange(ctx, tx, snap, ce, now)
 }
 
 // trigger adds an event to its open alert, or opens an alert (and an
@@ -187,13 +190,14 @@ func (f *flow) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc
 	if err != nil {
 		return err
 	}
-	joined := false
+	var pl placement
 	if inc == nil && alert.UrgencyOf(a.Severity, svc.Urgency) == alert.UrgencyHigh {
-		if inc, err = f.correlated(tx, snap, svc, now); err != nil {
+		if pl, err = f.place(tx, snap, svc, now); err != nil {
 			return err
 		}
-		joined = inc != nil
+		inc = pl.join
 	}
+	joined := pl.join != nil
 	created := false
 	if inc == nil {
 		inc = newIncident(snap, svc, &a, now)
@@ -221,15 +225,22 @@ func (f *flow) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc
 	}
 	switch {
 	case joined:
-		return f.joinIncident(ctx, tx, snap, inc, svc, a.Severity, now)
+		if err := f.pullIn(tx, inc, svc, pl, now); err != nil {
+			return err
+		}
+		if err := f.joinIncident(ctx, tx, snap, inc, svc, a.Severity, pl.reason, now); err != nil {
+			return err
+		}
 	case created:
-		f.rankSuspects(ctx, snap, inc)
+		f.rankSuspects(ctx, tx, snap, inc)
 		if err := tx.UpdateIncident(inc); err != nil {
 			return err
 		}
-		return f.startResponse(tx, snap, svc, inc, now)
+		if err := f.startResponse(tx, snap, svc, inc, now); err != nil {
+			return err
+		}
 	}
-	return nil
+	return relateAll(tx, inc, pl, now)
 }
 
 // groupIncident returns the open incident of the service that the alert

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/ingest"
 	"github.com/vigil-oncall/vigil/internal/store"
@@ -240,7 +241,7 @@ func (l *pageLog) expect(want ...string) {
 	}
 }
 
-// TestStorageFailureBecomesOneMajorIncident is the end-to-end proof of the
+// TestSilentDatabaseProxyBecomesOneMajorIncident is the end-to-end proof of the
 // incident-response model on a realistic organisation.
 //
 // Wednesday 2026-11-25 09:00 UTC is 10:00 in Berlin, 04:00 in New York,
@@ -257,9 +258,17 @@ func (l *pageLog) expect(want ...string) {
 //
 // Storage was deployed at 08:52. From 09:00 alerts arrive, 30 seconds
 // apart, on payments-api (payments), orders (commerce), ledger (payments),
-// search-index (discovery) and cart (commerce); storage itself stays
+// search-index (discovery) and cart (commerce); storage and db-proxy stay
 // silent. hr-portal, linked to none of them, alerts at 09:00:45.
-func TestStorageFailureBecomesOneMajorIncident(t *testing.T) {
+//
+// Storage is a hub (17 of the 32 services need it): sharing it, or its
+// deploy, joins nothing. orders shares db-proxy with payments-api, which
+// shows no sign of trouble yet: the two are only related. Once ledger,
+// orders and cart, each failing on its own, all need db-proxy, db-proxy is
+// shown failing: cart joins the incident, orders' incident is merged into
+// it, and db-proxy becomes its first suspect. search-index, which shares
+// only storage with them, keeps an incident of its own.
+func TestSilentDatabaseProxyBecomesOneMajorIncident(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	deploy := t0.Add(-8 * time.Minute)
 	h := newHarness(t, deploy)
@@ -310,60 +319,71 @@ func TestStorageFailureBecomesOneMajorIncident(t *testing.T) {
 		// payments-api opens the incident: its owner's on-call and, for a
 		// revenue-critical service, its irt in parallel.
 		"09:00:00 payments-api: iris(payments-api) priya(payments-api)",
-		// orders joins (both need db-proxy): its owner's on-call; two teams
-		// make the incident major, which pages the global IRT.
-		"09:00:30 orders: cora(payments-api) gina(payments-api)",
+		// orders only shares db-proxy (and the hub storage) with
+		// payments-api: an incident of its own, related to the first.
+		"09:00:30 orders: cora(orders)",
 		// An incident of its own: backoffice's on-call.
 		"09:00:45 hr-portal: bruno(hr-portal)",
-		// ledger joins: payments' on-call is on it already; ledger is
-		// critical, and its covering IRT, the global one, is engaged
-		// already.
-		"09:01:00 ledger:",
-		"09:01:30 search-index: kenji(payments-api)",
-		// cart joins: commerce's on-call and the global IRT are on it.
+		// ledger joins: payments-api needs it. payments' on-call is on it
+		// already; ledger is critical, and its covering IRT, the global
+		// one, is paged.
+		"09:01:00 ledger: gina(payments-api)",
+		// search-index shares only the hub with the others.
+		"09:01:30 search-index: kenji(search-index)",
+		// cart joins on evidence, orders' incident merges in: commerce's
+		// on-call and the global IRT are on it already. Two teams make it
+		// major.
 		"09:02:00 cart:",
 		// payments-api's policy, step 2 after 5 minutes: raj.
 		"09:05:00: raj(payments-api)",
 		// hr-portal's policy, step 2 five minutes after its page: bia.
 		"09:05:45: bia(hr-portal)",
-		// Both policies have run out (repeat 0): nothing more.
-		"09:15:00:",
+		// search-index's policy, step 2 after its page; orders' stopped
+		// when it merged. Then every policy has run out (repeat 0).
+		"09:15:00: sora(search-index)",
 		"09:16:00:",
 		"10:00:00:",
 	)
 
-	incs, err := h.store.ListIncidents(h.ctx, store.IncidentQuery{})
-	if err != nil || len(incs) != 2 {
-		t.Fatalf("incidents = %d, %v; want 2", len(incs), err)
+	incs, err := h.store.ListIncidents(h.ctx, store.IncidentQuery{Statuses: []alert.Status{alert.StatusTriggered}})
+	if err != nil || len(incs) != 3 {
+		t.Fatalf("open incidents = %d, %v; want 3", len(incs), err)
 	}
-	hr, storm := incs[0], incs[1] // newest first
-	if got := strings.Join(storm.Services, ","); got != "payments-api,orders,ledger,search-index,cart" {
-		t.Errorf("services = %s, want the five alerting services in order of arrival", got)
+	search, hr, storm := incs[0], incs[1], incs[2] // newest first
+	if got := strings.Join(storm.Services, ","); got != "payments-api,ledger,orders,cart" {
+		t.Errorf("services = %s, want payments-api, ledger, orders (merged) and cart", got)
 	}
-	if !storm.Major || storm.Severity != "SEV2" || storm.AlertCount != 5 {
-		t.Errorf("major = %v, severity %s, %d alerts; want major SEV2 with 5", storm.Major, storm.Severity, storm.AlertCount)
+	if !storm.Major || storm.Severity != "SEV2" || storm.AlertCount != 4 {
+		t.Errorf("major = %v, severity %s, %d alerts; want major SEV2 with 4", storm.Major, storm.Severity, storm.AlertCount)
 	}
 	if storm.Roles["commander"] != "gina" {
 		t.Errorf("commander = %q, want gina (the global IRT's on-call)", storm.Roles["commander"])
 	}
-	if len(storm.Suspects) == 0 {
-		t.Fatal("no suspects")
+	if len(storm.Suspects) < 2 {
+		t.Fatalf("suspects = %+v, want db-proxy, then storage", storm.Suspects)
 	}
-	first := storm.Suspects[0]
-	if first.Service != "storage" || len(first.Changes) != 1 || first.Changes[0] != deployID {
-		t.Fatalf("first suspect = %+v, want storage with change %d", first, deployID)
+	first, second := storm.Suspects[0], storm.Suspects[1]
+	if first.Service != "db-proxy" || len(first.Changes) != 0 {
+		t.Fatalf("first suspect = %+v, want db-proxy, which joined the incident", first)
 	}
-	reasons := strings.Join(first.Reasons, "; ")
+	if second.Service != "storage" || len(second.Changes) != 1 || second.Changes[0] != deployID {
+		t.Fatalf("second suspect = %+v, want storage with change %d", second, deployID)
+	}
+	reasons := strings.Join(append(first.Reasons, second.Reasons...), "; ")
 	for _, want := range []string{
-		"a dependency common to 5 alerting services: cart, ledger, orders, payments-api, search-index",
+		"correlation joined cart, ledger, orders, payments-api through it, on evidence that it fails",
 		"changed 8 minutes before the first alert: storage 4.2.0 deployed",
 	} {
 		if !strings.Contains(reasons, want) {
-			t.Errorf("storage's reasons %q lack %q", reasons, want)
+			t.Errorf("the suspects' reasons %q lack %q", reasons, want)
 		}
 	}
-	if hr.Major || strings.Join(hr.Services, ",") != "hr-portal" || hr.Roles["commander"] != "" {
-		t.Errorf("unrelated incident = services %v, major %v, roles %v; want hr-portal alone, not major", hr.Services, hr.Major, hr.Roles)
+	if hr.Major || strings.Join(hr.Services, ",") != "hr-portal" || hr.Roles["commander"] != "" || len(hr.Related) != 0 {
+		t.Errorf("unrelated incident = services %v, major %v, roles %v, related %v; want hr-portal alone, not major", hr.Services, hr.Major, hr.Roles, hr.Related)
+	}
+	if search.Major || strings.Join(search.Services, ",") != "search-index" || len(search.Related) != 0 {
+		t.Errorf("search-index's incident = services %v, major %v, related %v; want search-index alone, not major, related to nothing (it shares only a hub)",
+			search.Services, search.Major, search.Related)
 	}
 
 	// The timeline says why the incident became major and who took command.
@@ -379,8 +399,8 @@ func TestStorageFailureBecomesOneMajorIncident(t *testing.T) {
 	}
 	want := []string{
 		"09:00:00 critical service (payments-api): IRT irt-revenue engaged, parallel coverage; commander: iris",
-		"09:00:30 major incident: correlation merged alerts of 2 services owned by 2 teams (commerce, payments)",
-		"09:00:30 commander: gina (global IRT irt-global), taking over from iris",
+		"09:02:00 major incident: correlation merged alerts of 4 services owned by 2 teams (commerce, payments)",
+		"09:02:00 commander: gina (global IRT irt-global), taking over from iris",
 	}
 	if strings.Join(story, "\n") != strings.Join(want, "\n") {
 		t.Errorf("major and role entries:\n%s\nwant:\n%s", strings.Join(story, "\n"), strings.Join(want, "\n"))

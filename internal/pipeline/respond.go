@@ -67,7 +67,7 @@ func (ic *Incidents) Declare(ctx context.Context, d Declaration, by Actor) (inci
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryTriggered, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
 			return err
 		}
-		ic.flow.rankSuspects(ctx, snap, inc)
+		ic.flow.rankSuspects(ctx, tx, snap, inc)
 		if d.Major && inc.Severity != incident.SEV1 {
 			if err := ic.flow.makeMajor(tx, snap, inc, "declared major by "+by.Name, now); err != nil {
 				return err
@@ -333,49 +333,13 @@ func (ic *Incidents) Merge(ctx context.Context, id, other int64, by Actor) (inci
 		if err != nil {
 			return err
 		}
-		alerts, err := tx.AlertsOfIncident(src.ID)
+		moved, err := ic.flow.absorb(tx, inc, &src, by, "", now)
 		if err != nil {
 			return err
 		}
-		for i := range alerts {
-			alerts[i].IncidentID = inc.ID
-			alerts[i].UpdatedAt = now
-			if err := tx.UpdateAlert(&alerts[i]); err != nil {
-				return err
-			}
-		}
-		inc.AlertCount += len(alerts)
-		for _, s := range src.Services {
-			if !contains(inc.Services, s) {
-				inc.Services = append(inc.Services, s)
-			}
-		}
-		for _, r := range src.Responders {
-			inc.AddResponder(r)
-		}
-		if e := incident.RaiseSeverity(inc, src.Severity, fmt.Sprintf("incident %d (%s) was merged into it", src.ID, src.Severity), now); e != nil {
-			if err := tx.AppendTimeline(e); err != nil {
-				return err
-			}
-		}
-		ic.flow.rankSuspects(ctx, snap, inc)
-		inc.UpdatedAt = now
-		msg := fmt.Sprintf("incident %d merged into this one by %s (%d alerts)", src.ID, by.Name, len(alerts))
+		ic.flow.rankSuspects(ctx, tx, snap, inc)
+		msg := fmt.Sprintf("incident %d merged into this one by %s (%d alerts)", src.ID, by.Name, moved)
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
-			return err
-		}
-		if src.Open() {
-			src.Status, src.ResolvedAt, src.ResolvedBy, src.UpdatedAt = alert.StatusResolved, &now, by.Name, now
-			src.AlertCount = 0
-			if err := ic.flow.stopEscalation(tx, src.ID); err != nil {
-				return err
-			}
-			if err := tx.UpdateIncident(&src); err != nil {
-				return err
-			}
-		}
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: src.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel,
-			Message: fmt.Sprintf("merged into incident %d by %s", inc.ID, by.Name)}); err != nil {
 			return err
 		}
 		if err := tx.UpdateIncident(inc); err != nil {
@@ -383,6 +347,59 @@ func (ic *Incidents) Merge(ctx context.Context, id, other int64, by Actor) (inci
 		}
 		return auditIncident(tx, now, by, "merge", inc, before, msg)
 	})
+}
+
+// absorb moves every alert of src into inc, with its services and
+// responders, and resolves src as merged into inc (why, when set, says
+// why on src's timeline). The caller ranks inc's suspects, writes inc's
+// timeline and stores inc. It reports how many alerts moved.
+func (f *flow) absorb(tx store.Tx, inc, src *incident.Incident, by Actor, why string, now time.Time) (int, error) {
+	alerts, err := tx.AlertsOfIncident(src.ID)
+	if err != nil {
+		return 0, err
+	}
+	for i := range alerts {
+		alerts[i].IncidentID = inc.ID
+		alerts[i].UpdatedAt = now
+		if err := tx.UpdateAlert(&alerts[i]); err != nil {
+			return 0, err
+		}
+	}
+	inc.AlertCount += len(alerts)
+	for _, s := range src.Services {
+		if !contains(inc.Services, s) {
+			inc.Services = append(inc.Services, s)
+		}
+	}
+	for _, r := range src.Responders {
+		inc.AddResponder(r)
+	}
+	if e := incident.RaiseSeverity(inc, src.Severity, fmt.Sprintf("incident %d (%s) was merged into it", src.ID, src.Severity), now); e != nil {
+		if err := tx.AppendTimeline(e); err != nil {
+			return 0, err
+		}
+	}
+	inc.Unrelate(src.ID)
+	inc.UpdatedAt = now
+	if src.Open() {
+		src.Status, src.ResolvedAt, src.ResolvedBy, src.UpdatedAt = alert.StatusResolved, &now, by.Name, now
+		src.AlertCount = 0
+		src.Unrelate(inc.ID)
+		if err := f.stopEscalation(tx, src.ID); err != nil {
+			return 0, err
+		}
+		if err := tx.UpdateIncident(src); err != nil {
+			return 0, err
+		}
+	}
+	msg := fmt.Sprintf("merged into incident %d by %s", inc.ID, by.Name)
+	if why != "" {
+		msg += ": " + why
+	}
+	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: src.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
+		return 0, err
+	}
+	return len(alerts), nil
 }
 
 // Split moves some alerts of an incident into a new incident of their own,
@@ -445,8 +462,8 @@ func (ic *Incidents) Split(ctx context.Context, id int64, alertIDs []int64, by A
 		}
 		inc.AlertCount -= len(moving)
 		inc.UpdatedAt = now
-		ic.flow.rankSuspects(ctx, snap, inc)
-		ic.flow.rankSuspects(ctx, snap, n)
+		ic.flow.rankSuspects(ctx, tx, snap, inc)
+		ic.flow.rankSuspects(ctx, tx, snap, n)
 		msg := fmt.Sprintf("%d alert(s) split off into incident %d by %s", len(moving), n.ID, by.Name)
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
 			return err

@@ -165,6 +165,9 @@ type Tx interface {
 	// OpenIncidentsSince returns open incidents created at or after since
 	// (correlation candidates), newest first.
 	OpenIncidentsSince(since time.Time, limit int) ([]incident.Incident, error)
+	// AlertingServices returns, sorted, the services with an alert created
+	// at or after since (correlation's evidence that a service fails).
+	AlertingServices(since time.Time) ([]string, error)
 	// InsertIncident stores a new incident and sets its ID.
 	InsertIncident(i *incident.Incident) error
 	UpdateIncident(i *incident.Incident) error
@@ -197,6 +200,9 @@ type Tx interface {
 
 	// InsertChange stores a change event and sets its ID.
 	InsertChange(c *change.Event) error
+	// ListChanges is Pipeline.ListChanges within the transaction: it sees
+	// the change events the transaction wrote.
+	ListChanges(q ChangeQuery) ([]change.Event, error)
 
 	// Heartbeats.
 	GetHeartbeat(key string) (Heartbeat, error)

@@ -1237,3 +1237,53 @@ func TestBrowserSLOPage(t *testing.T) {
 
 	b.do("an unknown SLO", chromedp.Navigate(s.url+"/slos/nope"), chromedp.WaitVisible(chromedp.Search(`//main//p[contains(., "There is no such SLO")]`)))
 }
+
+// TestBrowserRelatedIncidents: checkout and search both need ledger, which
+// shows no sign of trouble, so their alerts open two incidents, each
+// listing the other; one click on checkout's page merges search's into it.
+func TestBrowserRelatedIncidents(t *testing.T) {
+	s := newServer(t)
+	s.applyShop()
+	org := shop()
+	org["services"].([]any)[4].(map[string]any)["integrations"] = []any{map[string]any{"type": "generic", "key": "gen-search"}}
+	if code := s.call("POST", "/api/v1/config/apply", adminSecret, org, nil); code != http.StatusOK {
+		t.Fatalf("apply = %d", code)
+	}
+	checkout := s.trigger("Checkout down")
+	if code := s.call("POST", "/api/v1/integrations/generic/gen-search", "", map[string]any{"summary": "Search down", "severity": "critical", "dedup_key": "s"}, nil); code != http.StatusAccepted {
+		t.Fatalf("search alert = %d", code)
+	}
+	var search incident
+	for deadline := time.Now().Add(10 * time.Second); search.ID == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		var page struct{ Incidents []incident }
+		s.call("GET", "/api/v1/incidents?service=search", adminSecret, nil, &page)
+		if len(page.Incidents) == 1 {
+			search = page.Incidents[0]
+		}
+	}
+	if search.ID == 0 || search.ID == checkout.ID {
+		t.Fatalf("search's incident = %+v, want one of its own beside checkout's %d", search, checkout.ID)
+	}
+
+	b := newBrowser(t)
+	b.signInAsAdmin(s.url)
+	row := fmt.Sprintf(`li[data-related="%d"]`, search.ID)
+	b.do("open checkout's incident", chromedp.Navigate(fmt.Sprintf("%s/incidents/%d", s.url, checkout.ID)), chromedp.WaitVisible(chromedp.CSS(row)))
+	text := b.text(row)
+	for _, want := range []string{fmt.Sprintf("Incident #%d", search.ID), "ledger", "search and checkout both depend on ledger, which shows no sign of trouble"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("related row %q lacks %q", text, want)
+		}
+	}
+	b.screenshot("incident-related", 1280)
+	b.do("merge",
+		chromedp.Click(chromedp.CSS(row+` button`)),
+		chromedp.WaitVisible(chromedp.Search(fmt.Sprintf(`//p[@role="status" and contains(., "Merge incident #%d: done")]`, search.ID))))
+	b.waitFor("the related section to go", `document.querySelector('section[aria-labelledby=related-title]').hidden`)
+	if got := s.incident(checkout.ID); strings.Join(got.Services, ",") != "checkout,search" {
+		t.Errorf("checkout's incident after the merge: services %v, want checkout and search", got.Services)
+	}
+	if got := s.incident(search.ID); got.Status != "resolved" {
+		t.Errorf("search's incident after the merge is %s, want resolved", got.Status)
+	}
+}

@@ -43,6 +43,7 @@ func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IncidentServicesRewritten", testIncidentServicesRewritten},
 		{"OpenIncidentByGroup", testOpenIncidentByGroup},
 		{"OpenIncidentsSince", testOpenIncidentsSince},
+		{"AlertingServices", testAlertingServices},
 		{"Timeline", testTimeline},
 		{"Escalations", testEscalations},
 		{"InsertNotifications", testInsertNotifications},
@@ -929,6 +930,36 @@ func testOpenIncidentsSince(t *testing.T, newStore func(t *testing.T) store.Stor
 	}
 }
 
+func testAlertingServices(t *testing.T, newStore func(t *testing.T) store.Store) {
+	s := newStore(t)
+	for i, r := range []struct {
+		service string
+		created int
+	}{{"b", 0}, {"a", 5}, {"b", 10}, {"c", 10}, {"a", 20}} {
+		a := newAlert("k", fmt.Sprint("d", i), "x")
+		a.Service, a.CreatedAt = r.service, at(r.created)
+		if i == 4 {
+			a.Status = alert.StatusResolved // resolved since: it alerted all the same
+		}
+		insertAll(t, s, store.Tx.InsertAlert, a)
+	}
+	for _, c := range []struct {
+		since int
+		want  string
+	}{{-1, "a b c"}, {5, "a b c"}, {6, "a b c"}, {11, "a"}, {21, ""}} {
+		update(t, s, func(tx store.Tx) error {
+			got, err := tx.AlertingServices(at(c.since))
+			if err != nil {
+				return err
+			}
+			if strings.Join(got, " ") != c.want {
+				t.Errorf("AlertingServices(at(%d)) = %q, want %q", c.since, got, c.want)
+			}
+			return nil
+		})
+	}
+}
+
 func testTimeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
 	ctx := context.Background()
@@ -1494,11 +1525,36 @@ func testChanges(t *testing.T, newStore func(t *testing.T) store.Store) {
 		if err != nil {
 			t.Fatalf("%s: ListChanges: %v", c.name, err)
 		}
-		if l := labels(got, func(c change.Event) string { return c.Summary }); l != c.want {
+		if l := labels(got, changeSummary); l != c.want {
 			t.Errorf("%s: ListChanges(%+v) = %q, want %q", c.name, q, l, c.want)
 		}
+		update(t, s, func(tx store.Tx) error {
+			got, err := tx.ListChanges(q)
+			if l := labels(got, changeSummary); err != nil || l != c.want {
+				t.Errorf("%s: Tx.ListChanges(%+v) = %q, %v; want %q", c.name, q, l, err, c.want)
+			}
+			return nil
+		})
+	}
+
+	// In a transaction, the changes it wrote count.
+	rollback := errors.New("roll back")
+	err = s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.InsertChange(&change.Event{Service: "a", IntegrationKey: "ci", Summary: "c6", At: at(25), ReceivedAt: at(25)}); err != nil {
+			return err
+		}
+		got, err := tx.ListChanges(store.ChangeQuery{Services: []string{"a"}, Since: at(20)})
+		if l := labels(got, changeSummary); err != nil || l != "c6 c5" {
+			t.Errorf("Tx.ListChanges after InsertChange = %q, %v; want c6 c5", l, err)
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatalf("Update = %v, want the rollback", err)
 	}
 }
+
+func changeSummary(c change.Event) string { return c.Summary }
 
 // Heartbeats.
 

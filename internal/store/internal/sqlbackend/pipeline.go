@@ -518,6 +518,17 @@ func (t *Tx) OpenIncidentsSince(since time.Time, limit int) ([]incident.Incident
 	return incidents, nil
 }
 
+func (t *Tx) AlertingServices(since time.Time) ([]string, error) {
+	services, err := queryAll(t.ctx, t.c, func(row Row) (string, error) {
+		var s string
+		return s, row.Scan(&s)
+	}, `SELECT DISTINCT service FROM alerts WHERE created_at >= $1 ORDER BY service`, UTC(since))
+	if err != nil {
+		return nil, fmt.Errorf("services alerting since %s: %w", UTC(since).Format(time.RFC3339Nano), err)
+	}
+	return services, nil
+}
+
 func (t *Tx) InsertIncident(i *incident.Incident) error {
 	stored, body, err := EncodeIncident(*i)
 	if err != nil {
@@ -908,11 +919,19 @@ func (db *DB) GetChange(ctx context.Context, id int64) (change.Event, error) {
 
 // ListChanges returns the change events matching q, newest first.
 func (db *DB) ListChanges(ctx context.Context, q store.ChangeQuery) ([]change.Event, error) {
+	return db.listChanges(ctx, db.b.Read, q)
+}
+
+func (t *Tx) ListChanges(q store.ChangeQuery) ([]change.Event, error) {
+	return t.db.listChanges(t.ctx, t.c, q)
+}
+
+func (db *DB) listChanges(ctx context.Context, c Conn, q store.ChangeQuery) ([]change.Event, error) {
 	if err := CheckTexts("service", q.Services...); err != nil {
 		return nil, fmt.Errorf("list changes: %w", err)
 	}
 	w := db.d.where().in("service", q.Services).time("at >=", q.Since).time("at <", q.Until).before(q.BeforeID)
-	changes, err := queryAll(ctx, db.b.Read, scanChange, `SELECT id, body FROM change_events`+w.page("id DESC", ListLimit(q.Limit)), w.args...)
+	changes, err := queryAll(ctx, c, scanChange, `SELECT id, body FROM change_events`+w.page("id DESC", ListLimit(q.Limit)), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list changes: %w", err)
 	}

@@ -28,6 +28,11 @@ export async function incidentPage(ctx) {
   const head = h('div', {class: 'incident-head'});
   const facts = h('div', {class: 'facts-wrap'});
   const suspects = h('div');
+  const related = h('div');
+  const relatedSection = h('section', {'aria-labelledby': 'related-title', hidden: true},
+    h('h2', {id: 'related-title'}, 'Related incidents'),
+    h('p', {class: 'muted small'}, 'They share a dependency that shows no sign of trouble; merge one here if it is the same failure.'),
+    related);
   const responders = h('div');
   const timeline = h('div');
   const alerts = h('div');
@@ -114,6 +119,7 @@ export async function incidentPage(ctx) {
       h('div', {class: 'incident-main'},
         facts,
         h('section', {'aria-labelledby': 'suspects-title'}, h('h2', {id: 'suspects-title'}, 'Suspects'), suspects),
+        relatedSection,
         h('section', {'aria-labelledby': 'timeline-title'}, h('h2', {id: 'timeline-title'}, 'Timeline'), timeline),
         h('section', {'aria-labelledby': 'alerts-title'}, h('h2', {id: 'alerts-title'}, 'Alerts'), alerts),
         h('details', {class: 'card'}, h('summary', null, 'Post-mortem draft'),
@@ -153,6 +159,14 @@ export async function incidentPage(ctx) {
         attrs: {'data-kind': e.kind},
         cells: [h('time', {datetime: e.at}, when(e.at, undefined, true)), h('span', {title: e.actor}, actor(e.actor)), e.channel || '', e.kind, e.message],
       })), {className: 'timeline', empty: 'Nothing yet.'}));
+    const rel = inc.related || [];
+    relatedSection.hidden = rel.length === 0;
+    related.replaceChildren(h('ul', {class: 'related'}, rel.map((r) => {
+      const merge = h('button', {type: 'button', disabled: inc.status === 'resolved',
+        onclick: () => act('merge', {incident: r.incident}, `Merge incident #${r.incident}`)}, 'Merge into this incident');
+      return h('li', {'data-related': String(r.incident)},
+        h('a', {href: `/incidents/${r.incident}`}, `Incident #${r.incident}`), ' via ', (r.via || []).join(', '), ': ', r.reason, ' ', merge);
+    })));
     draft.value = postmortemDraft(inc);
     updateButtons();
   };
