@@ -196,6 +196,7 @@ func TestCrashRecoverySQLite(t *testing.T) {
 	incidents = allIncidents(t, final.base) // after the pages: the timelines are complete
 	if len(incidents) != len(alerts) {
 		t.Errorf("%d incidents for %d alerts: each trigger opens its own incident", len(incidents), len(alerts))
+		reportUnpaired(t, incidents, alerts)
 	}
 	pages := recv.snapshot()
 	st := statsOf(pages)
@@ -265,4 +266,25 @@ func TestCrashRecoverySQLite(t *testing.T) {
 		"steps 1 and 2 sent by different processes", resumed,
 		"final restart to all paged", settled,
 	)
+}
+
+// reportUnpaired names the incidents no alert points at and the alerts
+// that share an incident, with their timelines: what a mismatch between
+// the counts is made of.
+func reportUnpaired(t *testing.T, incidents []apiIncident, alerts []apiAlert) {
+	t.Helper()
+	byIncident := map[int64][]string{}
+	for _, a := range alerts {
+		byIncident[a.IncidentID] = append(byIncident[a.IncidentID], a.DedupKey)
+	}
+	for _, inc := range incidents {
+		keys := byIncident[inc.ID]
+		if len(keys) == 1 {
+			continue
+		}
+		t.Errorf("incident %d (%s) has %d alerts %v; timeline:", inc.ID, inc.Status, len(keys), keys)
+		for _, e := range inc.Timeline {
+			t.Errorf("  %s %s %s", e.At.Format(time.RFC3339Nano), e.Kind, e.Message)
+		}
+	}
 }
