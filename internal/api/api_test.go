@@ -165,8 +165,14 @@ func startFixture(tb testing.TB, o fixtureOptions) *fixture {
 	}
 	var engine *sloengine.Engine
 	if o.slo {
+		accept := pipe.Accept
+		if o.byHand {
+			// No committer runs to answer pipe.Accept: the engine's alerts
+			// go straight to the inbox, for the test's RunOnce to process.
+			accept = func(ctx context.Context, events ...store.InboxEvent) error { return st.AppendInbox(ctx, events) }
+		}
 		engine = sloengine.New(sloengine.Options{Store: st, SLOs: func() []slo.SLO { return m.Snapshot().SLOs() },
-			Accept: pipe.Accept, Now: clk.Now, Logger: logger})
+			Accept: accept, Now: clk.Now, Logger: logger})
 	}
 	serverURL := o.publicURL
 	if serverURL != "" {
