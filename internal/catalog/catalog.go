@@ -210,6 +210,34 @@ type Org struct {
 	Costs *Costs `json:"costs,omitempty" yaml:"costs,omitempty"`
 	// Postmortems says which incidents need a post-mortem, and by when.
 	Postmortems *PostmortemPolicy `json:"postmortems,omitempty" yaml:"postmortems,omitempty"`
+
+	// Integrations are organisation-wide integration keys (one receiver
+	// for everything), whose events EventRules route to services.
+	Integrations []Integration `json:"integrations,omitempty" yaml:"integrations,omitempty"`
+	// EventRules route the events of Integrations: in order, the first
+	// match wins.
+	EventRules []EventRule `json:"event_rules,omitempty" yaml:"event_rules,omitempty"`
+	// UnroutedService takes the events no rule matches. Without one they
+	// are kept in the unrouted list and page the global IRT.
+	UnroutedService string `json:"unrouted_service,omitempty" yaml:"unrouted_service,omitempty"`
+}
+
+// EventRule routes the events of an organisation-wide integration that it
+// matches: to Service (a service id, or a template such as
+// "{{labels.service}}"), with Severity rewritten when set; or, with
+// Suppress, nowhere (the event is kept and counted, and never pages).
+type EventRule struct {
+	Match    EventMatch `json:"match" yaml:"match"`
+	Service  string     `json:"service,omitempty" yaml:"service,omitempty"`
+	Severity string     `json:"severity,omitempty" yaml:"severity,omitempty"`
+	Suppress bool       `json:"suppress,omitempty" yaml:"suppress,omitempty"`
+}
+
+// EventMatch is what an event's labels must hold for a rule to match:
+// Labels exact values ("*": present), LabelsRe regular expressions.
+type EventMatch struct {
+	Labels   map[string]string `json:"labels,omitempty" yaml:"labels,omitempty"`
+	LabelsRe map[string]string `json:"labels_re,omitempty" yaml:"labels_re,omitempty"`
 }
 
 // PostmortemPolicy says which incidents need a post-mortem and by when.

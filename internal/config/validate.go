@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/eventrules"
 	"github.com/vigil-oncall/vigil/internal/ops"
 	"github.com/vigil-oncall/vigil/internal/postmortem"
 	"github.com/vigil-oncall/vigil/internal/schedule"
@@ -25,7 +26,7 @@ import (
 // every problem found, each with the Path of the offending field; File and
 // Line are left empty (Load fills them in for bundles read from files).
 func Validate(b *Bundle) []Problem {
-	v := &validator{b: b, zones: map[string]error{}, suggest: newSuggester()}
+	v := &validator{b: b, zones: map[string]error{}, suggest: newSuggester(), integrationKeys: map[string]string{}}
 	v.users = v.collect("user", "users", len(b.Users), func(i int) string { return b.Users[i].ID })
 	v.teams = v.collect("team", "teams", len(b.Teams), func(i int) string { return b.Teams[i].ID })
 	v.schedules = v.collect("schedule", "schedules", len(b.Schedules), func(i int) string { return b.Schedules[i].ID })
@@ -61,6 +62,9 @@ type validator struct {
 	suggest  *suggester
 
 	users, teams, schedules, policies, services, operations *idSet
+	// integrationKeys maps each integration key to where it is first
+	// used, for keys unique across services and org.integrations.
+	integrationKeys map[string]string
 }
 
 // idSet is the ids of one kind, for resolving references.
@@ -259,6 +263,7 @@ func (v *validator) org(o *catalog.Org) {
 	v.freezes("org.freezes", o.Freezes)
 	v.costs("org.costs", o.Costs)
 	v.postmortems("org.postmortems", o.Postmortems)
+	v.eventRouting(o)
 }
 
 // postmortems checks the post-mortem policy: known conditions and a due
@@ -592,7 +597,6 @@ var (
 )
 
 func (v *validator) serviceList(services []catalog.Service) {
-	keys := map[string]string{} // integration key -> the service first using it
 	for i := range services {
 		s := &services[i]
 		p := index("services", i)
@@ -627,7 +631,9 @@ func (v *validator) serviceList(services []catalog.Service) {
 			v.ref(p+".escalation_policy", v.policies, s.EscalationPolicy)
 		}
 		for j := range s.Integrations {
-			v.integration(index(p+".integrations", j), s.ID, &s.Integrations[j], keys)
+			ip := index(p+".integrations", j)
+			v.enum(ip+".type", s.Integrations[j].Type, integrationTypes...)
+			v.integration(ip, "service "+quote(s.ID), &s.Integrations[j])
 		}
 		for _, sev := range slices.Sorted(maps.Keys(s.Urgency)) {
 			up := p + ".urgency." + sev
@@ -666,14 +672,14 @@ func (v *validator) serviceOperations(path string, s *catalog.Service) {
 	}
 }
 
-func (v *validator) integration(path, service string, in *catalog.Integration, keys map[string]string) {
-	v.enum(path+".type", in.Type, integrationTypes...)
+// integration checks one integration of owner (a service, or the org).
+func (v *validator) integration(path, owner string, in *catalog.Integration) {
 	if v.required(path+".key", in.Key) {
 		v.report(path+".key", checkIntegrationKey(in.Type, in.Key))
-		if first, ok := keys[in.Key]; ok {
-			v.add(path+".key", "integration key %s is already used by service %s; keys are unique across all services", quote(in.Key), quote(first))
+		if first, ok := v.integrationKeys[in.Key]; ok {
+			v.add(path+".key", "integration key %s is already used by %s; keys are unique across all services", quote(in.Key), first)
 		} else {
-			keys[in.Key] = service
+			v.integrationKeys[in.Key] = owner
 		}
 	}
 	switch {
@@ -694,5 +700,49 @@ func (v *validator) integration(path, service string, in *catalog.Integration, k
 	}
 	if in.RateLimit < 0 || math.IsNaN(in.RateLimit) || math.IsInf(in.RateLimit, 0) {
 		v.add(path+".rate_limit", "rate_limit must be a finite number of events per second, 0 or more")
+	}
+}
+
+// orgIntegrationTypes are the integrations that may serve the whole org:
+// those whose events carry labels for the rules (a heartbeat has none and
+// belongs to one service).
+var orgIntegrationTypes = []string{
+	catalog.IntegrationPagerDuty, catalog.IntegrationAlertmanager, catalog.IntegrationGrafana, catalog.IntegrationGeneric,
+}
+
+// eventRouting checks org.integrations, org.event_rules and
+// org.unrouted_service: rules that compile, fixed services that exist and
+// fixed severities that are severities.
+func (v *validator) eventRouting(o *catalog.Org) {
+	for i := range o.Integrations {
+		p := index("org.integrations", i)
+		v.enum(p+".type", o.Integrations[i].Type, orgIntegrationTypes...)
+		v.integration(p, "org.integrations", &o.Integrations[i])
+	}
+	_, problems := eventrules.Compile(o.EventRules)
+	for _, problem := range problems {
+		v.add("org.event_rules"+problem.Path, "%s", problem.Message)
+	}
+	for i, r := range o.EventRules {
+		p := index("org.event_rules", i)
+		if t, err := eventrules.ParseTemplate(r.Service); err == nil {
+			if id, fixed := t.Fixed(); fixed {
+				v.ref(p+".service", v.services, id)
+			}
+		}
+		if t, err := eventrules.ParseTemplate(r.Severity); err == nil {
+			if word, fixed := t.Fixed(); fixed && word != "" {
+				v.enum(p+".severity", word, severities...)
+			}
+		}
+	}
+	if len(o.EventRules) > 0 && len(o.Integrations) == 0 {
+		v.add("org.event_rules", "the rules route the events of org.integrations, and there are none")
+	}
+	v.ref("org.unrouted_service", v.services, o.UnroutedService)
+	if _, taken := v.services.ids[eventrules.UnroutedService]; taken && len(o.Integrations) > 0 && o.UnroutedService == "" {
+		v.add(index("services", v.services.ids[eventrules.UnroutedService])+".id",
+			"service id %s is where events no rule routes go when org.unrouted_service is not set; name this service org.unrouted_service, or choose another id",
+			quote(eventrules.UnroutedService))
 	}
 }
