@@ -648,23 +648,24 @@ func TestBrowserServicesSchedulesReports(t *testing.T) {
 	}
 	b.screenshot("slos", 1280)
 
-	// Reports: the resolved incident counts for checkout, with mean,
-	// median and p90 of both times. All loaded incidents: the browser's
-	// clock is the machine's, the server's may be pinned elsewhere.
-	b.do("reports", chromedp.Navigate(s.url+"/reports?period=all"), chromedp.WaitVisible(chromedp.CSS(`tr[data-service="checkout"]`)))
+	// Reports: the server's response report over its last 30 days counts
+	// the resolved incident for checkout, with median, p90 and mean of
+	// both times.
+	b.do("reports", chromedp.Navigate(s.url+"/reports"), chromedp.Click(chromedp.Search(`//a[normalize-space()="Response"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-service="checkout"]`)))
 	var head, cells []string
-	b.eval("report columns", `[...document.querySelectorAll('table.numbers th')].map((th) => th.textContent)`, &head)
-	if want := []string{"Service", "Resolved", "Acknowledged", "MTTA mean", "MTTA median", "MTTA p90", "MTTR mean", "MTTR median", "MTTR p90"}; !reflect.DeepEqual(head, want) {
+	b.eval("report columns", `[...document.querySelector('table.numbers').querySelectorAll('th')].map((th) => th.textContent)`, &head)
+	if want := []string{"Service", "Team", "Incidents", "Acked", "Resolved", "MTTA median", "MTTA p90", "MTTA mean", "MTTR median", "MTTR p90", "MTTR mean",
+		"Escalation rate", "Acked by owners", "Acked by IRT", "Per week"}; !reflect.DeepEqual(head, want) {
 		t.Errorf("report columns %q, want %q", head, want)
 	}
 	b.eval("checkout row", `[...document.querySelectorAll('tr[data-service="checkout"] td')].map((td) => td.textContent)`, &cells)
-	if len(cells) != 9 || cells[0] != "checkout" || cells[1] != "1" || cells[2] != "1" {
-		t.Errorf("checkout report row %q, want checkout, 1 resolved, 1 acknowledged and six times", cells)
+	if len(cells) != 15 || cells[0] != "checkout" || cells[1] != "shop" || cells[2] != "1" || cells[3] != "1" || cells[4] != "1" {
+		t.Errorf("checkout report row %q, want checkout of shop, 1 incident acknowledged and resolved", cells)
 	}
-	if txt := b.text("main"); !strings.Contains(txt, "both over the same incidents") {
-		t.Errorf("the report does not say what MTTA and MTTR are taken over: %q", txt)
+	if txt := b.text("main"); !strings.Contains(txt, "How these numbers were computed") {
+		t.Errorf("the report does not say how its numbers were computed: %q", txt)
 	}
-	b.screenshot("reports", 1280)
 }
 
 // edgesAvoidBoxes is a JavaScript function of a drawn graph (an <svg>)
@@ -750,12 +751,6 @@ func randomGraph(seed uint64) (nodes, edges string) {
 		es = append(es, fmt.Sprintf(`{from:'svc-%02d', to:'svc-%02d', kind:'%s'}`, a, b, kind))
 	}
 	return "[" + strings.Join(ns, ",") + "]", "[" + strings.Join(es, ",") + "]"
-}
-
-// dump shows a value with what its pointers point to.
-func dump(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // TestBrowserScriptUnits runs the UI's pure functions in the browser
@@ -990,58 +985,30 @@ func TestBrowserScriptUnits(t *testing.T) {
 		}
 	})
 
-	t.Run("serviceStats", func(t *testing.T) {
-		// Times from opening, in minutes (to ack, to resolve):
-		// #1 checkout (2, 30); #2 checkout and payments (4, 60);
-		// #3 payments, resolved after 10 without an acknowledgement;
-		// #4 search, resolved after 1 without one; #5 has no opening;
-		// #6 checkout (30, 35).
-		// checkout: TTA 2, 4, 30: mean 12, median 4, p90 at rank 1.8:
-		// 4 + 0.8 × 26 = 24.8. TTR 30, 35, 60: mean 41⅔, median 35, p90
-		// 35 + 0.8 × 25 = 55. payments: only #2 is timed. search: none.
-		// The old rule (MTTA over acknowledged incidents, MTTR over all)
-		// gave #6's kind of service an MTTR below its MTTA.
-		incidents := `[
-			{services:['checkout'], created_at:'2026-03-02T10:00:00Z', acknowledged_at:'2026-03-02T10:02:00Z', resolved_at:'2026-03-02T10:30:00Z'},
-			{services:['checkout','payments'], created_at:'2026-03-02T11:00:00Z', acknowledged_at:'2026-03-02T11:04:00Z', resolved_at:'2026-03-02T12:00:00Z'},
-			{services:['payments','payments'], created_at:'2026-03-02T12:00:00Z', resolved_at:'2026-03-02T12:10:00Z'},
-			{services:[], service:'search', created_at:'2026-03-02T12:00:00Z', resolved_at:'2026-03-02T12:01:00Z'},
-			{services:['bad'], created_at:'not a time', resolved_at:'2026-03-02T12:01:00Z'},
-			{services:['checkout'], created_at:'2026-03-02T13:00:00Z', acknowledged_at:'2026-03-02T13:30:00Z', resolved_at:'2026-03-02T13:35:00Z'}]`
-		type times struct{ Mean, Median, P90 float64 }
-		type row struct {
-			Service                 string
-			Incidents, Acknowledged int
-			MTTA, MTTR              *times
+	t.Run("niceMax", func(t *testing.T) {
+		var got []float64
+		b.eval("niceMax", `import('/assets/chart.js').then((m) => [
+			...[0, -3, 1, 3, 4, 5, 7, 9, 11, 37, 100, 101, 2500].map((v) => m.niceMax(v)),
+			...[0, 1, 3, 9, 11, 37, 101].map((v) => m.niceMax(v, true))])`, &got)
+		// Four grid lines on round steps: 1, 2, 2.5 or 5 times a power of
+		// ten; for counts whole steps of 1, 2, 3, 5 or 10 (a power of ten).
+		want := []float64{1, 1, 1, 4, 4, 8, 8, 10, 20, 40, 100, 200, 4000,
+			4, 4, 4, 12, 12, 40, 200}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("niceMax = %v, want %v", got, want)
 		}
-		var got struct {
-			Services []row
-			Total    row
-		}
-		b.eval("stats", `import('/assets/stats.js').then((m) => m.serviceStats(`+incidents+`))`, &got)
-		const min = 60000.0
-		checkout := row{"checkout", 3, 3, &times{12 * min, 4 * min, 24.8 * min}, &times{2500000, 35 * min, 55 * min}}
-		want := []row{
-			checkout,
-			{"payments", 2, 1, &times{4 * min, 4 * min, 4 * min}, &times{60 * min, 60 * min, 60 * min}},
-			{"search", 1, 0, nil, nil},
-		}
-		if !reflect.DeepEqual(got.Services, want) {
-			t.Errorf("per service = %s\nwant %s", dump(got.Services), dump(want))
-		}
-		wantTotal := checkout
-		wantTotal.Service, wantTotal.Incidents = "", 5
-		if !reflect.DeepEqual(got.Total, wantTotal) {
-			t.Errorf("total = %s, want %s", dump(got.Total), dump(wantTotal))
-		}
+	})
 
-		var q []*float64
-		b.eval("quantile", `import('/assets/stats.js').then((m) => [
-			m.quantile([], 0.5), m.quantile([7], 0.9), m.quantile([1, 3], 0.5), m.quantile([10, 20, 30, 40], 0.9), m.quantile([5, 5, 5], 0.9)])`, &q)
-		f := func(v float64) *float64 { return &v }
-		// [10, 20, 30, 40] at 0.9: rank 2.7, 30 + 0.7 × 10 = 37.
-		if wantQ := []*float64{nil, f(7), f(2), f(37), f(5)}; !reflect.DeepEqual(q, wantQ) {
-			t.Errorf("quantile = %s, want %s", dump(q), dump(wantQ))
+	t.Run("reportQuery", func(t *testing.T) {
+		var got []string
+		// Thursday 5 March 2026, late in the day in UTC.
+		b.eval("reportQuery", `import('/assets/pages/reports.js').then((m) => [
+			'', 'days=7', 'days=90&team=payments', 'from=2026-03-01&to=2026-04-01&team=irt', 'days=lots&from=2026-01-01', 'days=7&from=2026-01-01',
+		].map((q) => m.reportQuery(new URLSearchParams(q), new Date('2026-03-05T23:30:00Z')).toString()))`, &got)
+		want := []string{"", "from=2026-02-27&to=2026-03-06", "from=2025-12-06&to=2026-03-06&team=payments",
+			"from=2026-03-01&to=2026-04-01&team=irt", "from=2026-01-01", "from=2026-02-27&to=2026-03-06"}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("reportQuery = %q, want %q", got, want)
 		}
 	})
 

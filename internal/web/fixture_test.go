@@ -40,9 +40,10 @@ const (
 // server is a real Vigil server (SQLite store, running pipeline, REST API
 // and the UI) on a local port.
 type server struct {
-	t    *testing.T
-	url  string
-	http *httptest.Server
+	t     *testing.T
+	url   string
+	http  *httptest.Server
+	store *sqlite.Store
 }
 
 func newServer(t *testing.T) *server {
@@ -112,7 +113,7 @@ func newServerWithClock(t *testing.T, now func() time.Time) *server {
 	hs.Config.Handler = srv.Handler()
 	hs.Start()
 	t.Cleanup(hs.Close)
-	return &server{t: t, url: hs.URL, http: hs}
+	return &server{t: t, url: hs.URL, http: hs, store: st}
 }
 
 // call sends a JSON request with a bearer token ("" for none), decodes the

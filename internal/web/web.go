@@ -37,6 +37,7 @@ var Pages = []string{
 	"/slos",
 	"/slos/{name}",
 	"/reports",
+	"/reports/{name}",
 }
 
 // contentTypes are the only kinds of file the UI is made of; a file of

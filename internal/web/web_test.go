@@ -47,7 +47,7 @@ func TestPagesServeIndex(t *testing.T) {
 	for _, path := range []string{
 		"/", "/login", "/login?next=%2Fincidents%2F12", "/incidents", "/incidents?status=resolved&service=checkout",
 		"/incidents/12", "/incidents/not-a-number", "/services", "/services/ledger-db", "/schedules",
-		"/schedules/payments-primary", "/slos", "/slos/checkout-availability", "/reports",
+		"/schedules/payments-primary", "/slos", "/slos/checkout-availability", "/reports", "/reports/interruptions",
 	} {
 		w := get(t, h, "GET", path, nil)
 		if w.Code != http.StatusOK {

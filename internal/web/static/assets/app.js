@@ -11,7 +11,7 @@ import {servicesPage, servicePage} from './pages/services.js';
 import {schedulesPage, schedulePage} from './pages/schedules.js';
 import {slosPage} from './pages/slos.js';
 import {sloPage} from './pages/slo.js';
-import {reportsPage} from './pages/reports.js';
+import {reportPage, reportsPage} from './pages/reports.js';
 
 const routes = [
   [/^\/$/, () => navigate('/incidents', {replace: true})],
@@ -25,6 +25,7 @@ const routes = [
   [/^\/slos$/, slosPage],
   [/^\/slos\/([^/]+)$/, sloPage],
   [/^\/reports$/, reportsPage],
+  [/^\/reports\/([^/]+)$/, reportPage],
 ];
 
 const main = document.getElementById('main');

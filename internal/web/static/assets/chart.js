@@ -66,3 +66,77 @@ export function budgetChart(burndown, {freezeBelow = 0, timeZone} = {}) {
     area ? s('path', {d: area, class: 'budget-area'}) : null,
     line ? s('path', {d: line, class: 'budget-line', 'data-points': pts.length}) : null);
 }
+
+// niceMax is the top of a bar chart's scale: max rounded up so that the
+// four grid lines fall on round numbers (steps of 1, 2, 2.5 or 5 times a
+// power of ten; whole steps of 1, 2, 3, 5 or 10 when the values are
+// counts).
+export function niceMax(max, integers = false) {
+  if (!(max > 0)) return integers ? 4 : 1;
+  let pow = 10 ** Math.floor(Math.log10(max / 4));
+  if (integers && pow < 1) pow = 1;
+  const steps = integers && pow === 1 ? [1, 2, 3, 5, 10] : [1, 2, 2.5, 5, 10];
+  for (const m of steps) {
+    if (4 * m * pow >= max) return 4 * m * pow;
+  }
+  return 40 * pow;
+}
+
+const BAR_TOP = 34; // room for the legend
+const BAR_BOTTOM = 40; // room for the category labels
+const LABEL_PX = 6.5; // width of a label's character, roughly
+
+// barChart draws stacked bars, one per category, one segment per series:
+// {categories: [{key, label}], series: [{key, label, cls}], value(cat,
+// series) -> number, format(v) -> text, axis(v) -> the scale's text
+// (format's when not given), summary}. Each bar segment carries
+// its category, series and value as data attributes; its title says them.
+export function barChart({categories, series, value, format = (v) => String(v), axis = format, summary}) {
+  const totals = categories.map((c) => series.reduce((sum, sr) => sum + (value(c, sr) || 0), 0));
+  const top = niceMax(Math.max(0, ...totals), totals.every(Number.isInteger));
+  const plotW = WIDTH - LEFT - RIGHT;
+  const plotH = HEIGHT - BAR_TOP - BAR_BOTTOM;
+  const y = (v) => BAR_TOP + plotH - (v / top) * plotH;
+  const slot = categories.length ? plotW / categories.length : plotW;
+  const barW = Math.max(1, Math.min(slot * 0.72, 64));
+  // Labels every step-th category, so that they do not run into each other.
+  const chars = (c) => String(c.label).length;
+  const widest = Math.min(18, Math.max(1, ...categories.map(chars)));
+  const step = Math.max(1, Math.ceil((widest * LABEL_PX + 8) / slot));
+  const fit = (text, px) => (text.length * LABEL_PX <= px ? text : `${text.slice(0, Math.max(1, Math.floor(px / LABEL_PX) - 1))}…`);
+  const grid = [0, 1, 2, 3, 4].map((i) => (top * i) / 4);
+  let legendX = LEFT;
+  const legend = series.map((sr) => {
+    const g = s('g', {class: 'legend-entry'},
+      s('rect', {x: legendX, y: 8, width: 12, height: 12, rx: 2, class: `bar ${sr.cls}`}),
+      s('text', {x: legendX + 17, y: 18}, sr.label));
+    legendX += 17 + sr.label.length * LABEL_PX + 18;
+    return g;
+  });
+  return s('svg', {class: 'chart bar-chart', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': summary, 'data-bars': categories.length},
+    s('title', null, summary),
+    s('g', {class: 'legend'}, legend),
+    s('g', {class: 'grid'}, grid.map((v) => [
+      s('line', {x1: LEFT, x2: WIDTH - RIGHT, y1: round(y(v)), y2: round(y(v))}),
+      s('text', {x: LEFT - 6, y: round(y(v)), 'text-anchor': 'end', 'dominant-baseline': 'middle'}, axis(v)),
+    ])),
+    s('g', {class: 'bars'}, categories.map((c, i) => {
+      const x = round(LEFT + slot * i + (slot - barW) / 2);
+      let base = 0;
+      return s('g', {class: 'bar-group', 'data-category': c.key},
+        series.map((sr) => {
+          const v = value(c, sr) || 0;
+          const y0 = y(base);
+          base += v;
+          if (v <= 0) return null;
+          return s('rect', {x, y: round(y(base)), width: round(barW), height: round(y0 - y(base)), class: `bar ${sr.cls}`,
+            'data-series': sr.key, 'data-value': v},
+          s('title', null, `${c.label}, ${sr.label}: ${format(v)}`));
+        }),
+        i % step === 0
+          ? s('text', {x: round(LEFT + slot * i + slot / 2), y: HEIGHT - BAR_BOTTOM + 16, 'text-anchor': 'middle', class: 'category'},
+            fit(String(c.label), slot * step - 6))
+          : null);
+    })),
+    categories.length ? null : s('text', {x: WIDTH / 2, y: BAR_TOP + plotH / 2, 'text-anchor': 'middle'}, 'Nothing in this period.'));
+}
