@@ -49,7 +49,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file until the server stops")
 	pprofAddr := fs.String("pprof", "", "serve net/http/pprof (with block and mutex profiles) on this loopback HOST:PORT")
 	trustedProxies := fs.String("trusted-proxies", "", "comma-separated addresses or CIDR prefixes of the load balancers in front of this server: for their requests, the client is read from X-Forwarded-For")
-	claimLease := fs.Duration("claim-lease", time.Minute, "how long a replica holds the notifications it is sending; a dead replica's sends are retried after it (keep it above the 10s send timeout)")
+	claimLease := fs.Duration("claim-lease", 10*time.Second, "how long a replica's claim on the notifications it is sending lasts unrenewed (it renews them every third of it while sending); a dead replica's sends are retried after it")
 	if code, done := parseFlags(fs, args, env); done {
 		return code
 	}

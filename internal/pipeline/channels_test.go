@@ -362,6 +362,55 @@ func TestFailureReportedDuringSend(t *testing.T) {
 	h.expectPaths("/alice")
 }
 
+// TestClaimIsRenewedWhileItsSendLasts holds a send open while the clock
+// moves twice past the claim's lease: the dispatcher renews its claim each
+// time, so no other dispatcher takes the notification and it is sent once.
+func TestClaimIsRenewedWhileItsSendLasts(t *testing.T) {
+	h, sms := phoneHarness(t, false)
+	const lease = 30 * time.Millisecond
+	h.p.Dispatcher.claimLease = lease
+	claimedUntil := func() time.Time {
+		ns := h.notifications("alice-sms")
+		if len(ns) != 1 || ns[0].ClaimedUntil == nil {
+			return time.Time{}
+		}
+		return *ns[0].ClaimedUntil
+	}
+	sms.during = func(notify.Message) {
+		for range 3 {
+			h.clock.Add(lease * 2 / 3)
+			now := h.clock.Now()
+			deadline := time.Now().Add(20 * time.Second)
+			for claimedUntil().Before(now.Add(lease)) {
+				if time.Now().After(deadline) {
+					t.Errorf("claim not renewed past %s: it ends %s", now.Add(lease), claimedUntil())
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+			var taken []notify.Notification
+			if err := h.store.Update(h.ctx, func(tx store.Tx) error {
+				var err error
+				taken, err = tx.ClaimNotifications(now, lease, 10)
+				return err
+			}); err != nil {
+				t.Error(err)
+			}
+			if len(taken) != 0 {
+				t.Errorf("another dispatcher claimed %d notifications during a renewed send", len(taken))
+			}
+		}
+	}
+	h.trigger("disk", alert.SeverityCritical)
+	h.tick()
+	if got := len(sms.messages()); got != 1 {
+		t.Errorf("%d SMS sent, want 1", got)
+	}
+	if n := h.notifications("alice-sms")[0]; n.Status != notify.StatusSent || n.ClaimedUntil != nil {
+		t.Errorf("notification %s, claimed until %v; want sent and no claim", n.Status, n.ClaimedUntil)
+	}
+}
+
 func TestDeliveryFailed(t *testing.T) {
 	h, sms := phoneHarness(t, false)
 	h.trigger("disk", alert.SeverityCritical)

@@ -22,8 +22,11 @@ const (
 	dispatchBatch = 128
 	// defaultClaimLease is how long a claimed notification is ours unless
 	// Options.ClaimLease says otherwise; a dispatcher that dies leaves it
-	// to be claimed again after this.
-	defaultClaimLease = time.Minute
+	// to be claimed again after this. The dispatcher renews its claims
+	// while it sends (every third of the lease), so a slow send keeps its
+	// claim and the lease can be shorter than the send timeout: a replica
+	// that dies strands its pages for at most this long.
+	defaultClaimLease = 10 * time.Second
 	// sendTimeout bounds one delivery attempt.
 	sendTimeout = 10 * time.Second
 	// linkLifetime is how long acknowledge/resolve links work.
@@ -62,6 +65,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	snap := d.org.Snapshot()
 	groups := groupByRecipient(claimed)
 	parts := make([][]outcome, len(groups))
+	release := d.holdClaims(ctx, claimed)
 	var wg sync.WaitGroup
 	for i, g := range groups {
 		wg.Add(1)
@@ -71,6 +75,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		}()
 	}
 	wg.Wait()
+	release()
 	var results []outcome
 	for _, part := range parts {
 		results = append(results, part...)
@@ -87,6 +92,43 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("record deliveries: %w", err)
 	}
 	return len(claimed), nil
+}
+
+// holdClaims renews the claims on ns every third of the lease until
+// release is called (once the sends are done, before their outcomes are
+// recorded): the claims of a live dispatcher never end mid-send, those of
+// a dead one end within a lease.
+func (d *Dispatcher) holdClaims(ctx context.Context, ns []notify.Notification) (release func()) {
+	ids := make([]int64, len(ns))
+	for i, n := range ns {
+		ids[i] = n.ID
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { // owner: RunOnce, through release
+		defer close(done)
+		t := time.NewTicker(d.claimLease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			now := d.now().UTC()
+			err := d.store.Update(ctx, func(tx store.Tx) error {
+				_, err := tx.RenewClaims(ids, now, now.Add(d.claimLease))
+				return err
+			})
+			if err != nil && ctx.Err() == nil {
+				d.log.Warn("renew notification claims", "notifications", len(ids), "err", err)
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // loadedIncident is the incident a notification is about, as sendGroup

@@ -50,11 +50,11 @@ type Options struct {
 	CallbackKey []byte
 	// Registry, when set, receives the pipeline's metrics.
 	Registry prometheus.Registerer
-	// ClaimLease is how long a dispatcher holds the notifications it
-	// claimed: those of a replica that died are sent by another one (or
-	// by the restarted server) once it ends. Keep it above the 10s send
-	// timeout, or a slow send may be claimed and sent twice. Zero means
-	// one minute.
+	// ClaimLease is how long a dispatcher's claim on the notifications it
+	// sends lasts without renewal: it renews them every third of the
+	// lease while it sends, and those of a replica that died are sent by
+	// another one (or by the restarted server) once it ends. Zero means
+	// ten seconds.
 	ClaimLease time.Duration
 	// InboxQueue bounds the events waiting for a group commit; beyond it
 	// ingest is shed with ErrOverloaded. Zero means 16384.

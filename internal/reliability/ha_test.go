@@ -74,7 +74,11 @@ const haKey = "4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a"
 // spreads unique triggers over them round-robin and SIGKILLs one mid-load.
 // Nothing answered 202 may be lost, each escalation step must run on
 // exactly one replica (one timeline entry, one idempotency key at the
-// receiver), and paging must go on within seconds of the kill.
+// receiver), and paging must go on within seconds of the kill. The
+// replicas run with the default claim lease; the receiver holds the
+// victim's sends open from a second before the kill, so that it dies with
+// pages in flight, and those pages must be sent again by a survivor
+// within 15 s of the kill (the failover gap).
 func TestReplicasOnPostgres(t *testing.T) {
 	dsn := freshPostgresSchema(t)
 	const replicas, clients = 3, 9
@@ -89,13 +93,13 @@ func TestReplicasOnPostgres(t *testing.T) {
 	procs := make([]*vigilProcess, replicas)
 	// The first replica migrates the schema and applies the configuration;
 	// the others start on it together.
-	procs[0] = startVigil(t, "replica-0", serveArgs{db: dsn, config: cfg, extra: leaseFlags()})
+	procs[0] = startVigil(t, "replica-0", serveArgs{db: dsn, config: cfg})
 	var wg sync.WaitGroup
 	for i := 1; i < replicas; i++ {
 		wg.Add(1)
 		go func() { // owner: this test; ends when the replica is ready
 			defer wg.Done()
-			procs[i] = startVigil(t, fmt.Sprintf("replica-%d", i), serveArgs{db: dsn, extra: leaseFlags()})
+			procs[i] = startVigil(t, fmt.Sprintf("replica-%d", i), serveArgs{db: dsn})
 		}()
 	}
 	wg.Wait()
@@ -142,10 +146,15 @@ func TestReplicasOnPostgres(t *testing.T) {
 		}()
 	}
 	var killedAt time.Time
+	holding := false
 	started := time.Now()
 	for seq := 0; ctx.Err() == nil; seq++ {
 		if wait := time.Until(started.Add(time.Duration(float64(seq) / rate * float64(time.Second)))); wait > 0 {
 			time.Sleep(wait)
+		}
+		if !holding && time.Since(started) >= killAfter-time.Second {
+			recv.hold(strings.TrimPrefix(procs[victim].base, "http://"))
+			holding = true
 		}
 		if killedAt.IsZero() && time.Since(started) >= killAfter {
 			procs[victim].kill()
@@ -164,7 +173,7 @@ func TestReplicasOnPostgres(t *testing.T) {
 	// Wait until every accepted trigger is an alert whose incident paged
 	// both steps.
 	alive := procs[(victim+1)%replicas]
-	done := waitUntil(testClaimLease+60*time.Second, 500*time.Millisecond, func() bool {
+	done := waitUntil(defaultClaimLease+60*time.Second, 500*time.Millisecond, func() bool {
 		if len(allAlerts(t, alive.base)) < len(tally.accepted) {
 			return false
 		}
@@ -177,7 +186,7 @@ func TestReplicasOnPostgres(t *testing.T) {
 		return true
 	})
 	if !done {
-		t.Errorf("not every incident paged both steps within %s of the end of the load", testClaimLease+60*time.Second)
+		t.Errorf("not every incident paged both steps within %s of the end of the load", defaultClaimLease+60*time.Second)
 	}
 	alerts := allAlerts(t, alive.base)
 	incidents := allIncidents(t, alive.base)
@@ -262,8 +271,32 @@ func TestReplicasOnPostgres(t *testing.T) {
 	if afterP99 > 10*time.Second {
 		t.Errorf("triggers accepted after the kill paged in p99 %s, want within 10s", afterP99)
 	}
-	if stall > testClaimLease+5*time.Second {
-		t.Errorf("deliveries paused %s after the kill, want at most the claim lease (%s) and a few seconds", stall, testClaimLease)
+	if stall > defaultClaimLease+5*time.Second {
+		t.Errorf("deliveries paused %s after the kill, want at most the claim lease (%s) and a few seconds", stall, defaultClaimLease)
+	}
+	// The failover gap: from the kill to the last of the pages the victim
+	// had in flight going out again from a survivor, under the same key.
+	held := recv.heldPages()
+	if len(held) == 0 {
+		t.Fatal("the victim had no page in flight when it was killed: the failover gap was not measured")
+	}
+	firstAt := map[string]time.Time{}
+	for _, p := range pages {
+		if at, ok := firstAt[p.Key]; !ok || p.At.Before(at) {
+			firstAt[p.Key] = p.At
+		}
+	}
+	var gap time.Duration
+	for _, h := range held {
+		at, ok := firstAt[h.Key]
+		if !ok {
+			t.Errorf("page %s (incident %d) was in flight on the victim and never sent again", h.Key, h.IncidentID)
+			continue
+		}
+		gap = max(gap, at.Sub(killedAt))
+	}
+	if gap > 15*time.Second {
+		t.Errorf("the pages in flight on the victim went out again %s after the kill, want within 15s", gap)
 	}
 	recordFigures(t,
 		"replicas", replicas,
@@ -283,5 +316,7 @@ func TestReplicasOnPostgres(t *testing.T) {
 		"trigger to page p50, p99 before the kill", fmt.Sprintf("%s, %s", percentile(before, 50).Round(time.Millisecond), percentile(before, 99).Round(time.Millisecond)),
 		"trigger to page p50, p99 after the kill", fmt.Sprintf("%s, %s", percentile(after, 50).Round(time.Millisecond), afterP99.Round(time.Millisecond)),
 		"longest pause in deliveries after the kill", stall,
+		"pages in flight on the victim at the kill", len(held),
+		"failover gap: kill to the last of them sent again", gap.Round(time.Millisecond),
 	)
 }

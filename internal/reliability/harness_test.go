@@ -361,6 +361,25 @@ type pageReceiver struct {
 	srv   *httptest.Server
 	mu    sync.Mutex
 	pages []page
+	// holdFrom, when set, is a replica's public host whose pages the
+	// receiver takes and never answers (until the replica goes away),
+	// nor records as delivered: sends in flight on a replica about to
+	// die. held lists them.
+	holdFrom string
+	held     []page
+}
+
+// hold makes the receiver hang every page sent by the replica at host.
+func (r *pageReceiver) hold(host string) {
+	r.mu.Lock()
+	r.holdFrom = host
+	r.mu.Unlock()
+}
+
+func (r *pageReceiver) heldPages() []page {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.held)
 }
 
 func newPageReceiver(t testing.TB) *pageReceiver {
@@ -395,6 +414,12 @@ func (r *pageReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		IncidentID: payload.Incident.ID, IncidentURL: payload.Incident.URL, Title: payload.Incident.Title,
 		Acknowledge: payload.Actions.Acknowledge, MoreAlerts: payload.MoreAlerts}
 	r.mu.Lock()
+	if r.holdFrom != "" && strings.Contains(p.IncidentURL, "//"+r.holdFrom+"/") {
+		r.held = append(r.held, p)
+		r.mu.Unlock()
+		<-req.Context().Done()
+		return
+	}
 	r.pages = append(r.pages, p)
 	r.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
@@ -564,10 +589,13 @@ func waitUntil(timeout, interval time.Duration, cond func() bool) bool {
 	}
 }
 
-// testClaimLease is the --claim-lease of the servers the tests kill: the
-// sends a killed server had claimed go out this long after the kill. The
-// receivers are local and answer at once, so sends never take this long.
-const testClaimLease = 3 * time.Second
+// testClaimLease is the --claim-lease of the servers the crash tests
+// kill: the sends a killed server had claimed go out this long after the
+// kill. The replica test runs with the default, defaultClaimLease.
+const (
+	testClaimLease    = 3 * time.Second
+	defaultClaimLease = 10 * time.Second
+)
 
 // leaseFlags are the serve flags that set testClaimLease.
 func leaseFlags() []string { return []string{"--claim-lease", testClaimLease.String()} }

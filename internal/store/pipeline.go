@@ -192,6 +192,12 @@ type Tx interface {
 	// died), oldest DueAt first; it marks them sending with ClaimedUntil =
 	// now+lease.
 	ClaimNotifications(now time.Time, lease time.Duration, limit int) ([]notify.Notification, error)
+	// RenewClaims moves the lease of the given notifications to until
+	// where the claim still holds at now (sending, ClaimedUntil >= now),
+	// and reports how many it renewed: a dispatcher renews its claims
+	// while it sends, so that the lease can be short and the claims of a
+	// dispatcher that died end soon after it.
+	RenewClaims(ids []int64, now, until time.Time) (int, error)
 	UpdateNotification(n *notify.Notification) error
 	// CancelNotifications cancels an incident's pending notifications of
 	// the given kinds (all kinds when none) and reports how many.

@@ -48,6 +48,7 @@ func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Escalations", testEscalations},
 		{"InsertNotifications", testInsertNotifications},
 		{"ClaimNotifications", testClaimNotifications},
+		{"RenewClaims", testRenewClaims},
 		{"UpdateNotification", testUpdateNotification},
 		{"CancelNotifications", testCancelNotifications},
 		{"ListNotifications", testListNotifications},
@@ -1291,6 +1292,65 @@ func testClaimNotifications(t *testing.T, newStore func(t *testing.T) store.Stor
 		}
 		assertTime(t, "new lease", *again[0].ClaimedUntil, at(3))
 	})
+}
+
+func testRenewClaims(t *testing.T, newStore func(t *testing.T) store.Store) {
+	s := newStore(t)
+	claimFixture(t, s)
+	ids := map[string]int64{}
+	for _, n := range query(t, s.ListNotifications, store.NotificationQuery{}) {
+		ids[n.IdempotencyKey] = n.ID
+	}
+	// At 10: s-due1-until8 has expired (another dispatcher may hold it by
+	// now), s-due3-until10 ends now and still holds, s-due2-until15 holds;
+	// a pending or sent notification has no claim to renew.
+	var renewed int
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		renewed, err = tx.RenewClaims([]int64{ids["s-due1-until8"], ids["s-due2-until15"], ids["s-due3-until10"],
+			ids["p-due0"], ids["sent-due0"], 1 << 40}, at(10), at(12))
+		return err
+	})
+	if renewed != 2 {
+		t.Errorf("RenewClaims renewed %d claims, want 2", renewed)
+	}
+	want := map[string]*time.Time{"s-due1-until8": ptr(at(8)), "s-due2-until15": ptr(at(12)), "s-due3-until10": ptr(at(12)), "p-due0": nil, "sent-due0": nil}
+	for _, n := range query(t, s.ListNotifications, store.NotificationQuery{}) {
+		w, ok := want[n.IdempotencyKey]
+		if !ok {
+			continue
+		}
+		if (w == nil) != (n.ClaimedUntil == nil) || (w != nil && !w.Equal(*n.ClaimedUntil)) {
+			t.Errorf("%s: claimed until %v, want %v", n.IdempotencyKey, n.ClaimedUntil, w)
+		}
+		if n.Status != notificationStatusOf(n.IdempotencyKey) {
+			t.Errorf("%s: status %s after a renewal, want it unchanged", n.IdempotencyKey, n.Status)
+		}
+	}
+	update(t, s, func(tx store.Tx) error {
+		n, err := tx.RenewClaims(nil, at(10), at(12))
+		if n != 0 || err != nil {
+			t.Errorf("RenewClaims of no notifications = %d, %v; want 0, nil", n, err)
+		}
+		return err
+	})
+	// A renewed claim is not taken by another dispatcher at the old end.
+	if l := labels(claim(t, s, 11, time.Minute, 100), notificationKey); strings.Contains(l, "s-due3") || strings.Contains(l, "s-due2") {
+		t.Errorf("a claim at 11 took a renewed claim: %q", l)
+	}
+}
+
+// notificationStatusOf is the status claimFixture gives a key.
+func notificationStatusOf(key string) string {
+	switch {
+	case strings.HasPrefix(key, "s-"):
+		return notify.StatusSending
+	case strings.HasPrefix(key, "p-"):
+		return notify.StatusPending
+	default:
+		status, _, _ := strings.Cut(key, "-")
+		return status
+	}
 }
 
 func testUpdateNotification(t *testing.T, newStore func(t *testing.T) store.Store) {

@@ -807,6 +807,20 @@ func (t *Tx) ClaimNotifications(now time.Time, lease time.Duration, limit int) (
 	return ns, nil
 }
 
+func (t *Tx) RenewClaims(ids []int64, now, until time.Time) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	n, err := t.c.Exec(t.ctx, `
+		UPDATE notifications SET claimed_until = $1
+		WHERE `+t.db.d.in("id", "$2", "bigint")+` AND status = 'sending' AND claimed_until >= $3`,
+		UTC(until), list(t.db.d, ids), UTC(now))
+	if err != nil {
+		return 0, fmt.Errorf("renew claims of %d notifications: %w", len(ids), err)
+	}
+	return int(n), nil
+}
+
 func (t *Tx) UpdateNotification(n *notify.Notification) error {
 	stored, body, err := EncodeNotification(*n)
 	if err != nil {
