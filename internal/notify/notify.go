@@ -16,6 +16,9 @@ const (
 	KindLowUrgency = "low_urgency"   // a low-urgency notice, sent in business hours
 	KindUpdate     = "status_update" // an incident status update
 	KindTest       = "test"          // a "send test notification" request
+	// KindReminder tells an action item's owner team, in its business
+	// hours, that the item is overdue.
+	KindReminder = "reminder"
 	// KindVerification carries a phone verification code; it is sent at
 	// once and never stored in the outbox, so that the code is not kept.
 	KindVerification = "verification"

@@ -187,6 +187,10 @@ func destination(u *catalog.User, cm *catalog.ContactMethod, getenv func(string)
 
 // message says what the notification is about, with signed action links.
 func (d *Dispatcher) message(snap *org.Snapshot, n notify.Notification, inc incident.Incident) notify.Message {
+	base := strings.TrimRight(d.publicURL, "/")
+	if n.Kind == notify.KindReminder {
+		return reminderMessage(n, base)
+	}
 	m := notify.Message{
 		IdempotencyKey: n.IdempotencyKey, Kind: n.Kind, IncidentID: inc.ID,
 		Title: inc.Title, Service: inc.Service, Severity: string(inc.Severity), Urgency: string(inc.Urgency), Status: string(inc.Status),
@@ -215,7 +219,6 @@ func (d *Dispatcher) message(snap *org.Snapshot, n notify.Notification, inc inci
 		m.Title = "Test notification from Vigil"
 		m.Summary = "This is a test of contact method " + n.ContactMethod
 	}
-	base := strings.TrimRight(d.publicURL, "/")
 	if base != "" && len(d.callbackKey) > 0 {
 		m.PublicURL = base
 		m.CallbackToken = notify.CallbackToken(d.callbackKey, n.ID, inc.ID, n.UserID)

@@ -2,8 +2,9 @@
 // job: the inbox committer stores accepted events, the processor turns
 // them into alerts and incidents, the escalator runs due escalation steps,
 // the dispatcher delivers the notification outbox, the sweeper resolves
-// quiet alerts and opens alerts for missed heartbeats, and the shift
-// recorder keeps the served on-call history. Incidents and Inbound take
+// quiet alerts and opens alerts for missed heartbeats, the shift
+// recorder keeps the served on-call history, and the reminders tell
+// owner teams of their overdue action items. Incidents and Inbound take
 // people's actions. The workers share the store, the configuration
 // snapshot and the rules that run inside a transaction (flow), never each
 // other; Pipeline owns them, and Run drives each worker's RunOnce until its
@@ -75,6 +76,7 @@ type Pipeline struct {
 	Dispatcher *Dispatcher
 	Sweeper    *Sweeper
 	Shifts     *ShiftRecorder
+	Reminders  *Reminders
 	// Incidents and Inbound take people's actions on incidents: through
 	// the API and CLI, and through links, replies and buttons.
 	Incidents *Incidents
@@ -130,6 +132,7 @@ func New(o Options) *Pipeline {
 			callbackKey: callbackKey, claimLease: o.ClaimLease, phones: phones},
 		Sweeper:   &Sweeper{env: e, flow: rules},
 		Shifts:    &ShiftRecorder{env: e},
+		Reminders: &Reminders{env: e},
 		Incidents: &Incidents{env: e, flow: rules},
 		Inbound:   &Inbound{env: e, flow: rules, signer: o.Signer, callbackKey: callbackKey},
 		Phones:    phones,
@@ -181,6 +184,7 @@ func (p *Pipeline) Run(ctx context.Context) {
 		p.loop("dispatch", pollDispatch, p.env.wakeDispatch, p.Dispatcher.RunOnce),
 		p.loop("sweep", pollSweep, nil, p.Sweeper.RunOnce),
 		p.loop("served-shifts", pollServedShifts, nil, p.Shifts.RunOnce),
+		p.loop("remind", pollRemind, nil, p.Reminders.RunOnce),
 	}
 	for _, l := range loops {
 		wg.Add(1)
