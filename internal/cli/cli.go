@@ -39,21 +39,22 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"version":  {summary: "print the version", run: runVersion},
-		"serve":    {summary: "run the server", run: runServe},
-		"validate": {summary: "check configuration files and report every problem", run: runValidate},
-		"lint":     {summary: "check what SLOs promise against their hard dependencies (offline)", run: runLint},
-		"apply":    {summary: "make a server's configuration match the files", run: runApply},
-		"listen":   {summary: "print the webhooks posted to an address: a stand-in for everyone's phone", run: runListen},
-		"incident": {summary: "list, acknowledge and resolve incidents", usage: incidentUsage, verbs: incidentVerbs()},
-		"notify":   {summary: "test a contact method, verify a phone number", usage: notifyUsage, verbs: notifyVerbs()},
-		"oncall":   {summary: "who is on call for a schedule, team or service", run: runOncall},
-		"bench":    {summary: "measure a running server: events/s accepted, trigger-to-page latency", run: runBench},
-		"gate":     {summary: "ask the release gate whether a service may release; override it", usage: gateUsage, verbs: gateVerbs()},
-		"slo":      {summary: "SLO status, and Prometheus rules from SLO files", usage: sloUsage, verbs: sloVerbs()},
-		"user":     {summary: "set a user's password for the web UI", usage: userUsage, verbs: userVerbs()},
-		"import":   {summary: "import users, schedules, policies and services from another on-call tool", run: runImport},
-		"report":   {summary: "on-call reports: interruptions, response, cost, coverage, toil, risks, unclear-value", run: runReport},
+		"version":    {summary: "print the version", run: runVersion},
+		"serve":      {summary: "run the server", run: runServe},
+		"validate":   {summary: "check configuration files and report every problem", run: runValidate},
+		"lint":       {summary: "check what SLOs promise against their hard dependencies (offline)", run: runLint},
+		"apply":      {summary: "make a server's configuration match the files", run: runApply},
+		"listen":     {summary: "print the webhooks posted to an address: a stand-in for everyone's phone", run: runListen},
+		"incident":   {summary: "list, acknowledge and resolve incidents", usage: incidentUsage, verbs: incidentVerbs()},
+		"notify":     {summary: "test a contact method, verify a phone number", usage: notifyUsage, verbs: notifyVerbs()},
+		"oncall":     {summary: "who is on call for a schedule, team or service", run: runOncall},
+		"bench":      {summary: "measure a running server: events/s accepted, trigger-to-page latency", run: runBench},
+		"gate":       {summary: "ask the release gate whether a service may release; override it", usage: gateUsage, verbs: gateVerbs()},
+		"slo":        {summary: "SLO status, and Prometheus rules from SLO files", usage: sloUsage, verbs: sloVerbs()},
+		"user":       {summary: "set a user's password for the web UI", usage: userUsage, verbs: userVerbs()},
+		"import":     {summary: "import users, schedules, policies and services from another on-call tool", run: runImport},
+		"postmortem": {summary: "draft, edit, review and export an incident's post-mortem", usage: postmortemUsage, verbs: postmortemVerbs()},
+		"report":     {summary: "on-call reports: interruptions, response, cost, coverage, toil, risks, unclear-value", run: runReport},
 	}
 }
 

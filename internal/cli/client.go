@@ -66,7 +66,7 @@ func (e *apiError) Error() string {
 }
 
 // do sends a request with an optional JSON body and decodes a JSON answer
-// into out (when non-nil).
+// into out (when non-nil); a *[]byte out takes the answer as it came.
 func (c *client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -101,6 +101,10 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 			e.Message = strings.TrimSpace(string(data))
 		}
 		return e
+	}
+	if raw, ok := out.(*[]byte); ok {
+		*raw = data
+		return nil
 	}
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
