@@ -352,6 +352,28 @@ func TestRequiredPostmortems(t *testing.T) {
 	if len(pms.Postmortems) != 1 || pms.Postmortems[0].ID != sev2 || !pms.Postmortems[0].Overdue {
 		t.Errorf("overdue post-mortems: %+v", pms.Postmortems)
 	}
+	// The risks report lists both: the one not written and the draft.
+	var risks struct {
+		Risks []struct {
+			Kind, Team, Summary string
+		} `json:"risks"`
+	}
+	from := f.clock.Now().Add(-40 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	if code := f.call("GET", "/api/v1/reports/risks?from="+from, f.viewer, nil, &risks); code != 200 {
+		t.Fatalf("risks = %d", code)
+	}
+	var late []string
+	for _, r := range risks.Risks {
+		if r.Kind == "missing_postmortems" {
+			late = append(late, r.Team+": "+r.Summary)
+		}
+	}
+	if want := []string{
+		fmt.Sprintf("shop: overdue post-mortem of incident #%d (Checkout failing), still draft", sev2),
+		fmt.Sprintf("data: overdue post-mortem of incident #%d (Checkout failing), not written", major),
+	}; strings.Join(late, "\n") != strings.Join(want, "\n") {
+		t.Errorf("risks report's post-mortems:\n%s\nwant\n%s", strings.Join(late, "\n"), strings.Join(want, "\n"))
+	}
 
 	// The org's policy decides: SEV3 and above, nothing else.
 	org := learningOrg()

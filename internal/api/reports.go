@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/holiday"
+	"github.com/vigil-oncall/vigil/internal/learning"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/report"
 	"github.com/vigil-oncall/vigil/internal/schedule"
@@ -168,6 +169,9 @@ var reportBuilders = map[string]func(context.Context, reportInput) (any, error){
 				return nil, err
 			}
 		}
+		if risk.Postmortems, err = in.postmortemsDue(ctx); err != nil {
+			return nil, err
+		}
 		return report.ReportRisks(in.org, in.filter, risk, append(report.BuiltinRiskSources, in.s.riskSources...)...), nil
 	},
 	report.NameUnclearValue: func(ctx context.Context, in reportInput) (any, error) {
@@ -185,6 +189,24 @@ var reportBuilders = map[string]func(context.Context, reportInput) (any, error){
 		}
 		return report.ReportUnclearValue(in.org, in.period, in.filter, incidents, slos, alerts), nil
 	},
+}
+
+// postmortemsDue are the required post-mortems of the period's incidents
+// that are not published.
+func (in reportInput) postmortemsDue(ctx context.Context) ([]report.PostmortemDue, error) {
+	reqs, err := in.s.postmortems.Required(ctx, learning.RequiredQuery{From: in.period.From, To: in.period.To, Unfinished: true})
+	if err != nil {
+		return nil, fmt.Errorf("required post-mortems: %w", err)
+	}
+	out := make([]report.PostmortemDue, 0, len(reqs))
+	for _, r := range reqs {
+		d := report.PostmortemDue{Incident: r.IncidentID, Title: r.Title, OwnerTeam: r.OwnerTeam, Status: r.Postmortem, Due: r.Due, Because: r.RequiredBecause}
+		if len(r.Services) > 0 {
+			d.Service = r.Services[0]
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // opened are the incidents opened in the period.

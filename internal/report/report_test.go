@@ -532,6 +532,18 @@ func TestRisks(t *testing.T) {
 			{ID: "ai-1", Title: "add a fallback for ledger", OwnerTeam: "payments", Due: at(t, "2026-03-02T00:00:00Z"), Incident: 1},
 			{ID: "ai-2", Title: "not due yet", OwnerTeam: "payments", Due: at(t, "2026-04-02T00:00:00Z")},
 		},
+		Postmortems: []PostmortemDue{
+			// 15 days late: two weeks over 7 days a week.
+			{Incident: 11, Title: "index stale", Service: "search-index", OwnerTeam: "search", Status: "missing",
+				Due: ptr(at(t, "2026-03-01T00:00:00Z")), Because: []string{"severity SEV2"}},
+			{Incident: 12, Title: "index stale", Service: "search-index", OwnerTeam: "search", Status: "draft",
+				Due: ptr(at(t, "2026-03-09T00:00:00Z")), Because: []string{"severity SEV2"}},
+			// Not due yet: missing is a risk, a draft on time is not.
+			{Incident: 13, Title: "index stale", Service: "search-index", OwnerTeam: "search", Status: "missing",
+				Due: ptr(at(t, "2026-03-20T00:00:00Z")), Because: []string{"major incident"}},
+			{Incident: 15, Title: "ledger slow", Service: "ledger", OwnerTeam: "payments", Status: "in_review",
+				Due: ptr(at(t, "2026-03-20T00:00:00Z")), Because: []string{"severity SEV1"}},
+		},
 	}
 	rep := ReportRisks(o, Filter{}, in, BuiltinRiskSources...)
 	var got []string
@@ -547,7 +559,10 @@ func TestRisks(t *testing.T) {
 		"6 weak_dependency checkout payments 62",
 		"7 no_slo ledger payments 60",
 		"8 overdue_action_items  payments 57",
-		"9 repeat_incidents search-index search 43",
+		"9 missing_postmortems search-index search 56.14",
+		"10 missing_postmortems search-index search 55",
+		"11 missing_postmortems search-index search 44",
+		"12 repeat_incidents search-index search 43",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("risks:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -566,7 +581,7 @@ func TestRisks(t *testing.T) {
 		return []Risk{{Kind: "ceiling", Service: "checkout", Score: 99, Summary: "above its ceiling", Evidence: []string{"ledger"}}}
 	})
 	rep = ReportRisks(o, Filter{Team: "search"}, in, append(BuiltinRiskSources, extra)...)
-	if len(rep.Risks) != 1 || rep.Risks[0].Kind != RiskRepeats {
+	if len(rep.Risks) != 4 || rep.Risks[0].Kind != RiskPostmortems || rep.Risks[3].Kind != RiskRepeats {
 		t.Errorf("team search: %s", asJSON(t, rep.Risks))
 	}
 	rep = ReportRisks(o, Filter{}, in, extra)

@@ -16,6 +16,7 @@ const (
 	RiskOnePerson      = "one_person"       // a critical service's first response is one person
 	RiskRepeats        = "repeat_incidents" // the same incident again and again
 	RiskActionItems    = "overdue_action_items"
+	RiskPostmortems    = "missing_postmortems" // a required post-mortem not written, or not published by its due time
 	RiskWeakDependency = "weak_dependency" // a hard dependency promises less than the critical service needing it
 )
 
@@ -70,6 +71,21 @@ type ActionItem struct {
 	Incident  int64     `json:"incident,omitempty"`
 }
 
+// PostmortemDue is an incident whose post-mortem the policy requires and
+// that is not published yet.
+type PostmortemDue struct {
+	Incident  int64  `json:"incident"`
+	Title     string `json:"title"`
+	Service   string `json:"service,omitempty"`
+	OwnerTeam string `json:"owner_team"`
+	// Status is the post-mortem's status, or "missing" when none was
+	// written.
+	Status string `json:"status"`
+	// Due is nil while the incident is open.
+	Due     *time.Time `json:"due"`
+	Because []string   `json:"because"`
+}
+
 // RiskInput is the evidence the built-in sources of risk read.
 type RiskInput struct {
 	// At is the instant the risks are "now" for; schedules are looked at
@@ -82,6 +98,9 @@ type RiskInput struct {
 	Incidents []Incident
 	// ActionItems are the open ones, overdue or not.
 	ActionItems []ActionItem
+	// Postmortems are the required post-mortems of incidents opened in
+	// Period that are not published.
+	Postmortems []PostmortemDue
 }
 
 // RiskSource turns one kind of evidence into risks. The report runs the
@@ -99,10 +118,11 @@ func (f RiskSourceFunc) Risks(o *Org, in RiskInput) []Risk { return f(o, in) }
 
 // BuiltinRiskSources read the SLOs, the schedules ahead, repeated
 // incidents, overdue action items and the SLO targets of hard
-// dependencies.
+// dependencies, and required post-mortems missing or overdue.
 var BuiltinRiskSources = []RiskSource{
 	RiskSourceFunc(budgetRisks), RiskSourceFunc(noSLORisks), RiskSourceFunc(scheduleRisks),
 	RiskSourceFunc(repeatRisks), RiskSourceFunc(actionItemRisks), RiskSourceFunc(weakDependencyRisks),
+	RiskSourceFunc(postmortemRisks),
 }
 
 // Risks is the risks report.
@@ -130,7 +150,7 @@ func ReportRisks(o *Org, f Filter, in RiskInput, sources ...RiskSource) Risks {
 	}
 	rep.Risks = o.rank(f, findings, MaxRisks)
 	rep.Method = []string{
-		"Ranked by a score: a critical service's SLO budget running out before its window ends first (sooner scores higher), then gaps in a critical service's first response in the days ahead, weak hard dependencies, one-person first response, overdue post-mortem action items (older scores higher), critical services without an SLO, and incidents repeating on a service (more scores higher; critical services weigh more).",
+		"Ranked by a score: a critical service's SLO budget running out before its window ends first (sooner scores higher), then gaps in a critical service's first response in the days ahead, weak hard dependencies, one-person first response, overdue post-mortem action items and overdue post-mortems (older scores higher), critical services without an SLO, required post-mortems not yet written, and incidents repeating on a service (more scores higher; critical services weigh more).",
 		"Critical: revenue-critical, or a hard dependency of a revenue-critical service. SLO figures are as the SLO engine has them now; schedules are looked at from now, as configured; repeats are incidents with the same title on one service in the period, " + fmt.Sprint(RepeatThreshold) + " or more.",
 	}
 	return rep
@@ -294,6 +314,39 @@ func actionItemRisks(o *Org, in RiskInput) []Risk {
 			Score:    round2(55 + math.Min(late.Hours()/24/7, 10)),
 			Summary:  fmt.Sprintf("overdue action item %s of team %s: %s", item.ID, item.OwnerTeam, item.Title),
 			Evidence: evidence})
+	}
+	return out
+}
+
+// postmortemRisks lists the required post-mortems that are overdue
+// (missing or unpublished past their due time), and those not even begun
+// while not yet due; one being written on time is no risk.
+func postmortemRisks(o *Org, in RiskInput) []Risk {
+	var out []Risk
+	for _, p := range in.Postmortems {
+		evidence := []string{"required: " + strings.Join(p.Because, "; ")}
+		what := "not written"
+		if p.Status != "missing" {
+			what = "still " + strings.ReplaceAll(p.Status, "_", " ")
+		}
+		r := Risk{Kind: RiskPostmortems, Service: p.Service, Team: p.OwnerTeam}
+		switch {
+		case p.Due != nil && p.Due.Before(in.At):
+			late := in.At.Sub(*p.Due)
+			evidence = append(evidence, fmt.Sprintf("due %s, %s ago", p.Due.Format(time.DateOnly), roughly(late)))
+			r.Score = round2(54 + math.Min(late.Hours()/24/7, 10))
+			r.Summary = fmt.Sprintf("overdue post-mortem of incident #%d (%s), %s", p.Incident, p.Title, what)
+		case p.Status == "missing":
+			if p.Due != nil {
+				evidence = append(evidence, "due "+p.Due.Format(time.DateOnly))
+			}
+			r.Score = 44
+			r.Summary = fmt.Sprintf("post-mortem of incident #%d (%s) required and not written", p.Incident, p.Title)
+		default:
+			continue
+		}
+		r.Evidence = evidence
+		out = append(out, r)
 	}
 	return out
 }
