@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -142,6 +143,29 @@ func incidentVerb(name, verb string) func(context.Context, []string, Env) int {
 	}
 }
 
+// oneIncident parses the arguments of "vigil cmd", which takes one
+// incident id, and makes the client of the server given; done reports
+// that the command ends there with code. server is read after parsing.
+func oneIncident(cmd string, fs *flag.FlagSet, server *string, args []string, env Env) (id string, c *client, code int, done bool) {
+	ids, code, done := parseArgs(fs, args, env)
+	if done {
+		return "", nil, code, true
+	}
+	if len(ids) != 1 {
+		fmt.Fprintf(env.Stderr, "vigil %s: give one incident id\n", cmd)
+		return "", nil, exitError, true
+	}
+	if !checkIDs(cmd, ids, env) {
+		return "", nil, exitError, true
+	}
+	c, err := newClient(*server, env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil %s: %v\n", cmd, err)
+		return "", nil, exitError, true
+	}
+	return ids[0], c, exitOK, false
+}
+
 // checkIDs reports, and refuses, arguments that are not incident ids.
 func checkIDs(name string, ids []string, env Env) bool {
 	for _, id := range ids {
@@ -202,21 +226,9 @@ func incidentPost(name, path, synopsis string, fields ...postField) func(context
 		for _, f := range fields {
 			values[f.name] = fs.String(f.name, "", f.help)
 		}
-		ids, code, done := parseArgs(fs, args, env)
+		id, c, code, done := oneIncident("incident "+name, fs, server, args, env)
 		if done {
 			return code
-		}
-		if len(ids) != 1 {
-			fmt.Fprintf(env.Stderr, "vigil incident %s: give one incident id\n", name)
-			return exitError
-		}
-		if !checkIDs("incident "+name, ids, env) {
-			return exitError
-		}
-		c, err := newClient(*server, env)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "vigil incident %s: %v\n", name, err)
-			return exitError
 		}
 		body := map[string]any{"channel": "cli"}
 		for k, v := range values {
@@ -235,7 +247,7 @@ func incidentPost(name, path, synopsis string, fields ...postField) func(context
 			body[k] = *v
 		}
 		var inc incidentSummary
-		if err := c.do(ctx, "POST", "/api/v1/incidents/"+ids[0]+"/"+path, body, &inc); err != nil {
+		if err := c.do(ctx, "POST", "/api/v1/incidents/"+id+"/"+path, body, &inc); err != nil {
 			fmt.Fprintf(env.Stderr, "vigil incident %s: %v\n", name, err)
 			return exitFail
 		}

@@ -40,23 +40,11 @@ func postmortemVerb(name, synopsis string, flags func(fs *flag.FlagSet) postmort
 		fs := newFlags("postmortem "+name, synopsis, env)
 		server := serverFlag(fs)
 		act := flags(fs)
-		ids, code, done := parseArgs(fs, args, env)
+		id, c, code, done := oneIncident("postmortem "+name, fs, server, args, env)
 		if done {
 			return code
 		}
-		if len(ids) != 1 {
-			fmt.Fprintf(env.Stderr, "vigil postmortem %s: give one incident id\n", name)
-			return exitError
-		}
-		if !checkIDs("postmortem "+name, ids, env) {
-			return exitError
-		}
-		c, err := newClient(*server, env)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "vigil postmortem %s: %v\n", name, err)
-			return exitError
-		}
-		return act(ctx, c, ids[0], env)
+		return act(ctx, c, id, env)
 	}
 }
 
@@ -250,15 +238,6 @@ func runPostmortemExport(fs *flag.FlagSet) postmortemAction {
 		if err := c.do(ctx, "GET", "/api/v1/postmortems/"+id+"/markdown", nil, &md); err != nil {
 			return failed(env, "export", err)
 		}
-		if *out == "" {
-			_, _ = env.Stdout.Write(md)
-			return exitOK
-		}
-		if err := os.WriteFile(*out, md, 0o644); err != nil {
-			fmt.Fprintf(env.Stderr, "vigil postmortem export: %v\n", err)
-			return exitError
-		}
-		fmt.Fprintf(env.Stderr, "wrote %s\n", *out)
-		return exitOK
+		return writeOut(env, "postmortem export", *out, md, "wrote "+*out)
 	}
 }

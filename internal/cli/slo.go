@@ -343,14 +343,21 @@ func runSLORules(_ context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "vigil slo rules: %v\n", err)
 		return exitFail
 	}
-	if *out == "" {
-		_, _ = env.Stdout.Write(rules)
+	return writeOut(env, "slo rules", *out, rules, fmt.Sprintf("wrote %s (%d SLOs)", *out, len(loaded.slos)))
+}
+
+// writeOut writes data to the file path, or to standard output when path
+// is ""; cmd names the command in an error, and wrote is said on standard
+// error once the file is written.
+func writeOut(env Env, cmd, path string, data []byte, wrote string) int {
+	if path == "" {
+		_, _ = env.Stdout.Write(data)
 		return exitOK
 	}
-	if err := os.WriteFile(*out, rules, 0o644); err != nil {
-		fmt.Fprintf(env.Stderr, "vigil slo rules: %v\n", err)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil %s: %v\n", cmd, err)
 		return exitError
 	}
-	fmt.Fprintf(env.Stderr, "wrote %s (%d SLOs)\n", *out, len(loaded.slos))
+	fmt.Fprintln(env.Stderr, wrote)
 	return exitOK
 }

@@ -157,7 +157,8 @@ const (
 	EntryMerged       = "merged"
 	EntrySeverity     = "severity" // the severity changed, by hand or because a worse alert joined
 	EntryImpact       = "customer_impact"
-	EntryRelated      = "related" // another incident shares a dependency with this one
+	EntryRelated      = "related"    // another incident shares a dependency with this one
+	EntryPostmortem   = "postmortem" // its post-mortem was drafted, reviewed or published; its action items' reminders
 )
 
 // TimelineEntry is one thing that happened to an incident: who did what,

@@ -92,20 +92,6 @@ func Policy(snap *org.Snapshot) postmortem.Policy {
 	return p
 }
 
-// Calendar is a team's business calendar: the org's business hours in the
-// team's zone, less its country's public holidays. An unknown team works
-// in UTC without holidays.
-func Calendar(snap *org.Snapshot, team string) postmortem.Calendar {
-	c := postmortem.Calendar{Hours: snap.Hours().Business, Location: time.UTC}
-	if t := snap.Team(team); t != nil {
-		c.Country = t.Country
-		if loc, err := time.LoadLocation(t.TimeZone); err == nil && t.TimeZone != "" {
-			c.Location = loc
-		}
-	}
-	return c
-}
-
 // Teams answers which teams exist and their zones, for edits.
 type Teams struct{ Snap *org.Snapshot }
 
@@ -115,7 +101,7 @@ func (t Teams) TeamZone(team string) (*time.Location, bool) {
 	if t.Snap.Team(team) == nil {
 		return nil, false
 	}
-	return Calendar(t.Snap, team).Location, true
+	return t.Snap.TeamCalendar(team).Location, true
 }
 
 // ownerOf is the team owning the service an incident opened on.
@@ -145,7 +131,7 @@ func (p *Postmortems) Draft(ctx context.Context, incidentID int64, actor string)
 		return postmortem.Postmortem{}, err
 	}
 	owner := ownerOf(snap, inc)
-	pm := postmortem.Draft(rec, Policy(snap), owner, Calendar(snap, owner), actor, now)
+	pm := postmortem.Draft(rec, Policy(snap), owner, snap.TeamCalendar(owner), actor, now)
 	err = p.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.InsertPostmortem(&pm); err != nil {
 			if errors.Is(err, store.ErrConflict) {
@@ -167,12 +153,8 @@ func (p *Postmortems) Draft(ctx context.Context, incidentID int64, actor string)
 	return pm, nil
 }
 
-// EntryPostmortem is the incident timeline's kind for its post-mortem:
-// drafted, sent to review, published.
-const EntryPostmortem = "postmortem"
-
 func timelineEntry(incidentID int64, at time.Time, actor, msg string) *incident.TimelineEntry {
-	return &incident.TimelineEntry{IncidentID: incidentID, At: at, Kind: EntryPostmortem, Actor: actor, Message: msg}
+	return &incident.TimelineEntry{IncidentID: incidentID, At: at, Kind: incident.EntryPostmortem, Actor: actor, Message: msg}
 }
 
 // maxPages bounds how many notification pages (of 1,000) a draft reads.
@@ -291,7 +273,7 @@ func (p *Postmortems) complete(ctx context.Context, pm postmortem.Postmortem) po
 	if pm.Required && pm.Due == nil {
 		if inc, err := p.store.GetIncident(ctx, pm.IncidentID); err == nil {
 			snap := p.org.Snapshot()
-			pm.FillDue(Policy(snap), inc.ResolvedAt, Calendar(snap, pm.OwnerTeam))
+			pm.FillDue(Policy(snap), inc.ResolvedAt, snap.TeamCalendar(pm.OwnerTeam))
 		}
 	}
 	pm.MarkOverdue(p.now())

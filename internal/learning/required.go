@@ -131,7 +131,7 @@ func (p *Postmortems) requirement(ctx context.Context, snap *org.Snapshot, inc i
 		return r, false, nil
 	}
 	if inc.ResolvedAt != nil {
-		due := policy.Due(*inc.ResolvedAt, Calendar(snap, r.OwnerTeam))
+		due := policy.Due(*inc.ResolvedAt, snap.TeamCalendar(r.OwnerTeam))
 		r.Due, r.Overdue = &due, now.After(due)
 	}
 	return r, true, nil

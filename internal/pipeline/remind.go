@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/incident"
-	"github.com/vigil-oncall/vigil/internal/learning"
 	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/postmortem"
@@ -51,7 +50,7 @@ func (r *Reminders) RunOnce(ctx context.Context) (int, error) {
 			page = len(items)
 			for _, it := range items {
 				last = it.ID
-				cal := learning.Calendar(snap, it.OwnerTeam)
+				cal := snap.TeamCalendar(it.OwnerTeam)
 				if !postmortem.ShouldRemind(it, now, cal) {
 					continue // outside the team's business hours: later
 				}
@@ -113,7 +112,7 @@ func (r *Reminders) remind(tx store.Tx, snap *org.Snapshot, it postmortem.Action
 	if len(names) == 0 {
 		msg = fmt.Sprintf("action item %d (%s) is overdue, and team %s has nobody to remind", it.ID, it.Title, it.OwnerTeam)
 	}
-	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: it.IncidentID, At: now, Kind: learning.EntryPostmortem, Actor: "system", Message: msg})
+	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: it.IncidentID, At: now, Kind: incident.EntryPostmortem, Actor: "system", Message: msg})
 }
 
 // reminderMessage words a reminder's notification from its body: about

@@ -17,7 +17,7 @@ const (
 	RiskRepeats        = "repeat_incidents" // the same incident again and again
 	RiskActionItems    = "overdue_action_items"
 	RiskPostmortems    = "missing_postmortems" // a required post-mortem not written, or not published by its due time
-	RiskWeakDependency = "weak_dependency" // a hard dependency promises less than the critical service needing it
+	RiskWeakDependency = "weak_dependency"     // a hard dependency promises less than the critical service needing it
 )
 
 // Finding is one item of the risks or the unclear-value report: what it
