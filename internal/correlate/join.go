@@ -160,6 +160,31 @@ type Verdict struct {
 // dependency worth showing a responder.
 func (v Verdict) Related() bool { return !v.Join && len(v.Shared) > 0 }
 
+// The strengths of a verdict, weakest first: no reason to join, evidence
+// on a shared dependency, the alert explains the incident, the incident
+// explains the alert.
+const (
+	StrengthNone = iota
+	StrengthEvidence
+	StrengthExplains
+	StrengthExplained
+)
+
+// Strength orders the reasons to join, so that of several open incidents
+// an alert joins the one most strongly linked: the server and the
+// simulator place alerts by it.
+func (v Verdict) Strength() int {
+	switch {
+	case !v.Join:
+		return StrengthNone
+	case v.Explained:
+		return StrengthExplained
+	case len(v.Via) == 0:
+		return StrengthExplains
+	}
+	return StrengthEvidence
+}
+
 // A Rule decides whether an alert on a service joins an open incident on
 // other services.
 type Rule interface {

@@ -103,22 +103,22 @@ func (f *flow) place(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, now 
 	for i, inc := range open {
 		verdicts[i] = verdictOn{inc, rule.Decide(svc.ID, inc.Services, ev.of(inc))}
 		// The strongest link wins, the oldest incident among equals.
-		if s := strength(verdicts[i].v); s > best {
+		if s := verdicts[i].v.Strength(); s > best {
 			best, pl.join, pl.reason = s, inc, verdicts[i].v.Reason
-			if s == 1 {
+			if s == correlate.StrengthEvidence {
 				via = verdicts[i].v.Via[0]
 			}
 		}
 	}
 	// An alert that its incident explains is a victim, not a cause: it
 	// pulls no other incident in.
-	victim := best == 3
+	victim := best == correlate.StrengthExplained
 	for _, d := range verdicts {
 		switch {
 		case d.inc == pl.join:
 		case d.v.Join && d.v.Explains && !victim:
 			pl.merge = append(pl.merge, d)
-		case best == 1 && d.v.Join && slices.Contains(d.v.Via, via):
+		case best == correlate.StrengthEvidence && d.v.Join && slices.Contains(d.v.Via, via):
 			// Joined on evidence for via: what else shares via is one
 			// failure with it.
 			pl.merge = append(pl.merge, d)
@@ -127,21 +127,6 @@ func (f *flow) place(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, now 
 		}
 	}
 	return pl, nil
-}
-
-// strength orders the reasons to join: an incident that explains the
-// alert, then one the alert explains, then evidence on a shared
-// dependency; 0 for no reason.
-func strength(v correlate.Verdict) int {
-	switch {
-	case !v.Join:
-		return 0
-	case v.Explained:
-		return 3
-	case len(v.Via) == 0:
-		return 2
-	}
-	return 1
 }
 
 // evidence is what the store says, while an alert is placed, about the
