@@ -38,6 +38,9 @@ var Pages = []string{
 	"/slos/{name}",
 	"/reports",
 	"/reports/{name}",
+	"/postmortems",
+	"/postmortems/{id}",
+	"/action-items",
 }
 
 // contentTypes are the only kinds of file the UI is made of; a file of

@@ -71,6 +71,7 @@ export async function api(method, path, body) {
 
 export const get = (path) => api('GET', path);
 export const post = (path, body) => api('POST', path, body === undefined ? {} : body);
+export const put = (path, body) => api('PUT', path, body);
 
 // listAll follows next_cursor through at most maxPages pages of a list.
 export async function listAll(path, key, maxPages = 10) {

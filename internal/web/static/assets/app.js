@@ -12,6 +12,7 @@ import {schedulesPage, schedulePage} from './pages/schedules.js';
 import {slosPage} from './pages/slos.js';
 import {sloPage} from './pages/slo.js';
 import {reportPage, reportsPage} from './pages/reports.js';
+import {actionItemsPage, postmortemPage, postmortemsPage} from './pages/postmortems.js';
 
 const routes = [
   [/^\/$/, () => navigate('/incidents', {replace: true})],
@@ -26,6 +27,9 @@ const routes = [
   [/^\/slos\/([^/]+)$/, sloPage],
   [/^\/reports$/, reportsPage],
   [/^\/reports\/([^/]+)$/, reportPage],
+  [/^\/postmortems$/, postmortemsPage],
+  [/^\/postmortems\/([^/]+)$/, postmortemPage],
+  [/^\/action-items$/, actionItemsPage],
 ];
 
 const main = document.getElementById('main');
@@ -88,7 +92,7 @@ function notFound(path) {
     h('p', null, 'There is no page at ', h('code', null, path), '. It may have moved, or the link may be mistyped.'),
     h('ul', {class: 'plain not-found-links'},
       signedIn
-        ? [['/incidents', 'Open incidents'], ['/services', 'Services'], ['/schedules', 'Schedules'], ['/slos', 'SLOs'], ['/reports', 'Reports']]
+        ? [['/incidents', 'Open incidents'], ['/services', 'Services'], ['/schedules', 'Schedules'], ['/slos', 'SLOs'], ['/reports', 'Reports'], ['/postmortems', 'Post-mortems']]
           .map(([href, text]) => h('li', null, h('a', {href}, text)))
         : h('li', null, h('a', {href: '/login'}, 'Sign in'))));
 }

@@ -5,8 +5,8 @@
 import {h, field, errorBox, externalLink, table} from '../dom.js';
 import {describe, esc, get, post} from '../api.js';
 import {actor, age, span, when} from '../format.js';
-import {postmortemDraft} from '../postmortem.js';
 import {detailOf, majorBadge, poller, serviceLinks, severityBadge, statusBadge, urgencyBadge} from './common.js';
+import {postmortemCard} from './postmortems.js';
 
 const REFRESH_MS = 10000;
 const SNOOZES = ['15m', '30m', '1h', '2h', '4h', '8h', '1d'];
@@ -36,7 +36,7 @@ export async function incidentPage(ctx) {
   const responders = h('div');
   const timeline = h('div');
   const alerts = h('div');
-  const draft = h('textarea', {readonly: true, rows: 14, class: 'mono', 'aria-label': 'Post-mortem draft'});
+  const postmortem = h('div');
   const actionError = errorBox();
   const actionDone = h('p', {class: 'done', role: 'status'});
   const buttons = [];
@@ -122,8 +122,7 @@ export async function incidentPage(ctx) {
         relatedSection,
         h('section', {'aria-labelledby': 'timeline-title'}, h('h2', {id: 'timeline-title'}, 'Timeline'), timeline),
         h('section', {'aria-labelledby': 'alerts-title'}, h('h2', {id: 'alerts-title'}, 'Alerts'), alerts),
-        h('details', {class: 'card'}, h('summary', null, 'Post-mortem draft'),
-          h('p', {class: 'muted small'}, 'Written from the timeline; copy it into your post-mortem document.'), draft)),
+        postmortem),
 ));
 
   const show = (v) => {
@@ -167,16 +166,17 @@ export async function incidentPage(ctx) {
       return h('li', {'data-related': String(r.incident)},
         h('a', {href: `/incidents/${r.incident}`}, `Incident #${r.incident}`), ' via ', (r.via || []).join(', '), ': ', r.reason, ' ', merge);
     })));
-    draft.value = postmortemDraft(inc);
     updateButtons();
   };
 
   const refreshSide = async (v) => {
-    const [alertPage, changes] = await Promise.all([
+    const [alertPage, changes, pmCard] = await Promise.all([
       get(`${base}/alerts?limit=200`).catch(() => ({alerts: []})),
       suspectChanges(v.suspects || []),
+      postmortemCard(v.id, ctx.navigate).catch((err) => h('p', {class: 'error'}, describe('Post-mortem', err))),
     ]);
     if (!ctx.alive()) return;
+    postmortem.replaceChildren(pmCard);
     alerts.replaceChildren(table('Alerts', ['#', 'Summary', 'Service', 'Severity', 'Status', 'Count', 'Last event'],
       alertPage.alerts.map((a) => [String(a.id), a.summary, a.service, a.severity, statusBadge(a.status), String(a.count), when(a.last_event_at)]),
       {empty: 'No alerts (declared by hand).'}));
