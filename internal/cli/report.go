@@ -101,11 +101,18 @@ func runReport(ctx context.Context, args []string, env Env) int {
 }
 
 func isReportTime(s string) bool {
-	if _, err := time.Parse(time.DateOnly, s); err == nil {
-		return true
+	_, ok := parseWhen(s)
+	return ok
+}
+
+// parseWhen reads a time as the reports and the simulator take it: RFC
+// 3339, or a date (midnight UTC).
+func parseWhen(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, true
 	}
-	_, err := time.Parse(time.RFC3339, s)
-	return err == nil
+	t, err := time.Parse(time.RFC3339, s)
+	return t, err == nil
 }
 
 // writeTables prints a report for people: a heading with the period,
@@ -115,6 +122,12 @@ func writeTables(w io.Writer, name string, h report.Heading, tables []report.Tab
 	if h.Team != "" {
 		title += ", team " + h.Team
 	}
+	return writeTitledTables(w, title, tables, method)
+}
+
+// writeTitledTables prints a title, each table in aligned columns, and
+// how the numbers were computed.
+func writeTitledTables(w io.Writer, title string, tables []report.Table, method []string) error {
 	fmt.Fprintln(w, title)
 	for _, t := range tables {
 		fmt.Fprintf(w, "\n%s\n", t.Title)

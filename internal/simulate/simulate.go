@@ -104,7 +104,8 @@ type Figures struct {
 	Cost float64 `json:"cost"`
 	// EngageMinutes is the mean time from an incident's first alert to
 	// the page: for a person, their page; for a team or the whole
-	// organisation, the first page of anyone.
+	// organisation, the page that was acknowledged (the last before the
+	// acknowledgement, the first where none is known).
 	EngageMinutes float64 `json:"engage_minutes"`
 }
 
@@ -237,7 +238,7 @@ var method = []string{
 	"A correlated incident whose services two or more teams own is major and pages the global IRT, which takes the commander role.",
 	"Escalation proceeds until the alert's acknowledgement in the history; an alert acknowledged at no known time is taken as acknowledged by the first step.",
 	"Pages, standby, guaranteed response and cost are the server's reports over the replayed pages and the schedules' shifts: one page is one incident paging one person, bucketed in their own zone; standby is time on call on schedules that a policy pages; cost is org.costs over those (response time: everyone paged is engaged from their page, the commander from their role, until the incident resolved).",
-	"Engage minutes: from an incident's first alert to its first page. Notice hours: from a low-urgency alert to the notice in business hours.",
+	"Engage minutes: from an incident's first alert to the page that was acknowledged (the last before the acknowledgement; the first where none is known). Notice hours: from a low-urgency alert to the notice in business hours.",
 }
 
 // notesOf says what the history leaves out.
@@ -281,18 +282,20 @@ func replay(alerts []Alert, o Org, period report.Period) (OrgResult, error) {
 
 // simIncident is a simulated incident.
 type simIncident struct {
-	id        int64
-	created   time.Time
-	service   string
-	services  []string
-	high      bool
-	major     bool
-	ackAt     *time.Time
-	resolved  *time.Time
-	end       time.Time // resolution, else acknowledgement, else opening
-	paged     map[string]time.Time
-	firstPage time.Time
-	rec       report.Incident
+	id       int64
+	created  time.Time
+	service  string
+	services []string
+	high     bool
+	major    bool
+	ackAt    *time.Time
+	resolved *time.Time
+	end      time.Time // resolution, else acknowledgement, else opening
+	paged    map[string]time.Time
+	// engaged is when the page that was acknowledged went out: the last
+	// page before the acknowledgement (the first, where none is known).
+	engaged time.Time
+	rec     report.Incident
 }
 
 // acknowledgedBy reports whether the incident is acknowledged by t.
@@ -536,8 +539,8 @@ func (r *replayer) page(inc *simIncident, targets []escalation.Target, at time.T
 		r.pages = append(r.pages, report.Page{Incident: inc.id, User: u.User, At: at, TimeZone: person.TimeZone})
 		inc.rec.Engagements = append(inc.rec.Engagements, report.Engagement{At: at, User: u.User, Role: report.RoleResponder})
 		meanOf(r.engage, u.User).add(at.Sub(inc.created))
-		if inc.firstPage.IsZero() || at.Before(inc.firstPage) {
-			inc.firstPage = at
+		if inc.engaged.IsZero() || (inc.ackAt != nil && at.After(inc.engaged) && !at.After(*inc.ackAt)) {
+			inc.engaged = at
 		}
 	}
 }
@@ -660,10 +663,10 @@ func (r *replayer) result(name string, period report.Period) (OrgResult, error) 
 		end := inc.end
 		rec.ResolvedAt = &end
 		records[i] = rec
-		if !inc.high || inc.firstPage.IsZero() {
+		if !inc.high || inc.engaged.IsZero() {
 			continue
 		}
-		d := inc.firstPage.Sub(inc.created)
+		d := inc.engaged.Sub(inc.created)
 		r.totEng.add(d)
 		if owner := r.snap.Service(inc.service).Owner; owner != "" {
 			meanOf(r.teamEng, owner).add(d)
