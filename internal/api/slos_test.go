@@ -414,6 +414,48 @@ func TestGateIncidents(t *testing.T) {
 	}
 }
 
+// TestGateAtAnswersFromHistory: asked about an instant in the past, the
+// gate weighs the incidents open then and the error budget as the data
+// received by then left it; about a later instant, those of now.
+//
+//	Thu 26 Nov 2026 12:00 UTC  a SEV2 opens on payments, a hard dependency of checkout
+//	                13:00      it is resolved; an hour of 1% failing (ten budgets) arrives
+//	Sat 28 Nov      13:00      now
+func TestGateAtAnswersFromHistory(t *testing.T) {
+	f := newSLOFixture(t)
+	t0 := f.clock.Now()
+	id := f.declare("payments", "SEV2")
+	f.clock.Add(time.Hour)
+	if code := f.call("POST", fmt.Sprintf("/api/v1/incidents/%d/resolve", id), adminSecret, map[string]any{}, nil); code != 200 {
+		t.Fatalf("resolve = %d", code)
+	}
+	batch := map[string]any{"batch_id": "burn", "events": minutesOf(f.clock.Now(), 60, 10)}
+	if code := f.call("POST", "/api/v1/slos/checkout-availability/events", adminSecret, batch, nil); code != 202 {
+		t.Fatalf("push = %d", code)
+	}
+	f.clock.Add(48 * time.Hour)
+	for _, c := range []struct {
+		name  string
+		at    time.Time
+		kinds string
+	}{
+		{"before anything", t0.Add(-time.Minute), ""},
+		{"while the SEV2 was open, before the data", t0.Add(30 * time.Minute), "incident"},
+		{"after the SEV2, as the data arrived", t0.Add(time.Hour + time.Minute), "error_budget"},
+		{"now", f.clock.Now(), "error_budget"},
+		{"next week: the budget of now", f.clock.Now().Add(7 * 24 * time.Hour), "error_budget"},
+	} {
+		g := f.gate("service=checkout&at=" + c.at.Format(time.RFC3339))
+		want := "allow"
+		if c.kinds != "" {
+			want = "deny"
+		}
+		if g.Decision != want || g.kinds() != c.kinds {
+			t.Errorf("%s (%s): %s %v, want %s with reasons %q", c.name, c.at.Format(time.RFC3339), g.Decision, g.Reasons, want, c.kinds)
+		}
+	}
+}
+
 func TestGateOverride(t *testing.T) {
 	f := newSLOFixture(t)
 	friday := time.Date(2026, 11, 27, 15, 30, 0, 0, time.UTC) // 16:30 in Berlin

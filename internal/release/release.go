@@ -21,6 +21,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/gate"
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/report"
 	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
@@ -42,6 +43,8 @@ const (
 // Store is what the gate reads and records.
 type Store interface {
 	ListIncidents(ctx context.Context, q store.IncidentQuery) ([]incident.Incident, error)
+	ReportIncidents(ctx context.Context, q store.ReportIncidentQuery) ([]report.Incident, error)
+	GetIncident(ctx context.Context, id int64) (incident.Incident, error)
 	ListGateOverrides(ctx context.Context, service string, activeAt time.Time, beforeID int64, limit int) ([]store.GateOverride, error)
 	CreateGateOverride(ctx context.Context, o *store.GateOverride, audit store.AuditEntry) error
 	InsertGateDecision(ctx context.Context, d *store.GateDecision) error
@@ -49,9 +52,11 @@ type Store interface {
 	LatestGateDecision(ctx context.Context, service string, since time.Time) (store.GateDecision, error)
 }
 
-// Budgets reads the error budgets of SLOs: the SLO engine.
+// Budgets reads the error budgets of SLOs: the SLO engine. StatusAt
+// answers an SLO as it stood at an instant in the past, and as it stands
+// now for any later one.
 type Budgets interface {
-	Status(ctx context.Context, name string, now time.Time) (sloengine.View, bool, error)
+	StatusAt(ctx context.Context, name string, at time.Time) (sloengine.View, bool, error)
 }
 
 // Gate answers and records release gate questions.
@@ -92,13 +97,20 @@ func (g *Gate) Check(ctx context.Context, service string, at time.Time, changeTy
 	}
 	now := g.now().UTC()
 	at = at.UTC()
-	budgets, err := g.budgetsOf(ctx, snap, svc.ID, now)
+	// A question about the past is answered from history: the budgets
+	// and the incidents open then. Budgets and incidents ahead cannot be
+	// known, so a later instant weighs those of now.
+	budgetAt := at
+	if at.After(now) {
+		budgetAt = now
+	}
+	budgets, err := g.budgetsOf(ctx, snap, svc.ID, budgetAt)
 	if err != nil {
 		return Decision{}, err
 	}
-	open, err := g.store.ListIncidents(ctx, store.IncidentQuery{Statuses: []alert.Status{alert.StatusTriggered, alert.StatusAcknowledged}, Limit: maxOpenIncidents})
+	open, err := g.openAt(ctx, at, now)
 	if err != nil {
-		return Decision{}, fmt.Errorf("open incidents: %w", err)
+		return Decision{}, err
 	}
 	overrides, err := g.store.ListGateOverrides(ctx, svc.ID, at, 0, maxOverrides)
 	if err != nil {
@@ -127,15 +139,48 @@ func (g *Gate) Check(ctx context.Context, service string, at time.Time, changeTy
 	return d, nil
 }
 
-// budgetsOf reads the error budgets of the service's SLOs as they stand
-// now: a budget cannot be known ahead.
-func (g *Gate) budgetsOf(ctx context.Context, snap *org.Snapshot, service string, now time.Time) ([]gate.Budget, error) {
+// openAt lists the incidents open at at: from their history when at is
+// before now, else those open now.
+func (g *Gate) openAt(ctx context.Context, at, now time.Time) ([]incident.Incident, error) {
+	if !at.Before(now) {
+		open, err := g.store.ListIncidents(ctx, store.IncidentQuery{Statuses: []alert.Status{alert.StatusTriggered, alert.StatusAcknowledged}, Limit: maxOpenIncidents})
+		if err != nil {
+			return nil, fmt.Errorf("open incidents: %w", err)
+		}
+		return open, nil
+	}
+	then, err := g.store.ReportIncidents(ctx, store.ReportIncidentQuery{From: at, To: at.Add(time.Nanosecond), Active: true})
+	if err != nil {
+		return nil, fmt.Errorf("incidents open at %s: %w", at.Format(time.RFC3339), err)
+	}
+	// Their severity is the one they have now: raised or lowered since,
+	// it says best how serious they were.
+	var open []incident.Incident
+	for _, inc := range then {
+		if len(open) >= maxOpenIncidents {
+			break
+		}
+		if inc.CreatedAt.After(at) || (inc.ResolvedAt != nil && !inc.ResolvedAt.After(at)) {
+			continue
+		}
+		full, err := g.store.GetIncident(ctx, inc.ID)
+		if err != nil {
+			return nil, fmt.Errorf("incident %d: %w", inc.ID, err)
+		}
+		open = append(open, full)
+	}
+	return open, nil
+}
+
+// budgetsOf reads the error budgets of the service's SLOs as they stood
+// at at.
+func (g *Gate) budgetsOf(ctx context.Context, snap *org.Snapshot, service string, at time.Time) ([]gate.Budget, error) {
 	if g.budgets == nil {
 		return nil, nil
 	}
 	var out []gate.Budget
 	for _, def := range snap.ServiceSLOs(service) {
-		v, ok, err := g.budgets.Status(ctx, def.Name, now)
+		v, ok, err := g.budgets.StatusAt(ctx, def.Name, at)
 		if err != nil {
 			return nil, fmt.Errorf("status of SLO %s: %w", def.Name, err)
 		}

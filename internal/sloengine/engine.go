@@ -444,6 +444,50 @@ func (e *Engine) Status(ctx context.Context, name string, now time.Time) (View, 
 	return viewOf(st, now), true, nil
 }
 
+// StatusAt evaluates one SLO at at as it stood then, when at is before
+// now: a pushed SLI from its stored points that had arrived by then, a
+// pulled one from the series the engine keeps. Points older than the
+// engine keeps (its spans and a day) count as missing. At or after now it
+// is Status at now: a budget cannot be known ahead. ok is false for an
+// unknown SLO.
+func (e *Engine) StatusAt(ctx context.Context, name string, at time.Time) (View, bool, error) {
+	now := e.now()
+	if !at.Before(now) {
+		return e.Status(ctx, name, now)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.syncLocked(ctx, now); err != nil {
+		return View{}, false, err
+	}
+	st := e.states[name]
+	if st == nil {
+		return View{}, false, nil
+	}
+	if st.def.Indicator.Source != slo.SourcePush || e.store == nil {
+		return viewOf(st, at), true, nil
+	}
+	span := slo.SpanFor(st.def)
+	series := slo.NewSeries(step, span)
+	q := store.SLOPointQuery{SLO: name, Since: at.Add(-span), Limit: store.MaxSLOPointLimit}
+	for {
+		points, err := e.store.ListSLOPoints(ctx, q)
+		if err != nil {
+			return View{}, false, fmt.Errorf("SLO points of %s: %w", name, err)
+		}
+		for _, p := range points {
+			if p.At.Before(at) && !p.ReceivedAt.After(at) {
+				series.Add(slo.Point{At: p.At, Good: p.Good, Total: p.Total})
+			}
+		}
+		if len(points) < q.Limit {
+			break
+		}
+		q.AfterID = points[len(points)-1].ID
+	}
+	return View{SLO: st.def, Status: slo.Evaluate(st.def, series, at)}, true, nil
+}
+
 // Statuses evaluates every SLO at now, by name.
 func (e *Engine) Statuses(ctx context.Context, now time.Time) ([]View, error) {
 	e.mu.Lock()
