@@ -432,16 +432,7 @@ type View struct {
 
 // Status evaluates one SLO at now; ok is false for an unknown SLO.
 func (e *Engine) Status(ctx context.Context, name string, now time.Time) (View, bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if err := e.syncLocked(ctx, now); err != nil {
-		return View{}, false, err
-	}
-	st := e.states[name]
-	if st == nil {
-		return View{}, false, nil
-	}
-	return viewOf(st, now), true, nil
+	return e.statusAt(ctx, name, now, now)
 }
 
 // StatusAt evaluates one SLO at at as it stood then, when at is before
@@ -452,9 +443,15 @@ func (e *Engine) Status(ctx context.Context, name string, now time.Time) (View, 
 // unknown SLO.
 func (e *Engine) StatusAt(ctx context.Context, name string, at time.Time) (View, bool, error) {
 	now := e.now()
-	if !at.Before(now) {
-		return e.Status(ctx, name, now)
+	if at.After(now) {
+		at = now
 	}
+	return e.statusAt(ctx, name, now, at)
+}
+
+// statusAt brings the SLOs up to date at now and evaluates one at at, no
+// later than now.
+func (e *Engine) statusAt(ctx context.Context, name string, now, at time.Time) (View, bool, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err := e.syncLocked(ctx, now); err != nil {
@@ -464,7 +461,7 @@ func (e *Engine) StatusAt(ctx context.Context, name string, at time.Time) (View,
 	if st == nil {
 		return View{}, false, nil
 	}
-	if st.def.Indicator.Source != slo.SourcePush || e.store == nil {
+	if !at.Before(now) || st.def.Indicator.Source != slo.SourcePush || e.store == nil {
 		return viewOf(st, at), true, nil
 	}
 	span := slo.SpanFor(st.def)
