@@ -13,12 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-oncall/vigil/internal/vigiltest/testdb"
+
 	"github.com/vigil-oncall/vigil/internal/api"
 	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/store"
-	"github.com/vigil-oncall/vigil/internal/store/sqlite"
 )
 
 const exampleOrg = "../../examples/org"
@@ -175,14 +176,7 @@ func TestOncallErrors(t *testing.T) {
 // are the offline ones.
 func TestOncallOnline(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testdb.SQLite(t)
 	now := func() time.Time { return time.Date(2026, 1, 7, 12, 0, 0, 0, time.UTC) }
 	const secret = "oncall-test-viewer-token-0123456789"
 	if err := st.CreateToken(ctx, store.Token{ID: "viewer", Name: "viewer", Hash: auth.Hash(secret), Role: auth.RoleViewer, CreatedAt: now()},

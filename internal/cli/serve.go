@@ -23,6 +23,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/clock"
 	"github.com/vigil-oncall/vigil/internal/links"
+	"github.com/vigil-oncall/vigil/internal/opsrun"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/slo"
@@ -163,6 +164,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	sloEngine := sloengine.New(sloengine.Options{Store: st, SLOs: func() []slo.SLO { return manager.Snapshot().SLOs() },
 		Accept: pipe.Accept, Now: now, Logger: o.log})
+	runner := opsrun.New(opsrun.Options{Store: st, Org: manager.Snapshot, Now: now, Getenv: o.env.Getenv, Logger: o.log})
 	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: manager, Logger: o.log, Now: now,
 		Version: o.env.Version, SchemaVersion: schema, Registry: registry, PublicURL: publicURL, Getenv: o.env.Getenv, UI: ui,
 		SLO: sloEngine, TrustedProxies: o.trustedProxies, ConfigRefused: refused.get})
@@ -194,6 +196,11 @@ func serve(ctx context.Context, o serveOptions) error {
 	go func() { // owner: serve; stops with ctx, before the pipeline it sends alerts to
 		defer wg.Done()
 		sloEngine.Run(ctx)
+	}()
+	wg.Add(1)
+	go func() { // owner: serve; stops with ctx, after the HTTP server drained, failing what it still runs
+		defer wg.Done()
+		runner.Run(ctx)
 	}()
 
 	serveErr := make(chan error, 1)

@@ -9,13 +9,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/vigiltest/testdb"
 
 	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/catalog"
@@ -147,14 +148,7 @@ func testBundle(hook string) *config.Bundle {
 func newHarness(t *testing.T, at time.Time) *harness {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testdb.SQLite(t)
 	clk := &clock{t: at}
 	recv := newReceiver(t)
 	m := org.NewManager(st, clk.Now)

@@ -7,17 +7,18 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/vigiltest/testdb"
+
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vigil-oncall/vigil/internal/api"
 	"github.com/vigil-oncall/vigil/internal/auth"
-	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/ingest"
 	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/notify"
@@ -28,30 +29,12 @@ import (
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
 )
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // inProcess is a pipeline and its API in the test process, on a fresh
 // SQLite file, with a hand-moved clock. Nothing runs by itself: the test
 // calls the pipeline's steps.
 type inProcess struct {
 	ctx      context.Context
-	clock    *fakeClock
+	clock    *vigiltest.ManualClock
 	store    *sqlite.Store
 	org      *org.Manager
 	pipe     *pipeline.Pipeline
@@ -76,30 +59,13 @@ func (h *inProcess) anotherPipeline(channels []notify.Channel, adjust func(*pipe
 func newInProcess(t testing.TB, yaml string, channels []notify.Channel, adjust func(*pipeline.Options)) *inProcess {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	clock := &fakeClock{t: time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)} // a Tuesday, in business hours
+	st := testdb.SQLite(t)
+	clock := vigiltest.NewManualClock(time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)) // a Tuesday, in business hours
 	tok := store.Token{ID: "admin", Name: "admin", Hash: auth.Hash(adminToken), Role: auth.RoleAdmin, CreatedAt: clock.Now()}
 	if err := st.CreateToken(ctx, tok, store.AuditEntry{At: clock.Now(), Actor: "test", Action: "token.create", Kind: "token", ObjID: tok.ID}); err != nil {
 		t.Fatal(err)
 	}
-	loaded := config.LoadBytes("reliability.yaml", []byte(yaml))
-	if len(loaded.Problems) > 0 {
-		t.Fatalf("test configuration: %v", loaded.Problems)
-	}
-	m := org.NewManager(st, clock.Now)
-	if err := m.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Apply(ctx, &loaded.Bundle, "test", false); err != nil {
-		t.Fatal(err)
-	}
+	m := testdb.Org(t, st, clock.Now, yaml)
 	signer, err := links.NewSigner([]byte("reliability-link-key-0123456789ab"), clock.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/vigiltest/testdb"
+
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
 
 	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/config"
@@ -36,53 +38,21 @@ services:
 ---
 ` + slotest.Edit(slotest.CheckoutAvailability, slotest.Over30Days...)
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 type fixture struct {
 	store  *sqlite.Store
 	org    *org.Manager
 	pipe   *pipeline.Pipeline
 	engine *Engine
-	clock  *clock
+	clock  *vigiltest.ManualClock
 }
 
 var t0 = time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
 
 func newFixture(t *testing.T, yaml string) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	// A file, not sqlite.MemoryPath: the pipeline reads beside its write
-	// transaction, which an in-memory database's one connection cannot.
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	clk := &clock{t: t0}
-	m := org.NewManager(st, clk.Now)
-	if err := m.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	loaded := config.LoadBytes("org.yaml", []byte(yaml))
-	if len(loaded.Problems) > 0 {
-		t.Fatalf("config problems: %v", loaded.Problems)
-	}
-	if _, err := m.Apply(ctx, &loaded.Bundle, "test", false); err != nil {
-		t.Fatal(err)
-	}
+	st := testdb.SQLite(t)
+	clk := vigiltest.NewManualClock(t0)
+	m := testdb.Org(t, st, clk.Now, yaml)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	pipe := pipeline.New(pipeline.Options{Store: st, Org: m, Now: clk.Now, Logger: logger})
 	e := New(Options{

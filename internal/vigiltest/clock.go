@@ -2,6 +2,7 @@ package vigiltest
 
 import (
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,4 +19,34 @@ func Clock(t testing.TB) func() time.Time {
 		t.Fatal(err)
 	}
 	return now
+}
+
+// ManualClock is a clock a test sets and moves; safe for concurrent use.
+type ManualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewManualClock returns a clock reading at.
+func NewManualClock(at time.Time) *ManualClock { return &ManualClock{t: at} }
+
+// Now reads the clock.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set moves the clock to t.
+func (c *ManualClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// Add moves the clock by d.
+func (c *ManualClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }

@@ -8,11 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/vigiltest/testdb"
 
 	"github.com/vigil-oncall/vigil/internal/api"
 	"github.com/vigil-oncall/vigil/internal/auth"
@@ -24,7 +25,6 @@ import (
 	"github.com/vigil-oncall/vigil/internal/slo"
 	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
-	"github.com/vigil-oncall/vigil/internal/store/sqlite"
 	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
@@ -60,14 +60,7 @@ func newServerAt(t *testing.T, start time.Time) *server {
 func newServerWithClock(t *testing.T, now func() time.Time) *server {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testdb.SQLite(t)
 	for _, tok := range []store.Token{
 		{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin, CreatedAt: now()},
 		{ID: "bob", Name: "bob", Hash: auth.Hash(bobSecret), Role: auth.RoleUser, UserID: "bob", CreatedAt: now()},

@@ -1,0 +1,50 @@
+// Package testdb gives tests a migrated store and a configuration on it.
+package testdb
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/config"
+	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+)
+
+// SQLite opens a migrated SQLite store in a file of the test's own, closed
+// when the test ends. A file, not sqlite.MemoryPath: the pipeline reads
+// beside its write transaction, which an in-memory database's one
+// connection cannot.
+func SQLite(t testing.TB) *sqlite.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// Org applies a configuration written as YAML to st and returns its
+// manager, reading the time from now.
+func Org(t testing.TB, st *sqlite.Store, now func() time.Time, yaml string) *org.Manager {
+	t.Helper()
+	ctx := context.Background()
+	m := org.NewManager(st, now)
+	if err := m.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	loaded := config.LoadBytes("org.yaml", []byte(yaml))
+	if len(loaded.Problems) > 0 {
+		t.Fatalf("config problems: %v", loaded.Problems)
+	}
+	if _, err := m.Apply(ctx, &loaded.Bundle, "test", false); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
