@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+
 	"github.com/vigil-oncall/vigil/internal/vigiltest/testdb"
 
 	"github.com/vigil-oncall/vigil/internal/api"
