@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/routing"
+	"github.com/vigil-oncall/vigil/internal/simulate"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -53,6 +54,37 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, _ auth.Princ
 		return fmt.Errorf("list alerts: %w", err)
 	}
 	writeIDPage(w, "alerts", alertViews(alerts), p.limit, func(a alertView) int64 { return a.ID })
+	return nil
+}
+
+// historyRecord is an alert as the simulator replays it.
+type historyRecord struct {
+	simulate.Alert
+	id int64
+}
+
+// alertHistory serves GET /api/v1/history/alerts?from=&to=: the alerts
+// opened in [from, to) (default: the 30 days to now), newest first, as
+// "vigil export history" writes them for the simulator.
+func (s *Server) alertHistory(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	p, before, err := parseIDList(r)
+	if err != nil {
+		return err
+	}
+	period, err := reportPeriod(r, s.now().UTC())
+	if err != nil {
+		return err
+	}
+	alerts, err := s.store.ListAlerts(r.Context(), store.AlertQuery{From: period.From, To: period.To, BeforeID: before, Limit: p.limit + 1})
+	if err != nil {
+		return fmt.Errorf("alert history: %w", err)
+	}
+	records := make([]historyRecord, len(alerts))
+	for i, a := range alerts {
+		records[i] = historyRecord{id: a.ID, Alert: simulate.Alert{Timestamp: a.CreatedAt, Service: a.Service, Severity: string(a.Severity),
+			Summary: a.Summary, DedupKey: a.DedupKey, AcknowledgedAt: a.AcknowledgedAt, ResolvedAt: a.ResolvedAt}}
+	}
+	writeIDPage(w, "alerts", records, p.limit, func(h historyRecord) int64 { return h.id })
 	return nil
 }
 

@@ -298,6 +298,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/services/{id}/responders", anyToken, s.serviceResponders},
 		{"GET", "/api/v1/alerts", anyToken, s.listAlerts},
 		{"GET", "/api/v1/alerts/{id}", anyToken, s.getAlert},
+		{"GET", "/api/v1/history/alerts", anyToken, s.alertHistory},
 		{"GET", "/api/v1/changes", anyToken, s.listChanges},
 		{"GET", "/api/v1/services/{id}/maintenance", anyToken, s.listMaintenance},
 		{"POST", "/api/v1/services/{id}/maintenance", anyToken, s.createMaintenance},

@@ -57,8 +57,11 @@ type AlertQuery struct {
 	Statuses   []alert.Status
 	DedupKey   string
 	IncidentID int64
-	BeforeID   int64
-	Limit      int
+	// From and To bound when the alerts opened, [From, To); zero bounds
+	// do not filter.
+	From, To time.Time
+	BeforeID int64
+	Limit    int
 }
 
 // IncidentQuery filters incidents, newest first; BeforeID pages.

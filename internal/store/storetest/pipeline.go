@@ -575,6 +575,9 @@ func testListAlerts(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{name: "limit", query: store.AlertQuery{Limit: 3}, want: "a8 a7 a6"},
 		{name: "next page", query: store.AlertQuery{Limit: 3}, before: "a6", want: "a5 a4 a3"},
 		{name: "last page with a filter", query: store.AlertQuery{Service: "checkout", Limit: 3}, before: "a4", want: "a3 a1"},
+		{name: "opened in the period", query: store.AlertQuery{From: t0, To: t0.Add(time.Second), Service: "search"}, want: "a7"},
+		{name: "opened before the period", query: store.AlertQuery{From: t0.Add(time.Second)}, want: ""},
+		{name: "opened after the period", query: store.AlertQuery{To: t0}, want: ""},
 		{name: "unknown service", query: store.AlertQuery{Service: "nope"}, want: ""},
 		{name: "unknown status", query: store.AlertQuery{Statuses: []alert.Status{"nope"}}, want: ""},
 	}

@@ -383,7 +383,7 @@ func (db *DB) ListAlerts(ctx context.Context, q store.AlertQuery) ([]alert.Alert
 		return nil, fmt.Errorf("list alerts: %w", err)
 	}
 	w := db.d.where().text("service", q.Service).in("status", Texts(q.Statuses)).text("dedup_key", q.DedupKey).
-		id("incident_id", q.IncidentID).before(q.BeforeID)
+		id("incident_id", q.IncidentID).time("created_at >=", q.From).time("created_at <", q.To).before(q.BeforeID)
 	alerts, err := queryAll(ctx, db.b.Read, scanAlert, `SELECT id, body FROM alerts`+w.page("id DESC", ListLimit(q.Limit)), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list alerts: %w", err)
