@@ -136,6 +136,28 @@ func Settled(alerts []Alert) (acknowledged, resolved bool) {
 	return acknowledged, resolved
 }
 
+// Processing lanes of triggers: an event of a higher lane is processed
+// before those of lower lanes that arrived earlier, so that the page that
+// matters is not queued behind a storm of noise.
+const (
+	LaneNormal   = 0 // low urgency, and every event that is not a trigger
+	LaneUrgent   = 1 // a high-urgency trigger
+	LaneCritical = 2 // a high-urgency trigger on a critical service
+)
+
+// Lane is the processing lane of a trigger of this severity on a service
+// with these urgency overrides, critical or not.
+func Lane(severity Severity, overrides map[string]string, critical bool) int {
+	switch {
+	case UrgencyOf(severity, overrides) != UrgencyHigh:
+		return LaneNormal
+	case critical:
+		return LaneCritical
+	default:
+		return LaneUrgent
+	}
+}
+
 // UrgencyOf derives an incident's urgency from its alert's severity:
 // critical and error page now (high), warning and info never page (low).
 // A service's overrides (severity -> "high"|"low") win.

@@ -103,3 +103,29 @@ func TestSeverityOf(t *testing.T) {
 		}
 	}
 }
+
+func TestLane(t *testing.T) {
+	lowCritical := map[string]string{"critical": "low"}
+	highWarning := map[string]string{"warning": "high"}
+	cases := []struct {
+		severity  Severity
+		overrides map[string]string
+		critical  bool
+		want      int
+	}{
+		{SeverityCritical, nil, false, LaneUrgent},
+		{SeverityCritical, nil, true, LaneCritical},
+		{SeverityError, nil, true, LaneCritical},
+		{"", nil, false, LaneUrgent}, // no severity is error: high urgency
+		{SeverityWarning, nil, true, LaneNormal},
+		{SeverityInfo, nil, false, LaneNormal},
+		{SeverityCritical, lowCritical, true, LaneNormal},
+		{SeverityWarning, highWarning, false, LaneUrgent},
+		{SeverityWarning, highWarning, true, LaneCritical},
+	}
+	for _, c := range cases {
+		if got := Lane(c.severity, c.overrides, c.critical); got != c.want {
+			t.Errorf("Lane(%q, %v, critical %v) = %d, want %d", c.severity, c.overrides, c.critical, got, c.want)
+		}
+	}
+}

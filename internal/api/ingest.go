@@ -178,7 +178,7 @@ func (s *Server) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request, _ auth
 	if err := s.spend(key, in, 1); err != nil {
 		return err
 	}
-	if err := s.accept(r, inbox(store.InboxAlert, key, svc.ID, ev)); err != nil {
+	if err := s.accept(r, pipeline.AlertEvent(s.org.Snapshot(), key, svc, ev)); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, pdAnswer{Status: "success", Message: "Event processed", DedupKey: ev.DedupKey})
@@ -251,9 +251,10 @@ func (s *Server) integrationWebhook(kind string) handlerFunc {
 		if err := s.spend(key, in, len(events)); err != nil {
 			return err
 		}
+		snap := s.org.Snapshot()
 		batch := make([]store.InboxEvent, len(events))
 		for i, ev := range events {
-			batch[i] = inbox(store.InboxAlert, key, svc.ID, ev)
+			batch[i] = pipeline.AlertEvent(snap, key, svc, ev)
 		}
 		if err := s.accept(r, batch...); err != nil {
 			return err

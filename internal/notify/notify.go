@@ -52,6 +52,9 @@ type Notification struct {
 	// TimeZone is the person's zone when the notification was made, kept
 	// for reports on night interruptions.
 	TimeZone string `json:"time_zone"`
+	// Lane is alert.LaneCritical for a page about an incident on a
+	// critical service: due pages of that lane are claimed first.
+	Lane int `json:"lane,omitempty"`
 	// IdempotencyKey is sent with every attempt so that receivers drop
 	// duplicates of an at-least-once delivery.
 	IdempotencyKey string     `json:"idempotency_key"`

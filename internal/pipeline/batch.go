@@ -36,7 +36,8 @@ func notificationLimit(snap *org.Snapshot, methodType string) time.Duration {
 }
 
 // groupByRecipient groups claimed notifications by person and contact
-// method, each group oldest first.
+// method, each group by lane (critical first), then oldest first: the
+// message that stands for a storm's batch is the page that matters.
 func groupByRecipient(ns []notify.Notification) [][]notify.Notification {
 	index := map[[2]string]int{}
 	var groups [][]notify.Notification
@@ -51,7 +52,12 @@ func groupByRecipient(ns []notify.Notification) [][]notify.Notification {
 		groups[i] = append(groups[i], n)
 	}
 	for _, g := range groups {
-		sort.SliceStable(g, func(i, j int) bool { return g[i].DueAt.Before(g[j].DueAt) })
+		sort.SliceStable(g, func(i, j int) bool {
+			if g[i].Lane != g[j].Lane {
+				return g[i].Lane > g[j].Lane
+			}
+			return g[i].DueAt.Before(g[j].DueAt)
+		})
 	}
 	return groups
 }

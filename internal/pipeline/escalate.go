@@ -75,7 +75,7 @@ func (f *flow) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, in
 	users, notes := f.oncall.Targets(snap, step.Targets, now)
 	var paged []string
 	for _, u := range users {
-		ns := pageNotifications(snap, inc.ID, u.User, notify.KindPage, fmt.Sprint(st.StartedAt.UnixMilli()), st.Step, st.Round, now)
+		ns := inLane(snap, inc, pageNotifications(snap, inc.ID, u.User, notify.KindPage, fmt.Sprint(st.StartedAt.UnixMilli()), st.Step, st.Round, now))
 		if len(ns) == 0 {
 			notes = append(notes, fmt.Sprintf("user %s has no contact method to page", u.User))
 			continue
@@ -147,6 +147,18 @@ func pageNotifications(snap *org.Snapshot, incidentID int64, userID, kind, run s
 		})
 	}
 	return out
+}
+
+// inLane puts pages about an incident on a critical service in the
+// critical lane: the dispatcher sends them ahead of the pages of a storm
+// queued before them.
+func inLane(snap *org.Snapshot, inc *incident.Incident, pages []*notify.Notification) []*notify.Notification {
+	if critical, _ := snap.Graph.Criticality(inc.Service); critical {
+		for _, n := range pages {
+			n.Lane = alert.LaneCritical
+		}
+	}
+	return pages
 }
 
 // notifyLowUrgency queues a notice to the owner team's on-call for the

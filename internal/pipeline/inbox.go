@@ -2,11 +2,16 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"runtime"
 	"sync"
 	"time"
 
+	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/ingest"
+	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -46,6 +51,19 @@ func (c *Committer) Accept(ctx context.Context, events ...store.InboxEvent) erro
 		}
 	}
 	return nil
+}
+
+// AlertEvent is an alert event from the integration key of svc as the
+// inbox keeps it, in its lane: a high-urgency trigger is processed ahead
+// of low-urgency noise, on a critical service first of all.
+func AlertEvent(snap *org.Snapshot, key string, svc *catalog.Service, ev ingest.Event) store.InboxEvent {
+	body, _ := json.Marshal(ev) // values from the ingest parsers always encode
+	e := store.InboxEvent{Kind: store.InboxAlert, IntegrationKey: key, Service: svc.ID, Payload: body, DedupKey: ev.DedupKey}
+	if ev.Action == ingest.ActionTrigger {
+		critical, _ := snap.Graph.Criticality(svc.ID)
+		e.Lane = alert.Lane(ev.Severity, svc.Urgency, critical)
+	}
+	return e
 }
 
 // maxCommitBatch bounds one group commit.

@@ -170,7 +170,7 @@ func (f *flow) pageOnce(tx store.Tx, snap *org.Snapshot, inc *incident.Incident,
 			responding = append(responding, u.User)
 			continue
 		}
-		ns := pageNotifications(snap, inc.ID, u.User, notify.KindPage, run, 0, 0, now)
+		ns := inLane(snap, inc, pageNotifications(snap, inc.ID, u.User, notify.KindPage, run, 0, 0, now))
 		if len(ns) == 0 {
 			notes = append(notes, fmt.Sprintf("user %s has no contact method to page", u.User))
 			continue

@@ -28,6 +28,13 @@ type InboxEvent struct {
 	IntegrationKey string          `json:"integration_key"`
 	Service        string          `json:"service"`
 	Payload        json.RawMessage `json:"payload"`
+	// Lane is the event's processing lane (alert.Lane): TakeInbox takes
+	// the events of higher lanes first. DedupKey names the alert an alert
+	// event is about: an event is never taken ahead of an earlier one
+	// about the same alert, so that a trigger and its resolve apply in
+	// order whatever their lanes.
+	Lane     int    `json:"lane,omitempty"`
+	DedupKey string `json:"dedup_key,omitempty"`
 }
 
 // Heartbeat is the state of one heartbeat monitor.
@@ -144,8 +151,11 @@ type Pipeline interface {
 // Due*/Claim*/TakeInbox skip rows locked by other replicas, so that each
 // piece of work is done by exactly one replica.
 type Tx interface {
-	// TakeInbox returns up to limit unprocessed events, oldest first, and
-	// removes them from the inbox (as part of this transaction).
+	// TakeInbox returns up to limit unprocessed events and removes them
+	// from the inbox (as part of this transaction): first those of the
+	// highest lanes that no earlier event about the same alert waits
+	// ahead of, by lane and then oldest first; then the rest, oldest
+	// first.
 	TakeInbox(limit int) ([]InboxEvent, error)
 
 	// OpenAlert returns the open (not resolved) alert with this key, or

@@ -197,11 +197,11 @@ func isUniqueViolation(err error) bool {
 const appendInbox = `
 	WITH ids AS (SELECT nextval('inbox_id_seq') AS id FROM generate_series(1, $1)),
 	numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS ord FROM ids)
-	INSERT INTO inbox (id, received_at, kind, integration_key, service, payload)
-	SELECT n.id, e.received_at, e.kind, e.integration_key, e.service, e.payload::json
+	INSERT INTO inbox (id, received_at, kind, integration_key, service, payload, lane, alert_key)
+	SELECT n.id, e.received_at, e.kind, e.integration_key, e.service, e.payload::json, e.lane, e.alert_key
 	FROM numbered n
-	JOIN unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
-		WITH ORDINALITY AS e(received_at, kind, integration_key, service, payload, ord) ON e.ord = n.ord
+	JOIN unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::bigint[])
+		WITH ORDINALITY AS e(received_at, kind, integration_key, service, payload, lane, alert_key, ord) ON e.ord = n.ord
 	RETURNING id`
 
 // AppendInbox stores the events with one statement, which is one
@@ -218,10 +218,13 @@ func (s *Store) AppendInbox(ctx context.Context, events []store.InboxEvent) erro
 	keys := make([]string, len(events))
 	services := make([]string, len(events))
 	payloads := make([]string, len(events))
+	lanes := make([]int32, len(events))
+	alertKeys := make([]int64, len(events))
 	for i, e := range events {
 		receivedAt[i], kinds[i], keys[i], services[i], payloads[i] = sqlbackend.UTC(e.ReceivedAt), e.Kind, e.IntegrationKey, e.Service, string(e.Payload)
+		lanes[i], alertKeys[i] = int32(e.Lane), sqlbackend.AlertKey(e)
 	}
-	ids, err := sqlbackend.QueryIDs(ctx, conn{s.pool}, appendInbox, len(events), receivedAt, kinds, keys, services, payloads)
+	ids, err := sqlbackend.QueryIDs(ctx, conn{s.pool}, appendInbox, len(events), receivedAt, kinds, keys, services, payloads, lanes, alertKeys)
 	if err != nil {
 		return fmt.Errorf("append inbox: %w", err)
 	}

@@ -281,10 +281,10 @@ func (s *Store) AppendInbox(ctx context.Context, events []store.InboxEvent) erro
 	var ids []int64
 	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		ids, err = conn{tx}.insertRows(ctx, `INSERT INTO inbox (received_at, kind, integration_key, service, payload)`, 5, len(events),
+		ids, err = conn{tx}.insertRows(ctx, `INSERT INTO inbox (received_at, kind, integration_key, service, payload, lane, alert_key)`, 7, len(events),
 			func(args []any, i int) []any {
 				e := events[i]
-				return append(args, timeText(e.ReceivedAt), e.Kind, e.IntegrationKey, e.Service, string(e.Payload))
+				return append(args, timeText(e.ReceivedAt), e.Kind, e.IntegrationKey, e.Service, string(e.Payload), e.Lane, sqlbackend.AlertKey(e))
 			})
 		return err
 	})

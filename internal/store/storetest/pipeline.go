@@ -28,6 +28,7 @@ func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 	suite{
 		{"InboxOrderAndRemoval", testInboxOrderAndRemoval},
 		{"InboxLargeBatch", testInboxLargeBatch},
+		{"InboxLanes", testInboxLanes},
 		{"InboxOversized", testInboxOversized},
 		{"InboxRollback", testInboxRollback},
 		{"InboxRejectedInput", testInboxRejectedInput},
@@ -228,6 +229,58 @@ func testInboxOrderAndRemoval(t *testing.T, newStore func(t *testing.T) store.St
 	}
 	if n := backlog(t, s); n != 0 {
 		t.Errorf("InboxBacklog at the end = %d, want 0", n)
+	}
+}
+
+// testInboxLanes: urgent events are taken ahead of earlier normal ones,
+// the critical lane first, but never ahead of an earlier event about the
+// same alert (same integration and dedup key).
+func testInboxLanes(t *testing.T, newStore func(t *testing.T) store.Store) {
+	s := newStore(t)
+	ev := func(name, key, dedup string, lane int) store.InboxEvent {
+		e := inboxEvent(store.InboxAlert, key, `{"name":"`+name+`"}`, t0)
+		e.DedupKey, e.Lane = dedup, lane
+		return e
+	}
+	appendInbox(t, s, []store.InboxEvent{
+		ev("noise1", "k", "n1", alert.LaneNormal),
+		ev("flap-trigger", "k", "flap", alert.LaneNormal),
+		ev("noise2", "k", "n2", alert.LaneNormal),
+		ev("urgent1", "k", "u1", alert.LaneUrgent),
+		ev("flap-critical", "k", "flap", alert.LaneCritical), // behind flap-trigger
+		ev("critical1", "k", "c1", alert.LaneCritical),
+		ev("other-key", "k2", "flap", alert.LaneCritical), // another integration's alert
+		ev("noise3", "k", "n3", alert.LaneNormal),
+		ev("resolve-c1", "k", "c1", alert.LaneNormal),
+		ev("urgent2", "k", "", alert.LaneUrgent), // about no alert: waits for nothing
+	})
+	names := func(events []store.InboxEvent) string {
+		var out []string
+		for _, e := range events {
+			var p struct{ Name string }
+			if err := json.Unmarshal(e.Payload, &p); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%s/%d", p.Name, e.Lane))
+		}
+		return strings.Join(out, " ")
+	}
+	for _, c := range []struct {
+		limit int
+		want  string
+	}{
+		{2, "critical1/2 other-key/2"},
+		{3, "urgent1/1 urgent2/1 noise1/0"},
+		{3, "flap-trigger/0 noise2/0 flap-critical/2"},
+		{10, "noise3/0 resolve-c1/0"},
+		{10, ""},
+	} {
+		if got := names(takeInbox(t, s, c.limit)); got != c.want {
+			t.Errorf("TakeInbox(%d) = %q, want %q", c.limit, got, c.want)
+		}
+	}
+	if err := s.AppendInbox(context.Background(), []store.InboxEvent{ev("bad", "k", "x", alert.LaneCritical+1)}); err == nil {
+		t.Error("AppendInbox accepted an unknown lane")
 	}
 }
 
@@ -1278,6 +1331,33 @@ func testClaimNotifications(t *testing.T, newStore func(t *testing.T) store.Stor
 			}
 		})
 	}
+	t.Run("critical lane first", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		critical := func(key string, due int) *notify.Notification {
+			n := notification(key, 1, notify.KindPage, notify.StatusPending, due)
+			n.Lane = alert.LaneCritical
+			return n
+		}
+		insertNotifications(t, s, notification("p-due0", 1, notify.KindPage, notify.StatusPending, 0),
+			notification("p-due1", 1, notify.KindPage, notify.StatusPending, 1),
+			critical("c-due5", 5), critical("c-due3", 3), critical("c-due20", 20))
+		got := claim(t, s, 10, time.Minute, 3)
+		if l := labels(got, notificationKey); l != "c-due3 c-due5 p-due0" {
+			t.Errorf("claim = %q, want the due critical pages first, then the oldest due", l)
+		}
+		if len(got) > 0 && got[0].Lane != alert.LaneCritical {
+			t.Errorf("lane read back = %d, want %d", got[0].Lane, alert.LaneCritical)
+		}
+		bad := notification("bad", 1, notify.KindPage, notify.StatusPending, 0)
+		bad.Lane = -1
+		update(t, s, func(tx store.Tx) error {
+			if err := tx.InsertNotifications(bad); err == nil {
+				t.Error("InsertNotifications accepted lane -1")
+			}
+			return nil
+		})
+	})
 	t.Run("expired lease of a claim", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"time"
@@ -47,8 +48,15 @@ func CheckJSON(field string, doc []byte) error { return checkJSONText(field, doc
 func CheckInbox(events []store.InboxEvent) error {
 	return checkEach("inbox event", events, func(e store.InboxEvent) error {
 		return errors.Join(required("kind", e.Kind), CheckText("integration_key", e.IntegrationKey),
-			CheckText("service", e.Service), checkJSONText("payload", e.Payload))
+			CheckText("service", e.Service), checkJSONText("payload", e.Payload), checkLane(e.Lane))
 	})
+}
+
+func checkLane(lane int) error {
+	if lane < alert.LaneNormal || lane > alert.LaneCritical {
+		return fmt.Errorf("lane %d: want %d to %d", lane, alert.LaneNormal, alert.LaneCritical)
+	}
+	return nil
 }
 
 // EncodeAlert checks an alert and returns it as stored (times in UTC, to
@@ -144,7 +152,7 @@ func EncodeEscalation(s escalation.State) (escalation.State, []byte, error) {
 // its JSON body.
 func EncodeNotification(n notify.Notification) (notify.Notification, []byte, error) {
 	err := errors.Join(required("idempotency_key", n.IdempotencyKey), CheckText("user_id", n.UserID), CheckText("kind", n.Kind),
-		required("status", n.Status), checkJSONText("body", n.Body))
+		required("status", n.Status), checkJSONText("body", n.Body), checkLane(n.Lane))
 	if err != nil {
 		return notify.Notification{}, nil, fmt.Errorf("notification %d: %w", n.ID, err)
 	}
@@ -322,14 +330,48 @@ func (t *Tx) TakeInbox(limit int) ([]store.InboxEvent, error) {
 			return nil, nil
 		}
 	}
-	events, err := queryAll(t.ctx, t.c, scanInboxEvent, `
+	// The urgent lanes first: a partial index holds only their events, and
+	// one waits while an earlier event about the same alert does.
+	urgent, err := queryAll(t.ctx, t.c, scanInboxEvent, `
+		DELETE FROM inbox WHERE id IN (
+			SELECT u.id FROM inbox u
+			WHERE u.lane > 0 AND NOT EXISTS (
+				SELECT 1 FROM inbox e WHERE e.alert_key = u.alert_key AND e.alert_key <> 0 AND e.id < u.id)
+			ORDER BY u.lane DESC, u.id LIMIT $1)
+		RETURNING `+inboxColumns, limit)
+	if err != nil {
+		return nil, fmt.Errorf("take inbox: urgent lanes: %w", err)
+	}
+	slices.SortFunc(urgent, func(a, b store.InboxEvent) int {
+		return cmp.Or(cmp.Compare(b.Lane, a.Lane), cmp.Compare(a.ID, b.ID))
+	})
+	if len(urgent) == limit {
+		return urgent, nil
+	}
+	rest, err := queryAll(t.ctx, t.c, scanInboxEvent, `
 		DELETE FROM inbox WHERE id IN (SELECT id FROM inbox ORDER BY id LIMIT $1)
-		RETURNING id, received_at, kind, integration_key, service, payload`, limit)
+		RETURNING `+inboxColumns, limit-len(urgent))
 	if err != nil {
 		return nil, fmt.Errorf("take inbox: %w", err)
 	}
-	SortByID(events)
-	return events, nil
+	SortByID(rest)
+	return append(urgent, rest...), nil
+}
+
+const inboxColumns = `id, received_at, kind, integration_key, service, payload, lane`
+
+// AlertKey is what the inbox keeps of the alert an event is about: a
+// hash of its integration and dedup keys, never 0; 0 for an event about
+// no alert. Two alerts that share a hash only wait for each other.
+func AlertKey(e store.InboxEvent) int64 {
+	if e.DedupKey == "" {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(e.IntegrationKey))
+	h.Write([]byte{0})
+	h.Write([]byte(e.DedupKey))
+	return int64(h.Sum64()>>1) | 1
 }
 
 // scanBody returns a function that scans a row of (id, body) into a T
@@ -351,7 +393,7 @@ func scanBody[T any](what string, setID func(*T, int64)) func(Row) (T, error) {
 func scanInboxEvent(row Row) (store.InboxEvent, error) {
 	var e store.InboxEvent
 	var payload []byte // not json.RawMessage: see scanObject
-	err := row.Scan(&e.ID, instant{&e.ReceivedAt}, &e.Kind, &e.IntegrationKey, &e.Service, &payload)
+	err := row.Scan(&e.ID, instant{&e.ReceivedAt}, &e.Kind, &e.IntegrationKey, &e.Service, &payload, &e.Lane)
 	e.Payload = payload
 	return e, err
 }
@@ -770,12 +812,12 @@ func (t *Tx) InsertNotifications(ns ...*notify.Notification) error {
 		stored, body, err := EncodeNotification(*n)
 		// DO NOTHING, not an error: an error would end the transaction.
 		return Stmt{`
-			INSERT INTO notifications (incident_id, user_id, kind, status, due_at, claimed_until, idempotency_key, body)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			INSERT INTO notifications (incident_id, user_id, kind, status, due_at, claimed_until, idempotency_key, body, lane)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (idempotency_key) DO NOTHING
 			RETURNING id`,
 			[]any{stored.IncidentID, stored.UserID, stored.Kind, stored.Status, stored.DueAt, nullTime(stored.ClaimedUntil),
-				stored.IdempotencyKey, string(body)}}, err
+				stored.IdempotencyKey, string(body), stored.Lane}}, err
 	}, func(n *notify.Notification, id int64) { n.ID = id }) // 0 when the key was taken
 	if err != nil {
 		return fmt.Errorf("insert notifications: %w", err)
@@ -792,6 +834,23 @@ func (t *Tx) ClaimNotifications(now time.Time, lease time.Duration, limit int) (
 	if limit <= 0 {
 		return nil, nil
 	}
+	// Due pages of the critical lane first, from a partial index that
+	// holds only those pending; then the rest, oldest due first.
+	urgent, err := queryAll(t.ctx, t.c, scanNotification, `
+		UPDATE notifications SET status = 'sending', claimed_until = $1
+		WHERE id IN (
+			SELECT id FROM notifications
+			WHERE lane > 0 AND status = 'pending' AND due_at <= $2
+			ORDER BY due_at, id LIMIT $3`+t.lock(forUpdateSkip)+`)
+		RETURNING `+notificationColumns,
+		UTC(now.Add(lease)), UTC(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim notifications: critical lane: %w", err)
+	}
+	SortByDue(urgent)
+	if len(urgent) == limit {
+		return urgent, nil
+	}
 	ns, err := queryAll(t.ctx, t.c, scanNotification, `
 		UPDATE notifications SET status = 'sending', claimed_until = $1
 		WHERE id IN (
@@ -799,12 +858,12 @@ func (t *Tx) ClaimNotifications(now time.Time, lease time.Duration, limit int) (
 			WHERE (status = 'pending' AND due_at <= $2) OR (status = 'sending' AND claimed_until < $2)
 			ORDER BY due_at, id LIMIT $3`+t.lock(forUpdateSkip)+`)
 		RETURNING `+notificationColumns,
-		UTC(now.Add(lease)), UTC(now), limit)
+		UTC(now.Add(lease)), UTC(now), limit-len(urgent))
 	if err != nil {
 		return nil, fmt.Errorf("claim notifications: %w", err)
 	}
 	SortByDue(ns)
-	return ns, nil
+	return append(urgent, ns...), nil
 }
 
 func (t *Tx) RenewClaims(ids []int64, now, until time.Time) (int, error) {
