@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"math"
 	"net/http"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/ceiling"
+	"github.com/vigil-oncall/vigil/internal/report"
 	"github.com/vigil-oncall/vigil/internal/slo/slotest"
 )
 
@@ -91,5 +93,41 @@ func TestServiceCeilingUnknown(t *testing.T) {
 	if got.Ceiling.Ceiling != nil || got.AtMost != 1 || strings.Join(got.Unknown, ",") != "payments" || got.AboveCeiling ||
 		len(got.Findings) != 1 || got.Findings[0].Kind != ceiling.KindNoSLO || !got.Dependencies[0].Unknown {
 		t.Errorf("ceiling of checkout: %+v", got)
+	}
+}
+
+// The risks report lists the ceiling's findings with the other risks:
+// checkout above its ceiling, pulled down by payments, and payments short
+// of the extra nine checkout's 99.95% wants (payments' own ceiling, the
+// ledger's 99.99%, allows its 99.95%, and ledger has its fourth nine).
+func TestRisksReportCeilings(t *testing.T) {
+	f := startSLOServerOf(t, ceilingOrg)
+	f.t = t
+	var got report.Risks
+	if code := f.call("GET", "/api/v1/reports/risks", viewerSecret, nil, &got); code != http.StatusOK {
+		t.Fatalf("risks = %d", code)
+	}
+	var lines []string
+	for _, r := range got.Risks {
+		switch r.Kind {
+		case report.RiskAboveCeiling, report.RiskExtraNine, report.RiskUnknownDependency:
+			lines = append(lines, fmt.Sprintf("%s %s %s %g %t %s", r.Kind, r.Service, r.Team, r.Score, r.Critical, r.Evidence[1]))
+		}
+	}
+	want := []string{
+		"above_ceiling checkout shop 76 true hard dependencies concerned: payments",
+		"extra_nine checkout shop 68 true hard dependencies concerned: payments",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("ceiling risks:\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	for _, r := range got.Risks {
+		if r.Kind == report.RiskAboveCeiling && !strings.Contains(strings.Join(r.Evidence, "\n"),
+			"fix: make checkout's dependency on payments soft, with a fallback") {
+			t.Errorf("the paper's fixes are missing: %q", r.Evidence)
+		}
+	}
+	if code := f.call("GET", "/api/v1/reports/risks", "", nil, nil); code != http.StatusUnauthorized {
+		t.Errorf("no token = %d, want 401", code)
 	}
 }

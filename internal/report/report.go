@@ -108,6 +108,9 @@ type Org struct {
 	// (holiday.IsHoliday fits); nil knows none.
 	Holiday func(country string, date time.Time) (string, bool)
 
+	// graph is the catalog's dependency graph, for availability
+	// ceilings; nil knows no dependencies.
+	graph    *catalog.Graph
 	people   map[string]int
 	teams    map[string]int
 	services map[string]int
@@ -156,7 +159,7 @@ type Service struct {
 // NewOrg reads what the reports need from a configuration and its graph.
 // hrs are the org's hours (org.HoursOf reads them from the bundle).
 func NewOrg(b *config.Bundle, g *catalog.Graph, hrs hours.Hours, holiday func(string, time.Time) (string, bool)) *Org {
-	o := &Org{Hours: hrs, Rates: RatesOf(b.Org.Costs), Holiday: holiday, PagingSchedules: map[string]bool{}}
+	o := &Org{Hours: hrs, Rates: RatesOf(b.Org.Costs), Holiday: holiday, PagingSchedules: map[string]bool{}, graph: g}
 	teamSchedule := map[string]string{}
 	for _, t := range b.Teams {
 		teamSchedule[t.ID] = t.Schedule

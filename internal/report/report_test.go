@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -556,7 +557,7 @@ func TestRisks(t *testing.T) {
 		"3 schedule_gap ledger payments 82",
 		"4 one_person checkout payments 70",
 		"5 one_person ledger payments 70",
-		"6 weak_dependency checkout payments 62",
+		"6 unknown_dependency checkout payments 62",
 		"7 no_slo ledger payments 60",
 		"8 overdue_action_items  payments 57",
 		"9 missing_postmortems search-index search 56.14",
@@ -685,5 +686,93 @@ func TestTables(t *testing.T) {
 	}
 	if _, err := Decode(NameCost, []byte(`{"people": 3}`)); err == nil {
 		t.Error("bad JSON decodes")
+	}
+}
+
+// TestRisksFromCeilings: revenue-critical shop (99.9%) needs api (99.95%)
+// hard and recs (no SLO) soft; api needs db (99.9%) and auth (no SLO)
+// hard. Non-critical blog (99%) needs db and cms (no SLO) hard. By hand:
+// shop's known ceiling is 99.95% × 99.9% = 99.85005%, api's 99.9%, both
+// below their objectives and pulled down by db; neither api nor db has
+// the fourth nine shop's 99.9% wants, nor db the one api's 99.95% wants;
+// auth is unknown to shop (through api) and api, cms to blog; recs is
+// soft and does not count.
+func TestRisksFromCeilings(t *testing.T) {
+	b := testBundle()
+	b.Services = []catalog.Service{
+		{ID: "shop", Owner: "payments", RevenueCritical: true, DependsOn: []catalog.Dependency{{Service: "api", Kind: "hard"}, {Service: "recs", Kind: "soft"}}},
+		{ID: "api", Owner: "payments", DependsOn: []catalog.Dependency{{Service: "db", Kind: "hard"}, {Service: "auth", Kind: "hard"}}},
+		{ID: "db", Owner: "payments"},
+		{ID: "auth", Owner: "payments"},
+		{ID: "recs", Owner: "search"},
+		{ID: "blog", Owner: "search", DependsOn: []catalog.Dependency{{Service: "db", Kind: "hard"}, {Service: "cms", Kind: "hard"}}},
+		{ID: "cms", Owner: "search"},
+	}
+	o := NewOrg(b, catalog.NewGraph(b.Services), hours.Default, holiday.IsHoliday)
+	now := at(t, "2026-03-16T00:00:00Z")
+	in := RiskInput{At: now, Period: Period{From: now.Add(-7 * 24 * time.Hour), To: now}, SLOs: []SLOState{
+		{Name: "shop-availability", Service: "shop", Objective: 0.999},
+		{Name: "api-availability", Service: "api", Objective: 0.9995},
+		{Name: "db-availability", Service: "db", Objective: 0.999},
+		{Name: "blog-availability", Service: "blog", Objective: 0.99},
+	}}
+	ceilingKinds := []string{RiskAboveCeiling, RiskExtraNine, RiskUnknownDependency}
+	lines := func(f Filter) []string {
+		var got []string
+		for _, r := range ReportRisks(o, f, in, BuiltinRiskSources...).Risks {
+			if slices.Contains(ceilingKinds, r.Kind) {
+				deps := r.Evidence[slices.IndexFunc(r.Evidence, func(e string) bool { return strings.HasPrefix(e, "hard dependencies concerned: ") })]
+				got = append(got, fmt.Sprintf("%s %s %s %g %t %s; %s", r.Kind, r.Service, r.Team, r.Score, r.Critical,
+					strings.TrimPrefix(deps, "hard dependencies concerned: "), r.Evidence[len(r.Evidence)-1]))
+			}
+		}
+		return got
+	}
+	want := []string{
+		"above_ceiling api payments 76 true db; fix: relax SLO api-availability to below 99.9%, leaving room for api's own failures",
+		"above_ceiling shop payments 76 true db; fix: relax SLO shop-availability to below 99.85%, leaving room for shop's own failures",
+		"extra_nine api payments 68 true db; fix: relax api's objective below 99.9%",
+		"extra_nine shop payments 68 true api; fix: relax shop's objective below 99.9%",
+		"extra_nine shop payments 68 true db; fix: relax shop's objective below 99.9%",
+		"unknown_dependency api payments 62 true auth; fix: make api's dependency on auth soft, with a fallback (a cache, a default, a degraded answer)",
+		"unknown_dependency shop payments 62 true auth; fix: make api's dependency on auth soft, with a fallback (a cache, a default, a degraded answer) so that shop does not need it",
+		"unknown_dependency blog search 52 false cms; fix: make blog's dependency on cms soft, with a fallback (a cache, a default, a degraded answer)",
+	}
+	if got := lines(Filter{}); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("ceiling risks:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := lines(Filter{Team: "search"}); len(got) != 1 || !strings.HasPrefix(got[0], "unknown_dependency blog") {
+		t.Errorf("team search: %q", got)
+	}
+
+	// The evidence of shop's ceiling: why it is critical, what pulls it
+	// down, and the paper's fixes in order.
+	var shop Risk
+	for _, r := range ReportRisks(o, Filter{}, in, BuiltinRiskSources...).Risks {
+		if r.Kind == RiskAboveCeiling && r.Service == "shop" {
+			shop = r
+		}
+	}
+	wantEvidence := []string{
+		"shop is revenue-critical",
+		"hard dependencies concerned: db",
+		"fix: make api's dependency on db soft, with a fallback (a cache, a default, a degraded answer) so that shop does not need it",
+		"fix: add capacity or replicas to db (in independent failure domains) and raise its objective to at least 99.95%",
+		"fix: relax SLO shop-availability to below 99.85%, leaving room for shop's own failures",
+	}
+	if strings.Join(shop.Evidence, "\n") != strings.Join(wantEvidence, "\n") ||
+		!strings.Contains(shop.Summary, "above the 99.85% that shop's hard dependencies allow at most (api 99.95% × db 99.9%; unknown, so lower still: auth): pulled down by db") {
+		t.Errorf("shop above its ceiling: %s", asJSON(t, shop))
+	}
+	// The extra-nine findings name each dependency; the soft recs never shows.
+	for _, r := range ReportRisks(o, Filter{}, in, BuiltinRiskSources...).Risks {
+		if strings.Contains(r.Summary, "recs") || strings.Contains(strings.Join(r.Evidence, " "), "recs") {
+			t.Errorf("a soft dependency counted: %s", asJSON(t, r))
+		}
+	}
+
+	// Without a graph (an Org built by hand) the source finds nothing.
+	if got := ceilingRisks(&Org{}, in); got != nil {
+		t.Errorf("no graph: %s", asJSON(t, got))
 	}
 }

@@ -6,18 +6,24 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/ceiling"
 )
 
 // Kinds of risk.
 const (
-	RiskBudget         = "slo_budget"       // a critical service's SLO budget runs out before its window ends
-	RiskNoSLO          = "no_slo"           // a critical service with no SLO
-	RiskScheduleGap    = "schedule_gap"     // a critical service's first response has gaps ahead
-	RiskOnePerson      = "one_person"       // a critical service's first response is one person
-	RiskRepeats        = "repeat_incidents" // the same incident again and again
-	RiskActionItems    = "overdue_action_items"
-	RiskPostmortems    = "missing_postmortems" // a required post-mortem not written, or not published by its due time
-	RiskWeakDependency = "weak_dependency"     // a hard dependency promises less than the critical service needing it
+	RiskBudget      = "slo_budget"       // a critical service's SLO budget runs out before its window ends
+	RiskNoSLO       = "no_slo"           // a critical service with no SLO
+	RiskScheduleGap = "schedule_gap"     // a critical service's first response has gaps ahead
+	RiskOnePerson   = "one_person"       // a critical service's first response is one person
+	RiskRepeats     = "repeat_incidents" // the same incident again and again
+	RiskActionItems = "overdue_action_items"
+	RiskPostmortems = "missing_postmortems" // a required post-mortem not written, or not published by its due time
+	// The availability ceiling's findings (package ceiling), through
+	// transitive hard edges.
+	RiskAboveCeiling      = "above_ceiling"      // an objective above what the hard dependencies allow
+	RiskExtraNine         = "extra_nine"         // a critical service's hard dependency lacks the extra nine
+	RiskUnknownDependency = "unknown_dependency" // a hard dependency of a service with an SLO has none
 )
 
 // Finding is one item of the risks or the unclear-value report: what it
@@ -117,11 +123,12 @@ type RiskSourceFunc func(o *Org, in RiskInput) []Risk
 func (f RiskSourceFunc) Risks(o *Org, in RiskInput) []Risk { return f(o, in) }
 
 // BuiltinRiskSources read the SLOs, the schedules ahead, repeated
-// incidents, overdue action items and the SLO targets of hard
-// dependencies, and required post-mortems missing or overdue.
+// incidents, overdue action items, the availability ceilings the SLO
+// targets of hard dependencies allow, and required post-mortems missing
+// or overdue.
 var BuiltinRiskSources = []RiskSource{
 	RiskSourceFunc(budgetRisks), RiskSourceFunc(noSLORisks), RiskSourceFunc(scheduleRisks),
-	RiskSourceFunc(repeatRisks), RiskSourceFunc(actionItemRisks), RiskSourceFunc(weakDependencyRisks),
+	RiskSourceFunc(repeatRisks), RiskSourceFunc(actionItemRisks), RiskSourceFunc(ceilingRisks),
 	RiskSourceFunc(postmortemRisks),
 }
 
@@ -150,7 +157,8 @@ func ReportRisks(o *Org, f Filter, in RiskInput, sources ...RiskSource) Risks {
 	}
 	rep.Risks = o.rank(f, findings, MaxRisks)
 	rep.Method = []string{
-		"Ranked by a score: a critical service's SLO budget running out before its window ends first (sooner scores higher), then gaps in a critical service's first response in the days ahead, weak hard dependencies, one-person first response, overdue post-mortem action items and overdue post-mortems (older scores higher), critical services without an SLO, required post-mortems not yet written, and incidents repeating on a service (more scores higher; critical services weigh more).",
+		"Ranked by a score: a critical service's SLO budget running out before its window ends first (sooner scores higher), then gaps in a critical service's first response in the days ahead, objectives above the availability ceiling their hard dependencies allow, one-person first response, hard dependencies of critical services without one more nine than the service promises, overdue post-mortem action items and overdue post-mortems (older scores higher), hard dependencies without an SLO, critical services without an SLO, required post-mortems not yet written, and incidents repeating on a service (more scores higher; critical services weigh more).",
+		"Availability ceilings are as in \"The Calculus of Service Availability\" (Treynor, Dahlin, Rau, Beyer, 2017): the product of the SLO targets of everything a service needs through hard edges, transitively; a hard dependency without an SLO is unknown, not perfect. Each comes with the fixes the paper suggests.",
 		"Critical: revenue-critical, or a hard dependency of a revenue-critical service. SLO figures are as the SLO engine has them now; schedules are looked at from now, as configured; repeats are incidents with the same title on one service in the period, " + fmt.Sprint(RepeatThreshold) + " or more.",
 	}
 	return rep
@@ -351,34 +359,41 @@ func postmortemRisks(o *Org, in RiskInput) []Risk {
 	return out
 }
 
-// weakDependencyRisks compares SLO targets along hard edges: a critical
-// service cannot be more available than what it needs, so each hard
-// dependency should promise at least as much (the highest objective of
-// each service's SLOs stands for it).
-func weakDependencyRisks(o *Org, in RiskInput) []Risk {
-	best := map[string]float64{}
+// ceilingRisks lists the findings of package ceiling over the org's
+// hard edges and the SLOs' targets: objectives above their ceiling
+// (errors) weigh more than a missing extra nine or an unknown dependency.
+func ceilingRisks(o *Org, in RiskInput) []Risk {
+	if o.graph == nil {
+		return nil
+	}
+	objectives := make([]ceiling.Objective, 0, len(in.SLOs))
 	for _, st := range in.SLOs {
-		best[st.Service] = math.Max(best[st.Service], st.Objective)
+		objectives = append(objectives, ceiling.Objective{SLO: st.Name, Service: st.Service, Target: st.Objective})
 	}
 	var out []Risk
-	for _, s := range criticalServices(o) {
-		own, ok := best[s.ID]
-		if !ok {
+	for _, f := range ceiling.New(o.graph, objectives).Findings() {
+		s := o.Service(f.Service)
+		critical := s != nil && s.Critical
+		r := Risk{Service: f.Service, Summary: f.Message}
+		switch f.Kind {
+		case ceiling.KindAboveCeiling:
+			r.Kind, r.Score = RiskAboveCeiling, 66
+		case ceiling.KindExtraNine:
+			r.Kind, r.Score = RiskExtraNine, 58
+		case ceiling.KindNoSLO:
+			r.Kind, r.Score = RiskUnknownDependency, 52
+		default:
 			continue
 		}
-		for _, dep := range s.HardDependencies {
-			theirs, ok := best[dep]
-			switch {
-			case !ok:
-				out = append(out, Risk{Kind: RiskWeakDependency, Service: s.ID, Score: 62,
-					Summary:  fmt.Sprintf("critical service %s (SLO %g) needs %s, which has no SLO", s.ID, own, dep),
-					Evidence: []string{fmt.Sprintf("hard dependency %s promises nothing: %s's objective rests on an unknown", dep, s.ID)}})
-			case theirs < own:
-				out = append(out, Risk{Kind: RiskWeakDependency, Service: s.ID, Score: round2(65 + math.Min((own-theirs)*1000, 10)),
-					Summary:  fmt.Sprintf("critical service %s promises %g but its hard dependency %s only %g", s.ID, own, dep, theirs),
-					Evidence: []string{fmt.Sprintf("%s cannot be more available than %s: make the dependency soft with a fallback, raise %s's objective, or relax %s's", s.ID, dep, dep, s.ID)}})
-			}
+		if critical {
+			r.Score += 10
+			r.Evidence = append(r.Evidence, because(*s))
 		}
+		r.Evidence = append(r.Evidence, "hard dependencies concerned: "+strings.Join(f.Dependencies, ", "))
+		for _, fix := range f.Suggestions {
+			r.Evidence = append(r.Evidence, "fix: "+fix)
+		}
+		out = append(out, r)
 	}
 	return out
 }
