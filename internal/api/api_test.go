@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-oncall/vigil/internal/opsrun"
+
 	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/links"
@@ -43,18 +45,6 @@ func tokenOf(user string) string { return "test-" + user + "-token-0123456789" }
 // fixtureNow is a Thursday, 13:00 in Berlin: the instant fixtures start at.
 var fixtureNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-// testClock is a clock the test moves by hand.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-
-func (c *testClock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
-
 type fixture struct {
 	t      *testing.T
 	srv    *Server
@@ -62,7 +52,8 @@ type fixture struct {
 	store  Store
 	org    *org.Manager
 	pipe   *pipeline.Pipeline
-	clock  *testClock
+	clock  *vigiltest.ManualClock
+	ops    *opsrun.Runner
 	viewer string
 	logs   *logBuffer
 	engine *sloengine.Engine // with fixtureOptions.slo
@@ -118,7 +109,7 @@ func startFixture(tb testing.TB, o fixtureOptions) *fixture {
 	if err := st.Migrate(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	clk := &testClock{t: o.start}
+	clk := vigiltest.NewManualClock(o.start)
 	toks := []store.Token{
 		{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin},
 		{ID: "viewer", Name: "viewer", Hash: auth.Hash(viewerSecret), Role: auth.RoleViewer},
@@ -154,14 +145,20 @@ func startFixture(tb testing.TB, o fixtureOptions) *fixture {
 	}
 	pipe := pipeline.New(pipeline.Options{Store: st, Org: m, Now: clk.Now, Logger: logger, Signer: signer, PublicURL: pipelineURL,
 		Channels: pipeline.DefaultChannels(m, o.getenv), Getenv: o.getenv, CallbackKey: []byte("fixture-callback-key-0123456789")})
+	runner := opsrun.New(opsrun.Options{Store: st, Org: m.Snapshot, Now: clk.Now, Getenv: o.getenv, Logger: logger})
 	if !o.byHand {
 		runCtx, stop := context.WithCancel(ctx)
-		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(2)
 		go func() {
-			defer close(done)
+			defer wg.Done()
 			pipe.Run(runCtx)
 		}()
-		tb.Cleanup(func() { stop(); <-done })
+		go func() {
+			defer wg.Done()
+			runner.Run(runCtx)
+		}()
+		tb.Cleanup(func() { stop(); wg.Wait() })
 	}
 	var engine *sloengine.Engine
 	if o.slo {
@@ -179,9 +176,9 @@ func startFixture(tb testing.TB, o fixtureOptions) *fixture {
 		serverURL += "/"
 	}
 	srv := New(Options{Store: st, Pipeline: pipe, Signer: signer, Org: m, Logger: logger, Now: clk.Now, Version: "test", SchemaVersion: schema,
-		PublicURL: serverURL, Getenv: o.getenv, SLO: engine})
+		PublicURL: serverURL, Getenv: o.getenv, SLO: engine, Operations: runner})
 	hs := checkedServer(tb, srv.Handler())
-	f := &fixture{srv: srv, http: hs, store: st, org: m, pipe: pipe, clock: clk, viewer: viewerSecret, logs: logs, engine: engine}
+	f := &fixture{srv: srv, http: hs, store: st, org: m, pipe: pipe, clock: clk, viewer: viewerSecret, logs: logs, engine: engine, ops: runner}
 	f.t, _ = tb.(*testing.T)
 	return f
 }

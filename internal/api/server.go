@@ -23,6 +23,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/learning"
 	"github.com/vigil-oncall/vigil/internal/links"
+	"github.com/vigil-oncall/vigil/internal/opsrun"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/pipeline"
 	"github.com/vigil-oncall/vigil/internal/release"
@@ -81,6 +82,8 @@ type Options struct {
 	// RiskSources add evidence to the risks report beside the built-in
 	// sources (report.BuiltinRiskSources).
 	RiskSources []report.RiskSource
+	// Operations takes and runs operations; nil runs none.
+	Operations *opsrun.Runner
 	// TrustedProxies are the load balancers in front of the server: for
 	// a request from one, the client is read from X-Forwarded-For (see
 	// clientAddr). Empty: the TCP peer is the client.
@@ -123,6 +126,8 @@ type Server struct {
 	configRefused func() error
 
 	riskSources []report.RiskSource
+
+	ops *opsrun.Runner
 }
 
 // access says who may call a route.
@@ -171,6 +176,7 @@ func New(o Options) *Server {
 		slo:            o.SLO,
 		configRefused:  o.ConfigRefused,
 		riskSources:    o.RiskSources,
+		ops:            o.Operations,
 	}
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
@@ -319,6 +325,7 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.sloRoutes()...)
 	rs = append(rs, s.postmortemRoutes()...)
 	rs = append(rs, s.reportRoutes()...)
+	rs = append(rs, s.operationRoutes()...)
 	for _, k := range resourceKinds {
 		rs = append(rs,
 			route{"GET", "/api/v1/" + k.plural, anyToken, s.listObjects(k)},

@@ -54,6 +54,7 @@ func commands() map[string]command {
 		"user":       {summary: "set a user's password for the web UI", usage: userUsage, verbs: userVerbs()},
 		"import":     {summary: "import users, schedules, policies and services from another on-call tool", run: runImport},
 		"postmortem": {summary: "draft, edit, review and export an incident's post-mortem", usage: postmortemUsage, verbs: postmortemVerbs()},
+		"op":         {summary: "list and run operations (drain, roll back, restart...) on a service", usage: opUsage, verbs: opVerbs()},
 		"report":     {summary: "on-call reports: interruptions, response, cost, coverage, toil, risks, unclear-value", run: runReport},
 		"export":     {summary: "export a server's alert history for vigil simulate", usage: exportUsage, verbs: exportVerbs()},
 		"simulate":   {summary: "replay an alert history against alternative organisations and compare them (offline)", run: runSimulate},

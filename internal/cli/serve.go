@@ -167,7 +167,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	runner := opsrun.New(opsrun.Options{Store: st, Org: manager.Snapshot, Now: now, Getenv: o.env.Getenv, Logger: o.log})
 	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: manager, Logger: o.log, Now: now,
 		Version: o.env.Version, SchemaVersion: schema, Registry: registry, PublicURL: publicURL, Getenv: o.env.Getenv, UI: ui,
-		SLO: sloEngine, TrustedProxies: o.trustedProxies, ConfigRefused: refused.get})
+		SLO: sloEngine, Operations: runner, TrustedProxies: o.trustedProxies, ConfigRefused: refused.get})
 	httpServer := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,

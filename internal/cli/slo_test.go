@@ -29,6 +29,12 @@ func startServer(t *testing.T, pin string) string {
 // startServerWith is startServer with another configuration.
 func startServerWith(t *testing.T, pin, configPath string) string {
 	t.Helper()
+	return startServerEnv(t, pin, configPath, nil)
+}
+
+// startServerEnv is startServerWith with more of the server's environment.
+func startServerEnv(t *testing.T, pin, configPath string, vars map[string]string) string {
+	t.Helper()
 	if pin == "" {
 		pin = os.Getenv(clock.PinVariable)
 	}
@@ -43,7 +49,7 @@ func startServerWith(t *testing.T, pin, configPath string) string {
 			case clock.PinVariable:
 				return pin
 			}
-			return ""
+			return vars[k]
 		}}
 	go func() {
 		done <- serve(ctx, serveOptions{

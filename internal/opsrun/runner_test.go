@@ -7,15 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/opsrun/opstest"
 
 	"github.com/vigil-oncall/vigil/internal/vigiltest/testdb"
 
@@ -36,63 +35,13 @@ const secret = "s3cr3t-platform-token"
 
 var t0 = time.Date(2026, 3, 2, 3, 4, 5, 0, time.UTC)
 
-// Platform is an HTTP stand-in for the platform: it records what it
-// receives and answers with the status the test sets, after a delay.
-type Platform struct {
-	srv *httptest.Server
-
-	mu       sync.Mutex
-	received []Received
-	status   int
-	delay    time.Duration
-}
-
-// Received is one request as the platform saw it.
-type Received struct {
-	Method, Path, RawQuery, Body string
-	Header                       http.Header
-}
-
-func startPlatform(t *testing.T) *Platform {
-	p := &Platform{status: http.StatusOK}
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		p.mu.Lock()
-		p.received = append(p.received, Received{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Body: string(body), Header: r.Header.Clone()})
-		status, delay := p.status, p.delay
-		p.mu.Unlock()
-		select {
-		case <-time.After(delay):
-		case <-r.Context().Done():
-			return
-		}
-		w.WriteHeader(status)
-		// It echoes the credential it saw: the run's output must mask it.
-		fmt.Fprintf(w, `{"accepted": true, "auth": %q}`, r.Header.Get("Authorization"))
-	}))
-	t.Cleanup(p.srv.Close)
-	return p
-}
-
-func (p *Platform) set(status int, delay time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.status, p.delay = status, delay
-}
-
-func (p *Platform) requests() []Received {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]Received(nil), p.received...)
-}
-
 type fixture struct {
 	t        *testing.T
 	ctx      context.Context
 	store    *sqlite.Store
 	org      *org.Manager
 	clock    *vigiltest.ManualClock
-	platform *Platform
+	platform *opstest.Platform
 	dir      string
 	incident int64
 }
@@ -180,8 +129,8 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
-	f := &fixture{t: t, ctx: ctx, store: st, clock: vigiltest.NewManualClock(t0), platform: startPlatform(t), dir: dir}
-	f.org = testdb.Org(t, st, f.clock.Now, fmt.Sprintf(orgYAML, f.platform.srv.URL, dir))
+	f := &fixture{t: t, ctx: ctx, store: st, clock: vigiltest.NewManualClock(t0), platform: opstest.StartPlatform(t), dir: dir}
+	f.org = testdb.Org(t, st, f.clock.Now, fmt.Sprintf(orgYAML, f.platform.URL(), dir))
 	inc := incident.Incident{Title: "checkout is down", Status: incident.StatusTriggered, Severity: incident.SEV2, Urgency: incident.UrgencyHigh, Service: "checkout",
 		Services: []string{"checkout"}, CreatedAt: t0, UpdatedAt: t0}
 	if err := st.Update(ctx, func(tx store.Tx) error { return tx.InsertIncident(&inc) }); err != nil {
@@ -251,8 +200,8 @@ func TestHTTPDrainReachesThePlatformAsRendered(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantShown := fmt.Sprintf("POST %s/v1/services/checkout/drain\nAuthorization: Bearer ***\nContent-Type: application/json\n\n"+
-		`{"region": "eu-1", "incident": "%d", "requested_by": "user:alice"}`+"\n", f.platform.srv.URL, f.incident)
-	if dry.Request != wantShown || dry.ID != 0 || len(f.platform.requests()) != 0 {
+		`{"region": "eu-1", "incident": "%d", "requested_by": "user:alice"}`+"\n", f.platform.URL(), f.incident)
+	if dry.Request != wantShown || dry.ID != 0 || len(f.platform.Requests()) != 0 {
 		t.Fatalf("dry run shows\n%s\nwant\n%s", dry.Request, wantShown)
 	}
 
@@ -260,12 +209,12 @@ func TestHTTPDrainReachesThePlatformAsRendered(t *testing.T) {
 	if run.Status != ops.StatusSucceeded || run.Error != "" || run.StartedAt == nil || run.FinishedAt == nil {
 		t.Fatalf("run = %+v", run)
 	}
-	got := f.platform.requests()
+	got := f.platform.Requests()
 	if len(got) != 1 {
 		t.Fatalf("the platform received %d requests, want 1", len(got))
 	}
 	rec := got[0]
-	if rec.Method != prep.Send.Method || f.platform.srv.URL+rec.Path != prep.Send.URL || rec.Body != prep.Send.Body ||
+	if rec.Method != prep.Send.Method || f.platform.URL()+rec.Path != prep.Send.URL || rec.Body != prep.Send.Body ||
 		rec.Header.Get("Authorization") != "Bearer "+secret || rec.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("the platform received %+v, want the rendered %+v", rec, prep.Send)
 	}
@@ -328,7 +277,7 @@ func TestFailedRuns(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.platform.set(c.status, c.delay)
+			f.platform.Set(c.status, c.delay)
 			c.req.Actor, c.req.Incident = "user:alice", f.incident
 			began := time.Now()
 			run := f.run(f.runner(), c.req)
@@ -420,7 +369,7 @@ func TestInjectionNeverChangesTheRequest(t *testing.T) {
 				if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.refused) {
 					t.Fatalf("start = %v, want refused with %q", err, c.refused)
 				}
-				if n := len(f.platform.requests()); n != 0 {
+				if n := len(f.platform.Requests()); n != 0 {
 					t.Errorf("the platform received %d requests", n)
 				}
 				return
@@ -429,7 +378,7 @@ func TestInjectionNeverChangesTheRequest(t *testing.T) {
 			if run.Status != ops.StatusSucceeded {
 				t.Fatalf("run = %+v", run)
 			}
-			got := f.platform.requests()
+			got := f.platform.Requests()
 			if len(got) != 1 {
 				t.Fatalf("the platform received %d requests", len(got))
 			}
@@ -548,7 +497,7 @@ func TestADeadReplicasRunFailsAndIsNeverRerun(t *testing.T) {
 			t.Errorf("RunOnce afterwards = %d, %v", n, err)
 		}
 	}
-	if n := len(f.platform.requests()); n != 0 {
+	if n := len(f.platform.Requests()); n != 0 {
 		t.Errorf("the platform received %d requests; the run must never be re-run", n)
 	}
 	tl, _ := f.store.Timeline(f.ctx, f.incident)
@@ -578,8 +527,8 @@ func TestAnUnclaimedRunExpires(t *testing.T) {
 		t.Fatalf("the late replica ran %d, %v", n, err)
 	}
 	run, _ := dying.Wait(f.ctx, started.ID)
-	if run.Status != ops.StatusFailed || !strings.Contains(run.Error, "it was not run") || len(f.platform.requests()) != 0 {
-		t.Errorf("run = %+v, platform got %d", run, len(f.platform.requests()))
+	if run.Status != ops.StatusFailed || !strings.Contains(run.Error, "it was not run") || len(f.platform.Requests()) != 0 {
+		t.Errorf("run = %+v, platform got %d", run, len(f.platform.Requests()))
 	}
 }
 
