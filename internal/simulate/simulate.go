@@ -328,6 +328,7 @@ type replayer struct {
 	totals   Totals
 	totEng   mean
 	noticeW  mean
+	zones    map[string]*time.Location
 }
 
 type timedService struct {
@@ -363,7 +364,7 @@ func newReplayer(snap *org.Snapshot) *replayer {
 	return &replayer{
 		snap: snap, oncall: routing.NewOnCall(), rule: snap.Correlation(), window: correlationWindow(snap),
 		open: map[[2]string]time.Time{}, counts: map[string]int{}, unmapped: map[string]*Unmapped{},
-		notices: map[string]int{}, engage: map[string]*mean{}, teamEng: map[string]*mean{}, teamInc: map[string]int{},
+		notices: map[string]int{}, engage: map[string]*mean{}, zones: map[string]*time.Location{}, teamEng: map[string]*mean{}, teamInc: map[string]int{},
 	}
 }
 
@@ -468,7 +469,7 @@ func (r *replayer) lowUrgency(svc *catalog.Service, a *Alert) {
 	if team == nil {
 		return
 	}
-	due := r.snap.Hours().NextBusiness(a.Timestamp, zone(team.TimeZone))
+	due := r.snap.Hours().NextBusiness(a.Timestamp, r.zone(team.TimeZone))
 	r.noticeW.add(due.Sub(a.Timestamp))
 	for _, user := range r.oncall.TeamOnCall(r.snap, team, due) {
 		r.notices[user]++
@@ -727,13 +728,18 @@ func figures(in report.Counts, standby, cost float64, notices int, engage *mean)
 		StandbyHours: standby, Cost: cost, EngageMinutes: engage.minutes()}
 }
 
-// zone loads a time zone; a name that does not load (validation refuses
-// those) is UTC.
-func zone(name string) *time.Location {
-	if loc, err := time.LoadLocation(name); err == nil && name != "" {
+// zone loads a time zone once; a name that does not load (validation
+// refuses those) is UTC.
+func (r *replayer) zone(name string) *time.Location {
+	if loc, ok := r.zones[name]; ok {
 		return loc
 	}
-	return time.UTC
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "" {
+		loc = time.UTC
+	}
+	r.zones[name] = loc
+	return loc
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
