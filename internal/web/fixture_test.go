@@ -10,8 +10,11 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/opsrun"
 
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
 
@@ -88,13 +91,25 @@ func newServerWithClock(t *testing.T, now func() time.Time) *server {
 	publicURL := "http://" + hs.Listener.Addr().String()
 	pipe := pipeline.New(pipeline.Options{Store: st, Org: m, Now: now, Logger: logger, Signer: signer, PublicURL: publicURL,
 		Channels: pipeline.DefaultChannels(m, func(string) string { return "" })})
+	getenv := func(name string) string {
+		if name == "PLATFORM_TOKEN" {
+			return platformToken
+		}
+		return ""
+	}
+	runner := opsrun.New(opsrun.Options{Store: st, Org: m.Snapshot, Now: now, Getenv: getenv, Logger: logger})
 	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() {
-		defer close(done)
+		defer wg.Done()
 		pipe.Run(runCtx)
 	}()
-	t.Cleanup(func() { stop(); <-done })
+	go func() {
+		defer wg.Done()
+		runner.Run(runCtx)
+	}()
+	t.Cleanup(func() { stop(); wg.Wait() })
 	ui, err := New()
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +117,7 @@ func newServerWithClock(t *testing.T, now func() time.Time) *server {
 	engine := sloengine.New(sloengine.Options{Store: st, SLOs: func() []slo.SLO { return m.Snapshot().SLOs() },
 		Accept: pipe.Accept, Now: now, Logger: logger})
 	srv := api.New(api.Options{Store: st, Pipeline: pipe, Signer: signer, Org: m, Logger: logger, Now: now, SLO: engine,
-		Version: "test", SchemaVersion: schema, PublicURL: publicURL, UI: ui,
+		Version: "test", SchemaVersion: schema, PublicURL: publicURL, UI: ui, Operations: runner, Getenv: getenv,
 		// Small argon2id parameters: the same code, a fast test.
 		PasswordParams: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
 	hs.Config.Handler = srv.Handler()

@@ -6,6 +6,7 @@ import {h, field, errorBox, externalLink, table} from '../dom.js';
 import {describe, esc, get, post} from '../api.js';
 import {actor, age, span, when} from '../format.js';
 import {detailOf, majorBadge, poller, serviceLinks, severityBadge, statusBadge, urgencyBadge} from './common.js';
+import {operationsSection} from './operations.js';
 import {postmortemCard} from './postmortems.js';
 
 const REFRESH_MS = 10000;
@@ -37,6 +38,10 @@ export async function incidentPage(ctx) {
   const timeline = h('div');
   const alerts = h('div');
   const postmortem = h('div');
+  const operations = operationsSection(id, async () => {
+    const v = await get(base);
+    if (ctx.alive()) show(v);
+  });
   const actionError = errorBox();
   const actionDone = h('p', {class: 'done', role: 'status'});
   const buttons = [];
@@ -115,6 +120,7 @@ export async function incidentPage(ctx) {
     h('div', {class: 'incident-grid'},
       h('div', {class: 'incident-side'},
         actions,
+        operations.el,
         h('section', {class: 'card', 'aria-labelledby': 'responders-title'}, h('h2', {id: 'responders-title'}, 'Responders'), responders)),
       h('div', {class: 'incident-main'},
         facts,
@@ -170,8 +176,9 @@ export async function incidentPage(ctx) {
   };
 
   const refreshSide = async (v) => {
-    const [alertPage, changes, pmCard] = await Promise.all([
+    const [alertPage, , changes, pmCard] = await Promise.all([
       get(`${base}/alerts?limit=200`).catch(() => ({alerts: []})),
+      operations.refresh(v).catch(() => {}),
       suspectChanges(v.suspects || []),
       postmortemCard(v.id, ctx.navigate).catch((err) => h('p', {class: 'error'}, describe('Post-mortem', err))),
     ]);
