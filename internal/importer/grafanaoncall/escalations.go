@@ -34,7 +34,7 @@ func (r *run) importChains(pages [][]byte) error {
 		return err
 	}
 	if steps == nil && len(chains) > 0 {
-		r.rep.Check("No escalation_policies.json was given (GET /api/v1/escalation_policies/): the escalation chains have no steps.")
+		r.Rep.Check("No escalation_policies.json was given (GET /api/v1/escalation_policies/): the escalation chains have no steps.")
 	}
 	byChain := map[string][]escalationStep{}
 	for _, s := range steps {
@@ -50,7 +50,7 @@ func (r *run) importChains(pages [][]byte) error {
 			continue
 		}
 		r.policies[c.ID] = p.ID
-		r.res.Bundle.EscalationPolicies = append(r.res.Bundle.EscalationPolicies, p)
+		r.Res.Bundle.EscalationPolicies = append(r.Res.Bundle.EscalationPolicies, p)
 		if c.TeamID != nil {
 			if i, ok := r.teams[*c.TeamID]; ok {
 				teamPolicies[i] = append(teamPolicies[i], p.ID)
@@ -60,7 +60,7 @@ func (r *run) importChains(pages [][]byte) error {
 	for _, i := range slices.Sorted(maps.Keys(teamPolicies)) {
 		ids := teamPolicies[i]
 		if len(ids) == 1 {
-			r.res.Bundle.Teams[i].EscalationPolicy = ids[0]
+			r.Res.Bundle.Teams[i].EscalationPolicy = ids[0]
 		}
 	}
 	return nil
@@ -69,7 +69,7 @@ func (r *run) importChains(pages [][]byte) error {
 func (r *run) chain(c escalationChain, steps []escalationStep) (escalation.Policy, bool) {
 	name := c.Name
 	sort.SliceStable(steps, func(i, j int) bool { return steps[i].Position < steps[j].Position })
-	p := escalation.Policy{ID: r.policyIDs.New(name, c.ID, "policy"), Name: name}
+	p := escalation.Policy{ID: r.PolicyIDs.New(name, c.ID, "policy"), Name: name}
 	open := false // the last step still takes targets (no wait after it yet)
 	addTargets := func(ts ...escalation.Target) {
 		if !open {
@@ -82,14 +82,14 @@ func (r *run) chain(c escalationChain, steps []escalationStep) (escalation.Polic
 	for i, s := range steps {
 		what := fmt.Sprintf("step %d (%s)", i+1, s.Type)
 		if s.Important {
-			r.rep.Change("escalation chain", name, what+" is marked important; Vigil has one set of notification rules per person", "nothing")
+			r.Rep.Change("escalation chain", name, what+" is marked important; Vigil has one set of notification rules per person", "nothing")
 		}
 		switch s.Type {
 		case "wait":
 			minutes := min(max(s.Duration, 60), maxDelay) / 60
 			switch {
 			case len(p.Steps) == 0:
-				r.rep.Change("escalation chain", name, fmt.Sprintf("it waits %d minutes before notifying anyone; Vigil's first step pages at once", minutes), "nothing, or add a first step that pages a quieter target")
+				r.Rep.Change("escalation chain", name, fmt.Sprintf("it waits %d minutes before notifying anyone; Vigil's first step pages at once", minutes), "nothing, or add a first step that pages a quieter target")
 			default:
 				last := &p.Steps[len(p.Steps)-1]
 				last.EscalateAfter += importer.Minutes(minutes)
@@ -99,19 +99,19 @@ func (r *run) chain(c escalationChain, steps []escalationStep) (escalation.Polic
 			users := s.PersonsToNotify
 			if s.Type == "notify_person_next_each_time" {
 				users = s.PersonsToNotifyNextEachTime
-				r.rep.Change("escalation chain", name, what+" notifies one of the persons in turn; Vigil pages all of them", "keep one person in the step, or use a schedule")
+				r.Rep.Change("escalation chain", name, what+" notifies one of the persons in turn; Vigil pages all of them", "keep one person in the step, or use a schedule")
 			}
 			for _, u := range users {
 				if id, ok := r.userOf(u); ok {
 					addTargets(escalation.Target{User: id})
 				} else {
-					r.rep.Skip("escalation chain", name, what+" notifies user "+importer.Code(u)+", who was not imported", "add the target by hand")
+					r.Rep.Skip("escalation chain", name, what+" notifies user "+importer.Code(u)+", who was not imported", "add the target by hand")
 				}
 			}
 		case "notify_on_call_from_schedule":
 			tracks, ok := r.schedules[s.NotifyOnCallFromSchedule]
 			if !ok {
-				r.rep.Skip("escalation chain", name, what+" notifies schedule "+importer.Code(s.NotifyOnCallFromSchedule)+", which was not imported", "add the target by hand")
+				r.Rep.Skip("escalation chain", name, what+" notifies schedule "+importer.Code(s.NotifyOnCallFromSchedule)+", which was not imported", "add the target by hand")
 				continue
 			}
 			for _, id := range tracks {
@@ -119,26 +119,26 @@ func (r *run) chain(c escalationChain, steps []escalationStep) (escalation.Polic
 			}
 		case "notify_team_members":
 			if i, ok := r.teams[s.TeamToNotify]; ok && s.TeamToNotify != "" {
-				addTargets(escalation.Target{Team: r.res.Bundle.Teams[i].ID})
-				r.rep.Change("escalation chain", name, what+" notifies every member of the team; Vigil pages the team's on-call, or every member when it has no schedule", "nothing, or list the members")
+				addTargets(escalation.Target{Team: r.Res.Bundle.Teams[i].ID})
+				r.Rep.Change("escalation chain", name, what+" notifies every member of the team; Vigil pages the team's on-call, or every member when it has no schedule", "nothing, or list the members")
 			} else {
-				r.rep.Skip("escalation chain", name, what+" notifies team "+importer.Code(s.TeamToNotify)+", which was not imported", "add the target by hand")
+				r.Rep.Skip("escalation chain", name, what+" notifies team "+importer.Code(s.TeamToNotify)+", which was not imported", "add the target by hand")
 			}
 		case "repeat_escalation":
 			if i != len(steps)-1 {
-				r.rep.Change("escalation chain", name, what+" repeats the chain before its last step; Vigil repeats the whole policy after its last", "check the steps")
+				r.Rep.Change("escalation chain", name, what+" repeats the chain before its last step; Vigil repeats the whole policy after its last", "check the steps")
 			}
 			p.Repeat = maxRepeats
 		case "notify_user_group", "notify_whole_channel":
-			r.rep.Skip("escalation chain", name, what+": a Slack group or channel", "add a slack contact method, or the people, to the step")
+			r.Rep.Skip("escalation chain", name, what+": a Slack group or channel", "add a slack contact method, or the people, to the step")
 		case "trigger_webhook":
-			r.rep.Skip("escalation chain", name, what+": an outgoing webhook "+importer.Code(s.ActionToTrigger), "add a webhook contact method to a user or a schedule of the policy")
+			r.Rep.Skip("escalation chain", name, what+": an outgoing webhook "+importer.Code(s.ActionToTrigger), "add a webhook contact method to a user or a schedule of the policy")
 		case "resolve":
-			r.rep.Skip("escalation chain", name, what+": resolves the alert group", "none: resolve by hand, or with auto_resolve on the integration")
+			r.Rep.Skip("escalation chain", name, what+": resolves the alert group", "none: resolve by hand, or with auto_resolve on the integration")
 		case "notify_if_time_from_to":
-			r.rep.Skip("escalation chain", name, what+": continues only between "+s.NotifyIfTimeFrom+" and "+s.NotifyIfTimeTo, "none: Vigil's steps do not depend on the time of day; set the service's urgency instead")
+			r.Rep.Skip("escalation chain", name, what+": continues only between "+s.NotifyIfTimeFrom+" and "+s.NotifyIfTimeTo, "none: Vigil's steps do not depend on the time of day; set the service's urgency instead")
 		default:
-			r.rep.Skip("escalation chain", name, what, "none")
+			r.Rep.Skip("escalation chain", name, what, "none")
 		}
 	}
 	// Steps without a wait after them wait as long as OnCall would before
@@ -155,7 +155,7 @@ func (r *run) chain(c escalationChain, steps []escalationStep) (escalation.Polic
 	}
 	p.Steps = kept
 	if len(p.Steps) == 0 {
-		r.rep.Skip("escalation chain", name, "no step notifies anyone who carried over, so the chain was left out", "recreate it by hand; its integrations page nobody until then")
+		r.Rep.Skip("escalation chain", name, "no step notifies anyone who carried over, so the chain was left out", "recreate it by hand; its integrations page nobody until then")
 		return p, false
 	}
 	return p, true
@@ -185,38 +185,38 @@ func (r *run) importIntegrations(pages [][]byte) error {
 	if err != nil {
 		return err
 	}
-	b := &r.res.Bundle
+	b := &r.Res.Bundle
 	for _, in := range items {
 		if in.ID == "" {
 			continue
 		}
 		typ, ok := integrationTypes[in.Type]
 		if !ok {
-			r.rep.Skip("integration", in.Name, "integration of type "+importer.Code(in.Type)+": its payload is that tool's own", "point the tool at a generic integration with a field mapping, or at the Events API (/v2/enqueue)")
+			r.Rep.Skip("integration", in.Name, "integration of type "+importer.Code(in.Type)+": its payload is that tool's own", "point the tool at a generic integration with a field mapping, or at the Events API (/v2/enqueue)")
 			continue
 		}
 		key := tokenOf(in.Link)
 		if key == "" || !importer.ValidKey(key) {
-			r.rep.Skip("integration", in.Name, "its key is not in its link "+importer.Code(in.Link), "add an integration with a new key and update the sender")
+			r.Rep.Skip("integration", in.Name, "its key is not in its link "+importer.Code(in.Link), "add an integration with a new key and update the sender")
 			continue
 		}
-		if first, dup := r.keys[key]; dup {
-			r.rep.Skip("integration", in.Name, "its key is already used by service "+importer.Code(first), "give one of them a new key")
+		if first, dup := r.Keys[key]; dup {
+			r.Rep.Skip("integration", in.Name, "its key is already used by service "+importer.Code(first), "give one of them a new key")
 			continue
 		}
-		svc := catalog.Service{ID: r.serviceIDs.New(in.Name, in.ID, "service"), Name: in.Name}
+		svc := catalog.Service{ID: r.ServiceIDs.New(in.Name, in.ID, "service"), Name: in.Name}
 		if i, ok := r.teams[deref(in.TeamID)]; ok {
 			svc.Owner = b.Teams[i].ID
 		} else {
-			i := r.res.Unowned(&r.teamIDs)
+			i := r.Res.Unowned(&r.TeamIDs)
 			svc.Owner = b.Teams[i].ID
-			r.rep.Change("integration", in.Name, "has no team; Vigil wants an owner, so its service is owned by "+importer.Code(svc.Owner), "set the owner team that runs it")
+			r.Rep.Change("integration", in.Name, "has no team; Vigil wants an owner, so its service is owned by "+importer.Code(svc.Owner), "set the owner team that runs it")
 		}
 		if dr := in.DefaultRoute; dr != nil && dr.EscalationChainID != nil {
 			if p, ok := r.policies[*dr.EscalationChainID]; ok {
 				svc.EscalationPolicy = p
 			} else {
-				r.rep.Skip("integration", in.Name, "its default route's escalation chain was not imported, so it pages nobody", "set the service's escalation_policy")
+				r.Rep.Skip("integration", in.Name, "its default route's escalation chain was not imported, so it pages nobody", "set the service's escalation_policy")
 			}
 		}
 		vi := catalog.Integration{Type: typ, Key: key}
@@ -229,15 +229,15 @@ func (r *run) importIntegrations(pages [][]byte) error {
 			how += " with Vigil's generic fields (summary, status, dedup_key), or give the integration a mapping"
 		}
 		svc.Integrations = []catalog.Integration{vi}
-		r.keys[key] = svc.ID
+		r.Keys[key] = svc.ID
 		b.Services = append(b.Services, svc)
-		r.rep.Change("integration", in.Name, "became service "+importer.Code(svc.ID)+" with integration "+importer.Code(typ)+" and the same key", how)
+		r.Rep.Change("integration", in.Name, "became service "+importer.Code(svc.ID)+" with integration "+importer.Code(typ)+" and the same key", how)
 		if templated(in.Templates) {
-			r.rep.Skip("integration", in.Name, "Jinja templates (title, grouping, resolve and acknowledge conditions, messages)", "Vigil reads each sender's own fields; group with the service's grouping, route with org.event_rules, and map fields of a generic integration")
+			r.Rep.Skip("integration", in.Name, "Jinja templates (title, grouping, resolve and acknowledge conditions, messages)", "Vigil reads each sender's own fields; group with the service's grouping, route with org.event_rules, and map fields of a generic integration")
 		}
 		for _, rt := range routes {
 			if rt.IntegrationID == in.ID && !rt.IsTheLastRoute {
-				r.rep.Skip("route", in.Name+": "+rt.RoutingRegex, "routes matching alerts to another escalation chain", "route by labels with org.event_rules to a service whose escalation_policy is that chain's")
+				r.Rep.Skip("route", in.Name+": "+rt.RoutingRegex, "routes matching alerts to another escalation chain", "route by labels with org.event_rules to a service whose escalation_policy is that chain's")
 			}
 		}
 	}

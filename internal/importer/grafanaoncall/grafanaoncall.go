@@ -11,7 +11,6 @@ package grafanaoncall
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -28,11 +27,7 @@ const Vendor = "Grafana OnCall"
 const maxDelay = int(importer.MaxDelay / time.Second)
 
 type run struct {
-	ctx  context.Context
-	src  importer.Source
-	opts importer.Options
-	res  *importer.Result
-	rep  *importer.Report
+	importer.Run
 
 	users     map[string]string   // OnCall id -> Vigil id
 	userNames map[string]string   // OnCall id -> name, for the report
@@ -40,37 +35,30 @@ type run struct {
 	schedules map[string][]string // OnCall id -> Vigil schedules (tracks)
 	policies  map[string]string   // escalation chain id -> Vigil policy
 
-	userIDs, teamIDs, scheduleIDs, policyIDs, serviceIDs importer.IDs
-	keys                                                 map[string]string
 }
 
 // Import reads a Grafana OnCall organisation from src.
 func Import(ctx context.Context, src importer.Source, opts importer.Options) (*importer.Result, error) {
 	r := &run{
-		ctx: ctx, src: src, opts: opts, res: importer.NewResult(Vendor, src, opts),
+		Run:   importer.NewRun(ctx, Vendor, src, opts),
 		users: map[string]string{}, userNames: map[string]string{}, teams: map[string]int{},
-		schedules: map[string][]string{}, policies: map[string]string{}, keys: map[string]string{},
+		schedules: map[string][]string{}, policies: map[string]string{},
 	}
-	r.rep = r.res.Report
-	found, err := r.res.ReadLists(ctx, src, []importer.List{
+	if err := r.ReadAll([]importer.List{
 		{Name: "teams", Read: r.importTeams},
 		{Name: "users", Read: r.importUsers},
 		{Name: "schedules", Read: r.importSchedules},
 		{Name: "escalation_chains", Read: r.importChains},
 		{Name: "integrations", Read: r.importIntegrations},
-	})
-	if err != nil {
+	}, "no Grafana OnCall responses found: expected users.json, teams.json, schedules.json, on_call_shifts.json, escalation_chains.json, escalation_policies.json, integrations.json"); err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, errors.New("no Grafana OnCall responses found: expected users.json, teams.json, schedules.json, on_call_shifts.json, escalation_chains.json, escalation_policies.json, integrations.json")
-	}
-	return r.res.Complete(ctx, src, leftovers)
+	return r.Res.Complete(ctx, src, leftovers)
 }
 
 // all reads every page of a list's results, nil when it is not there.
 func all[T any](r *run, list string) ([]T, error) {
-	pages, err := r.src.Pages(r.ctx, list)
+	pages, err := r.Src.Pages(r.Ctx, list)
 	if err != nil || pages == nil {
 		return nil, err
 	}
@@ -89,8 +77,8 @@ func (r *run) importTeams(pages [][]byte) error {
 		if _, dup := r.teams[t.ID]; dup {
 			continue
 		}
-		r.teams[t.ID] = len(r.res.Bundle.Teams)
-		r.res.Bundle.Teams = append(r.res.Bundle.Teams, catalog.Team{ID: r.teamIDs.New(t.Name, t.ID, "team"), Name: t.Name, Kind: catalog.KindDev, Members: []string{}})
+		r.teams[t.ID] = len(r.Res.Bundle.Teams)
+		r.Res.Bundle.Teams = append(r.Res.Bundle.Teams, catalog.Team{ID: r.TeamIDs.New(t.Name, t.ID, "team"), Name: t.Name, Kind: catalog.KindDev, Members: []string{}})
 	}
 	return nil
 }
@@ -105,7 +93,7 @@ func (r *run) importUsers(pages [][]byte) error {
 		return err
 	}
 	if rules == nil {
-		r.rep.Check("No personal_notification_rules.json was given: add notification_rules to the users, or they will not be paged.")
+		r.Rep.Check("No personal_notification_rules.json was given: add notification_rules to the users, or they will not be paged.")
 	}
 	byUser := map[string][]notificationRule{}
 	for _, n := range rules {
@@ -116,7 +104,7 @@ func (r *run) importUsers(pages [][]byte) error {
 		if u.ID == "" || r.users[u.ID] != "" {
 			continue
 		}
-		cu, label := r.res.NewUser(&r.userIDs, u.Username, u.Email, u.Timezone)
+		cu, label := r.Res.NewUser(&r.UserIDs, u.Username, u.Email, u.Timezone)
 		if u.Role == "admin" {
 			cu.Role = "admin"
 		}
@@ -127,13 +115,13 @@ func (r *run) importUsers(pages [][]byte) error {
 		r.userNames[u.ID] = label
 		for _, tid := range u.Teams {
 			if i, ok := r.teams[tid]; ok {
-				importer.AddMember(&r.res.Bundle.Teams[i], cu.ID)
+				importer.AddMember(&r.Res.Bundle.Teams[i], cu.ID)
 			}
 		}
-		r.res.Bundle.Users = append(r.res.Bundle.Users, cu)
+		r.Res.Bundle.Users = append(r.Res.Bundle.Users, cu)
 	}
 	if len(important) > 0 {
-		r.rep.Skip("notification rule", fmt.Sprintf("%d users", len(important)), "important notification rules (for escalation steps marked important): "+strings.Join(important, ", "),
+		r.Rep.Skip("notification rule", fmt.Sprintf("%d users", len(important)), "important notification rules (for escalation steps marked important): "+strings.Join(important, ", "),
 			"none: Vigil has one set of notification rules per person")
 	}
 	return nil
@@ -161,7 +149,7 @@ func (r *run) notificationRules(label string, cu *catalog.User, rules []notifica
 			}
 		case "notify_by_email":
 			if cu.Email == "" {
-				r.rep.Skip("notification rule", label, "notify by email, but the user has no valid email address", "add an email contact method")
+				r.Rep.Skip("notification rule", label, "notify by email, but the user has no valid email address", "add an email contact method")
 				continue
 			}
 			if !methods["email"] {
@@ -170,14 +158,14 @@ func (r *run) notificationRules(label string, cu *catalog.User, rules []notifica
 			}
 			cu.NotificationRules = append(cu.NotificationRules, catalog.NotificationRule{ContactMethod: "email", Delay: importer.Minutes(delay / 60)})
 		case "notify_by_sms", "notify_by_phone_call":
-			r.rep.Skip("notification rule", label, fmt.Sprintf("%s after %d min: OnCall's API does not give the phone number", n.Type, delay/60),
+			r.Rep.Skip("notification rule", label, fmt.Sprintf("%s after %d min: OnCall's API does not give the phone number", n.Type, delay/60),
 				"add an sms or voice contact method with the number and a rule for it")
 		default:
-			r.rep.Skip("notification rule", label, fmt.Sprintf("%s after %d min", n.Type, delay/60), "add a slack, ntfy or webhook contact method and a rule for it")
+			r.Rep.Skip("notification rule", label, fmt.Sprintf("%s after %d min", n.Type, delay/60), "add a slack, ntfy or webhook contact method and a rule for it")
 		}
 	}
 	if len(cu.NotificationRules) == 0 {
-		r.rep.Check("User %s has no notification rule that carried over: add contact methods and notification_rules, or they will not be paged.", importer.Code(cu.ID))
+		r.Rep.Check("User %s has no notification rule that carried over: add contact methods and notification_rules, or they will not be paged.", importer.Code(cu.ID))
 	}
 	return strings.Join(important, ", ")
 }

@@ -25,7 +25,7 @@ func (r *run) importSchedules(pages [][]byte) error {
 		return err
 	}
 	if shifts == nil && len(scheds) > 0 {
-		r.rep.Check("No on_call_shifts.json was given (GET /api/v1/on_call_shifts/): schedules have no rotations.")
+		r.Rep.Check("No on_call_shifts.json was given (GET /api/v1/on_call_shifts/): schedules have no rotations.")
 	}
 	byID := map[string]shift{}
 	for _, s := range shifts {
@@ -47,7 +47,7 @@ func (r *run) importSchedules(pages [][]byte) error {
 			continue
 		}
 		r.schedules[s.ID] = tracks
-		r.res.Schedules[s.ID] = tracks
+		r.Res.Schedules[s.ID] = tracks
 		if s.TeamID != nil {
 			if i, ok := r.teams[*s.TeamID]; ok {
 				teamSchedules[i] = append(teamSchedules[i], tracks)
@@ -56,10 +56,10 @@ func (r *run) importSchedules(pages [][]byte) error {
 	}
 	for _, i := range slices.Sorted(maps.Keys(teamSchedules)) {
 		list := teamSchedules[i]
-		t := &r.res.Bundle.Teams[i]
+		t := &r.Res.Bundle.Teams[i]
 		t.Schedule = list[0][0]
 		if len(list) > 1 || len(list[0]) > 1 {
-			r.rep.Change("team", t.Name, "its on-call spans several Vigil schedules; a {team: ...} target pages "+importer.Code(list[0][0])+" only", "in escalation policies, target the schedules rather than the team")
+			r.Rep.Change("team", t.Name, "its on-call spans several Vigil schedules; a {team: ...} target pages "+importer.Code(list[0][0])+" only", "in escalation policies, target the schedules rather than the team")
 		}
 	}
 	return nil
@@ -69,7 +69,7 @@ func (r *run) importSchedules(pages [][]byte) error {
 func (r *run) schedule(s schedule, shifts []shift) ([]string, bool) {
 	name := s.Name
 	if s.Type == "ical" {
-		r.rep.Skip("schedule", name, "an iCal schedule: its shifts live in an external calendar ("+importer.Code(deref(s.ICalURLPrimary))+")",
+		r.Rep.Skip("schedule", name, "an iCal schedule: its shifts live in an external calendar ("+importer.Code(deref(s.ICalURLPrimary))+")",
 			"recreate its rotations as layers, or import that calendar's rotation by hand")
 		return nil, false
 	}
@@ -77,13 +77,13 @@ func (r *run) schedule(s schedule, shifts []shift) ([]string, bool) {
 	if s.TimeZone != "" {
 		z, ok := importer.Zone(s.TimeZone)
 		if !ok {
-			r.rep.Skip("schedule", name, "time zone "+importer.Code(s.TimeZone)+" is not an IANA zone", "recreate the schedule with its zone")
+			r.Rep.Skip("schedule", name, "time zone "+importer.Code(s.TimeZone)+" is not an IANA zone", "recreate the schedule with its zone")
 			return nil, false
 		}
 		zone = z
 	}
 	if s.ICalURLOverrides != nil && *s.ICalURLOverrides != "" {
-		r.rep.Skip("schedule", name, "overrides from an external calendar ("+importer.Code(*s.ICalURLOverrides)+")", "add the overrides to come to the schedule")
+		r.Rep.Skip("schedule", name, "overrides from an external calendar ("+importer.Code(*s.ICalURLOverrides)+")", "add the overrides to come to the schedule")
 	}
 	var layerIDs importer.IDs
 	var parts []importer.Part
@@ -97,14 +97,14 @@ func (r *run) schedule(s schedule, shifts []shift) ([]string, bool) {
 		case "single_event":
 			ps, why := r.single(sh, zone, &layerIDs)
 			if why != "" {
-				r.rep.Skip("shift", name+": "+sh.Name, why, "recreate it as a layer or an override")
+				r.Rep.Skip("shift", name+": "+sh.Name, why, "recreate it as a layer or an override")
 				skipped++
 			}
 			parts = append(parts, ps...)
 			continue
 		case "rolling_users", "recurrent_event":
 		default:
-			r.rep.Skip("shift", name+": "+sh.Name, "shift type "+importer.Code(sh.Type)+" is unknown", "recreate it by hand")
+			r.Rep.Skip("shift", name+": "+sh.Name, "shift type "+importer.Code(sh.Type)+" is unknown", "recreate it by hand")
 			skipped++
 			continue
 		}
@@ -115,7 +115,7 @@ func (r *run) schedule(s schedule, shifts []shift) ([]string, bool) {
 			ps, why = p.parts(sh.Level, func(suffix string) string { return layerIDs.New(label+suffix, sh.ID+suffix, "rotation") }, zone)
 		}
 		if why != "" {
-			r.rep.Skip("rotation", name+": "+sh.Name, why, "recreate the rotation by hand")
+			r.Rep.Skip("rotation", name+": "+sh.Name, why, "recreate the rotation by hand")
 			skipped++
 			continue
 		}
@@ -124,30 +124,30 @@ func (r *run) schedule(s schedule, shifts []shift) ([]string, bool) {
 	plain, overParts := r.overrides(name, overrides, zone, &layerIDs)
 	parts = append(parts, overParts...)
 	if len(parts) == 0 {
-		r.rep.Skip("schedule", name, "no rotation carried over", "recreate the schedule by hand")
+		r.Rep.Skip("schedule", name, "no rotation carried over", "recreate the schedule by hand")
 		return nil, false
 	}
 	if skipped > 0 {
-		r.rep.Change("schedule", name, fmt.Sprintf("%d of its shifts could not be carried over (listed above), so who is on call differs from OnCall where they would have covered", skipped), "recreate them by hand")
+		r.Rep.Change("schedule", name, fmt.Sprintf("%d of its shifts could not be carried over (listed above), so who is on call differs from OnCall where they would have covered", skipped), "recreate them by hand")
 	}
 	tracks := importer.Tracks(parts, zone)
-	base := r.scheduleIDs.New(name, s.ID, "schedule")
+	base := r.ScheduleIDs.New(name, s.ID, "schedule")
 	var ids []string
 	for j, tr := range tracks {
 		id, label := base, name
 		if j > 0 {
-			id = r.scheduleIDs.New(fmt.Sprintf("%s %d", base, j+1), "", "schedule")
+			id = r.ScheduleIDs.New(fmt.Sprintf("%s %d", base, j+1), "", "schedule")
 			label = fmt.Sprintf("%s (%d)", name, j+1)
 		}
 		if len(tr.Layers) > vsched.MaxLayers {
-			r.rep.Skip("schedule", name, fmt.Sprintf("%d layers, more than the %d Vigil takes", len(tr.Layers), vsched.MaxLayers), "simplify its rotations")
+			r.Rep.Skip("schedule", name, fmt.Sprintf("%d layers, more than the %d Vigil takes", len(tr.Layers), vsched.MaxLayers), "simplify its rotations")
 			return nil, false
 		}
-		r.res.Bundle.Schedules = append(r.res.Bundle.Schedules, vsched.Schedule{ID: id, Name: label, TimeZone: zone, Layers: tr.Layers, Overrides: plain})
+		r.Res.Bundle.Schedules = append(r.Res.Bundle.Schedules, vsched.Schedule{ID: id, Name: label, TimeZone: zone, Layers: tr.Layers, Overrides: plain})
 		ids = append(ids, id)
 	}
 	if len(tracks) > 1 {
-		r.rep.Change("schedule", name, fmt.Sprintf("it puts several people on call at once (rotations of one level, or groups of users), and a Vigil schedule has one person on call: it became %d schedules (%s), all targeted wherever the schedule was", len(tracks), strings.Join(ids, ", ")),
+		r.Rep.Change("schedule", name, fmt.Sprintf("it puts several people on call at once (rotations of one level, or groups of users), and a Vigil schedule has one person on call: it became %d schedules (%s), all targeted wherever the schedule was", len(tracks), strings.Join(ids, ", ")),
 			"nothing: whoever is on call on any of them is paged")
 	}
 	return ids, true
@@ -211,7 +211,7 @@ func (r *run) single(sh shift, zone string, ids *importer.IDs) ([]importer.Part,
 	if why != "" {
 		return nil, why
 	}
-	if !end.After(r.opts.Now) {
+	if !end.After(r.Opts.Now) {
 		return nil, "it ended before the import (history)"
 	}
 	var parts []importer.Part
@@ -250,9 +250,9 @@ func (r *run) overrides(name string, overrides []shift, zone string, ids *import
 		start, end, users, why := r.window(o, zone)
 		switch {
 		case why != "":
-			r.rep.Skip("override", name+": "+o.Name, why, "add it by hand")
+			r.Rep.Skip("override", name+": "+o.Name, why, "add it by hand")
 			continue
-		case !end.After(r.opts.Now):
+		case !end.After(r.Opts.Now):
 			past++
 			continue
 		}
@@ -277,7 +277,7 @@ func (r *run) overrides(name string, overrides []shift, zone string, ids *import
 		}
 	}
 	if past > 0 {
-		r.rep.Change("schedule", name, fmt.Sprintf("%d overrides that ended before the import were left out (history)", past), "nothing")
+		r.Rep.Change("schedule", name, fmt.Sprintf("%d overrides that ended before the import were left out (history)", past), "nothing")
 	}
 	return plain, parts
 }

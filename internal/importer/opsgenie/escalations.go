@@ -48,14 +48,14 @@ func (r *run) importEscalations(pages [][]byte) error {
 	if err != nil {
 		return err
 	}
-	b := &r.res.Bundle
+	b := &r.Res.Bundle
 	teamPolicies := map[int][]string{}
 	for _, e := range items {
 		if e.ID == "" || r.policies[e.ID] != "" {
 			continue
 		}
 		name := e.Name
-		vp := escalation.Policy{ID: r.policyIDs.New(name, e.ID, "policy"), Name: name}
+		vp := escalation.Policy{ID: r.PolicyIDs.New(name, e.ID, "policy"), Name: name}
 		type group struct {
 			delay   int
 			targets []escalation.Target
@@ -68,11 +68,11 @@ func (r *run) importEscalations(pages [][]byte) error {
 		for i, rule := range rules {
 			delay := delayMinutes(rule.Delay.TimeAmount, rule.Delay.TimeUnit)
 			if delay < 0 || delay > maxDelay {
-				r.rep.Skip("escalation", name, fmt.Sprintf("rule %d's delay of %d minutes is out of range", i+1, delay), "add the step by hand")
+				r.Rep.Skip("escalation", name, fmt.Sprintf("rule %d's delay of %d minutes is out of range", i+1, delay), "add the step by hand")
 				continue
 			}
 			if rule.Condition == "if-not-closed" {
-				r.rep.Change("escalation", name, fmt.Sprintf("rule %d escalates until the alert is closed; Vigil stops escalating once it is acknowledged", i+1), "nothing, or ask responders to resolve rather than acknowledge")
+				r.Rep.Change("escalation", name, fmt.Sprintf("rule %d escalates until the alert is closed; Vigil stops escalating once it is acknowledged", i+1), "nothing, or ask responders to resolve rather than acknowledge")
 			}
 			targets := r.targets(name, i+1, rule.Recipient, rule.NotifyType)
 			if len(targets) == 0 {
@@ -85,11 +85,11 @@ func (r *run) importEscalations(pages [][]byte) error {
 			}
 		}
 		if len(groups) == 0 {
-			r.rep.Skip("escalation", name, "no rule carried over, so the escalation was left out", "recreate it by hand; the teams that use it page nobody until then")
+			r.Rep.Skip("escalation", name, "no rule carried over, so the escalation was left out", "recreate it by hand; the teams that use it page nobody until then")
 			continue
 		}
 		if groups[0].delay > 0 {
-			r.rep.Change("escalation", name, fmt.Sprintf("its first rule waits %d minutes; Vigil's first step pages at once", groups[0].delay), "nothing, or add a first step that pages a quieter target")
+			r.Rep.Change("escalation", name, fmt.Sprintf("its first rule waits %d minutes; Vigil's first step pages at once", groups[0].delay), "nothing, or add a first step that pages a quieter target")
 		}
 		wait := defaultWait
 		if rp := e.Repeat; rp != nil {
@@ -98,7 +98,7 @@ func (r *run) importEscalations(pages [][]byte) error {
 				wait = min(rp.WaitInterval, maxDelay)
 			}
 			if rp.ResetRecipientStates || rp.CloseAlertAfterAll {
-				r.rep.Skip("escalation", name, "repeat options: reset recipient states, close the alert after all repeats", "none: each repeat pages again until someone acknowledges")
+				r.Rep.Skip("escalation", name, "repeat options: reset recipient states, close the alert after all repeats", "none: each repeat pages again until someone acknowledges")
 			}
 		}
 		for i, g := range groups {
@@ -140,7 +140,7 @@ func (r *run) targets(name string, n int, rc ref, notify string) []escalation.Ta
 		switch {
 		case !ok:
 		case notify == "next" || notify == "previous":
-			r.rep.Skip("escalation", name, what+" ("+notify+" on-call)", "target the schedule (whoever is on call now)")
+			r.Rep.Skip("escalation", name, what+" ("+notify+" on-call)", "target the schedule (whoever is on call now)")
 			return nil
 		default:
 			return scheduleTargets(tracks)
@@ -151,11 +151,11 @@ func (r *run) targets(name string, n int, rc ref, notify string) []escalation.Ta
 			if notify != "" && notify != "default" {
 				how = "(" + notify + ")"
 			}
-			r.rep.Change("escalation", name, what+" "+how+"; Vigil pages the team's on-call, or every member when it has no schedule", "target the team's schedules or policy's people if that is not what is wanted")
-			return []escalation.Target{{Team: r.res.Bundle.Teams[i].ID}}
+			r.Rep.Change("escalation", name, what+" "+how+"; Vigil pages the team's on-call, or every member when it has no schedule", "target the team's schedules or policy's people if that is not what is wanted")
+			return []escalation.Target{{Team: r.Res.Bundle.Teams[i].ID}}
 		}
 	}
-	r.rep.Skip("escalation", name, what+", which was not imported", "add the target by hand")
+	r.Rep.Skip("escalation", name, what+", which was not imported", "add the target by hand")
 	return nil
 }
 
@@ -170,15 +170,15 @@ func (r *run) importServices(pages [][]byte) error {
 			continue
 		}
 		seen[s.ID] = true
-		vs := catalog.Service{ID: r.serviceIDs.New(s.Name, s.ID, "service"), Name: s.Name}
+		vs := catalog.Service{ID: r.ServiceIDs.New(s.Name, s.ID, "service"), Name: s.Name}
 		i, ok := r.teamRef(ref{ID: s.TeamID})
 		if !ok {
-			i = r.res.Unowned(&r.teamIDs)
-			r.rep.Change("service", s.Name, "has no team in Opsgenie; Vigil wants an owner, so it is owned by "+importer.Code(r.res.Bundle.Teams[i].ID), "set the owner team that runs it")
+			i = r.Res.Unowned(&r.TeamIDs)
+			r.Rep.Change("service", s.Name, "has no team in Opsgenie; Vigil wants an owner, so it is owned by "+importer.Code(r.Res.Bundle.Teams[i].ID), "set the owner team that runs it")
 		}
-		vs.Owner = r.res.Bundle.Teams[i].ID
+		vs.Owner = r.Res.Bundle.Teams[i].ID
 		r.services[vs.ID] = true
-		r.res.Bundle.Services = append(r.res.Bundle.Services, vs)
+		r.Res.Bundle.Services = append(r.Res.Bundle.Services, vs)
 	}
 	return nil
 }
@@ -199,7 +199,7 @@ func (r *run) importIntegrations(pages [][]byte) error {
 	if err != nil {
 		return err
 	}
-	b := &r.res.Bundle
+	b := &r.Res.Bundle
 	for _, in := range items {
 		if in.ID == "" {
 			continue
@@ -217,23 +217,23 @@ func (r *run) importIntegrations(pages [][]byte) error {
 		typ, known := integrationTypes[full.Type]
 		switch {
 		case full.Type == "Webhook":
-			r.rep.Skip("integration", in.Name, "outgoing webhook", "add a webhook contact method to the people or on the schedules that should receive it")
+			r.Rep.Skip("integration", in.Name, "outgoing webhook", "add a webhook contact method to the people or on the schedules that should receive it")
 			continue
 		case strings.Contains(strings.ToLower(full.Type), "email"):
-			r.rep.Skip("integration", in.Name, "email integration", "send alerts through Alertmanager, Grafana, the Events API or a generic webhook integration")
+			r.Rep.Skip("integration", in.Name, "email integration", "send alerts through Alertmanager, Grafana, the Events API or a generic webhook integration")
 			continue
 		case !known:
-			r.rep.Skip("integration", in.Name, "integration of type "+importer.Code(full.Type)+": its payload is that tool's own", "point the tool at a generic integration with a field mapping, or at the Events API (/v2/enqueue)")
+			r.Rep.Skip("integration", in.Name, "integration of type "+importer.Code(full.Type)+": its payload is that tool's own", "point the tool at a generic integration with a field mapping, or at the Events API (/v2/enqueue)")
 			continue
 		case full.APIKey == "":
-			r.rep.Skip("integration", in.Name, "its API key is not in the files (integrations/"+in.ID+".json = GET /v2/integrations/"+in.ID+")", "save the detail and import again")
+			r.Rep.Skip("integration", in.Name, "its API key is not in the files (integrations/"+in.ID+".json = GET /v2/integrations/"+in.ID+")", "save the detail and import again")
 			continue
 		case !importer.ValidKey(full.APIKey):
-			r.rep.Skip("integration", in.Name, "API key "+importer.Code(full.APIKey)+" is not a key Vigil takes", "give it a new key")
+			r.Rep.Skip("integration", in.Name, "API key "+importer.Code(full.APIKey)+" is not a key Vigil takes", "give it a new key")
 			continue
 		}
-		if first, dup := r.keys[full.APIKey]; dup {
-			r.rep.Skip("integration", in.Name, "its key is already used by service "+importer.Code(first), "give one of them a new key")
+		if first, dup := r.Keys[full.APIKey]; dup {
+			r.Rep.Skip("integration", in.Name, "its key is already used by service "+importer.Code(first), "give one of them a new key")
 			continue
 		}
 		owner := ref{ID: full.TeamID}
@@ -241,7 +241,7 @@ func (r *run) importIntegrations(pages [][]byte) error {
 			owner = *full.OwnerTeam
 		}
 		svc := r.serviceFor(in.Name, owner)
-		r.keys[full.APIKey] = b.Services[svc].ID
+		r.Keys[full.APIKey] = b.Services[svc].ID
 		vi := catalog.Integration{Type: typ, Key: full.APIKey}
 		how := ""
 		switch typ {
@@ -256,9 +256,9 @@ func (r *run) importIntegrations(pages [][]byte) error {
 			how = "POST alerts to /api/v1/integrations/generic/" + full.APIKey + " (message, alias, source and details are read as Opsgenie sends them; every alert is critical unless it says a severity; close with status resolve)"
 		}
 		b.Services[svc].Integrations = append(b.Services[svc].Integrations, vi)
-		r.rep.Change("integration", in.Name, "key kept, as integration "+importer.Code(typ)+" of service "+importer.Code(b.Services[svc].ID)+"; senders use Vigil's endpoint with the same key", how)
+		r.Rep.Change("integration", in.Name, "key kept, as integration "+importer.Code(typ)+" of service "+importer.Code(b.Services[svc].ID)+"; senders use Vigil's endpoint with the same key", how)
 		if !full.Enabled {
-			r.rep.Change("integration", in.Name, "disabled in Opsgenie, imported all the same", "remove it if it is not wanted")
+			r.Rep.Change("integration", in.Name, "disabled in Opsgenie, imported all the same", "remove it if it is not wanted")
 		}
 	}
 	return nil
@@ -266,10 +266,10 @@ func (r *run) importIntegrations(pages [][]byte) error {
 
 // serviceFor is the service an integration of a team goes to.
 func (r *run) serviceFor(integrationName string, owner ref) int {
-	b := &r.res.Bundle
+	b := &r.Res.Bundle
 	team, ok := r.teamRef(owner)
 	if !ok {
-		team = r.res.Unowned(&r.teamIDs)
+		team = r.Res.Unowned(&r.TeamIDs)
 	}
 	var owned []int
 	for i, s := range b.Services {
@@ -280,8 +280,8 @@ func (r *run) serviceFor(integrationName string, owner ref) int {
 	if len(owned) == 1 {
 		return owned[0]
 	}
-	b.Services = append(b.Services, catalog.Service{ID: r.serviceIDs.New(integrationName, "", "service"), Name: integrationName, Owner: b.Teams[team].ID})
-	r.rep.Change("service", integrationName, fmt.Sprintf("made for integration %s, since its team %s owns %d services", importer.Code(integrationName), importer.Code(b.Teams[team].ID), len(owned)),
+	b.Services = append(b.Services, catalog.Service{ID: r.ServiceIDs.New(integrationName, "", "service"), Name: integrationName, Owner: b.Teams[team].ID})
+	r.Rep.Change("service", integrationName, fmt.Sprintf("made for integration %s, since its team %s owns %d services", importer.Code(integrationName), importer.Code(b.Teams[team].ID), len(owned)),
 		"move the integration to the service it alerts about, or rename the service")
 	return len(b.Services) - 1
 }
@@ -299,7 +299,7 @@ func (r *run) importHeartbeats(pages [][]byte) error {
 		}
 		for _, h := range hb.Heartbeats {
 			unit := strings.TrimSuffix(h.IntervalUnit, "s")
-			r.rep.Skip("heartbeat", h.Name, fmt.Sprintf("expects a ping every %d %s(s) and opens its own alert when pings stop", h.Interval, unit),
+			r.Rep.Skip("heartbeat", h.Name, fmt.Sprintf("expects a ping every %d %s(s) and opens its own alert when pings stop", h.Interval, unit),
 				"add a heartbeat integration with that interval to the service the job belongs to, and ping POST /api/v1/heartbeat/KEY")
 		}
 	}

@@ -10,7 +10,6 @@ package opsgenie
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -24,11 +23,7 @@ import (
 const Vendor = "Opsgenie"
 
 type run struct {
-	ctx  context.Context
-	src  importer.Source
-	opts importer.Options
-	res  *importer.Result
-	rep  *importer.Report
+	importer.Run
 
 	users     map[string]string   // Opsgenie id -> Vigil id
 	usernames map[string]string   // username (email) -> Vigil id
@@ -41,9 +36,7 @@ type run struct {
 	policyNm  map[string]string // name -> Opsgenie id
 	services  map[string]bool   // Vigil ids of the services Opsgenie lists
 
-	lowRules                                             []string
-	userIDs, teamIDs, scheduleIDs, policyIDs, serviceIDs importer.IDs
-	keys                                                 map[string]string
+	lowRules []string
 }
 
 // maxDelay is importer.MaxDelay in minutes.
@@ -52,13 +45,12 @@ const maxDelay = int(importer.MaxDelay / time.Minute)
 // Import reads an Opsgenie account from src.
 func Import(ctx context.Context, src importer.Source, opts importer.Options) (*importer.Result, error) {
 	r := &run{
-		ctx: ctx, src: src, opts: opts, res: importer.NewResult(Vendor, src, opts),
+		Run:   importer.NewRun(ctx, Vendor, src, opts),
 		users: map[string]string{}, usernames: map[string]string{}, teams: map[string]int{}, teamNames: map[string]int{},
 		schedules: map[string][]string{}, schedByNm: map[string]string{}, policies: map[string]string{}, policyNm: map[string]string{},
-		keys: map[string]string{}, services: map[string]bool{},
+		services: map[string]bool{},
 	}
-	r.rep = r.res.Report
-	found, err := r.res.ReadLists(ctx, src, []importer.List{
+	if err := r.ReadAll([]importer.List{
 		{Name: "users", Read: r.importUsers},
 		{Name: "teams", Read: r.importTeams},
 		{Name: "schedules", Read: r.importSchedules},
@@ -66,15 +58,11 @@ func Import(ctx context.Context, src importer.Source, opts importer.Options) (*i
 		{Name: "services", Read: r.importServices},
 		{Name: "integrations", Read: r.importIntegrations},
 		{Name: "heartbeats", Read: r.importHeartbeats},
-	})
-	if err != nil {
+	}, "no Opsgenie responses found: expected users.json, teams.json, schedules.json, escalations.json, services.json, integrations.json"); err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, errors.New("no Opsgenie responses found: expected users.json, teams.json, schedules.json, escalations.json, services.json, integrations.json")
-	}
 	r.teamRouting()
-	return r.res.Complete(ctx, src, leftovers)
+	return r.Res.Complete(ctx, src, leftovers)
 }
 
 // detail reads one detail response {"data": ...} when it is there.
@@ -83,7 +71,7 @@ func detail[T any](r *run, path string) (T, bool, error) {
 	if err := importer.CheckPath(path); err != nil {
 		return zero, false, nil
 	}
-	body, found, err := r.src.Object(r.ctx, path)
+	body, found, err := r.Src.Object(r.Ctx, path)
 	if err != nil || !found {
 		return zero, false, err
 	}
@@ -96,7 +84,7 @@ func list[T any](r *run, path string) ([]T, bool, error) {
 	if err := importer.CheckPath(path); err != nil {
 		return nil, false, nil
 	}
-	pages, err := r.src.Pages(r.ctx, path)
+	pages, err := r.Src.Pages(r.Ctx, path)
 	if err != nil || pages == nil {
 		return nil, false, err
 	}
@@ -111,7 +99,7 @@ func (r *run) importUsers(pages [][]byte) error {
 	}
 	defer func() {
 		if len(r.lowRules) > 0 {
-			r.rep.Skip("notification rule", fmt.Sprintf("%d users", len(r.lowRules)), "notification rules for other events than a new alert: "+strings.Join(r.lowRules, ", "),
+			r.Rep.Skip("notification rule", fmt.Sprintf("%d users", len(r.lowRules)), "notification rules for other events than a new alert: "+strings.Join(r.lowRules, ", "),
 				"none: Vigil notifies on pages; acknowledgements, closes and notes show on the incident's timeline")
 		}
 	}()
@@ -119,19 +107,19 @@ func (r *run) importUsers(pages [][]byte) error {
 		if u.ID == "" || r.users[u.ID] != "" {
 			continue
 		}
-		cu, label := r.res.NewUser(&r.userIDs, u.FullName, u.Username, u.TimeZone)
+		cu, label := r.Res.NewUser(&r.UserIDs, u.FullName, u.Username, u.TimeZone)
 		if u.Role != nil && (u.Role.Name == "Admin" || u.Role.Name == "Owner") {
 			cu.Role = "admin"
 		}
 		if u.Blocked {
-			r.rep.Change("user", label, "blocked in Opsgenie, imported all the same", "remove the user if they left")
+			r.Rep.Change("user", label, "blocked in Opsgenie, imported all the same", "remove the user if they left")
 		}
 		if err := r.contacts(u, label, &cu); err != nil {
 			return err
 		}
 		r.users[u.ID] = cu.ID
 		r.usernames[strings.ToLower(u.Username)] = cu.ID
-		r.res.Bundle.Users = append(r.res.Bundle.Users, cu)
+		r.Res.Bundle.Users = append(r.Res.Bundle.Users, cu)
 	}
 	return nil
 }
@@ -166,14 +154,14 @@ func (r *run) contacts(u user, label string, cu *catalog.User) error {
 		switch c.Method {
 		case "email":
 			if !importer.ValidEmail(c.To) {
-				r.rep.Skip("contact method", label+": "+c.To, "email address "+importer.Code(c.To)+" is not valid", "add the address by hand")
+				r.Rep.Skip("contact method", label+": "+c.To, "email address "+importer.Code(c.To)+" is not valid", "add the address by hand")
 				continue
 			}
 			cm = catalog.ContactMethod{Type: catalog.MethodEmail, Address: c.To}
 		case "sms", "voice":
 			number := importer.PhoneNumber(0, c.To)
 			if number == "" {
-				r.rep.Skip("contact method", label+": "+c.Method, "phone number "+importer.Code(c.To)+" is not a valid international number", "add the number in E.164 form, such as +4915100000001")
+				r.Rep.Skip("contact method", label+": "+c.Method, "phone number "+importer.Code(c.To)+" is not a valid international number", "add the number in E.164 form, such as +4915100000001")
 				continue
 			}
 			cm = catalog.ContactMethod{Type: catalog.MethodSMS, Number: number}
@@ -181,14 +169,14 @@ func (r *run) contacts(u user, label string, cu *catalog.User) error {
 				cm.Type = catalog.MethodVoice
 			}
 		case "mobile":
-			r.rep.Skip("contact method", label+": mobile app", "push notifications to the Opsgenie mobile app", "add an ntfy contact method (the ntfy app on the phone) or Slack")
+			r.Rep.Skip("contact method", label+": mobile app", "push notifications to the Opsgenie mobile app", "add an ntfy contact method (the ntfy app on the phone) or Slack")
 			continue
 		default:
-			r.rep.Skip("contact method", label+": "+c.Method, "contact method "+importer.Code(c.Method)+" has no counterpart", "add a contact method of a type Vigil has")
+			r.Rep.Skip("contact method", label+": "+c.Method, "contact method "+importer.Code(c.Method)+" has no counterpart", "add a contact method of a type Vigil has")
 			continue
 		}
 		if c.Status != nil && !c.Status.Enabled {
-			r.rep.Change("contact method", label+": "+c.To, "disabled in Opsgenie, imported all the same", "check that it reaches the person, or remove it")
+			r.Rep.Change("contact method", label+": "+c.To, "disabled in Opsgenie, imported all the same", "check that it reaches the person, or remove it")
 		}
 		cm.ID = ids.New(cm.Type, "", cm.Type)
 		methods[k] = cm.ID
@@ -208,7 +196,7 @@ func (r *run) notificationRules(u user, label string, cu *catalog.User, methods 
 		return err
 	}
 	if !found {
-		r.rep.Check("Notification rules of %s were not given (users/ID/notification-rules.json and one users/ID/notification-rules/RULE.json per rule): add notification_rules, or they will not be paged.", importer.Code(cu.ID))
+		r.Rep.Check("Notification rules of %s were not given (users/ID/notification-rules.json and one users/ID/notification-rules/RULE.json per rule): add notification_rules, or they will not be paged.", importer.Code(cu.ID))
 		return nil
 	}
 	type step struct {
@@ -225,7 +213,7 @@ func (r *run) notificationRules(u user, label string, cu *catalog.User, methods 
 			continue
 		}
 		if !rule.Enabled {
-			r.rep.Skip("notification rule", label+": "+rule.Name, "disabled in Opsgenie", "none")
+			r.Rep.Skip("notification rule", label+": "+rule.Name, "disabled in Opsgenie", "none")
 			continue
 		}
 		full := rule
@@ -239,11 +227,11 @@ func (r *run) notificationRules(u user, label string, cu *catalog.User, methods 
 			}
 		}
 		if len(full.Steps) == 0 {
-			r.rep.Skip("notification rule", label+": "+rule.Name, "its steps were not given (users/ID/notification-rules/"+rule.ID+".json)", "add notification_rules by hand")
+			r.Rep.Skip("notification rule", label+": "+rule.Name, "its steps were not given (users/ID/notification-rules/"+rule.ID+".json)", "add notification_rules by hand")
 			continue
 		}
 		if full.Criteria != nil && full.Criteria.Type != "" && full.Criteria.Type != "match-all" {
-			r.rep.Change("notification rule", label+": "+rule.Name, "applies to some alerts only ("+full.Criteria.Type+"); in Vigil its steps apply to every page", "nothing, or remove steps that should not always run")
+			r.Rep.Change("notification rule", label+": "+rule.Name, "applies to some alerts only ("+full.Criteria.Type+"); in Vigil its steps apply to every page", "nothing, or remove steps that should not always run")
 		}
 		for _, s := range full.Steps {
 			if s.Enabled != nil && !*s.Enabled {
@@ -259,10 +247,10 @@ func (r *run) notificationRules(u user, label string, cu *catalog.User, methods 
 			}
 			switch {
 			case !ok:
-				r.rep.Skip("notification rule", label+": "+rule.Name, "a step to "+s.Contact.Method+" "+importer.Code(s.Contact.To)+" uses a contact method that was not carried over", "add a rule for one of the user's contact methods")
+				r.Rep.Skip("notification rule", label+": "+rule.Name, "a step to "+s.Contact.Method+" "+importer.Code(s.Contact.To)+" uses a contact method that was not carried over", "add a rule for one of the user's contact methods")
 				continue
 			case delay < 0 || delay > maxDelay:
-				r.rep.Skip("notification rule", label+": "+rule.Name, fmt.Sprintf("a step's delay of %d minutes is out of range", delay), "add it by hand")
+				r.Rep.Skip("notification rule", label+": "+rule.Name, fmt.Sprintf("a step's delay of %d minutes is out of range", delay), "add it by hand")
 				continue
 			}
 			k := step{method, delay}
@@ -276,7 +264,7 @@ func (r *run) notificationRules(u user, label string, cu *catalog.User, methods 
 		r.lowRules = append(r.lowRules, label+" ("+strings.Join(other, "; ")+")")
 	}
 	if len(cu.NotificationRules) == 0 {
-		r.rep.Check("User %s has no new-alert notification step that carried over: add notification_rules, or they will not be paged.", importer.Code(cu.ID))
+		r.Rep.Check("User %s has no new-alert notification step that carried over: add notification_rules, or they will not be paged.", importer.Code(cu.ID))
 	}
 	return nil
 }
@@ -305,7 +293,7 @@ func (r *run) importTeams(pages [][]byte) error {
 	if err != nil {
 		return err
 	}
-	b := &r.res.Bundle
+	b := &r.Res.Bundle
 	for _, t := range teams {
 		if t.ID == "" {
 			continue
@@ -323,15 +311,15 @@ func (r *run) importTeams(pages [][]byte) error {
 				full = d
 			}
 		}
-		ct := catalog.Team{ID: r.teamIDs.New(t.Name, t.ID, "team"), Name: t.Name, Kind: catalog.KindDev, Members: []string{}}
+		ct := catalog.Team{ID: r.TeamIDs.New(t.Name, t.ID, "team"), Name: t.Name, Kind: catalog.KindDev, Members: []string{}}
 		if full.Members == nil {
-			r.rep.Check("Members of team %s were not given (teams/%s.json = GET /v2/teams/%s): add them.", importer.Code(ct.ID), t.ID, t.ID)
+			r.Rep.Check("Members of team %s were not given (teams/%s.json = GET /v2/teams/%s): add them.", importer.Code(ct.ID), t.ID, t.ID)
 		}
 		for _, m := range full.Members {
 			if id, ok := r.userRef(m.User); ok {
 				importer.AddMember(&ct, id)
 			} else {
-				r.rep.Skip("team member", t.Name+": "+m.User.Username, "not among the users imported", "add the member by hand")
+				r.Rep.Skip("team member", t.Name+": "+m.User.Username, "not among the users imported", "add the member by hand")
 			}
 		}
 		r.teams[t.ID] = len(b.Teams)
@@ -346,21 +334,21 @@ func (r *run) importTeams(pages [][]byte) error {
 // notifies (teams/ID/routing-rules.json), and names the other rules.
 func (r *run) teamRouting() {
 	for _, id := range r.teamOrder {
-		t := &r.res.Bundle.Teams[r.teams[id]]
+		t := &r.Res.Bundle.Teams[r.teams[id]]
 		if !importer.SafeID(id) {
 			continue
 		}
 		rules, found, err := list[routingRule](r, "teams/"+id+"/routing-rules")
 		if err != nil || !found {
 			if err != nil {
-				r.rep.Skip("routing rule", t.Name, "the routing rules could not be read: "+err.Error(), "set the team's escalation_policy")
+				r.Rep.Skip("routing rule", t.Name, "the routing rules could not be read: "+err.Error(), "set the team's escalation_policy")
 			}
 			continue
 		}
 		for _, rule := range rules {
 			switch {
 			case !rule.IsDefault:
-				r.rep.Skip("routing rule", t.Name+": "+rule.Name, "routes some alerts to "+rule.Notify.Type+" "+importer.Code(rule.Notify.Name), "route by labels with org.event_rules to a service whose escalation_policy is that one")
+				r.Rep.Skip("routing rule", t.Name+": "+rule.Name, "routes some alerts to "+rule.Notify.Type+" "+importer.Code(rule.Notify.Name), "route by labels with org.event_rules to a service whose escalation_policy is that one")
 			case rule.Notify.Type == "escalation":
 				if p, ok := r.policyOf(ref{ID: rule.Notify.ID, Name: rule.Notify.Name}); ok {
 					t.EscalationPolicy = p
@@ -368,11 +356,11 @@ func (r *run) teamRouting() {
 			case rule.Notify.Type == "schedule":
 				if tracks, ok := r.scheduleOf(ref{ID: rule.Notify.ID, Name: rule.Notify.Name}); ok {
 					// Notifying a schedule is a policy of one step.
-					p := escalation.Policy{ID: r.policyIDs.New(t.Name+" on call", "", "policy"), Name: t.Name + ": " + rule.Notify.Name,
+					p := escalation.Policy{ID: r.PolicyIDs.New(t.Name+" on call", "", "policy"), Name: t.Name + ": " + rule.Notify.Name,
 						Steps: []escalation.Step{{Targets: scheduleTargets(tracks), EscalateAfter: importer.Minutes(defaultWait)}}}
-					r.res.Bundle.EscalationPolicies = append(r.res.Bundle.EscalationPolicies, p)
+					r.Res.Bundle.EscalationPolicies = append(r.Res.Bundle.EscalationPolicies, p)
 					t.EscalationPolicy = p.ID
-					r.rep.Change("routing rule", t.Name+": "+rule.Name, "notifies schedule "+importer.Code(rule.Notify.Name)+" directly: it became escalation policy "+importer.Code(p.ID)+" with that one step", "nothing")
+					r.Rep.Change("routing rule", t.Name+": "+rule.Name, "notifies schedule "+importer.Code(rule.Notify.Name)+" directly: it became escalation policy "+importer.Code(p.ID)+" with that one step", "nothing")
 				}
 			}
 		}

@@ -52,7 +52,7 @@ func (r *run) importSchedules(pages [][]byte) error {
 		}
 		r.schedules[item.ID] = tracks
 		r.schedByNm[item.Name] = item.ID
-		r.res.Schedules[item.ID] = tracks
+		r.Res.Schedules[item.ID] = tracks
 		if s.OwnerTeam != nil {
 			if i, ok := r.teamRef(*s.OwnerTeam); ok {
 				teamSchedules[i] = append(teamSchedules[i], tracks)
@@ -61,16 +61,16 @@ func (r *run) importSchedules(pages [][]byte) error {
 	}
 	for _, i := range slices.Sorted(maps.Keys(teamSchedules)) {
 		scheds := teamSchedules[i]
-		t := &r.res.Bundle.Teams[i]
+		t := &r.Res.Bundle.Teams[i]
 		switch {
 		case len(scheds) == 1 && len(scheds[0]) == 1:
 			t.Schedule = scheds[0][0]
 		case len(scheds) == 1:
 			t.Schedule = scheds[0][0]
-			r.rep.Change("team", t.Name, fmt.Sprintf("its schedule became %d Vigil schedules (%s) because its rotations are on call together; a {team: ...} target pages only %s", len(scheds[0]), strings.Join(scheds[0], ", "), scheds[0][0]),
+			r.Rep.Change("team", t.Name, fmt.Sprintf("its schedule became %d Vigil schedules (%s) because its rotations are on call together; a {team: ...} target pages only %s", len(scheds[0]), strings.Join(scheds[0], ", "), scheds[0][0]),
 				"in escalation policies, target the schedules rather than the team")
 		default:
-			r.rep.Change("team", t.Name, fmt.Sprintf("owns %d schedules; a Vigil team has one, so none was set", len(scheds)), "set the team's schedule")
+			r.Rep.Change("team", t.Name, fmt.Sprintf("owns %d schedules; a Vigil team has one, so none was set", len(scheds)), "set the team's schedule")
 		}
 	}
 	return nil
@@ -82,12 +82,12 @@ func (r *run) schedule(s schedule) ([]string, bool, error) {
 	name := s.Name
 	zone, ok := importer.Zone(s.Timezone)
 	if !ok {
-		r.rep.Skip("schedule", name, "time zone "+importer.Code(s.Timezone)+" is not an IANA zone", "recreate the schedule with its zone")
+		r.Rep.Skip("schedule", name, "time zone "+importer.Code(s.Timezone)+" is not an IANA zone", "recreate the schedule with its zone")
 		return nil, false, nil
 	}
 	loc, _ := time.LoadLocation(zone)
 	if !s.Enabled {
-		r.rep.Change("schedule", name, "disabled in Opsgenie; Vigil has no disabled schedules, so it pages", "leave it out of escalation policies until it is wanted")
+		r.Rep.Change("schedule", name, "disabled in Opsgenie; Vigil has no disabled schedules, so it pages", "leave it out of escalation policies until it is wanted")
 	}
 	var overrides []override
 	if importer.SafeID(s.ID) {
@@ -97,7 +97,7 @@ func (r *run) schedule(s schedule) ([]string, bool, error) {
 			return nil, false, err
 		}
 		if !found {
-			r.rep.Check("Overrides of schedule %s were not given (schedules/%s/overrides.json = GET /v2/schedules/%s/overrides): add the ones to come by hand.", importer.Code(name), s.ID, s.ID)
+			r.Rep.Check("Overrides of schedule %s were not given (schedules/%s/overrides.json = GET /v2/schedules/%s/overrides): add the ones to come by hand.", importer.Code(name), s.ID, s.ID)
 		}
 	}
 	// Rotations that overrides name keep a schedule of their own, where an
@@ -115,39 +115,39 @@ func (r *run) schedule(s schedule) ([]string, bool, error) {
 	for _, rot := range s.Rotations {
 		l, why := r.rotation(rot, loc, &layerIDs)
 		if why != "" {
-			r.rep.Skip("rotation", name+": "+rot.Name, why, "recreate the rotation by hand")
+			r.Rep.Skip("rotation", name+": "+rot.Name, why, "recreate the rotation by hand")
 			continue
 		}
 		parts = append(parts, importer.Part{Layers: []vsched.Layer{l}, Alone: overridden[rot.ID] || overridden["name:"+rot.Name]})
 		rotOf = append(rotOf, rot)
 	}
 	if len(parts) == 0 {
-		r.rep.Skip("schedule", name, "no rotation carried over", "recreate the schedule by hand")
+		r.Rep.Skip("schedule", name, "no rotation carried over", "recreate the schedule by hand")
 		return nil, false, nil
 	}
 	if len(s.Rotations) > vsched.MaxLayers {
-		r.rep.Skip("schedule", name, fmt.Sprintf("%d rotations, more than the %d Vigil takes", len(s.Rotations), vsched.MaxLayers), "split it into several schedules")
+		r.Rep.Skip("schedule", name, fmt.Sprintf("%d rotations, more than the %d Vigil takes", len(s.Rotations), vsched.MaxLayers), "split it into several schedules")
 		return nil, false, nil
 	}
 	tracks := importer.Tracks(parts, zone)
-	base := r.scheduleIDs.New(name, s.ID, "schedule")
+	base := r.ScheduleIDs.New(name, s.ID, "schedule")
 	var ids []string
 	out := make([]vsched.Schedule, len(tracks))
 	for j, tr := range tracks {
 		id, label := base, name
 		if j > 0 {
-			id = r.scheduleIDs.New(fmt.Sprintf("%s %d", base, j+1), "", "schedule")
+			id = r.ScheduleIDs.New(fmt.Sprintf("%s %d", base, j+1), "", "schedule")
 			label = fmt.Sprintf("%s (%d)", name, j+1)
 		}
 		out[j] = vsched.Schedule{ID: id, Name: label, TimeZone: zone, Layers: tr.Layers}
 		ids = append(ids, id)
 	}
 	if len(tracks) > 1 {
-		r.rep.Change("schedule", name, fmt.Sprintf("its rotations can be on call at the same time, and a Vigil schedule has one person on call: it became %d schedules (%s), all targeted wherever the schedule was", len(tracks), strings.Join(ids, ", ")),
+		r.Rep.Change("schedule", name, fmt.Sprintf("its rotations can be on call at the same time, and a Vigil schedule has one person on call: it became %d schedules (%s), all targeted wherever the schedule was", len(tracks), strings.Join(ids, ", ")),
 			"nothing: whoever is on call on any of them is paged")
 	}
 	r.overrides(name, overrides, loc, parts, rotOf, tracks, out)
-	r.res.Bundle.Schedules = append(r.res.Bundle.Schedules, out...)
+	r.Res.Bundle.Schedules = append(r.Res.Bundle.Schedules, out...)
 	return ids, true, nil
 }
 
@@ -184,7 +184,7 @@ func (r *run) rotation(rot rotation, loc *time.Location, ids *importer.IDs) (vsc
 		switch {
 		case !end.After(start):
 			return vsched.Layer{}, "it ends before it starts"
-		case !end.After(r.opts.Now):
+		case !end.After(r.Opts.Now):
 			return vsched.Layer{}, "it ended on " + end.Format(time.RFC3339) + ", before the import (history)"
 		}
 		end = end.In(loc)
@@ -211,7 +211,7 @@ func (r *run) rotation(rot rotation, loc *time.Location, ids *importer.IDs) (vsc
 	if tr := rot.TimeRestriction; tr != nil {
 		ws, always, note := restrictionWindows(*tr)
 		if note != "" {
-			r.rep.Change("rotation", rot.Name, note, "check the rotation's time restriction")
+			r.Rep.Change("rotation", rot.Name, note, "check the rotation's time restriction")
 		}
 		if !always {
 			if len(ws) == 0 {
@@ -299,13 +299,13 @@ func (r *run) overrides(name string, overrides []override, loc *time.Location, p
 		user, ok := r.userRef(o.User)
 		switch {
 		case err1 != nil || err2 != nil || !end.After(start):
-			r.rep.Skip("override", name, "override "+importer.Code(o.StartDate+" to "+o.EndDate)+" has no valid times", "add it by hand")
+			r.Rep.Skip("override", name, "override "+importer.Code(o.StartDate+" to "+o.EndDate)+" has no valid times", "add it by hand")
 			continue
-		case !end.After(r.opts.Now):
+		case !end.After(r.Opts.Now):
 			past++
 			continue
 		case !ok:
-			r.rep.Skip("override", name, "override from "+o.StartDate+" for "+importer.Code(o.User.Username)+", who was not imported", "add it by hand")
+			r.Rep.Skip("override", name, "override from "+o.StartDate+" for "+importer.Code(o.User.Username)+", who was not imported", "add it by hand")
 			continue
 		}
 		start, end = start.In(loc), end.In(loc)
@@ -336,12 +336,12 @@ func (r *run) overrides(name string, overrides []override, loc *time.Location, p
 				}
 			}
 			if !found {
-				r.rep.Skip("override", name, "override from "+o.StartDate+" names rotation "+importer.Code(target.Name)+", which was not carried over", "add it by hand")
+				r.Rep.Skip("override", name, "override from "+o.StartDate+" names rotation "+importer.Code(target.Name)+", which was not carried over", "add it by hand")
 			}
 		}
 	}
 	if past > 0 {
-		r.rep.Change("schedule", name, fmt.Sprintf("%d overrides that ended before the import were left out (history)", past), "nothing")
+		r.Rep.Change("schedule", name, fmt.Sprintf("%d overrides that ended before the import were left out (history)", past), "nothing")
 	}
 }
 

@@ -8,7 +8,6 @@ package pagerduty
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -22,11 +21,7 @@ const Vendor = "PagerDuty"
 // run is one import: the source, the result so far and the maps from
 // PagerDuty ids to Vigil ids.
 type run struct {
-	ctx  context.Context
-	src  importer.Source
-	opts importer.Options
-	res  *importer.Result
-	rep  *importer.Report
+	importer.Run
 
 	users     map[string]string // PagerDuty id -> Vigil id
 	userNames map[string]string // PagerDuty id -> name, for the report
@@ -34,34 +29,27 @@ type run struct {
 	schedules map[string]string
 	policies  map[string]string
 
-	pdUsers                                              []user
-	lowRules                                             []string // users' low-urgency rules, for one report line
-	userIDs, teamIDs, scheduleIDs, policyIDs, serviceIDs importer.IDs
-	keys                                                 map[string]string // integration key -> service
+	pdUsers  []user
+	lowRules []string // users' low-urgency rules, for one report line
 }
 
 // Import reads a PagerDuty account from src.
 func Import(ctx context.Context, src importer.Source, opts importer.Options) (*importer.Result, error) {
 	r := &run{
-		ctx: ctx, src: src, opts: opts, res: importer.NewResult(Vendor, src, opts),
+		Run:   importer.NewRun(ctx, Vendor, src, opts),
 		users: map[string]string{}, userNames: map[string]string{}, teams: map[string]int{},
-		schedules: map[string]string{}, policies: map[string]string{}, keys: map[string]string{},
+		schedules: map[string]string{}, policies: map[string]string{},
 	}
-	r.rep = r.res.Report
-	found, err := r.res.ReadLists(ctx, src, []importer.List{
+	if err := r.ReadAll([]importer.List{
 		{Name: "users", Read: r.importUsers},
 		{Name: "teams", Read: r.importTeams},
 		{Name: "schedules", Read: r.importSchedules},
 		{Name: "escalation_policies", Read: r.importPolicies},
 		{Name: "services", Read: r.importServices},
-	})
-	if err != nil {
+	}, "no PagerDuty responses found: expected users.json, teams.json, schedules.json, escalation_policies.json, services.json"); err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, errors.New("no PagerDuty responses found: expected users.json, teams.json, schedules.json, escalation_policies.json, services.json")
-	}
-	return r.res.Complete(ctx, src, leftovers)
+	return r.Res.Complete(ctx, src, leftovers)
 }
 
 // refUser maps a reference to an imported user.
@@ -78,20 +66,20 @@ func (r *run) importUsers(pages [][]byte) error {
 	r.pdUsers = users
 	defer func() {
 		if len(r.lowRules) > 0 {
-			r.rep.Skip("notification rule", fmt.Sprintf("%d users", len(r.lowRules)), "low-urgency notification rules: "+strings.Join(r.lowRules, ", "),
+			r.Rep.Skip("notification rule", fmt.Sprintf("%d users", len(r.lowRules)), "low-urgency notification rules: "+strings.Join(r.lowRules, ", "),
 				"none needed: Vigil never pages for low urgency; it notifies the owner team's on-call once, in business hours, by their notification rules")
 		}
 	}()
 	for _, u := range users {
 		if u.ID == "" {
-			r.rep.Skip("user", u.Name, "has no id", "add the person by hand")
+			r.Rep.Skip("user", u.Name, "has no id", "add the person by hand")
 			continue
 		}
 		if _, dup := r.users[u.ID]; dup {
-			r.rep.Skip("user", u.Name, "listed twice (id "+importer.Code(u.ID)+"); the first was kept", "nothing")
+			r.Rep.Skip("user", u.Name, "listed twice (id "+importer.Code(u.ID)+"); the first was kept", "nothing")
 			continue
 		}
-		cu, label := r.res.NewUser(&r.userIDs, u.Name, u.Email, u.TimeZone)
+		cu, label := r.Res.NewUser(&r.UserIDs, u.Name, u.Email, u.TimeZone)
 		id := cu.ID
 		if u.Role == "admin" || u.Role == "owner" {
 			cu.Role = "admin"
@@ -99,7 +87,7 @@ func (r *run) importUsers(pages [][]byte) error {
 		r.contactMethods(u, label, &cu)
 		r.users[u.ID] = id
 		r.userNames[u.ID] = label
-		r.res.Bundle.Users = append(r.res.Bundle.Users, cu)
+		r.Res.Bundle.Users = append(r.Res.Bundle.Users, cu)
 	}
 	return nil
 }
@@ -114,7 +102,7 @@ func (r *run) contactMethods(u user, label string, cu *catalog.User) {
 		switch strings.TrimSuffix(m.Type, "_reference") {
 		case "email_contact_method":
 			if !importer.ValidEmail(m.Address) {
-				r.rep.Skip("contact method", label+": "+m.name(), "email address "+importer.Code(m.Address)+" is not valid", "add the address by hand")
+				r.Rep.Skip("contact method", label+": "+m.name(), "email address "+importer.Code(m.Address)+" is not valid", "add the address by hand")
 				continue
 			}
 			cm = catalog.ContactMethod{Type: catalog.MethodEmail, Address: m.Address}
@@ -124,7 +112,7 @@ func (r *run) contactMethods(u user, label string, cu *catalog.User) {
 				number = importer.PhoneNumber(0, m.Address)
 			}
 			if number == "" {
-				r.rep.Skip("contact method", label+": "+m.name(), "phone number "+importer.Code(m.Address)+" (country code "+fmt.Sprint(m.CountryCode)+") is not a valid international number", "add the number in E.164 form, such as +4915100000001")
+				r.Rep.Skip("contact method", label+": "+m.name(), "phone number "+importer.Code(m.Address)+" (country code "+fmt.Sprint(m.CountryCode)+") is not a valid international number", "add the number in E.164 form, such as +4915100000001")
 				continue
 			}
 			cm = catalog.ContactMethod{Type: catalog.MethodVoice, Number: number}
@@ -132,14 +120,14 @@ func (r *run) contactMethods(u user, label string, cu *catalog.User) {
 				cm.Type = catalog.MethodSMS
 			}
 		case "push_notification_contact_method":
-			r.rep.Skip("contact method", label+": "+m.name(), "push notifications to the PagerDuty mobile app", "add an ntfy contact method (the ntfy app on the phone) or Slack")
+			r.Rep.Skip("contact method", label+": "+m.name(), "push notifications to the PagerDuty mobile app", "add an ntfy contact method (the ntfy app on the phone) or Slack")
 			continue
 		default:
-			r.rep.Skip("contact method", label+": "+m.name(), "contact method type "+importer.Code(m.Type)+" has no counterpart", "add a contact method of a type Vigil has (email, sms, voice, webhook, slack, teams, mattermost, ntfy)")
+			r.Rep.Skip("contact method", label+": "+m.name(), "contact method type "+importer.Code(m.Type)+" has no counterpart", "add a contact method of a type Vigil has (email, sms, voice, webhook, slack, teams, mattermost, ntfy)")
 			continue
 		}
 		if m.Blacklisted || m.Enabled != nil && !*m.Enabled {
-			r.rep.Change("contact method", label+": "+m.name(), "disabled or blocked in PagerDuty, imported all the same", "check that it reaches the person, or remove it")
+			r.Rep.Change("contact method", label+": "+m.name(), "disabled or blocked in PagerDuty, imported all the same", "check that it reaches the person, or remove it")
 		}
 		cm.ID = ids.New(m.Label+" "+cm.Type, "", cm.Type)
 		methods[m.ID] = cm.ID
@@ -158,10 +146,10 @@ func (r *run) contactMethods(u user, label string, cu *catalog.User) {
 			low = append(low, fmt.Sprintf("%s after %d min", n.ContactMethod.name(), n.StartDelayInMinutes))
 			continue
 		case !ok:
-			r.rep.Skip("notification rule", label, fmt.Sprintf("the rule after %d min uses a contact method that was not carried over", n.StartDelayInMinutes), "add a rule for one of the user's contact methods")
+			r.Rep.Skip("notification rule", label, fmt.Sprintf("the rule after %d min uses a contact method that was not carried over", n.StartDelayInMinutes), "add a rule for one of the user's contact methods")
 			continue
 		case n.StartDelayInMinutes < 0 || n.StartDelayInMinutes > maxDelay:
-			r.rep.Skip("notification rule", label, fmt.Sprintf("delay %d min is out of range", n.StartDelayInMinutes), "add the rule by hand")
+			r.Rep.Skip("notification rule", label, fmt.Sprintf("delay %d min is out of range", n.StartDelayInMinutes), "add the rule by hand")
 			continue
 		}
 		k := rule{method, n.StartDelayInMinutes}
@@ -175,7 +163,7 @@ func (r *run) contactMethods(u user, label string, cu *catalog.User) {
 		r.lowRules = append(r.lowRules, label+" ("+strings.Join(low, "; ")+")")
 	}
 	if len(cu.NotificationRules) == 0 {
-		r.rep.Check("User %s has no high-urgency notification rule that carried over: add notification_rules, or they will not be paged.", importer.Code(cu.ID))
+		r.Rep.Check("User %s has no high-urgency notification rule that carried over: add notification_rules, or they will not be paged.", importer.Code(cu.ID))
 	}
 }
 
@@ -195,7 +183,7 @@ func (r *run) importTeams(pages [][]byte) error {
 	if err != nil {
 		return err
 	}
-	b := &r.res.Bundle
+	b := &r.Res.Bundle
 	for _, t := range teams {
 		if t.ID == "" {
 			continue
@@ -207,7 +195,7 @@ func (r *run) importTeams(pages [][]byte) error {
 		if name == "" {
 			name = t.Summary
 		}
-		ct := catalog.Team{ID: r.teamIDs.New(name, t.ID, "team"), Name: name, Kind: catalog.KindDev, Members: []string{}}
+		ct := catalog.Team{ID: r.TeamIDs.New(name, t.ID, "team"), Name: name, Kind: catalog.KindDev, Members: []string{}}
 		members, found, err := r.teamMembers(t.ID)
 		if err != nil {
 			return err
@@ -216,7 +204,7 @@ func (r *run) importTeams(pages [][]byte) error {
 			ct.Members = members
 		}
 		if t.Parent != nil && t.Parent.ID != "" {
-			r.rep.Skip("team", name, "is a subteam of "+importer.Code(t.Parent.Summary), "Vigil teams are flat: nothing to do, or merge the teams")
+			r.Rep.Skip("team", name, "is a subteam of "+importer.Code(t.Parent.Summary), "Vigil teams are flat: nothing to do, or merge the teams")
 		}
 		r.teams[t.ID] = len(b.Teams)
 		b.Teams = append(b.Teams, ct)
@@ -242,7 +230,7 @@ func (r *run) teamMembers(teamID string) ([]string, bool, error) {
 	if !importer.SafeID(teamID) {
 		return nil, false, nil
 	}
-	pages, err := r.src.Pages(r.ctx, "teams/"+teamID+"/members")
+	pages, err := r.Src.Pages(r.Ctx, "teams/"+teamID+"/members")
 	if err != nil || pages == nil {
 		return nil, false, err
 	}

@@ -26,7 +26,7 @@ func (r *run) importSchedules(pages [][]byte) error {
 	if err != nil {
 		return err
 	}
-	b := &r.res.Bundle
+	b := &r.Res.Bundle
 	teamSchedules := map[int][]string{}
 	for _, item := range list {
 		name := item.Name
@@ -34,14 +34,14 @@ func (r *run) importSchedules(pages [][]byte) error {
 			name = item.Summary
 		}
 		if item.ID == "" || !importer.SafeID(item.ID) {
-			r.rep.Skip("schedule", name, "has no usable id", "recreate it by hand")
+			r.Rep.Skip("schedule", name, "has no usable id", "recreate it by hand")
 			continue
 		}
 		if _, dup := r.schedules[item.ID]; dup {
 			continue
 		}
 		s := item
-		body, found, err := r.src.Object(r.ctx, "schedules/"+item.ID)
+		body, found, err := r.Src.Object(r.Ctx, "schedules/"+item.ID)
 		if err != nil {
 			return err
 		}
@@ -51,7 +51,7 @@ func (r *run) importSchedules(pages [][]byte) error {
 				return err
 			}
 		case len(item.ScheduleLayers) == 0:
-			r.rep.Skip("schedule", name, "no layers: the list does not carry them and schedules/"+item.ID+".json (GET /schedules/"+item.ID+") was not given",
+			r.Rep.Skip("schedule", name, "no layers: the list does not carry them and schedules/"+item.ID+".json (GET /schedules/"+item.ID+") was not given",
 				"save GET /schedules/"+item.ID+" as schedules/"+item.ID+".json and import again")
 			continue
 		}
@@ -60,7 +60,7 @@ func (r *run) importSchedules(pages [][]byte) error {
 			continue
 		}
 		r.schedules[item.ID] = vs.ID
-		r.res.Schedules[item.ID] = []string{vs.ID}
+		r.Res.Schedules[item.ID] = []string{vs.ID}
 		b.Schedules = append(b.Schedules, vs)
 		for _, t := range s.Teams {
 			if i, ok := r.teams[t.ID]; ok {
@@ -73,7 +73,7 @@ func (r *run) importSchedules(pages [][]byte) error {
 		if len(ids) == 1 {
 			b.Teams[i].Schedule = ids[0]
 		} else {
-			r.rep.Change("team", b.Teams[i].Name, fmt.Sprintf("has %d schedules (%s); a Vigil team has one, for {team: ...} targets, so none was set", len(ids), strings.Join(ids, ", ")),
+			r.Rep.Change("team", b.Teams[i].Name, fmt.Sprintf("has %d schedules (%s); a Vigil team has one, for {team: ...} targets, so none was set", len(ids), strings.Join(ids, ", ")),
 				"set the team's schedule to the one its on-call follows")
 		}
 	}
@@ -84,15 +84,15 @@ func (r *run) importSchedules(pages [][]byte) error {
 func (r *run) schedule(s schedule, name string) (vsched.Schedule, bool) {
 	zone, ok := importer.Zone(s.TimeZone)
 	if !ok {
-		r.rep.Skip("schedule", name, "time zone "+importer.Code(s.TimeZone)+" is not an IANA zone", "recreate the schedule with its zone")
+		r.Rep.Skip("schedule", name, "time zone "+importer.Code(s.TimeZone)+" is not an IANA zone", "recreate the schedule with its zone")
 		return vsched.Schedule{}, false
 	}
 	loc, _ := time.LoadLocation(zone)
 	if len(s.ScheduleLayers) > vsched.MaxLayers {
-		r.rep.Skip("schedule", name, fmt.Sprintf("%d layers, more than the %d Vigil takes", len(s.ScheduleLayers), vsched.MaxLayers), "split it into several schedules")
+		r.Rep.Skip("schedule", name, fmt.Sprintf("%d layers, more than the %d Vigil takes", len(s.ScheduleLayers), vsched.MaxLayers), "split it into several schedules")
 		return vsched.Schedule{}, false
 	}
-	vs := vsched.Schedule{ID: r.scheduleIDs.New(name, s.ID, "schedule"), Name: name, TimeZone: zone}
+	vs := vsched.Schedule{ID: r.ScheduleIDs.New(name, s.ID, "schedule"), Name: name, TimeZone: zone}
 	var layerIDs importer.IDs
 	// GET /schedules/ID lists the layers top first (the layer added last,
 	// which takes precedence, comes first); Vigil lists them bottom first.
@@ -100,13 +100,13 @@ func (r *run) schedule(s schedule, name string) (vsched.Schedule, bool) {
 		l := s.ScheduleLayers[i]
 		layers, why := r.layer(l, loc, &layerIDs)
 		if why != "" {
-			r.rep.Skip("schedule layer", name+": "+l.Name, why, "nothing, or recreate the layer by hand")
+			r.Rep.Skip("schedule layer", name+": "+l.Name, why, "nothing, or recreate the layer by hand")
 			continue
 		}
 		vs.Layers = append(vs.Layers, layers...)
 	}
 	if len(vs.Layers) == 0 {
-		r.rep.Skip("schedule", name, "no layer carried over", "recreate the schedule by hand")
+		r.Rep.Skip("schedule", name, "no layer carried over", "recreate the schedule by hand")
 		return vsched.Schedule{}, false
 	}
 	r.overrides(s, name, loc, &vs)
@@ -140,7 +140,7 @@ func (r *run) layer(l layer, loc *time.Location, ids *importer.IDs) ([]vsched.La
 		if !end.After(start) {
 			return nil, "ends before it starts"
 		}
-		if !end.After(r.opts.Now) {
+		if !end.After(r.Opts.Now) {
 			return nil, "ended on " + end.Format(timeForm) + ", before the import (history)"
 		}
 	}
@@ -150,12 +150,12 @@ func (r *run) layer(l layer, loc *time.Location, ids *importer.IDs) ([]vsched.La
 	}
 	rot := newRotation(turn, virtual, loc)
 	if rot.rounded {
-		r.rep.Change("schedule layer", l.Name, fmt.Sprintf("a turn of %d seconds is not whole hours; it was rounded to %s", l.RotationTurnLengthSeconds, rot.every),
+		r.Rep.Change("schedule layer", l.Name, fmt.Sprintf("a turn of %d seconds is not whole hours; it was rounded to %s", l.RotationTurnLengthSeconds, rot.every),
 			"check the handoffs")
 	}
 	active, note := restrictions(l.Restrictions)
 	if note != "" {
-		r.rep.Change("schedule layer", l.Name, note, "check the restriction")
+		r.Rep.Change("schedule layer", l.Name, note, "check the restriction")
 	}
 	if len(l.Restrictions) > 0 && active == nil && !restrictedToAlways(l.Restrictions) {
 		return nil, "its restrictions leave no time on call"
@@ -169,10 +169,10 @@ func (r *run) layer(l layer, loc *time.Location, ids *importer.IDs) ([]vsched.La
 	var out []vsched.Layer
 	main := base
 	switch {
-	case !start.After(r.opts.Now) && !virtual.After(start):
+	case !start.After(r.Opts.Now) && !virtual.After(start):
 		// Coverage from rotation_virtual_start to start is in the past.
 		main.Users, main.Start = users, virtual
-	case rot.handoff(k).Equal(start) || !start.After(r.opts.Now):
+	case rot.handoff(k).Equal(start) || !start.After(r.Opts.Now):
 		main.Users, main.Start = rotate(users, k), rot.handoff(k)
 	default:
 		// A layer that begins in the future between two handoffs: its
@@ -365,14 +365,14 @@ func parseClock(s string) (int, bool) {
 // overrides carries over the overrides that end after the import, from
 // schedules/ID/overrides.json (GET /schedules/ID/overrides).
 func (r *run) overrides(s schedule, name string, loc *time.Location, vs *vsched.Schedule) {
-	body, found, err := r.src.Object(r.ctx, "schedules/"+s.ID+"/overrides")
+	body, found, err := r.Src.Object(r.Ctx, "schedules/"+s.ID+"/overrides")
 	if err != nil || !found {
-		r.rep.Check("Overrides of schedule %s were not given (schedules/%s/overrides.json = GET /schedules/%s/overrides?since=…&until=…): add the ones to come by hand.", importer.Code(vs.ID), s.ID, s.ID)
+		r.Rep.Check("Overrides of schedule %s were not given (schedules/%s/overrides.json = GET /schedules/%s/overrides?since=…&until=…): add the ones to come by hand.", importer.Code(vs.ID), s.ID, s.ID)
 		return
 	}
 	list, err := importer.Object[[]override](body, "schedules/"+s.ID+"/overrides.json", "overrides")
 	if err != nil {
-		r.rep.Skip("schedule", name, "its overrides could not be read: "+err.Error(), "add the overrides to come by hand")
+		r.Rep.Skip("schedule", name, "its overrides could not be read: "+err.Error(), "add the overrides to come by hand")
 		return
 	}
 	past := 0
@@ -382,16 +382,16 @@ func (r *run) overrides(s schedule, name string, loc *time.Location, vs *vsched.
 		user, ok := r.refUser(o.User)
 		switch {
 		case err1 != nil || err2 != nil || !end.After(start):
-			r.rep.Skip("override", name, "override "+importer.Code(o.Start+" to "+o.End)+" has no valid times", "add it by hand")
-		case !end.After(r.opts.Now):
+			r.Rep.Skip("override", name, "override "+importer.Code(o.Start+" to "+o.End)+" has no valid times", "add it by hand")
+		case !end.After(r.Opts.Now):
 			past++
 		case !ok:
-			r.rep.Skip("override", name, "override from "+o.Start+" for "+importer.Code(o.User.Summary)+", who was not imported", "add it by hand")
+			r.Rep.Skip("override", name, "override from "+o.Start+" for "+importer.Code(o.User.Summary)+", who was not imported", "add it by hand")
 		default:
 			vs.Overrides = append(vs.Overrides, vsched.Override{User: user, Start: start.In(loc), End: end.In(loc)})
 		}
 	}
 	if past > 0 {
-		r.rep.Change("schedule", name, fmt.Sprintf("%d overrides that ended before the import were left out (history)", past), "nothing")
+		r.Rep.Change("schedule", name, fmt.Sprintf("%d overrides that ended before the import were left out (history)", past), "nothing")
 	}
 }

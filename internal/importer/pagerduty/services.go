@@ -16,7 +16,7 @@ func (r *run) importPolicies(pages [][]byte) error {
 	if err != nil {
 		return err
 	}
-	b := &r.res.Bundle
+	b := &r.Res.Bundle
 	teamPolicies := map[int][]string{}
 	for _, p := range list {
 		name := p.Name
@@ -26,15 +26,15 @@ func (r *run) importPolicies(pages [][]byte) error {
 		if p.ID == "" || r.policies[p.ID] != "" {
 			continue
 		}
-		vp := escalation.Policy{ID: r.policyIDs.New(name, p.ID, "policy"), Name: name, Repeat: min(max(p.NumLoops, 0), maxLoops)}
+		vp := escalation.Policy{ID: r.PolicyIDs.New(name, p.ID, "policy"), Name: name, Repeat: min(max(p.NumLoops, 0), maxLoops)}
 		if vp.Repeat != p.NumLoops {
-			r.rep.Change("escalation policy", name, fmt.Sprintf("num_loops %d is out of range; repeat %d was set", p.NumLoops, vp.Repeat), "check repeat")
+			r.Rep.Change("escalation policy", name, fmt.Sprintf("num_loops %d is out of range; repeat %d was set", p.NumLoops, vp.Repeat), "check repeat")
 		}
 		for i, rule := range p.EscalationRules {
 			delay := min(max(rule.EscalationDelayInMinutes, 1), maxDelay)
 			step := escalation.Step{EscalateAfter: importer.Minutes(delay)}
 			if delay != rule.EscalationDelayInMinutes {
-				r.rep.Change("escalation policy", name, fmt.Sprintf("rule %d escalates after %d minutes; %d minutes was set", i+1, rule.EscalationDelayInMinutes, delay), "check the delay")
+				r.Rep.Change("escalation policy", name, fmt.Sprintf("rule %d escalates after %d minutes; %d minutes was set", i+1, rule.EscalationDelayInMinutes, delay), "check the delay")
 			}
 			for _, t := range rule.Targets {
 				switch strings.TrimSuffix(t.Type, "_reference") {
@@ -49,22 +49,22 @@ func (r *run) importPolicies(pages [][]byte) error {
 						continue
 					}
 				}
-				r.rep.Skip("escalation policy", name, fmt.Sprintf("rule %d targets %s %s, which was not imported", i+1, strings.TrimSuffix(t.Type, "_reference"), importer.Code(t.Summary+" "+t.ID)), "add the target by hand")
+				r.Rep.Skip("escalation policy", name, fmt.Sprintf("rule %d targets %s %s, which was not imported", i+1, strings.TrimSuffix(t.Type, "_reference"), importer.Code(t.Summary+" "+t.ID)), "add the target by hand")
 			}
 			if s := rule.EscalationRuleAssignmentStrategy; s != nil && s.Type != "" && s.Type != "assign_to_everyone" {
-				r.rep.Change("escalation policy", name, fmt.Sprintf("rule %d assigns %s; Vigil pages every target of a step", i+1, importer.Code(s.Type)), "split the targets over steps if one person at a time is wanted")
+				r.Rep.Change("escalation policy", name, fmt.Sprintf("rule %d assigns %s; Vigil pages every target of a step", i+1, importer.Code(s.Type)), "split the targets over steps if one person at a time is wanted")
 			}
 			if len(step.Targets) == 0 {
-				r.rep.Skip("escalation policy", name, fmt.Sprintf("rule %d has no target left", i+1), "add targets to the step by hand")
+				r.Rep.Skip("escalation policy", name, fmt.Sprintf("rule %d has no target left", i+1), "add targets to the step by hand")
 				continue
 			}
 			vp.Steps = append(vp.Steps, step)
 		}
 		if p.OnCallHandoffNotifications == "always" {
-			r.rep.Skip("escalation policy", name, "on-call handoff notifications", "people see their shifts in their calendar feed (/api/v1/users/ID/calendar.ics)")
+			r.Rep.Skip("escalation policy", name, "on-call handoff notifications", "people see their shifts in their calendar feed (/api/v1/users/ID/calendar.ics)")
 		}
 		if len(vp.Steps) == 0 {
-			r.rep.Skip("escalation policy", name, "no step carried over, so the policy was left out", "recreate it by hand; its services page nobody until then")
+			r.Rep.Skip("escalation policy", name, "no step carried over, so the policy was left out", "recreate it by hand; its services page nobody until then")
 			continue
 		}
 		r.policies[p.ID] = vp.ID
@@ -113,7 +113,7 @@ func (r *run) importServices(pages [][]byte) error {
 	if err != nil {
 		return err
 	}
-	b := &r.res.Bundle
+	b := &r.Res.Bundle
 	seen := map[string]bool{}
 	for _, s := range list {
 		name := s.Name
@@ -124,12 +124,12 @@ func (r *run) importServices(pages [][]byte) error {
 			continue
 		}
 		seen[s.ID] = true
-		vs := catalog.Service{ID: r.serviceIDs.New(name, s.ID, "service"), Name: name}
+		vs := catalog.Service{ID: r.ServiceIDs.New(name, s.ID, "service"), Name: name}
 		if s.EscalationPolicy != nil {
 			if id, ok := r.policies[s.EscalationPolicy.ID]; ok {
 				vs.EscalationPolicy = id
 			} else {
-				r.rep.Skip("service", name, "its escalation policy "+importer.Code(s.EscalationPolicy.Summary)+" was not imported, so it pages nobody", "set escalation_policy")
+				r.Rep.Skip("service", name, "its escalation policy "+importer.Code(s.EscalationPolicy.Summary)+" was not imported, so it pages nobody", "set escalation_policy")
 			}
 		}
 		owner := -1
@@ -140,8 +140,8 @@ func (r *run) importServices(pages [][]byte) error {
 			}
 		}
 		if owner < 0 {
-			owner = r.res.Unowned(&r.teamIDs)
-			r.rep.Change("service", name, "has no team in PagerDuty; Vigil wants an owner, so it is owned by "+importer.Code(b.Teams[owner].ID), "set the owner team that runs it")
+			owner = r.Res.Unowned(&r.TeamIDs)
+			r.Rep.Change("service", name, "has no team in PagerDuty; Vigil wants an owner, so it is owned by "+importer.Code(b.Teams[owner].ID), "set the owner team that runs it")
 		}
 		vs.Owner = b.Teams[owner].ID
 		r.urgency(s, name, &vs)
@@ -168,9 +168,9 @@ func (r *run) urgency(s service, name string, vs *catalog.Service) {
 	case u.Type == "constant" && u.Urgency == "severity_based":
 	case u.Type == "use_support_hours":
 		vs.Urgency = all("high")
-		r.rep.Change("service", name, "urgency follows support hours; Vigil's urgency does not depend on the time, so every incident is high urgency", "set urgency per severity (urgency: {warning: low, ...}); low-urgency incidents notify the team in business hours")
+		r.Rep.Change("service", name, "urgency follows support hours; Vigil's urgency does not depend on the time, so every incident is high urgency", "set urgency per severity (urgency: {warning: low, ...}); low-urgency incidents notify the team in business hours")
 	default:
-		r.rep.Change("service", name, "urgency rule "+importer.Code(u.Type+" "+u.Urgency)+" is unknown; Vigil's default applies (critical and error high, warning and info low)", "set urgency per severity")
+		r.Rep.Change("service", name, "urgency rule "+importer.Code(u.Type+" "+u.Urgency)+" is unknown; Vigil's default applies (critical and error high, warning and info low)", "set urgency per severity")
 	}
 }
 
@@ -181,7 +181,7 @@ func (r *run) integrations(s service, name string, vs *catalog.Service) {
 			label = in.Summary
 		}
 		if in.IntegrationKey == "" && in.ID != "" && importer.SafeID(s.ID) && importer.SafeID(in.ID) {
-			body, found, err := r.src.Object(r.ctx, "services/"+s.ID+"/integrations/"+in.ID)
+			body, found, err := r.Src.Object(r.Ctx, "services/"+s.ID+"/integrations/"+in.ID)
 			if err == nil && found {
 				if full, err := importer.Object[integration](body, "services/"+s.ID+"/integrations/"+in.ID+".json", "integration"); err == nil {
 					in = full
@@ -195,30 +195,30 @@ func (r *run) integrations(s service, name string, vs *catalog.Service) {
 		}
 		switch {
 		case in.IntegrationKey == "" && (typ == eventsV2 || typ == eventsV1):
-			r.rep.Skip("integration", name+": "+label, "its integration key is not in the file (list services with include[]=integrations)", "import again with the integrations included")
+			r.Rep.Skip("integration", name+": "+label, "its integration key is not in the file (list services with include[]=integrations)", "import again with the integrations included")
 		case typ == eventsV2 || typ == eventsV1:
-			if first, dup := r.keys[in.IntegrationKey]; dup {
-				r.rep.Skip("integration", name+": "+label, "its key is already used by service "+importer.Code(first), "give one of them a new key")
+			if first, dup := r.Keys[in.IntegrationKey]; dup {
+				r.Rep.Skip("integration", name+": "+label, "its key is already used by service "+importer.Code(first), "give one of them a new key")
 				continue
 			}
 			if !routingKey(in.IntegrationKey) {
-				r.rep.Skip("integration", name+": "+label, "key "+importer.Code(in.IntegrationKey)+" is not 32 letters and digits", "give it a new key and update the sender")
+				r.Rep.Skip("integration", name+": "+label, "key "+importer.Code(in.IntegrationKey)+" is not 32 letters and digits", "give it a new key and update the sender")
 				continue
 			}
-			r.keys[in.IntegrationKey] = vs.ID
+			r.Keys[in.IntegrationKey] = vs.ID
 			vs.Integrations = append(vs.Integrations, catalog.Integration{Type: catalog.IntegrationPagerDuty, Key: in.IntegrationKey})
 			if typ == eventsV1 {
-				r.rep.Change("integration", name+": "+label, "an Events API v1 integration: its key is kept as a pagerduty integration, but Vigil takes events at /v2/enqueue only",
+				r.Rep.Change("integration", name+": "+label, "an Events API v1 integration: its key is kept as a pagerduty integration, but Vigil takes events at /v2/enqueue only",
 					"make the sender use Events API v2 with routing_key "+in.IntegrationKey+" (Alertmanager: routing_key instead of service_key)")
 			}
 		case strings.Contains(typ, "email"):
-			r.rep.Skip("integration", name+": "+label, "email integration "+importer.Code(in.IntegrationEmail), "send alerts through the Events API, Alertmanager, Grafana or a generic webhook integration")
+			r.Rep.Skip("integration", name+": "+label, "email integration "+importer.Code(in.IntegrationEmail), "send alerts through the Events API, Alertmanager, Grafana or a generic webhook integration")
 		default:
 			what := "integration of type " + importer.Code(typ)
 			if vendor != "" {
 				what += " (" + vendor + ")"
 			}
-			r.rep.Skip("integration", name+": "+label, what+": its payload is that vendor's own", "point the sender at /v2/enqueue (Events API v2), Alertmanager or Grafana webhooks, or a generic integration with a field mapping")
+			r.Rep.Skip("integration", name+": "+label, what+": its payload is that vendor's own", "point the sender at /v2/enqueue (Events API v2), Alertmanager or Grafana webhooks, or a generic integration with a field mapping")
 		}
 	}
 }
@@ -226,25 +226,25 @@ func (r *run) integrations(s service, name string, vs *catalog.Service) {
 // serviceLeftovers names the service settings Vigil has no place for.
 func (r *run) serviceLeftovers(s service, name string) {
 	if s.Status == "disabled" {
-		r.rep.Change("service", name, "disabled in PagerDuty; in Vigil its alerts page", "put it under maintenance (POST /api/v1/services/ID/maintenance) or leave it out")
+		r.Rep.Change("service", name, "disabled in PagerDuty; in Vigil its alerts page", "put it under maintenance (POST /api/v1/services/ID/maintenance) or leave it out")
 	}
 	if len(s.ScheduledActions) > 0 {
-		r.rep.Skip("service", name, "scheduled urgency changes (scheduled_actions)", "none: urgency follows the alert's severity")
+		r.Rep.Skip("service", name, "scheduled urgency changes (scheduled_actions)", "none: urgency follows the alert's severity")
 	}
 	if s.AutoResolveTimeout != nil && *s.AutoResolveTimeout > 0 {
-		r.rep.Skip("service", name, fmt.Sprintf("incidents resolve on their own after %ds (auto_resolve_timeout)", *s.AutoResolveTimeout), "set auto_resolve on the integration: it resolves alerts that stay quiet that long")
+		r.Rep.Skip("service", name, fmt.Sprintf("incidents resolve on their own after %ds (auto_resolve_timeout)", *s.AutoResolveTimeout), "set auto_resolve on the integration: it resolves alerts that stay quiet that long")
 	}
 	if s.AcknowledgementTimeout != nil && *s.AcknowledgementTimeout > 0 {
-		r.rep.Skip("service", name, fmt.Sprintf("acknowledged incidents trigger again after %ds (acknowledgement_timeout)", *s.AcknowledgementTimeout), "snooze incidents when needed (POST /api/v1/incidents/ID/snooze)")
+		r.Rep.Skip("service", name, fmt.Sprintf("acknowledged incidents trigger again after %ds (acknowledgement_timeout)", *s.AcknowledgementTimeout), "snooze incidents when needed (POST /api/v1/incidents/ID/snooze)")
 	}
 	if g := s.AlertGroupingParameters; g != nil && g.Type != "" {
-		r.rep.Skip("service", name, "alert grouping "+importer.Code(g.Type), "set grouping: {by: component, window: 10m} (or group_key, group, class, source, summary)")
+		r.Rep.Skip("service", name, "alert grouping "+importer.Code(g.Type), "set grouping: {by: component, window: 10m} (or group_key, group, class, source, summary)")
 	}
 	for _, a := range s.Addons {
-		r.rep.Skip("add-on", name+": "+a.Summary, "service add-on", "link the page from the service's runbook or a post-mortem")
+		r.Rep.Skip("add-on", name+": "+a.Summary, "service add-on", "link the page from the service's runbook or a post-mortem")
 	}
 	if s.ResponsePlay != nil && s.ResponsePlay.ID != "" {
-		r.rep.Skip("service", name, "response play "+importer.Code(s.ResponsePlay.Summary), "page the responders from the incident (vigil incident page) or add them to the policy")
+		r.Rep.Skip("service", name, "response play "+importer.Code(s.ResponsePlay.Summary), "page the responders from the incident (vigil incident page) or add them to the policy")
 	}
 }
 
