@@ -47,33 +47,15 @@ func documents(b *config.Bundle) (map[key][]byte, error) {
 			return nil, err
 		}
 	}
-	for _, u := range b.Users {
-		if err := put(store.KindUser, u.ID, u); err != nil {
-			return nil, err
-		}
-	}
-	for _, t := range b.Teams {
-		if err := put(store.KindTeam, t.ID, t); err != nil {
-			return nil, err
-		}
-	}
-	for _, s := range b.Schedules {
-		if err := put(store.KindSchedule, s.ID, s); err != nil {
-			return nil, err
-		}
-	}
-	for _, p := range b.EscalationPolicies {
-		if err := put(store.KindEscalationPolicy, p.ID, p); err != nil {
-			return nil, err
-		}
-	}
-	for _, s := range b.Services {
-		if err := put(store.KindService, s.ID, s); err != nil {
-			return nil, err
-		}
-	}
-	for _, op := range b.Operations {
-		if err := put(KindOperation, op.ID, op); err != nil {
+	for _, err := range []error{
+		putEach(put, store.KindUser, b.Users, func(u catalog.User) string { return u.ID }),
+		putEach(put, store.KindTeam, b.Teams, func(t catalog.Team) string { return t.ID }),
+		putEach(put, store.KindSchedule, b.Schedules, func(s schedule.Schedule) string { return s.ID }),
+		putEach(put, store.KindEscalationPolicy, b.EscalationPolicies, func(p escalation.Policy) string { return p.ID }),
+		putEach(put, store.KindService, b.Services, func(s catalog.Service) string { return s.ID }),
+		putEach(put, KindOperation, b.Operations, func(op ops.Operation) string { return op.ID }),
+	} {
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -81,6 +63,17 @@ func documents(b *config.Bundle) (map[key][]byte, error) {
 		return nil, err
 	}
 	return docs, nil
+}
+
+// configOf rebuilds the configuration from stored objects: the bundle and
+// the schedule overrides.
+func configOf(objects []store.Object) (*config.Bundle, []ScheduleOverride, error) {
+	b, err := bundleOf(objects)
+	if err != nil {
+		return nil, nil, err
+	}
+	overrides, err := overridesOf(objects)
+	return b, overrides, err
 }
 
 // bundleOf rebuilds a bundle from stored objects, each kind sorted by id.
@@ -93,49 +86,48 @@ func bundleOf(objects []store.Object) (*config.Bundle, error) {
 		}
 		return sorted[i].ID < sorted[j].ID
 	})
+	decoders := map[string]func(body []byte) error{
+		store.KindOrg:              func(body []byte) error { return json.Unmarshal(body, &b.Org) },
+		store.KindUser:             decodeOnto(&b.Users),
+		store.KindTeam:             decodeOnto(&b.Teams),
+		store.KindSchedule:         decodeOnto(&b.Schedules),
+		store.KindEscalationPolicy: decodeOnto(&b.EscalationPolicies),
+		store.KindService:          decodeOnto(&b.Services),
+		KindOpenSLO:                decodeOnto(&b.OpenSLO),
+		KindOperation:              decodeOnto(&b.Operations),
+		// Not part of the files' bundle: overridesOf reads these.
+		KindScheduleOverride: func([]byte) error { return nil },
+	}
 	for _, o := range sorted {
-		var err error
-		switch o.Kind {
-		case store.KindOrg:
-			err = json.Unmarshal(o.Body, &b.Org)
-		case store.KindUser:
-			var v catalog.User
-			err = json.Unmarshal(o.Body, &v)
-			b.Users = append(b.Users, v)
-		case store.KindTeam:
-			var v catalog.Team
-			err = json.Unmarshal(o.Body, &v)
-			b.Teams = append(b.Teams, v)
-		case store.KindSchedule:
-			var v schedule.Schedule
-			err = json.Unmarshal(o.Body, &v)
-			b.Schedules = append(b.Schedules, v)
-		case store.KindEscalationPolicy:
-			var v escalation.Policy
-			err = json.Unmarshal(o.Body, &v)
-			b.EscalationPolicies = append(b.EscalationPolicies, v)
-		case store.KindService:
-			var v catalog.Service
-			err = json.Unmarshal(o.Body, &v)
-			b.Services = append(b.Services, v)
-		case KindOpenSLO:
-			var v config.OpenSLODocument
-			err = json.Unmarshal(o.Body, &v)
-			b.OpenSLO = append(b.OpenSLO, v)
-		case KindOperation:
-			var v ops.Operation
-			err = json.Unmarshal(o.Body, &v)
-			b.Operations = append(b.Operations, v)
-		case KindScheduleOverride:
-			// Not part of the files' bundle: overridesOf reads these.
-		default:
-			err = fmt.Errorf("unknown kind")
+		decode, ok := decoders[o.Kind]
+		if !ok {
+			return nil, fmt.Errorf("decode stored %s %q: unknown kind", o.Kind, o.ID)
 		}
-		if err != nil {
+		if err := decode(o.Body); err != nil {
 			return nil, fmt.Errorf("decode stored %s %q: %w", o.Kind, o.ID, err)
 		}
 	}
 	return b, nil
+}
+
+// putEach writes one document for each item, under the id it gives.
+func putEach[T any](put func(kind, id string, v any) error, kind string, items []T, id func(T) string) error {
+	for _, it := range items {
+		if err := put(kind, id(it), it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeOnto decodes a stored document and appends it to list.
+func decodeOnto[T any](list *[]T) func(body []byte) error {
+	return func(body []byte) error {
+		var v T
+		err := json.Unmarshal(body, &v)
+		*list = append(*list, v)
+		return err
+	}
 }
 
 // sameJSON reports whether two documents are equal as JSON values, whatever

@@ -211,11 +211,7 @@ func (m *Manager) loadLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read configuration: %w", err)
 	}
-	b, err := bundleOf(objects)
-	if err != nil {
-		return err
-	}
-	overrides, err := overridesOf(objects)
+	b, overrides, err := configOf(objects)
 	if err != nil {
 		return err
 	}
@@ -391,11 +387,7 @@ func (m *Manager) commitLocked(ctx context.Context, cur *Snapshot, next map[key]
 	for k, body := range next {
 		objects = append(objects, store.Object{Kind: k.kind, ID: k.id, Body: body, Source: sources[k]})
 	}
-	b, err := bundleOf(objects)
-	if err != nil {
-		return err
-	}
-	overrides, err := overridesOf(objects)
+	b, overrides, err := configOf(objects)
 	if err != nil {
 		return err
 	}
