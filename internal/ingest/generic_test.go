@@ -271,13 +271,7 @@ func TestParseGenericMappedInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseGeneric([]byte(tt.body), tt.mapping, "")
-			var verr *ValidationError
-			if !errors.As(err, &verr) {
-				t.Fatalf("error = %v, want a *ValidationError", err)
-			}
-			if strings.Join(verr.Errors, "\n") != strings.Join(tt.want, "\n") {
-				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(verr.Errors, "\n"), strings.Join(tt.want, "\n"))
-			}
+			checkProblems(t, err, tt.want)
 		})
 	}
 }

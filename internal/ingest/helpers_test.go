@@ -23,6 +23,19 @@ func readTestdata(t testing.TB, name string) []byte {
 	return b
 }
 
+// checkProblems checks that err is a *ValidationError listing want, in
+// order.
+func checkProblems(t *testing.T, err error, want []string) {
+	t.Helper()
+	var verr *ValidationError
+	if !errors.As(err, &verr) {
+		t.Fatalf("error = %v, want a *ValidationError", err)
+	}
+	if strings.Join(verr.Errors, "\n") != strings.Join(want, "\n") {
+		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(verr.Errors, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // errorFields returns the field of each problem a *ValidationError lists,
 // failing the test when err is something else.
 func errorFields(t *testing.T, err error) []string {
