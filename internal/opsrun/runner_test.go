@@ -11,10 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/opsrun/opstest"
+	"github.com/vigil-oncall/vigil/internal/store/postgres/pgtest"
+	"github.com/vigil-oncall/vigil/internal/store/storeopen"
 
 	"github.com/vigil-oncall/vigil/internal/vigiltest/testdb"
 
@@ -24,7 +27,6 @@ import (
 	"github.com/vigil-oncall/vigil/internal/ops"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/store"
-	"github.com/vigil-oncall/vigil/internal/store/sqlite"
 )
 
 // The runner is tested against real processes: an HTTP platform stand-in
@@ -38,7 +40,7 @@ var t0 = time.Date(2026, 3, 2, 3, 4, 5, 0, time.UTC)
 type fixture struct {
 	t        *testing.T
 	ctx      context.Context
-	store    *sqlite.Store
+	store    store.Store
 	org      *org.Manager
 	clock    *vigiltest.ManualClock
 	platform *opstest.Platform
@@ -121,8 +123,13 @@ echo "warning: slow" >&2
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureOn(t, testdb.SQLite(t))
+}
+
+// newFixtureOn is newFixture on a migrated store of the test's choice.
+func newFixtureOn(t *testing.T, st store.Store) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	st := testdb.SQLite(t)
 	dir := t.TempDir()
 	for name, body := range scripts {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755); err != nil {
@@ -571,5 +578,107 @@ func TestRunStopsWithItsContext(t *testing.T) {
 	run, _ := f.store.GetOperationRun(f.ctx, hung.ID)
 	if run.Status != ops.StatusFailed || !strings.Contains(run.Error, "the server stopped while it ran") {
 		t.Errorf("run = %+v", run)
+	}
+}
+
+// TestReplicasOnPostgreSQL runs two replicas on one PostgreSQL database:
+// of two requests for the same run at once one is refused; only the
+// replica that took a run executes it, however often the other looks;
+// and a dead replica's run is failed once, by whichever replica reaps
+// first.
+func TestReplicasOnPostgreSQL(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	open := func() store.Store {
+		st, err := storeopen.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		if err := st.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	f := newFixtureOn(t, open())
+	other := open()
+	otherOrg := org.NewManager(other, f.clock.Now)
+	if err := otherOrg.Load(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	a := f.runner()
+	b := New(Options{Store: other, Org: otherOrg.Snapshot, Now: f.clock.Now, Getenv: a.getenv, Logger: a.log})
+
+	req := Request{Service: "checkout", Operation: "restart", Actor: "user:alice", Incident: f.incident}
+	errs := make(chan error, 2)
+	var started []ops.Run
+	var mu sync.Mutex
+	for _, r := range []*Runner{a, b} {
+		go func() {
+			run, err := r.Start(f.ctx, req)
+			if err == nil {
+				mu.Lock()
+				started = append(started, run)
+				mu.Unlock()
+			}
+			errs <- err
+		}()
+	}
+	var busy int
+	for range 2 {
+		if err := <-errs; errors.Is(err, ErrBusy) {
+			busy++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if busy != 1 || len(started) != 1 {
+		t.Fatalf("two requests at once: %d refused, %d started; want one of each", busy, len(started))
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		for _, r := range []*Runner{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := r.RunOnce(f.ctx); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if run, _ := f.store.GetOperationRun(f.ctx, started[0].ID); run.Status != ops.StatusSucceeded || len(f.platform.Requests()) != 1 {
+		t.Fatalf("run = %+v; the platform received %d requests, want 1", run, len(f.platform.Requests()))
+	}
+
+	dead, err := a.Start(f.ctx, Request{Service: "checkout", Operation: "drain", Actor: "user:alice", Incident: f.incident})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.claimHanded(f.ctx); err != nil { // and the replica dies
+		t.Fatal(err)
+	}
+	f.clock.Add(time.Hour)
+	c := New(Options{Store: f.store, Org: f.org.Snapshot, Now: f.clock.Now, Logger: a.log})
+	for _, r := range []*Runner{b, c} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := r.RunOnce(f.ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	audit, err := f.store.ListAudit(f.ctx, store.AuditQuery{Kind: AuditKind, ObjID: fmt.Sprint(dead.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range audit {
+		actions = append(actions, e.Action)
+	}
+	if strings.Join(actions, ",") != "operation.failed,operation.run" || len(f.platform.Requests()) != 1 {
+		t.Errorf("the dead replica's run: audit %v, platform requests %d; want failed once and never sent", actions, len(f.platform.Requests()))
 	}
 }

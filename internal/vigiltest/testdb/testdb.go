@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-oncall/vigil/internal/store"
+
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
@@ -32,7 +34,7 @@ func SQLite(t testing.TB) *sqlite.Store {
 
 // Org applies a configuration written as YAML to st and returns its
 // manager, reading the time from now.
-func Org(t testing.TB, st *sqlite.Store, now func() time.Time, yaml string) *org.Manager {
+func Org(t testing.TB, st store.Store, now func() time.Time, yaml string) *org.Manager {
 	t.Helper()
 	ctx := context.Background()
 	m := org.NewManager(st, now)
