@@ -634,19 +634,7 @@ func TestReplicasOnPostgreSQL(t *testing.T) {
 	if busy != 1 || len(started) != 1 {
 		t.Fatalf("two requests at once: %d refused, %d started; want one of each", busy, len(started))
 	}
-	var wg sync.WaitGroup
-	for range 4 {
-		for _, r := range []*Runner{a, b} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := r.RunOnce(f.ctx); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-	}
-	wg.Wait()
+	runAtOnce(t, a, b, a, b, a, b, a, b)
 	if run, _ := f.store.GetOperationRun(f.ctx, started[0].ID); run.Status != ops.StatusSucceeded || len(f.platform.Requests()) != 1 {
 		t.Fatalf("run = %+v; the platform received %d requests, want 1", run, len(f.platform.Requests()))
 	}
@@ -660,16 +648,7 @@ func TestReplicasOnPostgreSQL(t *testing.T) {
 	}
 	f.clock.Add(time.Hour)
 	c := New(Options{Store: f.store, Org: f.org.Snapshot, Now: f.clock.Now, Logger: a.log})
-	for _, r := range []*Runner{b, c} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := r.RunOnce(f.ctx); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	runAtOnce(t, b, c)
 	audit, err := f.store.ListAudit(f.ctx, store.AuditQuery{Kind: AuditKind, ObjID: fmt.Sprint(dead.ID)})
 	if err != nil {
 		t.Fatal(err)
@@ -681,4 +660,19 @@ func TestReplicasOnPostgreSQL(t *testing.T) {
 	if strings.Join(actions, ",") != "operation.failed,operation.run" || len(f.platform.Requests()) != 1 {
 		t.Errorf("the dead replica's run: audit %v, platform requests %d; want failed once and never sent", actions, len(f.platform.Requests()))
 	}
+}
+
+// runAtOnce calls RunOnce of every runner given, all at once.
+func runAtOnce(t *testing.T, runners ...*Runner) {
+	var wg sync.WaitGroup
+	for _, r := range runners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := r.RunOnce(context.Background()); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
 }
