@@ -456,6 +456,46 @@ func TestGateAtAnswersFromHistory(t *testing.T) {
 	}
 }
 
+// TestGateAtWeighsSeverityOfThen: an incident open at the instant asked
+// about weighs with the severity it had then, read from its timeline, not
+// the one it has now.
+//
+//	Thu 26 Nov 2026 12:00 UTC  a SEV3 opens on payments, a hard dependency of checkout
+//	                12:20      raised to SEV1
+//	                12:40      lowered to SEV2, and still open
+//	                14:00      now
+func TestGateAtWeighsSeverityOfThen(t *testing.T) {
+	f := newSLOFixture(t)
+	t0 := f.clock.Now()
+	id := f.declare("payments", "SEV3")
+	for _, sev := range []string{"SEV1", "SEV2"} {
+		f.clock.Add(20 * time.Minute)
+		if code := f.call("POST", fmt.Sprintf("/api/v1/incidents/%d/severity", id), adminSecret, map[string]any{"severity": sev}, nil); code != 200 {
+			t.Fatalf("severity %s = %d", sev, code)
+		}
+	}
+	f.clock.Set(t0.Add(2 * time.Hour))
+	for _, c := range []struct {
+		name     string
+		at       time.Time
+		severity string // of the incident reason; "" for allow
+	}{
+		{"while SEV3: it did not block then", t0.Add(10 * time.Minute), ""},
+		{"while SEV1", t0.Add(30 * time.Minute), "SEV1"},
+		{"the instant it was lowered", t0.Add(40 * time.Minute), "SEV2"},
+		{"now", f.clock.Now(), "SEV2"},
+	} {
+		g := f.gate("service=checkout&at=" + c.at.Format(time.RFC3339))
+		switch {
+		case c.severity == "" && g.Decision != "allow":
+			t.Errorf("%s (%s): %s %v, want allow", c.name, c.at.Format(time.RFC3339), g.Decision, g.Reasons)
+		case c.severity != "" && (g.Decision != "deny" || g.kinds() != "incident" ||
+			!strings.HasPrefix(g.Reasons[0].Message, fmt.Sprintf("%s incident %d is open on hard dependency payments", c.severity, id))):
+			t.Errorf("%s (%s): %s %v, want deny for the %s incident", c.name, c.at.Format(time.RFC3339), g.Decision, g.Reasons, c.severity)
+		}
+	}
+}
+
 func TestGateOverride(t *testing.T) {
 	f := newSLOFixture(t)
 	friday := time.Date(2026, 11, 27, 15, 30, 0, 0, time.UTC) // 16:30 in Berlin

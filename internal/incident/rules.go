@@ -2,6 +2,7 @@ package incident
 
 import (
 	"fmt"
+	"regexp"
 	"time"
 )
 
@@ -33,6 +34,29 @@ func SetSeverity(inc *Incident, s Severity, actor, channel, why string, now time
 	}
 	inc.Severity, inc.UpdatedAt = s, now
 	return &TimelineEntry{IncidentID: inc.ID, At: now, Kind: EntrySeverity, Actor: actor, Channel: channel, Message: msg}
+}
+
+// severityMessage reads SetSeverity's message: the severity before (empty
+// when it had none) and after.
+var severityMessage = regexp.MustCompile(`^severity changed from (\S*) to (\S+?)(?::|$)`)
+
+// SeverityAt returns the severity an incident that has severity current
+// now had at at, from its timeline: the severity the first change after
+// at changed from, or current when it has not changed since.
+func SeverityAt(current Severity, timeline []TimelineEntry, at time.Time) Severity {
+	var first *TimelineEntry
+	for i, e := range timeline {
+		if e.Kind != EntrySeverity || !e.At.After(at) || first != nil && !e.At.Before(first.At) {
+			continue
+		}
+		if severityMessage.MatchString(e.Message) {
+			first = &timeline[i]
+		}
+	}
+	if first == nil {
+		return current
+	}
+	return Severity(severityMessage.FindStringSubmatch(first.Message)[1])
 }
 
 // RaiseSeverity makes the incident at least as severe as s, as when a worse

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -76,5 +77,55 @@ func TestSetSeverityByHand(t *testing.T) {
 	}
 	if e := SetSeverity(&inc, SEV3, "user:alice", "cli", "", now); e != nil {
 		t.Fatalf("setting the same severity again wrote %+v", e)
+	}
+}
+
+// TestSeverityAt reads the severity an incident had at an instant back from
+// the timeline SetSeverity writes: declared with none at 10:00, SEV3 at
+// 10:05, raised to SEV1 at 10:20 because a worse alert joined ("why"
+// speaking of severities too), lowered to SEV2 at 10:40; now it is SEV2.
+func TestSeverityAt(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	inc := Incident{ID: 4}
+	var timeline []TimelineEntry
+	for _, step := range []struct {
+		after time.Duration
+		to    Severity
+		why   string
+	}{
+		{5 * time.Minute, SEV3, ""},
+		{20 * time.Minute, SEV1, "a SEV1 alert joined: severity changed from SEV4 to SEV1 upstream"},
+		{40 * time.Minute, SEV2, ""},
+	} {
+		timeline = append(timeline, *SetSeverity(&inc, step.to, "user:alice", "api", step.why, t0.Add(step.after)))
+	}
+	// Other entries, and a note that merely quotes a change, do not count.
+	timeline = append(timeline,
+		TimelineEntry{Kind: EntryNote, At: t0.Add(50 * time.Minute), Message: "severity changed from SEV2 to SEV4"},
+		TimelineEntry{Kind: EntrySeverity, At: t0.Add(55 * time.Minute), Message: "garbled"})
+	cases := []struct {
+		name string
+		at   time.Duration
+		want Severity
+	}{
+		{"before any", 0, ""},
+		{"while SEV3", 10 * time.Minute, SEV3},
+		{"at the instant it was raised", 20 * time.Minute, SEV1},
+		{"while SEV1", 30 * time.Minute, SEV1},
+		{"after the last change", time.Hour, SEV2},
+	}
+	for _, c := range cases {
+		if got := SeverityAt(inc.Severity, timeline, t0.Add(c.at)); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+		// The timeline's order does not matter.
+		reversed := slices.Clone(timeline)
+		slices.Reverse(reversed)
+		if got := SeverityAt(inc.Severity, reversed, t0.Add(c.at)); got != c.want {
+			t.Errorf("%s, timeline reversed: %q, want %q", c.name, got, c.want)
+		}
+	}
+	if got := SeverityAt(SEV4, nil, t0); got != SEV4 {
+		t.Errorf("no timeline: %q, want the severity of now", got)
 	}
 }

@@ -45,6 +45,7 @@ type Store interface {
 	ListIncidents(ctx context.Context, q store.IncidentQuery) ([]incident.Incident, error)
 	ReportIncidents(ctx context.Context, q store.ReportIncidentQuery) ([]report.Incident, error)
 	GetIncident(ctx context.Context, id int64) (incident.Incident, error)
+	Timelines(ctx context.Context, incidentIDs []int64) (map[int64][]incident.TimelineEntry, error)
 	ListGateOverrides(ctx context.Context, service string, activeAt time.Time, beforeID int64, limit int) ([]store.GateOverride, error)
 	CreateGateOverride(ctx context.Context, o *store.GateOverride, audit store.AuditEntry) error
 	InsertGateDecision(ctx context.Context, d *store.GateDecision) error
@@ -153,8 +154,6 @@ func (g *Gate) openAt(ctx context.Context, at, now time.Time) ([]incident.Incide
 	if err != nil {
 		return nil, fmt.Errorf("incidents open at %s: %w", at.Format(time.RFC3339), err)
 	}
-	// Their severity is the one they have now: raised or lowered since,
-	// it says best how serious they were.
 	var open []incident.Incident
 	for _, inc := range then {
 		if len(open) >= maxOpenIncidents {
@@ -168,6 +167,22 @@ func (g *Gate) openAt(ctx context.Context, at, now time.Time) ([]incident.Incide
 			return nil, fmt.Errorf("incident %d: %w", inc.ID, err)
 		}
 		open = append(open, full)
+	}
+	if len(open) == 0 {
+		return open, nil
+	}
+	// Each weighs with the severity it had then, not the one it was
+	// raised or lowered to since: the gate answers as it would have.
+	ids := make([]int64, len(open))
+	for i, inc := range open {
+		ids[i] = inc.ID
+	}
+	timelines, err := g.store.Timelines(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("timelines of the incidents open at %s: %w", at.Format(time.RFC3339), err)
+	}
+	for i := range open {
+		open[i].Severity = incident.SeverityAt(open[i].Severity, timelines[open[i].ID], at)
 	}
 	return open, nil
 }
