@@ -256,17 +256,9 @@ func (d *Dispatcher) record(ctx context.Context, tx store.Tx, snap *org.Snapshot
 		n.Status, n.SentAt, n.LastError = notify.StatusSent, &r.at, fmt.Sprintf("batched into notification %d", r.batchedInto)
 		attempt := &notify.Attempt{NotificationID: n.ID, IncidentID: n.IncidentID, UserID: n.UserID, MethodType: n.MethodType,
 			ContactMethod: n.ContactMethod, At: r.at, TimeZone: n.TimeZone, Outcome: "batched"}
-		if err := tx.InsertAttempt(attempt); err != nil {
-			return err
-		}
-		if err := tx.UpdateNotification(&n); err != nil {
-			return err
-		}
-		if n.IncidentID == 0 {
-			return nil
-		}
-		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: r.at, Kind: incident.EntryNotified, Actor: "system", Channel: n.MethodType,
-			Message: fmt.Sprintf("notified %s via %s (%s), batched with other alerts into one message", n.UserID, n.MethodType, n.ContactMethod)})
+		return storeAttempt(tx, &n, attempt, func() string {
+			return fmt.Sprintf("notified %s via %s (%s), batched with other alerts into one message", n.UserID, n.MethodType, n.ContactMethod)
+		})
 	}
 	if r.cancelled != "" {
 		n.Status = notify.StatusCancelled
@@ -281,17 +273,9 @@ func (d *Dispatcher) record(ctx context.Context, tx store.Tx, snap *org.Snapshot
 		n.Status, n.SentAt, n.LastError = notify.StatusSent, &r.at, ""
 		attempt.Outcome = "sent"
 		d.metrics.sent.Inc()
-		if err := tx.InsertAttempt(attempt); err != nil {
-			return err
-		}
-		if err := tx.UpdateNotification(&n); err != nil {
-			return err
-		}
-		if n.IncidentID == 0 {
-			return nil
-		}
-		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: r.at, Kind: incident.EntryNotified, Actor: "system", Channel: n.MethodType,
-			Message: fmt.Sprintf("notified %s via %s (%s)", n.UserID, n.MethodType, n.ContactMethod)})
+		return storeAttempt(tx, &n, attempt, func() string {
+			return fmt.Sprintf("notified %s via %s (%s)", n.UserID, n.MethodType, n.ContactMethod)
+		})
 	}
 	d.metrics.failed.Inc()
 	n.LastError = d.failureReason(snap, n, r.err.Error())
@@ -302,27 +286,34 @@ func (d *Dispatcher) record(ctx context.Context, tx store.Tx, snap *org.Snapshot
 		n.Status = notify.StatusPending
 		n.DueAt = r.at.Add(delay)
 		attempt.Outcome = "retry"
-		if err := tx.InsertAttempt(attempt); err != nil {
-			return err
-		}
-		return tx.UpdateNotification(&n)
+		return storeAttempt(tx, &n, attempt, nil)
 	}
 	n.Status = notify.StatusFailed
 	attempt.Outcome = "failed"
+	return storeAttempt(tx, &n, attempt, func() string {
+		msg := fmt.Sprintf("notification to %s via %s (%s) failed after %d attempt(s): %s", n.UserID, n.MethodType, n.ContactMethod, n.Attempts, n.LastError)
+		if next := d.failover(ctx, tx, snap, n, r.at); next != "" {
+			msg += "; failing over to " + next
+		}
+		return msg
+	})
+}
+
+// storeAttempt writes an attempt and its notification and, when the
+// notification is about an incident, the timeline entry message gives:
+// message runs only then, after the writes (a failover reads them), and
+// nil means no entry.
+func storeAttempt(tx store.Tx, n *notify.Notification, attempt *notify.Attempt, message func() string) error {
 	if err := tx.InsertAttempt(attempt); err != nil {
 		return err
 	}
-	if err := tx.UpdateNotification(&n); err != nil {
+	if err := tx.UpdateNotification(n); err != nil {
 		return err
 	}
-	if n.IncidentID == 0 {
+	if n.IncidentID == 0 || message == nil {
 		return nil
 	}
-	msg := fmt.Sprintf("notification to %s via %s (%s) failed after %d attempt(s): %s", n.UserID, n.MethodType, n.ContactMethod, n.Attempts, n.LastError)
-	if next := d.failover(ctx, tx, snap, n, r.at); next != "" {
-		msg += "; failing over to " + next
-	}
-	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: r.at, Kind: incident.EntryNotified, Actor: "system", Channel: n.MethodType, Message: msg})
+	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: attempt.At, Kind: incident.EntryNotified, Actor: "system", Channel: n.MethodType, Message: message()})
 }
 
 // failover moves a failed page on to the user's next contact method (in

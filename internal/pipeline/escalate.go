@@ -281,24 +281,7 @@ func (f *flow) acknowledge(tx store.Tx, inc *incident.Incident, actor, channel s
 	if err != nil || entry == nil {
 		return err
 	}
-	if err := tx.UpdateIncident(inc); err != nil {
-		return err
-	}
-	alerts, err := tx.AlertsOfIncident(inc.ID)
-	if err != nil {
-		return err
-	}
-	for i := range alerts {
-		if alerts[i].Acknowledge(now) {
-			if err := tx.UpdateAlert(&alerts[i]); err != nil {
-				return err
-			}
-		}
-	}
-	if err := f.stopEscalation(tx, inc.ID); err != nil {
-		return err
-	}
-	if err := tx.AppendTimeline(entry); err != nil {
+	if err := f.settle(tx, inc, entry, (*alert.Alert).Acknowledge, now); err != nil {
 		return err
 	}
 	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "acknowledge", inc, before, "acknowledged")
@@ -311,6 +294,16 @@ func (f *flow) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why 
 	if err != nil {
 		return err
 	}
+	if err := f.settle(tx, inc, entry, (*alert.Alert).Resolve, now); err != nil {
+		return err
+	}
+	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "resolve", inc, before, entry.Message)
+}
+
+// settle stores what acknowledging or resolving did to an incident: the
+// incident, its alerts as change leaves them, its escalation stopped and
+// the timeline entry.
+func (f *flow) settle(tx store.Tx, inc *incident.Incident, entry *incident.TimelineEntry, change func(*alert.Alert, time.Time) bool, now time.Time) error {
 	if err := tx.UpdateIncident(inc); err != nil {
 		return err
 	}
@@ -319,7 +312,7 @@ func (f *flow) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why 
 		return err
 	}
 	for i := range alerts {
-		if alerts[i].Resolve(now) {
+		if change(&alerts[i], now) {
 			if err := tx.UpdateAlert(&alerts[i]); err != nil {
 				return err
 			}
@@ -328,10 +321,7 @@ func (f *flow) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why 
 	if err := f.stopEscalation(tx, inc.ID); err != nil {
 		return err
 	}
-	if err := tx.AppendTimeline(entry); err != nil {
-		return err
-	}
-	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "resolve", inc, before, entry.Message)
+	return tx.AppendTimeline(entry)
 }
 
 func (f *flow) stopEscalation(tx store.Tx, incidentID int64) error {

@@ -265,6 +265,19 @@ func TestTicketThenPage(t *testing.T) {
 	}
 }
 
+// pushAndHandOver stores points as the push endpoint does and hands them
+// over to the engine.
+func (f *fixture) pushAndHandOver(t *testing.T, source string, points []store.SLOPoint) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := f.store.AddSLOBatch(ctx, "checkout-availability", source, points, f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.engine.Added(ctx, points); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestPointsReachTheEngineOnce: points added by the push endpoint and read
 // again by the poll count once; points another replica stored are read by
 // the poll; a fresh engine loads the window from the store.
@@ -272,13 +285,7 @@ func TestPointsReachTheEngineOnce(t *testing.T) {
 	f := newFixture(t, orgYAML)
 	ctx := context.Background()
 	f.tick(t)
-	points := minutes(0, 10, 1)
-	if _, err := f.store.AddSLOBatch(ctx, "checkout-availability", "local", points, f.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.engine.Added(ctx, points); err != nil {
-		t.Fatal(err)
-	}
+	f.pushAndHandOver(t, "local", minutes(0, 10, 1))
 	// Stored by another replica: only the poll sees it.
 	f.push(t, "remote", minutes(10, 20, 2))
 	f.clock.Set(t0.Add(20 * time.Minute))
@@ -301,25 +308,38 @@ func TestPointsReachTheEngineOnce(t *testing.T) {
 	check(fresh)
 }
 
-// TestDefinitionChangeStartsAfresh: a changed objective keeps the pushed
-// points (they are read again) and uses the new objective.
-func TestDefinitionChangeStartsAfresh(t *testing.T) {
-	f := newFixture(t, orgYAML)
-	ctx := context.Background()
-	f.clock.Set(t0.Add(10 * time.Minute))
-	f.push(t, "b", minutes(0, 10, 1))
-	f.tick(t)
+// lowerObjective applies orgYAML with the SLO's objective lowered from
+// 99.9% to 99%.
+func (f *fixture) lowerObjective(t *testing.T) {
+	t.Helper()
 	changed := config.LoadBytes("org.yaml", []byte(orgYAML[:len(orgYAML)-len("target: 0.999}]\n")]+"target: 0.99}]\n"))
 	if len(changed.Problems) > 0 {
 		t.Fatal(changed.Problems)
 	}
-	if _, err := f.org.Apply(ctx, &changed.Bundle, "test", false); err != nil {
+	if _, err := f.org.Apply(context.Background(), &changed.Bundle, "test", false); err != nil {
 		t.Fatal(err)
 	}
-	v, _, err := f.engine.Status(ctx, "checkout-availability", f.clock.Now())
+}
+
+// status is the SLO's status now.
+func (f *fixture) status(t *testing.T) View {
+	t.Helper()
+	v, _, err := f.engine.Status(context.Background(), "checkout-availability", f.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return v
+}
+
+// TestDefinitionChangeStartsAfresh: a changed objective keeps the pushed
+// points (they are read again) and uses the new objective.
+func TestDefinitionChangeStartsAfresh(t *testing.T) {
+	f := newFixture(t, orgYAML)
+	f.clock.Set(t0.Add(10 * time.Minute))
+	f.push(t, "b", minutes(0, 10, 1))
+	f.tick(t)
+	f.lowerObjective(t)
+	v := f.status(t)
 	// 10 bad of 10,000 is 0.1%: a tenth of the 1% budget.
 	if v.Status.Objective != 0.99 || v.Status.Total != 10000 || v.Status.BudgetConsumed < 0.0999 || v.Status.BudgetConsumed > 0.1001 {
 		t.Errorf("after the change: objective %v, total %v, consumed %v; want 0.99, 10000, 0.1", v.Status.Objective, v.Status.Total, v.Status.BudgetConsumed)
@@ -331,28 +351,12 @@ func TestDefinitionChangeStartsAfresh(t *testing.T) {
 // count under the new definition.
 func TestAddedAfterADefinitionChange(t *testing.T) {
 	f := newFixture(t, orgYAML)
-	ctx := context.Background()
 	f.clock.Set(t0.Add(10 * time.Minute))
 	f.push(t, "a", minutes(0, 5, 1))
 	f.tick(t)
-	changed := config.LoadBytes("org.yaml", []byte(orgYAML[:len(orgYAML)-len("target: 0.999}]\n")]+"target: 0.99}]\n"))
-	if len(changed.Problems) > 0 {
-		t.Fatal(changed.Problems)
-	}
-	if _, err := f.org.Apply(ctx, &changed.Bundle, "test", false); err != nil {
-		t.Fatal(err)
-	}
-	points := minutes(5, 10, 1)
-	if _, err := f.store.AddSLOBatch(ctx, "checkout-availability", "b", points, f.clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.engine.Added(ctx, points); err != nil {
-		t.Fatal(err)
-	}
-	v, _, err := f.engine.Status(ctx, "checkout-availability", f.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	f.lowerObjective(t)
+	f.pushAndHandOver(t, "b", minutes(5, 10, 1))
+	v := f.status(t)
 	if v.Status.Objective != 0.99 || v.Status.Total != 10000 || v.Status.Good != 10000-10 {
 		t.Errorf("objective %v, total %v, good %v; want 0.99, 10000, 9990", v.Status.Objective, v.Status.Total, v.Status.Good)
 	}
