@@ -226,7 +226,7 @@ func relateAll(tx store.Tx, inc *incident.Incident, pl placement, now time.Time)
 // mergeCorrelated merges src into inc because correlation found them one
 // failure; the caller ranks the suspects and stores inc.
 func (f *flow) mergeCorrelated(tx store.Tx, inc, src *incident.Incident, why string, now time.Time) error {
-	moved, err := f.absorb(tx, inc, src, Actor{Name: "system"}, why, now)
+	moved, err := absorb(tx, inc, src, Actor{Name: "system"}, why, now)
 	if err != nil {
 		return err
 	}

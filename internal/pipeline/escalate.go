@@ -281,7 +281,7 @@ func (f *flow) acknowledge(tx store.Tx, inc *incident.Incident, actor, channel s
 	if err != nil || entry == nil {
 		return err
 	}
-	if err := f.settle(tx, inc, entry, (*alert.Alert).Acknowledge, now); err != nil {
+	if err := settle(tx, inc, entry, (*alert.Alert).Acknowledge, now); err != nil {
 		return err
 	}
 	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "acknowledge", inc, before, "acknowledged")
@@ -294,7 +294,7 @@ func (f *flow) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why 
 	if err != nil {
 		return err
 	}
-	if err := f.settle(tx, inc, entry, (*alert.Alert).Resolve, now); err != nil {
+	if err := settle(tx, inc, entry, (*alert.Alert).Resolve, now); err != nil {
 		return err
 	}
 	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "resolve", inc, before, entry.Message)
@@ -303,7 +303,7 @@ func (f *flow) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why 
 // settle stores what acknowledging or resolving did to an incident: the
 // incident, its alerts as change leaves them, its escalation stopped and
 // the timeline entry.
-func (f *flow) settle(tx store.Tx, inc *incident.Incident, entry *incident.TimelineEntry, change func(*alert.Alert, time.Time) bool, now time.Time) error {
+func settle(tx store.Tx, inc *incident.Incident, entry *incident.TimelineEntry, change func(*alert.Alert, time.Time) bool, now time.Time) error {
 	if err := tx.UpdateIncident(inc); err != nil {
 		return err
 	}
@@ -318,13 +318,13 @@ func (f *flow) settle(tx store.Tx, inc *incident.Incident, entry *incident.Timel
 			}
 		}
 	}
-	if err := f.stopEscalation(tx, inc.ID); err != nil {
+	if err := stopEscalation(tx, inc.ID); err != nil {
 		return err
 	}
 	return tx.AppendTimeline(entry)
 }
 
-func (f *flow) stopEscalation(tx store.Tx, incidentID int64) error {
+func stopEscalation(tx store.Tx, incidentID int64) error {
 	st, err := tx.GetEscalation(incidentID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

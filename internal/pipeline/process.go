@@ -186,7 +186,7 @@ func (f *flow) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc
 
 	// The alert joins an incident of its service with the same group key,
 	// else a correlated incident on a linked service, else opens its own.
-	inc, groupKey, err := f.groupIncident(tx, svc, &a, e, now)
+	inc, groupKey, err := groupIncident(tx, svc, &a, e, now)
 	if err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func (f *flow) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc
 // groupIncident returns the open incident of the service that the alert
 // joins by the service's grouping rule (nil when none), and the alert's
 // group key.
-func (f *flow) groupIncident(tx store.Tx, svc *catalog.Service, a *alert.Alert, e ingest.Event, now time.Time) (*incident.Incident, string, error) {
+func groupIncident(tx store.Tx, svc *catalog.Service, a *alert.Alert, e ingest.Event, now time.Time) (*incident.Incident, string, error) {
 	g := svc.Grouping
 	if g == nil || g.Window.Std() <= 0 {
 		return nil, "", nil

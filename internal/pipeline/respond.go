@@ -333,7 +333,7 @@ func (ic *Incidents) Merge(ctx context.Context, id, other int64, by Actor) (inci
 		if err != nil {
 			return err
 		}
-		moved, err := ic.flow.absorb(tx, inc, &src, by, "", now)
+		moved, err := absorb(tx, inc, &src, by, "", now)
 		if err != nil {
 			return err
 		}
@@ -353,7 +353,7 @@ func (ic *Incidents) Merge(ctx context.Context, id, other int64, by Actor) (inci
 // responders, and resolves src as merged into inc (why, when set, says
 // why on src's timeline). The caller ranks inc's suspects, writes inc's
 // timeline and stores inc. It reports how many alerts moved.
-func (f *flow) absorb(tx store.Tx, inc, src *incident.Incident, by Actor, why string, now time.Time) (int, error) {
+func absorb(tx store.Tx, inc, src *incident.Incident, by Actor, why string, now time.Time) (int, error) {
 	alerts, err := tx.AlertsOfIncident(src.ID)
 	if err != nil {
 		return 0, err
@@ -385,7 +385,7 @@ func (f *flow) absorb(tx store.Tx, inc, src *incident.Incident, by Actor, why st
 		src.Status, src.ResolvedAt, src.ResolvedBy, src.UpdatedAt = alert.StatusResolved, &now, by.Name, now
 		src.AlertCount = 0
 		src.Unrelate(inc.ID)
-		if err := f.stopEscalation(tx, src.ID); err != nil {
+		if err := stopEscalation(tx, src.ID); err != nil {
 			return 0, err
 		}
 		if err := tx.UpdateIncident(src); err != nil {
