@@ -331,33 +331,41 @@ func (f *fixture) status(t *testing.T) View {
 	return v
 }
 
-// TestDefinitionChangeStartsAfresh: a changed objective keeps the pushed
-// points (they are read again) and uses the new objective.
-func TestDefinitionChangeStartsAfresh(t *testing.T) {
-	f := newFixture(t, orgYAML)
-	f.clock.Set(t0.Add(10 * time.Minute))
-	f.push(t, "b", minutes(0, 10, 1))
-	f.tick(t)
-	f.lowerObjective(t)
-	v := f.status(t)
-	// 10 bad of 10,000 is 0.1%: a tenth of the 1% budget.
-	if v.Status.Objective != 0.99 || v.Status.Total != 10000 || v.Status.BudgetConsumed < 0.0999 || v.Status.BudgetConsumed > 0.1001 {
-		t.Errorf("after the change: objective %v, total %v, consumed %v; want 0.99, 10000, 0.1", v.Status.Objective, v.Status.Total, v.Status.BudgetConsumed)
-	}
-}
-
-// TestAddedAfterADefinitionChange: points handed over by the push endpoint
-// after the definition changed, before the engine followed the change,
-// count under the new definition.
-func TestAddedAfterADefinitionChange(t *testing.T) {
-	f := newFixture(t, orgYAML)
-	f.clock.Set(t0.Add(10 * time.Minute))
-	f.push(t, "a", minutes(0, 5, 1))
-	f.tick(t)
-	f.lowerObjective(t)
-	f.pushAndHandOver(t, "b", minutes(5, 10, 1))
-	v := f.status(t)
-	if v.Status.Objective != 0.99 || v.Status.Total != 10000 || v.Status.Good != 10000-10 {
-		t.Errorf("objective %v, total %v, good %v; want 0.99, 10000, 9990", v.Status.Objective, v.Status.Total, v.Status.Good)
+// TestDefinitionChange: a changed objective keeps the pushed points (they
+// are read again) and uses the new objective; points handed over by the
+// push endpoint after the definition changed, before the engine followed the
+// change, count under the new definition.
+func TestDefinitionChange(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after bool // the second half of the points arrives after the change
+		check func(s slo.Status) bool
+		want  string
+	}{
+		{"StartsAfresh", false, func(s slo.Status) bool {
+			// 10 bad of 10,000 is 0.1%: a tenth of the 1% budget.
+			return s.Objective == 0.99 && s.Total == 10000 && s.BudgetConsumed > 0.0999 && s.BudgetConsumed < 0.1001
+		}, "objective 0.99, total 10000, consumed 0.1"},
+		{"AddedAfterwards", true, func(s slo.Status) bool {
+			return s.Objective == 0.99 && s.Total == 10000 && s.Good == 10000-10
+		}, "objective 0.99, total 10000, good 9990"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, orgYAML)
+			f.clock.Set(t0.Add(10 * time.Minute))
+			if !tc.after {
+				f.push(t, "b", minutes(0, 10, 1))
+			} else {
+				f.push(t, "a", minutes(0, 5, 1))
+			}
+			f.tick(t)
+			f.lowerObjective(t)
+			if tc.after {
+				f.pushAndHandOver(t, "b", minutes(5, 10, 1))
+			}
+			if s := f.status(t).Status; !tc.check(s) {
+				t.Errorf("objective %v, total %v, good %v, consumed %v; want %s", s.Objective, s.Total, s.Good, s.BudgetConsumed, tc.want)
+			}
+		})
 	}
 }
