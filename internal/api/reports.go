@@ -121,10 +121,7 @@ var reportBuilders = map[string]func(context.Context, reportInput) (any, error){
 		}
 		// Response time counts the part of each incident inside the
 		// period, up to now for those still open.
-		active := in.period
-		if in.now.Before(active.To) && in.now.After(active.From) {
-			active.To = in.now
-		}
+		active := in.elapsed()
 		incidents, err := in.s.store.ReportIncidents(ctx, store.ReportIncidentQuery{From: active.From, To: active.To, Active: true, Engagements: true})
 		if err != nil {
 			return nil, err
@@ -187,7 +184,11 @@ var reportBuilders = map[string]func(context.Context, reportInput) (any, error){
 		if err != nil {
 			return nil, err
 		}
-		return report.ReportUnclearValue(in.org, in.period, in.filter, incidents, slos, alerts), nil
+		// An incident waits unacknowledged until now, not until a period's
+		// end still to come.
+		rep := report.ReportUnclearValue(in.org, in.elapsed(), in.filter, incidents, slos, alerts)
+		rep.From, rep.To = in.period.From, in.period.To
+		return rep, nil
 	},
 }
 
@@ -207,6 +208,15 @@ func (in reportInput) postmortemsDue(ctx context.Context) ([]report.PostmortemDu
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// elapsed is the part of the period up to now.
+func (in reportInput) elapsed() report.Period {
+	p := in.period
+	if in.now.Before(p.To) && in.now.After(p.From) {
+		p.To = in.now
+	}
+	return p
 }
 
 // opened are the incidents opened in the period.

@@ -247,6 +247,21 @@ func testReports(t *testing.T, f *reportsFixture) {
 		t.Errorf("coverage: %+v", cov)
 	}
 
+	// Incident 3 has waited an hour for an acknowledgement, now: not the
+	// week to the period's end.
+	var uv report.UnclearValue
+	if code := f.call("GET", "/api/v1/reports/unclear-value"+period, f.viewer, nil, &uv); code != http.StatusOK {
+		t.Fatalf("unclear-value: %d", code)
+	}
+	for _, s := range uv.Signals {
+		if s.Kind == report.SignalUnnoticed {
+			t.Errorf("unclear-value counts time still to come: %+v", s)
+		}
+	}
+	if !uv.To.Equal(vigiltest.Instant(t, "2027-01-01T00:00:00Z")) {
+		t.Errorf("unclear-value to %v, want the period asked for", uv.To)
+	}
+
 	for _, name := range report.Names {
 		var body map[string]any
 		if code := f.call("GET", "/api/v1/reports/"+name+period+"&team=payments", f.viewer, nil, &body); code != http.StatusOK || body["team"] != "payments" {

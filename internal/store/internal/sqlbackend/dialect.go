@@ -27,6 +27,16 @@ func (d Dialect) lock(clause string) string {
 	return ""
 }
 
+// indexedBy names the index SQLite must read a table through, where its
+// planner, with no statistics, would pick a worse one; PostgreSQL keeps
+// statistics and picks by itself.
+func (d Dialect) indexedBy(index string) string {
+	if d == SQLite {
+		return " INDEXED BY " + index
+	}
+	return ""
+}
+
 // isFalse is a condition on a boolean column, spelled as the indexes on it
 // are (SQLite keeps booleans as 0 and 1).
 func (d Dialect) isFalse(column string) string {
