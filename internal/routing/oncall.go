@@ -25,34 +25,67 @@ type OnCall struct {
 	version int64
 	engines map[string]*schedule.Engine
 	errs    map[string]error
+	// from and to, when set, are a range whose answers each schedule
+	// works out once (answers).
+	from, to time.Time
+	answers  map[string]*schedule.Answers
 }
 
 // NewOnCall returns an empty cache.
 func NewOnCall() *OnCall { return &OnCall{version: -2} }
 
+// NewOnCallOver returns an empty cache that answers instants in [from, to)
+// from each schedule's shifts over that range, worked out on its first
+// use: for callers that ask about many instants of one period, as the
+// simulator does. The answers are the engine's; a range the engine
+// refuses (longer than schedule.MaxRange) is asked instant by instant.
+func NewOnCallOver(from, to time.Time) *OnCall {
+	return &OnCall{version: -2, from: from, to: to}
+}
+
 // Engine returns the compiled schedule of the snapshot.
 func (o *OnCall) Engine(snap *org.Snapshot, scheduleID string) (*schedule.Engine, error) {
+	e, _, err := o.compiled(snap, scheduleID)
+	return e, err
+}
+
+// Answers returns the schedule's answers over the cache's range, nil
+// when it has none.
+func (o *OnCall) Answers(snap *org.Snapshot, scheduleID string) (*schedule.Answers, error) {
+	_, a, err := o.compiled(snap, scheduleID)
+	return a, err
+}
+
+func (o *OnCall) compiled(snap *org.Snapshot, scheduleID string) (*schedule.Engine, *schedule.Answers, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.version != snap.Version {
 		o.version = snap.Version
 		o.engines = map[string]*schedule.Engine{}
 		o.errs = map[string]error{}
+		o.answers = map[string]*schedule.Answers{}
 	}
 	if e, ok := o.engines[scheduleID]; ok {
-		return e, o.errs[scheduleID]
+		return e, o.answers[scheduleID], o.errs[scheduleID]
 	}
+	e, err := o.compile(snap, scheduleID)
+	o.engines[scheduleID], o.errs[scheduleID] = e, err
+	if err == nil && o.from.Before(o.to) {
+		if a, err := e.Answers(o.from, o.to); err == nil {
+			o.answers[scheduleID] = a
+		}
+	}
+	return e, o.answers[scheduleID], err
+}
+
+func (o *OnCall) compile(snap *org.Snapshot, scheduleID string) (*schedule.Engine, error) {
 	// API-made overrides count: they are how people swap shifts at short
 	// notice.
 	s := snap.OnCallSchedule(scheduleID)
 	if s == nil {
-		err := fmt.Errorf("unknown schedule %q", scheduleID)
-		o.engines[scheduleID], o.errs[scheduleID] = nil, err
-		return nil, err
+		return nil, fmt.Errorf("unknown schedule %q", scheduleID)
 	}
-	e, err := schedule.Compile(*s, schedule.Options{Holiday: holiday.IsHoliday, HolidaySupported: holiday.Supported})
-	o.engines[scheduleID], o.errs[scheduleID] = e, err
-	return e, err
+	return schedule.Compile(*s, schedule.Options{Holiday: holiday.IsHoliday, HolidaySupported: holiday.Supported})
 }
 
 // Paged is one user a step pages, and why.
@@ -121,9 +154,12 @@ func (o *OnCall) TeamOnCall(snap *org.Snapshot, team *catalog.Team, at time.Time
 }
 
 func (o *OnCall) onCall(snap *org.Snapshot, scheduleID string, at time.Time) ([]string, error) {
-	e, err := o.Engine(snap, scheduleID)
+	e, a, err := o.compiled(snap, scheduleID)
 	if err != nil {
 		return nil, fmt.Errorf("schedule %s: %w", scheduleID, err)
+	}
+	if a != nil {
+		return a.OnCall(at), nil
 	}
 	return e.OnCall(at), nil
 }

@@ -60,14 +60,22 @@ func TestTargets(t *testing.T) {
 		{"what no longer exists is a note", []escalation.Target{{User: "eve"}, {Team: "ops"}, {Schedule: "gone"}}, week1,
 			nil, []string{`user "eve" no longer exists`, `team "ops" no longer exists`, `schedule gone: unknown schedule "gone"`}},
 	}
-	o := NewOnCall()
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, notes := o.Targets(snap, tt.targets, tt.at)
-			if !reflect.DeepEqual(got, tt.want) || !reflect.DeepEqual(notes, tt.notes) {
-				t.Errorf("Targets = %v, notes %q; want %v, notes %q", got, notes, tt.want, tt.notes)
-			}
-		})
+	// A cache over a range answers the same inside it (week1) and outside
+	// it (the rest).
+	caches := map[string]*OnCall{"instant by instant": NewOnCall(),
+		"over week 1": NewOnCallOver(week1.AddDate(0, 0, -2), week1.AddDate(0, 0, 5))}
+	for name, o := range caches {
+		for _, tt := range tests {
+			t.Run(name+"/"+tt.name, func(t *testing.T) {
+				got, notes := o.Targets(snap, tt.targets, tt.at)
+				if !reflect.DeepEqual(got, tt.want) || !reflect.DeepEqual(notes, tt.notes) {
+					t.Errorf("Targets = %v, notes %q; want %v, notes %q", got, notes, tt.want, tt.notes)
+				}
+			})
+		}
+	}
+	if a, err := caches["over week 1"].Answers(snap, "weekly"); err != nil || a == nil || len(a.Shifts()) != 2 {
+		t.Errorf("answers over week 1: %v, %v", a, err)
 	}
 }
 

@@ -3,6 +3,7 @@ package schedule
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -113,6 +114,13 @@ func checkConsistency(t *testing.T, rng *rand.Rand, e *Engine, from, to time.Tim
 		}
 		return ""
 	}
+	answers, err := e.Answers(from, to)
+	if err != nil {
+		t.Fatalf("Answers: %v", err)
+	}
+	if !slices.Equal(answers.Shifts(), got) {
+		t.Fatalf("Answers hold other shifts than Shifts gives")
+	}
 	var samples []time.Time
 	for range 60 {
 		samples = append(samples, from.Add(time.Duration(rng.Int64N(int64(to.Sub(from))))))
@@ -122,6 +130,11 @@ func checkConsistency(t *testing.T, rng *rand.Rand, e *Engine, from, to time.Tim
 	}
 	for _, o := range e.overrides {
 		samples = append(samples, o.span.start, o.span.end.Add(-time.Nanosecond), o.span.end)
+	}
+	for _, at := range append(samples, from.Add(-time.Hour), to) {
+		if !slices.Equal(e.OnCall(at), answers.OnCall(at)) {
+			t.Fatalf("at %s OnCall says %q, Answers say %q", at.UTC().Format(time.RFC3339Nano), e.OnCall(at), answers.OnCall(at))
+		}
 	}
 	for _, at := range samples {
 		if at.Before(from) || !at.Before(to) {

@@ -116,3 +116,17 @@ func TestBigOrgReplays(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReplay replays a fifth of BenchmarkYear's history against the
+// same three organisations: small enough to profile.
+func BenchmarkReplay(b *testing.B) {
+	alerts := yearOfAlerts(200_000)
+	orgs := []Org{bigOrg(b, "a", false), bigOrg(b, "b", true), bigOrg(b, "c", false)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Run(alerts, orgs, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -31,6 +31,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/report"
 	"github.com/vigil-oncall/vigil/internal/routing"
+	"github.com/vigil-oncall/vigil/internal/schedule"
 )
 
 // Alert is one alert of a history, as "vigil export history" writes it,
@@ -273,7 +274,7 @@ func differenceOf(o, base OrgResult) Difference {
 
 // replay runs the history through one organisation.
 func replay(alerts []Alert, o Org, period report.Period) (OrgResult, error) {
-	r := newReplayer(o.Snap)
+	r := newReplayer(o.Snap, period)
 	for i := range alerts {
 		r.alert(&alerts[i])
 	}
@@ -291,7 +292,11 @@ type simIncident struct {
 	ackAt    *time.Time
 	resolved *time.Time
 	end      time.Time // resolution, else acknowledgement, else opening
-	paged    map[string]time.Time
+	// paged are the people paged so far, each once: a handful, so a
+	// slice rather than a map.
+	paged []string
+	// one holds services while the incident has only its first.
+	one [1]string
 	// engaged is when the page that was acknowledged went out: the last
 	// page before the acknowledgement (the first, where none is known).
 	engaged time.Time
@@ -310,7 +315,10 @@ type replayer struct {
 	window time.Duration
 
 	incidents []*simIncident
-	pages     []report.Page
+	// slab is where the next incidents are made: a year's replay makes
+	// hundreds of thousands, allocated a block at a time.
+	slab  []simIncident
+	pages []report.Page
 	// open maps an alert's service and dedup key to when that alert
 	// resolves (zero: never, as far as the history knows).
 	open map[[2]string]time.Time
@@ -360,9 +368,11 @@ func (m *mean) minutes() float64 {
 	return round2(m.sum.Minutes() / float64(m.n))
 }
 
-func newReplayer(snap *org.Snapshot) *replayer {
+// newReplayer replays against snap; schedules answer instants of the
+// period from their shifts over it, worked out once.
+func newReplayer(snap *org.Snapshot, period report.Period) *replayer {
 	return &replayer{
-		snap: snap, oncall: routing.NewOnCall(), rule: snap.Correlation(), window: correlationWindow(snap),
+		snap: snap, oncall: routing.NewOnCallOver(period.From, period.To), rule: snap.Correlation(), window: correlationWindow(snap),
 		open: map[[2]string]time.Time{}, counts: map[string]int{}, unmapped: map[string]*Unmapped{},
 		notices: map[string]int{}, engage: map[string]*mean{}, zones: map[string]*time.Location{}, teamEng: map[string]*mean{}, teamInc: map[string]int{},
 	}
@@ -439,8 +449,15 @@ func (r *replayer) slide(now time.Time, service string) {
 }
 
 func (r *replayer) newIncident(svc *catalog.Service, a *Alert, high bool) *simIncident {
-	inc := &simIncident{id: int64(len(r.incidents) + 1), created: a.Timestamp, service: svc.ID, services: []string{svc.ID},
-		high: high, ackAt: a.AcknowledgedAt, resolved: a.ResolvedAt, paged: map[string]time.Time{}}
+	if len(r.slab) == 0 {
+		r.slab = make([]simIncident, 1024)
+	}
+	inc := &r.slab[0]
+	r.slab = r.slab[1:]
+	*inc = simIncident{id: int64(len(r.incidents) + 1), created: a.Timestamp, service: svc.ID,
+		high: high, ackAt: a.AcknowledgedAt, resolved: a.ResolvedAt}
+	inc.one[0] = svc.ID
+	inc.services = inc.one[:]
 	switch {
 	case a.ResolvedAt != nil && !a.ResolvedAt.Before(a.Timestamp):
 		inc.end = *a.ResolvedAt
@@ -533,10 +550,10 @@ func (r *replayer) page(inc *simIncident, targets []escalation.Target, at time.T
 	users, _ := r.oncall.Targets(r.snap, targets, at)
 	for _, u := range users {
 		person := r.snap.User(u.User)
-		if _, ok := inc.paged[u.User]; ok || person == nil || len(person.ContactMethods) == 0 {
+		if slices.Contains(inc.paged, u.User) || person == nil || len(person.ContactMethods) == 0 {
 			continue // as on the server, someone without a contact method is not paged
 		}
-		inc.paged[u.User] = at
+		inc.paged = append(inc.paged, u.User)
 		r.pages = append(r.pages, report.Page{Incident: inc.id, User: u.User, At: at, TimeZone: person.TimeZone})
 		inc.rec.Engagements = append(inc.rec.Engagements, report.Engagement{At: at, User: u.User, Role: report.RoleResponder})
 		meanOf(r.engage, u.User).add(at.Sub(inc.created))
@@ -646,11 +663,7 @@ func (r *replayer) result(name string, period report.Period) (OrgResult, error) 
 	ro := report.NewOrg(r.snap.Bundle, r.snap.Graph, r.snap.Hours(), holiday.IsHoliday)
 	var shifts []report.Shift
 	for _, id := range slices.Sorted(maps.Keys(ro.PagingSchedules)) {
-		e, err := r.oncall.Engine(r.snap, id)
-		if err != nil {
-			return OrgResult{}, fmt.Errorf("schedule %s: %w", id, err)
-		}
-		served, err := e.Shifts(period.From, period.To)
+		served, err := r.shifts(id, period)
 		if err != nil {
 			return OrgResult{}, fmt.Errorf("schedule %s: %w", id, err)
 		}
@@ -720,6 +733,23 @@ func (r *replayer) result(name string, period report.Period) (OrgResult, error) 
 	}
 	slices.SortFunc(out.Unmapped, func(a, b Unmapped) int { return cmp.Compare(a.Service, b.Service) })
 	return out, nil
+}
+
+// shifts are the schedule's shifts over the period: the replay's own
+// answers where it has them.
+func (r *replayer) shifts(id string, period report.Period) ([]schedule.Shift, error) {
+	a, err := r.oncall.Answers(r.snap, id)
+	if err != nil {
+		return nil, err
+	}
+	if a != nil {
+		return a.Shifts(), nil
+	}
+	e, err := r.oncall.Engine(r.snap, id)
+	if err != nil {
+		return nil, err
+	}
+	return e.Shifts(period.From, period.To)
 }
 
 // figures puts together a row's figures from the cost report's.
