@@ -5,7 +5,17 @@
 #   (b) latency: 1,000 triggers/s on schedule, each paging a user through a
 #       webhook to a local receiver: trigger-to-page percentiles;
 #   (c) Alertmanager: single-alert POST /api/v2/alerts, 64 clients, with
-#       group_interval 1s and then 5s (it keeps alerts in memory only).
+#       group_interval 1s and then 5s (it keeps alerts in memory only);
+#   (d) processing: after (a), a high-urgency storm (each event an alert,
+#       an incident and a page), and after (e), a low-urgency storm, the
+#       rate at which the inbox backlog drains once senders stop;
+#   (e) the page that matters: a storm of low-urgency triggers at 64
+#       clients and, during it, a trickle of critical alerts on a critical
+#       service: the trickle's trigger-to-page percentiles;
+#   (f) memory: RSS after the storms, per open alert (Vigil: also the
+#       database per alert; Alertmanager: its RSS growth per alert);
+#   (g) with VIGIL_TEST_POSTGRES set, the failover gap of the replica test
+#       (a replica killed with pages in flight; once, not per run).
 # Each run starts a fresh server on a fresh SQLite database; the summary is
 # the median of RUNS runs. Not part of CI: it takes a few minutes. Usage:
 #   scripts/bench.sh                     # RUNS=3 DURATION=10s
@@ -21,6 +31,9 @@ vigil_addr=${VIGIL_BENCH_ADDR:-127.0.0.1:18480}
 receiver_addr=${VIGIL_BENCH_RECEIVER:-127.0.0.1:18481}
 am_addr=${VIGIL_BENCH_ALERTMANAGER:-127.0.0.1:18493}
 pd_key=0123456789abcdef0123456789abcdef
+noise_key=1111111111111111aaaaaaaaaaaaaaaa
+critical_key=2222222222222222bbbbbbbbbbbbbbbb
+trickle_rate=${TRICKLE_RATE:-20}
 
 work=$(mktemp -d /tmp/vigil-bench.XXXXXX)
 server_pid=
@@ -98,6 +111,22 @@ services:
     escalation_policy: bench-now
     integrations:
       - {type: pagerduty, key: "$pd_key", rate_limit: 1000000}
+  # The storm: every trigger is low urgency (a notice for business hours).
+  - id: bench-noise
+    name: Bench Noise
+    owner: bench-team
+    escalation_policy: bench-now
+    urgency: {critical: low, error: low}
+    integrations:
+      - {type: pagerduty, key: "$noise_key", rate_limit: 1000000}
+  # The page that matters: a revenue-critical service.
+  - id: bench-critical
+    name: Bench Critical
+    owner: bench-team
+    escalation_policy: bench-now
+    revenue_critical: true
+    integrations:
+      - {type: pagerduty, key: "$critical_key", rate_limit: 1000000}
 EOF
 
 wait_ready() { # url what pid
@@ -124,6 +153,7 @@ start_vigil() {
     --db "sqlite:$work/db/vigil.db" --config "$work/vigil.yaml" --log-level warn >"$work/server.log" 2>&1 &
   server_pid=$!
   wait_ready "http://$vigil_addr/readyz" vigil "$server_pid"
+  rss_start=$(rss_kib)
 }
 
 start_alertmanager() { # group_interval
@@ -146,6 +176,39 @@ EOF
     --web.listen-address="$am_addr" --cluster.listen-address= >"$work/server.log" 2>&1 &
   server_pid=$!
   wait_ready "http://$am_addr/-/ready" alertmanager "$server_pid"
+  rss_start=$(rss_kib)
+}
+
+# metric NAME: a counter of the running server's /metrics, as an integer.
+metric() {
+  curl -sf "http://$vigil_addr/metrics" | awk -v n="$1" '$1 == n { printf "%d\n", $2; found = 1 } END { if (!found) print 0 }'
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status"; }
+now_s() { date +%s.%N; }
+
+# drain NAME: once senders stopped, waits (up to 5 minutes) until every
+# accepted event is processed and appends to $work/NAME.jsonl the rate at
+# which the backlog drained, the open alerts and the memory figures.
+drain() {
+  local name=$1 t0 p0 accepted processed t1 i
+  t0=$(now_s)
+  p0=$(metric vigil_events_processed_total)
+  accepted=$(metric vigil_events_accepted_total)
+  processed=$p0
+  for ((i = 0; i < 3000 && processed < accepted; i++)); do
+    sleep 0.1
+    processed=$(metric vigil_events_processed_total)
+  done
+  t1=$(now_s)
+  jq -nc --argjson backlog "$((accepted - p0))" --argjson done "$((processed - p0))" --argjson t0 "$t0" --argjson t1 "$t1" \
+    --argjson accepted "$accepted" --argjson rss "$(rss_kib)" --argjson rss0 "$rss_start" \
+    --argjson db "$(du -sb "$work/db" | cut -f1)" \
+    '{backlog: $backlog, drained: $done, seconds: ($t1 - $t0), per_second: (if $t1 > $t0 and $done > 0 then $done / ($t1 - $t0) else 0 end),
+      open_alerts: $accepted, rss_kib: $rss, rss_growth_per_alert: (($rss - $rss0) * 1024 / ([$accepted, 1] | max)),
+      db_per_alert: ($db / ([$accepted, 1] | max))}' >>"$work/$name.jsonl"
+  tail -n 1 "$work/$name.jsonl" | jq -r --arg n "$name" \
+    '"\($n): backlog \(.backlog) drained at \(.per_second | floor)/s in \(.seconds * 10 | floor / 10)s; RSS \(.rss_kib / 1024 | floor) MiB for \(.open_alerts) open alerts, \(.rss_growth_per_alert | floor) B/alert of growth, database \(.db_per_alert | floor) B/alert"' >&2
 }
 
 # bench NAME ARGS...: one run, its JSON result appended to $work/NAME.jsonl.
@@ -166,6 +229,18 @@ for ((run = 1; run <= runs; run++)); do
   start_vigil
   bench throughput --server "http://$vigil_addr" --key "$pd_key" --concurrency "$clients" --duration "$duration" \
     --receiver "$receiver_addr" --drain 0s
+  drain process-high
+  stop_server
+
+  # A low-urgency storm with a trickle of critical alerts on a critical
+  # service during it; the trickle's sender measures trigger-to-page.
+  start_vigil
+  bench trickle --server "http://$vigil_addr" --key "$critical_key" --concurrency 4 --duration "$duration" \
+    --rate "$trickle_rate" --receiver "$receiver_addr" --drain 30s &
+  trickle_pid=$!
+  bench storm --server "http://$vigil_addr" --key "$noise_key" --concurrency "$clients" --duration "$duration"
+  drain process-low
+  wait "$trickle_pid"
   stop_server
 
   start_vigil
@@ -177,9 +252,21 @@ for ((run = 1; run <= runs; run++)); do
     start_alertmanager "$gi"
     bench "alertmanager-$gi" --alertmanager-url "http://$am_addr" --concurrency "$clients" --duration "$duration" \
       --receiver "$receiver_addr"
+    tail -n 1 "$work/alertmanager-$gi.jsonl" | jq -c --argjson rss "$(rss_kib)" --argjson rss0 "$rss_start" \
+      '{rss_kib: $rss, per_alert: (($rss - $rss0) * 1024 / ([.ok, 1] | max))}' >>"$work/alertmanager-$gi-memory.jsonl"
     stop_server
   done
 done
+
+gap=
+if [ -n "${VIGIL_TEST_POSTGRES:-}" ]; then
+  say "replica failover on PostgreSQL (go test -run TestReplicasOnPostgres ./internal/reliability/)"
+  if go test -count=1 -v -run 'TestReplicasOnPostgres$' ./internal/reliability/ >"$work/failover.log" 2>&1; then
+    gap=$(sed -n 's/.*figure failover gap: kill to the last of them sent again *//p' "$work/failover.log")
+  else
+    tail -n 30 "$work/failover.log" >&2
+  fi
+fi
 
 median() { jq -s "map($1) | sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end"; }
 m() { median "$2" <"$work/$1.jsonl"; }
@@ -205,3 +292,26 @@ printf '%-58s %12.0f\n' "Alertmanager accepted alerts/s (memory), group_interval
 printf '%-58s %12.0f\n' "Alertmanager accepted alerts/s (memory), group_interval 5s" "$am5"
 printf '%-58s %12.2f\n' "ratio Vigil / Alertmanager (1s)" "$(jq -n "$vigil_rate / $am1")"
 printf '%-58s %12.2f\n' "ratio Vigil / Alertmanager (5s)" "$(jq -n "$vigil_rate / $am5")"
+printf '%-58s %12.0f\n' "Vigil processing, high urgency (alert+incident+page)/s" "$(m process-high .per_second)"
+printf '%-58s %12.0f\n' "Vigil processing, low urgency alerts/s" "$(m process-low .per_second)"
+printf '%-58s %12.0f\n' "Vigil storm accepted events/s (low urgency)" "$(m storm .median_per_second)"
+printf '%-58s %12.0f\n' "Vigil storm events accepted in all (low urgency)" "$(m storm .ok)"
+printf '%-58s %12.2f\n' "critical trickle trigger-to-page p50 during the storm, ms" "$(m trickle .pages.latency.p50_ms)"
+printf '%-58s %12.2f\n' "critical trickle trigger-to-page p99 during the storm, ms" "$(m trickle .pages.latency.p99_ms)"
+printf '%-58s %12s\n' "critical trickle pages received / expected" \
+  "$(m trickle .pages.received | xargs printf '%.0f')/$(m trickle .pages.expected | xargs printf '%.0f')"
+printf '%-58s %12.0f\n' "Vigil RSS after the high-urgency storm, MiB" "$(m process-high '.rss_kib / 1024')"
+printf '%-58s %12.0f\n' "Vigil RSS after the low-urgency storm, MiB" "$(m process-low '.rss_kib / 1024')"
+printf '%-58s %12.0f\n' "Vigil open alerts after the high-urgency storm" "$(m process-high .open_alerts)"
+printf '%-58s %12.0f\n' "Vigil RSS growth per open alert (high urgency), bytes" "$(m process-high .rss_growth_per_alert)"
+printf '%-58s %12.0f\n' "Vigil database per open alert+incident (high urgency), bytes" "$(m process-high .db_per_alert)"
+printf '%-58s %12.0f\n' "Vigil database per open alert (low urgency), bytes" "$(m process-low .db_per_alert)"
+printf '%-58s %12.0f\n' "Alertmanager RSS growth per alert (1s), bytes" "$(m alertmanager-1s-memory .per_alert)"
+printf '%-58s %12.0f\n' "Alertmanager RSS growth per alert (5s), bytes" "$(m alertmanager-5s-memory .per_alert)"
+if [ -n "$gap" ]; then
+  printf '%-58s %12s\n' "failover gap: replica killed with pages in flight" "$gap"
+fi
+printf '\nEach run, in the order run (interleaved): events/s, and p99 ms where measured\n'
+for f in throughput process-high storm process-low trickle alertmanager-1s alertmanager-5s; do
+  printf '  %-16s %s\n' "$f" "$(jq -c '[(.median_per_second // .per_second // 0 | floor)] + [.pages.latency.p99_ms // empty]' "$work/$f.jsonl" | tr '\n' ' ')"
+done
