@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/escalation"
@@ -35,6 +36,84 @@ func BenchmarkProcessTrigger(b *testing.B) {
 }
 
 func benchProcessTrigger(b *testing.B, linked bool) {
+	st, p, now := benchPipeline(b, linked)
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		i++
+		body, err := json.Marshal(ingest.Event{Action: ingest.ActionTrigger, DedupKey: fmt.Sprint("k", i),
+			Summary: fmt.Sprint("alert ", i), Source: "bench", Severity: "critical"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := st.AppendInbox(ctx, []store.InboxEvent{{ReceivedAt: now, Kind: store.InboxAlert, IntegrationKey: pdKey, Service: "web", Payload: body}}); err != nil {
+			b.Fatal(err)
+		}
+		if n, err := p.Processor.RunOnce(ctx); err != nil || n != 1 {
+			b.Fatalf("ProcessInbox = %d, %v", n, err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
+}
+
+// go test -run '^$' -bench DrainBacklog ./internal/pipeline/
+//
+// BenchmarkDrainBacklog processes a backlog of 4,096 new alerts, as after
+// a storm, with transactions of several sizes: high urgency (each alert
+// opens an incident and pages) and low urgency (each a notice for
+// business hours). alerts/s is the drain rate.
+func BenchmarkDrainBacklog(b *testing.B) {
+	for _, urgency := range []string{"high", "low"} {
+		for _, batch := range []int{64, 256, 1024} {
+			b.Run(fmt.Sprintf("%s/batch=%d", urgency, batch), func(b *testing.B) { benchDrain(b, urgency, batch) })
+		}
+	}
+}
+
+func benchDrain(b *testing.B, urgency string, batch int) {
+	const backlog = 4096
+	st, p, now := benchPipeline(b, false)
+	p.Processor.batch = batch
+	severity := "critical"
+	if urgency == "low" {
+		severity = "warning"
+	}
+	ctx := context.Background()
+	run := 0
+	var drained time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		run++
+		events := make([]store.InboxEvent, backlog)
+		for i := range events {
+			body, err := json.Marshal(ingest.Event{Action: ingest.ActionTrigger, DedupKey: fmt.Sprint("k", run, "-", i),
+				Summary: fmt.Sprint("alert ", i), Source: "bench", Severity: alert.Severity(severity)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			events[i] = store.InboxEvent{ReceivedAt: now, Kind: store.InboxAlert, IntegrationKey: pdKey, Service: "web", Payload: body}
+		}
+		if err := st.AppendInbox(ctx, events); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		for left := backlog; left > 0; {
+			n, err := p.Processor.RunOnce(ctx)
+			if err != nil || n == 0 {
+				b.Fatalf("RunOnce = %d, %v with %d events left", n, err, left)
+			}
+			left -= n
+		}
+		drained += time.Since(start)
+	}
+	b.ReportMetric(float64(run*backlog)/drained.Seconds(), "alerts/s")
+}
+
+// benchPipeline is a pipeline on a fresh database (on /dev/shm where there
+// is one) whose service web pages olga at once; with linked, web depends
+// on db.
+func benchPipeline(b *testing.B, linked bool) (*sqlite.Store, *Pipeline, time.Time) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	if shm, err := os.MkdirTemp("/dev/shm", "vigil-bench-"); err == nil {
@@ -79,20 +158,5 @@ func benchProcessTrigger(b *testing.B, linked bool) {
 	}
 	p := New(Options{Store: st, Org: m, Now: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 
-	i := 0
-	for b.Loop() {
-		i++
-		body, err := json.Marshal(ingest.Event{Action: ingest.ActionTrigger, DedupKey: fmt.Sprint("k", i),
-			Summary: fmt.Sprint("alert ", i), Source: "bench", Severity: "critical"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := st.AppendInbox(ctx, []store.InboxEvent{{ReceivedAt: now, Kind: store.InboxAlert, IntegrationKey: pdKey, Service: "web", Payload: body}}); err != nil {
-			b.Fatal(err)
-		}
-		if n, err := p.Processor.RunOnce(ctx); err != nil || n != 1 {
-			b.Fatalf("ProcessInbox = %d, %v", n, err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "alerts/s")
+	return st, p, now
 }

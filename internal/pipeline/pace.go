@@ -124,7 +124,7 @@ func (p *Processor) runPaced(ctx context.Context) (int, error) {
 		p.awaitCommit(ctx)
 		p.awaitCommit(ctx)
 	}
-	if rest := restAfter(n, processBatch, waiting, p.queue.meter.arrivalRate(time.Now()), elapsed); rest > 0 {
+	if rest := restAfter(n, p.batchSize(), waiting, p.queue.meter.arrivalRate(time.Now()), elapsed); rest > 0 {
 		t := time.NewTimer(rest)
 		defer t.Stop()
 		select {

@@ -233,6 +233,8 @@ type Processor struct {
 	*env
 	flow  *flow
 	queue *inboxQueue
+	// batch, when set, replaces processBatch (benchmarks compare sizes).
+	batch int
 }
 
 // Escalator runs the escalation steps that are due.

@@ -24,6 +24,15 @@ import (
 // for (on SQLite, a few tens of milliseconds at most).
 const processBatch = 64
 
+// batchSize is how many events one transaction takes: processBatch
+// unless a benchmark set batch.
+func (p *Processor) batchSize() int {
+	if p.batch > 0 {
+		return p.batch
+	}
+	return processBatch
+}
+
 // ProcessInbox applies up to one batch of accepted events to alerts and
 // incidents, and reports how many it took.
 func (p *Processor) RunOnce(ctx context.Context) (int, error) {
@@ -31,7 +40,7 @@ func (p *Processor) RunOnce(ctx context.Context) (int, error) {
 	now := p.now().UTC()
 	var n, unreadable int
 	err := p.update(ctx, func(tx store.Tx) error {
-		events, err := tx.TakeInbox(processBatch)
+		events, err := tx.TakeInbox(p.batchSize())
 		if err != nil {
 			return fmt.Errorf("take inbox: %w", err)
 		}
