@@ -204,6 +204,11 @@ func TestBrowserReports(t *testing.T) {
 		if !fits {
 			t.Errorf("the %s report scrolls sideways at 1280 pixels", name)
 		}
+		var stray string
+		b.eval("stray values", `(document.querySelector('main').innerText.match(/\b(null|undefined|NaN)\b/) || [''])[0]`, &stray)
+		if stray != "" {
+			t.Errorf("the %s report shows %q", name, stray)
+		}
 		b.screenshot("report-"+name, 1280)
 	}
 

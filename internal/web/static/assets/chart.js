@@ -84,7 +84,8 @@ export function niceMax(max, integers = false) {
 
 const BAR_TOP = 34; // room for the legend
 const BAR_BOTTOM = 40; // room for the category labels
-const LABEL_PX = 6.5; // width of a label's character, roughly
+const LABEL_PX = 6.5; // width of a category label's character, roughly
+const LEGEND_PX = 7.5; // and of the legend's, which is larger
 
 // barChart draws stacked bars, one per category, one segment per series:
 // {categories: [{key, label}], series: [{key, label, cls}], value(cat,
@@ -110,7 +111,7 @@ export function barChart({categories, series, value, format = (v) => String(v), 
     const g = s('g', {class: 'legend-entry'},
       s('rect', {x: legendX, y: 8, width: 12, height: 12, rx: 2, class: `bar ${sr.cls}`}),
       s('text', {x: legendX + 17, y: 18}, sr.label));
-    legendX += 17 + sr.label.length * LABEL_PX + 18;
+    legendX += 17 + sr.label.length * LEGEND_PX + 16;
     return g;
   });
   return s('svg', {class: 'chart bar-chart', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': summary, 'data-bars': categories.length},

@@ -124,7 +124,7 @@ export async function reportPage(ctx) {
   ctx.main.append(pickers(ctx, name, rep, teams),
     h('p', {class: 'period', 'data-from': rep.from, 'data-to': rep.to},
       `From ${when(rep.from, 'UTC')} to ${when(rep.to, 'UTC')}, for ${scope}.`),
-    ...RENDER[name](rep),
+    ...RENDER[name](rep).filter((el) => el),
     h('section', {'aria-labelledby': 'method-title', class: 'method'},
       h('h2', {id: 'method-title'}, 'How these numbers were computed'),
       h('ul', null, (rep.method || []).map((m) => h('li', null, m)))));
