@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-oncall/vigil/internal/clock"
 	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
@@ -153,6 +154,10 @@ func startVigil(t testing.TB, name string, a serveArgs) *vigilProcess {
 	args = append(args, a.extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(append(os.Environ(), "VIGIL_ADMIN_TOKEN="+adminToken), a.env...)
+	// The servers inherit the pinned "now", if any; reading it here also
+	// makes go test's cache key of this package include it, so a sweep
+	// over pinned instants runs these tests again at each one.
+	_ = os.Getenv(clock.PinVariable)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
