@@ -18,7 +18,7 @@ func TestStormIsBatchedPerPersonAndMethod(t *testing.T) {
 	b := testBundle(h.recv.srv.URL)
 	b.Org.NotificationLimits = map[string]duration.Duration{"webhook": mustDur("1m")}
 	b.Users[0].NotificationRules = b.Users[0].NotificationRules[:1] // alice: her hook only
-	h.useBundle(b)
+	h.apply(b)
 	for i := 0; i < 38; i++ {
 		h.trigger(fmt.Sprintf("storm-%d", i), "critical")
 	}
@@ -54,7 +54,7 @@ func TestLimitsDoNotHoldBackOtherPeopleOrMethods(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
 	b := testBundle(h.recv.srv.URL)
 	b.Org.NotificationLimits = map[string]duration.Duration{"webhook": mustDur("1m")}
-	h.useBundle(b)
+	h.apply(b)
 	h.trigger("a", "critical")
 	h.tick()
 	h.clock.Add(5 * time.Minute) // alice's second method, a different contact method

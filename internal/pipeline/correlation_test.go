@@ -89,7 +89,7 @@ func (h *harness) entries(id int64, kind string) []string {
 // the name starts with "deploy "), then checks the open incidents.
 func correlationCase(t *testing.T, steps ...string) (*harness, []incident.Incident) {
 	h := newHarness(t, thursdayNoon)
-	h.useBundle(correlationBundle(h.recv.srv.URL))
+	h.apply(correlationBundle(h.recv.srv.URL))
 	for i, s := range steps {
 		if i > 0 {
 			h.clock.Add(time.Minute)
@@ -247,7 +247,7 @@ func TestEvidenceOnASharedDependencyJoins(t *testing.T) {
 // evidence: the incidents stay related.
 func TestAnOldDeployIsNoEvidence(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
-	h.useBundle(correlationBundle(h.recv.srv.URL))
+	h.apply(correlationBundle(h.recv.srv.URL))
 	h.changeOn("db", thursdayNoon.Add(-6*time.Minute))
 	h.alertOn("orders", "down")
 	h.clock.Add(time.Minute)

@@ -61,13 +61,6 @@ func irtBundle(hook string, coverage *catalog.Coverage) *config.Bundle {
 	}
 }
 
-func (h *harness) useBundle(b *config.Bundle) {
-	h.t.Helper()
-	if _, err := h.org.Apply(h.ctx, b, "test", false); err != nil {
-		h.t.Fatal(err)
-	}
-}
-
 func (h *harness) alertOn(service, dedup string) {
 	h.t.Helper()
 	h.send("gen-"+service, ingest.Event{Action: ingest.ActionTrigger, DedupKey: dedup, Summary: service + " " + dedup, Severity: "critical"})
@@ -96,7 +89,7 @@ func TestCoverageModes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, thursdayNoon)
-			h.useBundle(irtBundle(h.recv.srv.URL, tt.coverage))
+			h.apply(irtBundle(h.recv.srv.URL, tt.coverage))
 			h.alertOn(tt.service, "x")
 			h.tick()
 			h.expectPaths(strings.Split(tt.at0, ",")...)
@@ -115,7 +108,7 @@ func TestCoverageModes(t *testing.T) {
 
 func TestCorrelationAcrossTeamsMakesAMajorIncident(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
-	h.useBundle(irtBundle(h.recv.srv.URL, nil))
+	h.apply(irtBundle(h.recv.srv.URL, nil))
 	// storage was deployed ten minutes before the first alert.
 	err := h.store.Update(h.ctx, func(tx store.Tx) error {
 		return tx.InsertChange(&change.Event{Service: "storage", Summary: "storage v9", At: thursdayNoon.Add(-3 * time.Minute), ReceivedAt: thursdayNoon})

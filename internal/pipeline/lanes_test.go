@@ -27,7 +27,7 @@ func TestCriticalPageIsNotQueuedBehindAStorm(t *testing.T) {
 	b := testBundle(h.recv.srv.URL)
 	b.Services = append(b.Services, catalog.Service{ID: "payments", Owner: "shop", RevenueCritical: true,
 		Integrations: []catalog.Integration{{Type: "pagerduty", Key: paymentsKey}}})
-	h.useBundle(b)
+	h.apply(b)
 	snap := h.org.Snapshot()
 	event := func(key, dedup string, severity alert.Severity) store.InboxEvent {
 		svc, _ := snap.Integration(key)

@@ -604,7 +604,7 @@ func TestEverySeverityChangeIsOnTheTimeline(t *testing.T) {
 	})
 	t.Run("correlation and merge", func(t *testing.T) {
 		h := newHarness(t, thursdayNoon)
-		h.useBundle(irtBundle(h.recv.srv.URL, nil))
+		h.apply(irtBundle(h.recv.srv.URL, nil))
 		h.send("gen-storage", ingest.Event{Action: ingest.ActionTrigger, DedupKey: "s", Summary: "storage slow", Severity: alert.SeverityError})
 		h.send("gen-payments", ingest.Event{Action: ingest.ActionTrigger, DedupKey: "p", Summary: "payments down", Severity: alert.SeverityCritical})
 		h.send("gen-mail", ingest.Event{Action: ingest.ActionTrigger, DedupKey: "m", Summary: "mail down", Severity: alert.SeverityCritical})

@@ -272,7 +272,7 @@ func TestSilentDatabaseProxyBecomesOneMajorIncident(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	deploy := t0.Add(-8 * time.Minute)
 	h := newHarness(t, deploy)
-	h.useBundle(loadProofOrg(t, h.recv.srv.URL))
+	h.apply(loadProofOrg(t, h.recv.srv.URL))
 	log := &pageLog{h: h}
 
 	// The deploy arrives as a change event through the inbox, as from CI.

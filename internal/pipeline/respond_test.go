@@ -14,7 +14,7 @@ import (
 
 func TestDeclareSEV1PagesTheGlobalIRT(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
-	h.useBundle(irtBundle(h.recv.srv.URL, nil))
+	h.apply(irtBundle(h.recv.srv.URL, nil))
 	inc, err := h.p.Incidents.Declare(h.ctx, Declaration{Title: "site down", Services: []string{"search"}, Severity: "SEV1"}, Actor{Name: "user:alice", Channel: "cli"})
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +39,7 @@ func TestDeclareSEV1PagesTheGlobalIRT(t *testing.T) {
 
 func TestRolesPagesUpdatesMergeSplit(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
-	h.useBundle(irtBundle(h.recv.srv.URL, nil))
+	h.apply(irtBundle(h.recv.srv.URL, nil))
 	h.alertOn("search", "a")
 	h.alertOn("mail", "b") // unrelated: its own incident
 	h.tick()
@@ -139,7 +139,7 @@ func TestRolesPagesUpdatesMergeSplit(t *testing.T) {
 
 func TestResponders(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
-	h.useBundle(irtBundle(h.recv.srv.URL, nil))
+	h.apply(irtBundle(h.recv.srv.URL, nil))
 	cov, rs, _ := routing.Responders(h.p.env.oncall, h.org.Snapshot(), "checkout", thursdayNoon)
 	var got []string
 	for _, r := range rs {

@@ -33,15 +33,16 @@ func dailyRota(users ...string) schedule.Schedule {
 	}}
 }
 
-// servedBundle is the harness's organisation with carol and the given
-// schedules beside shop-oncall.
-func (h *harness) servedBundle(schedules ...schedule.Schedule) *config.Bundle {
-	b := testBundle(h.recv.srv.URL)
+// servedBundle is the harness's organisation (its hook at hook) with carol
+// and the given schedules beside shop-oncall.
+func servedBundle(hook string, schedules ...schedule.Schedule) *config.Bundle {
+	b := testBundle(hook)
 	b.Users = append(b.Users, catalog.User{ID: "carol", Name: "Carol", TimeZone: "America/New_York"})
 	b.Schedules = append(b.Schedules, schedules...)
 	return b
 }
 
+// apply makes b the organisation.
 func (h *harness) apply(b *config.Bundle) {
 	h.t.Helper()
 	if _, err := h.org.Apply(h.ctx, b, "test", false); err != nil {
@@ -108,7 +109,7 @@ func (h *harness) expectServedUntil(scheduleID string, want time.Time) {
 
 func TestRecordServedShifts(t *testing.T) {
 	h := newHarness(t, nov(5, 10, 0))
-	h.apply(h.servedBundle(dailyRota("alice", "bob")))
+	h.apply(servedBundle(h.recv.srv.URL, dailyRota("alice", "bob")))
 
 	// First sight: the history starts now, however long the rota has run.
 	if n := h.record(nov(5, 10, 0)); n != 0 {
@@ -149,7 +150,7 @@ func TestRecordServedShifts(t *testing.T) {
 // stays as it was.
 func TestRecordServedShiftsAfterAConfigChange(t *testing.T) {
 	h := newHarness(t, nov(5, 10, 0))
-	h.apply(h.servedBundle(dailyRota("alice", "bob")))
+	h.apply(servedBundle(h.recv.srv.URL, dailyRota("alice", "bob")))
 	h.record(nov(5, 10, 0))
 	h.record(nov(6, 9, 0))
 	before := h.served("rota")
@@ -160,7 +161,7 @@ func TestRecordServedShiftsAfterAConfigChange(t *testing.T) {
 	changed := schedule.Schedule{ID: "rota", TimeZone: "America/New_York", Layers: []schedule.Layer{
 		{ID: "half-day", Users: []string{"carol", "alice"}, Rotation: schedule.Rotation{Every: "12h"}, Start: nov(1, 0, 0)},
 	}}
-	h.apply(h.servedBundle(changed))
+	h.apply(servedBundle(h.recv.srv.URL, changed))
 	h.record(nov(7, 1, 0))
 
 	after := h.served("rota")
@@ -185,7 +186,7 @@ func TestRecordServedShiftsAfterAConfigChange(t *testing.T) {
 // rotation goes on after it.
 func TestRecordServedShiftsWithAnOverride(t *testing.T) {
 	h := newHarness(t, nov(5, 10, 0))
-	h.apply(h.servedBundle(dailyRota("alice", "bob")))
+	h.apply(servedBundle(h.recv.srv.URL, dailyRota("alice", "bob")))
 	h.record(nov(5, 10, 0))
 	if _, err := h.org.AddScheduleOverride(h.ctx, org.ScheduleOverride{Schedule: "rota", User: "carol", Replaces: "bob",
 		Start: nov(5, 12, 0), End: nov(5, 14, 0)}, "test"); err != nil {
@@ -206,15 +207,15 @@ func TestRecordServedShiftsWithAnOverride(t *testing.T) {
 // it did not exist.
 func TestRecordServedShiftsOfADeletedSchedule(t *testing.T) {
 	h := newHarness(t, nov(5, 10, 0))
-	h.apply(h.servedBundle(dailyRota("alice", "bob")))
+	h.apply(servedBundle(h.recv.srv.URL, dailyRota("alice", "bob")))
 	h.record(nov(5, 10, 0))
 	h.record(nov(5, 11, 0))
-	h.apply(h.servedBundle())
+	h.apply(servedBundle(h.recv.srv.URL))
 	h.record(nov(5, 18, 0))
 	h.expectServed("rota", "bob daily Nov 5 10:00-Nov 5 11:00")
 	h.expectServedUntil("rota", nov(5, 18, 0))
 
-	h.apply(h.servedBundle(dailyRota("alice", "bob")))
+	h.apply(servedBundle(h.recv.srv.URL, dailyRota("alice", "bob")))
 	h.record(nov(5, 19, 0))
 	h.expectServed("rota", "bob daily Nov 5 10:00-Nov 5 11:00", "bob daily Nov 5 18:00-Nov 5 19:00")
 }
@@ -223,7 +224,7 @@ func TestRecordServedShiftsOfADeletedSchedule(t *testing.T) {
 // shift before the gap is not stretched across it.
 func TestRecordServedShiftsCatchUpIsBounded(t *testing.T) {
 	h := newHarness(t, nov(5, 10, 0))
-	h.apply(h.servedBundle(dailyRota("alice", "bob")))
+	h.apply(servedBundle(h.recv.srv.URL, dailyRota("alice", "bob")))
 	h.record(nov(5, 10, 0))
 	h.record(nov(5, 10, 30))
 	down := nov(15, 10, 30)
@@ -263,7 +264,7 @@ func TestRecordServedShiftsCatchUpIsBounded(t *testing.T) {
 // the shared store, record each shift once.
 func TestRecordServedShiftsReplicas(t *testing.T) {
 	h := newHarness(t, nov(5, 10, 0))
-	h.apply(h.servedBundle(dailyRota("alice", "bob")))
+	h.apply(servedBundle(h.recv.srv.URL, dailyRota("alice", "bob")))
 	h.record(nov(5, 10, 0))
 	other := New(Options{Store: h.store, Org: h.org, Now: h.clock.Now, Logger: h.p.env.log})
 	h.clock.Add(26 * time.Hour)
