@@ -9,7 +9,10 @@ import {h, externalLink} from './dom.js';
 // inline turns one line's inline Markdown into nodes.
 export function inline(text) {
   const out = [];
-  const re = /`([^`]+)`|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|_([^_\s][^_]*)_|\[([^\]]+)\]\(([^)\s]+)\)/g;
+  // Strong may hold emphasis and emphasis strong, one level deep; each
+  // alternative's branches start with different characters and links are
+  // bounded, so no input makes the match backtrack for long.
+  const re = /`([^`]+)`|\*\*((?:[^*]|\*[^*]+\*)+)\*\*|__((?:[^_]|_[^_]+_)+)__|\*([^*\s](?:[^*]|\*\*[^*]+\*\*)*)\*|_([^_\s](?:[^_]|__[^_]+__)*)_|\[([^\]]{1,500})\]\(([^)\s]{1,2048})\)/g;
   let last = 0;
   for (const m of text.matchAll(re)) {
     if (m.index > last) out.push(text.slice(last, m.index));
@@ -25,8 +28,12 @@ export function inline(text) {
 
 const LIST_ITEM = /^\s*(?:([-*+])|(\d{1,9})[.)])\s+(.*)$/;
 
+// MAX_QUOTE_DEPTH bounds nested quotes: deeper ">" stay in the text
+// rather than nest (and recurse) without end.
+const MAX_QUOTE_DEPTH = 8;
+
 // markdown renders a text as a list of block nodes.
-export function markdown(text) {
+export function markdown(text, depth = 0) {
   const lines = String(text || '').replace(/\r\n?/g, '\n').split('\n');
   const blocks = [];
   let para = [];
@@ -68,12 +75,12 @@ export function markdown(text) {
       blocks.push(list);
       continue;
     }
-    if (/^\s*>/.test(line)) {
+    if (depth < MAX_QUOTE_DEPTH && /^\s*>/.test(line)) {
       flush();
       const quote = [];
       for (; i < lines.length && /^\s*>/.test(lines[i]); i++) quote.push(lines[i].replace(/^\s*>\s?/, ''));
       i--;
-      blocks.push(h('blockquote', null, markdown(quote.join('\n'))));
+      blocks.push(h('blockquote', null, markdown(quote.join('\n'), depth + 1)));
       continue;
     }
     if (line.trim() === '') {
