@@ -92,8 +92,10 @@ func (c *Committer) run(ctx context.Context) {
 		lastBatch = len(batch)
 		c.queue.meter.drained(time.Now(), len(batch))
 		events = events[:0]
+		critical := false
 		for _, r := range batch {
 			events = append(events, r.event)
+			critical = critical || r.event.Lane == alert.LaneCritical
 		}
 		commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
 		err := c.store.AppendInbox(commitCtx, events)
@@ -110,6 +112,9 @@ func (c *Committer) run(ctx context.Context) {
 		c.queue.commits.committed()
 		if err == nil {
 			wake(c.wakeProcess)
+			if critical {
+				wake(c.queue.critical)
+			}
 		}
 	}
 }
@@ -204,4 +209,7 @@ type inboxQueue struct {
 	requests chan *inboxRequest
 	commits  *commitSignal
 	meter    *ingestMeter
+	// critical is signalled by a commit that stored an event of the
+	// critical lane: a processor resting in a storm goes on at once.
+	critical chan struct{}
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -112,5 +113,41 @@ func TestCriticalPageIsNotQueuedBehindAStorm(t *testing.T) {
 	// service engages its IRT).
 	if got := strings.Join(services, " "); got != "payments payments payments payments checkout" {
 		t.Errorf("the first five pages claimed are about %q, want payments' four, then the storm's oldest", got)
+	}
+}
+
+// TestACriticalCommitWakesARestingProcessor: a commit that stores an event
+// of the critical lane signals the processor (which cuts a storm's rest
+// short); urgent and normal events do not.
+func TestACriticalCommitWakesARestingProcessor(t *testing.T) {
+	h := newHarness(t, thursdayNoon)
+	ctx, cancel := context.WithCancel(h.ctx)
+	done := make(chan struct{})
+	go func() { // owner: this test; ends with ctx
+		defer close(done)
+		h.p.Inbox.run(ctx)
+	}()
+	defer func() { cancel(); <-done }()
+	critical := h.p.Processor.queue.critical
+	accept := func(dedup string, lane int) {
+		t.Helper()
+		if err := h.p.Accept(h.ctx, store.InboxEvent{ReceivedAt: h.clock.Now(), Kind: store.InboxAlert, IntegrationKey: pdKey,
+			Service: "checkout", Payload: []byte(`{"event_action":"trigger","dedup_key":"` + dedup + `"}`), DedupKey: dedup, Lane: lane}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	accept("normal", alert.LaneNormal)
+	accept("urgent", alert.LaneUrgent)
+	// Accept returns once its commit is durable; the signal follows the
+	// commit, so the next commit shows whether the last one signalled.
+	accept("normal-again", alert.LaneNormal)
+	if len(critical) != 0 {
+		t.Fatal("a commit of normal and urgent events signalled the critical lane")
+	}
+	accept("critical", alert.LaneCritical)
+	select {
+	case <-critical:
+	case <-time.After(20 * time.Second):
+		t.Fatal("a commit of a critical event did not signal the processor")
 	}
 }

@@ -34,6 +34,12 @@ const (
 	commitWait = 100 * time.Millisecond
 )
 
+// A critical alert (alert.LaneCritical) committed during a storm cuts
+// the processor's rest short: processing takes it first, so it waits for
+// at most the batch in progress instead of a rest nine times as long.
+// Only the critical lane does, so that a storm of urgent alerts still
+// lets ingest go first.
+
 // restAfter is how long the processor rests after taking taken events (of
 // at most batch) in elapsed, while events arrive at rate per second and
 // waiting events queued for a commit behind it: ingestShare times elapsed
@@ -130,6 +136,7 @@ func (p *Processor) runPaced(ctx context.Context) (int, error) {
 		select {
 		case <-ctx.Done():
 		case <-t.C:
+		case <-p.queue.critical:
 		}
 	}
 	return n, nil

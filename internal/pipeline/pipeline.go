@@ -123,7 +123,8 @@ func New(o Options) *Pipeline {
 		}})
 	// The committer and the processor share the inbox queue and its
 	// signals: ingest goes first (see runPaced).
-	queue := &inboxQueue{requests: make(chan *inboxRequest, o.InboxQueue), commits: newCommitSignal(), meter: &ingestMeter{}}
+	queue := &inboxQueue{requests: make(chan *inboxRequest, o.InboxQueue), commits: newCommitSignal(), meter: &ingestMeter{},
+		critical: make(chan struct{}, 1)}
 	return &Pipeline{
 		Inbox:     &Committer{env: e, queue: queue},
 		Processor: &Processor{env: e, flow: rules, queue: queue},
