@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -171,14 +170,14 @@ func (s *Server) pagerDutyEnqueue(w http.ResponseWriter, r *http.Request, _ auth
 	if err != nil {
 		return eventRefused(err)
 	}
-	svc, in, ok := s.integration(key, catalog.IntegrationPagerDuty)
-	if !ok {
+	events, in, err := s.ingestEvents(key, catalog.IntegrationPagerDuty, []ingest.Event{ev})
+	if err != nil {
 		return badRequest("routing_key: no PagerDuty integration has this key")
 	}
 	if err := s.spend(key, in, 1); err != nil {
 		return err
 	}
-	if err := s.accept(r, pipeline.AlertEvent(s.org.Snapshot(), key, svc, ev)); err != nil {
+	if err := s.acceptRouted(r, events); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, pdAnswer{Status: "success", Message: "Event processed", DedupKey: ev.DedupKey})
@@ -195,17 +194,20 @@ func (s *Server) pagerDutyChange(w http.ResponseWriter, r *http.Request, _ auth.
 	if err != nil {
 		return eventRefused(err)
 	}
-	svc, in, ok := s.integration(key)
-	if !ok {
+	service, in, outcome := s.changeService(key, &ev)
+	if in == nil {
 		return badRequest("routing_key: no integration has this key")
 	}
 	if err := s.spend(key, in, 1); err != nil {
 		return err
 	}
-	ev.Details = s.gate.LinkDeploy(r.Context(), svc.ID, ev.Details, func(err error) { s.log.Warn("link a deploy to its gate decision", "err", err) })
-	if err := s.accept(r, inbox(store.InboxChange, key, svc.ID, ev)); err != nil {
-		return err
+	if service != "" {
+		ev.Details = s.gate.LinkDeploy(r.Context(), service, ev.Details, func(err error) { s.log.Warn("link a deploy to its gate decision", "err", err) })
+		if err := s.accept(r, inbox(store.InboxChange, key, service, ev)); err != nil {
+			return err
+		}
 	}
+	s.countRouted(outcome, 1)
 	writeJSON(w, http.StatusAccepted, pdAnswer{Status: "success", Message: "Change event processed"})
 	return nil
 }
@@ -235,8 +237,8 @@ func (s *Server) integrationWebhook(kind string) handlerFunc {
 	parse := webhookParsers[kind]
 	return func(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 		key := r.PathValue("key")
-		svc, in, ok := s.integration(key, kind)
-		if !ok {
+		in := s.ingestIntegration(key, kind)
+		if in == nil {
 			return notFound("no %s integration has this key", kind)
 		}
 		body, release, err := s.readIngestBody(r)
@@ -248,15 +250,14 @@ func (s *Server) integrationWebhook(kind string) handlerFunc {
 		if err != nil {
 			return invalidRequest("invalid "+kind+" payload", eventRefused(err).Errors)
 		}
+		batch, in, err := s.ingestEvents(key, kind, events)
+		if err != nil {
+			return notFound("no %s integration has this key", kind)
+		}
 		if err := s.spend(key, in, len(events)); err != nil {
 			return err
 		}
-		snap := s.org.Snapshot()
-		batch := make([]store.InboxEvent, len(events))
-		for i, ev := range events {
-			batch[i] = pipeline.AlertEvent(snap, key, svc, ev)
-		}
-		if err := s.accept(r, batch...); err != nil {
+		if err := s.acceptRouted(r, batch); err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusAccepted, webhookAnswer{Status: "success", Accepted: len(events)})
@@ -294,10 +295,8 @@ func eventRefused(err error) *ingest.ValidationError {
 	return &ingest.ValidationError{Errors: []string{err.Error()}}
 }
 
-func inbox(kind, key, service string, payload any) store.InboxEvent {
-	body, _ := json.Marshal(payload) // values from the ingest parsers always encode
-	return store.InboxEvent{Kind: kind, IntegrationKey: key, Service: service, Payload: body}
-}
+// inbox is an inbox event with its payload as JSON.
+var inbox = pipeline.NewInboxEvent
 
 // accept stores events durably before the sender is answered; a failure
 // is a 5xx, so that the sender retries.

@@ -104,7 +104,9 @@ type Server struct {
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	// eventOutcomes counts what event rules did with org-wide events.
+	eventOutcomes *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
 
 	authFailures   *limiter
 	trustedProxies []netip.Prefix
@@ -208,7 +210,8 @@ func New(o Options) *Server {
 		Name: "vigil_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 	}, []string{"method", "route"})
-	s.registry.MustRegister(s.requests, s.latency,
+	s.eventOutcomes = newEventOutcomes()
+	s.registry.MustRegister(s.requests, s.latency, s.eventOutcomes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vigil_config_version", Help: "Version of the loaded configuration."},
 			func() float64 { return float64(s.org.Snapshot().Version) }),
@@ -306,6 +309,8 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/alerts/{id}", anyToken, s.getAlert},
 		{"GET", "/api/v1/history/alerts", anyToken, s.alertHistory},
 		{"GET", "/api/v1/changes", anyToken, s.listChanges},
+		{"GET", "/api/v1/events/unrouted", anyToken, s.listRuled(pipeline.AuditUnrouted)},
+		{"GET", "/api/v1/events/suppressed", anyToken, s.listRuled(pipeline.AuditSuppressed)},
 		{"GET", "/api/v1/services/{id}/maintenance", anyToken, s.listMaintenance},
 		{"POST", "/api/v1/services/{id}/maintenance", anyToken, s.createMaintenance},
 		{"DELETE", "/api/v1/services/{id}/maintenance/{mid}", anyToken, s.deleteMaintenance},

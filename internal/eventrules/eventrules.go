@@ -17,8 +17,10 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/vigil-oncall/vigil/internal/catalog"
 )
@@ -90,24 +92,61 @@ type Problem struct {
 func (p Problem) String() string { return p.Path + ": " + p.Message }
 
 // Rules are compiled event rules. The zero value (and nil) matches nothing.
+//
+// An event is tried only against the rules that can match it: a rule with
+// an exact, non-empty label value is filed under that label and value, and
+// only an event with that label value makes it a candidate; the rules with
+// none are candidates for every event. Candidates are tried in the rules'
+// order, so the first match still wins.
 type Rules struct {
-	rules []rule
+	rules   []rule
+	always  []int32
+	byLabel map[string]map[string][]int32
+	// names are the labels the conditions read, each looked up once per
+	// event; conditions refer to them by slot.
+	names []string
+	slots map[string]int
+	// guards are the distinct literal checks that expressions need to
+	// hold before they run (many rules share one, such as a prefix): each
+	// is decided at most once per event.
+	guards   []guard
+	guardIDs map[guard]int
+}
+
+// guard: the label in slot starts with (prefix) or contains lit.
+type guard struct {
+	slot   int
+	lit    string
+	prefix bool
+}
+
+func (g guard) holds(v string) bool {
+	if g.prefix {
+		return strings.HasPrefix(v, g.lit)
+	}
+	return strings.Contains(v, g.lit)
 }
 
 type rule struct {
 	exact    []labelValue // sorted by name
-	present  []string     // labels that must be present ("*")
+	present  []int        // slots of labels that must be present ("*")
 	re       []labelRe    // sorted by name
 	service  Template
 	severity Template
 	suppress bool
 }
 
-type labelValue struct{ name, value string }
+type labelValue struct {
+	name, value string
+	slot        int
+}
 
 type labelRe struct {
-	name string
+	slot int
 	re   *regexp.Regexp
+	// guard is the Rules' guard this expression needs to hold first, -1
+	// for none: a cheap refusal shared by rules before any runs.
+	guard int
 }
 
 // Compile checks and compiles rules. It returns every problem found; the
@@ -132,9 +171,9 @@ func Compile(rules []catalog.EventRule) (*Rules, []Problem) {
 				continue
 			}
 			if v := in.Match.Labels[name]; v == "*" {
-				r.present = append(r.present, name)
+				r.present = append(r.present, out.slot(name))
 			} else {
-				r.exact = append(r.exact, labelValue{name, v})
+				r.exact = append(r.exact, labelValue{name: name, value: v, slot: out.slot(name)})
 			}
 		}
 		for _, name := range slices.Sorted(maps.Keys(in.Match.LabelsRe)) {
@@ -148,7 +187,8 @@ func Compile(rules []catalog.EventRule) (*Rules, []Problem) {
 				add(p, "%v", err)
 				continue
 			}
-			r.re = append(r.re, labelRe{name, re})
+			slot := out.slot(name)
+			r.re = append(r.re, labelRe{slot: slot, re: re, guard: out.guardOf(slot, re.String())})
 		}
 		r.suppress = in.Suppress
 		switch {
@@ -166,12 +206,59 @@ func Compile(rules []catalog.EventRule) (*Rules, []Problem) {
 		if r.severity, err = ParseTemplate(in.Severity); err != nil {
 			add(at+".severity", "%v", err)
 		}
+		out.file(int32(i), &r)
 		out.rules = append(out.rules, r)
 	}
 	if len(problems) > 0 {
 		return nil, problems
 	}
 	return out, nil
+}
+
+// slot is the slot of a label name that conditions read.
+func (rs *Rules) slot(name string) int { return intern(&rs.slots, &rs.names, name) }
+
+// guardOf files the literal check of an expression on slot, if it has one.
+func (rs *Rules) guardOf(slot int, pattern string) int {
+	need, prefix := literals(pattern)
+	if len(need) == 0 {
+		return -1
+	}
+	return intern(&rs.guardIDs, &rs.guards, guard{slot: slot, lit: need[0], prefix: prefix})
+}
+
+// intern is the index of k in list, appended the first time.
+func intern[K comparable](ids *map[K]int, list *[]K, k K) int {
+	if i, ok := (*ids)[k]; ok {
+		return i
+	}
+	if *ids == nil {
+		*ids = map[K]int{}
+	}
+	(*ids)[k] = len(*list)
+	*list = append(*list, k)
+	return len(*list) - 1
+}
+
+// file indexes rule i under its first exact, non-empty label value, or
+// with the rules every event must try.
+func (rs *Rules) file(i int32, r *rule) {
+	for _, l := range r.exact {
+		if l.value == "" {
+			continue
+		}
+		if rs.byLabel == nil {
+			rs.byLabel = map[string]map[string][]int32{}
+		}
+		values := rs.byLabel[l.name]
+		if values == nil {
+			values = map[string][]int32{}
+			rs.byLabel[l.name] = values
+		}
+		values[l.value] = append(values[l.value], i)
+		return
+	}
+	rs.always = append(rs.always, i)
 }
 
 // compilePattern compiles a labels_re expression. Go's regular expressions
@@ -217,39 +304,148 @@ func (rs *Rules) Len() int {
 	return len(rs.rules)
 }
 
-// Route decides where an event with these labels goes.
-func (rs *Rules) Route(labels map[string]string) Decision {
-	if rs != nil {
-		for i := range rs.rules {
-			r := &rs.rules[i]
-			if !r.matches(labels) {
-				continue
-			}
-			if r.suppress {
-				return Decision{Outcome: Suppressed, Rule: i}
-			}
-			return Decision{Outcome: Routed, Rule: i, Service: r.service.Render(labels), Severity: r.severity.Render(labels)}
-		}
+// Labels looks up an event's label by name; ok is false when the event
+// has no such label.
+type Labels func(name string) (value string, ok bool)
+
+// MapLabels looks labels up in a map.
+func MapLabels(m map[string]string) Labels {
+	return func(name string) (string, bool) {
+		v, ok := m[name]
+		return v, ok
 	}
-	return Decision{Outcome: Unmatched, Rule: -1}
 }
 
-func (r *rule) matches(labels map[string]string) bool {
+// Route decides where an event with these labels goes. Each label is
+// looked up at most once, and only if a condition reads it.
+func (rs *Rules) Route(labels Labels) Decision {
+	if rs == nil {
+		return Decision{Outcome: Unmatched, Rule: -1}
+	}
+	// Each label the conditions read, looked up once.
+	var values []label
+	if len(rs.names) <= 16 {
+		var buf [16]label
+		values = buf[:len(rs.names)]
+	} else {
+		values = make([]label, len(rs.names))
+	}
+	for k, name := range rs.names {
+		values[k].value, values[k].ok = labels(name)
+	}
+	e := event{values: values}
+	if len(rs.guards) <= 64 {
+		var buf [64]int8
+		e.guards = buf[:len(rs.guards)]
+	} else {
+		e.guards = make([]int8, len(rs.guards))
+	}
+	// The candidate lists, each in rule order, merged as they are tried.
+	var stack [8][]int32
+	lists := append(stack[:0], rs.always)
+	for name, byValue := range rs.byLabel {
+		if v := values[rs.slots[name]]; v.ok {
+			if l := byValue[v.value]; len(l) > 0 {
+				lists = append(lists, l)
+			}
+		}
+	}
+	for {
+		next := -1
+		for k, l := range lists {
+			if len(l) > 0 && (next < 0 || l[0] < lists[next][0]) {
+				next = k
+			}
+		}
+		if next < 0 {
+			return Decision{Outcome: Unmatched, Rule: -1}
+		}
+		i := int(lists[next][0])
+		lists[next] = lists[next][1:]
+		r := &rs.rules[i]
+		if !r.matches(rs, &e) {
+			continue
+		}
+		if r.suppress {
+			return Decision{Outcome: Suppressed, Rule: i}
+		}
+		return Decision{Outcome: Routed, Rule: i, Service: r.service.Render(labels), Severity: r.severity.Render(labels)}
+	}
+}
+
+// label is the value of one label of an event, and whether it has it.
+type label struct {
+	value string
+	ok    bool
+}
+
+// event is what Route knows of one event: its labels by slot, and the
+// guards decided so far (0 not yet, 1 holds, 2 fails).
+type event struct {
+	values []label
+	guards []int8
+}
+
+func (r *rule) matches(rs *Rules, e *event) bool {
 	for _, l := range r.exact {
-		if labels[l.name] != l.value { // "" matches an absent label, as in Prometheus
+		if e.values[l.slot].value != l.value { // "" matches an absent label, as in Prometheus
 			return false
 		}
 	}
-	for _, name := range r.present {
-		if labels[name] == "" {
+	for _, slot := range r.present {
+		if e.values[slot].value == "" {
 			return false
 		}
 	}
-	for _, l := range r.re {
-		v, ok := labels[l.name]
-		if !ok || !l.re.MatchString(v) {
+	for i := range r.re {
+		l := &r.re[i]
+		v := e.values[l.slot]
+		if !v.ok {
+			return false
+		}
+		if g := l.guard; g >= 0 {
+			if e.guards[g] == 0 {
+				e.guards[g] = 2
+				if rs.guards[g].holds(v.value) {
+					e.guards[g] = 1
+				}
+			}
+			if e.guards[g] == 2 {
+				return false
+			}
+		}
+		if !l.re.MatchString(v.value) {
 			return false
 		}
 	}
 	return true
+}
+
+// literals lists the case-sensitive literals that every match of pattern
+// contains, from the top level of its syntax tree, and whether the first
+// of them starts every match. It answers none when unsure: they only
+// spare running the expression.
+func literals(pattern string) (need []string, prefix bool) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil, false
+	}
+	re = re.Simplify()
+	subs := []*syntax.Regexp{re}
+	if re.Op == syntax.OpConcat {
+		subs = re.Sub
+	}
+	anchored := false
+	for k, sub := range subs {
+		switch {
+		case k == 0 && sub.Op == syntax.OpBeginText:
+			anchored = true
+		case sub.Op == syntax.OpLiteral && sub.Flags&syntax.FoldCase == 0:
+			if len(need) == 0 && anchored && k == 1 {
+				prefix = true
+			}
+			need = append(need, string(sub.Rune))
+		}
+	}
+	return need, prefix
 }

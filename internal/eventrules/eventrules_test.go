@@ -1,6 +1,8 @@
 package eventrules
 
 import (
+	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -44,7 +46,7 @@ func TestRoute(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := rs.Route(c.labels); got != c.want {
+			if got := rs.Route(MapLabels(c.labels)); got != c.want {
 				t.Errorf("Route(%v) = %+v, want %+v", c.labels, got, c.want)
 			}
 		})
@@ -85,13 +87,13 @@ func TestRouteEdges(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := mustCompile(t, c.rules).Route(c.labels); got != c.want {
+			if got := mustCompile(t, c.rules).Route(MapLabels(c.labels)); got != c.want {
 				t.Errorf("Route(%v) = %+v, want %+v", c.labels, got, c.want)
 			}
 		})
 	}
 	var nilRules *Rules
-	if got := nilRules.Route(map[string]string{"a": "b"}); got.Outcome != Unmatched || nilRules.Len() != 0 {
+	if got := nilRules.Route(MapLabels(map[string]string{"a": "b"})); got.Outcome != Unmatched || nilRules.Len() != 0 {
 		t.Errorf("nil rules: %+v", got)
 	}
 }
@@ -170,7 +172,7 @@ func TestParseTemplate(t *testing.T) {
 		case err != nil:
 			t.Errorf("ParseTemplate(%q): %v", c.in, err)
 		default:
-			if got := tpl.Render(labels); got != c.want {
+			if got := tpl.Render(MapLabels(labels)); got != c.want {
 				t.Errorf("ParseTemplate(%q).Render = %q, want %q", c.in, got, c.want)
 			}
 			if _, fixed := tpl.Fixed(); fixed != c.fixed {
@@ -191,7 +193,7 @@ func FuzzParseTemplate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		got := tpl.Render(map[string]string{})
+		got := tpl.Render(MapLabels(nil))
 		if strings.Contains(got, "{{labels.") {
 			t.Errorf("ParseTemplate(%q) rendered %q", s, got)
 		}
@@ -215,10 +217,123 @@ func FuzzCompile(f *testing.F) {
 			t.Fatalf("rules %v and problems %v", rs, problems)
 		}
 		if rs != nil {
-			d := rs.Route(map[string]string{name: value, reName: pattern})
+			d := rs.Route(MapLabels(map[string]string{name: value, reName: pattern}))
 			if d.Outcome == Unmatched && d.Rule != -1 {
 				t.Errorf("decision %+v", d)
 			}
 		}
 	})
+}
+
+// naive is the rules' meaning written plainly: each rule in order, every
+// condition checked, no index and no literal shortcuts.
+func naive(rules []catalog.EventRule, labels map[string]string) int {
+	for i, r := range rules {
+		ok := true
+		for name, want := range r.Match.Labels {
+			v := labels[name]
+			if want == "*" && v == "" || want != "*" && v != want {
+				ok = false
+			}
+		}
+		for name, pattern := range r.Match.LabelsRe {
+			v, present := labels[name]
+			if !present || !regexp.MustCompile(pattern).MatchString(v) {
+				ok = false
+			}
+		}
+		if ok {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestRouteAgreesWithNaive: the index and the literal shortcuts never
+// change which rule wins.
+func TestRouteAgreesWithNaive(t *testing.T) {
+	rules := []catalog.EventRule{
+		{Match: catalog.EventMatch{Labels: map[string]string{"team": "a", "env": "prod"}}, Service: "0"},
+		{Match: catalog.EventMatch{LabelsRe: map[string]string{"alertname": "^Disk.*Full$"}}, Service: "1"},
+		{Match: catalog.EventMatch{Labels: map[string]string{"team": "b"}, LabelsRe: map[string]string{"alertname": "Lag"}}, Service: "2"},
+		{Match: catalog.EventMatch{LabelsRe: map[string]string{"alertname": "(?i)^cpu"}}, Service: "3"},
+		{Match: catalog.EventMatch{Labels: map[string]string{"env": "prod"}}, Service: "4"},
+		{Match: catalog.EventMatch{Labels: map[string]string{"team": "a"}}, Service: "5"},
+		{Match: catalog.EventMatch{LabelsRe: map[string]string{"alertname": "^(Ledger|Disk)x?"}}, Service: "6"},
+		{Match: catalog.EventMatch{Labels: map[string]string{"env": ""}, LabelsRe: map[string]string{"alertname": "a|b"}}, Service: "7"},
+		{Match: catalog.EventMatch{Labels: map[string]string{"service": "*"}}, Service: "8"},
+	}
+	rs := mustCompile(t, rules)
+	values := map[string][]string{
+		"team":      {"", "a", "b", "c"},
+		"env":       {"", "prod", "staging"},
+		"alertname": {"", "DiskFull", "DiskAlmostFull", "diskfull", "ReplicaLag", "CPUHigh", "cpu", "LedgerX", "xLedger", "zz"},
+		"service":   {"", "s"},
+	}
+	n := 0
+	for _, team := range values["team"] {
+		for _, env := range values["env"] {
+			for _, name := range values["alertname"] {
+				for _, svc := range values["service"] {
+					labels := map[string]string{}
+					for k, v := range map[string]string{"team": team, "env": env, "alertname": name, "service": svc} {
+						if v != "" {
+							labels[k] = v
+						}
+					}
+					if got, want := rs.Route(MapLabels(labels)).Rule, naive(rules, labels); got != want {
+						t.Errorf("Route(%v) took rule %d, want %d", labels, got, want)
+					}
+					n++
+				}
+			}
+		}
+	}
+	if n != 240 {
+		t.Fatalf("%d cases", n)
+	}
+}
+
+func TestLiterals(t *testing.T) {
+	cases := []struct {
+		pattern string
+		need    []string
+		prefix  bool
+	}{
+		{"^Ledger", []string{"Ledger"}, true},
+		{"Ledger", []string{"Ledger"}, false},
+		{"^Disk.*Full$", []string{"Disk", "Full"}, true},
+		{"(?i)^disk", nil, false},
+		{"^(Ledger|Disk)", nil, false},
+		{"a|b", nil, false},
+		{"^a?b", []string{"b"}, false},
+		{"", nil, false},
+		{"(", nil, false},
+	}
+	for _, c := range cases {
+		need, prefix := literals(c.pattern)
+		if !slices.Equal(need, c.need) || prefix != c.prefix {
+			t.Errorf("literals(%q) = %q %v, want %q %v", c.pattern, need, prefix, c.need, c.prefix)
+		}
+	}
+}
+
+// BenchmarkRoute200: an event tried against 200 rules, the last matching.
+func BenchmarkRoute200(b *testing.B) {
+	rules := make([]catalog.EventRule, 0, 200)
+	for i := range 100 {
+		rules = append(rules, catalog.EventRule{Match: catalog.EventMatch{Labels: map[string]string{"team": fmt.Sprintf("team-%d", i), "env": "*"}}, Service: "x"})
+	}
+	for i := range 99 {
+		rules = append(rules, catalog.EventRule{Match: catalog.EventMatch{LabelsRe: map[string]string{"alertname": fmt.Sprintf("^Disk.*Full%d$", i)}}, Service: "y"})
+	}
+	rules = append(rules, catalog.EventRule{Match: catalog.EventMatch{Labels: map[string]string{"service": "*"}}, Service: "{{labels.service}}", Severity: "{{labels.severity}}"})
+	rs := mustCompile(b, rules)
+	labels := map[string]string{"alertname": "HighLatency", "service": "checkout", "severity": "warning", "instance": "web-1:9100", "team": "shop"}
+	get := MapLabels(labels)
+	for b.Loop() {
+		if d := rs.Route(get); d.Rule != 199 {
+			b.Fatal(d)
+		}
+	}
 }

@@ -62,7 +62,7 @@ func ParseTemplate(s string) (Template, error) {
 }
 
 // Render replaces each label reference by the label's value.
-func (t Template) Render(labels map[string]string) string {
+func (t Template) Render(labels Labels) string {
 	switch len(t.parts) {
 	case 0:
 		return ""
@@ -88,9 +88,10 @@ func (t Template) Fixed() (string, bool) {
 	return b.String(), true
 }
 
-func (p part) value(labels map[string]string) string {
+func (p part) value(labels Labels) string {
 	if p.label != "" {
-		return labels[p.label]
+		v, _ := labels(p.label)
+		return v
 	}
 	return p.text
 }

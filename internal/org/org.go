@@ -19,6 +19,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/escalation"
+	"github.com/vigil-oncall/vigil/internal/eventrules"
 	"github.com/vigil-oncall/vigil/internal/hours"
 	"github.com/vigil-oncall/vigil/internal/ops"
 	"github.com/vigil-oncall/vigil/internal/schedule"
@@ -40,6 +41,10 @@ type Snapshot struct {
 	services  map[string]*catalog.Service
 	// integrations maps an integration key to its service and integration.
 	integrations map[string]integrationRef
+	// orgIntegrations maps an org-wide integration key to its integration,
+	// whose events eventRules route.
+	orgIntegrations map[string]*catalog.Integration
+	eventRules      *eventrules.Rules
 	// overrides are the API-made schedule overrides, in the order they
 	// apply; onCall holds the schedules that have any, merged.
 	overrides []ScheduleOverride
@@ -92,7 +97,52 @@ func newSnapshot(version int64, b *config.Bundle, sources map[key]string) *Snaps
 	}
 	s.slos, s.sloIndex = parseSLOs(b)
 	s.hours = HoursOf(b.Org)
+	s.routeOrgEvents(b.Org)
 	return s
+}
+
+// routeOrgEvents compiles the org's event rules and indexes its
+// integrations. Without an unrouted_service, the events no rule routes go
+// to a service of the snapshot's own, eventrules.UnroutedService, owned by
+// the global IRT: they are kept as alerts like any other, and page the
+// global IRT's escalation policy.
+func (s *Snapshot) routeOrgEvents(o catalog.Org) {
+	if len(o.Integrations) == 0 {
+		return
+	}
+	s.orgIntegrations = make(map[string]*catalog.Integration, len(o.Integrations))
+	for i := range o.Integrations {
+		s.orgIntegrations[o.Integrations[i].Key] = &o.Integrations[i]
+	}
+	// Validation refuses rules that do not compile; a stored configuration
+	// holding them anyway routes nothing, and every event is unrouted.
+	s.eventRules, _ = eventrules.Compile(o.EventRules)
+	if o.UnroutedService != "" || s.services[eventrules.UnroutedService] != nil {
+		return
+	}
+	svc := &catalog.Service{ID: eventrules.UnroutedService, Name: "Events no rule routes"}
+	for i := range s.Bundle.Teams {
+		if t := &s.Bundle.Teams[i]; t.Kind == catalog.KindGlobalIRT {
+			svc.Owner = t.ID
+		}
+	}
+	s.services[svc.ID] = svc
+}
+
+// OrgIntegration returns the org-wide integration of key, or nil.
+func (s *Snapshot) OrgIntegration(key string) *catalog.Integration { return s.orgIntegrations[key] }
+
+// EventRules are the org's compiled event rules (nil routes nothing).
+func (s *Snapshot) EventRules() *eventrules.Rules { return s.eventRules }
+
+// UnroutedService is the service that takes the events of org-wide
+// integrations that no rule routes: org.unrouted_service, else
+// eventrules.UnroutedService.
+func (s *Snapshot) UnroutedService() string {
+	if id := s.Bundle.Org.UnroutedService; id != "" {
+		return id
+	}
+	return eventrules.UnroutedService
 }
 
 // HoursOf reads an org's business_hours and night_hours. Validation

@@ -91,13 +91,22 @@ func (p *Processor) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, 
 			return nil // the service was deleted since: nothing to track
 		}
 		return p.applyBeat(tx, svc, ev, now)
-	case store.InboxAlert:
-		if svc == nil {
-			return nil
-		}
+	case store.InboxAlert, store.InboxEventRule:
 		var e ingest.Event
-		if err := json.Unmarshal(ev.Payload, &e); err != nil {
+		if ev.Kind == store.InboxEventRule {
+			rec, err := keepRuled(tx, ev, now)
+			if err != nil || rec.Outcome != OutcomeUnrouted {
+				return err
+			}
+			e = rec.Event
+		} else if err := json.Unmarshal(ev.Payload, &e); err != nil {
 			return &unreadableError{fmt.Errorf("decode alert event: %w", err)}
+		}
+		// Acknowledgements and resolutions through an org-wide integration
+		// name no service: they act on the open alert of their key. Events
+		// of a service deleted since are dropped.
+		if svc == nil && (ev.Service != "" || e.Action == ingest.ActionTrigger) {
+			return nil
 		}
 		if e.Timestamp.IsZero() {
 			e.Timestamp = ev.ReceivedAt

@@ -17,6 +17,11 @@ const (
 	InboxAlert     = "alert"     // a normalised alert event (trigger, acknowledge, resolve)
 	InboxChange    = "change"    // a change event
 	InboxHeartbeat = "heartbeat" // a heartbeat beat
+	// InboxEventRule is an event of an org-wide integration that no rule
+	// routed to a service (suppressed, or unrouted): kept in the audit
+	// log, and unrouted triggers open alerts on the service that takes
+	// them.
+	InboxEventRule = "event_rule"
 )
 
 // InboxEvent is an accepted ingest event, durably stored before the sender

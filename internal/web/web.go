@@ -41,6 +41,7 @@ var Pages = []string{
 	"/postmortems",
 	"/postmortems/{id}",
 	"/action-items",
+	"/events",
 }
 
 // contentTypes are the only kinds of file the UI is made of; a file of

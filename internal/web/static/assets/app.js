@@ -13,6 +13,7 @@ import {slosPage} from './pages/slos.js';
 import {sloPage} from './pages/slo.js';
 import {reportPage, reportsPage} from './pages/reports.js';
 import {actionItemsPage, postmortemPage, postmortemsPage} from './pages/postmortems.js';
+import {eventsPage} from './pages/events.js';
 
 const routes = [
   [/^\/$/, () => navigate('/incidents', {replace: true})],
@@ -30,6 +31,7 @@ const routes = [
   [/^\/postmortems$/, postmortemsPage],
   [/^\/postmortems\/([^/]+)$/, postmortemPage],
   [/^\/action-items$/, actionItemsPage],
+  [/^\/events$/, eventsPage],
 ];
 
 const main = document.getElementById('main');
