@@ -149,7 +149,11 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 # --- tests ------------------------------------------------------------------
 say "go test -race"
-go test -race -count=1 ./...
+# The api and web packages run hundreds of servers (and Chromium) under the
+# race detector: past go test's default of 10 minutes a package is killed,
+# which on a slow machine would fail the suite on time alone; a test that
+# hangs is still stopped, with every goroutine's stack.
+go test -race -count=1 -timeout 30m ./...
 
 say "promtool check rules on the rules vigil slo rules writes for examples/org"
 go run ./cmd/vigil slo rules -f examples/org -o "$work/slo-rules.yaml"
@@ -183,7 +187,7 @@ if [ "$mode" = long ] || [ "$mode" = sweep ]; then
     # reads VIGIL_TEST_NOW (through internal/clock or vigiltest, or to
     # hand it to the binaries it starts) runs again at each instant, and
     # only those that never look at "now" are answered from the cache.
-    VIGIL_TEST_NOW=$at go test ./...
+    VIGIL_TEST_NOW=$at go test -timeout 30m ./...
   done
 fi
 if [ "$mode" = sweep ]; then
