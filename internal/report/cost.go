@@ -155,7 +155,7 @@ func (o *Org) Standby(user string, start, end time.Time) (all, holiday time.Dura
 		if next.After(end) {
 			next = end
 		}
-		if _, ok := o.Holiday(p.Country, lt); ok {
+		if o.holidayOn(p.Country, lt) {
 			holiday += next.Sub(t)
 		}
 		t = next

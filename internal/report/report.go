@@ -115,6 +115,15 @@ type Org struct {
 	teams    map[string]int
 	services map[string]int
 	zones    map[string]*time.Location
+	holidays map[holidayKey]bool
+}
+
+// holidayKey is a date in a country.
+type holidayKey struct {
+	country string
+	y       int
+	m       time.Month
+	d       int
 }
 
 // Person is someone who may be paged.
@@ -286,6 +295,7 @@ func (o *Org) index() {
 		o.services[s.ID] = i
 	}
 	o.zones = map[string]*time.Location{}
+	o.holidays = map[holidayKey]bool{}
 }
 
 // Index prepares an Org built by hand (not by NewOrg) for the reports.
@@ -343,8 +353,21 @@ func (o *Org) isHoliday(user string, t time.Time, loc *time.Location) bool {
 	if o.Holiday == nil || p == nil || p.Country == "" {
 		return false
 	}
-	_, ok := o.Holiday(p.Country, t.In(loc))
-	return ok
+	return o.holidayOn(p.Country, t.In(loc))
+}
+
+// holidayOn reports whether the date of local is a public holiday in
+// country, asking o.Holiday once per date: a year of pages falls on a few
+// hundred dates.
+func (o *Org) holidayOn(country string, local time.Time) bool {
+	y, m, d := local.Date()
+	k := holidayKey{country, y, m, d}
+	is, ok := o.holidays[k]
+	if !ok {
+		_, is = o.Holiday(country, local)
+		o.holidays[k] = is
+	}
+	return is
 }
 
 // Filter is what a report is asked about: a team, or the whole org.
