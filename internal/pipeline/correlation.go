@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -97,34 +96,19 @@ func (f *flow) place(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, now 
 		return pl, err
 	}
 	rule := f.correlationRule(snap)
-	verdicts := make([]verdictOn, len(open))
-	best := 0
-	var via string
+	verdicts := make([]correlate.Verdict, len(open))
 	for i, inc := range open {
-		verdicts[i] = verdictOn{inc, rule.Decide(svc.ID, inc.Services, ev.of(inc))}
-		// The strongest link wins, the oldest incident among equals.
-		if s := verdicts[i].v.Strength(); s > best {
-			best, pl.join, pl.reason = s, inc, verdicts[i].v.Reason
-			if s == correlate.StrengthEvidence {
-				via = verdicts[i].v.Via[0]
-			}
-		}
+		verdicts[i] = rule.Decide(svc.ID, inc.Services, ev.of(inc))
 	}
-	// An alert that its incident explains is a victim, not a cause: it
-	// pulls no other incident in.
-	victim := best == correlate.StrengthExplained
-	for _, d := range verdicts {
-		switch {
-		case d.inc == pl.join:
-		case d.v.Join && d.v.Explains && !victim:
-			pl.merge = append(pl.merge, d)
-		case best == correlate.StrengthEvidence && d.v.Join && slices.Contains(d.v.Via, via):
-			// Joined on evidence for via: what else shares via is one
-			// failure with it.
-			pl.merge = append(pl.merge, d)
-		case d.v.Related():
-			pl.related = append(pl.related, d)
-		}
+	p := correlate.Place(verdicts)
+	if p.Join >= 0 {
+		pl.join, pl.reason = open[p.Join], verdicts[p.Join].Reason
+	}
+	for _, i := range p.Merge {
+		pl.merge = append(pl.merge, verdictOn{open[i], verdicts[i]})
+	}
+	for _, i := range p.Related {
+		pl.related = append(pl.related, verdictOn{open[i], verdicts[i]})
 	}
 	return pl, nil
 }

@@ -155,6 +155,10 @@ type Totals struct {
 	// open, Correlated those that joined another service's incident.
 	Repeats    int `json:"repeats"`
 	Correlated int `json:"correlated"`
+	// Merged are incidents that correlation merged into another: an alert
+	// whose service explains them (or joined one on the same evidence)
+	// came later. They count in Incidents.
+	Merged int `json:"merged"`
 	// NoticeHours is the mean wait of a low-urgency incident for business
 	// hours.
 	NoticeHours float64 `json:"notice_hours"`
@@ -235,7 +239,7 @@ func Run(alerts []Alert, orgs []Org, opts Options) (*Result, error) {
 
 // method says how the figures come about.
 var method = []string{
-	"Each alert goes through the organisation's own rules, with the server's code: severity to urgency (low urgency never pages; it notifies the owner team's on-call when its business hours next begin), dedup while an alert with the same service and dedup key is open, correlation into an open incident over the dependency graph within the correlation window, and the service's escalation policy with its IRT coverage woven in, resolved against the schedules at each step's instant.",
+	"Each alert goes through the organisation's own rules, with the server's code: severity to urgency (low urgency never pages; it notifies the owner team's on-call when its business hours next begin), dedup while an alert with the same service and dedup key is open, correlation into an open incident over the dependency graph within the correlation window (the server's placement: the most strongly linked incident, and the other open incidents the alert's service explains merge into it, their escalation stopped), and the service's escalation policy with its IRT coverage woven in, resolved against the schedules at each step's instant.",
 	"A correlated incident whose services two or more teams own is major and pages the global IRT, which takes the commander role.",
 	"Escalation proceeds until the alert's acknowledgement in the history; an alert acknowledged at no known time is taken as acknowledged by the first step.",
 	"Pages, standby, guaranteed response and cost are the server's reports over the replayed pages and the schedules' shifts: one page is one incident paging one person, bucketed in their own zone; standby is time on call on schedules that a policy pages; cost is org.costs over those (response time: everyone paged is engaged from their page, the commander from their role, until the incident resolved).",
@@ -292,15 +296,30 @@ type simIncident struct {
 	ackAt    *time.Time
 	resolved *time.Time
 	end      time.Time // resolution, else acknowledgement, else opening
-	// paged are the people paged so far, each once: a handful, so a
-	// slice rather than a map.
-	paged []string
+	// paged are the people paged so far, each once, and when: a handful,
+	// so a slice rather than a map. People of an incident merged into
+	// this one count from the merge.
+	paged []pagedAt
+	// escalatedAt is when it first went past its first step.
+	escalatedAt time.Time
+	// mergedAt is when correlation merged it into another incident
+	// (zero: never): its pages after then were never sent.
+	mergedAt time.Time
 	// one holds services while the incident has only its first.
 	one [1]string
 	// engaged is when the page that was acknowledged went out: the last
 	// page before the acknowledgement (the first, where none is known).
 	engaged time.Time
 	rec     report.Incident
+}
+
+type pagedAt struct {
+	user string
+	at   time.Time
+}
+
+func (inc *simIncident) pagedAlready(user string) bool {
+	return slices.ContainsFunc(inc.paged, func(p pagedAt) bool { return p.user == user })
 }
 
 // acknowledgedBy reports whether the incident is acknowledged by t.
@@ -326,6 +345,9 @@ type replayer struct {
 	// oldest first; alerting the alerts of the correlation window.
 	recent   []*simIncident
 	alerting []timedService
+	// open2 and verdicts are place's scratch space.
+	open2    []*simIncident
+	verdicts []correlate.Verdict
 	counts   map[string]int
 
 	unmapped map[string]*Unmapped
@@ -421,8 +443,8 @@ func (r *replayer) alert(a *Alert) {
 		r.lowUrgency(svc, a)
 		return
 	}
-	if inc := r.place(svc, now); inc != nil {
-		r.join(inc, svc, now)
+	if inc, merge := r.place(svc, now); inc != nil {
+		r.join(inc, merge, svc, now)
 		return
 	}
 	r.highUrgency(svc, a)
@@ -533,11 +555,9 @@ func (r *replayer) escalate(inc *simIncident, policy escalation.Policy) {
 		if !ok || (!first && (stop == nil || !st.NextAt.Before(*stop))) {
 			return
 		}
-		if st.Step > 0 || st.Round > 0 {
-			if !inc.rec.Escalated {
-				r.totals.Escalated++
-			}
-			inc.rec.Escalated = true
+		if (st.Step > 0 || st.Round > 0) && !inc.rec.Escalated {
+			r.totals.Escalated++
+			inc.rec.Escalated, inc.escalatedAt = true, st.NextAt
 		}
 		r.page(inc, step.Targets, st.NextAt)
 		st = st.Advance(st.NextAt)
@@ -550,38 +570,43 @@ func (r *replayer) page(inc *simIncident, targets []escalation.Target, at time.T
 	users, _ := r.oncall.Targets(r.snap, targets, at)
 	for _, u := range users {
 		person := r.snap.User(u.User)
-		if slices.Contains(inc.paged, u.User) || person == nil || len(person.ContactMethods) == 0 {
+		if inc.pagedAlready(u.User) || person == nil || len(person.ContactMethods) == 0 {
 			continue // as on the server, someone without a contact method is not paged
 		}
-		inc.paged = append(inc.paged, u.User)
+		inc.paged = append(inc.paged, pagedAt{u.User, at})
 		r.pages = append(r.pages, report.Page{Incident: inc.id, User: u.User, At: at, TimeZone: person.TimeZone})
 		inc.rec.Engagements = append(inc.rec.Engagements, report.Engagement{At: at, User: u.User, Role: report.RoleResponder})
-		meanOf(r.engage, u.User).add(at.Sub(inc.created))
 		if inc.engaged.IsZero() || (inc.ackAt != nil && at.After(inc.engaged) && !at.After(*inc.ackAt)) {
 			inc.engaged = at
 		}
 	}
 }
 
-// place finds the open high-urgency incident an alert on svc joins by
-// correlation: the most strongly linked, the oldest among equals.
-func (r *replayer) place(svc *catalog.Service, now time.Time) *simIncident {
+// place finds, by correlation, the open high-urgency incident an alert on
+// svc joins and the others that merge into it, with the server's rule
+// (correlate.Place).
+func (r *replayer) place(svc *catalog.Service, now time.Time) (join *simIncident, merge []*simIncident) {
 	if len(r.recent) == 0 || len(r.snap.Graph.Dependencies(svc.ID)) == 0 && len(r.snap.Graph.Dependents(svc.ID)) == 0 {
-		return nil
+		return nil, nil
 	}
 	ev := &windowEvidence{r: r, self: svc.ID}
-	var join *simIncident
-	best := correlate.StrengthNone
+	open, verdicts := r.open2[:0], r.verdicts[:0]
 	for _, inc := range r.recent {
 		if inc.resolved != nil && !inc.resolved.After(now) {
 			continue // resolved by now
 		}
-		v := r.rule.Decide(svc.ID, inc.services, ev)
-		if s := v.Strength(); s > best {
-			best, join = s, inc
-		}
+		open = append(open, inc)
+		verdicts = append(verdicts, r.rule.Decide(svc.ID, inc.services, ev))
 	}
-	return join
+	r.open2, r.verdicts = open, verdicts
+	p := correlate.Place(verdicts)
+	if p.Join < 0 {
+		return nil, nil
+	}
+	for _, i := range p.Merge {
+		merge = append(merge, open[i])
+	}
+	return open[p.Join], merge
 }
 
 // windowEvidence is what the replay knows while an alert is placed: the
@@ -613,23 +638,26 @@ func (e *windowEvidence) DependentsFailing(service string) bool {
 }
 
 // join adds an alert's service to a correlated incident, as the server
-// does: while the incident is unacknowledged its owner's first step and
+// does: the incidents correlation found one failure with it merge in
+// first; while the incident is unacknowledged its owner's first step and
 // the IRT covering it are paged (those not yet responding), and an
 // incident spanning two or more teams becomes major and pages the global
 // IRT.
-func (r *replayer) join(inc *simIncident, svc *catalog.Service, now time.Time) {
+func (r *replayer) join(inc *simIncident, merge []*simIncident, svc *catalog.Service, now time.Time) {
 	r.totals.Correlated++
-	if slices.Contains(inc.services, svc.ID) {
-		return
+	for _, src := range merge {
+		r.merge(inc, src, now)
 	}
-	inc.services = append(inc.services, svc.ID)
-	inc.rec.Services = inc.services
-	if !inc.acknowledgedBy(now) {
-		if p := r.snap.Policy(routing.PolicyOf(r.snap, svc)); p != nil && len(p.Steps) > 0 {
-			r.page(inc, p.Steps[0].Targets, now)
-		}
-		if cov := routing.CoverageOf(r.snap, svc); cov.IRT != nil && cov.Mode != catalog.CoverageBackup {
-			r.page(inc, []escalation.Target{{Team: cov.IRT.ID}}, now)
+	if !slices.Contains(inc.services, svc.ID) {
+		inc.services = append(inc.services, svc.ID)
+		inc.rec.Services = inc.services
+		if !inc.acknowledgedBy(now) {
+			if p := r.snap.Policy(routing.PolicyOf(r.snap, svc)); p != nil && len(p.Steps) > 0 {
+				r.page(inc, p.Steps[0].Targets, now)
+			}
+			if cov := routing.CoverageOf(r.snap, svc); cov.IRT != nil && cov.Mode != catalog.CoverageBackup {
+				r.page(inc, []escalation.Target{{Team: cov.IRT.ID}}, now)
+			}
 		}
 	}
 	if inc.major || len(r.owningTeams(inc.services)) < 2 {
@@ -645,6 +673,45 @@ func (r *replayer) join(inc *simIncident, svc *catalog.Service, now time.Time) {
 		inc.rec.Engagements = append(inc.rec.Engagements, report.Engagement{At: now, User: who[0], Role: string(incident.RoleCommander)})
 	}
 	r.page(inc, []escalation.Target{{Team: g.ID}}, now)
+}
+
+// merge resolves src into inc as the server does when correlation finds
+// them one failure: src's services join inc's, src's escalation stops
+// (what it would have paged after now was never sent), and the people it
+// paged respond on inc from now, without being paged again.
+func (r *replayer) merge(inc, src *simIncident, now time.Time) {
+	r.totals.Merged++
+	for _, s := range src.services {
+		if !slices.Contains(inc.services, s) {
+			inc.services = append(inc.services, s)
+		}
+	}
+	inc.rec.Services = inc.services
+	resolved := now
+	src.mergedAt, src.resolved = now, &resolved
+	if src.end.After(now) {
+		src.end = now
+	}
+	src.paged = slices.DeleteFunc(src.paged, func(p pagedAt) bool { return p.at.After(now) })
+	src.rec.Engagements = slices.DeleteFunc(src.rec.Engagements, func(e report.Engagement) bool { return e.At.After(now) })
+	if src.engaged.After(now) {
+		src.engaged = time.Time{}
+		for _, p := range src.paged {
+			if p.at.After(src.engaged) {
+				src.engaged = p.at
+			}
+		}
+	}
+	if src.rec.Escalated && src.escalatedAt.After(now) {
+		src.rec.Escalated = false
+		r.totals.Escalated--
+	}
+	for _, p := range src.paged {
+		if !inc.pagedAlready(p.user) {
+			inc.paged = append(inc.paged, pagedAt{p.user, now})
+			inc.rec.Engagements = append(inc.rec.Engagements, report.Engagement{At: now, User: p.user, Role: report.RoleResponder})
+		}
+	}
 }
 
 func (r *replayer) owningTeams(services []string) map[string]bool {
@@ -686,7 +753,8 @@ func (r *replayer) result(name string, period report.Period) (OrgResult, error) 
 			meanOf(r.teamEng, owner).add(d)
 		}
 	}
-	cost := report.ReportCost(ro, period, report.Filter{}, r.pages, shifts, records)
+	pages := r.sentPages()
+	cost := report.ReportCost(ro, period, report.Filter{}, pages, shifts, records)
 	coverage := report.ReportCoverage(ro, period, report.Filter{}, shifts)
 	out := OrgResult{Name: name, Currency: ro.Rates.Currency, People: []PersonRow{}, Teams: []TeamRow{}, Unmapped: []Unmapped{}}
 	for _, p := range cost.People {
@@ -733,6 +801,22 @@ func (r *replayer) result(name string, period report.Period) (OrgResult, error) 
 	}
 	slices.SortFunc(out.Unmapped, func(a, b Unmapped) int { return cmp.Compare(a.Service, b.Service) })
 	return out, nil
+}
+
+// sentPages are the pages that went out, leaving out those of merged
+// incidents after their merge, and counts each person's time to engage.
+func (r *replayer) sentPages() []report.Page {
+	sent := r.pages[:0]
+	for _, p := range r.pages {
+		inc := r.incidents[p.Incident-1]
+		if !inc.mergedAt.IsZero() && p.At.After(inc.mergedAt) {
+			continue
+		}
+		sent = append(sent, p)
+		meanOf(r.engage, p.User).add(p.At.Sub(inc.created))
+	}
+	r.pages = sent
+	return sent
 }
 
 // shifts are the schedule's shifts over the period: the replay's own

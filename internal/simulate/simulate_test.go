@@ -278,6 +278,60 @@ func TestCorrelatedAcrossTeamsIsMajor(t *testing.T) {
 	}
 }
 
+// cascade: web (team web) and app (team app) both need db (team dba)
+// through hard edges. app's policy pages ada, then bob ten minutes later.
+var cascade = costs + "users:\n" + user("wes", "UTC") + user("ada", "UTC") + user("bob", "UTC") + user("dan", "UTC") + user("gil", "UTC") + `
+teams:
+  - {id: web, kind: dev, time_zone: UTC, members: [wes], schedule: web-s}
+  - {id: app, kind: dev, time_zone: UTC, members: [ada, bob], schedule: app-s}
+  - {id: dba, kind: dev, time_zone: UTC, members: [dan], schedule: dba-s}
+  - {id: irt, kind: global-irt, time_zone: UTC, members: [gil], schedule: irt-s}
+schedules:
+  - {id: web-s, time_zone: UTC, layers: [{id: l, users: [wes], rotation: {every: 1w}, start: "2026-01-05T00:00:00Z"}]}
+  - {id: app-s, time_zone: UTC, layers: [{id: l, users: [ada], rotation: {every: 1w}, start: "2026-01-05T00:00:00Z"}]}
+  - {id: dba-s, time_zone: UTC, layers: [{id: l, users: [dan], rotation: {every: 1w}, start: "2026-01-05T00:00:00Z"}]}
+  - {id: irt-s, time_zone: UTC, layers: [{id: l, users: [gil], rotation: {every: 1w}, start: "2026-01-05T00:00:00Z"}]}
+escalation_policies:
+  - {id: web-p, steps: [{targets: [{schedule: web-s}], escalate_after: 10m}]}
+  - {id: app-p, steps: [{targets: [{schedule: app-s}], escalate_after: 10m}, {targets: [{user: bob}], escalate_after: 10m}]}
+  - {id: dba-p, steps: [{targets: [{schedule: dba-s}], escalate_after: 10m}]}
+services:
+  - {id: web, name: Web, owner: web, escalation_policy: web-p, depends_on: [{service: db, kind: hard}]}
+  - {id: app, name: App, owner: app, escalation_policy: app-p, depends_on: [{service: db, kind: hard}]}
+  - {id: db, name: DB, owner: dba, escalation_policy: dba-p}
+`
+
+// As on the server, an alert whose service explains open incidents joins
+// the oldest and merges the others into it (correlate.Place): web and app
+// alert first, each on its own incident (two services sharing db are not
+// yet evidence that db fails); db's alert explains both, joins web's and
+// merges app's, which stops app's escalation, so bob, its second step at
+// 10:11, is never paged; ada, paged by app's, is not paged again.
+func TestCorrelationMergesWhatTheAlertExplains(t *testing.T) {
+	history := []Alert{
+		{Timestamp: at("2026-01-13T10:00:00Z"), Service: "web", Severity: "critical", DedupKey: "w", AcknowledgedAt: ptr(at("2026-01-13T10:20:00Z"))},
+		{Timestamp: at("2026-01-13T10:01:00Z"), Service: "app", Severity: "critical", DedupKey: "a", ResolvedAt: ptr(at("2026-01-13T10:30:00Z"))},
+		{Timestamp: at("2026-01-13T10:05:00Z"), Service: "db", Severity: "critical", DedupKey: "d"},
+	}
+	res, err := Run(history, []Org{loadOrg(t, "cascade", cascade)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := res.Orgs[0]
+	if tot := o.Totals; tot.Incidents != 2 || tot.Correlated != 1 || tot.Merged != 1 || tot.Major != 1 || tot.Escalated != 0 {
+		t.Errorf("totals %+v, want 2 incidents, 1 correlated, 1 merged, 1 major, none escalated", tot)
+	}
+	got := map[string]int{}
+	for _, p := range o.People {
+		got[p.User] = p.Pages
+	}
+	for id, pages := range map[string]int{"wes": 1, "ada": 1, "bob": 0, "dan": 1, "gil": 1} {
+		if got[id] != pages {
+			t.Errorf("%s paged %d times, want %d", id, got[id], pages)
+		}
+	}
+}
+
 // The JSON answer has the contract's shape.
 func TestJSONShape(t *testing.T) {
 	res, err := Run([]Alert{{Timestamp: at("2026-01-13T03:00:00Z"), Service: "gone", Severity: "critical"}},
