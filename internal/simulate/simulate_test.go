@@ -236,23 +236,29 @@ func TestDedupWhileOpen(t *testing.T) {
 	}
 }
 
-// shop: web (team web) needs db (team dba) through a hard edge; the global
-// IRT's gil is on call. A db alert and a web alert two minutes apart are
-// one incident spanning two teams: major, so gil is paged and commands.
-var shop = costs + "users:\n" + user("wes", "UTC") + user("dan", "UTC") + user("gil", "UTC") + `
+// shop: web (team web) and app (team app) both need db (team dba)
+// through hard edges; the global IRT's gil is on call. app's policy pages
+// ada, then bob ten minutes later. A db alert and a web alert two minutes
+// apart are one incident spanning two teams: major, so gil is paged and
+// commands.
+var shop = costs + "users:\n" + user("wes", "UTC") + user("ada", "UTC") + user("bob", "UTC") + user("dan", "UTC") + user("gil", "UTC") + `
 teams:
   - {id: web, kind: dev, time_zone: UTC, members: [wes], schedule: web-s}
+  - {id: app, kind: dev, time_zone: UTC, members: [ada, bob], schedule: app-s}
   - {id: dba, kind: dev, time_zone: UTC, members: [dan], schedule: dba-s}
   - {id: irt, kind: global-irt, time_zone: UTC, members: [gil], schedule: irt-s}
 schedules:
   - {id: web-s, time_zone: UTC, layers: [{id: l, users: [wes], rotation: {every: 1w}, start: "2026-01-05T00:00:00Z"}]}
+  - {id: app-s, time_zone: UTC, layers: [{id: l, users: [ada], rotation: {every: 1w}, start: "2026-01-05T00:00:00Z"}]}
   - {id: dba-s, time_zone: UTC, layers: [{id: l, users: [dan], rotation: {every: 1w}, start: "2026-01-05T00:00:00Z"}]}
   - {id: irt-s, time_zone: UTC, layers: [{id: l, users: [gil], rotation: {every: 1w}, start: "2026-01-05T00:00:00Z"}]}
 escalation_policies:
   - {id: web-p, steps: [{targets: [{schedule: web-s}], escalate_after: 10m}]}
+  - {id: app-p, steps: [{targets: [{schedule: app-s}], escalate_after: 10m}, {targets: [{user: bob}], escalate_after: 10m}]}
   - {id: dba-p, steps: [{targets: [{schedule: dba-s}], escalate_after: 10m}]}
 services:
   - {id: web, name: Web, owner: web, escalation_policy: web-p, depends_on: [{service: db, kind: hard}]}
+  - {id: app, name: App, owner: app, escalation_policy: app-p, depends_on: [{service: db, kind: hard}]}
   - {id: db, name: DB, owner: dba, escalation_policy: dba-p}
 `
 
@@ -278,29 +284,6 @@ func TestCorrelatedAcrossTeamsIsMajor(t *testing.T) {
 	}
 }
 
-// cascade: web (team web) and app (team app) both need db (team dba)
-// through hard edges. app's policy pages ada, then bob ten minutes later.
-var cascade = costs + "users:\n" + user("wes", "UTC") + user("ada", "UTC") + user("bob", "UTC") + user("dan", "UTC") + user("gil", "UTC") + `
-teams:
-  - {id: web, kind: dev, time_zone: UTC, members: [wes], schedule: web-s}
-  - {id: app, kind: dev, time_zone: UTC, members: [ada, bob], schedule: app-s}
-  - {id: dba, kind: dev, time_zone: UTC, members: [dan], schedule: dba-s}
-  - {id: irt, kind: global-irt, time_zone: UTC, members: [gil], schedule: irt-s}
-schedules:
-  - {id: web-s, time_zone: UTC, layers: [{id: l, users: [wes], rotation: {every: 1w}, start: "2026-01-05T00:00:00Z"}]}
-  - {id: app-s, time_zone: UTC, layers: [{id: l, users: [ada], rotation: {every: 1w}, start: "2026-01-05T00:00:00Z"}]}
-  - {id: dba-s, time_zone: UTC, layers: [{id: l, users: [dan], rotation: {every: 1w}, start: "2026-01-05T00:00:00Z"}]}
-  - {id: irt-s, time_zone: UTC, layers: [{id: l, users: [gil], rotation: {every: 1w}, start: "2026-01-05T00:00:00Z"}]}
-escalation_policies:
-  - {id: web-p, steps: [{targets: [{schedule: web-s}], escalate_after: 10m}]}
-  - {id: app-p, steps: [{targets: [{schedule: app-s}], escalate_after: 10m}, {targets: [{user: bob}], escalate_after: 10m}]}
-  - {id: dba-p, steps: [{targets: [{schedule: dba-s}], escalate_after: 10m}]}
-services:
-  - {id: web, name: Web, owner: web, escalation_policy: web-p, depends_on: [{service: db, kind: hard}]}
-  - {id: app, name: App, owner: app, escalation_policy: app-p, depends_on: [{service: db, kind: hard}]}
-  - {id: db, name: DB, owner: dba, escalation_policy: dba-p}
-`
-
 // As on the server, an alert whose service explains open incidents joins
 // the oldest and merges the others into it (correlate.Place): web and app
 // alert first, each on its own incident (two services sharing db are not
@@ -313,7 +296,7 @@ func TestCorrelationMergesWhatTheAlertExplains(t *testing.T) {
 		{Timestamp: at("2026-01-13T10:01:00Z"), Service: "app", Severity: "critical", DedupKey: "a", ResolvedAt: ptr(at("2026-01-13T10:30:00Z"))},
 		{Timestamp: at("2026-01-13T10:05:00Z"), Service: "db", Severity: "critical", DedupKey: "d"},
 	}
-	res, err := Run(history, []Org{loadOrg(t, "cascade", cascade)}, Options{})
+	res, err := Run(history, []Org{loadOrg(t, "shop", shop)}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
