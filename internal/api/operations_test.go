@@ -176,7 +176,10 @@ func TestOperationRunEndToEnd(t *testing.T) {
 	}
 }
 
-func TestOperationRefusals(t *testing.T) {
+// TestOperationRefusalsAndList: what cannot run is refused before
+// anything is sent; the operations offered are listed with the values
+// a service's runs take.
+func TestOperationRefusalsAndList(t *testing.T) {
 	f, platform := startOperations(t)
 	cases := []struct {
 		name, path string
@@ -203,6 +206,21 @@ func TestOperationRefusals(t *testing.T) {
 	}
 	if n := len(platform.Requests()); n != 0 {
 		t.Errorf("refused requests reached the platform %d times", n)
+	}
+
+	// The operations offered, with each service's values.
+	var list struct {
+		Operations []ops.Operation `json:"operations"`
+	}
+	if code := f.call("GET", "/api/v1/operations", f.viewer, nil, &list); code != 200 || len(list.Operations) != 2 || list.Operations[0].Params[0].Default != "" {
+		t.Fatalf("operations = %d, %+v", code, list.Operations)
+	}
+	if code := f.call("GET", "/api/v1/operations?service=checkout", f.viewer, nil, &list); code != 200 || len(list.Operations) != 2 ||
+		list.Operations[0].ID != "drain" || list.Operations[0].Params[0].Default != "eu-1" || !list.Operations[0].Confirm {
+		t.Fatalf("operations of checkout = %d, %+v", code, list.Operations)
+	}
+	if code := f.call("GET", "/api/v1/operations?service=nope", f.viewer, nil, nil); code != 404 {
+		t.Errorf("operations of an unknown service = %d", code)
 	}
 }
 
@@ -234,22 +252,5 @@ func TestASecondRunWhileOneRunsIs409(t *testing.T) {
 	}
 	if code := <-first; code != 200 {
 		t.Errorf("first run = %d", code)
-	}
-}
-
-func TestListOperations(t *testing.T) {
-	f, _ := startOperations(t)
-	var list struct {
-		Operations []ops.Operation `json:"operations"`
-	}
-	if code := f.call("GET", "/api/v1/operations", f.viewer, nil, &list); code != 200 || len(list.Operations) != 2 || list.Operations[0].Params[0].Default != "" {
-		t.Fatalf("operations = %d, %+v", code, list.Operations)
-	}
-	if code := f.call("GET", "/api/v1/operations?service=checkout", f.viewer, nil, &list); code != 200 || len(list.Operations) != 2 ||
-		list.Operations[0].ID != "drain" || list.Operations[0].Params[0].Default != "eu-1" || !list.Operations[0].Confirm {
-		t.Fatalf("operations of checkout = %d, %+v", code, list.Operations)
-	}
-	if code := f.call("GET", "/api/v1/operations?service=nope", f.viewer, nil, nil); code != 404 {
-		t.Errorf("operations of an unknown service = %d", code)
 	}
 }

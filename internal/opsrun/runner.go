@@ -62,8 +62,8 @@ type Options struct {
 	// follows no redirect (a 3xx is the platform's answer, and no header
 	// is carried to another host). Each run's timeout bounds its request.
 	Client *http.Client
-	// Poll is how often Run looks for abandoned and stale runs; zero
-	// means a second.
+	// Poll is how often Run looks for abandoned and stale runs (handed
+	// runs wake it at once); zero means 5s.
 	Poll time.Duration
 }
 
@@ -113,7 +113,7 @@ func New(o Options) *Runner {
 		o.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if o.Poll <= 0 {
-		o.Poll = time.Second
+		o.Poll = 5 * time.Second
 	}
 	var id [6]byte
 	_, _ = rand.Read(id[:]) // crypto/rand does not fail on supported platforms
