@@ -193,7 +193,15 @@ func TestCrashRecoverySQLite(t *testing.T) {
 		return true
 	})
 	settled := time.Since(restarted)
-	incidents = allIncidents(t, final.base) // after the pages: the timelines are complete
+	// After the pages the timelines are complete. A trigger whose answer a
+	// kill cut off may still have been stored, and be processed after
+	// every accepted one showed up: alerts and incidents are compared
+	// once both lists are read again and agree, or at a short deadline.
+	waitUntil(10*time.Second, 500*time.Millisecond, func() bool {
+		incidents = allIncidents(t, final.base)
+		alerts = allAlerts(t, final.base)
+		return len(incidents) == len(alerts)
+	})
 	if len(incidents) != len(alerts) {
 		t.Errorf("%d incidents for %d alerts: each trigger opens its own incident", len(incidents), len(alerts))
 		reportUnpaired(t, incidents, alerts)
