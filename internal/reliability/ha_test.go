@@ -156,7 +156,11 @@ func TestReplicasOnPostgres(t *testing.T) {
 			recv.hold(strings.TrimPrefix(procs[victim].base, "http://"))
 			holding = true
 		}
-		if killedAt.IsZero() && time.Since(started) >= killAfter {
+		// The kill waits for a page in flight on the victim (on a loaded
+		// machine a second may pass without one), up to three quarters
+		// into the load, so that the failover gap is measured.
+		if into := time.Since(started); killedAt.IsZero() && into >= killAfter && (len(recv.heldPages()) > 0 || into >= load*3/4) {
+			killAfter = into
 			procs[victim].kill()
 			dead.Store(true)
 			killedAt = time.Now()
