@@ -47,15 +47,15 @@ func TestBrowserDrainFromTheIncidentPage(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), alicePassword),
 		chromedp.Click(chromedp.CSS(`form[aria-labelledby=pw-title] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-incident="`+id+`"]`)))
-	drain := `details[data-operation=drain][data-service=checkout]`
+	drain := `div.operation[data-operation=drain][data-service=checkout]`
 	b.do("open the incident", chromedp.Navigate(s.url+"/incidents/"+id), chromedp.WaitReady(chromedp.CSS(drain)))
 	var verbs []string
-	b.eval("the verbs offered", `[...document.querySelectorAll('section[aria-labelledby=operations-title] details')].map((d) => d.querySelector('summary').textContent)`, &verbs)
+	b.eval("the verbs offered", `[...document.querySelectorAll('section[aria-labelledby=operations-title] div.operation')].map((d) => d.querySelector('button.verb').textContent)`, &verbs)
 	if len(verbs) != 2 || !strings.HasPrefix(verbs[0], "drain checkout") || !strings.HasPrefix(verbs[1], "restart checkout") {
 		t.Errorf("verbs offered = %q", verbs)
 	}
 	var region string
-	b.do("open drain", chromedp.Click(chromedp.CSS(drain+` summary`)), chromedp.WaitVisible(chromedp.CSS(drain+` input[name=region]`)))
+	b.do("open drain", chromedp.Click(chromedp.CSS(drain+` button.verb`)), chromedp.WaitVisible(chromedp.CSS(drain+` input[name=region]`)))
 	b.eval("region", `document.querySelector('`+drain+` input[name=region]').value`, &region)
 	if region != "eu-1" {
 		t.Errorf("the region field holds %q, want the service's eu-1", region)

@@ -82,8 +82,17 @@ export function operationsSection(incidentID, onRun) {
         error.show(describe(`Could not prepare ${op.id} on ${svc}`, err));
       }
     });
-    return h('details', {class: 'action', 'data-operation': op.id, 'data-service': svc},
-      h('summary', null, `${op.id} ${svc}`, op.description ? h('span', {class: 'muted small'}, ` — ${op.description}`) : null), f);
+    // One button per verb; it opens the verb's form (parameters, then the
+    // review where the operation asks for confirmation).
+    f.hidden = true;
+    const open = h('button', {type: 'button', class: 'verb', 'aria-expanded': 'false', 'data-verb': op.id}, `${op.id} ${svc}`);
+    open.addEventListener('click', () => {
+      f.hidden = !f.hidden;
+      open.setAttribute('aria-expanded', String(!f.hidden));
+      if (!f.hidden) (inputs.length ? inputs[0].input : submit).focus();
+    });
+    return h('div', {class: 'action operation', 'data-operation': op.id, 'data-service': svc},
+      h('div', {class: 'button-row'}, open, op.description ? h('span', {class: 'muted small'}, op.description) : null), f);
   };
 
   const loadVerbs = async (ids) => {
