@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/store"
-	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+	"github.com/vigil-oncall/vigil/internal/store/sqlite/sqlitetest"
 )
 
 // benchNow is the benchmark servers' clock.
@@ -26,14 +25,7 @@ func benchNow() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC
 func benchOrgServer(b *testing.B, orgDoc map[string]any) (*Server, Store) {
 	b.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "vigil.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	st := sqlitetest.Open(b)
 	if err := st.CreateToken(ctx, store.Token{ID: "admin", Name: "admin", Hash: auth.Hash(adminSecret), Role: auth.RoleAdmin, CreatedAt: benchNow()},
 		store.AuditEntry{At: benchNow(), Actor: "test", Action: "token.create", Kind: "token", ObjID: "admin"}); err != nil {
 		b.Fatal(err)

@@ -3,7 +3,6 @@ package org
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +12,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/schedule"
 	"github.com/vigil-oncall/vigil/internal/store"
-	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+	"github.com/vigil-oncall/vigil/internal/store/sqlite/sqlitetest"
 )
 
 func at(s string) time.Time {
@@ -44,14 +43,7 @@ func rotaBundle() *config.Bundle {
 func newManager(t *testing.T) *Manager {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.Open(t)
 	clock := at("2026-11-26T12:00:00Z")
 	m := NewManager(st, func() time.Time { clock = clock.Add(time.Minute); return clock })
 	if err := m.Load(ctx); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/slo/slotest"
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+	"github.com/vigil-oncall/vigil/internal/store/sqlite/sqlitetest"
 )
 
 const sloOrg = `users:
@@ -24,14 +25,7 @@ services:
 
 func TestSLOsAreConfiguration(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, sqlite.MemoryPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.OpenPath(t, sqlite.MemoryPath)
 	m := NewManager(st, func() time.Time { return time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC) })
 	if err := m.Load(ctx); err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+	"github.com/vigil-oncall/vigil/internal/store/sqlite/sqlitetest"
 )
 
 // go test -run '^$' -bench ProcessTrigger ./internal/pipeline/
@@ -120,14 +121,7 @@ func benchPipeline(b *testing.B, linked bool) (*sqlite.Store, *Pipeline, time.Ti
 		dir = shm
 		b.Cleanup(func() { os.RemoveAll(shm) })
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "vigil.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	st := sqlitetest.OpenPath(b, filepath.Join(dir, "vigil.db"))
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	m := org.NewManager(st, clock)

@@ -3,7 +3,6 @@ package testdb
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,24 +11,14 @@ import (
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/store/sqlite"
+	"github.com/vigil-oncall/vigil/internal/store/sqlite/sqlitetest"
 )
 
 // SQLite opens a migrated SQLite store in a file of the test's own, closed
-// when the test ends. A file, not sqlite.MemoryPath: the pipeline reads
-// beside its write transaction, which an in-memory database's one
-// connection cannot.
+// when the test ends (sqlitetest.Open, for the packages that also want Org).
 func SQLite(t testing.TB) *sqlite.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return sqlitetest.Open(t)
 }
 
 // Org applies a configuration written as YAML to st and returns its
