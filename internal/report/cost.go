@@ -167,19 +167,41 @@ func (o *Org) Standby(user string, start, end time.Time) (all, holiday time.Dura
 // within the period. A person holding two named roles is counted in the
 // one with the higher rate.
 func (o *Org) Responses(inc Incident, period Period) map[string]map[string]time.Duration {
+	out := map[string]map[string]time.Duration{}
+	o.responses(inc, period, func(user, role string, d time.Duration) {
+		if out[user] == nil {
+			out[user] = map[string]time.Duration{}
+		}
+		out[user][role] += d
+	})
+	return out
+}
+
+// responses calls add with each stretch of response time on an incident
+// within the period: who, in which role, how long. It keeps a handful of
+// people and roles in slices, as an incident has, so that a report over
+// hundreds of thousands of incidents does not allocate maps for each.
+func (o *Org) responses(inc Incident, period Period, add func(user, role string, d time.Duration)) {
 	end := period.To
 	if inc.ResolvedAt != nil && inc.ResolvedAt.Before(end) {
 		end = *inc.ResolvedAt
 	}
-	events := slices.Clone(inc.Engagements)
-	slices.SortStableFunc(events, func(a, b Engagement) int { return a.At.Compare(b.At) })
-	holders := map[string]string{} // named role → user
-	engaged := map[string]bool{}   // users engaged so far
-	out := map[string]map[string]time.Duration{}
+	byAt := func(a, b Engagement) int { return a.At.Compare(b.At) }
+	events := inc.Engagements
+	if !slices.IsSortedFunc(events, byAt) {
+		events = slices.Clone(events)
+		slices.SortStableFunc(events, byAt)
+	}
+	type holder struct{ role, user string }
+	var holders []holder // named roles and who holds them
+	var engaged []string // users engaged so far, each once
+	holds := func(user, role string) bool {
+		return slices.Contains(holders, holder{role, user})
+	}
 	roleOf := func(user string) string {
 		best, rate := RoleResponder, -1.0
 		for _, role := range catalog.ResponseRoles {
-			if role != RoleResponder && holders[role] == user && o.Rates.ResponsePerHour[role] > rate {
+			if role != RoleResponder && holds(user, role) && o.Rates.ResponsePerHour[role] > rate {
 				best, rate = role, o.Rates.ResponsePerHour[role]
 			}
 		}
@@ -190,12 +212,8 @@ func (o *Org) Responses(inc Incident, period Period) map[string]map[string]time.
 		if !ok {
 			return
 		}
-		for user := range engaged {
-			role := roleOf(user)
-			if out[user] == nil {
-				out[user] = map[string]time.Duration{}
-			}
-			out[user][role] += to.Sub(from)
+		for _, user := range engaged {
+			add(user, roleOf(user), to.Sub(from))
 		}
 	}
 	var last time.Time
@@ -206,16 +224,22 @@ func (o *Org) Responses(inc Incident, period Period) map[string]map[string]time.
 		if i > 0 {
 			credit(last, e.At)
 		}
-		engaged[e.User] = true
+		if !slices.Contains(engaged, e.User) {
+			engaged = append(engaged, e.User)
+		}
 		if e.Role != RoleResponder {
-			holders[e.Role] = e.User
+			at := slices.IndexFunc(holders, func(h holder) bool { return h.role == e.Role })
+			if at < 0 {
+				holders = append(holders, holder{e.Role, e.User})
+			} else {
+				holders[at].user = e.User
+			}
 		}
 		last = e.At
 	}
 	if len(engaged) > 0 {
 		credit(last, end)
 	}
-	return out
 }
 
 // PersonCost is one person's on-call cost and what it is made of.
@@ -329,13 +353,11 @@ func (o *Org) Quantities(period Period, pages []Page, shifts []Shift, incidents 
 		q[pg.User] = pq
 	}
 	for _, inc := range incidents {
-		for user, byRole := range o.Responses(inc, period) {
+		o.responses(inc, period, func(user, role string, d time.Duration) {
 			pq := q[user]
-			for role, d := range byRole {
-				pq.AddResponse(role, d)
-			}
+			pq.AddResponse(role, d)
 			q[user] = pq
-		}
+		})
 	}
 	return q
 }

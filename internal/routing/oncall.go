@@ -8,6 +8,7 @@ package routing
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -98,13 +99,23 @@ type Paged struct {
 // each user once, in target order. Problems (a schedule that does not
 // compile, nobody on call) are returned as notes for the timeline.
 func (o *OnCall) Targets(snap *org.Snapshot, targets []escalation.Target, at time.Time) (users []Paged, notes []string) {
-	seen := map[string]bool{}
+	// A step pages a handful of people, found faster by a scan than a
+	// map until they are many.
+	var seen map[string]bool
 	add := func(user, reason string) {
-		if user == "" || seen[user] {
+		if user == "" || seen[user] || seen == nil && slices.ContainsFunc(users, func(p Paged) bool { return p.User == user }) {
 			return
 		}
-		seen[user] = true
 		users = append(users, Paged{User: user, Reason: reason})
+		switch {
+		case seen != nil:
+			seen[user] = true
+		case len(users) > 16:
+			seen = make(map[string]bool, 2*len(users))
+			for _, p := range users {
+				seen[p.User] = true
+			}
+		}
 	}
 	for _, t := range targets {
 		switch {
@@ -123,8 +134,9 @@ func (o *OnCall) Targets(snap *org.Snapshot, targets []escalation.Target, at tim
 			if len(who) == 0 {
 				notes = append(notes, fmt.Sprintf("nobody is on call for schedule %s", t.Schedule))
 			}
+			reason := "on call for schedule " + t.Schedule
 			for _, u := range who {
-				add(u, "on call for schedule "+t.Schedule)
+				add(u, reason)
 			}
 		case t.Team != "":
 			team := snap.Team(t.Team)
@@ -132,8 +144,9 @@ func (o *OnCall) Targets(snap *org.Snapshot, targets []escalation.Target, at tim
 				notes = append(notes, fmt.Sprintf("team %q no longer exists", t.Team))
 				continue
 			}
+			reason := "on call for team " + t.Team
 			for _, u := range o.TeamOnCall(snap, team, at) {
-				add(u, "on call for team "+t.Team)
+				add(u, reason)
 			}
 		}
 	}

@@ -2,7 +2,9 @@ package routing
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -93,5 +95,27 @@ func TestForService(t *testing.T) {
 	}
 	if _, _, _, err := o.ForService(snap, "nope", at); !errors.Is(err, org.ErrNotFound) {
 		t.Errorf("unknown service: %v, want org.ErrNotFound", err)
+	}
+}
+
+// Past a handful of people the users are found through a map: each is
+// still paged once, in target order.
+func TestTargetsManyUsersOnce(t *testing.T) {
+	var users []catalog.User
+	var members []string
+	for i := range 20 {
+		id := fmt.Sprintf("u%02d", i)
+		users = append(users, catalog.User{ID: id, Name: id, TimeZone: "UTC"})
+		members = append(members, id)
+	}
+	snap := org.SnapshotOf(&config.Bundle{Users: users, Teams: []catalog.Team{{ID: "all", Kind: "dev", Members: members}}})
+	got, notes := NewOnCall().Targets(snap, []escalation.Target{{User: "u03"}, {Team: "all"}, {User: "u19"}, {Team: "all"}}, time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC))
+	var ids []string
+	for _, p := range got {
+		ids = append(ids, p.User)
+	}
+	want := append([]string{"u03"}, slices.Delete(slices.Clone(members), 3, 4)...)
+	if !slices.Equal(ids, want) || notes != nil {
+		t.Errorf("Targets = %v, notes %q; want %v", ids, notes, want)
 	}
 }
