@@ -90,6 +90,7 @@ func testReportIncidents(t *testing.T, newStore func(t *testing.T) store.Store) 
 	open := newIncident("search slow", "search", at(-600))
 	old := newIncident("old", "search", at(-700))
 	inside := newIncident("resolved in the period", "search", at(-100))
+	inside.Urgency, inside.Severity = incident.UrgencyLow, incident.SEV4
 	insertAll(t, s, store.Tx.InsertIncident, a, open, old, inside)
 	update(t, s, func(tx store.Tx) error {
 		var entries []*incident.TimelineEntry
@@ -109,6 +110,11 @@ func testReportIncidents(t *testing.T, newStore func(t *testing.T) store.Store) 
 			&incident.TimelineEntry{IncidentID: a.ID, At: at(16), Kind: incident.EntryRole, Actor: "user:gina", Message: "scribe: carl"},
 			&incident.TimelineEntry{IncidentID: a.ID, At: at(17), Kind: incident.EntryAcknowledged, Actor: "integration:am", Message: "by its source"},
 			&incident.TimelineEntry{IncidentID: a.ID, At: at(18), Kind: incident.EntryNote, Actor: "user:gina", Message: "looking"})
+		// Raised to SEV1 and settled on SEV2: the record has the severity
+		// it has now, not the highest it reached.
+		entries = append(entries, incident.RaiseSeverity(a, incident.SEV1, "a worse alert joined", at(12)),
+			incident.SetSeverity(a, incident.SEV2, "user:gina", "api", "", at(40)))
+		a.Major = true
 		if err := add(incident.Reassign(a, "user bob", "user:alice", "api", at(20))); err != nil {
 			return err
 		}
@@ -132,8 +138,8 @@ func testReportIncidents(t *testing.T, newStore func(t *testing.T) store.Store) 
 		}
 		return tx.AppendTimeline(entries...)
 	})
-	wantA := report.Incident{ID: a.ID, Title: "checkout down", Service: "checkout", Services: []string{"checkout", "ledger"}, CreatedAt: at(0),
-		AcknowledgedAt: ptr(at(10)), AcknowledgedBy: "user:alice", ResolvedAt: ptr(at(60)), ResolvedBy: "user:bob",
+	wantA := report.Incident{ID: a.ID, Title: "checkout down", Service: "checkout", Services: []string{"checkout", "ledger"},
+		Severity: "SEV2", Urgency: "high", Major: true, CreatedAt: at(0), AcknowledgedAt: ptr(at(10)), AcknowledgedBy: "user:alice", ResolvedAt: ptr(at(60)), ResolvedBy: "user:bob",
 		Escalated: true, Notes: 2, CustomerImpact: true}
 	got, err := s.ReportIncidents(ctx, store.ReportIncidentQuery{From: reportFrom, To: reportTo})
 	if err != nil {
@@ -151,9 +157,10 @@ func testReportIncidents(t *testing.T, newStore func(t *testing.T) store.Store) 
 		{At: at(16), User: "carl", Role: "scribe"},
 		{At: at(25), User: "bob", Role: report.RoleResponder},
 	}
-	wantOpen := report.Incident{ID: open.ID, Title: "search slow", Service: "search", Services: []string{"search"}, CreatedAt: at(-600)}
-	wantInside := report.Incident{ID: inside.ID, Title: "resolved in the period", Service: "search", Services: []string{"search"}, CreatedAt: at(-100),
-		ResolvedAt: ptr(at(30)), ResolvedBy: "integration:am"}
+	wantOpen := report.Incident{ID: open.ID, Title: "search slow", Service: "search", Services: []string{"search"},
+		Severity: "SEV3", Urgency: "high", CreatedAt: at(-600)}
+	wantInside := report.Incident{ID: inside.ID, Title: "resolved in the period", Service: "search", Services: []string{"search"},
+		Severity: "SEV4", Urgency: "low", CreatedAt: at(-100), ResolvedAt: ptr(at(30)), ResolvedBy: "integration:am"}
 	assertSame(t, "incidents active in the period", got, []report.Incident{wantA, wantOpen, wantInside})
 }
 
@@ -244,8 +251,8 @@ func testReportRejected(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 // testReportsBackfill: a database at version 7 with history upgrades with
 // that history in the reports' rollups: pages from the attempts, the
-// incidents' acknowledgements, resolutions, notes and escalations from
-// their bodies and timelines, alerts' triggers from their bodies.
+// incidents' acknowledgements, resolutions, severities, urgencies,
+// major declarations, notes and escalations from their bodies and timelines, alerts' triggers from their bodies.
 func testReportsBackfill(t *testing.T, s MigrationStore, migrations []sqlbackend.Migration) {
 	ctx := context.Background()
 	if err := s.MigrateWith(ctx, migrations[:7]); err != nil {
@@ -258,9 +265,11 @@ func testReportsBackfill(t *testing.T, s MigrationStore, migrations []sqlbackend
 		}
 		return string(b)
 	}
-	inc := incident.Incident{ID: 1, Title: "checkout down", Status: incident.StatusResolved, Service: "checkout", CreatedAt: at(0), UpdatedAt: at(60),
+	inc := incident.Incident{ID: 1, Title: "checkout down", Status: incident.StatusResolved, Severity: incident.SEV1, Urgency: incident.UrgencyHigh, Major: true,
+		Service: "checkout", CreatedAt: at(0), UpdatedAt: at(60),
 		AcknowledgedAt: ptr(at(10).Add(123456 * time.Microsecond)), AcknowledgedBy: "user:alice", ResolvedAt: ptr(at(60)), ResolvedBy: "user:bob"}
-	quiet := incident.Incident{ID: 2, Title: "quiet", Status: incident.StatusTriggered, Service: "search", CreatedAt: at(5), UpdatedAt: at(5)}
+	quiet := incident.Incident{ID: 2, Title: "quiet", Status: incident.StatusTriggered, Severity: incident.SEV3, Urgency: incident.UrgencyLow,
+		Service: "search", CreatedAt: at(5), UpdatedAt: at(5)}
 	n := notify.Notification{IncidentID: 1, Kind: notify.KindPage, UserID: "alice", IdempotencyKey: "k1", Status: notify.StatusSent, DueAt: at(1), CreatedAt: at(1)}
 	a := alert.Alert{Service: "checkout", IntegrationKey: "am", DedupKey: "disk", Status: alert.StatusResolved, Count: 7, IncidentID: 1,
 		CreatedAt: at(0), UpdatedAt: at(0), LastEventAt: at(0)}
@@ -300,9 +309,9 @@ func testReportsBackfill(t *testing.T, s MigrationStore, migrations []sqlbackend
 		t.Fatal(err)
 	}
 	assertSame(t, "incidents", incidents, []report.Incident{
-		{ID: 1, Title: "checkout down", Service: "checkout", Services: []string{"checkout"}, CreatedAt: at(0),
+		{ID: 1, Title: "checkout down", Service: "checkout", Services: []string{"checkout"}, Severity: "SEV1", Urgency: "high", Major: true, CreatedAt: at(0),
 			AcknowledgedAt: inc.AcknowledgedAt, AcknowledgedBy: "user:alice", ResolvedAt: ptr(at(60)), ResolvedBy: "user:bob", Escalated: true, Notes: 1},
-		{ID: 2, Title: "quiet", Service: "search", Services: []string{"search"}, CreatedAt: at(5), Escalated: true},
+		{ID: 2, Title: "quiet", Service: "search", Services: []string{"search"}, Severity: "SEV3", Urgency: "low", CreatedAt: at(5), Escalated: true},
 	})
 	keys, err := s.ReportRepeats(ctx, reportFrom, reportTo)
 	if err != nil {

@@ -33,8 +33,9 @@ import (
 //	{{jsontext "c" "k"}} the text of key k of the JSON in column c ('' when
 //	                    absent); {{jsontime "c" "k"}} its instant (NULL when
 //	                    absent), as {{time}} keeps it; {{jsonint "c" "k" n}}
-//	                    its integer (n when absent): for filling a new
-//	                    column from the documents already stored
+//	                    its integer (n when absent); {{jsonbool "c" "k"}} 1
+//	                    when it is true, else 0: for filling a new column
+//	                    from the documents already stored
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
@@ -91,6 +92,7 @@ func (d Dialect) schemaFuncs() template.FuncMap {
 			"jsonint": func(c, k string, n int) string {
 				return "COALESCE((" + c + "->>'" + k + "')::bigint, " + strconv.Itoa(n) + ")"
 			},
+			"jsonbool": func(c, k string) string { return "CASE WHEN (" + c + "->>'" + k + "') = 'true' THEN 1 ELSE 0 END" },
 		}
 	}
 	return template.FuncMap{
@@ -116,6 +118,9 @@ func (d Dialect) schemaFuncs() template.FuncMap {
 		},
 		"jsonint": func(c, k string, n int) string {
 			return "COALESCE(json_extract(" + c + ", '$." + k + "'), " + strconv.Itoa(n) + ")"
+		},
+		"jsonbool": func(c, k string) string {
+			return "CASE WHEN json_type(" + c + ", '$." + k + "') = 'true' THEN 1 ELSE 0 END"
 		},
 	}
 }

@@ -579,11 +579,11 @@ func (t *Tx) InsertIncident(i *incident.Incident) error {
 	h := historyOf(stored)
 	id, err := t.c.Insert(t.ctx, `
 		INSERT INTO incidents (status, service, group_key, created_at, updated_at, body,
-			title, acknowledged_at, acknowledged_by, resolved_at, resolved_by, escalated, notes, customer_impact)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			title, acknowledged_at, acknowledged_by, resolved_at, resolved_by, escalated, notes, customer_impact, severity, urgency, major)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		RETURNING id`,
 		string(stored.Status), stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body),
-		h.title, h.acknowledgedAt, h.acknowledgedBy, h.resolvedAt, h.resolvedBy, h.escalated, h.notes, h.customerImpact)
+		h.title, h.acknowledgedAt, h.acknowledgedBy, h.resolvedAt, h.resolvedBy, h.escalated, h.notes, h.customerImpact, h.severity, h.urgency, h.major)
 	if err != nil {
 		return fmt.Errorf("insert incident: %w", err)
 	}
@@ -611,10 +611,11 @@ func (t *Tx) UpdateIncident(i *incident.Incident) error {
 			resolved_at = $10, resolved_by = $11,
 			escalated = CASE WHEN $12 > escalated THEN $12 ELSE escalated END,
 			notes = CASE WHEN $13 > notes THEN $13 ELSE notes END,
-			customer_impact = $14
-		WHERE id = $15`,
+			customer_impact = $14, severity = $15, urgency = $16, major = $17
+		WHERE id = $18`,
 		string(stored.Status), stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body),
-		h.title, h.acknowledgedAt, h.acknowledgedBy, h.resolvedAt, h.resolvedBy, h.escalated, h.notes, h.customerImpact, i.ID)
+		h.title, h.acknowledgedAt, h.acknowledgedBy, h.resolvedAt, h.resolvedBy, h.escalated, h.notes, h.customerImpact,
+		h.severity, h.urgency, h.major, i.ID)
 	if err := affectedOne(n, err, fmt.Sprintf("update incident %d", i.ID)); err != nil {
 		return err
 	}
@@ -627,10 +628,11 @@ func (t *Tx) UpdateIncident(i *incident.Incident) error {
 // history is what the incidents table keeps of an incident beside its
 // body, for the reports.
 type history struct {
-	title                            string
+	title, severity, urgency         string
 	acknowledgedAt, resolvedAt       any
 	acknowledgedBy, resolvedBy       string
 	escalated, notes, customerImpact int
+	major                            int
 }
 
 func historyOf(i incident.Incident) history {
@@ -639,6 +641,7 @@ func historyOf(i incident.Incident) history {
 		acknowledgedAt: nullTime(i.FirstAcknowledgedAt), acknowledgedBy: ColumnText(i.FirstAcknowledgedBy),
 		resolvedAt: nullTime(i.ResolvedAt), resolvedBy: ColumnText(i.ResolvedBy),
 		escalated: b2i(i.Escalated), notes: i.Notes, customerImpact: b2i(i.CustomerImpact),
+		severity: ColumnText(string(i.Severity)), urgency: ColumnText(string(i.Urgency)), major: b2i(i.Major),
 	}
 }
 

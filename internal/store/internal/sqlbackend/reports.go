@@ -44,14 +44,22 @@ func (db *DB) ReportPages(ctx context.Context, from, to time.Time) ([]report.Pag
 	return pages, nil
 }
 
-const reportIncidentColumns = `id, title, service, created_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, escalated, notes, customer_impact`
+const reportIncidentColumns = `id, title, service, created_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, escalated, notes,
+	customer_impact, severity, urgency, major`
 
+// scanReportIncident reads an incident's record. Its severity is the one it
+// has now (the one it was settled on, or holds while open), not the highest
+// it reached in the period: the reports group and count incidents by what
+// they were judged to be, as the post-mortem policy does, and the simulator's
+// records (whose severity never changes) mean the same. A question about a
+// past instant, such as the release gate's, reads that instant's severity
+// back from the timeline's severity entries (incident.SeverityAt).
 func scanReportIncident(row Row) (report.Incident, error) {
 	var i report.Incident
-	var escalated, impact int
+	var escalated, impact, major int
 	err := row.Scan(&i.ID, &i.Title, &i.Service, instant{&i.CreatedAt}, nullInstant{&i.AcknowledgedAt}, &i.AcknowledgedBy,
-		nullInstant{&i.ResolvedAt}, &i.ResolvedBy, &escalated, &i.Notes, &impact)
-	i.Escalated, i.CustomerImpact = escalated != 0, impact != 0
+		nullInstant{&i.ResolvedAt}, &i.ResolvedBy, &escalated, &i.Notes, &impact, &i.Severity, &i.Urgency, &major)
+	i.Escalated, i.CustomerImpact, i.Major = escalated != 0, impact != 0, major != 0
 	return i, err
 }
 
