@@ -11,7 +11,6 @@ import (
 	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/org"
-	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/schedule"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
@@ -246,30 +245,14 @@ func (s *Server) scheduleCoverage(w http.ResponseWriter, r *http.Request, _ auth
 	return nil
 }
 
-// onCallAnswer says who would be paged first, and why.
-type onCallAnswer struct {
-	At               time.Time   `json:"at"`
-	Service          string      `json:"service,omitempty"`
-	Team             string      `json:"team,omitempty"`
-	Schedule         string      `json:"schedule,omitempty"`
-	EscalationPolicy string      `json:"escalation_policy,omitempty"`
-	OnCall           []pagedUser `json:"oncall"`
-	Notes            []string    `json:"notes"`
-}
-
-type pagedUser struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Reason string `json:"reason"`
-}
-
 // whoIsOnCall serves GET /api/v1/oncall?service=X|team=T|schedule=S[&at=].
 func (s *Server) whoIsOnCall(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	q := r.URL.Query()
-	ans := onCallAnswer{Service: q.Get("service"), Team: q.Get("team"), Schedule: q.Get("schedule")}
+	var kind, id string
 	given := 0
-	for _, v := range []string{ans.Service, ans.Team, ans.Schedule} {
-		if v != "" {
+	for _, k := range []string{"service", "team", "schedule"} {
+		if v := q.Get(k); v != "" {
+			kind, id = k, v
 			given++
 		}
 	}
@@ -280,26 +263,10 @@ func (s *Server) whoIsOnCall(w http.ResponseWriter, r *http.Request, _ auth.Prin
 	if err != nil {
 		return err
 	}
-	ans.At = at
-	snap := s.org.Snapshot()
-	var users []routing.Paged
-	switch {
-	case ans.Service != "":
-		ans.EscalationPolicy, users, ans.Notes, err = s.oncall.ForService(snap, ans.Service, at)
-	case ans.Team != "":
-		users, ans.Notes, err = s.oncall.ForTeam(snap, ans.Team, at)
-	default:
-		users, ans.Notes, err = s.oncall.ForSchedule(snap, ans.Schedule, at)
-	}
+	ans, err := s.oncall.Ask(s.org.Snapshot(), kind, id, at)
 	if err != nil {
 		return fmt.Errorf("on-call lookup: %w", err)
 	}
-	ans.OnCall = []pagedUser{}
-	for _, u := range users {
-		ref := userRefOf(snap, u.User)
-		ans.OnCall = append(ans.OnCall, pagedUser{ID: ref.ID, Name: ref.Name, Reason: u.Reason})
-	}
-	ans.Notes = nonNil(ans.Notes)
 	writeJSON(w, http.StatusOK, ans)
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 
+	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -339,21 +340,21 @@ func TestWhoIsOnCall(t *testing.T) {
 	cases := []struct {
 		query  string
 		policy string
-		want   []pagedUser
+		want   []routing.PagedPerson
 		notes  []string
 	}{
-		{"service=pay-api", "payments-default", []pagedUser{{"bob", "Bob Stone", "on call for schedule payments-primary"}}, nil},
-		{"service=pay-api&at=2026-11-27T12:00:00Z", "payments-default", []pagedUser{{"carol", "Carol Sato", "on call for schedule payments-primary"}}, nil},
-		{"service=ops-tool", "ops-default", []pagedUser{{"carol", "Carol Sato", "on call for team ops"}, {"dana", "Dana Diaz", "named in the escalation policy"}}, nil},
-		{"service=lonely", "", []pagedUser{}, []string{"service lonely has no escalation policy: nobody is paged"}},
-		{"team=payments", "", []pagedUser{{"bob", "Bob Stone", "on call for schedule payments-primary"}}, nil},
-		{"team=ops", "", []pagedUser{{"carol", "Carol Sato", "member of team ops"}}, nil},
-		{"schedule=payments-primary&at=2026-11-16T09:00:00Z", "", []pagedUser{{"alice", "Alice Martin", "on call for schedule payments-primary"}}, nil},
-		{"schedule=payments-primary&at=2026-11-01T00:00:00Z", "", []pagedUser{}, []string{"nobody is on call for schedule payments-primary"}},
+		{"service=pay-api", "payments-default", []routing.PagedPerson{{ID: "bob", Name: "Bob Stone", Reason: "on call for schedule payments-primary"}}, nil},
+		{"service=pay-api&at=2026-11-27T12:00:00Z", "payments-default", []routing.PagedPerson{{ID: "carol", Name: "Carol Sato", Reason: "on call for schedule payments-primary"}}, nil},
+		{"service=ops-tool", "ops-default", []routing.PagedPerson{{ID: "carol", Name: "Carol Sato", Reason: "on call for team ops"}, {ID: "dana", Name: "Dana Diaz", Reason: "named in the escalation policy"}}, nil},
+		{"service=lonely", "", []routing.PagedPerson{}, []string{"service lonely has no escalation policy: nobody is paged"}},
+		{"team=payments", "", []routing.PagedPerson{{ID: "bob", Name: "Bob Stone", Reason: "on call for schedule payments-primary"}}, nil},
+		{"team=ops", "", []routing.PagedPerson{{ID: "carol", Name: "Carol Sato", Reason: "member of team ops"}}, nil},
+		{"schedule=payments-primary&at=2026-11-16T09:00:00Z", "", []routing.PagedPerson{{ID: "alice", Name: "Alice Martin", Reason: "on call for schedule payments-primary"}}, nil},
+		{"schedule=payments-primary&at=2026-11-01T00:00:00Z", "", []routing.PagedPerson{}, []string{"nobody is on call for schedule payments-primary"}},
 	}
 	for _, c := range cases {
 		t.Run(c.query, func(t *testing.T) {
-			var got onCallAnswer
+			var got routing.Answer
 			if code := f.call("GET", "/api/v1/oncall?"+c.query, f.viewer, nil, &got); code != 200 {
 				t.Fatalf("status %d", code)
 			}
@@ -431,7 +432,7 @@ func TestOverrides(t *testing.T) {
 			t.Errorf("on call at %s = %s, want %s", at, got, want)
 		}
 	}
-	var who onCallAnswer
+	var who routing.Answer
 	f.call("GET", "/api/v1/oncall?service=pay-api&at=2026-11-26T14:00:00Z", f.viewer, nil, &who)
 	if len(who.OnCall) != 1 || who.OnCall[0].ID != "dana" {
 		t.Errorf("paged for pay-api during the swap = %+v, want dana", who.OnCall)

@@ -15,24 +15,6 @@ import (
 	"github.com/vigil-oncall/vigil/internal/routing"
 )
 
-// oncallAnswer is what GET /api/v1/oncall answers; offline answers take
-// the same shape, so that --json prints the same either way.
-type oncallAnswer struct {
-	At               time.Time    `json:"at"`
-	Service          string       `json:"service,omitempty"`
-	Team             string       `json:"team,omitempty"`
-	Schedule         string       `json:"schedule,omitempty"`
-	EscalationPolicy string       `json:"escalation_policy,omitempty"`
-	OnCall           []oncallUser `json:"oncall"`
-	Notes            []string     `json:"notes"`
-}
-
-type oncallUser struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Reason string `json:"reason"`
-}
-
 // oncallQuery names what to ask about: kind is "service", "team",
 // "schedule", or "" for every schedule.
 type oncallQuery struct {
@@ -75,7 +57,7 @@ func runOncall(ctx context.Context, args []string, env Env) int {
 		}
 	}
 
-	var answers []oncallAnswer
+	var answers []routing.Answer
 	if *configPath != "" {
 		loaded, ok := loadConfig([]string{*configPath}, env)
 		if !ok {
@@ -121,7 +103,7 @@ func runOncall(ctx context.Context, args []string, env Env) int {
 
 // printOncall writes one line per user: id, name and why they are paged;
 // notes go to stderr.
-func printOncall(env Env, answers []oncallAnswer) {
+func printOncall(env Env, answers []routing.Answer) {
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	for _, a := range answers {
 		for _, u := range a.OnCall {
@@ -141,40 +123,14 @@ func printOncall(env Env, answers []oncallAnswer) {
 }
 
 // oncallOffline answers from configuration files alone.
-func oncallOffline(snap *org.Snapshot, q oncallQuery, at time.Time) ([]oncallAnswer, error) {
+func oncallOffline(snap *org.Snapshot, q oncallQuery, at time.Time) ([]routing.Answer, error) {
 	oc := routing.NewOnCall()
-	ask := func(q oncallQuery) (oncallAnswer, error) {
-		a := oncallAnswer{At: at, OnCall: []oncallUser{}}
-		var users []routing.Paged
-		var err error
-		switch q.kind {
-		case "service":
-			a.Service = q.id
-			a.EscalationPolicy, users, a.Notes, err = oc.ForService(snap, q.id, at)
-		case "team":
-			a.Team = q.id
-			users, a.Notes, err = oc.ForTeam(snap, q.id, at)
-		default:
-			a.Schedule = q.id
-			users, a.Notes, err = oc.ForSchedule(snap, q.id, at)
-		}
+	ask := func(q oncallQuery) (routing.Answer, error) {
+		a, err := oc.Ask(snap, q.kind, q.id, at)
 		if errors.Is(err, org.ErrNotFound) {
 			return a, fmt.Errorf("unknown %s %q in the files", q.kind, q.id)
 		}
-		if err != nil {
-			return a, err
-		}
-		for _, u := range users {
-			name := ""
-			if user := snap.User(u.User); user != nil {
-				name = user.Name
-			}
-			a.OnCall = append(a.OnCall, oncallUser{ID: u.User, Name: name, Reason: u.Reason})
-		}
-		if a.Notes == nil {
-			a.Notes = []string{}
-		}
-		return a, nil
+		return a, err
 	}
 	return askOncall(q, ask, func() ([]string, error) {
 		ids := make([]string, 0, len(snap.Bundle.Schedules))
@@ -188,19 +144,19 @@ func oncallOffline(snap *org.Snapshot, q oncallQuery, at time.Time) ([]oncallAns
 
 // askOncall answers q, or, when q names nothing, every schedule that
 // schedules lists, in its order.
-func askOncall(q oncallQuery, ask func(oncallQuery) (oncallAnswer, error), schedules func() ([]string, error)) ([]oncallAnswer, error) {
+func askOncall(q oncallQuery, ask func(oncallQuery) (routing.Answer, error), schedules func() ([]string, error)) ([]routing.Answer, error) {
 	if q.kind != "" {
 		a, err := ask(q)
 		if err != nil {
 			return nil, err
 		}
-		return []oncallAnswer{a}, nil
+		return []routing.Answer{a}, nil
 	}
 	ids, err := schedules()
 	if err != nil {
 		return nil, err
 	}
-	answers := make([]oncallAnswer, 0, len(ids))
+	answers := make([]routing.Answer, 0, len(ids))
 	for _, id := range ids {
 		a, err := ask(oncallQuery{"schedule", id})
 		if err != nil {
@@ -212,13 +168,13 @@ func askOncall(q oncallQuery, ask func(oncallQuery) (oncallAnswer, error), sched
 }
 
 // oncallOnline asks a server; a zero at leaves the instant to the server.
-func oncallOnline(ctx context.Context, c *client, q oncallQuery, at time.Time) ([]oncallAnswer, error) {
-	ask := func(q oncallQuery) (oncallAnswer, error) {
+func oncallOnline(ctx context.Context, c *client, q oncallQuery, at time.Time) ([]routing.Answer, error) {
+	ask := func(q oncallQuery) (routing.Answer, error) {
 		v := url.Values{q.kind: {q.id}}
 		if !at.IsZero() {
 			v.Set("at", at.Format(time.RFC3339Nano))
 		}
-		var a oncallAnswer
+		var a routing.Answer
 		err := c.do(ctx, "GET", "/api/v1/oncall?"+v.Encode(), nil, &a)
 		return a, err
 	}

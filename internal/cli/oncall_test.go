@@ -19,6 +19,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/org"
+	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -87,20 +88,20 @@ func TestOncallOffline(t *testing.T) {
 
 func TestOncallOfflineJSON(t *testing.T) {
 	code, out, _ := run(t, nil, "oncall", "--config", exampleOrg, "--service", "payments-api", "--at", "2026-01-07T20:00:00-05:00", "--json")
-	var got oncallAnswer
+	var got routing.Answer
 	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil {
 		t.Fatalf("exit %d, %v: %s", code, err, out)
 	}
 	// After office hours the weekly layer answers: dave's first week.
-	want := oncallAnswer{At: time.Date(2026, 1, 8, 1, 0, 0, 0, time.UTC), Service: "payments-api", EscalationPolicy: "payments-default",
-		OnCall: []oncallUser{{"dave", "Dave Miller", "on call for schedule payments-primary"}}, Notes: []string{}}
+	want := routing.Answer{At: time.Date(2026, 1, 8, 1, 0, 0, 0, time.UTC), Service: "payments-api", EscalationPolicy: "payments-default",
+		OnCall: []routing.PagedPerson{{ID: "dave", Name: "Dave Miller", Reason: "on call for schedule payments-primary"}}, Notes: []string{}}
 	if !got.At.Equal(want.At) || got.Service != want.Service || got.EscalationPolicy != want.EscalationPolicy ||
 		len(got.OnCall) != 1 || got.OnCall[0] != want.OnCall[0] || got.Notes == nil || len(got.Notes) != 0 {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
 
 	code, out, _ = run(t, nil, "oncall", "--config", exampleOrg, "--json", "--at", "2026-01-07T12:00:00Z")
-	var all []oncallAnswer
+	var all []routing.Answer
 	if err := json.Unmarshal([]byte(out), &all); code != 0 || err != nil || len(all) != 5 || all[0].Schedule != "irt-core-oncall" || all[0].OnCall[0].ID != "kim" {
 		t.Errorf("every schedule as JSON: exit %d, %v: %s", code, err, out)
 	}

@@ -70,3 +70,56 @@ func (o *OnCall) ForSchedule(snap *org.Snapshot, scheduleID string, at time.Time
 	}
 	return users, notes, nil
 }
+
+// Answer says who would be paged first, and why: what GET /api/v1/oncall
+// answers and what `vigil oncall` prints, online or from the files.
+type Answer struct {
+	At               time.Time     `json:"at"`
+	Service          string        `json:"service,omitempty"`
+	Team             string        `json:"team,omitempty"`
+	Schedule         string        `json:"schedule,omitempty"`
+	EscalationPolicy string        `json:"escalation_policy,omitempty"`
+	OnCall           []PagedPerson `json:"oncall"`
+	Notes            []string      `json:"notes"`
+}
+
+// PagedPerson is one person in an Answer, named from the snapshot.
+type PagedPerson struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// Ask answers for the service, team or schedule id, as kind says
+// ("service", "team", else a schedule), at an instant. An unknown id is
+// org.ErrNotFound.
+func (o *OnCall) Ask(snap *org.Snapshot, kind, id string, at time.Time) (Answer, error) {
+	a := Answer{At: at, OnCall: []PagedPerson{}}
+	var users []Paged
+	var err error
+	switch kind {
+	case "service":
+		a.Service = id
+		a.EscalationPolicy, users, a.Notes, err = o.ForService(snap, id, at)
+	case "team":
+		a.Team = id
+		users, a.Notes, err = o.ForTeam(snap, id, at)
+	default:
+		a.Schedule = id
+		users, a.Notes, err = o.ForSchedule(snap, id, at)
+	}
+	if err != nil {
+		return a, err
+	}
+	for _, u := range users {
+		p := PagedPerson{ID: u.User, Reason: u.Reason}
+		if user := snap.User(u.User); user != nil {
+			p.Name = user.Name
+		}
+		a.OnCall = append(a.OnCall, p)
+	}
+	if a.Notes == nil {
+		a.Notes = []string{}
+	}
+	return a, nil
+}
