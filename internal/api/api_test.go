@@ -396,8 +396,12 @@ func TestCRUDAndValidation(t *testing.T) {
 		t.Fatalf("get user = %d %v", code, got)
 	}
 	user["name"] = "Robert"
-	if code := f.call("PUT", "/api/v1/users/bob", adminSecret, user, &got); code != 200 || got["name"] != "Robert" {
+	user["action_notices"] = false // Bob opts out of notices of others' actions
+	if code := f.call("PUT", "/api/v1/users/bob", adminSecret, user, &got); code != 200 || got["name"] != "Robert" || got["action_notices"] != false {
 		t.Fatalf("replace user = %d %v", code, got)
+	}
+	if code := f.call("GET", "/api/v1/users/bob", f.viewer, nil, &got); code != 200 || got["action_notices"] != false {
+		t.Fatalf("get user after opting out = %d %v", code, got)
 	}
 	tests := []struct {
 		name, method, path string

@@ -59,6 +59,16 @@ type User struct {
 	Role              string             `json:"role,omitempty" yaml:"role,omitempty"` // "admin" or empty
 	ContactMethods    []ContactMethod    `json:"contact_methods,omitempty" yaml:"contact_methods,omitempty"`
 	NotificationRules []NotificationRule `json:"notification_rules,omitempty" yaml:"notification_rules,omitempty"`
+	// ActionNotices false opts out of the short notices sent when someone
+	// else acknowledges, resolves, reassigns or escalates past an incident
+	// the user was paged for; unset means on.
+	ActionNotices *bool `json:"action_notices,omitempty" yaml:"action_notices,omitempty"`
+}
+
+// WantsActionNotices reports whether the user is told when others act on
+// incidents they were paged for.
+func (u *User) WantsActionNotices() bool {
+	return u.ActionNotices == nil || *u.ActionNotices
 }
 
 // ContactMethod returns the user's contact method with this id, or nil.

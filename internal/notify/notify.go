@@ -22,6 +22,10 @@ const (
 	// KindVerification carries a phone verification code; it is sent at
 	// once and never stored in the outbox, so that the code is not kept.
 	KindVerification = "verification"
+	// KindNotice tells a responder that someone else acknowledged,
+	// resolved, reassigned or escalated past an incident they were paged
+	// for: low urgency, without action links, never a phone call.
+	KindNotice = "notice"
 )
 
 // Notification statuses.

@@ -173,8 +173,14 @@ func (ic *Incidents) Reassign(ctx context.Context, id int64, userID, policyID st
 		if err := tx.AppendTimeline(entry); err != nil {
 			return err
 		}
+		earlier := pagedUsers(inc)
 		st := escalation.Start(inc.ID, policy, now)
-		if err := ic.flow.runStep(tx, snap, &st, inc, now); err != nil {
+		paged, err := ic.flow.runStep(tx, snap, &st, inc, now)
+		if err != nil {
+			return err
+		}
+		n := notice{Event: NoticeReassigned, By: by.Name, Text: fmt.Sprintf("Incident #%d reassigned to %s by %s: %s", inc.ID, target, actorName(by.Name), inc.Title)}
+		if err := tellOthers(tx, snap, inc, without(earlier, paged), n, now); err != nil {
 			return err
 		}
 		return auditIncident(tx, now, by, "reassign", inc, before, "reassigned to "+target)

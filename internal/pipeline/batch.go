@@ -38,11 +38,16 @@ func notificationLimit(snap *org.Snapshot, methodType string) time.Duration {
 // groupByRecipient groups claimed notifications by person and contact
 // method, each group by lane (critical first), then oldest first: the
 // message that stands for a storm's batch is the page that matters.
+// Notices of others' actions group apart, so that a page never goes out as
+// one of them.
 func groupByRecipient(ns []notify.Notification) [][]notify.Notification {
-	index := map[[2]string]int{}
+	index := map[[3]string]int{}
 	var groups [][]notify.Notification
 	for _, n := range ns {
-		k := [2]string{n.UserID, n.ContactMethod}
+		k := [3]string{n.UserID, n.ContactMethod}
+		if n.Kind == notify.KindNotice {
+			k[2] = n.Kind
+		}
 		i, ok := index[k]
 		if !ok {
 			i = len(groups)
@@ -85,6 +90,8 @@ func (d *Dispatcher) sendGroup(ctx context.Context, snap *org.Snapshot, group []
 					out = append(out, outcome{n: n, cancelled: "incident " + string(l.inc.Status), at: now})
 					continue
 				}
+			}
+			if l.err == nil && n.Kind != notify.KindUpdate && n.Kind != notify.KindTest {
 				services[n.ID] = l.inc.Service
 			}
 		}
@@ -95,7 +102,7 @@ func (d *Dispatcher) sendGroup(ctx context.Context, snap *org.Snapshot, group []
 	}
 	// Only pages batch: a test or a status update always goes as itself.
 	if limit := notificationLimit(snap, live[0].MethodType); limit > 0 && live[0].Kind != notify.KindTest {
-		if last := d.lastSent(ctx, live[0].UserID, live[0].ContactMethod); !last.IsZero() && now.Before(last.Add(limit)) {
+		if last := d.lastSent(ctx, live[0]); !last.IsZero() && now.Before(last.Add(limit)) {
 			for _, n := range live {
 				out = append(out, outcome{n: n, deferUntil: last.Add(limit)})
 			}
@@ -139,17 +146,21 @@ func (d *Dispatcher) sendGroup(ctx context.Context, snap *org.Snapshot, group []
 	return append(out, sent...)
 }
 
-// lastSent is when a message last went to this person through this
-// contact method, or zero.
-func (d *Dispatcher) lastSent(ctx context.Context, userID, contactMethod string) time.Time {
-	ns, err := d.store.ListNotifications(ctx, store.NotificationQuery{UserID: userID, Statuses: []string{notify.StatusSent}, Limit: 50})
+// lastSent is when a message last went to the person of next through its
+// contact method, or zero. A notice of others' actions never holds back a
+// page: only notices wait for notices.
+func (d *Dispatcher) lastSent(ctx context.Context, next notify.Notification) time.Time {
+	ns, err := d.store.ListNotifications(ctx, store.NotificationQuery{UserID: next.UserID, Statuses: []string{notify.StatusSent}, Limit: 50})
 	if err != nil {
-		d.log.Warn("notification limits: list sent", "user", userID, "err", err)
+		d.log.Warn("notification limits: list sent", "user", next.UserID, "err", err)
 		return time.Time{}
 	}
 	var last time.Time
 	for _, n := range ns {
-		if n.ContactMethod == contactMethod && n.SentAt != nil && n.SentAt.After(last) {
+		if n.Kind == notify.KindNotice && next.Kind != notify.KindNotice {
+			continue
+		}
+		if n.ContactMethod == next.ContactMethod && n.SentAt != nil && n.SentAt.After(last) {
 			last = *n.SentAt
 		}
 	}

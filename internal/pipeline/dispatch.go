@@ -191,6 +191,9 @@ func (d *Dispatcher) message(snap *org.Snapshot, n notify.Notification, inc inci
 	if n.Kind == notify.KindReminder {
 		return reminderMessage(n, base)
 	}
+	if n.Kind == notify.KindNotice {
+		return noticeMessage(n, inc, base)
+	}
 	m := notify.Message{
 		IdempotencyKey: n.IdempotencyKey, Kind: n.Kind, IncidentID: inc.ID,
 		Title: inc.Title, Service: inc.Service, Severity: string(inc.Severity), Urgency: string(inc.Urgency), Status: string(inc.Status),
@@ -208,13 +211,8 @@ func (d *Dispatcher) message(snap *org.Snapshot, n notify.Notification, inc inci
 			m.Summary = u.Message
 		}
 	}
-	if n.More > 0 {
-		m.MoreAlerts = n.More
-		m.Summary += fmt.Sprintf(" — and %d more alerts", n.More)
-		if len(n.MoreServices) > 0 {
-			m.Summary += " on " + strings.Join(n.MoreServices, ", ")
-		}
-	}
+	m.MoreAlerts = n.More
+	m.Summary += andMore(n, "alerts")
 	if n.Kind == notify.KindTest {
 		m.Title = "Test notification from Vigil"
 		m.Summary = "This is a test of contact method " + n.ContactMethod
@@ -239,6 +237,19 @@ func (d *Dispatcher) message(snap *org.Snapshot, n notify.Notification, inc inci
 		}
 	}
 	return m
+}
+
+// andMore says how many more a message stands for (a storm), and on
+// which services; "" when it stands for itself alone.
+func andMore(n notify.Notification, what string) string {
+	if n.More == 0 {
+		return ""
+	}
+	s := fmt.Sprintf(" — and %d more %s", n.More, what)
+	if len(n.MoreServices) > 0 {
+		s += " on " + strings.Join(n.MoreServices, ", ")
+	}
+	return s
 }
 
 // record stores the outcome of one attempt: sent, cancelled, retried later

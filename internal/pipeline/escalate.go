@@ -52,7 +52,7 @@ func (es *Escalator) RunOnce(ctx context.Context) (int, error) {
 				}
 				continue
 			}
-			if err := es.flow.runStep(tx, snap, st, &inc, now); err != nil {
+			if _, err := es.flow.runStep(tx, snap, st, &inc, now); err != nil {
 				return fmt.Errorf("incident %d: %w", inc.ID, err)
 			}
 		}
@@ -65,15 +65,18 @@ func (es *Escalator) RunOnce(ctx context.Context) (int, error) {
 }
 
 // runStep pages the targets of the state's current step, records it on the
-// timeline and advances the state.
-func (f *flow) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, inc *incident.Incident, now time.Time) error {
+// timeline and advances the state; it returns the users it paged. Past the
+// first step, those paged before and not now are told it escalated past
+// them.
+func (f *flow) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, inc *incident.Incident, now time.Time) ([]string, error) {
 	policy := st.Policy
 	step, ok := st.Due()
 	if !ok {
-		return tx.PutEscalation(st.Stop())
+		return nil, tx.PutEscalation(st.Stop())
 	}
+	before := pagedUsers(inc)
 	users, notes := f.oncall.Targets(snap, step.Targets, now)
-	var paged []string
+	var paged, pagedIDs []string
 	for _, u := range users {
 		ns := inLane(snap, inc, pageNotifications(snap, inc.ID, u.User, notify.KindPage, fmt.Sprint(st.StartedAt.UnixMilli()), st.Step, st.Round, now))
 		if len(ns) == 0 {
@@ -81,13 +84,21 @@ func (f *flow) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, in
 			continue
 		}
 		if err := tx.InsertNotifications(ns...); err != nil {
-			return fmt.Errorf("queue notifications: %w", err)
+			return nil, fmt.Errorf("queue notifications: %w", err)
 		}
 		paged = append(paged, fmt.Sprintf("%s (%s)", u.User, u.Reason))
+		pagedIDs = append(pagedIDs, u.User)
 		inc.AddResponder(incident.Responder{User: u.User, Reason: u.Reason, AddedAt: now})
 	}
 	if st.Step > 0 || st.Round > 0 {
 		inc.Escalated = true // past the first step: the reports' escalation rate
+		if len(pagedIDs) > 0 {
+			n := notice{Event: NoticeEscalated, By: "system",
+				Text: fmt.Sprintf("Incident #%d escalated past you to %s: %s", inc.ID, strings.Join(pagedIDs, ", "), inc.Title)}
+			if err := tellOthers(tx, snap, inc, without(before, pagedIDs), n, now); err != nil {
+				return nil, err
+			}
+		}
 	}
 	msg := fmt.Sprintf("escalation policy %s step %d", policy.ID, st.Step+1)
 	if st.Round > 0 {
@@ -102,18 +113,18 @@ func (f *flow) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, in
 		msg += "; " + strings.Join(notes, "; ")
 	}
 	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryEscalated, Actor: "system", Message: msg}); err != nil {
-		return err
+		return nil, err
 	}
 	inc.UpdatedAt = now
 	if err := tx.UpdateIncident(inc); err != nil {
-		return err
+		return nil, err
 	}
 	*st = st.Advance(now)
 	if err := tx.PutEscalation(*st); err != nil {
-		return err
+		return nil, err
 	}
 	f.metrics.steps.Inc()
-	return nil
+	return pagedIDs, nil
 }
 
 // pageNotifications makes the outbox rows for paging one user: one per
@@ -284,6 +295,9 @@ func (f *flow) acknowledge(tx store.Tx, inc *incident.Incident, actor, channel s
 	if err := settle(tx, inc, entry, (*alert.Alert).Acknowledge, now); err != nil {
 		return err
 	}
+	if err := f.tellResponders(tx, inc, NoticeAcknowledged, actor, now); err != nil {
+		return err
+	}
 	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "acknowledge", inc, before, "acknowledged")
 }
 
@@ -297,7 +311,17 @@ func (f *flow) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why 
 	if err := settle(tx, inc, entry, (*alert.Alert).Resolve, now); err != nil {
 		return err
 	}
+	if err := f.tellResponders(tx, inc, NoticeResolved, actor, now); err != nil {
+		return err
+	}
 	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "resolve", inc, before, entry.Message)
+}
+
+// tellResponders tells everyone the incident paged, except who acted,
+// that it was acknowledged or resolved.
+func (f *flow) tellResponders(tx store.Tx, inc *incident.Incident, event, actor string, now time.Time) error {
+	n := notice{Event: event, By: actor, Text: fmt.Sprintf("Incident #%d %s by %s: %s", inc.ID, event, actorName(actor), inc.Title)}
+	return tellOthers(tx, f.org.Snapshot(), inc, pagedUsers(inc), n, now)
 }
 
 // settle stores what acknowledging or resolving did to an incident: the

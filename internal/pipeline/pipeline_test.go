@@ -47,12 +47,14 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// receiver records webhook deliveries; fail makes it answer 500.
+// receiver records webhook deliveries; fail makes it answer 500. Notices
+// of others' actions are kept apart from pages and updates, in notices.
 type receiver struct {
-	mu   sync.Mutex
-	got  []delivery
-	fail map[string]bool // path -> fail
-	srv  *httptest.Server
+	mu      sync.Mutex
+	got     []delivery
+	notices []delivery
+	fail    map[string]bool // path -> fail
+	srv     *httptest.Server
 }
 
 type delivery struct {
@@ -72,7 +74,12 @@ func newReceiver(t *testing.T) *receiver {
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-		r.got = append(r.got, delivery{Path: req.URL.Path, IdempotencyKey: req.Header.Get("Idempotency-Key"), Body: m})
+		d := delivery{Path: req.URL.Path, IdempotencyKey: req.Header.Get("Idempotency-Key"), Body: m}
+		if m["kind"] == notify.KindNotice {
+			r.notices = append(r.notices, d)
+			return
+		}
+		r.got = append(r.got, d)
 	}))
 	t.Cleanup(r.srv.Close)
 	return r

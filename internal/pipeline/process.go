@@ -370,5 +370,6 @@ func (f *flow) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.Servi
 	st := escalation.Start(inc.ID, policy, now)
 	// The first step runs in this transaction: the page is on its way as
 	// soon as the event is processed.
-	return f.runStep(tx, snap, &st, inc, now)
+	_, err = f.runStep(tx, snap, &st, inc, now)
+	return err
 }

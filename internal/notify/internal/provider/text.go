@@ -70,12 +70,13 @@ func Facts(m notify.Message, names ...string) [][2]string {
 }
 
 // CanAcknowledge and CanResolve say which action buttons a message shows.
+// A notice of what others did offers none: it is for reading.
 func CanAcknowledge(m notify.Message) bool {
-	return m.IncidentID != 0 && (m.Status == "" || alert.Status(m.Status) == alert.StatusTriggered)
+	return m.IncidentID != 0 && m.Kind != notify.KindNotice && (m.Status == "" || alert.Status(m.Status) == alert.StatusTriggered)
 }
 
 func CanResolve(m notify.Message) bool {
-	return m.IncidentID != 0 && alert.Status(m.Status) != alert.StatusResolved
+	return m.IncidentID != 0 && m.Kind != notify.KindNotice && alert.Status(m.Status) != alert.StatusResolved
 }
 
 // OneLine makes s fit a header: valid UTF-8, no control characters (CR
