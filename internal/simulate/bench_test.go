@@ -92,7 +92,9 @@ func yearOfAlerts(n int) []Alert {
 func BenchmarkYear(b *testing.B) {
 	alerts := yearOfAlerts(1_000_000)
 	orgs := []Org{bigOrg(b, "a", false), bigOrg(b, "b", true), bigOrg(b, "c", false)}
+	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuTime()
 	for b.Loop() {
 		res, err := Run(alerts, orgs, Options{})
 		if err != nil {
@@ -102,6 +104,14 @@ func BenchmarkYear(b *testing.B) {
 			b.Fatalf("totals %+v", res.Orgs[0].Totals)
 		}
 	}
+	reportCPU(b, cpu)
+}
+
+// reportCPU reports the CPU seconds an iteration took since start, user
+// and system over every thread: the machine's load does not change them
+// as it does wall time.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric((cpuTime()-start).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // A smaller year checks the benchmark's organisations replay sensibly.
@@ -124,9 +134,11 @@ func BenchmarkReplay(b *testing.B) {
 	orgs := []Org{bigOrg(b, "a", false), bigOrg(b, "b", true), bigOrg(b, "c", false)}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuTime()
 	for b.Loop() {
 		if _, err := Run(alerts, orgs, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
 }
