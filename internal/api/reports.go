@@ -152,11 +152,7 @@ var reportBuilders = map[string]func(context.Context, reportInput) (any, error){
 		return report.ReportToil(in.org, in.period, in.filter, incidents, keys, ops), nil
 	},
 	report.NameRisks: func(ctx context.Context, in reportInput) (any, error) {
-		incidents, err := in.opened(ctx)
-		if err != nil {
-			return nil, err
-		}
-		slos, err := in.sloStates(ctx)
+		incidents, slos, err := in.openedAndSLOs(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -172,11 +168,7 @@ var reportBuilders = map[string]func(context.Context, reportInput) (any, error){
 		return report.ReportRisks(in.org, in.filter, risk, append(report.BuiltinRiskSources, in.s.riskSources...)...), nil
 	},
 	report.NameUnclearValue: func(ctx context.Context, in reportInput) (any, error) {
-		incidents, err := in.opened(ctx)
-		if err != nil {
-			return nil, err
-		}
-		slos, err := in.sloStates(ctx)
+		incidents, slos, err := in.openedAndSLOs(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -226,6 +218,17 @@ func (in reportInput) opened(ctx context.Context) ([]report.Incident, error) {
 
 // sloStates are the configured SLOs as the engine has them now; without
 // an engine, their objectives alone.
+// openedAndSLOs is opened and sloStates, for the reports that weigh
+// incidents against the SLOs.
+func (in reportInput) openedAndSLOs(ctx context.Context) ([]report.Incident, []report.SLOState, error) {
+	incidents, err := in.opened(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	slos, err := in.sloStates(ctx)
+	return incidents, slos, err
+}
+
 func (in reportInput) sloStates(ctx context.Context) ([]report.SLOState, error) {
 	statuses := map[string]slo.Status{}
 	if in.s.slo != nil {

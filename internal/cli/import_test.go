@@ -107,6 +107,29 @@ func pagedFor(t *testing.T, url, service, path string, event any) []string {
 	return nil
 }
 
+// pagedWant is an event sent with an imported integration key, built by
+// event, and whom it must page on service.
+type pagedWant struct {
+	service string
+	event   func(key string) (path string, body any)
+	key     string
+	want    []string
+}
+
+// roundTrip imports the vendor's fixture as on 1 February 2026, serves it
+// on Tuesday 10 March 2026 at 09:00 UTC and checks whom each event pages.
+func roundTrip(t *testing.T, vendor, fixture string, events ...pagedWant) {
+	t.Helper()
+	out := importFixture(t, vendor, fixture, "2026-02-01T00:00:00Z")
+	url := startServerWith(t, "2026-03-10T09:00:00Z", out)
+	for _, e := range events {
+		path, body := e.event(e.key)
+		if got := pagedFor(t, url, e.service, path, body); !slices.Equal(got, e.want) {
+			t.Errorf("%s paged %v, want %v", e.service, got, e.want)
+		}
+	}
+}
+
 // PagerDuty round trip: the import of the fixture account validates, a
 // server runs on it, and an event sent with an imported integration key
 // pages whom PagerDuty would have paged. The server stands on Tuesday 10
@@ -123,16 +146,9 @@ func pagedFor(t *testing.T, url, service, path string, event any) []string {
 //     12:00) is off; the weekly rotation of oscar, pia and quinn from
 //     Wednesday 7 January 10:00 is in its ninth week (turn 8): quinn.
 func TestImportPagerDutyRoundTrip(t *testing.T) {
-	out := importFixture(t, "pagerduty", "../importer/pagerduty/testdata/acme", "2026-02-01T00:00:00Z")
-	url := startServerWith(t, "2026-03-10T09:00:00Z", out)
-	path, event := pagerDutyEvent("a1b2c3d4e5f60718293a4b5c6d7e8f90")
-	if got := pagedFor(t, url, "payments-api", path, event); !slices.Equal(got, []string{"dave"}) {
-		t.Errorf("payments-api paged %v, want dave", got)
-	}
-	path, event = pagerDutyEvent("9f8e7d6c5b4a39281706f5e4d3c2b1a0")
-	if got := pagedFor(t, url, "ledger-db", path, event); !slices.Equal(got, []string{"quinn"}) {
-		t.Errorf("ledger-db paged %v, want quinn", got)
-	}
+	roundTrip(t, "pagerduty", "../importer/pagerduty/testdata/acme",
+		pagedWant{"payments-api", pagerDutyEvent, "a1b2c3d4e5f60718293a4b5c6d7e8f90", []string{"dave"}},
+		pagedWant{"ledger-db", pagerDutyEvent, "9f8e7d6c5b4a39281706f5e4d3c2b1a0", []string{"quinn"}})
 }
 
 // Opsgenie round trip, on Tuesday 10 March 2026 at 09:00 UTC:
@@ -152,16 +168,9 @@ func TestImportPagerDutyRoundTrip(t *testing.T) {
 //     hank, ivy, jack, kim: kim; the secondary (20:00 to 08:00, two-day
 //     turns from 5 January 08:00, ivy and kim) is in turn 31: kim again.
 func TestImportOpsgenieRoundTrip(t *testing.T) {
-	out := importFixture(t, "opsgenie", "../importer/opsgenie/testdata/acme", "2026-02-01T00:00:00Z")
-	url := startServerWith(t, "2026-03-10T09:00:00Z", out)
-	path, event := alertmanagerEvent("5f1c2e7a-3b9d-4c1e-9a7f-2d8b6e4c1a90")
-	if got := pagedFor(t, url, "prometheus-payments", path, event); !slices.Equal(got, []string{"bob", "frank-becker"}) {
-		t.Errorf("prometheus-payments paged %v, want bob and frank-becker", got)
-	}
-	path, event = grafanaEvent("0b6f7c2d-8e1a-4d3b-b5c9-7a2e1f6d4c38")
-	if got := pagedFor(t, url, "cluster", path, event); !slices.Equal(got, []string{"kim"}) {
-		t.Errorf("cluster paged %v, want kim", got)
-	}
+	roundTrip(t, "opsgenie", "../importer/opsgenie/testdata/acme",
+		pagedWant{"prometheus-payments", alertmanagerEvent, "5f1c2e7a-3b9d-4c1e-9a7f-2d8b6e4c1a90", []string{"bob", "frank-becker"}},
+		pagedWant{"cluster", grafanaEvent, "0b6f7c2d-8e1a-4d3b-b5c9-7a2e1f6d4c38", []string{"kim"}})
 }
 
 // Grafana OnCall round trip, on Tuesday 10 March 2026 at 09:00 UTC:
@@ -176,16 +185,9 @@ func TestImportOpsgenieRoundTrip(t *testing.T) {
 //     mike and nina from 5 January 07:00 UTC) is 1538 hours on, turn 256:
 //     mike, above the night rotation.
 func TestImportGrafanaOnCallRoundTrip(t *testing.T) {
-	out := importFixture(t, "grafana-oncall", "../importer/grafanaoncall/testdata/acme", "2026-02-01T00:00:00Z")
-	url := startServerWith(t, "2026-03-10T09:00:00Z", out)
-	path, event := alertmanagerEvent("Kx9mTq2LpW7vRb3NcD4eF5gH6")
-	if got := pagedFor(t, url, "alertmanager-payments", path, event); !slices.Equal(got, []string{"alice"}) {
-		t.Errorf("alertmanager-payments paged %v, want alice", got)
-	}
-	path, event = grafanaEvent("Gz5Yh8Qa1Jc4Vn6MpR7sT8uW9")
-	if got := pagedFor(t, url, "grafana-sre", path, event); !slices.Equal(got, []string{"mike"}) {
-		t.Errorf("grafana-sre paged %v, want mike", got)
-	}
+	roundTrip(t, "grafana-oncall", "../importer/grafanaoncall/testdata/acme",
+		pagedWant{"alertmanager-payments", alertmanagerEvent, "Kx9mTq2LpW7vRb3NcD4eF5gH6", []string{"alice"}},
+		pagedWant{"grafana-sre", grafanaEvent, "Gz5Yh8Qa1Jc4Vn6MpR7sT8uW9", []string{"mike"}})
 }
 
 func TestImportFlags(t *testing.T) {

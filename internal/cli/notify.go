@@ -89,18 +89,13 @@ func runNotifyTest(ctx context.Context, args []string, env Env) int {
 	if code, done := parseFlags(fs, args, env); done {
 		return code
 	}
-	c, path, code := notifyTarget(ctx, f, "test", env)
-	if c == nil {
-		return code
-	}
 	var queued struct {
 		NotificationID int64  `json:"notification_id"`
 		User           string `json:"user"`
 		ContactMethod  string `json:"contact_method"`
 	}
-	if err := c.do(ctx, "POST", path+"/test", nil, &queued); err != nil {
-		fmt.Fprintf(env.Stderr, "vigil notify test: %v\n", err)
-		return exitFail
+	if code := f.post(ctx, "test", "/test", nil, &queued, env); code != exitOK {
+		return code
 	}
 	fmt.Fprintf(env.Stdout, "test notification %d queued for %s via %s\n", queued.NotificationID, queued.User, queued.ContactMethod)
 	return exitOK
@@ -111,16 +106,11 @@ func runNotifyVerify(ctx context.Context, args []string, env Env) int {
 	if code, done := parseFlags(fs, args, env); done {
 		return code
 	}
-	c, path, code := notifyTarget(ctx, f, "verify", env)
-	if c == nil {
-		return code
-	}
 	var sent struct {
 		ExpiresAt time.Time `json:"expires_at"`
 	}
-	if err := c.do(ctx, "POST", path+"/verification", nil, &sent); err != nil {
-		fmt.Fprintf(env.Stderr, "vigil notify verify: %v\n", err)
-		return exitFail
+	if code := f.post(ctx, "verify", "/verification", nil, &sent, env); code != exitOK {
+		return code
 	}
 	fmt.Fprintf(env.Stdout, "code sent to %s; it works until %s: vigil notify confirm --contact-method %s --code NNNNNN\n",
 		*f.method, sent.ExpiresAt.Local().Format("15:04"), *f.method)
@@ -137,30 +127,30 @@ func runNotifyConfirm(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "vigil notify confirm: --code is required")
 		return exitError
 	}
-	c, path, rc := notifyTarget(ctx, f, "confirm", env)
-	if c == nil {
+	if rc := f.post(ctx, "confirm", "/verification/confirm", map[string]string{"code": *code}, nil, env); rc != exitOK {
 		return rc
-	}
-	if err := c.do(ctx, "POST", path+"/verification/confirm", map[string]string{"code": *code}, nil); err != nil {
-		fmt.Fprintf(env.Stderr, "vigil notify confirm: %v\n", err)
-		return exitFail
 	}
 	fmt.Fprintf(env.Stdout, "%s is verified and can be paged\n", *f.method)
 	return exitOK
 }
 
-// notifyTarget makes the client and the contact method's path; on failure
-// it reports and returns a nil client and the exit code.
-func notifyTarget(ctx context.Context, f methodFlags, verb string, env Env) (*client, string, int) {
+// post POSTs body to the contact method's path and then suffix, decoding
+// the answer into out; a failure is reported and its exit code returned,
+// else exitOK.
+func (f methodFlags) post(ctx context.Context, verb, suffix string, body, out any, env Env) int {
 	c, err := newClient(*f.server, env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil notify %s: %v\n", verb, err)
-		return nil, "", exitError
+		return exitError
 	}
 	path, err := f.methodPath(ctx, c)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil notify %s: %v\n", verb, err)
-		return nil, "", exitError
+		return exitError
 	}
-	return c, path, 0
+	if err := c.do(ctx, "POST", path+suffix, body, out); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil notify %s: %v\n", verb, err)
+		return exitFail
+	}
+	return exitOK
 }

@@ -69,21 +69,30 @@ receivers:
 ` + receiver
 }
 
-// notifyLimit bounds each wait for Alertmanager and Vigil to act.
-const notifyLimit = 30 * time.Second
-
-func TestAlertmanagerWebhook(t *testing.T) {
-	t.Parallel()
+// startStack starts a page receiver, a vigil paging it and an Alertmanager
+// whose receiver, given vigil's URL, receiver writes.
+func startStack(t *testing.T, receiver func(vigilURL string) string) (*pageReceiver, *vigil, *alertmanager) {
+	t.Helper()
 	requireAlertmanager(t)
 	rc := &pageReceiver{}
 	hook := httptest.NewServer(rc)
 	t.Cleanup(hook.Close)
 	v := startVigil(t, vigilConfig(hook.URL+"/page"))
-	am := startAlertmanager(t, alertmanagerConfig(`
+	return rc, v, startAlertmanager(t, alertmanagerConfig(receiver(v.url)))
+}
+
+// notifyLimit bounds each wait for Alertmanager and Vigil to act.
+const notifyLimit = 30 * time.Second
+
+func TestAlertmanagerWebhook(t *testing.T) {
+	t.Parallel()
+	rc, v, am := startStack(t, func(vigilURL string) string {
+		return `
     webhook_configs:
-      - url: "`+v.url+`/api/v1/integrations/alertmanager/am-web-frontend"
+      - url: "` + vigilURL + `/api/v1/integrations/alertmanager/am-web-frontend"
         send_resolved: true
-`))
+`
+	})
 
 	firing := amAlert{
 		Labels: map[string]string{"alertname": "E2EWebhookLatency", "service": "web-frontend",
@@ -121,17 +130,14 @@ func TestAlertmanagerWebhook(t *testing.T) {
 
 func TestAlertmanagerPagerDuty(t *testing.T) {
 	t.Parallel()
-	requireAlertmanager(t)
-	rc := &pageReceiver{}
-	hook := httptest.NewServer(rc)
-	t.Cleanup(hook.Close)
-	v := startVigil(t, vigilConfig(hook.URL+"/page"))
-	am := startAlertmanager(t, alertmanagerConfig(`
+	rc, v, am := startStack(t, func(vigilURL string) string {
+		return `
     pagerduty_configs:
-      - routing_key: "`+pdKey+`"
-        url: "`+v.url+`/v2/enqueue"
+      - routing_key: "` + pdKey + `"
+        url: "` + vigilURL + `/v2/enqueue"
         send_resolved: true
-`))
+`
+	})
 
 	firing := amAlert{
 		Labels: map[string]string{"alertname": "E2EPagerDutyErrors", "service": "web-frontend",

@@ -216,13 +216,7 @@ func TestCrashRecoverySQLite(t *testing.T) {
 	}
 	missing, extraKeys, resumed := 0, 0, 0
 	for _, inc := range incidents {
-		steps := map[string]int{}
-		for _, e := range inc.Timeline {
-			if e.Kind == "escalated" {
-				head, _, _ := strings.Cut(e.Message, ":")
-				steps[head]++
-			}
-		}
+		steps := escalatedSteps(inc)
 		for _, want := range []string{"escalation policy crash step 1", "escalation policy crash step 2"} {
 			if steps[want] != 1 {
 				t.Errorf("incident %d: %d timeline entries %q, want exactly 1 (%v)", inc.ID, steps[want], want, steps)

@@ -208,13 +208,7 @@ func TestReplicasOnPostgres(t *testing.T) {
 	st := statsOf(pages)
 	stepRuns, twoKeys := 0, 0
 	for _, inc := range incidents {
-		steps := map[string]int{}
-		for _, e := range inc.Timeline {
-			if e.Kind == "escalated" {
-				head, _, _ := strings.Cut(e.Message, ":")
-				steps[head]++
-			}
-		}
+		steps := escalatedSteps(inc)
 		for _, want := range []string{"escalation policy ha step 1", "escalation policy ha step 2"} {
 			stepRuns += steps[want]
 			if steps[want] != 1 {

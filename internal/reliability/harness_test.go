@@ -505,24 +505,48 @@ type apiIncident struct {
 	} `json:"timeline"`
 }
 
+// escalatedSteps counts the incident's escalation timeline entries by
+// step ("escalation policy P step N").
+func escalatedSteps(inc apiIncident) map[string]int {
+	steps := map[string]int{}
+	for _, e := range inc.Timeline {
+		if e.Kind == "escalated" {
+			head, _, _ := strings.Cut(e.Message, ":")
+			steps[head]++
+		}
+	}
+	return steps
+}
+
 // allIncidents pages through GET /api/v1/incidents with every status.
 func allIncidents(t testing.TB, base string) []apiIncident {
+	return allOf[apiIncident](t, base, "incidents", 10000)
+}
+
+// allOf pages through GET /api/v1/{list} with every status, failing after
+// maxPages pages.
+func allOf[T any](t testing.TB, base, list string, maxPages int) []T {
 	t.Helper()
-	var out []apiIncident
-	path := "/api/v1/incidents?status=all&limit=1000"
-	for range 10000 {
-		var page struct {
-			Incidents  []apiIncident `json:"incidents"`
-			NextCursor *string       `json:"next_cursor"`
-		}
+	var out []T
+	path := "/api/v1/" + list + "?status=all&limit=1000"
+	for range maxPages {
+		var page map[string]json.RawMessage
 		mustGet(t, base, path, &page)
-		out = append(out, page.Incidents...)
-		if page.NextCursor == nil {
+		var items []T
+		var next *string
+		if err := json.Unmarshal(page[list], &items); err != nil {
+			t.Fatalf("%s: %v", list, err)
+		}
+		if err := json.Unmarshal(page["next_cursor"], &next); err != nil {
+			t.Fatalf("%s: next_cursor: %v", list, err)
+		}
+		out = append(out, items...)
+		if next == nil {
 			return out
 		}
-		path = "/api/v1/incidents?status=all&limit=1000&cursor=" + *page.NextCursor
+		path = "/api/v1/" + list + "?status=all&limit=1000&cursor=" + *next
 	}
-	t.Fatal("incident list does not end")
+	t.Fatalf("%s list does not end", list)
 	return nil
 }
 
@@ -537,23 +561,7 @@ type apiAlert struct {
 
 // allAlerts pages through GET /api/v1/alerts with every status.
 func allAlerts(t testing.TB, base string) []apiAlert {
-	t.Helper()
-	var out []apiAlert
-	path := "/api/v1/alerts?status=all&limit=1000"
-	for range 100000 {
-		var page struct {
-			Alerts     []apiAlert `json:"alerts"`
-			NextCursor *string    `json:"next_cursor"`
-		}
-		mustGet(t, base, path, &page)
-		out = append(out, page.Alerts...)
-		if page.NextCursor == nil {
-			return out
-		}
-		path = "/api/v1/alerts?status=all&limit=1000&cursor=" + *page.NextCursor
-	}
-	t.Fatal("alert list does not end")
-	return nil
+	return allOf[apiAlert](t, base, "alerts", 100000)
 }
 
 // metric reads one unlabelled counter or gauge from /metrics; ok is false

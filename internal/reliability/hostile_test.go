@@ -226,37 +226,11 @@ func TestHostileClients(t *testing.T) {
 	t.Run("a slow client is cut off by the header timeout", func(t *testing.T) {
 		t.Parallel()
 		const readHeaderTimeout = 5 * time.Second // vigil serve's
-		conn, err := net.Dial("tcp", strings.TrimPrefix(h.base, "http://"))
-		if err != nil {
-			t.Fatal(err)
+		took := trickle(t, h.base, "GET /healthz HTTP/1.1\r\nHost: vigil\r\nX-Slow: ", "a", 3*readHeaderTimeout, "headers")
+		if took < readHeaderTimeout-500*time.Millisecond || took > readHeaderTimeout+3*time.Second {
+			t.Errorf("the server closed the slow connection after %s, want about %s", took, readHeaderTimeout)
 		}
-		defer conn.Close()
-		began := time.Now()
-		if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: vigil\r\nX-Slow: ")); err != nil {
-			t.Fatal(err)
-		}
-		closed := make(chan time.Duration, 1)
-		go func() { // owner: this subtest; ends when the server closes the connection
-			_, _ = io.Copy(io.Discard, conn)
-			closed <- time.Since(began)
-		}()
-		tick := time.NewTicker(500 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case took := <-closed:
-				if took < readHeaderTimeout-500*time.Millisecond || took > readHeaderTimeout+3*time.Second {
-					t.Errorf("the server closed the slow connection after %s, want about %s", took, readHeaderTimeout)
-				}
-				recordFigures(t, "slow client cut off after", took)
-				return
-			case <-tick.C:
-				if time.Since(began) > 3*readHeaderTimeout {
-					t.Fatalf("the server kept a client trickling headers for %s", time.Since(began))
-				}
-				_, _ = conn.Write([]byte("a")) // one byte per half second
-			}
-		}
+		recordFigures(t, "slow client cut off after", took)
 	})
 
 	t.Run("a slow body is cut off by the read timeout", func(t *testing.T) {
@@ -265,37 +239,11 @@ func TestHostileClients(t *testing.T) {
 		}
 		t.Parallel()
 		const readTimeout = 30 * time.Second // vigil serve's
-		conn, err := net.Dial("tcp", strings.TrimPrefix(h.base, "http://"))
-		if err != nil {
-			t.Fatal(err)
+		took := trickle(t, h.base, "POST /v2/enqueue HTTP/1.1\r\nHost: vigil\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{", " ", 2*readTimeout, "a body")
+		if took < readTimeout-time.Second || took > readTimeout+5*time.Second {
+			t.Errorf("the server closed the slow upload after %s, want about %s", took, readTimeout)
 		}
-		defer conn.Close()
-		began := time.Now()
-		if _, err := fmt.Fprintf(conn, "POST /v2/enqueue HTTP/1.1\r\nHost: vigil\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"); err != nil {
-			t.Fatal(err)
-		}
-		closed := make(chan time.Duration, 1)
-		go func() { // owner: this subtest; ends when the server closes the connection
-			_, _ = io.Copy(io.Discard, conn)
-			closed <- time.Since(began)
-		}()
-		tick := time.NewTicker(500 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case took := <-closed:
-				if took < readTimeout-time.Second || took > readTimeout+5*time.Second {
-					t.Errorf("the server closed the slow upload after %s, want about %s", took, readTimeout)
-				}
-				recordFigures(t, "slow upload cut off after", took)
-				return
-			case <-tick.C:
-				if time.Since(began) > 2*readTimeout {
-					t.Fatalf("the server kept a client trickling a body for %s", time.Since(began))
-				}
-				_, _ = conn.Write([]byte(" "))
-			}
-		}
+		recordFigures(t, "slow upload cut off after", took)
 	})
 
 	t.Run("path traversal finds no files", func(t *testing.T) {
@@ -639,4 +587,38 @@ func truncated(b []byte) string {
 		return string(b[:200]) + "…"
 	}
 	return string(b)
+}
+
+// trickle sends head to the server at base, then drip every half second,
+// until the server closes the connection, and says how long that took; it
+// fails the test when the server is still listening after limit.
+func trickle(t *testing.T, base, head, drip string, limit time.Duration, what string) time.Duration {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	began := time.Now()
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan time.Duration, 1)
+	go func() { // owner: trickle; ends when the server closes the connection
+		_, _ = io.Copy(io.Discard, conn)
+		closed <- time.Since(began)
+	}()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case took := <-closed:
+			return took
+		case <-tick.C:
+			if time.Since(began) > limit {
+				t.Fatalf("the server kept a client trickling %s for %s", what, time.Since(began))
+			}
+			_, _ = io.WriteString(conn, drip)
+		}
+	}
 }
