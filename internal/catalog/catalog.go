@@ -230,6 +230,51 @@ type Org struct {
 	// UnroutedService takes the events no rule matches. Without one they
 	// are kept in the unrouted list and page the global IRT.
 	UnroutedService string `json:"unrouted_service,omitempty" yaml:"unrouted_service,omitempty"`
+	// EventWebhooks receive what happens to incidents, for chat-ops and
+	// ticket sync.
+	EventWebhooks []EventWebhook `json:"event_webhooks,omitempty" yaml:"event_webhooks,omitempty"`
+}
+
+// Incident events an event webhook receives.
+const (
+	EventTriggered    = "incident.triggered"
+	EventAcknowledged = "incident.acknowledged"
+	EventResolved     = "incident.resolved"
+	EventEscalated    = "incident.escalated"
+	EventMajor        = "incident.major"
+	EventNote         = "incident.note"
+)
+
+// IncidentEvents lists every event an event webhook can receive.
+var IncidentEvents = []string{EventTriggered, EventAcknowledged, EventResolved, EventEscalated, EventMajor, EventNote}
+
+// EventWebhook is an outbound webhook of incident events: of the whole
+// organisation, or of one team's incidents (those on services it owns).
+// Events narrows what it receives (empty: every event). It is signed as
+// the webhook contact method is when SecretEnv names a secret.
+type EventWebhook struct {
+	ID        string   `json:"id" yaml:"id"`
+	URL       string   `json:"url" yaml:"url"`
+	SecretEnv string   `json:"secret_env,omitempty" yaml:"secret_env,omitempty"`
+	Team      string   `json:"team,omitempty" yaml:"team,omitempty"`
+	Events    []string `json:"events,omitempty" yaml:"events,omitempty"`
+}
+
+// Wants reports whether the hook receives event about an incident on a
+// service owned by owner.
+func (h *EventWebhook) Wants(event, owner string) bool {
+	if h.Team != "" && h.Team != owner {
+		return false
+	}
+	if len(h.Events) == 0 {
+		return true
+	}
+	for _, e := range h.Events {
+		if e == event {
+			return true
+		}
+	}
+	return false
 }
 
 // EventRule routes the events of an organisation-wide integration that it

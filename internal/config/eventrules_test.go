@@ -100,3 +100,26 @@ func TestEventRulesReservedService(t *testing.T) {
 		}
 	}
 }
+
+func TestEventWebhooksProblems(t *testing.T) {
+	l := LoadBytes("org.yaml", []byte(eventRulesBase+`org:
+  event_webhooks:
+    - {id: chat, url: "https://chat.example.com/hook", secret_env: CHAT_SECRET, events: [incident.major, incident.note]}
+    - {id: chat, url: "ftp://x", team: paymnts, events: [incident.opened]}
+    - {url: "https://tickets.example.com/hook"}
+`))
+	var got []string
+	for _, p := range l.Problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`org.yaml:9:12: org.event_webhooks[1].id: each event webhook needs an id of its own`,
+		`org.yaml:9:23: org.event_webhooks[1].url: invalid URL "ftp://x": use an absolute http or https URL`,
+		`org.yaml:9:40: org.event_webhooks[1].team: unknown team "paymnts"`,
+		`org.yaml:9:58: org.event_webhooks[1].events[0]: unknown event "incident.opened": use incident.triggered, incident.acknowledged, incident.resolved, incident.escalated, incident.major or incident.note`,
+		`org.yaml:10:7: org.event_webhooks[2].id: each event webhook needs an id of its own`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

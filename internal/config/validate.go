@@ -740,6 +740,21 @@ func (v *validator) eventRouting(o *catalog.Org) {
 		v.add("org.event_rules", "the rules route the events of org.integrations, and there are none")
 	}
 	v.ref("org.unrouted_service", v.services, o.UnroutedService)
+	hooks := map[string]bool{}
+	for i, h := range o.EventWebhooks {
+		p := index("org.event_webhooks", i)
+		if h.ID == "" || hooks[h.ID] {
+			v.add(p+".id", "each event webhook needs an id of its own")
+		}
+		hooks[h.ID] = true
+		v.report(p+".url", checkHTTPURL(h.URL))
+		v.ref(p+".team", v.teams, h.Team)
+		for j, e := range h.Events {
+			if !slices.Contains(catalog.IncidentEvents, e) {
+				v.add(index(p+".events", j), "unknown event %s: use %s", quote(e), orList(catalog.IncidentEvents))
+			}
+		}
+	}
 	if _, taken := v.services.ids[eventrules.UnroutedService]; taken && len(o.Integrations) > 0 && o.UnroutedService == "" {
 		v.add(index("services", v.services.ids[eventrules.UnroutedService])+".id",
 			"service id %s is where events no rule routes go when org.unrouted_service is not set; name this service org.unrouted_service, or choose another id",

@@ -26,6 +26,10 @@ const (
 	// resolved, reassigned or escalated past an incident they were paged
 	// for: low urgency, without action links, never a phone call.
 	KindNotice = "notice"
+	// KindEvent is an incident event for an event webhook
+	// (org.event_webhooks): ContactMethod names the hook, UserID is empty
+	// and Body is the payload, sent as it is.
+	KindEvent = "event"
 )
 
 // Notification statuses.

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/escalation"
 	"github.com/vigil-oncall/vigil/internal/incident"
@@ -201,6 +202,9 @@ func (ic *Incidents) AddNote(ctx context.Context, id int64, text string, by Acto
 			return err
 		}
 		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryNote, Actor: by.Name, Channel: by.Channel, Message: text}); err != nil {
+			return err
+		}
+		if err := emitEvent(tx, ic.org.Snapshot(), inc, catalog.EventNote, by.Name, text, now); err != nil {
 			return err
 		}
 		return auditIncident(tx, now, by, "note", inc, before, "note: "+text)

@@ -100,8 +100,8 @@ func (d *Dispatcher) sendGroup(ctx context.Context, snap *org.Snapshot, group []
 	if len(live) == 0 {
 		return out
 	}
-	// Only pages batch: a test or a status update always goes as itself.
-	if limit := notificationLimit(snap, live[0].MethodType); limit > 0 && live[0].Kind != notify.KindTest {
+	// A test and an event for a webhook always go as themselves.
+	if limit := notificationLimit(snap, live[0].MethodType); limit > 0 && live[0].Kind != notify.KindTest && live[0].Kind != notify.KindEvent {
 		if last := d.lastSent(ctx, live[0]); !last.IsZero() && now.Before(last.Add(limit)) {
 			for _, n := range live {
 				out = append(out, outcome{n: n, deferUntil: last.Add(limit)})

@@ -141,6 +141,9 @@ type loadedIncident struct {
 // send delivers one notification that sendGroup found still needed; l is
 // its incident (zero when the notification is about none).
 func (d *Dispatcher) send(ctx context.Context, snap *org.Snapshot, n notify.Notification, l loadedIncident) outcome {
+	if n.Kind == notify.KindEvent {
+		return d.sendEvent(ctx, snap, n)
+	}
 	out := outcome{n: n}
 	inc := l.inc
 	if n.IncidentID != 0 && l.err != nil {
@@ -321,7 +324,7 @@ func storeAttempt(tx store.Tx, n *notify.Notification, attempt *notify.Attempt, 
 	if err := tx.UpdateNotification(n); err != nil {
 		return err
 	}
-	if n.IncidentID == 0 || message == nil {
+	if n.IncidentID == 0 || message == nil || n.Kind == notify.KindEvent {
 		return nil
 	}
 	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: attempt.At, Kind: incident.EntryNotified, Actor: "system", Channel: n.MethodType, Message: message()})

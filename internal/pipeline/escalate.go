@@ -92,6 +92,9 @@ func (f *flow) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, in
 	}
 	if st.Step > 0 || st.Round > 0 {
 		inc.Escalated = true // past the first step: the reports' escalation rate
+		if err := emitEvent(tx, snap, inc, catalog.EventEscalated, "system", strings.Join(paged, ", "), now); err != nil {
+			return nil, err
+		}
 		if len(pagedIDs) > 0 {
 			n := notice{Event: NoticeEscalated, By: "system",
 				Text: fmt.Sprintf("Incident #%d escalated past you to %s: %s", inc.ID, strings.Join(pagedIDs, ", "), inc.Title)}
@@ -319,9 +322,14 @@ func (f *flow) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why 
 
 // tellResponders tells everyone the incident paged, except who acted,
 // that it was acknowledged or resolved.
+// It also goes to the event webhooks.
 func (f *flow) tellResponders(tx store.Tx, inc *incident.Incident, event, actor string, now time.Time) error {
+	snap := f.org.Snapshot()
 	n := notice{Event: event, By: actor, Text: fmt.Sprintf("Incident #%d %s by %s: %s", inc.ID, event, actorName(actor), inc.Title)}
-	return tellOthers(tx, f.org.Snapshot(), inc, pagedUsers(inc), n, now)
+	if err := tellOthers(tx, snap, inc, pagedUsers(inc), n, now); err != nil {
+		return err
+	}
+	return emitEvent(tx, snap, inc, "incident."+event, actor, "", now)
 }
 
 // settle stores what acknowledging or resolving did to an incident: the

@@ -133,6 +133,9 @@ func (f *flow) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Incident
 	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMajor, Actor: "system", Message: "major incident: " + why}); err != nil {
 		return err
 	}
+	if err := emitEvent(tx, snap, inc, catalog.EventMajor, "system", why, now); err != nil {
+		return err
+	}
 	g := routing.GlobalIRT(snap)
 	if g == nil {
 		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMajor, Actor: "system", Message: "no global-irt team is configured to page"})

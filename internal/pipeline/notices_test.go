@@ -1,13 +1,20 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/ingest"
+	"github.com/vigil-oncall/vigil/internal/notify/webhook"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -162,5 +169,144 @@ func TestNoticesBatchInAStorm(t *testing.T) {
 	h.tick()
 	if paths := h.recv.paths()[before:]; !contains(paths, "/carl") {
 		t.Fatalf("deliveries after a new page = %v, want carl paged at once", paths)
+	}
+}
+
+// eventReceiver stands in for a chat-ops or ticket system on loopback: it
+// checks each request's signature and records the events; failNext
+// answers the next request 500.
+type eventReceiver struct {
+	mu       sync.Mutex
+	srv      *httptest.Server
+	got      map[string][]EventPayload // path -> events
+	keys     map[string]int            // idempotency key -> requests
+	failNext int
+}
+
+func newEventReceiver(t *testing.T, secret string) *eventReceiver {
+	r := &eventReceiver{got: map[string][]EventPayload{}, keys: map[string]int{}}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.keys[req.Header.Get(webhook.HeaderIdempotencyKey)]++
+		if r.failNext > 0 {
+			r.failNext--
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		if err := webhook.VerifySignature(secret, req.Header.Get(webhook.HeaderTimestamp), string(body), req.Header.Get(webhook.HeaderSignature), time.Now(), 5*time.Minute); err != nil {
+			t.Errorf("event to %s: signature: %v", req.URL.Path, err)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var p EventPayload
+		if err := json.Unmarshal(body, &p); err != nil {
+			t.Errorf("event to %s: %v", req.URL.Path, err)
+		}
+		r.got[req.URL.Path] = append(r.got[req.URL.Path], p)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *eventReceiver) events(path string) []string {
+	r.mu.Lock()
+	got := r.got[path]
+	r.mu.Unlock()
+	out := make([]string, len(got))
+	for i, p := range got {
+		out[i] = p.Event
+	}
+	return out
+}
+
+func TestEventWebhooks(t *testing.T) {
+	const secret = "event-hook-secret"
+	t.Setenv("VIGIL_TEST_EVENT_SECRET", secret)
+	h := newHarness(t, thursdayNoon)
+	recv := newEventReceiver(t, secret)
+	b := irtBundle(h.recv.srv.URL, nil)
+	b.Org.EventWebhooks = []catalog.EventWebhook{
+		{ID: "org-hook", URL: recv.srv.URL + "/org", SecretEnv: "VIGIL_TEST_EVENT_SECRET"},
+		// pay's incidents only, and only when resolved.
+		{ID: "pay-hook", URL: recv.srv.URL + "/pay", SecretEnv: "VIGIL_TEST_EVENT_SECRET", Team: "pay", Events: []string{catalog.EventResolved}},
+	}
+	h.apply(b)
+	recv.failNext = 1 // the first event is answered 500 and retried
+	h.alertOn("checkout", "a")
+	h.tick()
+	if got := recv.events("/org"); len(got) != 0 {
+		t.Fatalf("events after a 500 = %v, want none yet", got)
+	}
+	h.clock.Add(time.Minute) // past the retry's backoff
+	h.tick()
+	id := h.incidentOn("checkout")
+	by := Actor{Name: "user:alice", Channel: "api"}
+	if _, err := h.p.Incidents.MakeMajor(h.ctx, id, "customers cannot pay", by); err != nil {
+		t.Fatal(err)
+	}
+	h.tick() // events queued together are sent concurrently: one at a time here, for their order
+	if _, err := h.p.Incidents.AddNote(h.ctx, id, "rolling back 4.2", by); err != nil {
+		t.Fatal(err)
+	}
+	h.tick()
+	h.clock.Add(10 * time.Minute) // step 2 pages zed
+	h.tick()
+	if _, err := h.p.Incidents.Acknowledge(h.ctx, id, by); err != nil {
+		t.Fatal(err)
+	}
+	h.tick()
+	h.send("gen-checkout", ingest.Event{Action: ingest.ActionResolve, DedupKey: "a"})
+	h.tick()
+	want := []string{catalog.EventTriggered, catalog.EventMajor, catalog.EventNote, catalog.EventEscalated, catalog.EventAcknowledged, catalog.EventResolved}
+	if got := recv.events("/org"); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("org events = %v\nwant %v", got, want)
+	}
+	recv.mu.Lock()
+	events := recv.got["/org"]
+	retried := 0
+	for key, n := range recv.keys {
+		if strings.Contains(key, catalog.EventTriggered) && n == 2 {
+			retried++
+		}
+	}
+	recv.mu.Unlock()
+	if retried != 1 {
+		t.Errorf("idempotency keys = %v, want the triggered event's sent twice under one key", recv.keys)
+	}
+	byEvent := map[string]EventPayload{}
+	for _, p := range events {
+		byEvent[p.Event] = p
+		if p.Version != EventPayloadVersion || p.Incident.ID != id || p.Incident.Service != "checkout" || p.At.IsZero() {
+			t.Errorf("event %s = %+v", p.Event, p)
+		}
+	}
+	checks := []struct {
+		event, actor, text, status string
+		major                      bool
+	}{
+		{catalog.EventTriggered, "system", "", "triggered", false},
+		{catalog.EventMajor, "system", "declared major by user:alice: customers cannot pay", "triggered", true},
+		{catalog.EventNote, "user:alice", "rolling back 4.2", "triggered", true},
+		{catalog.EventEscalated, "system", "zed (", "triggered", true},
+		{catalog.EventAcknowledged, "user:alice", "", "acknowledged", true},
+		{catalog.EventResolved, "integration:gen-checkout", "", "resolved", true},
+	}
+	for _, c := range checks {
+		p := byEvent[c.event]
+		if p.Actor != c.actor || !strings.HasPrefix(p.Text, c.text) || p.Incident.Status != c.status || p.Incident.Major != c.major {
+			t.Errorf("%s = actor %q text %q status %q major %v; want %q, %q..., %q, %v", c.event, p.Actor, p.Text, p.Incident.Status, p.Incident.Major, c.actor, c.text, c.status, c.major)
+		}
+	}
+	if got := recv.events("/pay"); len(got) != 0 {
+		t.Fatalf("pay's hook got %v about checkout, want nothing", got)
+	}
+	h.alertOn("mail", "m") // owned by pay
+	h.tick()
+	h.send("gen-mail", ingest.Event{Action: ingest.ActionResolve, DedupKey: "m"})
+	h.tick()
+	if got := recv.events("/pay"); strings.Join(got, " ") != catalog.EventResolved {
+		t.Fatalf("pay's hook got %v, want only the resolution", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -170,7 +171,7 @@ func newHarness(t *testing.T, at time.Time) *harness {
 		t.Fatal(err)
 	}
 	p := New(Options{Store: st, Org: m, Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Channels: []notify.Channel{webhook.New(recv.srv.Client())}, Signer: signer, PublicURL: "http://vigil.test"})
+		Channels: []notify.Channel{webhook.New(recv.srv.Client())}, Signer: signer, PublicURL: "http://vigil.test", Getenv: os.Getenv})
 	return &harness{t: t, ctx: ctx, clock: clk, store: st, org: m, p: p, recv: recv}
 }
 

@@ -334,6 +334,9 @@ func groupKeyOf(by string, a *alert.Alert, e ingest.Event) string {
 // escalation (unless a maintenance window holds paging back); low urgency
 // notifies the owner team in its business hours.
 func (f *flow) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, inc *incident.Incident, now time.Time) error {
+	if err := emitEvent(tx, snap, inc, catalog.EventTriggered, "system", "", now); err != nil {
+		return err
+	}
 	windows, err := tx.ActiveMaintenance(svc.ID, now)
 	if err != nil {
 		return fmt.Errorf("maintenance windows: %w", err)

@@ -116,29 +116,44 @@ func (w *Channel) Type() string { return "webhook" }
 
 // Send implements notify.Channel.
 func (w *Channel) Send(ctx context.Context, to notify.Destination, m notify.Message) error {
-	target, err := provider.TargetURL("webhook", to.URL)
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	if w.Now != nil {
-		now = w.Now()
-	}
+	now := w.now()
 	body, err := json.Marshal(NewPayload(m, now))
 	if err != nil {
 		return &notify.PermanentError{Err: fmt.Errorf("encode webhook payload: %w", err)}
+	}
+	return w.post(ctx, to.URL, to.Secret, m.IdempotencyKey, body, now)
+}
+
+// PostSigned posts body to rawURL as Send posts a payload: with the
+// idempotency key, signed with secret when there is one; the error is
+// classified for retries as Send's is. Event webhooks go through it.
+func (w *Channel) PostSigned(ctx context.Context, rawURL, secret, idempotencyKey string, body []byte) error {
+	return w.post(ctx, rawURL, secret, idempotencyKey, body, w.now())
+}
+
+func (w *Channel) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
+	}
+	return time.Now()
+}
+
+func (w *Channel) post(ctx context.Context, rawURL, secret, idempotencyKey string, body []byte, now time.Time) error {
+	target, err := provider.TargetURL("webhook", rawURL)
+	if err != nil {
+		return err
 	}
 	req, err := provider.NewPost(ctx, target, "application/json", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	if m.IdempotencyKey != "" {
-		req.Header.Set(HeaderIdempotencyKey, provider.HeaderSafe(m.IdempotencyKey))
+	if idempotencyKey != "" {
+		req.Header.Set(HeaderIdempotencyKey, provider.HeaderSafe(idempotencyKey))
 	}
-	if to.Secret != "" {
+	if secret != "" {
 		ts := strconv.FormatInt(now.Unix(), 10)
 		req.Header.Set(HeaderTimestamp, ts)
-		req.Header.Set(HeaderSignature, Sign(to.Secret, ts, body))
+		req.Header.Set(HeaderSignature, Sign(secret, ts, body))
 	}
 	_, err = provider.Post(w.Client, req, "webhook")
 	return err
