@@ -2,12 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -176,7 +178,7 @@ escalation_policies:
   - id: payments-default
     steps: [{targets: [{user: kenji}, {user: alice}], escalate_after: 30m}]
 services:
-  - {id: checkout, owner: payments}
+  - {id: checkout, owner: payments, integrations: [{type: pagerduty, key: "c0ffee00c0ffee00c0ffee00c0ffee00"}]}
 `
 
 // TestReportHandWorked pages alice and kenji at three hand-worked instants,
@@ -191,11 +193,14 @@ services:
 //   - Christmas Day, 09:00 UTC: 10:00 Friday in Berlin is business hours,
 //     on a German holiday; 18:00 in Tokyo is off hours, on a holiday of
 //     kenji's German team. Each costs twice: alice 15 × 2, kenji 15 × 1.5 × 2.
+//
+// Its first subtest runs every report on one more hand-worked history.
 func TestReportHandWorked(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "org.yaml"), []byte(handWorkedOrg), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	t.Run("every report in every format", everyReportHandWorked)
 	for _, c := range []struct {
 		at string
 		// USER,BUSINESS,OFF,SLEEP,TOTAL,HOLIDAY rows of the interruptions.
@@ -287,4 +292,123 @@ func csvSection(t *testing.T, out, title string) []string {
 		}
 	}
 	return rows
+}
+
+// everyReportHandWorked gives one hand-worked history to every report and
+// reads it back through vigil report in each format. On Tuesday 3 March
+// 2026 at 18:00 UTC checkout's monitoring triggers the same dedup key
+// twice: one alert, one incident, one repeat. It pages kenji (03:00 in
+// Tokyo, sleep) and alice (19:00 in Berlin, off hours) at once; the admin
+// acknowledges it before its 30 minutes run out, so it never escalates.
+// Nobody is scheduled, so the payments team has no guaranteed response:
+// 24 gap hours of 24. By hand:
+//
+//   - interruptions: kenji 1 in sleep, alice 1 off hours; payments 2.
+//   - response: 1 incident, 1 acknowledged, 0.0% escalated.
+//   - cost: kenji 15 × 3 = 45, alice 15 × 1.5 = 22.5; payments 67.5.
+//   - coverage: payments 0 guaranteed hours, 24 gap hours, 0.0%.
+//   - toil: 1 incident, acknowledged by hand, 1 repeat alert (2 triggers).
+//   - risks: the incident's required post-mortem is not written.
+//   - unclear-value: payments owns 1 service among 2 members, 0.5 each.
+func everyReportHandWorked(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "org.yaml"), []byte(handWorkedOrg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := startServerWith(t, "2026-03-03T18:00:00Z", dir)
+	vars := map[string]string{"VIGIL_SERVER": url, "VIGIL_TOKEN": testAdminToken}
+	c, err := newClient(url, Env{Getenv: func(k string) string { return vars[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The importers' test event: dedup key import-round-trip.
+	path, trigger := pagerDutyEvent("c0ffee00c0ffee00c0ffee00c0ffee00")
+	for range 2 {
+		if err := c.do(context.Background(), "POST", path, trigger, nil); err != nil {
+			t.Fatalf("trigger: %v", err)
+		}
+	}
+	const from, to = "2026-03-03", "2026-03-04"
+	period := []string{"--from", from, "--to", to, "--format", "csv"}
+	// Wait until both pages and the repeat are recorded, then acknowledge.
+	deadline := time.Now().Add(20 * time.Second)
+	for paged(csvSection(t, runOK(t, vars, append([]string{"report", "interruptions"}, period...)...), "Interruptions per person")) < 2 ||
+		!slices.Contains(csvSection(t, runOK(t, vars, append([]string{"report", "toil"}, period...)...), "Alerts that keep repeating"), "checkout,import-round-trip,1,2,1") {
+		if time.Now().After(deadline) {
+			t.Fatal("the pages and the repeat are not reported after 20s")
+		}
+		time.Sleep(50 * time.Millisecond) // the server's pipeline pages in its own time
+	}
+	runOK(t, vars, "incident", "ack", "1")
+
+	for _, r := range []struct {
+		name string
+		// The first table's title, its CSV header and its number of rows.
+		title, header string
+		rows          int
+		// Rows of the table output, worked by hand, cells in order
+		// from the first; "*" stands for a figure that depends on how long
+		// the test took (the time to acknowledge).
+		lines [][]string
+	}{
+		{"interruptions", "Interruptions per person", "USER,BUSINESS,OFF,SLEEP,TOTAL,HOLIDAY", 3,
+			[][]string{{"kenji", "0", "0", "1", "1", "0"}, {"alice", "0", "1", "0", "1", "0"}, {"payments", "2", "0", "1", "1", "2", "0"}}},
+		{"response", "Response per service", "SERVICE,TEAM,INCIDENTS,ACKED,MTTA MEDIAN,MTTA P90,MTTA MEAN,MTTR MEDIAN,MTTR P90,MTTR MEAN,ESCALATED,ACK OWNER,ACK IRT,PER WEEK", 2,
+			[][]string{{"checkout", "payments", "1", "1", "*", "*", "*", "*", "*", "*", "0.0%"}}},
+		{"cost", "Cost per person (EUR)", "USER,STANDBY H,HOLIDAY H,PAGES,SLEEP PAGES,RESPONSE H,STANDBY,PAGES COST,RESPONSE,TOTAL", 3,
+			[][]string{{"kenji", "0", "0", "1", "1", "0", "0", "45", "0", "45"}, {"alice", "0", "0", "1", "0", "0", "0", "22.5", "0", "22.5"},
+				{"payments", "0", "0", "2", "1", "0", "0", "67.5", "0", "67.5"}}},
+		{"coverage", "Guaranteed response per team", "TEAM,SCHEDULES,GUARANTEED H,GAP H,COVERAGE,OVERLAP H,24/7,CRITICAL,VERDICT,FOLLOW THE SUN", 2,
+			[][]string{{"payments", "-", "0", "24", "0.0%"}}},
+		{"toil", "Toil per service", "SERVICE,TEAM,INCIDENTS,ACKED BY HAND,RESOLVED BY HAND,\"ACKED, SELF-RESOLVED\",\"CLOSED, NO NOTE\",REPEAT ALERTS,OPERATIONS,MANUAL ACTIONS", 2,
+			[][]string{{"checkout", "payments", "1", "1", "0", "0", "0", "1", "0", "1"}, {"checkout", "import-round-trip", "1", "2", "1"}}},
+		{"risks", "The biggest reliability risks now", "RANK,KIND,SERVICE,TEAM,SCORE,SUMMARY,EVIDENCE", 1,
+			[][]string{{"1", "missing_postmortems", "checkout", "payments"}}},
+		{"unclear-value", "Signs of unclear business value", "RANK,KIND,SERVICE,TEAM,SCORE,SUMMARY,EVIDENCE", 0,
+			[][]string{{"payments", "1", "2", "0.5"}}},
+	} {
+		args := []string{"report", r.name, "--from", from, "--to", to}
+		api := apiGet(t, url+"/api/v1/reports/"+r.name+"?from="+from+"&to="+to)
+		out := runOK(t, vars, append(args, "--format", "json")...)
+		var fromCLI, fromAPI map[string]any
+		if json.Unmarshal([]byte(out), &fromCLI) != nil || json.Unmarshal(api, &fromAPI) != nil {
+			t.Fatalf("%s: CLI JSON:\n%s\nAPI JSON:\n%s", r.name, out, api)
+		}
+		// A report of the present says when it looked: the server's
+		// clock runs on from its pinned instant between the two asks.
+		for _, m := range []map[string]any{fromCLI, fromAPI} {
+			if at, ok := m["at"].(string); ok && !strings.HasPrefix(at, "2026-03-03T18:0") {
+				t.Errorf("%s: at %s, not the pinned instant", r.name, at)
+			}
+			delete(m, "at")
+		}
+		if !jsonEqual(fromCLI, fromAPI) {
+			t.Errorf("%s: CLI JSON:\n%s\nAPI JSON:\n%s", r.name, out, api)
+		}
+		csvOut := runOK(t, vars, append(args, "--format", "csv")...)
+		if head := strings.SplitN(csvOut, "\n", 3); len(head) < 3 || head[0] != r.title || head[1] != r.header {
+			t.Errorf("%s: CSV starts %q, want %q then %q", r.name, head, r.title, r.header)
+		}
+		if rows := csvSection(t, csvOut, r.title); len(rows) != r.rows {
+			t.Errorf("%s: CSV has %d rows under %q, want %d: %q", r.name, len(rows), r.title, r.rows, rows)
+		}
+		table := runOK(t, vars, args...)
+		for _, cells := range r.lines {
+			if !hasCells(table, cells) {
+				t.Errorf("%s: no line of the table starts with %q:\n%s", r.name, cells, table)
+			}
+		}
+	}
+}
+
+// hasCells reports whether some line of text starts with the cells ("*"
+// matching any one field).
+func hasCells(text string, cells []string) bool {
+	for line := range strings.SplitSeq(text, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) >= len(cells) && slices.EqualFunc(fields[:len(cells)], cells, func(f, c string) bool { return c == "*" || f == c }) {
+			return true
+		}
+	}
+	return false
 }
