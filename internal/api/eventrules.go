@@ -92,19 +92,20 @@ func (s *Server) countRouted(outcome string, n int) {
 }
 
 // changeService finds the service a change event of key belongs to: the
-// service of its integration, or where the org's rules route it (empty
-// when they route it nowhere), with the outcome to count. in is nil when
-// no integration has the key.
-func (s *Server) changeService(key string, c *ingest.ChangeEvent) (service string, in *catalog.Integration, outcome string) {
+// service of its integration, or where the org's rules route it, with the
+// outcome to count. When the rules route it nowhere, service is empty and
+// kept is the inbox event that keeps it in the suppressed or unrouted
+// list. in is nil when no integration has the key.
+func (s *Server) changeService(key string, c *ingest.ChangeEvent) (service string, in *catalog.Integration, outcome string, kept store.InboxEvent) {
 	snap := s.org.Snapshot()
 	if svc, in := snap.Integration(key); in != nil {
-		return svc.ID, in, ""
+		return svc.ID, in, "", kept
 	}
 	if in = snap.OrgIntegration(key); in == nil {
-		return "", nil, ""
+		return "", nil, "", kept
 	}
-	service, outcome, _ = pipeline.RouteOrgChange(snap, c)
-	return service, in, outcome
+	service, outcome, kept = pipeline.RouteOrgChange(snap, key, in, c)
+	return service, in, outcome, kept
 }
 
 // ruledEvent is one entry of the unrouted or suppressed list.
@@ -115,14 +116,22 @@ type ruledEvent struct {
 }
 
 // listRuled lists the events of org-wide integrations kept under an audit
-// kind (pipeline.AuditUnrouted or AuditSuppressed), newest first.
+// kind (pipeline.AuditUnrouted or AuditSuppressed), newest first, recorded
+// in [from, to) when the request bounds them.
 func (s *Server) listRuled(kind string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 		p, before, err := parseIDList(r)
 		if err != nil {
 			return err
 		}
-		entries, err := s.store.ListAudit(r.Context(), store.AuditQuery{Kind: kind, BeforeID: before, Limit: p.limit + 1})
+		q := store.AuditQuery{Kind: kind, BeforeID: before, Limit: p.limit + 1}
+		if q.From, err = reportTime(r, "from", time.Time{}); err != nil {
+			return err
+		}
+		if q.To, err = reportTime(r, "to", time.Time{}); err != nil {
+			return err
+		}
+		entries, err := s.store.ListAudit(r.Context(), q)
 		if err != nil {
 			return fmt.Errorf("read the %s events: %w", kind, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 const orgPDKey = "0123456789abcdef0123456789abcdef"
@@ -215,4 +216,88 @@ func (f *fixture) metricsText() string {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return string(body)
+}
+
+// Change events that no rule routes to a service are kept in the lists
+// like alert events, and never open an alert.
+func TestOrgChangeEventsKept(t *testing.T) {
+	onBothBackends(t, func(t *testing.T, f *fixture) {
+		if code := f.call("POST", "/api/v1/config/apply", adminSecret, routedOrg(), nil); code != 200 {
+			t.Fatalf("apply = %d", code)
+		}
+		for _, c := range []struct {
+			summary string
+			details map[string]any
+		}{
+			{"deploy staging", map[string]any{"env": "staging", "service": "payments"}},
+			{"deploy orphan", map[string]any{"repo": "infra"}},
+			{"deploy payments", map[string]any{"service": "payments"}},
+		} {
+			change := map[string]any{"routing_key": orgPDKey, "payload": map[string]any{"summary": c.summary, "source": "ci", "custom_details": c.details}}
+			if code := f.call("POST", "/v2/change/enqueue", "", change, nil); code != 202 {
+				t.Fatalf("change %q = %d", c.summary, code)
+			}
+		}
+		var unrouted, suppressed ruledList
+		eventually(t, "the lists", func() bool {
+			f.call("GET", "/api/v1/events/unrouted", f.viewer, nil, &unrouted)
+			f.call("GET", "/api/v1/events/suppressed", f.viewer, nil, &suppressed)
+			return len(unrouted.Events) == 1 && len(suppressed.Events) == 1
+		})
+		if e := unrouted.Events[0]; e.Change == nil || e.Change.Summary != "deploy orphan" || e.Outcome != "unrouted" || e.Reason != "no rule of org.event_rules matched" ||
+			e.Service != "" || e.Labels["repo"] != "infra" || e.Integration != "pagerduty" || e.Event.DedupKey != "" || e.ReceivedAt.IsZero() {
+			t.Errorf("unrouted change: %+v", e)
+		}
+		if e := suppressed.Events[0]; e.Change == nil || e.Change.Summary != "deploy staging" || e.Outcome != "suppressed" || e.Rule == nil || *e.Rule != 0 || e.Labels["env"] != "staging" {
+			t.Errorf("suppressed change: %+v", e)
+		}
+		var changes struct {
+			Changes []struct {
+				Summary string `json:"summary"`
+			} `json:"changes"`
+		}
+		eventually(t, "the routed change", func() bool {
+			f.call("GET", "/api/v1/changes?service=payments", adminSecret, nil, &changes)
+			return len(changes.Changes) == 1
+		})
+		if changes.Changes[0].Summary != "deploy payments" {
+			t.Errorf("changes of payments: %+v", changes)
+		}
+		if got := f.alerts("").Alerts; len(got) != 0 {
+			t.Errorf("changes opened alerts: %+v", got)
+		}
+		metrics := f.metricsText()
+		for _, want := range []string{
+			`vigil_org_events_total{outcome="routed"} 1`,
+			`vigil_org_events_total{outcome="suppressed"} 1`,
+			`vigil_org_events_total{outcome="unrouted"} 1`,
+		} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
+
+		// from and to bound when the events were recorded.
+		at := unrouted.Events[0].RecordedAt
+		for _, c := range []struct {
+			query string
+			want  int
+		}{
+			{"from=" + at.Format(time.RFC3339), 1},
+			{"from=" + at.Add(time.Second).Format(time.RFC3339), 0},
+			{"to=" + at.Format(time.RFC3339), 0},
+			{"to=" + at.Add(time.Second).Format(time.RFC3339), 1},
+			{"from=" + at.Format(time.DateOnly), 1},
+		} {
+			var l ruledList
+			if code := f.call("GET", "/api/v1/events/unrouted?"+c.query, f.viewer, nil, &l); code != 200 || len(l.Events) != c.want {
+				t.Errorf("unrouted?%s = %d, %d events, want %d", c.query, code, len(l.Events), c.want)
+			}
+		}
+		for _, q := range []string{"from=yesterday", "to=2026-13-01", "from=" + strings.Repeat("9", 100)} {
+			if code := f.call("GET", "/api/v1/events/suppressed?"+q, f.viewer, nil, nil); code != 400 {
+				t.Errorf("suppressed?%s = %d, want 400", q, code)
+			}
+		}
+	})
 }

@@ -194,7 +194,7 @@ func (s *Server) pagerDutyChange(w http.ResponseWriter, r *http.Request, _ auth.
 	if err != nil {
 		return eventRefused(err)
 	}
-	service, in, outcome := s.changeService(key, &ev)
+	service, in, outcome, kept := s.changeService(key, &ev)
 	if in == nil {
 		return badRequest("routing_key: no integration has this key")
 	}
@@ -203,11 +203,11 @@ func (s *Server) pagerDutyChange(w http.ResponseWriter, r *http.Request, _ auth.
 	}
 	if service != "" {
 		ev.Details = s.gate.LinkDeploy(r.Context(), service, ev.Details, func(err error) { s.log.Warn("link a deploy to its gate decision", "err", err) })
-		if err := s.accept(r, inbox(store.InboxChange, key, service, ev)); err != nil {
-			return err
-		}
+		kept = inbox(store.InboxChange, key, service, ev)
 	}
-	s.countRouted(outcome, 1)
+	if err := s.acceptRouted(r, routedBatch{events: []store.InboxEvent{kept}, outcomes: []string{outcome}}); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusAccepted, pdAnswer{Status: "success", Message: "Change event processed"})
 	return nil
 }

@@ -28,7 +28,8 @@ const (
 )
 
 // RuledEvent is an event of an org-wide integration that no rule routed to
-// a service: what the unrouted and suppressed lists show.
+// a service: what the unrouted and suppressed lists show. It holds an
+// alert event (Event) or a change event (Change), never both.
 type RuledEvent struct {
 	ReceivedAt time.Time `json:"received_at,omitzero"`
 	// Integration is the type of the org-wide integration it came through.
@@ -39,9 +40,26 @@ type RuledEvent struct {
 	// Reason says, in words, why the event went where it went.
 	Reason string `json:"reason"`
 	// Service is the service that took an unrouted event (and pages).
-	Service string            `json:"service,omitempty"`
-	Labels  map[string]string `json:"labels"`
-	Event   ingest.Event      `json:"event"`
+	Service string              `json:"service,omitempty"`
+	Labels  map[string]string   `json:"labels"`
+	Event   ingest.Event        `json:"event,omitzero"`
+	Change  *ingest.ChangeEvent `json:"change,omitempty"`
+}
+
+// ruledReason says why a decision routed an event to no service, and the
+// index of the rule that matched, if any. ok is true when it routed the
+// event to svc, a service of the snapshot.
+func ruledReason(snap *org.Snapshot, d eventrules.Decision) (svc *catalog.Service, rule *int, reason string, ok bool) {
+	switch d.Outcome {
+	case eventrules.Suppressed:
+		return nil, &d.Rule, fmt.Sprintf("suppressed by org.event_rules[%d]", d.Rule), false
+	case eventrules.Routed:
+		if svc := snap.Service(d.Service); svc != nil {
+			return svc, &d.Rule, "", true
+		}
+		return nil, &d.Rule, fmt.Sprintf("org.event_rules[%d] names service %s, which does not exist", d.Rule, strconv.Quote(d.Service)), false
+	}
+	return nil, nil, "no rule of org.event_rules matched", false
 }
 
 // labelSources says where each org-wide integration type's labels come
@@ -68,25 +86,19 @@ func RouteOrgEvent(snap *org.Snapshot, key string, in *catalog.Integration, ev i
 	}
 	from := labelSources[in.Type]
 	d := snap.EventRules().Route(func(name string) (string, bool) { return ingest.Label(from, &ev, name) })
-	rec := RuledEvent{Integration: in.Type}
-	switch d.Outcome {
-	case eventrules.Suppressed:
-		rec.Outcome, rec.Rule, rec.Event, rec.Labels = OutcomeSuppressed, &d.Rule, ev, ingest.Labels(from, &ev)
-		rec.Reason = fmt.Sprintf("suppressed by org.event_rules[%d]", d.Rule)
-		e := NewInboxEvent(store.InboxEventRule, key, "", rec)
-		e.DedupKey = ev.DedupKey
-		return e, OutcomeSuppressed
-	case eventrules.Routed:
+	routed, rule, reason, ok := ruledReason(snap, d)
+	rec := RuledEvent{Integration: in.Type, Rule: rule, Reason: reason}
+	switch {
+	case ok:
 		if sev, ok := ingest.NormalizeSeverity(d.Severity); ok {
 			ev.Severity = sev
 		}
-		if svc := snap.Service(d.Service); svc != nil {
-			return AlertEvent(snap, key, svc, ev), OutcomeRouted
-		}
-		rec.Rule = &d.Rule
-		rec.Reason = fmt.Sprintf("org.event_rules[%d] names service %s, which does not exist", d.Rule, strconv.Quote(d.Service))
-	default:
-		rec.Reason = "no rule of org.event_rules matched"
+		return AlertEvent(snap, key, routed, ev), OutcomeRouted
+	case d.Outcome == eventrules.Suppressed:
+		rec.Outcome, rec.Event, rec.Labels = OutcomeSuppressed, ev, ingest.Labels(from, &ev)
+		e := NewInboxEvent(store.InboxEventRule, key, "", rec)
+		e.DedupKey = ev.DedupKey
+		return e, OutcomeSuppressed
 	}
 	svc := snap.Service(snap.UnroutedService())
 	if svc == nil { // a stored configuration that validation would refuse
@@ -101,25 +113,28 @@ func RouteOrgEvent(snap *org.Snapshot, key string, in *catalog.Integration, ev i
 	return e, OutcomeUnrouted
 }
 
-// RouteOrgChange decides which service a change event of an org-wide
-// integration belongs to, by the rules over its custom details; ok is
-// false when none takes it (suppressed, or unrouted without
-// org.unrouted_service): a change pages nobody, so it is counted and
-// dropped.
-func RouteOrgChange(snap *org.Snapshot, c *ingest.ChangeEvent) (service, outcome string, ok bool) {
-	d := snap.EventRules().Route(func(name string) (string, bool) {
-		return ingest.Label(ingest.CustomDetails, &ingest.Event{Details: c.Details}, name)
-	})
+// RouteOrgChange decides which service a change event of the org-wide
+// integration in (of key) belongs to, by the rules over its custom
+// details. When none takes it (suppressed, or unrouted without
+// org.unrouted_service) service is empty and kept is the inbox event that
+// stores it in the suppressed or unrouted list: a change pages nobody, so
+// it is kept, counted and shown, never opened as an alert.
+func RouteOrgChange(snap *org.Snapshot, key string, in *catalog.Integration, c *ingest.ChangeEvent) (service, outcome string, kept store.InboxEvent) {
+	ev := ingest.Event{Details: c.Details}
+	d := snap.EventRules().Route(func(name string) (string, bool) { return ingest.Label(ingest.CustomDetails, &ev, name) })
+	routed, rule, reason, ok := ruledReason(snap, d)
 	switch {
-	case d.Outcome == eventrules.Suppressed:
-		return "", OutcomeSuppressed, false
-	case d.Outcome == eventrules.Routed && snap.Service(d.Service) != nil:
-		return d.Service, OutcomeRouted, true
+	case ok:
+		return routed.ID, OutcomeRouted, kept
+	case d.Outcome != eventrules.Suppressed && snap.Bundle.Org.UnroutedService != "":
+		return snap.Bundle.Org.UnroutedService, OutcomeUnrouted, kept
 	}
-	if id := snap.Bundle.Org.UnroutedService; id != "" {
-		return id, OutcomeUnrouted, true
+	outcome = OutcomeUnrouted
+	if d.Outcome == eventrules.Suppressed {
+		outcome = OutcomeSuppressed
 	}
-	return "", OutcomeUnrouted, false
+	rec := RuledEvent{Integration: in.Type, Outcome: outcome, Rule: rule, Reason: reason, Labels: ingest.Labels(ingest.CustomDetails, &ev), Change: c}
+	return "", outcome, NewInboxEvent(store.InboxEventRule, key, "", rec)
 }
 
 // NewInboxEvent is an inbox event of kind with payload as JSON.
@@ -148,7 +163,12 @@ func keepRuled(tx store.Tx, ev store.InboxEvent, now time.Time) (RuledEvent, err
 	if rec.Service != "" {
 		msg += "; taken by service " + rec.Service
 	}
-	err = tx.Audit(store.AuditEntry{At: now, Actor: "event_rules", Action: kind, Kind: kind, ObjID: rec.Event.DedupKey, After: body, Details: msg})
+	// A change has no dedup key: it is named by its summary.
+	obj := rec.Event.DedupKey
+	if rec.Change != nil {
+		obj = "change: " + rec.Change.Summary
+	}
+	err = tx.Audit(store.AuditEntry{At: now, Actor: "event_rules", Action: kind, Kind: kind, ObjID: obj, After: body, Details: msg})
 	if err != nil {
 		return rec, fmt.Errorf("keep %s event: %w", rec.Outcome, err)
 	}

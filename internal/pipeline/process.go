@@ -94,8 +94,9 @@ func (p *Processor) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, 
 	case store.InboxAlert, store.InboxEventRule:
 		var e ingest.Event
 		if ev.Kind == store.InboxEventRule {
+			// Suppressed events and changes no service takes are only kept.
 			rec, err := keepRuled(tx, ev, now)
-			if err != nil || rec.Outcome != OutcomeUnrouted {
+			if err != nil || rec.Outcome != OutcomeUnrouted || rec.Change != nil {
 				return err
 			}
 			e = rec.Event

@@ -84,9 +84,12 @@ type AuditEntry struct {
 // AuditQuery pages through the audit log, newest first. BeforeID is the
 // cursor: only entries with a smaller ID are returned (0: from the newest).
 type AuditQuery struct {
-	Kind     string
-	ObjID    string
-	Actor    string // e.g. "user:alice"; "" for every actor
+	Kind  string
+	ObjID string
+	Actor string // e.g. "user:alice"; "" for every actor
+	// From and To bound when the entries were written, [From, To); zero
+	// bounds do not filter.
+	From, To time.Time
 	BeforeID int64
 	Limit    int
 }

@@ -16,7 +16,7 @@ func TestBrowserUnroutedEvents(t *testing.T) {
 	s := newServer(t)
 	org := shop()
 	org["org"] = map[string]any{
-		"integrations": []any{map[string]any{"type": "alertmanager", "key": "am-org"}},
+		"integrations": []any{map[string]any{"type": "alertmanager", "key": "am-org"}, map[string]any{"type": "pagerduty", "key": "feedfacefeedfacefeedfacefeedface"}},
 		"event_rules": []any{
 			map[string]any{"match": map[string]any{"labels": map[string]any{"env": "staging"}}, "suppress": true},
 			map[string]any{"match": map[string]any{"labels": map[string]any{"service": "*"}}, "service": "{{labels.service}}"},
@@ -35,10 +35,14 @@ func TestBrowserUnroutedEvents(t *testing.T) {
 		t.Fatalf("alertmanager: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	change := map[string]any{"routing_key": "feedfacefeedfacefeedfacefeedface", "payload": map[string]any{"summary": "staging deploy", "custom_details": map[string]any{"env": "staging"}}}
+	if code := s.call("POST", "/v2/change/enqueue", "", change, nil); code != http.StatusAccepted {
+		t.Fatalf("change = %d", code)
+	}
 
 	// The pipeline works apart from the request: wait for both lists.
 	var unrouted, suppressed struct{ Events []any }
-	for deadline := time.Now().Add(20 * time.Second); len(unrouted.Events) != 1 || len(suppressed.Events) != 1; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); len(unrouted.Events) != 1 || len(suppressed.Events) != 2; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("unrouted %v, suppressed %v", unrouted, suppressed)
 		}
@@ -57,7 +61,8 @@ func TestBrowserUnroutedEvents(t *testing.T) {
 		!strings.Contains(got, "instance=db-9") || !strings.Contains(got, "no rule of org.event_rules matched") || !strings.Contains(got, "unrouted") {
 		t.Errorf("unrouted list: %q", got)
 	}
-	if got := b.text("#suppressed tbody"); !strings.Contains(got, "staging noise") || !strings.Contains(got, "env=staging") || !strings.Contains(got, "suppressed by org.event_rules[0]") {
+	if got := b.text("#suppressed tbody"); !strings.Contains(got, "staging noise") || !strings.Contains(got, "env=staging") || !strings.Contains(got, "suppressed by org.event_rules[0]") ||
+		!strings.Contains(got, "staging deploy") || !strings.Contains(got, "change") {
 		t.Errorf("suppressed list: %q", got)
 	}
 	if cur := b.text(`header nav a[aria-current="page"]`); cur != "Events" {

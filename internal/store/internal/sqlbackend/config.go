@@ -229,7 +229,7 @@ func (db *DB) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditE
 	if err := CheckAuditQuery(q); err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
-	w := db.d.where().text("kind", q.Kind).text("object_id", q.ObjID).text("actor", q.Actor).before(q.BeforeID)
+	w := db.d.where().text("kind", q.Kind).text("object_id", q.ObjID).text("actor", q.Actor).time("at >=", q.From).time("at <", q.To).before(q.BeforeID)
 	query := `SELECT id, at, actor, action, kind, object_id, before, after, details FROM audit_log` + w.page("id DESC", AuditLimit(q.Limit))
 	entries, err := queryAll(ctx, db.b.Read, func(row Row) (store.AuditEntry, error) {
 		var e store.AuditEntry

@@ -25,7 +25,8 @@ function rows(events) {
     cells: [
       when(e.received_at || e.recorded_at),
       e.integration,
-      h('span', null, e.event.summary || e.event.dedup_key, ' ', e.event.severity ? severityBadge(e.event.severity) : null),
+      e.change ? h('span', null, e.change.summary, ' ', h('span', {class: 'badge'}, 'change'))
+        : h('span', null, e.event.summary || e.event.dedup_key, ' ', e.event.severity ? severityBadge(e.event.severity) : null),
       labels(e.labels),
       e.reason,
       e.service ? h('a', {href: `/services/${encodeURIComponent(e.service)}`}, e.service) : '—',
