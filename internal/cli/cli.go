@@ -56,6 +56,7 @@ func commands() map[string]command {
 		"postmortem": {summary: "draft, edit, review and export an incident's post-mortem", usage: postmortemUsage, verbs: postmortemVerbs()},
 		"op":         {summary: "list and run operations (drain, roll back, restart...) on a service", usage: opUsage, verbs: opVerbs()},
 		"report":     {summary: "on-call reports: interruptions, response, cost, coverage, toil, risks, unclear-value", run: runReport},
+		"events":     {summary: "list the events of org-wide integrations that rules suppressed or left unrouted", usage: eventsUsage, verbs: eventsVerbs()},
 		"export":     {summary: "export a server's alert history for vigil simulate", usage: exportUsage, verbs: exportVerbs()},
 		"simulate":   {summary: "replay an alert history against alternative organisations and compare them (offline)", run: runSimulate},
 	}

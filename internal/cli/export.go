@@ -31,15 +31,8 @@ func runExportHistory(ctx context.Context, args []string, env Env) int {
 		return code
 	}
 	q := url.Values{"limit": {"1000"}}
-	for _, p := range []struct{ flag, value string }{{"from", *from}, {"to", *to}} {
-		if p.value == "" {
-			continue
-		}
-		if !isReportTime(p.value) {
-			fmt.Fprintf(env.Stderr, "vigil export history: --%s %q: want an RFC 3339 time such as 2026-03-01T00:00:00Z or a date such as 2026-03-01\n", p.flag, p.value)
-			return exitError
-		}
-		q.Set(p.flag, p.value)
+	if !periodQuery("export history", *from, *to, q, env) {
+		return exitError
 	}
 	c, err := newClient(*server, env)
 	if err != nil {

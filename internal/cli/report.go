@@ -41,15 +41,8 @@ func runReport(ctx context.Context, args []string, env Env) int {
 		return exitError
 	}
 	q := url.Values{}
-	for _, p := range []struct{ flag, value string }{{"from", *from}, {"to", *to}} {
-		if p.value == "" {
-			continue
-		}
-		if !isReportTime(p.value) {
-			fmt.Fprintf(env.Stderr, "vigil report: --%s %q: want an RFC 3339 time such as 2026-03-01T00:00:00Z or a date such as 2026-03-01\n", p.flag, p.value)
-			return exitError
-		}
-		q.Set(p.flag, p.value)
+	if !periodQuery("report", *from, *to, q, env) {
+		return exitError
 	}
 	if *team != "" {
 		q.Set("team", *team)
@@ -103,6 +96,23 @@ func runReport(ctx context.Context, args []string, env Env) int {
 func isReportTime(s string) bool {
 	_, ok := parseWhen(s)
 	return ok
+}
+
+// periodQuery sets from and to in q, those given, once they are checked
+// times; it says why on standard error, as command cmd, and answers false
+// when one is not.
+func periodQuery(cmd, from, to string, q url.Values, env Env) bool {
+	for _, p := range []struct{ flag, value string }{{"from", from}, {"to", to}} {
+		if p.value == "" {
+			continue
+		}
+		if !isReportTime(p.value) {
+			fmt.Fprintf(env.Stderr, "vigil %s: --%s %q: want an RFC 3339 time such as 2026-03-01T00:00:00Z or a date such as 2026-03-01\n", cmd, p.flag, p.value)
+			return false
+		}
+		q.Set(p.flag, p.value)
+	}
+	return true
 }
 
 // parseWhen reads a time as the reports and the simulator take it: RFC
