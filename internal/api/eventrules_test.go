@@ -109,6 +109,20 @@ func TestOrgIntegrationRoutesByRules(t *testing.T) {
 		}
 	}
 
+	// Incidents link to the built-in service, which answers like the others.
+	var svc struct {
+		ID      string `json:"id"`
+		Owner   string `json:"owner"`
+		BuiltIn string `json:"built_in"`
+	}
+	if code := f.call("GET", "/api/v1/services/unrouted", f.viewer, nil, &svc); code != 200 || svc.Owner != "irt" || !strings.HasPrefix(svc.BuiltIn, "built in: ") {
+		t.Errorf("GET /api/v1/services/unrouted = %d, %+v", code, svc)
+	}
+	var ledger map[string]any
+	if code := f.call("GET", "/api/v1/services/ledger", f.viewer, nil, &ledger); code != 200 || ledger["built_in"] != nil {
+		t.Errorf("GET /api/v1/services/ledger = %d, %+v", code, ledger)
+	}
+
 	var unrouted, suppressed ruledList
 	eventually(t, "the lists", func() bool {
 		f.call("GET", "/api/v1/events/unrouted", f.viewer, nil, &unrouted)
@@ -185,6 +199,9 @@ func TestOrgIntegrationUnroutedService(t *testing.T) {
 	change := map[string]any{"routing_key": orgPDKey, "payload": map[string]any{"summary": "deploy v2", "custom_details": map[string]any{"service": "payments"}}}
 	if code := f.call("POST", "/v2/change/enqueue", "", change, nil); code != 202 {
 		t.Fatalf("change = %d", code)
+	}
+	if code := f.call("GET", "/api/v1/services/unrouted", adminSecret, nil, nil); code != 404 {
+		t.Errorf("GET /api/v1/services/unrouted with an unrouted_service = %d, want 404", code)
 	}
 	eventually(t, "the alert on fraud", func() bool { return len(f.alerts("service=fraud&dedup_key=b000000000000001").Alerts) == 1 })
 	var changes struct {

@@ -112,11 +112,21 @@ type serviceView struct {
 	catalog.Service
 	Critical        bool     `json:"critical"`
 	CriticalBecause []string `json:"critical_because"`
+	// BuiltIn says what a service of Vigil's own, in no configuration
+	// file, is for; empty for the configuration's services.
+	BuiltIn string `json:"built_in,omitempty"`
 }
+
+// builtInUnrouted says what the built-in service unrouted is for.
+const builtInUnrouted = "built in: takes the events of org-wide integrations that no rule of org.event_rules routes (there is no org.unrouted_service), and pages the global IRT"
 
 func serviceViewOf(s *org.Snapshot, svc catalog.Service) serviceView {
 	critical, because := s.Graph.Criticality(svc.ID)
-	return serviceView{Service: svc, Critical: critical, CriticalBecause: nonNil(because)}
+	v := serviceView{Service: svc, Critical: critical, CriticalBecause: nonNil(because)}
+	if s.BuiltIn(svc.ID) {
+		v.BuiltIn = builtInUnrouted
+	}
+	return v
 }
 
 func (s *Server) listObjects(k resourceKind) handlerFunc {

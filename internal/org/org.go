@@ -44,7 +44,10 @@ type Snapshot struct {
 	// orgIntegrations maps an org-wide integration key to its integration,
 	// whose events eventRules route.
 	orgIntegrations map[string]*catalog.Integration
-	eventRules      *eventrules.Rules
+	// builtIn is the service of the snapshot's own, if any (see
+	// routeOrgEvents).
+	builtIn    *catalog.Service
+	eventRules *eventrules.Rules
 	// overrides are the API-made schedule overrides, in the order they
 	// apply; onCall holds the schedules that have any, merged.
 	overrides []ScheduleOverride
@@ -127,7 +130,13 @@ func (s *Snapshot) routeOrgEvents(o catalog.Org) {
 		}
 	}
 	s.services[svc.ID] = svc
+	s.builtIn = svc
 }
+
+// BuiltIn says whether the service of id is Vigil's own rather than the
+// configuration's: eventrules.UnroutedService, when org-wide integrations
+// are configured without an unrouted_service.
+func (s *Snapshot) BuiltIn(id string) bool { return s.builtIn != nil && s.builtIn.ID == id }
 
 // OrgIntegration returns the org-wide integration of key, or nil.
 func (s *Snapshot) OrgIntegration(key string) *catalog.Integration { return s.orgIntegrations[key] }

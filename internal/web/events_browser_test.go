@@ -74,4 +74,10 @@ func TestBrowserUnroutedEvents(t *testing.T) {
 		t.Error("the events page scrolls sideways at 1280 pixels")
 	}
 	b.screenshot("events", 1280)
+
+	// An unrouted event links to the built-in service, whose page says so.
+	b.do("the unrouted service", chromedp.Navigate(s.url+"/services/unrouted"), chromedp.WaitVisible(chromedp.CSS(`#built-in`)))
+	if got := b.text("#built-in"); !strings.Contains(got, "built in") || !strings.Contains(got, "global IRT") {
+		t.Errorf("built-in note %q", got)
+	}
 }

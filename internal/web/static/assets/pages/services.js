@@ -77,6 +77,7 @@ export async function servicePage(ctx) {
     h('p', {class: 'crumbs'}, h('a', {href: '/services'}, '← Services')),
     h('h1', null, svc.name || svc.id, svc.name ? h('span', {class: 'muted'}, ` ${svc.id}`) : null),
     h('p', {class: 'badges'}, svc.critical ? criticalBadge() : null, svc.revenue_critical ? h('span', {class: 'badge badge-grey'}, 'revenue-critical') : null),
+    svc.built_in ? h('p', {class: 'muted', id: 'built-in'}, `This service is ${svc.built_in}; no configuration file holds it.`) : null,
     h('dl', {class: 'facts'},
       h('dt', null, 'Owner team'), h('dd', null, svc.owner),
       h('dt', null, 'Critical'), h('dd', null, svc.critical
