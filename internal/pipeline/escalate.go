@@ -298,7 +298,7 @@ func (f *flow) acknowledge(tx store.Tx, inc *incident.Incident, actor, channel s
 	if err := settle(tx, inc, entry, (*alert.Alert).Acknowledge, now); err != nil {
 		return err
 	}
-	if err := f.tellResponders(tx, inc, NoticeAcknowledged, actor, now); err != nil {
+	if err := tellResponders(tx, f.org.Snapshot(), inc, NoticeAcknowledged, actor, now); err != nil {
 		return err
 	}
 	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "acknowledge", inc, before, "acknowledged")
@@ -314,7 +314,7 @@ func (f *flow) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why 
 	if err := settle(tx, inc, entry, (*alert.Alert).Resolve, now); err != nil {
 		return err
 	}
-	if err := f.tellResponders(tx, inc, NoticeResolved, actor, now); err != nil {
+	if err := tellResponders(tx, f.org.Snapshot(), inc, NoticeResolved, actor, now); err != nil {
 		return err
 	}
 	return auditIncident(tx, now, Actor{Name: actor, Channel: channel}, "resolve", inc, before, entry.Message)
@@ -323,8 +323,7 @@ func (f *flow) resolve(tx store.Tx, inc *incident.Incident, actor, channel, why 
 // tellResponders tells everyone the incident paged, except who acted,
 // that it was acknowledged or resolved.
 // It also goes to the event webhooks.
-func (f *flow) tellResponders(tx store.Tx, inc *incident.Incident, event, actor string, now time.Time) error {
-	snap := f.org.Snapshot()
+func tellResponders(tx store.Tx, snap *org.Snapshot, inc *incident.Incident, event, actor string, now time.Time) error {
 	n := notice{Event: event, By: actor, Text: fmt.Sprintf("Incident #%d %s by %s: %s", inc.ID, event, actorName(actor), inc.Title)}
 	if err := tellOthers(tx, snap, inc, pagedUsers(inc), n, now); err != nil {
 		return err

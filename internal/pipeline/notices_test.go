@@ -34,15 +34,6 @@ func (h *harness) notices() map[string][]string {
 	return out
 }
 
-func (h *harness) incidentOn(service string) int64 {
-	h.t.Helper()
-	incs, err := h.store.ListIncidents(h.ctx, store.IncidentQuery{Service: service})
-	if err != nil || len(incs) == 0 {
-		h.t.Fatalf("incidents on %s: %d, %v", service, len(incs), err)
-	}
-	return incs[0].ID
-}
-
 func TestRespondersAreToldWhenOthersAct(t *testing.T) {
 	off := false
 	tests := []struct {
@@ -115,7 +106,7 @@ func TestRespondersAreToldWhenOthersAct(t *testing.T) {
 			h.alertOn("checkout", "a")
 			h.tick()
 			h.expectPaths("/alice", "/ivan")
-			tt.act(h, h.incidentOn("checkout"))
+			tt.act(h, h.onlyIncident().ID)
 			h.tick()
 			got := h.notices()
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
