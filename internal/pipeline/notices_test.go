@@ -232,7 +232,7 @@ func TestEventWebhooks(t *testing.T) {
 	}
 	h.clock.Add(time.Minute) // past the retry's backoff
 	h.tick()
-	id := h.incidentOn("checkout")
+	id := h.onlyIncident().ID
 	by := Actor{Name: "user:alice", Channel: "api"}
 	if _, err := h.p.Incidents.MakeMajor(h.ctx, id, "customers cannot pay", by); err != nil {
 		t.Fatal(err)
