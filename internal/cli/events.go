@@ -68,21 +68,13 @@ func eventsList(kind string) func(context.Context, []string, Env) int {
 			fmt.Fprintf(env.Stderr, "vigil %s: %v\n", name, err)
 			return exitError
 		}
-		var page struct {
-			Events []json.RawMessage `json:"events"`
-		}
-		if err := c.do(ctx, "GET", "/api/v1/events/"+kind+"?"+q.Encode(), nil, &page); err != nil {
-			fmt.Fprintf(env.Stderr, "vigil %s: %v\n", name, err)
-			return exitError
-		}
-		if *asJSON {
-			out, _ := json.MarshalIndent(page.Events, "", "  ")
-			fmt.Fprintln(env.Stdout, string(out))
-			return exitOK
+		events, code, done := listPage(ctx, c, env, name, "/api/v1/events/"+kind+"?"+q.Encode(), "events", *asJSON)
+		if done {
+			return code
 		}
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tRECORDED\tINTEGRATION\tEVENT\tLABELS\tWHY\tSERVICE")
-		for _, raw := range page.Events {
+		for _, raw := range events {
 			var e ruledEvent
 			if err := json.Unmarshal(raw, &e); err != nil {
 				fmt.Fprintf(env.Stderr, "vigil %s: %v\n", name, err)

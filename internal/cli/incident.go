@@ -69,21 +69,13 @@ func runIncidentList(ctx context.Context, args []string, env Env) int {
 		q.Set("service", *service)
 	}
 	q.Set("limit", strconv.Itoa(*limit))
-	var page struct {
-		Incidents []json.RawMessage `json:"incidents"`
-	}
-	if err := c.do(ctx, "GET", "/api/v1/incidents?"+q.Encode(), nil, &page); err != nil {
-		fmt.Fprintf(env.Stderr, "vigil incident list: %v\n", err)
-		return exitError
-	}
-	if *asJSON {
-		out, _ := json.MarshalIndent(page.Incidents, "", "  ")
-		fmt.Fprintln(env.Stdout, string(out))
-		return exitOK
+	incidents, code, done := listPage(ctx, c, env, "incident list", "/api/v1/incidents?"+q.Encode(), "incidents", *asJSON)
+	if done {
+		return code
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tURGENCY\tSERVICES\tOPENED\tTITLE")
-	for _, raw := range page.Incidents {
+	for _, raw := range incidents {
 		var inc incidentSummary
 		if err := json.Unmarshal(raw, &inc); err != nil {
 			continue
@@ -261,3 +253,24 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// listPage reads one page of a list from the server: the items under key.
+// With asJSON it prints them as a JSON array and is done; it is done, with
+// the exit code, on an error too (said on standard error as command cmd).
+func listPage(ctx context.Context, c *client, env Env, cmd, path, key string, asJSON bool) (items []json.RawMessage, code int, done bool) {
+	var page map[string]json.RawMessage
+	if err := c.do(ctx, "GET", path, nil, &page); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil %s: %v\n", cmd, err)
+		return nil, exitError, true
+	}
+	if err := json.Unmarshal(page[key], &items); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil %s: read the %s: %v\n", cmd, key, err)
+		return nil, exitError, true
+	}
+	if asJSON {
+		out, _ := json.MarshalIndent(items, "", "  ")
+		fmt.Fprintln(env.Stdout, string(out))
+		return items, exitOK, true
+	}
+	return items, exitOK, false
+}
