@@ -62,7 +62,14 @@ type reportsFixture struct {
 func newReportsFixture(t *testing.T, dsn string) *reportsFixture {
 	pages := make(chan string, 100)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pages <- strings.TrimPrefix(r.URL.Path, "/")
+		// Pages only: the notices that tell responders when others act
+		// reach the same hook.
+		var msg struct {
+			Kind string `json:"kind"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&msg); err == nil && msg.Kind == "page" {
+			pages <- strings.TrimPrefix(r.URL.Path, "/")
+		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(hook.Close)
