@@ -28,9 +28,10 @@ import (
 // global IRT in New York (United States), after 30 minutes. org.costs is
 // config.md's example.
 func reportsBundle(hook string) *config.Bundle {
+	noNotices := false // the hook receives pages alone: the reports count them
 	user := func(id, zone string) catalog.User {
 		return catalog.User{ID: id, TimeZone: zone, ContactMethods: []catalog.ContactMethod{{ID: id + "-hook", Type: "webhook", URL: hook + "/" + id}},
-			NotificationRules: []catalog.NotificationRule{{ContactMethod: id + "-hook"}}}
+			NotificationRules: []catalog.NotificationRule{{ContactMethod: id + "-hook"}}, ActionNotices: &noNotices}
 	}
 	return &config.Bundle{
 		Org: catalog.Org{Costs: &catalog.Costs{Currency: "EUR", StandbyPerHour: 2.5, PerInterruption: 15, OffHoursMultiplier: 1.5, SleepMultiplier: 3,

@@ -111,6 +111,7 @@ users:
   - id: alice
     name: Alice
     time_zone: UTC
+    action_notices: false          # only pages reach the failing receivers
     contact_methods:
       - {id: alice-hook, type: webhook, url: "{hang}/alice"}
       - {id: alice-mail, type: email, address: alice@example.com}
@@ -120,6 +121,7 @@ users:
   - id: bob
     name: Bob
     time_zone: UTC
+    action_notices: false
     contact_methods:
       - {id: bob-hook, type: webhook, url: "{receiver}/bob"}
   - {id: gina, name: Gina, time_zone: UTC}
