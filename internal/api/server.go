@@ -31,6 +31,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/routing"
 	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
+	"github.com/vigil-oncall/vigil/internal/swap"
 )
 
 // Store is what the API needs from the database.
@@ -124,6 +125,7 @@ type Server struct {
 	slo         *sloengine.Engine
 	gate        *release.Gate
 	postmortems *learning.Postmortems
+	swaps       *swap.Swaps
 
 	configRefused func() error
 
@@ -193,6 +195,7 @@ func New(o Options) *Server {
 		shares = o.SLO
 	}
 	s.postmortems = learning.New(learning.Options{Store: o.Store, Org: o.Org, Budgets: shares, Now: o.Now})
+	s.swaps = swap.New(swap.Options{Store: o.Store, Org: o.Org, Engine: s.oncall.Engine, Now: o.Now})
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = defaultSessionTTL
 	}
@@ -329,6 +332,7 @@ func (s *Server) routes() []route {
 	}
 	rs = append(rs, s.sloRoutes()...)
 	rs = append(rs, s.postmortemRoutes()...)
+	rs = append(rs, s.coverRoutes()...)
 	rs = append(rs, s.reportRoutes()...)
 	rs = append(rs, s.operationRoutes()...)
 	for _, k := range resourceKinds {

@@ -22,7 +22,10 @@ type oncallQuery struct {
 }
 
 func runOncall(ctx context.Context, args []string, env Env) int {
-	fs := newFlags("oncall", "[--schedule S | --team T | --service X] [--at TIME] [--server URL | --config FILE|DIR] [--json]", env)
+	if len(args) > 0 && args[0] == "cover" {
+		return runVerb(ctx, "oncall cover", coverUsage, coverVerbs(), args[1:], env)
+	}
+	fs := newFlags("oncall", "[--schedule S | --team T | --service X] [--at TIME] [--server URL | --config FILE|DIR] [--json]\n       vigil oncall cover request|list|accept|cancel ...   (shift swaps: vigil oncall cover --help)", env)
 	scheduleID := fs.String("schedule", "", "who is on call on this schedule")
 	teamID := fs.String("team", "", "who a page to this team reaches")
 	serviceID := fs.String("service", "", "who an alert on this service pages first")

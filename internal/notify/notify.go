@@ -19,6 +19,11 @@ const (
 	// KindReminder tells an action item's owner team, in its business
 	// hours, that the item is overdue.
 	KindReminder = "reminder"
+	// KindCoverRequest asks a teammate to cover someone's shifts, and
+	// KindCoverAccepted tells both people that a swap is made; both are
+	// sent in the person's business hours.
+	KindCoverRequest  = "cover_request"
+	KindCoverAccepted = "cover_accepted"
 	// KindVerification carries a phone verification code; it is sent at
 	// once and never stored in the outbox, so that the code is not kept.
 	KindVerification = "verification"

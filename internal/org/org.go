@@ -346,7 +346,7 @@ func (m *Manager) Apply(ctx context.Context, desired *config.Bundle, actor strin
 	}
 	changes = append(changes, orphanedOverrides(cur, next, nextSources)...)
 	sortChanges(changes)
-	if err := m.commitLocked(ctx, cur, next, nextSources, changes, actor, "config.apply", dryRun); err != nil {
+	if err := m.commitLocked(ctx, cur, next, nextSources, changes, actor, "config.apply", dryRun, m.store.ApplyChanges); err != nil {
 		return nil, err
 	}
 	return changes, nil
@@ -356,6 +356,15 @@ func (m *Manager) Apply(ctx context.Context, desired *config.Bundle, actor strin
 // absent) one object through the API. body is the domain value
 // (catalog.User, catalog.Service, ...) or catalog.Org for the org settings.
 func (m *Manager) Put(ctx context.Context, kind, id string, body any, create bool, actor string) (Change, error) {
+	return m.putVia(ctx, kind, id, body, create, actor, m.store.ApplyChanges)
+}
+
+// Writer writes configuration changes with their audit entries, and bumps
+// the configuration version, all or nothing: Store.ApplyChanges, or a
+// transaction of the caller's that writes more with them.
+type Writer func(ctx context.Context, changes []store.Change, audit []store.AuditEntry) error
+
+func (m *Manager) putVia(ctx context.Context, kind, id string, body any, create bool, actor string, write Writer) (Change, error) {
 	doc, err := json.Marshal(body)
 	if err != nil {
 		return Change{}, fmt.Errorf("encode %s: %w", kind, err)
@@ -384,7 +393,7 @@ func (m *Manager) Put(ctx context.Context, kind, id string, body any, create boo
 	if exists {
 		ch = Change{Action: "update", Kind: kind, ID: id, Fields: fieldChanges(old, doc)}
 	}
-	if err := m.commitLocked(ctx, cur, next, sources, []Change{ch}, actor, kind+"."+ch.Action, false); err != nil {
+	if err := m.commitLocked(ctx, cur, next, sources, []Change{ch}, actor, kind+"."+ch.Action, false, write); err != nil {
 		return Change{}, err
 	}
 	return ch, nil
@@ -410,7 +419,7 @@ func (m *Manager) Delete(ctx context.Context, kind, id, actor string) error {
 	delete(next, k)
 	delete(sources, k)
 	changes := append([]Change{{Action: "delete", Kind: kind, ID: id}}, orphanedOverrides(cur, next, sources)...)
-	return m.commitLocked(ctx, cur, next, sources, changes, actor, kind+".delete", false)
+	return m.commitLocked(ctx, cur, next, sources, changes, actor, kind+".delete", false, m.store.ApplyChanges)
 }
 
 func (m *Manager) refreshLocked(ctx context.Context) error {
@@ -440,8 +449,8 @@ func currentDocs(s *Snapshot) (map[key][]byte, map[key]string, error) {
 }
 
 // commitLocked validates the next configuration as a whole and, unless
-// dryRun, writes the changes with their audit entries in one transaction.
-func (m *Manager) commitLocked(ctx context.Context, cur *Snapshot, next map[key][]byte, sources map[key]string, changes []Change, actor, action string, dryRun bool) error {
+// dryRun, writes the changes with their audit entries through write.
+func (m *Manager) commitLocked(ctx context.Context, cur *Snapshot, next map[key][]byte, sources map[key]string, changes []Change, actor, action string, dryRun bool, write Writer) error {
 	objects := make([]store.Object, 0, len(next))
 	for k, body := range next {
 		objects = append(objects, store.Object{Kind: k.kind, ID: k.id, Body: body, Source: sources[k]})
@@ -475,7 +484,7 @@ func (m *Manager) commitLocked(ctx context.Context, cur *Snapshot, next map[key]
 		}
 		audit = append(audit, entry)
 	}
-	if err := m.store.ApplyChanges(ctx, writes, audit); err != nil {
+	if err := write(ctx, writes, audit); err != nil {
 		return fmt.Errorf("write configuration: %w", err)
 	}
 	return m.loadLocked(ctx)

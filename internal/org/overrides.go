@@ -234,18 +234,35 @@ func orphanedOverrides(cur *Snapshot, next map[key][]byte, sources map[key]strin
 // id, and returns it as stored. The configuration must stay valid: the
 // schedule and users must exist and end must be after start.
 func (m *Manager) AddScheduleOverride(ctx context.Context, o ScheduleOverride, actor string) (ScheduleOverride, error) {
+	return m.AddScheduleOverrideVia(ctx, o, actor, m.store.ApplyChanges)
+}
+
+// AddScheduleOverrideVia is AddScheduleOverride written through write, a
+// transaction that may hold more: a cover request is accepted with its
+// override or not at all. o.ID, when set, is kept.
+func (m *Manager) AddScheduleOverrideVia(ctx context.Context, o ScheduleOverride, actor string, write Writer) (ScheduleOverride, error) {
+	if o.ID != "" {
+		return m.putOverride(ctx, o, actor, write)
+	}
 	id, err := newOverrideID()
 	if err != nil {
 		return ScheduleOverride{}, err
 	}
 	o.ID = id
+	return m.putOverride(ctx, o, actor, write)
+}
+
+func (m *Manager) putOverride(ctx context.Context, o ScheduleOverride, actor string, write Writer) (ScheduleOverride, error) {
 	o.CreatedAt = m.now().UTC()
 	o.CreatedBy = actor
-	if _, err := m.Put(ctx, KindScheduleOverride, o.ID, o, true, actor); err != nil {
+	if _, err := m.putVia(ctx, KindScheduleOverride, o.ID, o, true, actor, write); err != nil {
 		return ScheduleOverride{}, err
 	}
 	return o, nil
 }
+
+// NewOverrideID returns a fresh id for an override made through the API.
+func NewOverrideID() (string, error) { return newOverrideID() }
 
 func newOverrideID() (string, error) {
 	var b [8]byte

@@ -197,6 +197,9 @@ func (d *Dispatcher) message(snap *org.Snapshot, n notify.Notification, inc inci
 	if n.Kind == notify.KindNotice {
 		return noticeMessage(n, inc, base)
 	}
+	if b, ok := noticeOf(n); ok {
+		return textMessage(n, b, base)
+	}
 	m := notify.Message{
 		IdempotencyKey: n.IdempotencyKey, Kind: n.Kind, IncidentID: inc.ID,
 		Title: inc.Title, Service: inc.Service, Severity: string(inc.Severity), Urgency: string(inc.Urgency), Status: string(inc.Status),

@@ -120,15 +120,12 @@ func (r *Reminders) remind(tx store.Tx, snap *org.Snapshot, it postmortem.Action
 func reminderMessage(n notify.Notification, base string) notify.Message {
 	var rem postmortem.Reminder
 	_ = json.Unmarshal(n.Body, &rem) // written by remind; an unreadable one still goes, untitled
-	m := notify.Message{
-		IdempotencyKey: n.IdempotencyKey, Kind: n.Kind, Title: rem.Title, Summary: rem.Summary,
-		Urgency: string(incident.UrgencyLow), NotificationID: n.ID, UserID: n.UserID,
+	if rem.Title == "" {
+		rem.Title = "Overdue action item"
 	}
-	if m.Title == "" {
-		m.Title = "Overdue action item"
-	}
+	b := NoticeBody{Title: rem.Title, Summary: rem.Summary}
 	if n.IncidentID != 0 {
-		m.IncidentURL = fmt.Sprintf("%s/postmortems/%d", base, n.IncidentID)
+		b.Path = fmt.Sprintf("/postmortems/%d", n.IncidentID)
 	}
-	return m
+	return textMessage(n, b, base)
 }

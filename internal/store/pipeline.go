@@ -278,4 +278,5 @@ type Tx interface {
 
 	OperationTx
 	PostmortemTx
+	CoverTx
 }

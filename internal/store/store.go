@@ -137,4 +137,5 @@ type Store interface {
 	SLOStore
 	Reports
 	Postmortems
+	CoverRequests
 }

@@ -66,6 +66,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ListPostmortems", testListPostmortems},
 		{"ListActionItems", testListActionItems},
 		{"RemindableActionItems", testRemindableActionItems},
+		{"CoverRequests", testCoverRequests},
+		{"CoverRequestRace", testCoverRequestRace},
+		{"CancelNoticesByKey", testCancelNoticesByKey},
 	}.run(t, newStore)
 }
 

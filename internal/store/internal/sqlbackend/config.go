@@ -96,30 +96,34 @@ func (db *DB) ApplyChanges(ctx context.Context, changes []store.Change, audit []
 	if err := errors.Join(CheckChanges(changes), CheckAudit(audit...)); err != nil {
 		return fmt.Errorf("apply changes: %w", err)
 	}
-	err := db.b.InTx(ctx, func(c Conn) error {
-		// First, so that concurrent writers queue on this row lock before
-		// touching any object.
-		if _, err := c.Exec(ctx, `UPDATE config_version SET version = version + 1 WHERE id = 1`); err != nil {
-			return fmt.Errorf("bump config version: %w", err)
-		}
-		stmts := make([]Stmt, len(changes))
-		for i, ch := range changes {
-			o := ch.Object
-			if ch.Delete {
-				stmts[i] = Stmt{deleteObjectSQL, []any{o.Kind, o.ID}}
-			} else {
-				stmts[i] = Stmt{upsertObjectSQL, []any{o.Kind, o.ID, string(o.Body), o.Source, UTC(o.UpdatedAt)}}
-			}
-		}
-		if i, err := c.Batch(ctx, stmts, nil); err != nil {
-			return fmt.Errorf("write %s %q: %w", changes[i].Object.Kind, changes[i].Object.ID, err)
-		}
-		return db.insertAudit(ctx, c, audit...)
-	})
+	err := db.b.InTx(ctx, func(c Conn) error { return db.applyChanges(ctx, c, changes, audit) })
 	if err != nil {
 		return fmt.Errorf("apply changes: %w", err)
 	}
 	return nil
+}
+
+// applyChanges writes checked changes and their audit entries on c, a
+// write transaction, and bumps the configuration version.
+func (db *DB) applyChanges(ctx context.Context, c Conn, changes []store.Change, audit []store.AuditEntry) error {
+	// First, so that concurrent writers queue on this row lock before
+	// touching any object.
+	if _, err := c.Exec(ctx, `UPDATE config_version SET version = version + 1 WHERE id = 1`); err != nil {
+		return fmt.Errorf("bump config version: %w", err)
+	}
+	stmts := make([]Stmt, len(changes))
+	for i, ch := range changes {
+		o := ch.Object
+		if ch.Delete {
+			stmts[i] = Stmt{deleteObjectSQL, []any{o.Kind, o.ID}}
+		} else {
+			stmts[i] = Stmt{upsertObjectSQL, []any{o.Kind, o.ID, string(o.Body), o.Source, UTC(o.UpdatedAt)}}
+		}
+	}
+	if i, err := c.Batch(ctx, stmts, nil); err != nil {
+		return fmt.Errorf("write %s %q: %w", changes[i].Object.Kind, changes[i].Object.ID, err)
+	}
+	return db.insertAudit(ctx, c, audit...)
 }
 
 func (db *DB) insertAudit(ctx context.Context, c Conn, entries ...store.AuditEntry) error {
