@@ -13,25 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-oncall/vigil/internal/cover"
 	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/store/postgres/pgtest"
 )
-
-type coverView struct {
-	ID         int64     `json:"id"`
-	Schedule   string    `json:"schedule"`
-	Requester  string    `json:"requester"`
-	Start      time.Time `json:"start"`
-	End        time.Time `json:"end"`
-	Open       bool      `json:"open"`
-	Status     string    `json:"status"`
-	Candidates []string  `json:"candidates"`
-	AcceptedBy string    `json:"accepted_by"`
-	OverrideID string    `json:"override_id"`
-	CreatedBy  string    `json:"created_by"`
-}
 
 // hooks records the webhooks posted to it, by path.
 type hooks struct {
@@ -118,7 +105,7 @@ func TestCoverRequests(t *testing.T) {
 			}
 		}
 
-		var req coverView
+		var req cover.Request
 		if code := f.call("POST", "/api/v1/cover_requests", bob, saturday, &req); code != 201 {
 			t.Fatalf("bob asks for cover = %d", code)
 		}
@@ -148,7 +135,7 @@ func TestCoverRequests(t *testing.T) {
 		// An open request reaches everyone, each in their business hours:
 		// bob in New York (07:00) at 08:00 his time, carol in Tokyo
 		// (21:00) at 08:00 on Friday hers, dana in London now.
-		var open coverView
+		var open cover.Request
 		if code := f.call("POST", "/api/v1/cover_requests", alice, map[string]any{"schedule": "payments-primary",
 			"start": "2026-11-30T09:00:00Z", "end": "2026-12-01T09:00:00Z", "open": true}, &open); code != 201 {
 			t.Fatalf("alice asks anyone = %d", code)
@@ -185,7 +172,7 @@ func TestCoverRequests(t *testing.T) {
 			}
 		}
 		before := onCallAt(t, f, "2026-11-28T12:00:00Z")
-		var accepted coverView
+		var accepted cover.Request
 		if code := f.call("POST", path+"/accept", alice, nil, &accepted); code != 200 {
 			t.Fatalf("alice accepts = %d", code)
 		}
@@ -259,7 +246,7 @@ func TestCoverRequests(t *testing.T) {
 		if code := f.call("POST", openPath+"/cancel", bob, nil, nil); code != 403 {
 			t.Errorf("bob withdraws alice's request = %d, want 403", code)
 		}
-		var cancelled coverView
+		var cancelled cover.Request
 		if code := f.call("POST", openPath+"/cancel", alice, nil, &cancelled); code != 200 || cancelled.Status != "cancelled" {
 			t.Errorf("alice withdraws = %d %+v", code, cancelled)
 		}
@@ -271,7 +258,7 @@ func TestCoverRequests(t *testing.T) {
 		}
 
 		var all struct {
-			CoverRequests []coverView `json:"cover_requests"`
+			CoverRequests []cover.Request `json:"cover_requests"`
 			NextCursor    *string     `json:"next_cursor"`
 		}
 		for q, want := range map[string]int{"": 2, "?status=open": 0, "?status=accepted": 1, "?user=alice": 2, "?user=carol": 0, "?limit=1": 1} {
@@ -283,7 +270,7 @@ func TestCoverRequests(t *testing.T) {
 			t.Errorf("list with a bad status = %d, want 400", code)
 		}
 		// A request nobody took is expired once its span ends.
-		var late coverView
+		var late cover.Request
 		f.call("POST", "/api/v1/cover_requests", bob, with(with(saturday, "start", "2026-11-29T00:00:00Z"), "end", "2026-11-29T06:00:00Z"), &late)
 		f.clock.Set(time.Date(2026, 11, 29, 6, 0, 0, 0, time.UTC))
 		if f.call("GET", fmt.Sprintf("/api/v1/cover_requests/%d", late.ID), f.viewer, nil, &late); late.Status != "expired" {
@@ -308,7 +295,7 @@ func with(m map[string]any, k string, v any) map[string]any {
 // replicas of the server on one database: exactly one gets the shifts.
 func TestCoverRequestRace(t *testing.T) {
 	coverBackends(t, func(t *testing.T, f *fixture, _ *hooks) {
-		var req coverView
+		var req cover.Request
 		if code := f.call("POST", "/api/v1/cover_requests", tokenOf("bob"), map[string]any{"schedule": "payments-primary",
 			"start": "2026-11-28T00:00:00Z", "end": "2026-11-29T00:00:00Z", "open": true}, &req); code != 201 {
 			t.Fatalf("request = %d", code)
@@ -357,7 +344,7 @@ func TestCoverRequestRace(t *testing.T) {
 		if err := f.org.Load(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		var got coverView
+		var got cover.Request
 		f.call("GET", fmt.Sprintf("/api/v1/cover_requests/%d", req.ID), f.viewer, nil, &got)
 		overrides := f.org.Snapshot().ScheduleOverrides("payments-primary")
 		if len(overrides) != 1 || overrides[0].ID != got.OverrideID || overrides[0].User != got.AcceptedBy {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"text/tabwriter"
 	"time"
 )
 
@@ -154,4 +155,31 @@ func getAll[T any](ctx context.Context, c *client, path string, q url.Values, fi
 		}
 		cursor = nextCursor
 	}
+}
+
+// printList gets one page of a list (field names its items in the answer)
+// and prints it: as JSON, or as a table of header and a row for each item.
+func printList[T any](ctx context.Context, c *client, path, field string, asJSON bool, env Env, header string, row func(T) string) error {
+	var page map[string]json.RawMessage
+	if err := c.do(ctx, "GET", path, nil, &page); err != nil {
+		return err
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(page[field], &items); err != nil {
+		return fmt.Errorf("read %s: %w", field, err)
+	}
+	if asJSON {
+		out, _ := json.MarshalIndent(items, "", "  ")
+		fmt.Fprintln(env.Stdout, string(out))
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, raw := range items {
+		var v T
+		if json.Unmarshal(raw, &v) == nil {
+			fmt.Fprintln(tw, row(v))
+		}
+	}
+	return tw.Flush()
 }

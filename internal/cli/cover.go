@@ -8,24 +8,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
-)
 
-// coverRequest is what the CLI reads of a cover request.
-type coverRequest struct {
-	ID         int64     `json:"id"`
-	Schedule   string    `json:"schedule"`
-	Requester  string    `json:"requester"`
-	Start      time.Time `json:"start"`
-	End        time.Time `json:"end"`
-	Open       bool      `json:"open"`
-	Message    string    `json:"message"`
-	Status     string    `json:"status"`
-	Candidates []string  `json:"candidates"`
-	AcceptedBy string    `json:"accepted_by"`
-	OverrideID string    `json:"override_id"`
-}
+	"github.com/vigil-oncall/vigil/internal/cover"
+)
 
 const coverUsage = "Usage: vigil oncall cover request|list|accept|cancel [flags]   (vigil oncall cover <verb> --help)\n"
 
@@ -85,7 +71,7 @@ func runCoverRequest(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return coverFail(env, "request", err)
 	}
-	var r coverRequest
+	var r cover.Request
 	var raw json.RawMessage
 	if err := c.do(ctx, "POST", "/api/v1/cover_requests", body, &raw); err != nil {
 		return coverFail(env, "request", err)
@@ -125,32 +111,18 @@ func runCoverList(ctx context.Context, args []string, env Env) int {
 			q.Set(k, v)
 		}
 	}
-	var page struct {
-		CoverRequests []json.RawMessage `json:"cover_requests"`
-	}
-	if err := c.do(ctx, "GET", "/api/v1/cover_requests?"+q.Encode(), nil, &page); err != nil {
+	err = printList(ctx, c, "/api/v1/cover_requests?"+q.Encode(), "cover_requests", *asJSON, env, "ID\tSTATUS\tSCHEDULE\tREQUESTER\tFROM\tTO\tCOVERED BY\tASKED",
+		func(r cover.Request) string {
+			asked := strings.Join(r.Candidates, ",")
+			if r.Open {
+				asked = "everyone"
+			}
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s", r.ID, r.Status, r.Schedule, r.Requester,
+				r.Start.Local().Format("2006-01-02 15:04"), r.End.Local().Format("2006-01-02 15:04"), r.AcceptedBy, asked)
+		})
+	if err != nil {
 		return coverFail(env, "list", err)
 	}
-	if *asJSON {
-		out, _ := json.MarshalIndent(page.CoverRequests, "", "  ")
-		fmt.Fprintln(env.Stdout, string(out))
-		return exitOK
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tSCHEDULE\tREQUESTER\tFROM\tTO\tCOVERED BY\tASKED")
-	for _, raw := range page.CoverRequests {
-		var r coverRequest
-		if err := json.Unmarshal(raw, &r); err != nil {
-			continue
-		}
-		asked := strings.Join(r.Candidates, ",")
-		if r.Open {
-			asked = "everyone"
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Schedule, r.Requester,
-			r.Start.Local().Format("2006-01-02 15:04"), r.End.Local().Format("2006-01-02 15:04"), r.AcceptedBy, asked)
-	}
-	tw.Flush()
 	return exitOK
 }
 
@@ -185,7 +157,7 @@ func coverAction(name, verb, summary string) func(context.Context, []string, Env
 		if user != nil && *user != "" {
 			body = map[string]string{"user": *user}
 		}
-		var r coverRequest
+		var r cover.Request
 		if err := c.do(ctx, "POST", fmt.Sprintf("/api/v1/cover_requests/%d/%s", id, verb), body, &r); err != nil {
 			return coverFail(env, name, err)
 		}

@@ -76,18 +76,29 @@ func (t *Tx) UpdateCoverRequest(r *cover.Request, from cover.Status) error {
 	}
 	n, err := t.c.Exec(t.ctx, `UPDATE cover_requests SET accepted_by = $1, status = $2, body = $3 WHERE id = $4 AND status = $5`,
 		r.AcceptedBy, string(r.Status), string(body), r.ID, string(from))
+	return t.updatedOrStale(n, err, fmt.Sprintf("update cover request %d", r.ID), "status",
+		`SELECT status FROM cover_requests WHERE id = $1`, r.ID, string(from))
+}
+
+// updatedOrStale answers an UPDATE of row id made only while its field
+// still held expected: nil when it changed n > 0 rows, store.ErrNotFound
+// when the row is gone, else store.ErrConflict naming what the field holds
+// now (read by query).
+func (t *Tx) updatedOrStale(n int64, err error, what, field, query string, id int64, expected any) error {
 	if err != nil {
-		return fmt.Errorf("update cover request %d: %w", r.ID, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	if n == 0 {
-		var stored string
-		err := t.c.QueryRow(t.ctx, `SELECT status FROM cover_requests WHERE id = $1`, r.ID).Scan(&stored)
-		if err := oneRow(err, "update cover request %d", r.ID); err != nil {
-			return err
-		}
-		return fmt.Errorf("update cover request %d: it is %s, not %s: %w", r.ID, stored, from, store.ErrConflict)
+	if n > 0 {
+		return nil
 	}
-	return nil
+	var stored any
+	if err := oneRow(t.c.QueryRow(t.ctx, query, id).Scan(&stored), "%s", what); err != nil {
+		return err
+	}
+	if b, ok := stored.([]byte); ok {
+		stored = string(b)
+	}
+	return fmt.Errorf("%s: its %s is %v, not %v: %w", what, field, stored, expected, store.ErrConflict)
 }
 
 func (t *Tx) ApplyChanges(changes []store.Change, audit []store.AuditEntry) error {

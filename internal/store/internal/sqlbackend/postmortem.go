@@ -193,16 +193,9 @@ func (t *Tx) UpdatePostmortem(p *postmortem.Postmortem, version int64) error {
 	n, err := t.c.Exec(t.ctx, `UPDATE postmortems SET status = $1, version = $2, owner_team = $3, created_at = $4, updated_at = $5, body = $6
 		WHERE incident_id = $7 AND version = $8`,
 		string(p.Status), p.Version, p.OwnerTeam, UTC(p.CreatedAt), UTC(p.UpdatedAt), string(body), p.IncidentID, version)
-	if err != nil {
-		return fmt.Errorf("update post-mortem of incident %d: %w", p.IncidentID, err)
-	}
-	if n == 0 {
-		var stored int64
-		err := t.c.QueryRow(t.ctx, `SELECT version FROM postmortems WHERE incident_id = $1`, p.IncidentID).Scan(&stored)
-		if err := oneRow(err, "update post-mortem of incident %d", p.IncidentID); err != nil {
-			return err
-		}
-		return fmt.Errorf("update post-mortem of incident %d: it is at version %d, not %d: %w", p.IncidentID, stored, version, store.ErrConflict)
+	if err := t.updatedOrStale(n, err, fmt.Sprintf("update post-mortem of incident %d", p.IncidentID), "version",
+		`SELECT version FROM postmortems WHERE incident_id = $1`, p.IncidentID, version); err != nil {
+		return err
 	}
 	ids, err := queryAll(t.ctx, t.c, func(row Row) (int64, error) {
 		var id int64
