@@ -136,10 +136,7 @@ func (s *Server) scheduleShifts(w http.ResponseWriter, r *http.Request, _ auth.P
 		start = sort.Search(len(shifts), func(i int) bool { return shifts[i].Start.After(after) })
 	}
 	end := min(start+p.limit, len(shifts))
-	page := make([]shiftView, 0, end-start)
-	for _, sh := range shifts[start:end] {
-		page = append(page, shiftView{User: userRefOf(snap, sh.User), Start: sh.Start, End: sh.End, Layer: sh.Layer})
-	}
+	page := shiftViews(snap, shifts[start:end])
 	var next *string
 	if end < len(shifts) {
 		next = encodeCursor(shifts[end-1].Start.Format(time.RFC3339Nano))
@@ -307,13 +304,7 @@ func (s *Server) listOverrides(w http.ResponseWriter, r *http.Request, _ auth.Pr
 	if err != nil {
 		return err
 	}
-	all := make([]overrideView, 0, len(sch.Overrides))
-	for _, o := range sch.Overrides {
-		all = append(all, overrideView{ID: o.ID, Schedule: sch.ID, User: o.User, Replaces: o.Replaces, Start: o.Start, End: o.End, Source: store.SourceConfig})
-	}
-	for _, o := range snap.ScheduleOverrides(sch.ID) {
-		all = append(all, apiOverrideView(o))
-	}
+	all := allOverrides(snap, sch)
 	start := min(offset, len(all))
 	end := min(start+p.limit, len(all))
 	var next *string

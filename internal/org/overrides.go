@@ -261,6 +261,14 @@ func (m *Manager) putOverride(ctx context.Context, o ScheduleOverride, actor str
 	return o, nil
 }
 
+// ReplaceScheduleOverride replaces an override made through the API (its
+// span, user or replaced user), keeping its id and when and by whom it
+// was made: the order in which overrides apply does not change.
+func (m *Manager) ReplaceScheduleOverride(ctx context.Context, o ScheduleOverride, actor string) error {
+	_, err := m.Put(ctx, KindScheduleOverride, o.ID, o, false, actor)
+	return err
+}
+
 // NewOverrideID returns a fresh id for an override made through the API.
 func NewOverrideID() (string, error) { return newOverrideID() }
 

@@ -82,3 +82,62 @@ export function actor(a) {
   const m = a.match(/^integration:(.{4}).{6,}(.{4})$/);
   return m ? `integration ${m[1]}…${m[2]}` : a;
 }
+
+// wallParts reads an instant's wall clock in timeZone (the reader's when
+// undefined): {year, month, day, hour, minute} as numbers.
+export function wallParts(date, timeZone) {
+  const opts = {year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'};
+  if (timeZone) opts.timeZone = timeZone;
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', opts).formatToParts(date).map((x) => [x.type, x.value]));
+  return {year: +p.year, month: +p.month, day: +p.day, hour: +p.hour, minute: +p.minute, second: +p.second};
+}
+
+// offsetMs is how far timeZone's wall clock is ahead of UTC at date.
+function offsetMs(date, timeZone) {
+  const p = wallParts(date, timeZone);
+  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return wall - Math.floor(date.getTime() / 1000) * 1000;
+}
+
+// fromWall is the instant a wall-clock time ("2026-03-29T02:30", as a
+// datetime-local input gives it) names in timeZone (the reader's when
+// undefined), or null when it does not parse. A time that a change to
+// summer time skips is read with the offset before the change (02:30 on
+// the night Berlin springs forward is 03:30 summer time); one that the
+// change back repeats is the first of the two.
+export function fromWall(text, timeZone) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(text || '');
+  if (!m) return null;
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+  const before = offsetMs(new Date(wall - 36 * 3600 * 1000), timeZone);
+  const after = offsetMs(new Date(wall + 36 * 3600 * 1000), timeZone);
+  // The larger offset first: the earlier instant, the first of a
+  // repeated hour.
+  for (const off of before >= after ? [before, after] : [after, before]) {
+    const t = new Date(wall - off);
+    if (offsetMs(t, timeZone) === off) return t;
+  }
+  return new Date(wall - before);
+}
+
+// toWall writes an instant as a datetime-local input shows it, in
+// timeZone (the reader's when undefined).
+export function toWall(date, timeZone) {
+  const p = wallParts(date, timeZone);
+  const two = (n) => String(n).padStart(2, '0');
+  return `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}`;
+}
+
+// midnights lists the starts of the days of timeZone (the reader's when
+// undefined) from the day holding from, for days days, as instants: a
+// timeline's day lines (23 or 25 hours apart across DST changes).
+export function midnights(from, days, timeZone) {
+  const p = wallParts(from, timeZone);
+  const out = [];
+  for (let i = 0; i <= days; i++) {
+    const d = new Date(Date.UTC(p.year, p.month - 1, p.day + i));
+    const two = (n) => String(n).padStart(2, '0');
+    out.push(fromWall(`${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T00:00`, timeZone));
+  }
+  return out;
+}

@@ -5,6 +5,7 @@ import {h, field, errorBox, table} from '../dom.js';
 import {describe, esc, get, post, session} from '../api.js';
 import {span, when} from '../format.js';
 import {detailOf, loading} from './common.js';
+import {scheduleEditor} from '../schedule-editor.js';
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
@@ -54,6 +55,7 @@ export async function schedulePage(ctx) {
     h('section', {class: 'card oncall-now', 'aria-labelledby': 'now-title'},
       h('h2', {id: 'now-title'}, 'On call now'),
       h('p', {class: 'big'}, people(oncall.oncall))),
+    scheduleEditor(ctx, sched, base),
     h('section', {'aria-labelledby': 'shifts-title'},
       h('h2', {id: 'shifts-title'}, 'The next 7 days'),
       h('p', {class: 'muted small'}, `Times in ${tz}, the schedule's time zone.`),
