@@ -259,7 +259,7 @@ func TestCoverRequests(t *testing.T) {
 
 		var all struct {
 			CoverRequests []cover.Request `json:"cover_requests"`
-			NextCursor    *string     `json:"next_cursor"`
+			NextCursor    *string         `json:"next_cursor"`
 		}
 		for q, want := range map[string]int{"": 2, "?status=open": 0, "?status=accepted": 1, "?user=alice": 2, "?user=carol": 0, "?limit=1": 1} {
 			if code := f.call("GET", "/api/v1/cover_requests"+q, f.viewer, nil, &all); code != 200 || len(all.CoverRequests) != want {
