@@ -98,7 +98,7 @@ func (t *Tx) updatedOrStale(n int64, err error, what, field, query string, id in
 	if b, ok := stored.([]byte); ok {
 		stored = string(b)
 	}
-	return fmt.Errorf("%s: its %s is %v, not %v: %w", what, field, stored, expected, store.ErrConflict)
+	return fmt.Errorf("%s: it is at %s %v, not %v: %w", what, field, stored, expected, store.ErrConflict)
 }
 
 func (t *Tx) ApplyChanges(changes []store.Change, audit []store.AuditEntry) error {
