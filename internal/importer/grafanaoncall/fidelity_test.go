@@ -8,7 +8,6 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/importer"
 	"github.com/vigil-oncall/vigil/internal/importer/importertest"
-	vsched "github.com/vigil-oncall/vigil/internal/schedule"
 )
 
 func results[T any](t *testing.T, files importertest.Files, names ...string) []T {
@@ -235,21 +234,18 @@ func onCall(events []ocEvent, at time.Time) []string {
 // it), over 8 weeks around each of the two DST changes of its zone.
 func TestFidelity(t *testing.T) {
 	files := importertest.ReadFiles(t, "testdata/acme")
-	res := importertest.Import(t, Import, files)
-	_, bundle, engines := importertest.Load(t, res)
-	byEmail := importertest.ByEmail(bundle)
+	im := importertest.ImportAndLoad(t, Import, files)
 	vigilID := map[string]string{}
 	for _, u := range results[user](t, files, "users.json", "users-2.json") {
-		vigilID[u.ID] = byEmail[u.Email]
+		vigilID[u.ID] = im.ByEmail[u.Email]
 	}
 	userOf := func(id string) string { return vigilID[id] }
 	shifts := results[shift](t, files, "on_call_shifts.json", "on_call_shifts-2.json")
 	rng := rand.New(rand.NewPCG(19, 3))
-	var total importertest.Fidelity
-	compared := 0
+	var total importertest.Tally
 	for _, s := range results[schedule](t, files, "schedules.json") {
-		tracks := res.Schedules[s.ID]
-		if len(tracks) == 0 {
+		es := im.EnginesOf(s.ID)
+		if len(es) == 0 {
 			if s.Type != "ical" && s.Name != "Monthly review" {
 				t.Errorf("schedule %s was not imported", s.Name)
 			}
@@ -264,10 +260,6 @@ func TestFidelity(t *testing.T) {
 			if sh.Schedule != nil && *sh.Schedule == s.ID || slices.Contains(s.Shifts, sh.ID) {
 				mine = append(mine, sh)
 			}
-		}
-		var es []*vsched.Engine
-		for _, id := range tracks {
-			es = append(es, engines[id])
 		}
 		// Events are made once per window; the comparison looks them up.
 		windows, _ := importertest.Windows(loc, importertest.Now())
@@ -287,12 +279,7 @@ func TestFidelity(t *testing.T) {
 			}
 			return out
 		}
-		total.Add(importertest.CompareSchedule(t, s.Name, rng, loc, importertest.Now(), src, es, boundaries))
-		compared++
+		total.Schedule(importertest.CompareSchedule(t, s.Name, rng, loc, importertest.Now(), src, es, boundaries))
 	}
-	if compared != 3 {
-		t.Errorf("compared %d schedules, want the fixture's 3", compared)
-	}
-	t.Logf("Grafana OnCall: %d schedules, %d sampled instants (%d at shift boundaries, %d near DST changes), %d swept: no disagreement",
-		compared, total.Sampled, total.Boundaries, total.NearDST, total.Swept)
+	total.Done(t, "Grafana OnCall", "shift", 3)
 }

@@ -1,7 +1,6 @@
 package grafanaoncall
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -139,44 +138,32 @@ func TestImportBadInput(t *testing.T) {
 	rolling := func(fields string) string {
 		return `{"id":"O1","name":"R","type":"rolling_users","schedule":"S1","level":0,"start":"2026-01-05T09:00:00","duration":28800,"rotation_start":"2026-01-05T09:00:00","frequency":"daily","interval":1,"rolling_users":[[` + alice + `]]` + fields + `}`
 	}
-	tests := []struct {
-		name    string
-		files   map[string]string
-		wantErr string
-		report  string
-	}{
-		{"not JSON", map[string]string{"users.json": `{"results":[`}, "users page 1: not a JSON object", ""},
-		{"wrong envelope", map[string]string{"teams.json": `{"data":[]}`}, `no "results" list`, ""},
-		{"wrong types", map[string]string{"on_call_shifts-2.json": `{"results":[{"id":"O9","duration":"long"}]}`}, "on_call_shifts page 2", ""},
-		{"nothing at all", map[string]string{"users.json": "", "users-2.json": "", "teams.json": "", "schedules.json": "", "escalation_chains.json": "", "integrations.json": ""}, "no Grafana OnCall responses", ""},
-		{"bad zone", map[string]string{"schedules.json": `{"results":[{"id":"S1","name":"X","type":"web","time_zone":"Pluto/Base"}]}`}, "", "time zone `Pluto/Base`"},
-		{"no frequency", one(strings.Replace(rolling(""), `"frequency":"daily",`, "", 1)), "", "no frequency"},
-		{"monthly", one(strings.Replace(rolling(""), `"daily"`, `"monthly"`, 1)), "", "frequency `monthly`"},
-		{"huge interval", one(strings.Replace(rolling(""), `"interval":1`, `"interval":99999`, 1)), "", "interval 99999"},
-		{"not a time", one(strings.Replace(rolling(""), `"start":"2026-01-05T09:00:00"`, `"start":"soon"`, 1)), "", "start `soon`"},
-		{"far rotation start", one(strings.NewReplacer(`"rotation_start":"2026-01-05T09:00:00"`, `"rotation_start":"2199-01-05T09:00:00"`, `"daily"`, `"hourly"`, `"duration":28800`, `"duration":3600`).Replace(rolling(""))), "", "no event of it"},
-		{"until before start", one(rolling(`,"until":"2025-01-01T00:00:00"`)), "", "no event of it"},
-		{"zero duration", one(strings.Replace(rolling(""), `"duration":28800`, `"duration":0`, 1)), "", "duration 0s"},
-		{"odd seconds", one(strings.Replace(rolling(""), `"duration":28800`, `"duration":28801`, 1)), "", "whole minutes"},
-		{"overlapping days", one(strings.Replace(rolling(`,"by_day":["MO","TU"],"week_start":"MO"`), `"duration":28800`, `"duration":172800`, 1)), "", "run into each other"},
-		{"bad day", one(rolling(`,"by_day":["XX"]`)), "", "by_day `XX`"},
-		{"ghost user", one(strings.Replace(rolling(""), alice, `"UGHOST"`, 1)), "", "`UGHOST`"},
-		{"hostile link", map[string]string{"integrations.json": `{"results":[{"id":"C1","name":"I","type":"alertmanager","link":"https://x/integrations/v1/alertmanager/../../../etc/passwd%00/"}]}`}, "", "its key is not in its link"},
-		{"hostile names", map[string]string{"teams.json": `{"results":[{"id":"T1","name":"x\n- id: injected\n  kind: global-irt ]]> {{.}} \u0000"}]}`}, "", ""},
-		{"unknown step types", map[string]string{"escalation_policies.json": `{"results":[{"escalation_chain_id":"F8M7WIGPQF5GX","position":0,"type":"summon_wizard"},{"escalation_chain_id":"F8M7WIGPQF5GX","position":1,"type":"wait","duration":-5}]}`}, "", "summon_wizard"},
+	tests := []importertest.BadInput{
+		{Name: "not JSON", Files: map[string]string{"users.json": `{"results":[`}, WantErr: "users page 1: not a JSON object"},
+		{Name: "wrong envelope", Files: map[string]string{"teams.json": `{"data":[]}`}, WantErr: `no "results" list`},
+		{Name: "wrong types", Files: map[string]string{"on_call_shifts-2.json": `{"results":[{"id":"O9","duration":"long"}]}`}, WantErr: "on_call_shifts page 2"},
+		{Name: "nothing at all", Files: map[string]string{"users.json": "", "users-2.json": "", "teams.json": "", "schedules.json": "", "escalation_chains.json": "", "integrations.json": ""}, WantErr: "no Grafana OnCall responses"},
+		{Name: "bad zone", Files: map[string]string{"schedules.json": `{"results":[{"id":"S1","name":"X","type":"web","time_zone":"Pluto/Base"}]}`}, Report: "time zone `Pluto/Base`"},
+		{Name: "no frequency", Files: one(strings.Replace(rolling(""), `"frequency":"daily",`, "", 1)), Report: "no frequency"},
+		{Name: "monthly", Files: one(strings.Replace(rolling(""), `"daily"`, `"monthly"`, 1)), Report: "frequency `monthly`"},
+		{Name: "huge interval", Files: one(strings.Replace(rolling(""), `"interval":1`, `"interval":99999`, 1)), Report: "interval 99999"},
+		{Name: "not a time", Files: one(strings.Replace(rolling(""), `"start":"2026-01-05T09:00:00"`, `"start":"soon"`, 1)), Report: "start `soon`"},
+		{Name: "far rotation start", Files: one(strings.NewReplacer(`"rotation_start":"2026-01-05T09:00:00"`, `"rotation_start":"2199-01-05T09:00:00"`, `"daily"`, `"hourly"`, `"duration":28800`, `"duration":3600`).Replace(rolling(""))), Report: "no event of it"},
+		{Name: "until before start", Files: one(rolling(`,"until":"2025-01-01T00:00:00"`)), Report: "no event of it"},
+		{Name: "zero duration", Files: one(strings.Replace(rolling(""), `"duration":28800`, `"duration":0`, 1)), Report: "duration 0s"},
+		{Name: "odd seconds", Files: one(strings.Replace(rolling(""), `"duration":28800`, `"duration":28801`, 1)), Report: "whole minutes"},
+		{Name: "overlapping days", Files: one(strings.Replace(rolling(`,"by_day":["MO","TU"],"week_start":"MO"`), `"duration":28800`, `"duration":172800`, 1)), Report: "run into each other"},
+		{Name: "bad day", Files: one(rolling(`,"by_day":["XX"]`)), Report: "by_day `XX`"},
+		{Name: "ghost user", Files: one(strings.Replace(rolling(""), alice, `"UGHOST"`, 1)), Report: "`UGHOST`"},
+		{Name: "hostile link", Files: map[string]string{"integrations.json": `{"results":[{"id":"C1","name":"I","type":"alertmanager","link":"https://x/integrations/v1/alertmanager/../../../etc/passwd%00/"}]}`}, Report: "its key is not in its link"},
+		{Name: "hostile names", Files: map[string]string{"teams.json": `{"results":[{"id":"T1","name":"x\n- id: injected\n  kind: global-irt ]]> {{.}} \u0000"}]}`}},
+		{Name: "unknown step types", Files: map[string]string{"escalation_policies.json": `{"results":[{"escalation_chain_id":"F8M7WIGPQF5GX","position":0,"type":"summon_wizard"},{"escalation_chain_id":"F8M7WIGPQF5GX","position":1,"type":"wait","duration":-5}]}`}, Report: "summon_wizard"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res, err := Import(context.Background(), fixture.With(tt.files), importer.Options{Now: importertest.Now()})
-			importertest.CheckImport(t, res, err, tt.wantErr, tt.report)
-		})
-	}
+	importertest.CheckBadInputs(t, Import, fixture, importertest.InMemory, tests)
 }
 
 func FuzzImport(f *testing.F) {
-	importertest.Fuzz(f, "testdata/acme", []string{"users.json", "schedules.json", "on_call_shifts.json", "on_call_shifts-2.json", "escalation_policies.json", "integrations.json"}, func(src importer.Source) (*importer.Result, error) {
-		return Import(context.Background(), src, importer.Options{Now: importertest.Now()})
-	})
+	importertest.Fuzz(f, "testdata/acme", []string{"users.json", "schedules.json", "on_call_shifts.json", "on_call_shifts-2.json", "escalation_policies.json", "integrations.json"}, Import)
 }
 
 // The live API gives the same import as the saved files: a fake OnCall
@@ -205,18 +192,9 @@ func TestImportFromAPI(t *testing.T) {
 	}))
 	defer srv.Close()
 	base, _ := url.Parse(srv.URL + "/oncall")
-	live, err := Import(context.Background(), API(base, "oc-test-token", srv.Client(), importertest.Now()), importer.Options{Now: importertest.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	offline := importertest.Import(t, Import, files)
-	if !reflect.DeepEqual(live.Bundle, offline.Bundle) {
-		t.Errorf("the API import differs from the files' import")
-	}
+	live := importertest.FromAPI(t, Import, API(base, "oc-test-token", srv.Client(), importertest.Now()), files)
 	if len(live.Bundle.Users) != 16 {
 		t.Errorf("the API import missed a page of users: %d", len(live.Bundle.Users))
 	}
-	if _, err := Import(context.Background(), API(base, "wrong", srv.Client(), importertest.Now()), importer.Options{Now: importertest.Now()}); err == nil || !strings.Contains(err.Error(), "refused the token") {
-		t.Errorf("a wrong token: %v", err)
-	}
+	importertest.WrongToken(t, Import, API(base, "wrong", srv.Client(), importertest.Now()))
 }

@@ -103,9 +103,9 @@ func (f Files) Has(name string) bool {
 }
 
 // Fuzz is a vendor's fuzz target: its fixture with one of the files names
-// lists replaced by the fuzzer's bytes. Whatever they hold, the import
+// lists replaced by the fuzzer's bytes. Whatever they hold, the import (at Now)
 // fails with an error or gives a configuration that validates.
-func Fuzz(f *testing.F, dir string, names []string, run func(importer.Source) (*importer.Result, error)) {
+func Fuzz(f *testing.F, dir string, names []string, run Importer) {
 	fixture := ReadFiles(f, dir)
 	for _, name := range names {
 		f.Add(name, string(fixture[name]))
@@ -114,7 +114,7 @@ func Fuzz(f *testing.F, dir string, names []string, run func(importer.Source) (*
 		if !fixture.Has(name) {
 			return
 		}
-		res, err := run(fixture.With(map[string]string{name: body + " "}))
+		res, err := run(context.Background(), fixture.With(map[string]string{name: body + " "}), importer.Options{Now: Now()})
 		if err != nil {
 			return
 		}

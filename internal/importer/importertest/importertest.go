@@ -7,6 +7,7 @@ package importertest
 import (
 	"context"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -303,15 +304,128 @@ func ReportHas(t *testing.T, res *importer.Result, wants ...string) {
 // changes of 2026 in every zone they use.
 func Now() time.Time { return time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) }
 
+// Importer is a vendor's Import.
+type Importer func(context.Context, importer.Source, importer.Options) (*importer.Result, error)
+
 // Import runs a vendor's import of src at Now, failing the test on an
 // error.
-func Import(t testing.TB, run func(context.Context, importer.Source, importer.Options) (*importer.Result, error), src importer.Source) *importer.Result {
+func Import(t testing.TB, run Importer, src importer.Source) *importer.Result {
 	t.Helper()
 	res, err := run(context.Background(), src, importer.Options{Now: Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// BadInput is a case of a vendor's test of bad input: the fixture with
+// Files replaced (an empty content removes one), and what must come of
+// it (see CheckImport).
+type BadInput struct {
+	Name    string
+	Files   map[string]string
+	WantErr string // "" when the import must succeed
+	Report  string // part of the report, when it succeeds
+}
+
+// InMemory reads the files as they are.
+func InMemory(_ testing.TB, f Files) importer.Source { return f }
+
+// OnDisk writes the files to a temporary directory and reads that.
+func OnDisk(t testing.TB, f Files) importer.Source {
+	t.Helper()
+	src, err := importer.NewDir(f.Write(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// CheckBadInputs imports, at Now, the fixture as each case changes it,
+// read through source (InMemory or OnDisk), and checks the outcome with
+// CheckImport.
+func CheckBadInputs(t *testing.T, run Importer, fixture Files, source func(testing.TB, Files) importer.Source, cases []BadInput) {
+	for _, tt := range cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			res, err := run(context.Background(), source(t, fixture.With(tt.Files)), importer.Options{Now: Now()})
+			CheckImport(t, res, err, tt.WantErr, tt.Report)
+		})
+	}
+}
+
+// FromAPI checks that the import from live, a vendor's API, gives the
+// configuration the saved files give (offline), and returns it.
+func FromAPI(t *testing.T, run Importer, live, offline importer.Source) *importer.Result {
+	t.Helper()
+	res, err := run(context.Background(), live, importer.Options{Now: Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res.Bundle, Import(t, run, offline).Bundle) {
+		t.Errorf("the API import differs from the files' import")
+	}
+	return res
+}
+
+// WrongToken checks that the import from a vendor's API with a wrong
+// token fails saying the API refused it.
+func WrongToken(t *testing.T, run Importer, api importer.Source) {
+	t.Helper()
+	if _, err := run(context.Background(), api, importer.Options{Now: Now()}); err == nil || !strings.Contains(err.Error(), "refused the token") {
+		t.Errorf("a wrong token: %v", err)
+	}
+}
+
+// Imported is a vendor's fixture imported at Now and read back as Vigil
+// would (see Load), for the fidelity tests.
+type Imported struct {
+	Res     *importer.Result
+	Bundle  *config.Bundle
+	Engines map[string]*schedule.Engine
+	// ByEmail maps each user's email to its Vigil id.
+	ByEmail map[string]string
+}
+
+// ImportAndLoad imports src at Now and reads the result back.
+func ImportAndLoad(t testing.TB, run Importer, src importer.Source) *Imported {
+	t.Helper()
+	res := Import(t, run, src)
+	_, b, engines := Load(t, res)
+	return &Imported{Res: res, Bundle: b, Engines: engines, ByEmail: ByEmail(b)}
+}
+
+// EnginesOf are the engines of the Vigil schedules made from the source's
+// schedule id: none when it was not carried over.
+func (im *Imported) EnginesOf(id string) []*schedule.Engine {
+	var es []*schedule.Engine
+	for _, v := range im.Res.Schedules[id] {
+		es = append(es, im.Engines[v])
+	}
+	return es
+}
+
+// Tally sums what a vendor's fidelity test compared, schedule by
+// schedule.
+type Tally struct {
+	Fidelity
+	Schedules int
+}
+
+// Schedule counts one schedule's comparison.
+func (s *Tally) Schedule(f Fidelity) {
+	s.Add(f)
+	s.Schedules++
+}
+
+// Done checks that the fixture's want schedules were compared and logs
+// the sums; boundaries names what the boundaries sampled are.
+func (s *Tally) Done(t *testing.T, vendor, boundaries string, want int) {
+	t.Helper()
+	if s.Schedules != want {
+		t.Errorf("compared %d schedules, want the fixture's %d", s.Schedules, want)
+	}
+	t.Logf("%s: %d schedules, %d sampled instants (%d at %s boundaries, %d near DST changes), %d swept: no disagreement",
+		vendor, s.Schedules, s.Sampled, s.Boundaries, boundaries, s.NearDST, s.Swept)
 }
 
 // ByEmail maps each imported user's email to its Vigil id, for tests that

@@ -9,7 +9,6 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/importer"
 	"github.com/vigil-oncall/vigil/internal/importer/importertest"
-	vsched "github.com/vigil-oncall/vigil/internal/schedule"
 )
 
 func data[T any](t *testing.T, files importertest.Files, name string) T {
@@ -181,21 +180,18 @@ func (o ogRules) boundaries(from, to time.Time) []time.Time {
 // it), over 8 weeks around each of the two DST changes of its zone.
 func TestFidelity(t *testing.T) {
 	files := importertest.ReadFiles(t, "testdata/acme")
-	res := importertest.Import(t, Import, files)
-	_, bundle, engines := importertest.Load(t, res)
-	byEmail := importertest.ByEmail(bundle)
+	im := importertest.ImportAndLoad(t, Import, files)
 	vigilID := map[string]string{}
 	for _, page := range []string{"users.json", "users-2.json"} {
 		for _, u := range data[[]user](t, files, page) {
-			vigilID[u.ID] = byEmail[u.Username]
+			vigilID[u.ID] = im.ByEmail[u.Username]
 		}
 	}
 	rng := rand.New(rand.NewPCG(19, 2))
-	var total importertest.Fidelity
-	compared := 0
+	var total importertest.Tally
 	for _, s := range data[[]schedule](t, files, "schedules.json") {
-		tracks := res.Schedules[s.ID]
-		if len(tracks) == 0 {
+		es := im.EnginesOf(s.ID)
+		if len(es) == 0 {
 			if !strings.HasPrefix(s.Name, "Legacy") {
 				t.Errorf("schedule %s was not imported", s.Name)
 			}
@@ -207,10 +203,6 @@ func TestFidelity(t *testing.T) {
 			t.Fatal(err)
 		}
 		rules := ogRules{s: s, overrides: ovs, loc: loc}
-		var es []*vsched.Engine
-		for _, id := range tracks {
-			es = append(es, engines[id])
-		}
 		src := func(at time.Time) []string {
 			var who []string
 			for _, id := range rules.onCall(t, at) {
@@ -218,12 +210,7 @@ func TestFidelity(t *testing.T) {
 			}
 			return who
 		}
-		total.Add(importertest.CompareSchedule(t, s.Name, rng, loc, importertest.Now(), src, es, rules.boundaries))
-		compared++
+		total.Schedule(importertest.CompareSchedule(t, s.Name, rng, loc, importertest.Now(), src, es, rules.boundaries))
 	}
-	if compared != 3 {
-		t.Errorf("compared %d schedules, want the fixture's 3", compared)
-	}
-	t.Logf("Opsgenie: %d schedules, %d sampled instants (%d at restriction boundaries, %d near DST changes), %d swept: no disagreement",
-		compared, total.Sampled, total.Boundaries, total.NearDST, total.Swept)
+	total.Done(t, "Opsgenie", "restriction", 3)
 }

@@ -1,7 +1,6 @@
 package opsgenie
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -157,45 +156,33 @@ func TestImportBadInput(t *testing.T) {
 	rot := func(fields string) string {
 		return `{"id":"R1","name":"R","startDate":"2026-01-05T08:00:00Z","type":"daily","length":1,"participants":[` + alice + `]` + fields + `}`
 	}
-	tests := []struct {
-		name    string
-		files   map[string]string
-		wantErr string
-		report  string
-	}{
-		{"not JSON", map[string]string{"users.json": `{"data":[`}, "users page 1: not a JSON object", ""},
-		{"wrong envelope", map[string]string{"teams.json": `{"teams":[]}`}, `no "data" list`, ""},
-		{"wrong types", map[string]string{"escalations.json": `{"data":[{"id":"E","rules":{}}]}`}, "escalations page 1", ""},
-		{"heartbeats not an object", map[string]string{"heartbeats.json": `{"data":[1]}`}, "heartbeats page 1", ""},
-		{"nothing at all", map[string]string{"users.json": "", "users-2.json": "", "teams.json": "", "schedules.json": "", "escalations.json": "", "services.json": "", "services-2.json": "", "integrations.json": "", "heartbeats.json": ""}, "no Opsgenie responses", ""},
-		{"hostile ids", map[string]string{"schedules.json": `{"data":[{"id":"../../../etc/passwd","name":"Evil","timezone":"UTC","rotations":[` + rot("") + `]}]}`}, "", ""},
-		{"bad zone", map[string]string{"schedules.json": `{"data":[{"id":"S1","name":"X","timezone":"Nowhere/City","rotations":[` + rot("") + `]}]}`}, "", "time zone `Nowhere/City`"},
-		{"unknown type", sched(strings.Replace(rot(""), `"daily"`, `"custom"`, 1)), "", "rotation type `custom`"},
-		{"huge length", sched(strings.Replace(rot(""), `"length":1`, `"length":99999999`, 1)), "", "length 99999999"},
-		{"bad dates", sched(rot(`,"endDate":"2025-01-01T00:00:00Z"`) + "," + strings.Replace(rot(""), "2026-01-05T08:00:00Z", "Monday", 1)), "", "ends before it starts"},
-		{"bad restrictions", sched(rot(`,"timeRestriction":{"type":"weekday-and-time-of-day","restrictions":[{"startDay":"caturday","startHour":8,"startMin":0,"endDay":"monday","endHour":9,"endMin":0},{"startDay":"monday","startHour":25,"startMin":0,"endDay":"monday","endHour":9,"endMin":0}]}`)), "", "leave no time on call"},
-		{"restriction without times", sched(rot(`,"timeRestriction":{"type":"time-of-day"}`)), "", "without its times"},
-		{"unknown participant", sched(strings.Replace(rot(""), alice, `{"type":"user","username":"ghost@example.com"}`, 1)), "", "ghost@example.com"},
-		{"escalation garbage", map[string]string{"escalations.json": `{"data":[{"id":"E1","name":"E","rules":[{"delay":{"timeAmount":-5},"recipient":{"type":"user","username":"alice@example.com"}},{"delay":{"timeAmount":99999999,"timeUnit":"days"},"recipient":{"type":"robot"}}],"repeat":{"count":-1,"waitInterval":-4}}]}`}, "", "out of range"},
-		{"bad keys", map[string]string{"integrations.json": `{"data":[{"id":"I1","name":"P","type":"Prometheus","teamId":"x"},{"id":"I2","name":"Q","type":"Prometheus"}]}`,
-			"integrations/I1.json": `{"data":{"id":"I1","name":"P","type":"Prometheus","apiKey":"../../x y"}}`, "integrations/I2.json": `{"data":{"id":"I2","name":"Q","type":"Prometheus","apiKey":"5f1c2e7a-3b9d-4c1e-9a7f-2d8b6e4c1a90"}}`}, "", "not a key Vigil takes"},
-		{"hostile names", map[string]string{"teams.json": `{"data":[{"id":"T1","name":"x\n- id: injected\n  kind: global-irt ]]> {{.}} \u0000"}]}`}, "", ""},
-		{"bad contacts", map[string]string{"users/4620819a-a3ad-5bde-a3bd-6d8857e4ac26/contacts.json": `{"data":[{"method":"sms","to":"call me"},{"method":"pigeon","to":"roof"},{"method":"email","to":"@@"}]}`}, "", "pigeon"},
+	tests := []importertest.BadInput{
+		{Name: "not JSON", Files: map[string]string{"users.json": `{"data":[`}, WantErr: "users page 1: not a JSON object"},
+		{Name: "wrong envelope", Files: map[string]string{"teams.json": `{"teams":[]}`}, WantErr: `no "data" list`},
+		{Name: "wrong types", Files: map[string]string{"escalations.json": `{"data":[{"id":"E","rules":{}}]}`}, WantErr: "escalations page 1"},
+		{Name: "heartbeats not an object", Files: map[string]string{"heartbeats.json": `{"data":[1]}`}, WantErr: "heartbeats page 1"},
+		{Name: "nothing at all", Files: map[string]string{"users.json": "", "users-2.json": "", "teams.json": "", "schedules.json": "", "escalations.json": "", "services.json": "", "services-2.json": "", "integrations.json": "", "heartbeats.json": ""}, WantErr: "no Opsgenie responses"},
+		{Name: "hostile ids", Files: map[string]string{"schedules.json": `{"data":[{"id":"../../../etc/passwd","name":"Evil","timezone":"UTC","rotations":[` + rot("") + `]}]}`}},
+		{Name: "bad zone", Files: map[string]string{"schedules.json": `{"data":[{"id":"S1","name":"X","timezone":"Nowhere/City","rotations":[` + rot("") + `]}]}`}, Report: "time zone `Nowhere/City`"},
+		{Name: "unknown type", Files: sched(strings.Replace(rot(""), `"daily"`, `"custom"`, 1)), Report: "rotation type `custom`"},
+		{Name: "huge length", Files: sched(strings.Replace(rot(""), `"length":1`, `"length":99999999`, 1)), Report: "length 99999999"},
+		{Name: "bad dates", Files: sched(rot(`,"endDate":"2025-01-01T00:00:00Z"`) + "," + strings.Replace(rot(""), "2026-01-05T08:00:00Z", "Monday", 1)), Report: "ends before it starts"},
+		{Name: "bad restrictions", Files: sched(rot(`,"timeRestriction":{"type":"weekday-and-time-of-day","restrictions":[{"startDay":"caturday","startHour":8,"startMin":0,"endDay":"monday","endHour":9,"endMin":0},{"startDay":"monday","startHour":25,"startMin":0,"endDay":"monday","endHour":9,"endMin":0}]}`)), Report: "leave no time on call"},
+		{Name: "restriction without times", Files: sched(rot(`,"timeRestriction":{"type":"time-of-day"}`)), Report: "without its times"},
+		{Name: "unknown participant", Files: sched(strings.Replace(rot(""), alice, `{"type":"user","username":"ghost@example.com"}`, 1)), Report: "ghost@example.com"},
+		{Name: "escalation garbage", Files: map[string]string{"escalations.json": `{"data":[{"id":"E1","name":"E","rules":[{"delay":{"timeAmount":-5},"recipient":{"type":"user","username":"alice@example.com"}},{"delay":{"timeAmount":99999999,"timeUnit":"days"},"recipient":{"type":"robot"}}],"repeat":{"count":-1,"waitInterval":-4}}]}`}, Report: "out of range"},
+		{Name: "bad keys", Files: map[string]string{"integrations.json": `{"data":[{"id":"I1","name":"P","type":"Prometheus","teamId":"x"},{"id":"I2","name":"Q","type":"Prometheus"}]}`,
+			"integrations/I1.json": `{"data":{"id":"I1","name":"P","type":"Prometheus","apiKey":"../../x y"}}`, "integrations/I2.json": `{"data":{"id":"I2","name":"Q","type":"Prometheus","apiKey":"5f1c2e7a-3b9d-4c1e-9a7f-2d8b6e4c1a90"}}`}, Report: "not a key Vigil takes"},
+		{Name: "hostile names", Files: map[string]string{"teams.json": `{"data":[{"id":"T1","name":"x\n- id: injected\n  kind: global-irt ]]> {{.}} \u0000"}]}`}},
+		{Name: "bad contacts", Files: map[string]string{"users/4620819a-a3ad-5bde-a3bd-6d8857e4ac26/contacts.json": `{"data":[{"method":"sms","to":"call me"},{"method":"pigeon","to":"roof"},{"method":"email","to":"@@"}]}`}, Report: "pigeon"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res, err := Import(context.Background(), fixture.With(tt.files), importer.Options{Now: importertest.Now()})
-			importertest.CheckImport(t, res, err, tt.wantErr, tt.report)
-		})
-	}
+	importertest.CheckBadInputs(t, Import, fixture, importertest.InMemory, tests)
 }
 
 // Whatever the files hold, the import either fails with an error or gives
 // a configuration that validates.
 func FuzzImport(f *testing.F) {
-	importertest.Fuzz(f, "testdata/acme", []string{"users.json", "schedules.json", "schedules/" + paymentsSchedule + "/overrides.json", "escalations.json", "integrations.json", "teams.json"}, func(src importer.Source) (*importer.Result, error) {
-		return Import(context.Background(), src, importer.Options{Now: importertest.Now()})
-	})
+	importertest.Fuzz(f, "testdata/acme", []string{"users.json", "schedules.json", "schedules/" + paymentsSchedule + "/overrides.json", "escalations.json", "integrations.json", "teams.json"}, Import)
 }
 
 // The live API gives the same import as the saved files: a fake Opsgenie
@@ -230,18 +217,9 @@ func TestImportFromAPI(t *testing.T) {
 	}))
 	defer srv.Close()
 	base, _ := url.Parse(srv.URL)
-	live, err := Import(context.Background(), API(base, "og-test-key", srv.Client(), importertest.Now()), importer.Options{Now: importertest.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	offline := importertest.Import(t, Import, files)
-	if !reflect.DeepEqual(live.Bundle, offline.Bundle) {
-		t.Errorf("the API import differs from the files' import")
-	}
+	live := importertest.FromAPI(t, Import, API(base, "og-test-key", srv.Client(), importertest.Now()), files)
 	if len(live.Bundle.Users) != 13 || len(live.Bundle.Services) != 7 {
 		t.Errorf("the API import missed pages: %d users, %d services", len(live.Bundle.Users), len(live.Bundle.Services))
 	}
-	if _, err := Import(context.Background(), API(base, "wrong", srv.Client(), importertest.Now()), importer.Options{Now: importertest.Now()}); err == nil || !strings.Contains(err.Error(), "refused the token") {
-		t.Errorf("a wrong key: %v", err)
-	}
+	importertest.WrongToken(t, Import, API(base, "wrong", srv.Client(), importertest.Now()))
 }

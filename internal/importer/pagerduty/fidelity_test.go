@@ -12,7 +12,6 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/importer"
 	"github.com/vigil-oncall/vigil/internal/importer/importertest"
-	vsched "github.com/vigil-oncall/vigil/internal/schedule"
 )
 
 func mustDir(t *testing.T, dir string) *importer.Dir {
@@ -161,18 +160,15 @@ func (p pdRules) boundaries(t *testing.T, from, to time.Time) []time.Time {
 // over 8 weeks around each of the two DST changes of the schedule's zone.
 func TestFidelity(t *testing.T) {
 	const dir = "testdata/acme"
-	res := importertest.Import(t, Import, mustDir(t, dir))
-	_, bundle, engines := importertest.Load(t, res)
+	im := importertest.ImportAndLoad(t, Import, mustDir(t, dir))
 	vigilID := map[string]string{} // PagerDuty user id -> Vigil id, by email
-	byEmail := importertest.ByEmail(bundle)
 	for _, page := range []string{"users.json", "users-2.json"} {
 		for _, u := range readJSON[[]user](t, filepath.Join(dir, page), "users") {
-			vigilID[u.ID] = byEmail[u.Email]
+			vigilID[u.ID] = im.ByEmail[u.Email]
 		}
 	}
 	rng := rand.New(rand.NewPCG(19, 1))
-	var total importertest.Fidelity
-	compared := 0
+	var total importertest.Tally
 	for _, item := range readJSON[[]schedule](t, filepath.Join(dir, "schedules.json"), "schedules") {
 		path := filepath.Join(dir, "schedules", item.ID+".json")
 		if _, err := os.Stat(path); err != nil {
@@ -188,10 +184,7 @@ func TestFidelity(t *testing.T) {
 			t.Fatal(err)
 		}
 		rules := pdRules{s: s, overrides: ovs, loc: loc}
-		var es []*vsched.Engine
-		for _, id := range res.Schedules[item.ID] {
-			es = append(es, engines[id])
-		}
+		es := im.EnginesOf(item.ID)
 		if len(es) == 0 {
 			t.Errorf("schedule %s was not imported", s.Name)
 			continue
@@ -202,12 +195,7 @@ func TestFidelity(t *testing.T) {
 			}
 			return nil
 		}
-		total.Add(importertest.CompareSchedule(t, s.Name, rng, loc, importertest.Now(), src, es, func(from, to time.Time) []time.Time { return rules.boundaries(t, from, to) }))
-		compared++
+		total.Schedule(importertest.CompareSchedule(t, s.Name, rng, loc, importertest.Now(), src, es, func(from, to time.Time) []time.Time { return rules.boundaries(t, from, to) }))
 	}
-	if compared != 3 {
-		t.Errorf("compared %d schedules, want the fixture's 3", compared)
-	}
-	t.Logf("PagerDuty: %d schedules, %d sampled instants (%d at restriction boundaries, %d near DST changes), %d swept: no disagreement",
-		compared, total.Sampled, total.Boundaries, total.NearDST, total.Swept)
+	total.Done(t, "PagerDuty", "restriction", 3)
 }

@@ -1,7 +1,6 @@
 package pagerduty
 
 import (
-	"context"
 	"reflect"
 	"slices"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/vigil-oncall/vigil/internal/config"
 	"github.com/vigil-oncall/vigil/internal/duration"
 	"github.com/vigil-oncall/vigil/internal/escalation"
-	"github.com/vigil-oncall/vigil/internal/importer"
 	"github.com/vigil-oncall/vigil/internal/importer/importertest"
 	vsched "github.com/vigil-oncall/vigil/internal/schedule"
 )
@@ -189,52 +187,36 @@ func TestImportBadInput(t *testing.T) {
 	layer := func(fields string) string {
 		return `{"id":"L1","name":"L","start":"2026-01-05T09:00:00+01:00","rotation_virtual_start":"2026-01-05T09:00:00+01:00","rotation_turn_length_seconds":86400,"users":` + users + `,` + fields + `}`
 	}
-	tests := []struct {
-		name    string
-		files   map[string]string
-		wantErr string // "" when the import must succeed
-		report  string // part of the report, when it succeeds
-	}{
-		{"not JSON", map[string]string{"users.json": `{"users":[`}, "users page 1: not a JSON object", ""},
-		{"second page broken", map[string]string{"users-2.json": `{"users":{}}`}, "users page 2", ""},
-		{"wrong envelope", map[string]string{"teams.json": `{"data":[]}`}, `no "teams" list`, ""},
-		{"wrong types", map[string]string{"escalation_policies.json": `{"escalation_policies":[{"id":"P","num_loops":"two"}]}`}, "escalation_policies page 1", ""},
-		{"detail broken", map[string]string{"schedules/PSPAY01.json": `{"schedule":[]}`}, "schedules/PSPAY01.json", ""},
-		{"nothing at all", map[string]string{"users.json": "", "users-2.json": "", "teams.json": "", "schedules.json": "", "escalation_policies.json": "", "services.json": "", "services-2.json": ""}, "no PagerDuty responses", ""},
-		{"path traversal in an id", map[string]string{"schedules.json": `{"schedules":[{"id":"../../../../etc/passwd","name":"Evil"}]}`}, "", "Evil | has no usable id"},
-		{"hostile names", map[string]string{"teams.json": `{"teams":[{"id":"PT1","name":"x\n- id: injected\n  kind: global-irt\u0000 ]]> 'quote\" {{template}}"}]}`}, "", ""},
-		{"zone", oneSchedule(layer(`"restrictions":[]`)), "", ""},
-		{"bad zone", map[string]string{"schedules.json": `{"schedules":[{"id":"PX","name":"X"}]}`, "schedules/PX.json": `{"schedule":{"id":"PX","name":"X","time_zone":"Mars/Olympus","schedule_layers":[` + layer(`"restrictions":[]`) + `]}}`}, "", "time zone `Mars/Olympus`"},
-		{"turn of zero", oneSchedule(strings.Replace(layer(`"restrictions":[]`), `86400`, `0`, 1)), "", "rotation_turn_length_seconds 0"},
-		{"turn of ten years", oneSchedule(strings.Replace(layer(`"restrictions":[]`), `86400`, `315360000`, 1)), "", "rotation_turn_length_seconds 315360000"},
-		{"turn of 90 minutes", oneSchedule(strings.Replace(layer(`"restrictions":[]`), `86400`, `5400`, 1)), "", "rounded to 2h"},
-		{"not a time", oneSchedule(strings.Replace(layer(`"restrictions":[]`), `2026-01-05T09:00:00+01:00`, `yesterday`, 1)), "", "is not an RFC 3339 time"},
-		{"year 20000", oneSchedule(strings.Replace(layer(`"restrictions":[]`), `2026-01-05T09:00:00+01:00`, `9999-12-31T23:59:59Z`, 2)), "", "is not an RFC 3339 time"},
-		{"ends before it starts", oneSchedule(layer(`"end":"2025-01-01T00:00:00Z"`)), "", "ends before it starts"},
-		{"bad restrictions", oneSchedule(layer(`"restrictions":[{"type":"weekly_restriction","start_time_of_day":"25:00:00","duration_seconds":3600,"start_day_of_week":1},{"type":"weekly_restriction","start_time_of_day":"09:00:00","duration_seconds":3600,"start_day_of_week":9},{"type":"monthly","start_time_of_day":"09:00:00","duration_seconds":60},{"type":"daily_restriction","start_time_of_day":"09:00:30","duration_seconds":3601}]`)), "", "start_day_of_week 9"},
-		{"unknown user", oneSchedule(strings.Replace(layer(`"restrictions":[]`), `PBOB001`, `PGHOST1`, 1)), "", "names user"},
-		{"too many layers", oneSchedule(strings.Repeat(layer(`"restrictions":[]`)+",", 60) + layer(`"restrictions":[]`)), "", "61 layers"},
-		{"huge delays", map[string]string{"escalation_policies.json": `{"escalation_policies":[{"id":"P1","name":"P","num_loops":-3,"escalation_rules":[{"escalation_delay_in_minutes":99999999999,"targets":[{"id":"PALICE1","type":"user_reference"}]}]}]}`}, "", "escalates after 99999999999 minutes"},
-		{"duplicate keys", map[string]string{"services-2.json": `{"services":[{"id":"S9","name":"Copy","integrations":[{"id":"I9","type":"events_api_v2_inbound_integration","integration_key":"a1b2c3d4e5f60718293a4b5c6d7e8f90"},{"id":"I8","type":"events_api_v2_inbound_integration","integration_key":"../../not-a-key/../../../../xx"}]}]}`}, "", "already used by service"},
-		{"bad contact data", map[string]string{"users-2.json": `{"users":[{"id":"PZ","name":"Zed","email":"zed@@example","time_zone":"Local","contact_methods":[{"id":"C1","type":"phone_contact_method","address":"12ab","country_code":-49},{"id":"C2","type":"carrier_pigeon","label":"Roof"}],"notification_rules":[{"start_delay_in_minutes":-1,"urgency":"high","contact_method":{"id":"C1"}}]}]}`}, "", "carrier_pigeon"},
+	tests := []importertest.BadInput{
+		{Name: "not JSON", Files: map[string]string{"users.json": `{"users":[`}, WantErr: "users page 1: not a JSON object"},
+		{Name: "second page broken", Files: map[string]string{"users-2.json": `{"users":{}}`}, WantErr: "users page 2"},
+		{Name: "wrong envelope", Files: map[string]string{"teams.json": `{"data":[]}`}, WantErr: `no "teams" list`},
+		{Name: "wrong types", Files: map[string]string{"escalation_policies.json": `{"escalation_policies":[{"id":"P","num_loops":"two"}]}`}, WantErr: "escalation_policies page 1"},
+		{Name: "detail broken", Files: map[string]string{"schedules/PSPAY01.json": `{"schedule":[]}`}, WantErr: "schedules/PSPAY01.json"},
+		{Name: "nothing at all", Files: map[string]string{"users.json": "", "users-2.json": "", "teams.json": "", "schedules.json": "", "escalation_policies.json": "", "services.json": "", "services-2.json": ""}, WantErr: "no PagerDuty responses"},
+		{Name: "path traversal in an id", Files: map[string]string{"schedules.json": `{"schedules":[{"id":"../../../../etc/passwd","name":"Evil"}]}`}, Report: "Evil | has no usable id"},
+		{Name: "hostile names", Files: map[string]string{"teams.json": `{"teams":[{"id":"PT1","name":"x\n- id: injected\n  kind: global-irt\u0000 ]]> 'quote\" {{template}}"}]}`}},
+		{Name: "zone", Files: oneSchedule(layer(`"restrictions":[]`))},
+		{Name: "bad zone", Files: map[string]string{"schedules.json": `{"schedules":[{"id":"PX","name":"X"}]}`, "schedules/PX.json": `{"schedule":{"id":"PX","name":"X","time_zone":"Mars/Olympus","schedule_layers":[` + layer(`"restrictions":[]`) + `]}}`}, Report: "time zone `Mars/Olympus`"},
+		{Name: "turn of zero", Files: oneSchedule(strings.Replace(layer(`"restrictions":[]`), `86400`, `0`, 1)), Report: "rotation_turn_length_seconds 0"},
+		{Name: "turn of ten years", Files: oneSchedule(strings.Replace(layer(`"restrictions":[]`), `86400`, `315360000`, 1)), Report: "rotation_turn_length_seconds 315360000"},
+		{Name: "turn of 90 minutes", Files: oneSchedule(strings.Replace(layer(`"restrictions":[]`), `86400`, `5400`, 1)), Report: "rounded to 2h"},
+		{Name: "not a time", Files: oneSchedule(strings.Replace(layer(`"restrictions":[]`), `2026-01-05T09:00:00+01:00`, `yesterday`, 1)), Report: "is not an RFC 3339 time"},
+		{Name: "year 20000", Files: oneSchedule(strings.Replace(layer(`"restrictions":[]`), `2026-01-05T09:00:00+01:00`, `9999-12-31T23:59:59Z`, 2)), Report: "is not an RFC 3339 time"},
+		{Name: "ends before it starts", Files: oneSchedule(layer(`"end":"2025-01-01T00:00:00Z"`)), Report: "ends before it starts"},
+		{Name: "bad restrictions", Files: oneSchedule(layer(`"restrictions":[{"type":"weekly_restriction","start_time_of_day":"25:00:00","duration_seconds":3600,"start_day_of_week":1},{"type":"weekly_restriction","start_time_of_day":"09:00:00","duration_seconds":3600,"start_day_of_week":9},{"type":"monthly","start_time_of_day":"09:00:00","duration_seconds":60},{"type":"daily_restriction","start_time_of_day":"09:00:30","duration_seconds":3601}]`)), Report: "start_day_of_week 9"},
+		{Name: "unknown user", Files: oneSchedule(strings.Replace(layer(`"restrictions":[]`), `PBOB001`, `PGHOST1`, 1)), Report: "names user"},
+		{Name: "too many layers", Files: oneSchedule(strings.Repeat(layer(`"restrictions":[]`)+",", 60) + layer(`"restrictions":[]`)), Report: "61 layers"},
+		{Name: "huge delays", Files: map[string]string{"escalation_policies.json": `{"escalation_policies":[{"id":"P1","name":"P","num_loops":-3,"escalation_rules":[{"escalation_delay_in_minutes":99999999999,"targets":[{"id":"PALICE1","type":"user_reference"}]}]}]}`}, Report: "escalates after 99999999999 minutes"},
+		{Name: "duplicate keys", Files: map[string]string{"services-2.json": `{"services":[{"id":"S9","name":"Copy","integrations":[{"id":"I9","type":"events_api_v2_inbound_integration","integration_key":"a1b2c3d4e5f60718293a4b5c6d7e8f90"},{"id":"I8","type":"events_api_v2_inbound_integration","integration_key":"../../not-a-key/../../../../xx"}]}]}`}, Report: "already used by service"},
+		{Name: "bad contact data", Files: map[string]string{"users-2.json": `{"users":[{"id":"PZ","name":"Zed","email":"zed@@example","time_zone":"Local","contact_methods":[{"id":"C1","type":"phone_contact_method","address":"12ab","country_code":-49},{"id":"C2","type":"carrier_pigeon","label":"Roof"}],"notification_rules":[{"start_delay_in_minutes":-1,"urgency":"high","contact_method":{"id":"C1"}}]}]}`}, Report: "carrier_pigeon"},
 	}
 	fixture := importertest.ReadFiles(t, "testdata/acme")
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			src, err := importer.NewDir(fixture.With(tt.files).Write(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := Import(context.Background(), src, importer.Options{Now: importertest.Now()})
-			importertest.CheckImport(t, res, err, tt.wantErr, tt.report)
-		})
-	}
+	importertest.CheckBadInputs(t, Import, fixture, importertest.OnDisk, tests)
 }
 
 // Whatever the files hold, the import either fails with an error or gives
 // a configuration that validates.
 func FuzzImport(f *testing.F) {
-	importertest.Fuzz(f, "testdata/acme", []string{"users.json", "schedules/PSPAY01.json", "schedules/PSPAY01/overrides.json", "services.json", "escalation_policies.json", "teams.json"}, func(src importer.Source) (*importer.Result, error) {
-		return Import(context.Background(), src, importer.Options{Now: importertest.Now()})
-	})
+	importertest.Fuzz(f, "testdata/acme", []string{"users.json", "schedules/PSPAY01.json", "schedules/PSPAY01/overrides.json", "services.json", "escalation_policies.json", "teams.json"}, Import)
 }
