@@ -3,6 +3,12 @@ package importer
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/vigil-oncall/vigil/internal/catalog"
 )
 
 // Run is what every vendor's import holds: the source it reads, the
@@ -37,4 +43,72 @@ func (r *Run) ReadAll(lists []List, missing string) error {
 		return errors.New(missing)
 	}
 	return nil
+}
+
+// ParseTime reads an RFC 3339 time between 1970 and 2200: the years a
+// real account uses, near enough to each other that turn arithmetic
+// cannot overflow.
+func ParseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err == nil && (t.Year() < 1970 || t.Year() > 2200) {
+		err = fmt.Errorf("%s is outside the years 1970 to 2200", s)
+	}
+	return t, err
+}
+
+// Override is a vendor's override of a schedule as read: its times as
+// given, whom it names as the source does (for the report), and the Vigil
+// id of that user when the user was imported.
+type Override struct {
+	Start, End string
+	Who        string
+	User       string
+	Imported   bool
+}
+
+// Overrides keeps the overrides of schedule name that end after the
+// import: keep gets each with its times in loc. One with no valid times
+// or whose user was not imported is named in the report; those that ended
+// before the import are history, counted in one report line.
+func (r *Run) Overrides(name string, overrides []Override, loc *time.Location, keep func(i int, user string, start, end time.Time)) {
+	past := 0
+	for i, o := range overrides {
+		start, err1 := ParseTime(o.Start)
+		end, err2 := ParseTime(o.End)
+		switch {
+		case err1 != nil || err2 != nil || !end.After(start):
+			r.Rep.Skip("override", name, "override "+Code(o.Start+" to "+o.End)+" has no valid times", "add it by hand")
+		case !end.After(r.Opts.Now):
+			past++
+		case !o.Imported:
+			r.Rep.Skip("override", name, "override from "+o.Start+" for "+Code(o.Who)+", who was not imported", "add it by hand")
+		default:
+			keep(i, o.User, start.In(loc), end.In(loc))
+		}
+	}
+	r.PastOverrides(name, past)
+}
+
+// PastOverrides names in the report the n overrides of schedule name that
+// ended before the import.
+func (r *Run) PastOverrides(name string, n int) {
+	if n > 0 {
+		r.Rep.Change("schedule", name, fmt.Sprintf("%d overrides that ended before the import were left out (history)", n), "nothing")
+	}
+}
+
+// TeamPolicies collects the escalation policies each team owns, by its
+// index in Bundle.Teams.
+type TeamPolicies map[int][]string
+
+// Add notes that team owns policy.
+func (tp TeamPolicies) Add(team int, policy string) { tp[team] = append(tp[team], policy) }
+
+// Set gives each team that owns one policy alone that policy.
+func (tp TeamPolicies) Set(teams []catalog.Team) {
+	for _, i := range slices.Sorted(maps.Keys(tp)) {
+		if ids := tp[i]; len(ids) == 1 {
+			teams[i].EscalationPolicy = ids[0]
+		}
+	}
 }

@@ -2,9 +2,7 @@ package grafanaoncall
 
 import (
 	"fmt"
-	"maps"
 	"net/url"
-	"slices"
 	"sort"
 	"strings"
 
@@ -40,7 +38,7 @@ func (r *run) importChains(pages [][]byte) error {
 	for _, s := range steps {
 		byChain[s.EscalationChainID] = append(byChain[s.EscalationChainID], s)
 	}
-	teamPolicies := map[int][]string{}
+	teamPolicies := importer.TeamPolicies{}
 	for _, c := range chains {
 		if c.ID == "" || r.policies[c.ID] != "" {
 			continue
@@ -53,16 +51,11 @@ func (r *run) importChains(pages [][]byte) error {
 		r.Res.Bundle.EscalationPolicies = append(r.Res.Bundle.EscalationPolicies, p)
 		if c.TeamID != nil {
 			if i, ok := r.teams[*c.TeamID]; ok {
-				teamPolicies[i] = append(teamPolicies[i], p.ID)
+				teamPolicies.Add(i, p.ID)
 			}
 		}
 	}
-	for _, i := range slices.Sorted(maps.Keys(teamPolicies)) {
-		ids := teamPolicies[i]
-		if len(ids) == 1 {
-			r.Res.Bundle.Teams[i].EscalationPolicy = ids[0]
-		}
-	}
+	teamPolicies.Set(r.Res.Bundle.Teams)
 	return nil
 }
 

@@ -276,8 +276,6 @@ func (r *run) overrides(name string, overrides []shift, zone string, ids *import
 			}}})
 		}
 	}
-	if past > 0 {
-		r.Rep.Change("schedule", name, fmt.Sprintf("%d overrides that ended before the import were left out (history)", past), "nothing")
-	}
+	r.PastOverrides(name, past)
 	return plain, parts
 }

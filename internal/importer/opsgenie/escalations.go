@@ -2,8 +2,6 @@ package opsgenie
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 
@@ -49,7 +47,7 @@ func (r *run) importEscalations(pages [][]byte) error {
 		return err
 	}
 	b := &r.Res.Bundle
-	teamPolicies := map[int][]string{}
+	teamPolicies := importer.TeamPolicies{}
 	for _, e := range items {
 		if e.ID == "" || r.policies[e.ID] != "" {
 			continue
@@ -113,17 +111,12 @@ func (r *run) importEscalations(pages [][]byte) error {
 		b.EscalationPolicies = append(b.EscalationPolicies, vp)
 		if e.OwnerTeam != nil {
 			if i, ok := r.teamRef(*e.OwnerTeam); ok {
-				teamPolicies[i] = append(teamPolicies[i], vp.ID)
+				teamPolicies.Add(i, vp.ID)
 			}
 		}
 	}
 	// A team's routing rule decides later; until then, its only policy.
-	for _, i := range slices.Sorted(maps.Keys(teamPolicies)) {
-		ids := teamPolicies[i]
-		if len(ids) == 1 {
-			b.Teams[i].EscalationPolicy = ids[0]
-		}
-	}
+	teamPolicies.Set(b.Teams)
 	return nil
 }
 

@@ -13,15 +13,6 @@ import (
 	vsched "github.com/vigil-oncall/vigil/internal/schedule"
 )
 
-// parseTime reads an RFC 3339 time between 1970 and 2200.
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339, s)
-	if err == nil && (t.Year() < 1970 || t.Year() > 2200) {
-		err = fmt.Errorf("%s is outside the years 1970 to 2200", s)
-	}
-	return t, err
-}
-
 func (r *run) importSchedules(pages [][]byte) error {
 	items, err := importer.Items[schedule](pages, "schedules", "data")
 	if err != nil {
@@ -172,13 +163,13 @@ func (r *run) rotation(rot rotation, loc *time.Location, ids *importer.IDs) (vsc
 	if len(users) == 0 {
 		return vsched.Layer{}, "no participants"
 	}
-	start, err := parseTime(rot.StartDate)
+	start, err := importer.ParseTime(rot.StartDate)
 	if err != nil {
 		return vsched.Layer{}, "startDate " + importer.Code(rot.StartDate) + " is not an RFC 3339 time"
 	}
 	var end time.Time
 	if rot.EndDate != "" {
-		if end, err = parseTime(rot.EndDate); err != nil {
+		if end, err = importer.ParseTime(rot.EndDate); err != nil {
 			return vsched.Layer{}, "endDate " + importer.Code(rot.EndDate) + " is not an RFC 3339 time"
 		}
 		switch {
@@ -292,28 +283,18 @@ func restrictionWindows(tr timeRestriction) (windows []vsched.Window, always boo
 // made from it; one for some rotations replaces their people wherever
 // they cover.
 func (r *run) overrides(name string, overrides []override, loc *time.Location, parts []importer.Part, rotOf []rotation, tracks []importer.Track, out []vsched.Schedule) {
-	past := 0
-	for _, o := range overrides {
-		start, err1 := parseTime(o.StartDate)
-		end, err2 := parseTime(o.EndDate)
+	read := make([]importer.Override, len(overrides))
+	for i, o := range overrides {
 		user, ok := r.userRef(o.User)
-		switch {
-		case err1 != nil || err2 != nil || !end.After(start):
-			r.Rep.Skip("override", name, "override "+importer.Code(o.StartDate+" to "+o.EndDate)+" has no valid times", "add it by hand")
-			continue
-		case !end.After(r.Opts.Now):
-			past++
-			continue
-		case !ok:
-			r.Rep.Skip("override", name, "override from "+o.StartDate+" for "+importer.Code(o.User.Username)+", who was not imported", "add it by hand")
-			continue
-		}
-		start, end = start.In(loc), end.In(loc)
+		read[i] = importer.Override{Start: o.StartDate, End: o.EndDate, Who: o.User.Username, User: user, Imported: ok}
+	}
+	r.Overrides(name, read, loc, func(i int, user string, start, end time.Time) {
+		o := overrides[i]
 		if len(o.Rotations) == 0 {
 			for j := range out {
 				out[j].Overrides = append(out[j].Overrides, vsched.Override{User: user, Start: start, End: end})
 			}
-			continue
+			return
 		}
 		for _, target := range o.Rotations {
 			found := false
@@ -339,10 +320,7 @@ func (r *run) overrides(name string, overrides []override, loc *time.Location, p
 				r.Rep.Skip("override", name, "override from "+o.StartDate+" names rotation "+importer.Code(target.Name)+", which was not carried over", "add it by hand")
 			}
 		}
-	}
-	if past > 0 {
-		r.Rep.Change("schedule", name, fmt.Sprintf("%d overrides that ended before the import were left out (history)", past), "nothing")
-	}
+	})
 }
 
 // scheduleOf finds the Vigil schedules of a schedule named by id or name.

@@ -126,15 +126,15 @@ func (r *run) layer(l layer, loc *time.Location, ids *importer.IDs) ([]vsched.La
 	if len(users) == 0 {
 		return nil, "no users"
 	}
-	virtual, err1 := parseTime(l.RotationVirtualStart)
-	start, err2 := parseTime(l.Start)
+	virtual, err1 := importer.ParseTime(l.RotationVirtualStart)
+	start, err2 := importer.ParseTime(l.Start)
 	if err1 != nil || err2 != nil {
 		return nil, fmt.Sprintf("start %s or rotation_virtual_start %s is not an RFC 3339 time", importer.Code(l.Start), importer.Code(l.RotationVirtualStart))
 	}
 	var end time.Time
 	if l.End != nil && *l.End != "" {
 		var err error
-		if end, err = parseTime(*l.End); err != nil {
+		if end, err = importer.ParseTime(*l.End); err != nil {
 			return nil, "end " + importer.Code(*l.End) + " is not an RFC 3339 time"
 		}
 		if !end.After(start) {
@@ -192,17 +192,6 @@ func (r *run) layer(l layer, loc *time.Location, ids *importer.IDs) ([]vsched.La
 		out = append(out, inZone(main, loc))
 	}
 	return out, ""
-}
-
-// parseTime reads an RFC 3339 time between 1970 and 2200: the years a
-// real account uses, near enough to each other that turn arithmetic
-// cannot overflow.
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(timeForm, s)
-	if err == nil && (t.Year() < 1970 || t.Year() > 2200) {
-		err = fmt.Errorf("%s is outside the years 1970 to 2200", t.Format(timeForm))
-	}
-	return t, err
 }
 
 // inZone writes a layer's instants in the schedule's zone, as people read
@@ -375,23 +364,12 @@ func (r *run) overrides(s schedule, name string, loc *time.Location, vs *vsched.
 		r.Rep.Skip("schedule", name, "its overrides could not be read: "+err.Error(), "add the overrides to come by hand")
 		return
 	}
-	past := 0
-	for _, o := range list {
-		start, err1 := parseTime(o.Start)
-		end, err2 := parseTime(o.End)
+	read := make([]importer.Override, len(list))
+	for i, o := range list {
 		user, ok := r.refUser(o.User)
-		switch {
-		case err1 != nil || err2 != nil || !end.After(start):
-			r.Rep.Skip("override", name, "override "+importer.Code(o.Start+" to "+o.End)+" has no valid times", "add it by hand")
-		case !end.After(r.Opts.Now):
-			past++
-		case !ok:
-			r.Rep.Skip("override", name, "override from "+o.Start+" for "+importer.Code(o.User.Summary)+", who was not imported", "add it by hand")
-		default:
-			vs.Overrides = append(vs.Overrides, vsched.Override{User: user, Start: start.In(loc), End: end.In(loc)})
-		}
+		read[i] = importer.Override{Start: o.Start, End: o.End, Who: o.User.Summary, User: user, Imported: ok}
 	}
-	if past > 0 {
-		r.Rep.Change("schedule", name, fmt.Sprintf("%d overrides that ended before the import were left out (history)", past), "nothing")
-	}
+	r.Overrides(name, read, loc, func(_ int, user string, start, end time.Time) {
+		vs.Overrides = append(vs.Overrides, vsched.Override{User: user, Start: start, End: end})
+	})
 }

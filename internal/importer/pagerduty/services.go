@@ -2,8 +2,6 @@ package pagerduty
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/vigil-oncall/vigil/internal/catalog"
@@ -17,7 +15,7 @@ func (r *run) importPolicies(pages [][]byte) error {
 		return err
 	}
 	b := &r.Res.Bundle
-	teamPolicies := map[int][]string{}
+	teamPolicies := importer.TeamPolicies{}
 	for _, p := range list {
 		name := p.Name
 		if name == "" {
@@ -71,16 +69,11 @@ func (r *run) importPolicies(pages [][]byte) error {
 		b.EscalationPolicies = append(b.EscalationPolicies, vp)
 		for _, t := range p.Teams {
 			if i, ok := r.teams[t.ID]; ok {
-				teamPolicies[i] = append(teamPolicies[i], vp.ID)
+				teamPolicies.Add(i, vp.ID)
 			}
 		}
 	}
-	for _, i := range slices.Sorted(maps.Keys(teamPolicies)) {
-		ids := teamPolicies[i]
-		if len(ids) == 1 {
-			b.Teams[i].EscalationPolicy = ids[0]
-		}
-	}
+	teamPolicies.Set(b.Teams)
 	return nil
 }
 
