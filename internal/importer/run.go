@@ -112,3 +112,19 @@ func (tp TeamPolicies) Set(teams []catalog.Team) {
 		}
 	}
 }
+
+// KeyTaken reports whether an integration's key went to a service
+// already, naming the integration in the report when it did.
+func (r *Run) KeyTaken(integration, key string) bool {
+	first, dup := r.Keys[key]
+	if dup {
+		r.Rep.Skip("integration", integration, "its key is already used by service "+Code(first), "give one of them a new key")
+	}
+	return dup
+}
+
+// UnknownIntegration names in the report an integration of a type whose
+// payload Vigil does not read.
+func (r *Run) UnknownIntegration(integration, typ string) {
+	r.Rep.Skip("integration", integration, "integration of type "+Code(typ)+": its payload is that tool's own", "point the tool at a generic integration with a field mapping, or at the Events API (/v2/enqueue)")
+}

@@ -185,7 +185,7 @@ func (r *run) importIntegrations(pages [][]byte) error {
 		}
 		typ, ok := integrationTypes[in.Type]
 		if !ok {
-			r.Rep.Skip("integration", in.Name, "integration of type "+importer.Code(in.Type)+": its payload is that tool's own", "point the tool at a generic integration with a field mapping, or at the Events API (/v2/enqueue)")
+			r.UnknownIntegration(in.Name, in.Type)
 			continue
 		}
 		key := tokenOf(in.Link)
@@ -193,8 +193,7 @@ func (r *run) importIntegrations(pages [][]byte) error {
 			r.Rep.Skip("integration", in.Name, "its key is not in its link "+importer.Code(in.Link), "add an integration with a new key and update the sender")
 			continue
 		}
-		if first, dup := r.Keys[key]; dup {
-			r.Rep.Skip("integration", in.Name, "its key is already used by service "+importer.Code(first), "give one of them a new key")
+		if r.KeyTaken(in.Name, key) {
 			continue
 		}
 		svc := catalog.Service{ID: r.ServiceIDs.New(in.Name, in.ID, "service"), Name: in.Name}

@@ -216,7 +216,7 @@ func (r *run) importIntegrations(pages [][]byte) error {
 			r.Rep.Skip("integration", in.Name, "email integration", "send alerts through Alertmanager, Grafana, the Events API or a generic webhook integration")
 			continue
 		case !known:
-			r.Rep.Skip("integration", in.Name, "integration of type "+importer.Code(full.Type)+": its payload is that tool's own", "point the tool at a generic integration with a field mapping, or at the Events API (/v2/enqueue)")
+			r.UnknownIntegration(in.Name, full.Type)
 			continue
 		case full.APIKey == "":
 			r.Rep.Skip("integration", in.Name, "its API key is not in the files (integrations/"+in.ID+".json = GET /v2/integrations/"+in.ID+")", "save the detail and import again")
@@ -225,8 +225,7 @@ func (r *run) importIntegrations(pages [][]byte) error {
 			r.Rep.Skip("integration", in.Name, "API key "+importer.Code(full.APIKey)+" is not a key Vigil takes", "give it a new key")
 			continue
 		}
-		if first, dup := r.Keys[full.APIKey]; dup {
-			r.Rep.Skip("integration", in.Name, "its key is already used by service "+importer.Code(first), "give one of them a new key")
+		if r.KeyTaken(in.Name, full.APIKey) {
 			continue
 		}
 		owner := ref{ID: full.TeamID}

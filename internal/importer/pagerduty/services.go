@@ -190,8 +190,7 @@ func (r *run) integrations(s service, name string, vs *catalog.Service) {
 		case in.IntegrationKey == "" && (typ == eventsV2 || typ == eventsV1):
 			r.Rep.Skip("integration", name+": "+label, "its integration key is not in the file (list services with include[]=integrations)", "import again with the integrations included")
 		case typ == eventsV2 || typ == eventsV1:
-			if first, dup := r.Keys[in.IntegrationKey]; dup {
-				r.Rep.Skip("integration", name+": "+label, "its key is already used by service "+importer.Code(first), "give one of them a new key")
+			if r.KeyTaken(name+": "+label, in.IntegrationKey) {
 				continue
 			}
 			if !routingKey(in.IntegrationKey) {
