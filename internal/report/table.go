@@ -103,16 +103,34 @@ func responseCells(r ResponseRow) []string {
 
 // Tables shows services, teams and the total.
 func (r *Response) Tables() []Table {
-	services := Table{Title: "Response per service", Columns: append([]string{"SERVICE", "TEAM"}, responseColumns...)}
-	for _, s := range r.Services {
-		services.Rows = append(services.Rows, append([]string{s.Service, orDash(s.Team)}, responseCells(s)...))
-	}
-	services.Rows = append(services.Rows, append([]string{"(all)", ""}, responseCells(r.Total)...))
-	teams := Table{Title: "Response per team", Columns: append([]string{"TEAM"}, responseColumns...)}
-	for _, t := range r.Teams {
-		teams.Rows = append(teams.Rows, append([]string{t.Team}, responseCells(t)...))
-	}
+	services, teams := serviceAndTeamTables("Response", responseColumns, r.Services, r.Total, r.Teams, responseCells)
 	return []Table{services, teams}
+}
+
+// serviceAndTeam is a row of figures of a service (with its team) or of a
+// team.
+type serviceAndTeam interface {
+	names() (service, team string)
+}
+
+func (r ResponseRow) names() (service, team string) { return r.Service, r.Team }
+func (r ToilRow) names() (service, team string)     { return r.Service, r.Team }
+
+// serviceAndTeamTables are the figures of what per service, the total last
+// (as "(all)"), and per team, in columns.
+func serviceAndTeamTables[R serviceAndTeam](what string, columns []string, services []R, total R, teams []R, cells func(R) []string) (perService, perTeam Table) {
+	perService = Table{Title: what + " per service", Columns: append([]string{"SERVICE", "TEAM"}, columns...)}
+	for _, s := range services {
+		service, team := s.names()
+		perService.Rows = append(perService.Rows, append([]string{service, orDash(team)}, cells(s)...))
+	}
+	perService.Rows = append(perService.Rows, append([]string{"(all)", ""}, cells(total)...))
+	perTeam = Table{Title: what + " per team", Columns: append([]string{"TEAM"}, columns...)}
+	for _, t := range teams {
+		_, team := t.names()
+		perTeam.Rows = append(perTeam.Rows, append([]string{team}, cells(t)...))
+	}
+	return perService, perTeam
 }
 
 var costColumns = []string{"STANDBY H", "HOLIDAY H", "PAGES", "SLEEP PAGES", "RESPONSE H", "STANDBY", "PAGES COST", "RESPONSE", "TOTAL"}
@@ -171,15 +189,7 @@ func toilCells(r ToilRow) []string {
 
 // Tables shows services, teams and the top repeating keys.
 func (r *Toil) Tables() []Table {
-	services := Table{Title: "Toil per service", Columns: append([]string{"SERVICE", "TEAM"}, toilColumns...)}
-	for _, s := range r.Services {
-		services.Rows = append(services.Rows, append([]string{s.Service, orDash(s.Team)}, toilCells(s)...))
-	}
-	services.Rows = append(services.Rows, append([]string{"(all)", ""}, toilCells(r.Total)...))
-	teams := Table{Title: "Toil per team", Columns: append([]string{"TEAM"}, toilColumns...)}
-	for _, t := range r.Teams {
-		teams.Rows = append(teams.Rows, append([]string{t.Team}, toilCells(t)...))
-	}
+	services, teams := serviceAndTeamTables("Toil", toilColumns, r.Services, r.Total, r.Teams, toilCells)
 	repeats := Table{Title: "Alerts that keep repeating", Columns: []string{"SERVICE", "DEDUP KEY", "ALERTS", "TRIGGERS", "REPEATS"}}
 	for _, k := range r.Repeats {
 		repeats.Rows = append(repeats.Rows, []string{k.Service, k.DedupKey, itoa(k.Alerts), itoa(k.Triggers), itoa(k.Repeats)})
