@@ -7,8 +7,10 @@
 package pagerduty
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vigil-oncall/vigil/internal/catalog"
@@ -191,10 +193,7 @@ func (r *run) importTeams(pages [][]byte) error {
 		if _, dup := r.teams[t.ID]; dup {
 			continue
 		}
-		name := t.Name
-		if name == "" {
-			name = t.Summary
-		}
+		name := cmp.Or(t.Name, t.Summary)
 		ct := catalog.Team{ID: r.TeamIDs.New(name, t.ID, "team"), Name: name, Kind: catalog.KindDev, Members: []string{}}
 		members, found, err := r.teamMembers(t.ID)
 		if err != nil {
@@ -240,18 +239,9 @@ func (r *run) teamMembers(teamID string) ([]string, bool, error) {
 	}
 	out := []string{}
 	for _, m := range members {
-		if id, ok := r.refUser(m.User); ok && !contains(out, id) {
+		if id, ok := r.refUser(m.User); ok && !slices.Contains(out, id) {
 			out = append(out, id)
 		}
 	}
 	return out, true, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -1,6 +1,7 @@
 package pagerduty
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -29,10 +30,7 @@ func (r *run) importSchedules(pages [][]byte) error {
 	b := &r.Res.Bundle
 	teamSchedules := map[int][]string{}
 	for _, item := range list {
-		name := item.Name
-		if name == "" {
-			name = item.Summary
-		}
+		name := cmp.Or(item.Name, item.Summary)
 		if item.ID == "" || !importer.SafeID(item.ID) {
 			r.Rep.Skip("schedule", name, "has no usable id", "recreate it by hand")
 			continue

@@ -1,6 +1,7 @@
 package pagerduty
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -17,10 +18,7 @@ func (r *run) importPolicies(pages [][]byte) error {
 	b := &r.Res.Bundle
 	teamPolicies := importer.TeamPolicies{}
 	for _, p := range list {
-		name := p.Name
-		if name == "" {
-			name = p.Summary
-		}
+		name := cmp.Or(p.Name, p.Summary)
 		if p.ID == "" || r.policies[p.ID] != "" {
 			continue
 		}
@@ -109,10 +107,7 @@ func (r *run) importServices(pages [][]byte) error {
 	b := &r.Res.Bundle
 	seen := map[string]bool{}
 	for _, s := range list {
-		name := s.Name
-		if name == "" {
-			name = s.Summary
-		}
+		name := cmp.Or(s.Name, s.Summary)
 		if s.ID == "" || seen[s.ID] {
 			continue
 		}
