@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -147,18 +146,7 @@ func startFixture(tb testing.TB, o fixtureOptions) *fixture {
 		Channels: pipeline.DefaultChannels(m, o.getenv), Getenv: o.getenv, CallbackKey: []byte("fixture-callback-key-0123456789")})
 	runner := opsrun.New(opsrun.Options{Store: st, Org: m.Snapshot, Now: clk.Now, Getenv: o.getenv, Logger: logger})
 	if !o.byHand {
-		runCtx, stop := context.WithCancel(ctx)
-		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			pipe.Run(runCtx)
-		}()
-		go func() {
-			defer wg.Done()
-			runner.Run(runCtx)
-		}()
-		tb.Cleanup(func() { stop(); wg.Wait() })
+		vigiltest.Background(tb, pipe.Run, runner.Run)
 	}
 	var engine *sloengine.Engine
 	if o.slo {

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -98,18 +97,7 @@ func newServerWithClock(t *testing.T, now func() time.Time) *server {
 		return ""
 	}
 	runner := opsrun.New(opsrun.Options{Store: st, Org: m.Snapshot, Now: now, Getenv: getenv, Logger: logger})
-	runCtx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		pipe.Run(runCtx)
-	}()
-	go func() {
-		defer wg.Done()
-		runner.Run(runCtx)
-	}()
-	t.Cleanup(func() { stop(); wg.Wait() })
+	vigiltest.Background(t, pipe.Run, runner.Run)
 	ui, err := New()
 	if err != nil {
 		t.Fatal(err)
