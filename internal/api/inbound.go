@@ -137,8 +137,7 @@ func (s *Server) twilioSMS(w http.ResponseWriter, r *http.Request, _ auth.Princi
 	} else if !s.wasNotified(ctx, userID, id) {
 		return writeTwiML(w, twilio.TwiMLMessage(fmt.Sprintf("Vigil: incident #%d was not sent to you.", id)))
 	}
-	_, acted := s.pipeline.Inbound.ActOnce(ctx, twilio.Nonce(params.Get("MessageSid")), id, reply.Verb, pipeline.Actor{Name: "user:" + userID, Channel: "sms"})
-	text, err := inboundOutcome(id, reply.Verb, acted)
+	text, acted, err := s.actInbound(ctx, twilio.Nonce(params.Get("MessageSid")), id, reply.Verb, pipeline.Actor{Name: "user:" + userID, Channel: "sms"})
 	if err != nil {
 		return err
 	}
@@ -158,24 +157,38 @@ func (s *Server) wasNotified(ctx context.Context, userID string, incidentID int6
 	return len(ns) > 0
 }
 
-// inboundOutcome turns the result of an inbound act into the words sent
-// back, or the error when the act failed unexpectedly.
-func inboundOutcome(id int64, verb string, err error) (string, error) {
+// actInbound acts once on an incident for a reply, a key or a button
+// pressed, and turns what came of it into the words sent back: acted is
+// the act's own error (nil when it took effect), err is set only when the
+// act failed unexpectedly.
+func (s *Server) actInbound(ctx context.Context, nonce string, id int64, verb string, actor pipeline.Actor) (text string, acted, err error) {
+	_, acted = s.pipeline.Inbound.ActOnce(ctx, nonce, id, verb, actor)
 	done := "acknowledged"
 	if verb == notify.VerbResolve {
 		done = "resolved"
 	}
 	switch {
-	case err == nil:
-		return fmt.Sprintf("Incident #%d %s", id, done), nil
-	case errors.Is(err, pipeline.ErrReplayed):
-		return fmt.Sprintf("Incident #%d: this was already handled", id), nil
-	case errors.Is(err, pipeline.ErrIncidentClosed):
-		return fmt.Sprintf("Incident #%d is already resolved", id), nil
-	case errors.Is(err, pipeline.ErrNotFound):
-		return fmt.Sprintf("Incident #%d does not exist", id), nil
+	case acted == nil:
+		return fmt.Sprintf("Incident #%d %s", id, done), nil, nil
+	case errors.Is(acted, pipeline.ErrReplayed):
+		return fmt.Sprintf("Incident #%d: this was already handled", id), acted, nil
+	case errors.Is(acted, pipeline.ErrIncidentClosed):
+		return fmt.Sprintf("Incident #%d is already resolved", id), acted, nil
+	case errors.Is(acted, pipeline.ErrNotFound):
+		return fmt.Sprintf("Incident #%d does not exist", id), acted, nil
 	}
-	return "", fmt.Errorf("%s incident %d: %w", verb, id, err)
+	return "", acted, fmt.Errorf("%s incident %d: %w", verb, id, acted)
+}
+
+// pressButton acts on the press of a chat message's button: the words
+// that replace the message, and whom they credit ("" when the press did
+// nothing).
+func (s *Server) pressButton(ctx context.Context, nonce string, id int64, verb string, actor pipeline.Actor) (text, by string, err error) {
+	text, acted, err := s.actInbound(ctx, nonce, id, verb, actor)
+	if err != nil || acted != nil {
+		return text, "", err
+	}
+	return text, actor.Name, nil
 }
 
 // twilioVoice serves POST /api/v1/twilio/voice: a key pressed during a
@@ -193,8 +206,7 @@ func (s *Server) twilioVoice(w http.ResponseWriter, r *http.Request, _ auth.Prin
 	if verb == "" {
 		return writeTwiML(w, twilio.TwiMLSay("That key does nothing. Goodbye."))
 	}
-	_, acted := s.pipeline.Inbound.ActOnce(r.Context(), twilio.Nonce(params.Get("CallSid")), cb.IncidentID, verb, pipeline.Actor{Name: "user:" + cb.UserID, Channel: "voice"})
-	text, err := inboundOutcome(cb.IncidentID, verb, acted)
+	text, _, err := s.actInbound(r.Context(), twilio.Nonce(params.Get("CallSid")), cb.IncidentID, verb, pipeline.Actor{Name: "user:" + cb.UserID, Channel: "voice"})
 	if err != nil {
 		return err
 	}
@@ -252,15 +264,11 @@ func (s *Server) slackActions(w http.ResponseWriter, r *http.Request, _ auth.Pri
 	if err != nil {
 		s.log.Warn("slack users.info", "err", err)
 	}
-	_, acted := s.pipeline.Inbound.ActOnce(r.Context(), action.Nonce(), action.IncidentID, action.Verb, pipeline.Actor{Name: actor, Channel: "slack"})
-	text, err := inboundOutcome(action.IncidentID, action.Verb, acted)
+	text, by, err := s.pressButton(r.Context(), action.Nonce(), action.IncidentID, action.Verb, pipeline.Actor{Name: actor, Channel: "slack"})
 	if err != nil {
 		return err
 	}
-	if acted != nil {
-		actor = "" // the press did nothing
-	}
-	reply := slack.Reply(text, actor)
+	reply := slack.Reply(text, by)
 	// Block Kit interactions ignore the answer's body: the replacement
 	// goes to the response URL; legacy ones take it from the body.
 	if slack.ResponseURLAllowed(action.ResponseURL, settings.APIURL) {
@@ -298,15 +306,10 @@ func (s *Server) mattermostActions(w http.ResponseWriter, r *http.Request, _ aut
 	if !s.pipeline.Inbound.CheckCallback(c.Token, c.NotificationID, c.IncidentID, c.User) {
 		return forbidden("missing or wrong callback token")
 	}
-	actor := req.Actor()
-	_, acted := s.pipeline.Inbound.ActOnce(r.Context(), req.Nonce(), c.IncidentID, c.Verb, pipeline.Actor{Name: actor, Channel: "mattermost"})
-	text, err := inboundOutcome(c.IncidentID, c.Verb, acted)
+	text, by, err := s.pressButton(r.Context(), req.Nonce(), c.IncidentID, c.Verb, pipeline.Actor{Name: req.Actor(), Channel: "mattermost"})
 	if err != nil {
 		return err
 	}
-	if acted != nil {
-		actor = "" // the press did nothing
-	}
-	writeJSON(w, http.StatusOK, mattermost.Reply(text, actor))
+	writeJSON(w, http.StatusOK, mattermost.Reply(text, by))
 	return nil
 }

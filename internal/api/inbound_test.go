@@ -103,6 +103,17 @@ func (p *providers) calls(prefix string) []providerCall {
 	return out
 }
 
+// onlyCall returns the one request to a path starting with prefix; the
+// test ends unless there is exactly one.
+func (p *providers) onlyCall(t *testing.T, prefix string) providerCall {
+	t.Helper()
+	got := p.calls(prefix)
+	if len(got) != 1 {
+		t.Fatalf("%s got %d requests, want 1", prefix, len(got))
+	}
+	return got[0]
+}
+
 // channelFixture is a server with every channel wired to local stand-ins,
 // and a pipeline driven by hand.
 type channelFixture struct {
@@ -199,15 +210,19 @@ func (f *channelFixture) incident(id int64) (incident.Incident, []incident.Timel
 	return inc, tl
 }
 
-// actedBy returns the actor and channel of the incident's entries of kind.
-func actedBy(tl []incident.TimelineEntry, kind string) []string {
-	var out []string
+// wantActedBy checks that the timeline holds one entry of kind, made by
+// who: its actor and channel, as "user:alice via sms".
+func wantActedBy(t *testing.T, tl []incident.TimelineEntry, kind, who string) {
+	t.Helper()
+	var acts []string
 	for _, e := range tl {
 		if e.Kind == kind {
-			out = append(out, e.Actor+" via "+e.Channel)
+			acts = append(acts, e.Actor+" via "+e.Channel)
 		}
 	}
-	return out
+	if len(acts) != 1 || acts[0] != who {
+		t.Errorf("%s entries by %v, want [%s]", kind, acts, who)
+	}
 }
 
 // post sends a request to the server and returns the status and body.
@@ -256,11 +271,8 @@ func twimlMessage(t *testing.T, body string) string {
 func TestSMSReplyAcknowledgesAndResolves(t *testing.T) {
 	f := newChannelFixture(t, "alice-sms")
 	inc := f.page("disk")
-	sent := f.prov.calls("/2010-04-01/Accounts/AC123/Messages.json")
-	if len(sent) != 1 {
-		t.Fatalf("Twilio got %d messages, want 1", len(sent))
-	}
-	if got := sent[0].Form.Get("Body"); got != "Vigil #"+strconv.FormatInt(inc.ID, 10)+" SEV2 checkout: checkout down disk. Reply 4 to ack, 6 to resolve" {
+	sent := f.prov.onlyCall(t, "/2010-04-01/Accounts/AC123/Messages.json")
+	if got := sent.Form.Get("Body"); got != "Vigil #"+strconv.FormatInt(inc.ID, 10)+" SEV2 checkout: checkout down disk. Reply 4 to ack, 6 to resolve" {
 		t.Errorf("SMS body %q", got)
 	}
 	id := strconv.FormatInt(inc.ID, 10)
@@ -313,9 +325,7 @@ func TestSMSReplyAcknowledgesAndResolves(t *testing.T) {
 	if got.Status != alert.StatusAcknowledged || got.AcknowledgedBy != "user:alice" {
 		t.Errorf("incident %s by %q, want acknowledged by user:alice", got.Status, got.AcknowledgedBy)
 	}
-	if acts := actedBy(tl, incident.EntryAcknowledged); len(acts) != 1 || acts[0] != "user:alice via sms" {
-		t.Errorf("acknowledgements %v, want [user:alice via sms]", acts)
-	}
+	wantActedBy(t, tl, incident.EntryAcknowledged, "user:alice via sms")
 	// Twilio retries a webhook it thinks failed: the same message acts once.
 	code, body = f.twilio("/api/v1/twilio/sms", smsForm(aliceNumber, "4", "SM1"), twilioToken)
 	if code != 200 || twimlMessage(t, body) != "" {
@@ -326,9 +336,7 @@ func TestSMSReplyAcknowledgesAndResolves(t *testing.T) {
 		t.Fatalf("resolve: %d %q", code, body)
 	}
 	_, tl = f.incident(inc.ID)
-	if acts := actedBy(tl, incident.EntryResolved); len(acts) != 1 || acts[0] != "user:alice via sms" {
-		t.Errorf("resolutions %v, want [user:alice via sms]", acts)
-	}
+	wantActedBy(t, tl, incident.EntryResolved, "user:alice via sms")
 	code, body = f.twilio("/api/v1/twilio/sms", smsForm(aliceNumber, "6", "SM3"), twilioToken)
 	if code != 200 || twimlMessage(t, body) != "Vigil: you have no open incident." {
 		t.Errorf("nothing open: %d %q", code, body)
@@ -355,16 +363,13 @@ func TestTwilioNotConfigured(t *testing.T) {
 func TestVoiceKeyPress(t *testing.T) {
 	f := newChannelFixture(t, "alice-voice")
 	inc := f.page("disk")
-	calls := f.prov.calls("/2010-04-01/Accounts/AC123/Calls.json")
-	if len(calls) != 1 {
-		t.Fatalf("Twilio got %d calls, want 1", len(calls))
-	}
+	call := f.prov.onlyCall(t, "/2010-04-01/Accounts/AC123/Calls.json")
 	var doc struct {
 		Gather struct {
 			Action string `xml:"action,attr"`
 		} `xml:"Gather"`
 	}
-	if err := xml.Unmarshal([]byte(calls[0].Form.Get("Twiml")), &doc); err != nil {
+	if err := xml.Unmarshal([]byte(call.Form.Get("Twiml")), &doc); err != nil {
 		t.Fatal(err)
 	}
 	action, err := url.Parse(doc.Gather.Action)
@@ -400,21 +405,16 @@ func TestVoiceKeyPress(t *testing.T) {
 	if got.Status != alert.StatusResolved {
 		t.Errorf("incident %s, want resolved", got.Status)
 	}
-	if acts := actedBy(tl, incident.EntryResolved); len(acts) != 1 || acts[0] != "user:alice via voice" {
-		t.Errorf("resolutions %v, want [user:alice via voice]", acts)
-	}
+	wantActedBy(t, tl, incident.EntryResolved, "user:alice via voice")
 }
 
 func TestStatusCallbackFailsOver(t *testing.T) {
 	f := newChannelFixture(t, "alice-sms", "alice-hook")
 	inc := f.page("disk")
-	sent := f.prov.calls("/2010-04-01/")
-	if len(sent) != 1 {
-		t.Fatalf("Twilio got %d requests", len(sent))
-	}
-	cb, err := url.Parse(sent[0].Form.Get("StatusCallback"))
+	sent := f.prov.onlyCall(t, "/2010-04-01/")
+	cb, err := url.Parse(sent.Form.Get("StatusCallback"))
 	if err != nil || cb.Scheme+"://"+cb.Host+cb.Path != publicURL+"/api/v1/twilio/status" {
-		t.Fatalf("StatusCallback %q", sent[0].Form.Get("StatusCallback"))
+		t.Fatalf("StatusCallback %q", sent.Form.Get("StatusCallback"))
 	}
 	path := cb.RequestURI()
 	report := func(path, status, token string) int {
@@ -480,10 +480,7 @@ func (f *channelFixture) slackPayload(actionID string, incidentID int64, trigger
 func TestSlackButtons(t *testing.T) {
 	f := newChannelFixture(t, "alice-slack")
 	inc := f.page("disk")
-	posted := f.prov.calls("/slack/hook")
-	if len(posted) != 1 {
-		t.Fatalf("Slack webhook got %d messages, want 1", len(posted))
-	}
+	f.prov.onlyCall(t, "/slack/hook")
 	payload := f.slackPayload("vigil_ack", inc.ID, "T-1", "U123")
 	refused := []struct {
 		name   string
@@ -532,9 +529,7 @@ func TestSlackButtons(t *testing.T) {
 		t.Errorf("incident %s, want acknowledged", got.Status)
 	}
 	// U123's email (in another case) is alice's.
-	if acts := actedBy(tl, incident.EntryAcknowledged); len(acts) != 1 || acts[0] != "user:alice via slack" {
-		t.Errorf("acknowledgements %v, want [user:alice via slack]", acts)
-	}
+	wantActedBy(t, tl, incident.EntryAcknowledged, "user:alice via slack")
 	if code, body := f.slack(payload, 0, slackSecret); code != 200 || !strings.Contains(body, "already handled") {
 		t.Errorf("replayed press: %d %s", code, body)
 	}
@@ -545,20 +540,15 @@ func TestSlackButtons(t *testing.T) {
 		t.Fatalf("resolve: %d", code)
 	}
 	_, tl = f.incident(inc.ID)
-	if acts := actedBy(tl, incident.EntryResolved); len(acts) != 1 || acts[0] != "slack:alice.m via slack" {
-		t.Errorf("resolutions %v, want [slack:alice.m via slack]", acts)
-	}
+	wantActedBy(t, tl, incident.EntryResolved, "slack:alice.m via slack")
 }
 
 func TestMattermostButtons(t *testing.T) {
 	f := newChannelFixture(t, "alice-mm")
 	inc := f.page("disk")
-	posted := f.prov.calls("/mattermost/hook")
-	if len(posted) != 1 {
-		t.Fatalf("Mattermost webhook got %d posts, want 1", len(posted))
-	}
+	posted := f.prov.onlyCall(t, "/mattermost/hook")
 	var msg mattermost.Message
-	raw, _ := json.Marshal(posted[0].JSON)
+	raw, _ := json.Marshal(posted.JSON)
 	if err := json.Unmarshal(raw, &msg); err != nil || len(msg.Attachments) != 1 || len(msg.Attachments[0].Actions) != 2 {
 		t.Fatalf("posted %s", raw)
 	}
@@ -603,12 +593,8 @@ func TestMattermostButtons(t *testing.T) {
 	if got.Status != alert.StatusResolved {
 		t.Errorf("incident %s, want resolved", got.Status)
 	}
-	if acts := actedBy(tl, incident.EntryAcknowledged); len(acts) != 1 || acts[0] != "user:alice via mattermost" {
-		t.Errorf("acknowledgements %v", acts)
-	}
-	if acts := actedBy(tl, incident.EntryResolved); len(acts) != 1 || acts[0] != "mattermost:carol via mattermost" {
-		t.Errorf("resolutions %v", acts)
-	}
+	wantActedBy(t, tl, incident.EntryAcknowledged, "user:alice via mattermost")
+	wantActedBy(t, tl, incident.EntryResolved, "mattermost:carol via mattermost")
 }
 
 func TestTestNotification(t *testing.T) {
