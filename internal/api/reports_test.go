@@ -160,6 +160,29 @@ func TestReports(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) { testReports(t, newReportsFixture(t, pgtest.Schema(t))) })
 }
 
+// getReport reads the report name as the viewer, with the query; the test
+// ends unless the report is answered.
+func (f *reportsFixture) getReport(name, query string, out any) {
+	f.t.Helper()
+	if code := f.call("GET", "/api/v1/reports/"+name+query, f.viewer, nil, out); code != http.StatusOK {
+		f.t.Fatalf("%s: %d", name, code)
+	}
+}
+
+// wantByKey checks a report's rows, each read as a key and a value by kv,
+// against want.
+func wantByKey[T, V any](t *testing.T, what string, rows []T, kv func(T) (string, V), want map[string]V) {
+	t.Helper()
+	got := map[string]V{}
+	for _, row := range rows {
+		k, v := kv(row)
+		got[k] = v
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("%s:\n got %v\nwant %v", what, got, want)
+	}
+}
+
 func testReports(t *testing.T, f *reportsFixture) {
 	f.history()
 	if n := len(f.pages); n != 7 {
@@ -168,36 +191,21 @@ func testReports(t *testing.T, f *reportsFixture) {
 	const period = "?from=2026-03-01&to=2027-01-01"
 
 	var in report.Interruptions
-	if code := f.call("GET", "/api/v1/reports/interruptions"+period, f.viewer, nil, &in); code != http.StatusOK {
-		t.Fatalf("interruptions: %d", code)
-	}
-	people := map[string]report.Counts{}
-	for _, p := range in.People {
-		people[p.User] = p.Counts
-	}
-	wantPeople := map[string]report.Counts{
-		"alice": {Business: 1, Off: 2, Total: 3, Holiday: 1},
-		"kenji": {Off: 2, Sleep: 1, Total: 3, Holiday: 1},
-		"gina":  {Sleep: 1, Total: 1, Holiday: 1},
-	}
-	if fmt.Sprint(people) != fmt.Sprint(wantPeople) {
-		t.Errorf("interruptions per person:\n got %v\nwant %v", people, wantPeople)
-	}
-	teams := map[string]report.Counts{}
-	for _, tm := range in.Teams {
-		teams[tm.Team] = tm.Counts
-	}
-	if want := map[string]report.Counts{"payments": {Business: 1, Off: 4, Sleep: 1, Total: 6, Holiday: 2}, "irt": {Sleep: 1, Total: 1, Holiday: 1}}; fmt.Sprint(teams) != fmt.Sprint(want) {
-		t.Errorf("interruptions per team:\n got %v\nwant %v", teams, want)
-	}
+	f.getReport("interruptions", period, &in)
+	wantByKey(t, "interruptions per person", in.People, func(p report.PersonInterruptions) (string, report.Counts) { return p.User, p.Counts },
+		map[string]report.Counts{
+			"alice": {Business: 1, Off: 2, Total: 3, Holiday: 1},
+			"kenji": {Off: 2, Sleep: 1, Total: 3, Holiday: 1},
+			"gina":  {Sleep: 1, Total: 1, Holiday: 1},
+		})
+	wantByKey(t, "interruptions per team", in.Teams, func(tm report.TeamInterruptions) (string, report.Counts) { return tm.Team, tm.Counts },
+		map[string]report.Counts{"payments": {Business: 1, Off: 4, Sleep: 1, Total: 6, Holiday: 2}, "irt": {Sleep: 1, Total: 1, Holiday: 1}})
 	if !in.From.Equal(vigiltest.Instant(t, "2026-03-01T00:00:00Z")) || len(in.Weeks) != 45 {
 		t.Errorf("from %v, %d weeks", in.From, len(in.Weeks))
 	}
 
 	var resp report.Response
-	if code := f.call("GET", "/api/v1/reports/response"+period, f.viewer, nil, &resp); code != http.StatusOK {
-		t.Fatalf("response: %d", code)
-	}
+	f.getReport("response", period, &resp)
 	if len(resp.Services) != 1 {
 		t.Fatalf("response services: %+v", resp.Services)
 	}
@@ -209,33 +217,23 @@ func testReports(t *testing.T, f *reportsFixture) {
 	}
 
 	var cost report.CostReport
-	if code := f.call("GET", "/api/v1/reports/cost"+period, f.viewer, nil, &cost); code != http.StatusOK {
-		t.Fatalf("cost: %d", code)
-	}
-	costs := map[string]report.Money{}
-	for _, p := range cost.People {
-		costs[p.User] = p.Cost
-	}
-	wantCosts := map[string]report.Money{
-		// Standby 2.5 × (24 + 11 × 2); pages off 22.5 + 22.5 + business on
-		// a holiday 30; responder 18:10-19:00, 50 min × 80.
-		"alice": {Standby: 115, Interruptions: 75, Response: 66.67, Total: 256.67},
-		// Sleep 45 + off 22.5 + off on a holiday 45; responder 06:35-06:45.
-		"kenji": {Interruptions: 112.5, Response: 13.33, Total: 125.83},
-		// Sleep on a holiday 90; commander 18:20-19:00, 40 min × 120.
-		"gina": {Interruptions: 90, Response: 80, Total: 170},
-	}
-	if fmt.Sprint(costs) != fmt.Sprint(wantCosts) {
-		t.Errorf("cost per person:\n got %v\nwant %v", costs, wantCosts)
-	}
+	f.getReport("cost", period, &cost)
+	wantByKey(t, "cost per person", cost.People, func(p report.PersonCost) (string, report.Money) { return p.User, p.Cost },
+		map[string]report.Money{
+			// Standby 2.5 × (24 + 11 × 2); pages off 22.5 + 22.5 + business on
+			// a holiday 30; responder 18:10-19:00, 50 min × 80.
+			"alice": {Standby: 115, Interruptions: 75, Response: 66.67, Total: 256.67},
+			// Sleep 45 + off 22.5 + off on a holiday 45; responder 06:35-06:45.
+			"kenji": {Interruptions: 112.5, Response: 13.33, Total: 125.83},
+			// Sleep on a holiday 90; commander 18:20-19:00, 40 min × 120.
+			"gina": {Interruptions: 90, Response: 80, Total: 170},
+		})
 	if cost.Total.Cost.Total != 552.5 || cost.Rates.Currency != "EUR" || len(cost.Method) == 0 {
 		t.Errorf("cost total %+v, rates %+v", cost.Total.Cost, cost.Rates)
 	}
 
 	var toil report.Toil
-	if code := f.call("GET", "/api/v1/reports/toil"+period, f.viewer, nil, &toil); code != http.StatusOK {
-		t.Fatalf("toil: %d", code)
-	}
+	f.getReport("toil", period, &toil)
 	if toil.Total.AcknowledgedByHand != 2 || toil.Total.ResolvedByHand != 1 || toil.Total.SelfResolvedAcknowledged != 1 ||
 		toil.Total.ClosedWithoutNote != 0 || toil.Total.RepeatAlerts != 1 || toil.Total.ManualActions != 3 {
 		t.Errorf("toil total: %+v", toil.Total)
@@ -248,9 +246,7 @@ func testReports(t *testing.T, f *reportsFixture) {
 	}
 
 	var cov report.Coverage
-	if code := f.call("GET", "/api/v1/reports/coverage?from=2026-12-24&to=2026-12-25&team=payments", f.viewer, nil, &cov); code != http.StatusOK {
-		t.Fatalf("coverage: %d", code)
-	}
+	f.getReport("coverage", "?from=2026-12-24&to=2026-12-25&team=payments", &cov)
 	if len(cov.Teams) != 1 || !cov.Teams[0].AlwaysCovered || cov.Teams[0].Verdict != report.VerdictHeldNotNeeded || len(cov.People) != 1 || cov.People[0].NightHours != 10 {
 		t.Errorf("coverage: %+v", cov)
 	}
@@ -258,9 +254,7 @@ func testReports(t *testing.T, f *reportsFixture) {
 	// Incident 3 has waited an hour for an acknowledgement, now: not the
 	// week to the period's end.
 	var uv report.UnclearValue
-	if code := f.call("GET", "/api/v1/reports/unclear-value"+period, f.viewer, nil, &uv); code != http.StatusOK {
-		t.Fatalf("unclear-value: %d", code)
-	}
+	f.getReport("unclear-value", period, &uv)
 	for _, s := range uv.Signals {
 		if s.Kind == report.SignalUnnoticed {
 			t.Errorf("unclear-value counts time still to come: %+v", s)
