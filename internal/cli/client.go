@@ -160,17 +160,12 @@ func getAll[T any](ctx context.Context, c *client, path string, q url.Values, fi
 // printList gets one page of a list (field names its items in the answer)
 // and prints it: as JSON, or as a table of header and a row for each item.
 func printList[T any](ctx context.Context, c *client, path, field string, asJSON bool, env Env, header string, row func(T) string) error {
-	var page map[string]json.RawMessage
-	if err := c.do(ctx, "GET", path, nil, &page); err != nil {
+	items, err := getList(ctx, c, path, field)
+	if err != nil {
 		return err
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(page[field], &items); err != nil {
-		return fmt.Errorf("read %s: %w", field, err)
-	}
 	if asJSON {
-		out, _ := json.MarshalIndent(items, "", "  ")
-		fmt.Fprintln(env.Stdout, string(out))
+		printJSON(env, items)
 		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
@@ -182,4 +177,23 @@ func printList[T any](ctx context.Context, c *client, path, field string, asJSON
 		}
 	}
 	return tw.Flush()
+}
+
+// getList gets one page of a list: the items under field in the answer.
+func getList(ctx context.Context, c *client, path, field string) ([]json.RawMessage, error) {
+	var page map[string]json.RawMessage
+	if err := c.do(ctx, "GET", path, nil, &page); err != nil {
+		return nil, err
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(page[field], &items); err != nil {
+		return nil, fmt.Errorf("read the %s: %w", field, err)
+	}
+	return items, nil
+}
+
+// printJSON prints v as indented JSON on standard output.
+func printJSON(env Env, v any) {
+	out, _ := json.MarshalIndent(v, "", "  ")
+	fmt.Fprintln(env.Stdout, string(out))
 }

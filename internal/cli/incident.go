@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 )
 
@@ -69,25 +68,19 @@ func runIncidentList(ctx context.Context, args []string, env Env) int {
 		q.Set("service", *service)
 	}
 	q.Set("limit", strconv.Itoa(*limit))
-	incidents, code, done := listPage(ctx, c, env, "incident list", "/api/v1/incidents?"+q.Encode(), "incidents", *asJSON)
-	if done {
-		return code
+	err = printList(ctx, c, "/api/v1/incidents?"+q.Encode(), "incidents", *asJSON, env, "ID\tSTATUS\tSEVERITY\tURGENCY\tSERVICES\tOPENED\tTITLE",
+		func(inc incidentSummary) string {
+			sev := inc.Severity
+			if inc.Major {
+				sev += " major"
+			}
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s\t%s", inc.ID, inc.Status, sev, inc.Urgency,
+				strings.Join(inc.Services, ","), inc.CreatedAt.Local().Format("2006-01-02 15:04"), inc.Title)
+		})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil incident list: %v\n", err)
+		return exitError
 	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tURGENCY\tSERVICES\tOPENED\tTITLE")
-	for _, raw := range incidents {
-		var inc incidentSummary
-		if err := json.Unmarshal(raw, &inc); err != nil {
-			continue
-		}
-		sev := inc.Severity
-		if inc.Major {
-			sev += " major"
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", inc.ID, inc.Status, sev, inc.Urgency,
-			strings.Join(inc.Services, ","), inc.CreatedAt.Local().Format("2006-01-02 15:04"), inc.Title)
-	}
-	tw.Flush()
 	return exitOK
 }
 
@@ -258,18 +251,13 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 // With asJSON it prints them as a JSON array and is done; it is done, with
 // the exit code, on an error too (said on standard error as command cmd).
 func listPage(ctx context.Context, c *client, env Env, cmd, path, key string, asJSON bool) (items []json.RawMessage, code int, done bool) {
-	var page map[string]json.RawMessage
-	if err := c.do(ctx, "GET", path, nil, &page); err != nil {
+	items, err := getList(ctx, c, path, key)
+	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil %s: %v\n", cmd, err)
 		return nil, exitError, true
 	}
-	if err := json.Unmarshal(page[key], &items); err != nil {
-		fmt.Fprintf(env.Stderr, "vigil %s: read the %s: %v\n", cmd, key, err)
-		return nil, exitError, true
-	}
 	if asJSON {
-		out, _ := json.MarshalIndent(items, "", "  ")
-		fmt.Fprintln(env.Stdout, string(out))
+		printJSON(env, items)
 		return items, exitOK, true
 	}
 	return items, exitOK, false

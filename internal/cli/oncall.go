@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -96,8 +95,7 @@ func runOncall(ctx context.Context, args []string, env Env) int {
 		if q.kind != "" {
 			v = answers[0]
 		}
-		out, _ := json.MarshalIndent(v, "", "  ")
-		fmt.Fprintln(env.Stdout, string(out))
+		printJSON(env, v)
 		return exitOK
 	}
 	printOncall(env, answers)

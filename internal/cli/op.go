@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -40,8 +39,7 @@ func runOpList(ctx context.Context, args []string, env Env) int {
 		return exitError
 	}
 	if *asJSON {
-		out, _ := json.MarshalIndent(all, "", "  ")
-		fmt.Fprintln(env.Stdout, string(out))
+		printJSON(env, all)
 		return exitOK
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
@@ -198,8 +196,7 @@ func askYes(in io.Reader, out io.Writer, question string) bool {
 // it succeeded, 1 when it failed.
 func printRun(env Env, a runAnswer, asJSON, dry bool) int {
 	if asJSON {
-		out, _ := json.MarshalIndent(a, "", "  ")
-		fmt.Fprintln(env.Stdout, string(out))
+		printJSON(env, a)
 	} else if dry {
 		fmt.Fprintf(env.Stdout, "dry run of %s on %s: would send\n%s", a.Run.Operation, a.Run.Service, a.Request)
 	} else {

@@ -97,8 +97,7 @@ func runPostmortemShow(fs *flag.FlagSet) postmortemAction {
 			return failed(env, "show", err)
 		}
 		if *asJSON {
-			out, _ := json.MarshalIndent(raw, "", "  ")
-			fmt.Fprintln(env.Stdout, string(out))
+			printJSON(env, raw)
 			return exitOK
 		}
 		var pm postmortem.Postmortem
