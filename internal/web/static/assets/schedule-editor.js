@@ -135,6 +135,20 @@ export function scheduleEditor(ctx, sched, base) {
         h('button', {type: 'submit', class: 'primary'}, o ? 'Save the move' : 'Add override'),
         o ? h('button', {type: 'button', class: 'danger', onclick: () => remove(o, err)}, 'Delete override') : null,
         o ? h('button', {type: 'button', onclick: () => { state.editing = null; drawEditor(); }}, 'Cancel') : null));
+    submitSpan(form, start, end, err, o ? 'Could not move the override' : 'Could not add the override', async (from, to) => {
+      const body = {user: user.value, start: from, end: to};
+      if (replaces.value) body.replaces = replaces.value;
+      if (o) await api('PUT', `${base}/overrides/${esc(o.id)}`, body);
+      else await post(`${base}/overrides`, body);
+    });
+    editor.replaceChildren(form);
+  }
+
+  // submitSpan sends a form that gives a span as wall times in the zone
+  // shown (the inputs start and end): send gets them as instants, and the
+  // schedule is drawn again; what is missing or refused goes to err, the
+  // refusal after the words of failure.
+  function submitSpan(form, start, end, err, failure, send) {
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       err.clear();
@@ -144,17 +158,13 @@ export function scheduleEditor(ctx, sched, base) {
         err.show('Give the start and end as a date and time.');
         return;
       }
-      const body = {user: user.value, start: from.toISOString(), end: to.toISOString()};
-      if (replaces.value) body.replaces = replaces.value;
       try {
-        if (o) await api('PUT', `${base}/overrides/${esc(o.id)}`, body);
-        else await post(`${base}/overrides`, body);
+        await send(from.toISOString(), to.toISOString());
         await refresh();
       } catch (ex) {
-        err.show(describe(o ? 'Could not move the override' : 'Could not add the override', ex));
+        err.show(describe(failure, ex));
       }
     });
-    editor.replaceChildren(form);
   }
 
   function edit(o) {
@@ -237,23 +247,8 @@ export function scheduleEditor(ctx, sched, base) {
       h('div', null, h('label', {class: 'inline'}, open, ' Ask everyone, not only my teammates')),
       err.el,
       h('button', {type: 'submit'}, 'Ask for cover'));
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      err.clear();
-      const from = fromWall(start.value, zoneArg());
-      const to = fromWall(end.value, zoneArg());
-      if (!from || !to) {
-        err.show('Give the start and end as a date and time.');
-        return;
-      }
-      try {
-        await post('/api/v1/cover_requests', {schedule: sched.id, start: from.toISOString(), end: to.toISOString(),
-          open: open.checked, message: message.value.trim() || undefined});
-        await refresh();
-      } catch (ex) {
-        err.show(describe('Could not ask for cover', ex));
-      }
-    });
+    submitSpan(form, start, end, err, 'Could not ask for cover', (from, to) =>
+      post('/api/v1/cover_requests', {schedule: sched.id, start: from, end: to, open: open.checked, message: message.value.trim() || undefined}));
     return form;
   }
 
