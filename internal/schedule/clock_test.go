@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
 func TestParseTimeOfDay(t *testing.T) {
@@ -105,7 +107,7 @@ func TestLocalTime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := localTime(tt.date, clock.sinceMidnight(), zone(t, tt.zone))
+		got := localTime(tt.date, clock.sinceMidnight(), vigiltest.Zone(t, tt.zone))
 		if !got.Equal(ts(t, tt.want)) {
 			t.Errorf("%s %v %s: got %s, want %s", tt.zone, tt.date, tt.clock, got.UTC().Format(time.RFC3339), tt.want)
 		}
@@ -113,7 +115,7 @@ func TestLocalTime(t *testing.T) {
 }
 
 func TestWindowOccurrence(t *testing.T) {
-	berlin := zone(t, "Europe/Berlin")
+	berlin := vigiltest.Zone(t, "Europe/Berlin")
 	tests := []struct {
 		name       string
 		window     Window
@@ -153,7 +155,7 @@ func TestWindowOccurrence(t *testing.T) {
 }
 
 func TestWindowContains(t *testing.T) {
-	berlin := zone(t, "Europe/Berlin")
+	berlin := vigiltest.Zone(t, "Europe/Berlin")
 	w, err := compileWindow(Window{Days: []string{"fri"}, From: "22:00", To: "06:00"})
 	if err != nil {
 		t.Fatal(err)

@@ -6,12 +6,14 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
 func zones(t *testing.T, byUser map[string]string) func(string) *time.Location {
 	locs := map[string]*time.Location{}
 	for u, z := range byUser {
-		locs[u] = zone(t, z)
+		locs[u] = vigiltest.Zone(t, z)
 	}
 	return func(u string) *time.Location { return locs[u] }
 }

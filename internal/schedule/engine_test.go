@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vigil-oncall/vigil/internal/holiday"
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
 )
 
 func dailyAt9(t *testing.T, tz string) *Engine {
@@ -18,7 +19,7 @@ func dailyAt9(t *testing.T, tz string) *Engine {
 		Layers: []Layer{{
 			ID: "primary", Users: []string{"a", "b", "c"},
 			Rotation: Rotation{Every: "1d"},
-			Start:    time.Date(2026, 1, 1, 9, 0, 0, 0, zone(t, tz)),
+			Start:    time.Date(2026, 1, 1, 9, 0, 0, 0, vigiltest.Zone(t, tz)),
 		}},
 	}, Options{})
 }
@@ -118,7 +119,7 @@ func TestDailyRotationForAYearInThreeZones(t *testing.T) {
 	users := []string{"a", "b", "c"}
 	for _, tt := range tests {
 		t.Run(tt.zone, func(t *testing.T) {
-			loc := zone(t, tt.zone)
+			loc := vigiltest.Zone(t, tt.zone)
 			from := time.Date(2026, 1, 1, 9, 0, 0, 0, loc)
 			to := time.Date(2027, 1, 1, 9, 0, 0, 0, loc)
 			got, err := dailyAt9(t, tt.zone).Shifts(from, to)
@@ -176,7 +177,7 @@ func TestAbsoluteRotationDriftsInLocalTime(t *testing.T) {
 		{"b", "2026-03-29T20:00:00Z", "2026-03-30T07:00:00Z", "l"},
 	})
 	if len(got) == 4 {
-		if h := got[2].Start.In(zone(t, "Europe/Berlin")).Hour(); h != 10 {
+		if h := got[2].Start.In(vigiltest.Zone(t, "Europe/Berlin")).Hour(); h != 10 {
 			t.Errorf("third handoff at %02d:00 local, want 10:00", h)
 		}
 	}

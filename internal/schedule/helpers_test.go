@@ -6,25 +6,14 @@ import (
 	"testing"
 	"time"
 	_ "time/tzdata" // the tests must not depend on the host's zone files
-)
 
-func zone(t testing.TB, name string) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
+	"github.com/vigil-oncall/vigil/internal/vigiltest"
+)
 
 // ts reads an RFC 3339 timestamp.
 func ts(t testing.TB, s string) time.Time {
 	t.Helper()
-	v, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return vigiltest.Instant(t, s)
 }
 
 func compile(t testing.TB, s Schedule, opts Options) *Engine {
