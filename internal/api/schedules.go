@@ -345,12 +345,9 @@ func (s *Server) createOverride(w http.ResponseWriter, r *http.Request, p auth.P
 	if err != nil {
 		return err
 	}
-	var req overrideRequest
-	if err := decodeJSON(w, r, &req); err != nil {
+	req, err := s.readOverride(w, r)
+	if err != nil {
 		return err
-	}
-	if !req.End.IsZero() && !req.End.After(s.now()) {
-		return badRequest("the override ends (%s) in the past", req.End.Format(time.RFC3339))
 	}
 	o, err := s.org.AddScheduleOverride(r.Context(), org.ScheduleOverride{
 		Schedule: sch.ID, User: req.User, Replaces: req.Replaces, Start: req.Start, End: req.End,
@@ -368,18 +365,41 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request, p auth.P
 	if err != nil {
 		return err
 	}
-	oid := r.PathValue("oid")
+	o, err := apiOverride(snap, sch, r.PathValue("oid"), "remove")
+	if err != nil {
+		return err
+	}
+	if err := s.org.Delete(r.Context(), org.KindScheduleOverride, o.ID, p.Actor()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// readOverride reads the body of a new or moved override; one that ends
+// in the past is refused.
+func (s *Server) readOverride(w http.ResponseWriter, r *http.Request) (overrideRequest, error) {
+	var req overrideRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return req, err
+	}
+	if !req.End.IsZero() && !req.End.After(s.now()) {
+		return req, badRequest("the override ends (%s) in the past", req.End.Format(time.RFC3339))
+	}
+	return req, nil
+}
+
+// apiOverride finds the schedule's override oid made through the API; one
+// declared in the configuration files is theirs to change (verb says how),
+// a conflict.
+func apiOverride(snap *org.Snapshot, sch *schedule.Schedule, oid, verb string) (*org.ScheduleOverride, error) {
 	if o := snap.ScheduleOverride(oid); o != nil && o.Schedule == sch.ID {
-		if err := s.org.Delete(r.Context(), org.KindScheduleOverride, oid, p.Actor()); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
+		return o, nil
 	}
 	for _, o := range sch.Overrides {
 		if o.ID == oid {
-			return conflict("override %q is declared in the configuration files; remove it there and apply the files", oid)
+			return nil, conflict("override %q is declared in the configuration files; %s it there and apply the files", oid, verb)
 		}
 	}
-	return notFound("schedule %s has no override %.64q", sch.ID, oid)
+	return nil, notFound("schedule %s has no override %.64q", sch.ID, oid)
 }

@@ -138,28 +138,19 @@ func (s *Server) moveOverride(w http.ResponseWriter, r *http.Request, p auth.Pri
 	if err != nil {
 		return err
 	}
-	oid := r.PathValue("oid")
-	cur := snap.ScheduleOverride(oid)
-	if cur == nil || cur.Schedule != sch.ID {
-		for _, o := range sch.Overrides {
-			if o.ID == oid {
-				return conflict("override %q is declared in the configuration files; change it there and apply the files", oid)
-			}
-		}
-		return notFound("schedule %s has no override %.64q", sch.ID, oid)
-	}
-	var req overrideRequest
-	if err := decodeJSON(w, r, &req); err != nil {
+	cur, err := apiOverride(snap, sch, r.PathValue("oid"), "change")
+	if err != nil {
 		return err
 	}
-	if !req.End.IsZero() && !req.End.After(s.now()) {
-		return badRequest("the override ends (%s) in the past", req.End.Format(time.RFC3339))
+	req, err := s.readOverride(w, r)
+	if err != nil {
+		return err
 	}
 	moved := *cur
 	moved.User, moved.Replaces, moved.Start, moved.End = req.User, req.Replaces, req.Start, req.End
 	if err := s.org.ReplaceScheduleOverride(r.Context(), moved, p.Actor()); err != nil {
 		if errors.Is(err, org.ErrNotFound) {
-			return notFound("schedule %s has no override %.64q", sch.ID, oid)
+			return notFound("schedule %s has no override %.64q", sch.ID, cur.ID)
 		}
 		return err
 	}
