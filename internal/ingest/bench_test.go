@@ -2,46 +2,41 @@ package ingest
 
 import "testing"
 
-func BenchmarkParsePagerDuty(b *testing.B) {
-	body := readTestdata(b, "pagerduty_trigger.json")
+// benchParse measures parse on body.
+func benchParse(b *testing.B, body []byte, parse func(body []byte) error) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := ParsePagerDuty(body, fixedKey); err != nil {
+		if err := parse(body); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+func BenchmarkParsePagerDuty(b *testing.B) {
+	benchParse(b, readTestdata(b, "pagerduty_trigger.json"), func(body []byte) error {
+		_, _, err := ParsePagerDuty(body, fixedKey)
+		return err
+	})
 }
 
 func BenchmarkParseAlertmanager(b *testing.B) {
-	body := readTestdata(b, "alertmanager_v4.json")
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseAlertmanager(body, ""); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchParse(b, readTestdata(b, "alertmanager_v4.json"), func(body []byte) error {
+		_, err := ParseAlertmanager(body, "")
+		return err
+	})
 }
 
 func BenchmarkParseGrafana(b *testing.B) {
-	body := readTestdata(b, "grafana.json")
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseGrafana(body, ""); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchParse(b, readTestdata(b, "grafana.json"), func(body []byte) error {
+		_, err := ParseGrafana(body, "")
+		return err
+	})
 }
 
 func BenchmarkParseGenericMapped(b *testing.B) {
-	body := []byte(uptimePayload)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseGeneric(body, uptimeMapping, ""); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchParse(b, []byte(uptimePayload), func(body []byte) error {
+		_, err := ParseGeneric(body, uptimeMapping, "")
+		return err
+	})
 }
