@@ -18,7 +18,7 @@ func TestPipelineReplicas(t *testing.T) {
 	requirePostgres(t)
 	storetest.RunPipelineReplicas(t, func(t *testing.T) (store.Store, store.Store) {
 		cfg := freshSchema(t)
-		return migrated(t, openTestStore(t, cfg)), openTestStore(t, cfg)
+		return storetest.Migrated(t, openTestStore(t, cfg)), openTestStore(t, cfg)
 	})
 }
 

@@ -48,18 +48,11 @@ func openTestStore(t testing.TB, cfg *pgxpool.Config) *Store {
 	return s
 }
 
-// migrated migrates a test store and returns it.
-func migrated(t testing.TB, s *Store) *Store {
-	t.Helper()
-	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	return s
-}
-
 // schemaStore gives the conformance suites a fresh migrated store in a
 // schema of its own.
-func schemaStore(t *testing.T) store.Store { return migrated(t, openTestStore(t, freshSchema(t))) }
+func schemaStore(t *testing.T) store.Store {
+	return storetest.Migrated(t, openTestStore(t, freshSchema(t)))
+}
 
 func TestConformance(t *testing.T) {
 	requirePostgres(t)
@@ -195,7 +188,9 @@ func TestOpenFails(t *testing.T) {
 
 // benchStore gives the benchmarks a fresh migrated store in a schema of
 // its own.
-func benchStore(b *testing.B) store.Store { return migrated(b, openTestStore(b, freshSchema(b))) }
+func benchStore(b *testing.B) store.Store {
+	return storetest.Migrated(b, openTestStore(b, freshSchema(b)))
+}
 
 // VIGIL_TEST_POSTGRES=... go test -run '^$' -bench . -count 5 ./internal/store/postgres/
 func BenchmarkStore(b *testing.B) { storetest.Bench(b, benchStore) }

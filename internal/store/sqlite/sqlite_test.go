@@ -28,22 +28,15 @@ func openTestStore(t testing.TB, path string) *Store {
 	return s
 }
 
-// migrated migrates a test store and returns it.
-func migrated(t testing.TB, s *Store) *Store {
-	t.Helper()
-	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	return s
-}
-
 // fileStore and memoryStore give the conformance suites a fresh migrated
 // store, on a file or in memory.
 func fileStore(t *testing.T) store.Store {
-	return migrated(t, openTestStore(t, filepath.Join(t.TempDir(), "vigil.db")))
+	return storetest.Migrated(t, openTestStore(t, filepath.Join(t.TempDir(), "vigil.db")))
 }
 
-func memoryStore(t *testing.T) store.Store { return migrated(t, openTestStore(t, MemoryPath)) }
+func memoryStore(t *testing.T) store.Store {
+	return storetest.Migrated(t, openTestStore(t, MemoryPath))
+}
 
 func TestConformanceFile(t *testing.T) { storetest.Run(t, fileStore) }
 
@@ -127,7 +120,7 @@ func TestOpenAwkwardPaths(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, name)
-			migrated(t, openTestStore(t, path))
+			storetest.Migrated(t, openTestStore(t, path))
 			entries, err := os.ReadDir(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -143,7 +136,7 @@ func TestOpenAwkwardPaths(t *testing.T) {
 	}
 	t.Run("relative", func(t *testing.T) {
 		t.Chdir(t.TempDir())
-		migrated(t, openTestStore(t, "./vigil.db"))
+		storetest.Migrated(t, openTestStore(t, "./vigil.db"))
 		if _, err := os.Stat("vigil.db"); err != nil {
 			t.Errorf("relative path: %v", err)
 		}
@@ -194,7 +187,7 @@ func TestDataSurvivesReopen(t *testing.T) {
 
 // benchStore gives the benchmarks a fresh migrated store on a file.
 func benchStore(b *testing.B) store.Store {
-	return migrated(b, openTestStore(b, filepath.Join(b.TempDir(), "vigil.db")))
+	return storetest.Migrated(b, openTestStore(b, filepath.Join(b.TempDir(), "vigil.db")))
 }
 
 // go test -run '^$' -bench . -count 5 ./internal/store/sqlite/

@@ -185,7 +185,7 @@ func TestStmtCacheIsBounded(t *testing.T) {
 func BenchmarkTriggerTx(b *testing.B) {
 	b.Run("file", func(b *testing.B) { storetest.BenchTriggerTx(b, benchStore) })
 	b.Run("memory", func(b *testing.B) {
-		storetest.BenchTriggerTx(b, func(b *testing.B) store.Store { return migrated(b, openTestStore(b, MemoryPath)) })
+		storetest.BenchTriggerTx(b, func(b *testing.B) store.Store { return storetest.Migrated(b, openTestStore(b, MemoryPath)) })
 	})
 }
 

@@ -128,7 +128,6 @@ func testPostmortemVersions(t *testing.T, newStore func(t *testing.T) store.Stor
 
 func testListPostmortems(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
-	ctx := context.Background()
 	insertAll(t, s, store.Tx.InsertPostmortem,
 		newPostmortem(1, "payments", postmortem.StatusPublished, 10),
 		newPostmortem(2, "data", postmortem.StatusDraft),
@@ -148,15 +147,20 @@ func testListPostmortems(t *testing.T, newStore func(t *testing.T) store.Store) 
 		{store.PostmortemQuery{Team: "nobody"}, ""},
 		{store.PostmortemQuery{Team: "pay\x00"}, "error"},
 	} {
-		ps, err := s.ListPostmortems(ctx, c.q)
-		got := labels(ps, title)
-		if err != nil {
-			got = "error"
-		}
-		if got != c.want {
+		if got, err := listed(s.ListPostmortems, c.q, title); got != c.want {
 			t.Errorf("ListPostmortems(%+v) = %q (%v), want %q", c.q, got, err, c.want)
 		}
 	}
+}
+
+// listed returns the labels of what list returns for q, or "error" and
+// the error when it fails.
+func listed[Q, T any](list func(context.Context, Q) ([]T, error), q Q, label func(T) string) (string, error) {
+	items, err := list(context.Background(), q)
+	if err != nil {
+		return "error", err
+	}
+	return labels(items, label), nil
 }
 
 func testListActionItems(t *testing.T, newStore func(t *testing.T) store.Store) {
@@ -179,12 +183,7 @@ func testListActionItems(t *testing.T, newStore func(t *testing.T) store.Store) 
 		{store.ActionItemQuery{Limit: 2, BeforeID: b.ActionItems[0].ID}, "item 1.2 item 1.1"},
 		{store.ActionItemQuery{Statuses: []string{"\xff"}}, "error"},
 	} {
-		items, err := s.ListActionItems(ctx, c.q)
-		got := labels(items, itemTitle)
-		if err != nil {
-			got = "error"
-		}
-		if got != c.want {
+		if got, err := listed(s.ListActionItems, c.q, itemTitle); got != c.want {
 			t.Errorf("ListActionItems(%+v) = %q (%v), want %q", c.q, got, err, c.want)
 		}
 	}

@@ -298,7 +298,7 @@ func testReportsBackfill(t *testing.T, s MigrationStore, migrations []sqlbackend
 			t.Fatalf("fill version 7: %v", err)
 		}
 	}
-	migrate(t, s)
+	Migrated(t, s)
 	pages, err := s.ReportPages(ctx, reportFrom, reportTo)
 	if err != nil {
 		t.Fatal(err)

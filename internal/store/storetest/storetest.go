@@ -909,7 +909,7 @@ func RunMigrations(t *testing.T, d sqlbackend.Dialect, newDatabase func(t *testi
 		if v, err := s.SchemaVersion(ctx); err != nil || v != 0 {
 			t.Fatalf("SchemaVersion before Migrate = %d, %v; want 0", v, err)
 		}
-		migrate(t, s)
+		Migrated(t, s)
 		if v, err := s.SchemaVersion(ctx); err != nil || v != latest {
 			t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, latest)
 		}
@@ -926,7 +926,7 @@ func RunMigrations(t *testing.T, d sqlbackend.Dialect, newDatabase func(t *testi
 			t.Fatal(err)
 		}
 		want := newDatabase(t)()
-		migrate(t, want)
+		Migrated(t, want)
 		wantSchema, err := want.Schema(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -939,7 +939,7 @@ func RunMigrations(t *testing.T, d sqlbackend.Dialect, newDatabase func(t *testi
 					t.Fatalf("migrate to %d as released: %v", from, err)
 				}
 				fillVersion1(t, s)
-				migrate(t, s)
+				Migrated(t, s)
 				if v, err := s.SchemaVersion(ctx); err != nil || v != latest {
 					t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, latest)
 				}
@@ -953,7 +953,7 @@ func RunMigrations(t *testing.T, d sqlbackend.Dialect, newDatabase func(t *testi
 	t.Run("ReportsBackfill", func(t *testing.T) { testReportsBackfill(t, newDatabase(t)(), current) })
 	t.Run("RefusesNewerDatabase", func(t *testing.T) {
 		s := newDatabase(t)()
-		migrate(t, s)
+		Migrated(t, s)
 		if _, err := s.Conn().Exec(context.Background(), `INSERT INTO schema_migrations (version) VALUES ($1)`, latest+1); err != nil {
 			t.Fatal(err)
 		}
@@ -990,11 +990,14 @@ func RunMigrations(t *testing.T, d sqlbackend.Dialect, newDatabase func(t *testi
 	})
 }
 
-func migrate(t *testing.T, s store.Store) {
+// Migrated migrates a test's store, failing the test on an error, and
+// returns it; the backends' tests open their stores with it.
+func Migrated[S interface{ Migrate(context.Context) error }](t testing.TB, s S) S {
 	t.Helper()
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
+	return s
 }
 
 // appliedVersions lists the rows of schema_migrations.
