@@ -83,6 +83,19 @@ func auditIncident(tx store.Tx, now time.Time, by Actor, action string, inc *inc
 		ObjID: fmt.Sprint(inc.ID), Before: before, After: stateOf(inc), Details: details})
 }
 
+// recordAction finishes a person's action on an incident: it writes the
+// action's entry on the timeline, stores the incident and audits the
+// action with the entry's message.
+func recordAction(tx store.Tx, inc *incident.Incident, entry *incident.TimelineEntry, by Actor, action string, before json.RawMessage, now time.Time) error {
+	if err := tx.AppendTimeline(entry); err != nil {
+		return err
+	}
+	if err := tx.UpdateIncident(inc); err != nil {
+		return err
+	}
+	return auditIncident(tx, now, by, action, inc, before, entry.Message)
+}
+
 // Acknowledge stops an incident's escalation.
 func (ic *Incidents) Acknowledge(ctx context.Context, id int64, by Actor) (incident.Incident, error) {
 	return ic.act(ctx, id, func(tx store.Tx, inc *incident.Incident, now time.Time) error {

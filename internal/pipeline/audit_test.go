@@ -15,9 +15,7 @@ func TestActionsOfPeopleAreAudited(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
 	h.trigger("x", alert.SeverityCritical)
 	h.tick()
-	actions := h.recv.got[0].Body["actions"].(map[string]any)
-	ack := actions["acknowledge"].(string)
-	if _, _, err := h.p.Inbound.UseLink(h.ctx, ack[strings.LastIndex(ack, "/")+1:]); err != nil {
+	if _, _, err := h.p.Inbound.UseLink(h.ctx, h.ackToken()); err != nil {
 		t.Fatal(err)
 	}
 	inc := h.onlyIncident()

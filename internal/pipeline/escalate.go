@@ -227,19 +227,9 @@ func (f *flow) acknowledgeAlert(tx store.Tx, key, dedupKey, actor string, now ti
 	if !a.Acknowledge(now) {
 		return nil
 	}
-	if err := tx.UpdateAlert(&a); err != nil {
+	acknowledged, _, err := storeAlert(tx, &a, actor, "acknowledged by its source", now)
+	if err != nil || !acknowledged {
 		return err
-	}
-	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: a.IncidentID, At: now, Kind: incident.EntryAlert, Actor: actor,
-		Message: fmt.Sprintf("alert %d acknowledged by its source", a.ID)}); err != nil {
-		return err
-	}
-	alerts, err := tx.AlertsOfIncident(a.IncidentID)
-	if err != nil {
-		return err
-	}
-	if acknowledged, _ := alert.Settled(alerts); !acknowledged {
-		return nil
 	}
 	inc, err := tx.GetIncident(a.IncidentID)
 	if err != nil {
@@ -263,19 +253,9 @@ func (f *flow) resolveAlert(tx store.Tx, key, dedupKey, actor string, now time.T
 
 func (f *flow) closeAlert(tx store.Tx, a *alert.Alert, actor, why string, now time.Time) error {
 	a.Resolve(now)
-	if err := tx.UpdateAlert(a); err != nil {
+	_, resolved, err := storeAlert(tx, a, actor, why, now)
+	if err != nil || !resolved {
 		return err
-	}
-	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: a.IncidentID, At: now, Kind: incident.EntryAlert, Actor: actor,
-		Message: fmt.Sprintf("alert %d %s", a.ID, why)}); err != nil {
-		return err
-	}
-	alerts, err := tx.AlertsOfIncident(a.IncidentID)
-	if err != nil {
-		return err
-	}
-	if _, resolved := alert.Settled(alerts); !resolved {
-		return nil
 	}
 	inc, err := tx.GetIncident(a.IncidentID)
 	if err != nil {
@@ -285,6 +265,25 @@ func (f *flow) closeAlert(tx store.Tx, a *alert.Alert, actor, why string, now ti
 		return nil
 	}
 	return f.resolve(tx, &inc, actor, "integration", "every alert resolved", now)
+}
+
+// storeAlert writes a, says what happened to it (why) on its incident's
+// timeline and reports what the incident's alerts now allow (see
+// alert.Settled): acknowledging it, resolving it.
+func storeAlert(tx store.Tx, a *alert.Alert, actor, why string, now time.Time) (acknowledged, resolved bool, err error) {
+	if err := tx.UpdateAlert(a); err != nil {
+		return false, false, err
+	}
+	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: a.IncidentID, At: now, Kind: incident.EntryAlert, Actor: actor,
+		Message: fmt.Sprintf("alert %d %s", a.ID, why)}); err != nil {
+		return false, false, err
+	}
+	alerts, err := tx.AlertsOfIncident(a.IncidentID)
+	if err != nil {
+		return false, false, err
+	}
+	acknowledged, resolved = alert.Settled(alerts)
+	return acknowledged, resolved, nil
 }
 
 // acknowledge marks the incident acknowledged: escalation stops and

@@ -218,6 +218,14 @@ func (h *harness) tick() {
 	}
 }
 
+// ackToken is the token of the signed acknowledge link in the first
+// notification received.
+func (h *harness) ackToken() string {
+	actions := h.recv.got[0].Body["actions"].(map[string]any)
+	ack := actions["acknowledge"].(string)
+	return ack[strings.LastIndex(ack, "/")+1:]
+}
+
 func (h *harness) onlyIncident() incident.Incident {
 	h.t.Helper()
 	incs, err := h.store.ListIncidents(h.ctx, store.IncidentQuery{})
@@ -448,9 +456,7 @@ func TestSignedLinkIsSingleUse(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
 	h.trigger("x", alert.SeverityCritical)
 	h.tick()
-	actions := h.recv.got[0].Body["actions"].(map[string]any)
-	ack := actions["acknowledge"].(string)
-	token := ack[strings.LastIndex(ack, "/")+1:]
+	token := h.ackToken()
 	if _, inc, err := h.p.Inbound.UseLink(h.ctx, token); err != nil || inc.Status != alert.StatusAcknowledged {
 		t.Fatalf("UseLink = %+v, %v", inc, err)
 	}

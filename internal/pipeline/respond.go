@@ -150,13 +150,7 @@ func (ic *Incidents) MarkCustomerImpact(ctx context.Context, id int64, impact bo
 		if entry == nil {
 			return nil
 		}
-		if err := tx.AppendTimeline(entry); err != nil {
-			return err
-		}
-		if err := tx.UpdateIncident(inc); err != nil {
-			return err
-		}
-		return auditIncident(tx, now, by, "customer_impact", inc, before, entry.Message)
+		return recordAction(tx, inc, entry, by, "customer_impact", before, now)
 	})
 }
 
@@ -221,13 +215,7 @@ func (ic *Incidents) AssignRole(ctx context.Context, id int64, role incident.Rol
 		if err != nil || entry == nil {
 			return err
 		}
-		if err := tx.AppendTimeline(entry); err != nil {
-			return err
-		}
-		if err := tx.UpdateIncident(inc); err != nil {
-			return err
-		}
-		return auditIncident(tx, now, by, "role", inc, before, entry.Message)
+		return recordAction(tx, inc, entry, by, "role", before, now)
 	})
 }
 
@@ -248,15 +236,8 @@ func (ic *Incidents) Subscribe(ctx context.Context, id int64, user string, by Ac
 		}
 		before := stateOf(inc)
 		inc.Subscribers = append(inc.Subscribers, user)
-		msg := user + " subscribed to status updates"
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryNote, Actor: by.Name, Channel: by.Channel,
-			Message: msg}); err != nil {
-			return err
-		}
-		if err := tx.UpdateIncident(inc); err != nil {
-			return err
-		}
-		return auditIncident(tx, now, by, "subscribe", inc, before, msg)
+		return recordAction(tx, inc, &incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryNote, Actor: by.Name, Channel: by.Channel,
+			Message: user + " subscribed to status updates"}, by, "subscribe", before, now)
 	})
 }
 
@@ -302,15 +283,8 @@ func (ic *Incidents) PostUpdate(ctx context.Context, id int64, message, audience
 			}
 		}
 		inc.UpdatedAt = now
-		msg := fmt.Sprintf("%s update to %s: %s", audience, strings.Join(recipients, ", "), message)
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryUpdate, Actor: by.Name, Channel: by.Channel,
-			Message: msg}); err != nil {
-			return err
-		}
-		if err := tx.UpdateIncident(inc); err != nil {
-			return err
-		}
-		return auditIncident(tx, now, by, "update", inc, before, msg)
+		return recordAction(tx, inc, &incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryUpdate, Actor: by.Name, Channel: by.Channel,
+			Message: fmt.Sprintf("%s update to %s: %s", audience, strings.Join(recipients, ", "), message)}, by, "update", before, now)
 	})
 }
 
@@ -338,14 +312,8 @@ func (ic *Incidents) Merge(ctx context.Context, id, other int64, by Actor) (inci
 			return err
 		}
 		ic.flow.rankSuspects(ctx, tx, snap, inc)
-		msg := fmt.Sprintf("incident %d merged into this one by %s (%d alerts)", src.ID, by.Name, moved)
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
-			return err
-		}
-		if err := tx.UpdateIncident(inc); err != nil {
-			return err
-		}
-		return auditIncident(tx, now, by, "merge", inc, before, msg)
+		return recordAction(tx, inc, &incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel,
+			Message: fmt.Sprintf("incident %d merged into this one by %s (%d alerts)", src.ID, by.Name, moved)}, by, "merge", before, now)
 	})
 }
 
