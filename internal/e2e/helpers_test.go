@@ -91,6 +91,31 @@ func (p *process) exited() bool {
 	}
 }
 
+// waitFor waits up to 30s for cond, failing the test at once when the
+// process exits.
+func (p *process) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	waitFor(t, 30*time.Second, what, func() (bool, error) {
+		if p.exited() {
+			return false, errors.New(p.name + " exited")
+		}
+		return cond(), nil
+	})
+}
+
+// waitReady waits until a GET of base+path answers 200 OK.
+func (p *process) waitReady(t *testing.T, base, path string) {
+	t.Helper()
+	p.waitFor(t, p.name+" "+path, func() bool {
+		resp, err := client.Get(base + path)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
 // vigil is a running vigil serve.
 type vigil struct {
 	*process
@@ -110,25 +135,12 @@ func startVigil(t *testing.T, config string) *vigil {
 	p := start(t, "vigil", []string{"VIGIL_ADMIN_TOKEN=" + adminToken}, bin, "serve",
 		"--addr", "127.0.0.1:0", "--db", "sqlite:"+filepath.Join(dir, "vigil.db"), "--config", cfg)
 	var addr string
-	waitFor(t, 30*time.Second, "vigil to log its address", func() (bool, error) {
-		if p.exited() {
-			return false, errors.New("vigil exited")
-		}
+	p.waitFor(t, "vigil to log its address", func() bool {
 		addr = vigiltest.ServingAddr(p.log.String())
-		return addr != "", nil
+		return addr != ""
 	})
 	v := &vigil{process: p, url: "http://" + addr}
-	waitFor(t, 30*time.Second, "vigil /readyz", func() (bool, error) {
-		if p.exited() {
-			return false, errors.New("vigil exited")
-		}
-		resp, err := client.Get(v.url + "/readyz")
-		if err != nil {
-			return false, nil
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
-	})
+	p.waitReady(t, v.url, "/readyz")
 	if strings.Contains(p.log.String(), "configuration refused") {
 		t.Fatalf("vigil refused the test configuration:\n%s", p.log.String())
 	}
@@ -178,17 +190,7 @@ func startAlertmanager(t *testing.T, config string) *alertmanager {
 		"--config.file="+cfg, "--storage.path="+dir,
 		"--web.listen-address="+addr, "--cluster.listen-address=")
 	am := &alertmanager{process: p, url: "http://" + addr}
-	waitFor(t, 30*time.Second, "alertmanager /-/ready", func() (bool, error) {
-		if p.exited() {
-			return false, errors.New("alertmanager exited")
-		}
-		resp, err := client.Get(am.url + "/-/ready")
-		if err != nil {
-			return false, nil
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
-	})
+	p.waitReady(t, am.url, "/-/ready")
 	return am
 }
 
