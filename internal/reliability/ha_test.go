@@ -2,70 +2,16 @@ package reliability
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/vigil-oncall/vigil/internal/store/postgres/pgtest"
 )
-
-// postgresEnv names the PostgreSQL database the HA test works in (in a
-// schema of its own, dropped afterwards).
-const postgresEnv = "VIGIL_TEST_POSTGRES"
-
-// freshPostgresSchema creates an empty schema and returns a DSN whose
-// search_path is that schema, for vigil serve --db. It skips the test
-// when VIGIL_TEST_POSTGRES is unset and fails it when the database does
-// not answer.
-func freshPostgresSchema(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		t.Skipf("%s is not set; set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable (scripts/test.sh does) to run the replica test", postgresEnv)
-	}
-	u, err := url.Parse(dsn)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatalf("%s must be a postgres:// URL", postgresEnv)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("%s is set but PostgreSQL does not answer: %v", postgresEnv, err)
-	}
-	suffix := make([]byte, 6)
-	_, _ = rand.Read(suffix)
-	schema := "vigil_reliability_" + hex.EncodeToString(suffix)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		admin.Close(ctx)
-		t.Fatalf("create schema: %v", err)
-	}
-	admin.Close(ctx)
-	t.Cleanup(func() { // registered before any replica starts: runs after they are killed
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		admin, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // haKey is the PagerDuty routing key of the HA test's service.
 const haKey = "4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a"
@@ -80,7 +26,9 @@ const haKey = "4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a"
 // pages in flight, and those pages must be sent again by a survivor
 // within 15 s of the kill (the failover gap).
 func TestReplicasOnPostgres(t *testing.T) {
-	dsn := freshPostgresSchema(t)
+	// A schema of its own; its cleanup, registered before any replica
+	// starts, runs after they are killed.
+	dsn := pgtest.Schema(t)
 	const replicas, clients = 3, 9
 	load := scaled(6*time.Second, 60*time.Second)
 	rng := newRand(t)

@@ -2,16 +2,13 @@ package storeopen
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/vigil-oncall/vigil/internal/store"
+	"github.com/vigil-oncall/vigil/internal/store/postgres/pgtest"
 )
 
 func TestParse(t *testing.T) {
@@ -149,29 +146,7 @@ func TestOpenSQLite(t *testing.T) {
 }
 
 func TestOpenPostgres(t *testing.T) {
-	dsn := os.Getenv("VIGIL_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("VIGIL_TEST_POSTGRES is not set; set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run this test")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect to VIGIL_TEST_POSTGRES: %v", err)
-	}
-	defer admin.Close(ctx)
-	suffix := make([]byte, 8)
-	rand.Read(suffix)
-	schema := "vigil_test_" + hex.EncodeToString(suffix)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
-
-	separator := "?"
-	if strings.Contains(dsn, "?") {
-		separator = "&"
-	}
-	s, err := Open(ctx, dsn+separator+"search_path="+schema)
+	s, err := Open(context.Background(), pgtest.Schema(t))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -18,17 +19,24 @@ import (
 const Env = "VIGIL_TEST_POSTGRES"
 
 // Schema creates an empty schema with a random name, dropped when the test
-// ends, and returns a DSN whose connections work inside it.
+// ends, and returns a DSN whose connections work inside it. The schema is
+// made and dropped over a connection of its own, so it may be dropped
+// after whatever used it was killed.
 func Schema(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(Env)
 	if dsn == "" {
-		t.Skipf("%s is not set; set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run this test", Env)
+		t.Skipf("%s is not set; set it to a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable (scripts/test.sh does) to run this test", Env)
 	}
-	ctx := context.Background()
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Fatalf("%s must be a postgres:// URL", Env)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	admin, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		t.Fatalf("connect to %s: %v", Env, err)
+		t.Fatalf("%s is set but PostgreSQL does not answer: %v", Env, err)
 	}
 	suffix := make([]byte, 8)
 	_, _ = rand.Read(suffix)
@@ -38,15 +46,13 @@ func Schema(t testing.TB) string {
 		t.Fatalf("create schema: %v", err)
 	}
 	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
 		if _, err := admin.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
 			t.Errorf("drop schema %s: %v", schema, err)
 		}
 		admin.Close(ctx)
 	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("parse %s: %v", Env, err)
-	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
