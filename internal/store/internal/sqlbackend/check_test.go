@@ -17,13 +17,16 @@ func TestAuditLimit(t *testing.T) {
 	}
 }
 
+// edited returns a copy of v that edit changed, for the cases that differ
+// from a valid value in one way.
+func edited[T any](v T, edit func(*T)) T {
+	edit(&v)
+	return v
+}
+
 func TestCheckChanges(t *testing.T) {
 	ok := store.Object{Kind: store.KindService, ID: "a", Body: []byte(`{}`), Source: store.SourceAPI}
-	with := func(edit func(*store.Object)) store.Object {
-		o := ok
-		edit(&o)
-		return o
-	}
+	with := func(edit func(*store.Object)) store.Object { return edited(ok, edit) }
 	cases := []struct {
 		name    string
 		change  store.Change

@@ -19,11 +19,7 @@ func TestEncodeAlert(t *testing.T) {
 	acked := time.Date(2025, 3, 14, 10, 0, 0, 123456789, inParis)
 	ok := alert.Alert{ID: 7, Service: "checkout", IntegrationKey: "k", DedupKey: "d", Status: alert.StatusTriggered,
 		CreatedAt: acked, UpdatedAt: acked, LastEventAt: acked, AcknowledgedAt: &acked}
-	with := func(edit func(*alert.Alert)) alert.Alert {
-		a := ok
-		edit(&a)
-		return a
-	}
+	with := func(edit func(*alert.Alert)) alert.Alert { return edited(ok, edit) }
 	cases := []struct {
 		name    string
 		in      alert.Alert
