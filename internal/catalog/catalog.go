@@ -233,6 +233,76 @@ type Org struct {
 	// EventWebhooks receive what happens to incidents, for chat-ops and
 	// ticket sync.
 	EventWebhooks []EventWebhook `json:"event_webhooks,omitempty" yaml:"event_webhooks,omitempty"`
+	// Auth says how people sign in to the web UI besides API tokens.
+	Auth *Auth `json:"auth,omitempty" yaml:"auth,omitempty"`
+}
+
+// Auth holds the ways people sign in.
+type Auth struct {
+	// OIDC is single sign-on through an OpenID Connect provider.
+	OIDC *OIDC `json:"oidc,omitempty" yaml:"oidc,omitempty"`
+}
+
+// OIDC configures single sign-on with an OpenID Connect provider, through
+// the authorisation-code flow with PKCE.
+type OIDC struct {
+	// Name is what the sign-in button says: "Sign in with <Name>";
+	// default the issuer's host.
+	Name string `json:"name,omitempty" yaml:"name,omitempty"`
+	// Issuer is the provider's issuer URL, where its discovery document
+	// is found (https, or http on a loopback address).
+	Issuer   string `json:"issuer" yaml:"issuer"`
+	ClientID string `json:"client_id" yaml:"client_id"`
+	// ClientSecretEnv names the environment variable that holds the
+	// client secret.
+	ClientSecretEnv string `json:"client_secret_env" yaml:"client_secret_env"`
+	// RedirectURL is where the provider sends people back: the server's
+	// /auth/oidc/callback; default derived from the server's public URL.
+	RedirectURL string `json:"redirect_url,omitempty" yaml:"redirect_url,omitempty"`
+	// Scopes asked for; default openid, email and profile (openid is
+	// always asked for).
+	Scopes []string `json:"scopes,omitempty" yaml:"scopes,omitempty"`
+	// UserClaim names the claim whose value is a Vigil user's id or email
+	// address; default email.
+	UserClaim string `json:"user_claim,omitempty" yaml:"user_claim,omitempty"`
+	// CreateUsers creates a user at the first sign-in of someone the
+	// claim names no user for; otherwise they are refused.
+	CreateUsers bool `json:"create_users,omitempty" yaml:"create_users,omitempty"`
+	// TimeZone is the zone of the users created when the provider gives
+	// no valid zoneinfo claim; default UTC.
+	TimeZone string `json:"time_zone,omitempty" yaml:"time_zone,omitempty"`
+	// GroupsClaim names the claim listing the person's groups, read when
+	// GroupTeams maps groups to teams.
+	GroupsClaim string `json:"groups_claim,omitempty" yaml:"groups_claim,omitempty"`
+	// GroupTeams maps a group of GroupsClaim to a team: at each sign-in
+	// the person becomes a member of the mapped teams of their groups
+	// and stops being one of the mapped teams of the groups they left.
+	GroupTeams map[string]string `json:"group_teams,omitempty" yaml:"group_teams,omitempty"`
+	// PasswordLogin false turns password sign-in off: people sign in
+	// through the provider (API tokens still work); default true.
+	PasswordLogin *bool `json:"password_login,omitempty" yaml:"password_login,omitempty"`
+}
+
+// DefaultOIDCUserClaim is the claim that names the user when
+// OIDC.UserClaim is unset.
+const DefaultOIDCUserClaim = "email"
+
+// DefaultOIDCScopes are the scopes asked for when OIDC.Scopes is unset.
+var DefaultOIDCScopes = []string{"openid", "email", "profile"}
+
+// OIDC returns the organisation's single sign-on settings, or nil.
+func (o *Org) OIDC() *OIDC {
+	if o.Auth == nil {
+		return nil
+	}
+	return o.Auth.OIDC
+}
+
+// PasswordLoginAllowed reports whether people may sign in with a
+// password: unless single sign-on is configured with password_login false.
+func (o *Org) PasswordLoginAllowed() bool {
+	c := o.OIDC()
+	return c == nil || c.PasswordLogin == nil || *c.PasswordLogin
 }
 
 // Incident events an event webhook receives.

@@ -264,6 +264,51 @@ func (v *validator) org(o *catalog.Org) {
 	v.costs("org.costs", o.Costs)
 	v.postmortems("org.postmortems", o.Postmortems)
 	v.eventRouting(o)
+	v.auth("org.auth", o.Auth)
+}
+
+// auth checks single sign-on: an issuer reached over https (or http on a
+// loopback address, for a provider on the same machine), a client id and
+// the name of the variable holding its secret, a callback URL of this
+// server, claims and scopes of a sane shape, and teams that exist for the
+// groups mapped to them.
+func (v *validator) auth(path string, a *catalog.Auth) {
+	if a == nil || a.OIDC == nil {
+		return
+	}
+	path += ".oidc"
+	c := a.OIDC
+	v.optional(path+".name", c.Name, checkLabel)
+	if v.required(path+".issuer", c.Issuer) {
+		v.report(path+".issuer", checkIssuer(c.Issuer))
+	}
+	if v.required(path+".client_id", c.ClientID) {
+		v.report(path+".client_id", checkLabel(c.ClientID))
+	}
+	if v.required(path+".client_secret_env", c.ClientSecretEnv) {
+		v.report(path+".client_secret_env", checkEnvName(c.ClientSecretEnv))
+	}
+	v.optional(path+".redirect_url", c.RedirectURL, checkRedirectURL)
+	for i, scope := range c.Scopes {
+		v.report(index(path+".scopes", i), checkToken("scope", scope))
+	}
+	v.optional(path+".user_claim", c.UserClaim, func(s string) error { return checkToken("claim", s) })
+	v.optional(path+".groups_claim", c.GroupsClaim, func(s string) error { return checkToken("claim", s) })
+	if c.TimeZone != "" {
+		v.zone(path+".time_zone", c.TimeZone)
+	}
+	if len(c.GroupTeams) > 0 && c.GroupsClaim == "" {
+		v.add(path+".group_teams", "group_teams needs groups_claim, the claim that lists a person's groups")
+	}
+	for _, group := range slices.Sorted(maps.Keys(c.GroupTeams)) {
+		p := join(path+".group_teams", group)
+		v.report(p, checkLabel(group))
+		if c.GroupTeams[group] == "" {
+			v.add(p, "group %s maps to no team", quote(group))
+			continue
+		}
+		v.ref(p, v.teams, c.GroupTeams[group])
+	}
 }
 
 // postmortems checks the post-mortem policy: known conditions and a due

@@ -3,10 +3,13 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 const maxIDLen = 64
@@ -210,4 +213,88 @@ func ParseRecurrence(s string) (Recurrence, error) {
 		return r, errors.New("invalid recurrence " + quote(s) + ": the window is empty (from equals to)")
 	}
 	return r, nil
+}
+
+// maxLabelLen bounds the free-text values of single sign-on: a client id,
+// a provider's name, a group.
+const maxLabelLen = 256
+
+// checkLabel accepts a short single line of printable text.
+func checkLabel(s string) error {
+	ok := s != "" && len(s) <= maxLabelLen && utf8.ValidString(s) && strings.TrimSpace(s) == s
+	for _, r := range s {
+		ok = ok && unicode.IsPrint(r)
+	}
+	if !ok {
+		return fmt.Errorf("invalid value %s: use one line of printable text, at most %d bytes, without leading or trailing spaces", quote(s), maxLabelLen)
+	}
+	return nil
+}
+
+// checkToken accepts an OAuth scope or a claim name: printable ASCII
+// without spaces, quotes or backslashes (RFC 6749's scope-token), at most
+// 128 characters.
+func checkToken(what, s string) error {
+	ok := s != "" && len(s) <= 128
+	for i := 0; ok && i < len(s); i++ {
+		c := s[i]
+		ok = c > ' ' && c < 0x7f && c != '"' && c != '\\'
+	}
+	if !ok {
+		return fmt.Errorf("invalid %s %s: use printable ASCII without spaces, quotes or backslashes, at most 128 characters", what, quote(s))
+	}
+	return nil
+}
+
+// checkIssuer accepts an OpenID provider's issuer: an absolute https URL
+// without credentials, query or fragment, or an http one whose host is a
+// loopback address (a provider on the same machine: a test's, or one
+// behind a local proxy). Tokens and codes travel to it, so nothing else
+// may be plain http.
+func checkIssuer(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Host == "" || u.Opaque != "" || hasSpaceOrControl(s):
+		return fmt.Errorf("invalid issuer %s: use an absolute https URL", quote(s))
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, "?#"):
+		return fmt.Errorf("invalid issuer %s: an issuer has no credentials, query or fragment", quote(s))
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+		return nil
+	case u.Scheme == "http":
+		return fmt.Errorf("invalid issuer %s: use https (plain http only for a loopback address such as 127.0.0.1)", quote(s))
+	}
+	return fmt.Errorf("invalid issuer %s: use an absolute https URL", quote(s))
+}
+
+// checkRedirectURL accepts where the provider sends people back: this
+// server's /auth/oidc/callback (under a path prefix when a proxy mounts
+// it there), https, or http on a loopback address.
+func checkRedirectURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Host == "" || u.Opaque != "" || hasSpaceOrControl(s) || u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Errorf("invalid redirect_url %s: use an absolute https URL", quote(s))
+	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+		return fmt.Errorf("invalid redirect_url %s: use https (plain http only for a loopback address such as 127.0.0.1)", quote(s))
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, "?#"):
+		return fmt.Errorf("invalid redirect_url %s: it has no credentials, query or fragment", quote(s))
+	case !strings.HasSuffix(u.Path, "/auth/oidc/callback"):
+		return fmt.Errorf("invalid redirect_url %s: the server answers the provider at /auth/oidc/callback", quote(s))
+	}
+	return nil
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func hasSpaceOrControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
