@@ -121,6 +121,7 @@ type Server struct {
 
 	passwords  *passwords
 	sessionTTL time.Duration
+	oidc       oidcProviders
 
 	slo         *sloengine.Engine
 	gate        *release.Gate
@@ -267,7 +268,12 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/tokens/{id}", admin, s.revokeToken},
 		{"GET", "/api/v1/audit", admin, s.listAudit},
 		{"POST", "/api/v1/login", public, s.login},
+		{"GET", "/api/v1/login/methods", public, s.getLoginMethods},
 		{"POST", "/api/v1/logout", anyToken, s.logout},
+		{"GET", "/api/v1/session", anyToken, s.getSession},
+		{"POST", "/api/v1/session", anyToken, s.postSession},
+		{"GET", oidcLoginPath, public, answered(s.oidcLogin)},
+		{"GET", oidcCallbackPath, public, answered(s.oidcCallback)},
 		{"PUT", "/api/v1/users/{id}/password", anyToken, s.setPassword},
 
 		{"POST", "/v2/enqueue", public, s.pagerDutyAnswers(s.pagerDutyEnqueue)},
@@ -360,6 +366,11 @@ func (s *Server) handle(rt route) {
 		}()
 		p, err := s.admit(r, rt.access)
 		if err != nil {
+			var refused *httpError
+			if errors.As(err, &refused) && refused.status == http.StatusUnauthorized && byCookie(r) {
+				// A cookie that no longer signs in goes.
+				s.clearSessionCookies(rec, r)
+			}
 			s.writeErr(rec, r, err)
 			return
 		}
@@ -393,16 +404,21 @@ func (s *Server) admit(r *http.Request, a access) (auth.Principal, error) {
 	return p, checkFields("query parameter", r.URL.Query())
 }
 
-// authenticate resolves the bearer token: 401 on failure, and 429 to a
-// client that keeps failing (token guessing). Only failures are
+// authenticate resolves the bearer token, or the session cookie (see
+// credential): 401 on failure, 403 to a request the cookie authenticates
+// that changes state without the CSRF token, and 429 to a client that
+// keeps failing (token guessing). Only failures are
 // throttled: a valid token passes whatever others sent from its address,
 // so that one client behind a shared address (a NAT, a proxy) cannot lock
 // everyone else out.
 func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 	client := s.clientAddress(r)
-	secret, err := auth.BearerToken(r.Header.Get("Authorization"))
+	secret, fromCookie, err := credential(r)
 	if err != nil {
 		return auth.Principal{}, s.refuseCredential(client, `Bearer realm="vigil"`, "missing bearer token")
+	}
+	if err := checkCSRF(r, secret, fromCookie); err != nil {
+		return auth.Principal{}, err
 	}
 	tok, err := s.store.TokenByHash(r.Context(), auth.Hash(secret))
 	const invalidToken = `Bearer realm="vigil", error="invalid_token"`

@@ -189,6 +189,9 @@ type loginRequest struct {
 // address and user (see passwordKey), and take as long for an unknown user
 // as for a wrong password.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
+	if err := s.passwordLoginOff(); err != nil {
+		return err
+	}
 	var req loginRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
@@ -231,7 +234,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal)
 	if auth.NeedsRehash(encoded, s.passwords.params) {
 		s.rehash(r.Context(), req.User, req.Password, now)
 	}
-	w.Header().Set("Cache-Control", "no-store")
+	s.setSessionCookies(w, r, secret, tok.ExpiresAt)
 	writeJSON(w, http.StatusCreated, tokenCreated{Token: tok, Secret: secret})
 	return nil
 }
@@ -252,15 +255,24 @@ func (s *Server) rehash(ctx context.Context, user, password string, now time.Tim
 }
 
 // logout serves POST /api/v1/logout: it revokes the session token that
-// made the request.
+// made the request, and signs the browser out when the session cookie
+// made it. A browser signed in with an API token is signed out without
+// revoking the token; an API token sent as a bearer token is refused.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if !strings.HasPrefix(p.TokenID, sessionIDPrefix) {
+	session := strings.HasPrefix(p.TokenID, sessionIDPrefix)
+	cookie := byCookie(r)
+	if !session && !cookie {
 		return badRequest("this token is not a login session; an admin revokes API tokens with DELETE /api/v1/tokens/{id}")
 	}
-	now := s.now().UTC()
-	audit := store.AuditEntry{At: now, Actor: p.Actor(), Action: "session.revoke", Kind: "token", ObjID: p.TokenID, Details: "logout"}
-	if err := s.store.RevokeToken(r.Context(), p.TokenID, now, audit); err != nil {
-		return fmt.Errorf("revoke the session: %w", err)
+	if session {
+		now := s.now().UTC()
+		audit := store.AuditEntry{At: now, Actor: p.Actor(), Action: "session.revoke", Kind: "token", ObjID: p.TokenID, Details: "logout"}
+		if err := s.store.RevokeToken(r.Context(), p.TokenID, now, audit); err != nil {
+			return fmt.Errorf("revoke the session: %w", err)
+		}
+	}
+	if cookie {
+		s.clearSessionCookies(w, r)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
