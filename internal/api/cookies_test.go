@@ -93,9 +93,10 @@ func (c *webClient) send(method, target string, body any, header map[string]stri
 	return a
 }
 
-// cookie is the jar's value of a cookie for the server, "" when none.
+// cookie is the jar's value of a cookie the server's callback gets (the
+// session's and the sign-in state's), "" when none.
 func (c *webClient) cookie(name string) string {
-	u, err := url.Parse(c.base)
+	u, err := url.Parse(c.base + oidcCallbackPath)
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -408,7 +408,7 @@ func (s *Server) verifiedClaims(r *http.Request, c *catalog.OIDC, p *oidc.Provid
 	if err != nil {
 		var refused *oauth2.RetrieveError
 		if errors.As(err, &refused) {
-			return nil, refuseSSO(http.StatusBadRequest, err, "The provider refused the sign-in's code (%.100s): sign in again.", refused.ErrorCode)
+			return nil, refuseSSO(http.StatusBadRequest, err, "The provider refused the code of this sign-in (%.100s): sign in again.", refused.ErrorCode)
 		}
 		return nil, refuseSSO(http.StatusBadGateway, err, "The sign-in provider cannot be reached now; try again later.")
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -222,6 +223,62 @@ func (b *browser) signInAsAdmin(url string) {
 		chromedp.WaitVisible(chromedp.CSS(`#incident-list`)))
 }
 
+// cookie is the browser's cookie of this name for url (HttpOnly ones
+// too: the DevTools protocol reads them), nil when there is none.
+func (b *browser) cookie(url, name string) *network.Cookie {
+	b.t.Helper()
+	var found *network.Cookie
+	b.do("read the cookies", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		res, err := cdp.Call(ctx, t, network.GetCookies, network.GetCookiesParams{URLs: []string{url}})
+		if err != nil {
+			return err
+		}
+		for _, c := range res.Cookies {
+			if c.Name == name {
+				found = c
+			}
+		}
+		return nil
+	}))
+	return found
+}
+
+// setCookie sets a cookie for url as a server would.
+func (b *browser) setCookie(url, name, value string) {
+	b.t.Helper()
+	b.do("set a cookie", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, network.SetCookie, network.SetCookieParams{Name: name, Value: value, URL: url})
+		return err
+	}))
+}
+
+// clearCookies signs the browser out of everything, in every tab.
+func (b *browser) clearCookies() {
+	b.t.Helper()
+	b.do("clear the cookies", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, network.ClearBrowserCookies, cdp.Empty{})
+		return err
+	}))
+}
+
+// noSecretInScripts fails the test when the page's scripts can read a
+// session secret: nothing in sessionStorage or localStorage, and the
+// session cookie is not among the cookies a script sees.
+func (b *browser) noSecretInScripts(url string) {
+	b.t.Helper()
+	var seen struct {
+		Session, Local int
+		Cookies        string
+	}
+	b.eval("what scripts see", `({session: sessionStorage.length, local: localStorage.length, cookies: document.cookie})`, &seen)
+	if seen.Session != 0 || seen.Local != 0 || strings.Contains(seen.Cookies, "vigil_session") {
+		b.t.Errorf("the page's scripts see %+v: want no stored session and no session cookie", seen)
+	}
+	if c := b.cookie(url, "vigil_session"); c == nil || !c.HTTPOnly || c.SameSite != network.CookieSameSiteLax {
+		b.t.Errorf("session cookie %+v: want HttpOnly and SameSite=Lax", c)
+	}
+}
+
 // emulateZone makes the tab read its clock in zone with locale's
 // conventions, whatever the machine's own are.
 func (b *browser) emulateZone(zone, locale string) {
@@ -272,10 +329,10 @@ func TestBrowserRespondToAnIncident(t *testing.T) {
 	if loc := b.location(); loc != s.url+"/incidents" {
 		t.Errorf("after sign-in at %s, want /incidents", loc)
 	}
-	var stored string
-	b.eval("session storage", `sessionStorage.getItem('vigil.session')`, &stored)
-	if !strings.Contains(stored, `"kind":"session"`) || !strings.Contains(stored, `"user":"alice"`) {
-		t.Errorf("sessionStorage holds %s, want alice's login session", stored)
+	// The session is the server's HttpOnly cookie, which no script reads.
+	b.noSecretInScripts(s.url)
+	if who := b.text("#who"); !strings.Contains(who, "Signed in as alice") {
+		t.Errorf("the header says %q, want alice signed in", who)
 	}
 
 	// The live list shows the incident with its facts.
@@ -412,19 +469,19 @@ func TestBrowserRespondToAnIncident(t *testing.T) {
 	}
 	b.do("wide again", chromedp.EmulateViewport(1280, 900))
 
-	// Sign out ends the session on the server too.
-	var session struct{ Token string }
-	b.eval("the session token", `JSON.parse(sessionStorage.getItem('vigil.session'))`, &session)
+	// Sign out ends the session on the server too, and the cookie goes.
+	session := b.cookie(s.url, "vigil_session")
+	if session == nil {
+		t.Fatal("no session cookie before sign-out")
+	}
 	b.do("sign out",
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Sign out"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=user]`)))
-	if code := s.call("GET", "/api/v1/incidents", session.Token, nil, nil); code != 401 {
+	if code := s.call("GET", "/api/v1/incidents", session.Value, nil, nil); code != 401 {
 		t.Errorf("the session token after sign-out answers %d, want 401", code)
 	}
-	var after *string
-	b.eval("session storage", `sessionStorage.getItem('vigil.session')`, &after)
-	if after != nil {
-		t.Errorf("sessionStorage still holds %q after sign-out", *after)
+	if c := b.cookie(s.url, "vigil_session"); c != nil {
+		t.Errorf("the session cookie is still there after sign-out: %+v", c)
 	}
 }
 
@@ -469,8 +526,14 @@ func TestBrowserRefusalsAndSignIn(t *testing.T) {
 		t.Errorf("bob's refused resolve left the incident %s", got.Status)
 	}
 
+	// The token is kept in the HttpOnly cookie, not by the page.
+	b.noSecretInScripts(s.url)
+	if c := b.cookie(s.url, "vigil_session"); c == nil || c.Value != bobSecret || !c.Session {
+		t.Errorf("session cookie %+v: want bob's token until the browser closes", c)
+	}
+
 	// A token the server stops accepting returns to the sign-in page.
-	b.eval("spoil the token", `sessionStorage.setItem('vigil.session', JSON.stringify({token: 'revoked-token', kind: 'token'})); true`, new(bool))
+	b.setCookie(s.url, "vigil_session", "revoked-token")
 	b.do("open services", chromedp.Navigate(s.url+"/services"), chromedp.WaitVisible(chromedp.CSS(`input[name=user]`)))
 	if loc := b.location(); loc != s.url+"/login?next=%2Fservices" {
 		t.Errorf("after a 401 at %s, want the sign-in page", loc)
@@ -1172,8 +1235,7 @@ func TestBrowserSLOPage(t *testing.T) {
 		const d = document.querySelector('svg.budget-chart path.budget-line').getAttribute('d');
 		const pts = d.split(/ (?=[ML])/).map((p) => p.slice(1));
 		const ys = pts.map((p) => Number(p.split(',')[1]));
-		const token = JSON.parse(sessionStorage.getItem('vigil.session')).token;
-		const api = await (await fetch('/api/v1/slos/checkout-availability/burndown', {headers: {Authorization: 'Bearer ' + token}})).json();
+		const api = await (await fetch('/api/v1/slos/checkout-availability/burndown')).json();
 		return {
 			points: pts.length, apiPoints: api.points.length, first: pts[0], last: pts[pts.length - 1],
 			rises: ys.some((y, i) => i && y < ys[i - 1]),

@@ -32,13 +32,12 @@ func (s *server) overrides(schedule string) overrideList {
 	return l
 }
 
-// signInAs signs in at the server with a user id and password, in a tab
-// that forgets any earlier session.
+// signInAs signs in at the server with a user id and password, in a
+// browser that forgets any earlier session.
 func (b *browser) signInAs(url, user, password string) {
 	b.t.Helper()
+	b.clearCookies()
 	b.do("sign in as "+user,
-		chromedp.Navigate(url+"/login"),
-		chromedp.Evaluate[chromedp.Void](`sessionStorage.clear()`),
 		chromedp.Navigate(url+"/login"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=user]`), user),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
@@ -212,8 +211,8 @@ func TestBrowserScheduleEditor(t *testing.T) {
 	}
 
 	// bob, on no team of this schedule, reads it and changes nothing.
-	b.do("bob", chromedp.Navigate(s.url+"/login"), chromedp.Evaluate[chromedp.Void](`sessionStorage.clear()`),
-		chromedp.Navigate(s.url+"/login"),
+	b.clearCookies()
+	b.do("bob", chromedp.Navigate(s.url+"/login"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=token]`), bobSecret),
 		chromedp.Click(chromedp.CSS(`form[aria-labelledby=tok-title] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#incident-list`)),

@@ -84,15 +84,20 @@ func (s userStore) GetUserByUsername(name string) *storage.User {
 func (userStore) ExampleClientID() string { return storage.ServiceUserID }
 
 // groupStorage is the example storage, which adds each user's groups to
-// the ID token and the user info.
+// the ID token and the user info (see addClaims).
 type groupStorage struct {
 	*storage.Storage
 	users userStore
 }
 
-func (s *groupStorage) addGroups(info *oidc.UserInfo, subject string) {
+// addClaims adds the user's groups, and says email_verified false
+// outright, as providers such as Keycloak do (the example omits false).
+func (s *groupStorage) addClaims(info *oidc.UserInfo, subject string) {
 	if groups := s.users.groups[subject]; len(groups) > 0 {
 		info.AppendClaims("groups", groups)
+	}
+	if u := s.users.byID[subject]; u != nil && !u.EmailVerified && info.Email != "" {
+		info.AppendClaims("email_verified", false)
 	}
 }
 
@@ -101,7 +106,7 @@ func (s *groupStorage) SetUserinfoFromRequest(ctx context.Context, info *oidc.Us
 	if err := s.Storage.SetUserinfoFromRequest(ctx, info, req, scopes); err != nil {
 		return err
 	}
-	s.addGroups(info, req.GetSubject())
+	s.addClaims(info, req.GetSubject())
 	return nil
 }
 
@@ -110,6 +115,6 @@ func (s *groupStorage) SetUserinfoFromToken(ctx context.Context, info *oidc.User
 	if err := s.Storage.SetUserinfoFromToken(ctx, info, tokenID, subject, origin); err != nil {
 		return err
 	}
-	s.addGroups(info, info.Subject)
+	s.addClaims(info, info.Subject)
 	return nil
 }

@@ -1,25 +1,45 @@
-// The REST API client: every call carries the session's bearer token, and
-// a 401 ends the session and returns to the sign-in page.
+// The REST API client. Signing in sets an HttpOnly session cookie that no
+// script can read, so every tab of a signed-in browser is signed in; a
+// request that changes state carries the session's CSRF token. A 401
+// ends the session and returns to the sign-in page.
 
-const SESSION_KEY = 'vigil.session';
+const CSRF_HEADER = 'X-CSRF-Token';
 
-// session is what sign-in keeps for the tab: {token, kind: 'session' |
-// 'token', user}. sessionStorage dies with the tab, unlike localStorage.
+// current is who is signed in: undefined until the server was asked,
+// null when nobody is, else {user, kind: 'session' | 'token', role,
+// expires, csrf}. It holds no secret.
+let current;
+
 export function session() {
-  try {
-    const s = JSON.parse(sessionStorage.getItem(SESSION_KEY));
-    return s && typeof s.token === 'string' && s.token !== '' ? s : null;
-  } catch {
-    return null;
-  }
+  return current || null;
 }
 
-export function saveSession(s) {
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
+// loadSession asks the server who the browser's cookie signs in (once,
+// unless force), and answers the session or null.
+export async function loadSession({force = false} = {}) {
+  if (current !== undefined && !force) return current;
+  let res;
+  try {
+    res = await fetch('/api/v1/session', {headers: {Accept: 'application/json'}, cache: 'no-store', credentials: 'same-origin'});
+  } catch {
+    current = null;
+    return current;
+  }
+  const s = res.ok ? await res.json().catch(() => null) : null;
+  current = s && s.cookie ? {user: s.user_id || '', kind: s.kind, role: s.role, expires: s.expires_at || null, csrf: s.csrf_token || ''} : null;
+  return current;
 }
 
 export function forgetSession() {
-  sessionStorage.removeItem(SESSION_KEY);
+  current = null;
+}
+
+// csrfToken is the session's CSRF token: from the server's answer, or the
+// csrf cookie the page's own script may read.
+function csrfToken() {
+  if (current && current.csrf) return current.csrf;
+  const m = document.cookie.match(/(?:^|;\s*)vigil_csrf=([^;]+)/);
+  return m ? m[1] : '';
 }
 
 // APIError is an answer other than 2xx, with the server's message.
@@ -39,11 +59,14 @@ export function onUnauthorized(fn) {
 }
 
 // api calls the REST API and answers the decoded JSON (null for 204).
-export async function api(method, path, body) {
+// bearer, when given, authenticates the call instead of the cookie (an
+// API token pasted on the sign-in page, once).
+export async function api(method, path, body, {bearer} = {}) {
   const s = session();
   const headers = {Accept: 'application/json'};
-  if (s) headers.Authorization = `Bearer ${s.token}`;
-  const init = {method, headers, cache: 'no-store', credentials: 'omit'};
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  else if (method !== 'GET' && method !== 'HEAD') headers[CSRF_HEADER] = csrfToken();
+  const init = {method, headers, cache: 'no-store', credentials: 'same-origin'};
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -58,7 +81,7 @@ export async function api(method, path, body) {
   if ((res.headers.get('Content-Type') || '').startsWith('application/json')) {
     data = await res.json().catch(() => null);
   }
-  if (res.status === 401 && s && path !== '/api/v1/login') {
+  if (res.status === 401 && s && !bearer && path !== '/api/v1/login') {
     forgetSession();
     unauthorized();
   }

@@ -3,7 +3,7 @@
 // and may return a function that stops what it started (polling).
 
 import {h} from './dom.js';
-import {forgetSession, onUnauthorized, post, session} from './api.js';
+import {forgetSession, loadSession, onUnauthorized, post, session} from './api.js';
 import {loginPage} from './pages/login.js';
 import {incidentsPage} from './pages/incidents.js';
 import {incidentPage} from './pages/incident.js';
@@ -75,11 +75,9 @@ function header({inSection = true} = {}) {
 }
 
 async function signOut() {
-  const s = session();
-  if (s && s.kind === 'session') {
-    // The server ends the session; the tab forgets it either way.
-    await post('/api/v1/logout').catch(() => {});
-  }
+  // The server ends a login session and clears the browser's cookie (an
+  // API token is only forgotten); the tab forgets it either way.
+  await post('/api/v1/logout').catch(() => {});
   forgetSession();
   navigate('/login', {replace: true});
 }
@@ -120,6 +118,10 @@ async function render() {
       break;
     }
   }
+  // Who the browser's cookie signs in: asked once, so that a new tab of
+  // a signed-in browser is signed in.
+  await loadSession();
+  if (mine !== rendering) return;
   if (!page) {
     // Said at once, signed in or not: signing in would not make it a page.
     header({inSection: false});
@@ -166,7 +168,8 @@ async function render() {
 }
 
 // Links inside the app change the page without reloading it; links to
-// the API, to other sites and with modifier keys behave as usual.
+// the API, to single sign-on, to other sites and with modifier keys
+// behave as usual.
 document.addEventListener('click', (e) => {
   if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   const a = e.target.closest('a');
@@ -174,7 +177,7 @@ document.addEventListener('click', (e) => {
   const href = a.getAttribute('href');
   if (!href || href.startsWith('#')) return;
   const url = new URL(href, location.href);
-  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/assets/')) return;
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/assets/') || url.pathname.startsWith('/auth/')) return;
   e.preventDefault();
   if (url.pathname + url.search !== location.pathname + location.search) navigate(url.pathname + url.search);
 });
