@@ -40,6 +40,9 @@ type browser struct {
 	shots    string
 	mu       sync.Mutex
 	problems []string
+	// report, for a second tab, is the first tab's browser, which keeps
+	// the problems of both.
+	report *browser
 }
 
 // newBrowser starts Chromium, or skips when it is not installed (and fails
@@ -82,6 +85,34 @@ func newBrowser(t *testing.T) *browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start %s: %v", chromiumPath, err)
 	}
+	b.watch(ctx)
+	t.Cleanup(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, p := range b.problems {
+			t.Errorf("browser: %s", p)
+		}
+	})
+	return b
+}
+
+// newTab opens another tab of the same browser (its cookies are the
+// same), whose problems fail the test as the first tab's do.
+func (b *browser) newTab() *browser {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	b.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		b.t.Fatalf("open a tab: %v", err)
+	}
+	b.watch(ctx)
+	return &browser{t: b.t, ctx: ctx, shots: b.shots, report: b}
+}
+
+// watch records the script exceptions and console or security errors of
+// the tab of ctx.
+func (b *browser) watch(ctx context.Context) {
+	b.t.Helper()
 	err := chromedp.Listen(ctx, func(ev any) {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
@@ -108,19 +139,15 @@ func newBrowser(t *testing.T) *browser {
 		}
 	})
 	if err != nil {
-		t.Fatal(err)
+		b.t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		for _, p := range b.problems {
-			t.Errorf("browser: %s", p)
-		}
-	})
-	return b
 }
 
 func (b *browser) problem(format string, args ...any) {
+	if b.report != nil {
+		b.report.problem(format, args...)
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.problems = append(b.problems, fmt.Sprintf(format, args...))

@@ -30,6 +30,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/sloengine"
 	"github.com/vigil-oncall/vigil/internal/store"
 	"github.com/vigil-oncall/vigil/internal/vigiltest"
+	"github.com/vigil-oncall/vigil/internal/vigiltest/oidctest"
 )
 
 const (
@@ -91,8 +92,11 @@ func newServerWithClock(t *testing.T, now func() time.Time) *server {
 	pipe := pipeline.New(pipeline.Options{Store: st, Org: m, Now: now, Logger: logger, Signer: signer, PublicURL: publicURL,
 		Channels: pipeline.DefaultChannels(m, func(string) string { return "" })})
 	getenv := func(name string) string {
-		if name == "PLATFORM_TOKEN" {
+		switch name {
+		case "PLATFORM_TOKEN":
 			return platformToken
+		case ssoSecretEnv:
+			return oidctest.ClientSecret
 		}
 		return ""
 	}
