@@ -185,7 +185,9 @@ type loginRequest struct {
 }
 
 // login serves POST /api/v1/login: a correct user and password get a
-// session token, answered once. Failures count toward a limit per client
+// session token, answered once and set as the browser's session cookie
+// (see setSessionCookies); refused while org.auth.oidc turns password
+// sign-in off. Failures count toward a limit per client
 // address and user (see passwordKey), and take as long for an unknown user
 // as for a wrong password.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
