@@ -108,6 +108,15 @@ func (c *webClient) cookie(name string) string {
 	return ""
 }
 
+// givePassword sets a user's password to alicePassword, hashed quickly.
+func (f *fixture) givePassword(user string) {
+	f.t.Helper()
+	f.fastPasswords()
+	if code := f.call("PUT", "/api/v1/users/"+user+"/password", adminSecret, map[string]any{"password": alicePassword}, nil); code != 204 {
+		f.t.Fatalf("set %s's password = %d", user, code)
+	}
+}
+
 // passwordLogin signs the browser in as alice with her password.
 func (c *webClient) passwordLogin() answer {
 	c.t.Helper()
@@ -124,10 +133,7 @@ func (c *webClient) passwordLogin() answer {
 func TestSessionCookieAndCSRF(t *testing.T) {
 	f := newFixture(t)
 	f.pagingOrg()
-	f.fastPasswords()
-	if code := f.call("PUT", "/api/v1/users/alice/password", adminSecret, map[string]any{"password": alicePassword}, nil); code != 204 {
-		t.Fatalf("set alice's password = %d", code)
-	}
+	f.givePassword("alice")
 	b := newWebClient(t, f.http.URL, http.DefaultClient)
 	login := b.passwordLogin()
 	var created session
@@ -270,10 +276,7 @@ func TestAPITokenInTheBrowser(t *testing.T) {
 func TestSecureCookieOverTLS(t *testing.T) {
 	f := newFixture(t)
 	f.pagingOrg()
-	f.fastPasswords()
-	if code := f.call("PUT", "/api/v1/users/alice/password", adminSecret, map[string]any{"password": alicePassword}, nil); code != 204 {
-		t.Fatalf("set alice's password = %d", code)
-	}
+	f.givePassword("alice")
 	tlsServer := httptest.NewTLSServer(f.srv.Handler())
 	t.Cleanup(tlsServer.Close)
 	proxies := func(list string) {

@@ -220,20 +220,14 @@ func TestSingleSignOnRefusals(t *testing.T) {
 		want   int
 		says   string
 	}{
-		{"bad state", func(_ *webClient, cb *url.URL) {
-			q := cb.Query()
-			q.Set("state", "forged-"+q.Get("state"))
-			cb.RawQuery = q.Encode()
-		}, 400, "its state differs"},
-		{"no state in the answer", func(_ *webClient, cb *url.URL) {
-			q := cb.Query()
-			q.Del("state")
-			cb.RawQuery = q.Encode()
-		}, 400, "its state differs"},
+		{"bad state", inQuery(func(q url.Values) { q.Set("state", "forged-"+q.Get("state")) }), 400, "its state differs"},
+		{"no state in the answer", inQuery(func(q url.Values) { q.Del("state") }), 400, "its state differs"},
 		{"the sign-in began in another browser: no verifier", func(b *webClient, _ *url.URL) {
-			b.setCookie(oidcCookie, "", oidcCookiePath)
 			u, _ := url.Parse(b.base + oidcCookiePath)
 			b.jar.SetCookies(u, []*http.Cookie{{Name: oidcCookie, Path: oidcCookiePath, MaxAge: -1}})
+			if b.cookie(oidcCookie) != "" {
+				b.t.Fatal("the state cookie is still there")
+			}
 		}, 400, "did not begin in this browser"},
 		{"a wrong verifier", func(b *webClient, _ *url.URL) {
 			b.reseal(f, func(st *oidcState) { st.Verifier = strings.Repeat("v", 43) })
@@ -258,18 +252,12 @@ func TestSingleSignOnRefusals(t *testing.T) {
 		{"an expired sign-in", func(*webClient, *url.URL) {
 			f.clock.Add(oidcStateTTL)
 		}, 400, "not valid or expired"},
-		{"the provider refused", func(_ *webClient, cb *url.URL) {
-			q := cb.Query()
+		{"the provider refused", inQuery(func(q url.Values) {
 			q.Del("code")
 			q.Set("error", "access_denied")
 			q.Set("error_description", "<script>alert(1)</script>")
-			cb.RawQuery = q.Encode()
-		}, 403, "did not sign you in: access_denied &lt;script&gt;alert(1)&lt;/script&gt;"},
-		{"no code", func(_ *webClient, cb *url.URL) {
-			q := cb.Query()
-			q.Del("code")
-			cb.RawQuery = q.Encode()
-		}, 400, "has no code"},
+		}), 403, "did not sign you in: access_denied &lt;script&gt;alert(1)&lt;/script&gt;"},
+		{"no code", inQuery(func(q url.Values) { q.Del("code") }), 400, "has no code"},
 		{"a code used twice", func(b *webClient, cb *url.URL) {
 			kept := b.cookie(oidcCookie) // a browser replaying the old request
 			if first := b.send("GET", cb.String(), nil, nil); first.status != http.StatusSeeOther {
@@ -299,6 +287,15 @@ func TestSingleSignOnRefusals(t *testing.T) {
 				t.Errorf("a refused sign-in set the session cookie: %v", a.cookies)
 			}
 		})
+	}
+}
+
+// inQuery tampers with the callback's query.
+func inQuery(change func(url.Values)) func(*webClient, *url.URL) {
+	return func(_ *webClient, cb *url.URL) {
+		q := cb.Query()
+		change(q)
+		cb.RawQuery = q.Encode()
 	}
 }
 
@@ -426,10 +423,7 @@ func TestSingleSignOnUsers(t *testing.T) {
 // single sign-on, and a secret the environment lacks.
 func TestSingleSignOnSettingsAtTheServer(t *testing.T) {
 	f, _ := ssoFixture(t, map[string]any{"password_login": false})
-	f.fastPasswords()
-	if code := f.call("PUT", "/api/v1/users/alice/password", adminSecret, map[string]any{"password": alicePassword}, nil); code != 204 {
-		t.Fatalf("set alice's password = %d", code)
-	}
+	f.givePassword("alice")
 	var refused errorBody
 	if code := f.call("POST", "/api/v1/login", "", map[string]any{"user": "alice", "password": alicePassword}, &refused); code != 403 ||
 		refused.Code != "password_login_disabled" || !strings.Contains(refused.Message, "sign in with Test IdP at /auth/oidc/login") {
