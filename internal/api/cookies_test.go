@@ -135,6 +135,11 @@ func TestSessionCookieAndCSRF(t *testing.T) {
 	f.pagingOrg()
 	f.givePassword("alice")
 	b := newWebClient(t, f.http.URL, http.DefaultClient)
+	// Another site's form posting JSON-looking text signs nobody in.
+	forged := b.send("POST", "/api/v1/login", map[string]string{"user": "alice", "password": alicePassword}, map[string]string{"Content-Type": "text/plain"})
+	if forged.status != http.StatusUnsupportedMediaType || len(forged.cookies) != 0 {
+		t.Errorf("a text/plain login = %d, cookies %v: want 415 and none", forged.status, forged.cookies)
+	}
 	login := b.passwordLogin()
 	var created session
 	login.decode(t, &created)

@@ -460,7 +460,7 @@ func (s *Server) ssoUser(ctx context.Context, c *catalog.OIDC, claims map[string
 	if !ok {
 		return "", refuseSSO(http.StatusForbidden, nil, "The provider did not say who you are: its answer has no %q claim (org.auth.oidc.user_claim).", claim)
 	}
-	if claim == "email" && claims["email_verified"] == false {
+	if claim == "email" && auth.EmailUnverified(claims) {
 		return "", refuseSSO(http.StatusForbidden, nil, "The provider has not verified your email address %.200s.", value)
 	}
 	snap := s.org.Snapshot()
@@ -490,7 +490,7 @@ func (s *Server) createSSOUser(ctx context.Context, c *catalog.OIDC, claims map[
 	if claim == "email" {
 		email = value
 	}
-	if a, err := mail.ParseAddress(email); err == nil && a.Address == email && claims["email_verified"] != false {
+	if a, err := mail.ParseAddress(email); err == nil && a.Address == email && !auth.EmailUnverified(claims) {
 		u.Email = email
 	}
 	if zone, ok := auth.ClaimString(claims, "zoneinfo"); ok && zone != "Local" && len(zone) <= 64 {

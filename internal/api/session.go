@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"strings"
 	"sync"
@@ -187,12 +188,17 @@ type loginRequest struct {
 // login serves POST /api/v1/login: a correct user and password get a
 // session token, answered once and set as the browser's session cookie
 // (see setSessionCookies); refused while org.auth.oidc turns password
-// sign-in off. Failures count toward a limit per client
+// sign-in off, and unless the body is JSON. Failures count toward a limit per client
 // address and user (see passwordKey), and take as long for an unknown user
 // as for a wrong password.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ auth.Principal) error {
 	if err := s.passwordLoginOff(); err != nil {
 		return err
+	}
+	// A form of another site cannot send JSON: no page signs a browser
+	// in to someone else's account behind its person's back.
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return refusal(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the user and password as application/json")
 	}
 	var req loginRequest
 	if err := decodeJSON(w, r, &req); err != nil {

@@ -141,6 +141,19 @@ func TeamChanges(teams []catalog.Team, user string, groups []string, mapping map
 	return join, leave
 }
 
+// EmailUnverified reports whether the claims say the email address is not
+// verified: email_verified false, or "false" as some providers send it.
+// Providers that say nothing leave it to be believed.
+func EmailUnverified(claims map[string]any) bool {
+	switch v := claims["email_verified"].(type) {
+	case bool:
+		return !v
+	case string:
+		return strings.EqualFold(v, "false")
+	}
+	return false
+}
+
 // ClaimString reads a claim that holds one string.
 func ClaimString(claims map[string]any, name string) (string, bool) {
 	s, ok := claims[name].(string)

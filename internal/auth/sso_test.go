@@ -147,3 +147,22 @@ func TestClaims(t *testing.T) {
 		t.Errorf("a number = %q", got)
 	}
 }
+
+func TestEmailUnverified(t *testing.T) {
+	tests := []struct {
+		value any
+		want  bool
+	}{
+		{false, true}, {"false", true}, {"FALSE", true},
+		{true, false}, {"true", false}, {nil, false}, {0.0, false}, {"no", false},
+	}
+	for _, tt := range tests {
+		claims := map[string]any{}
+		if tt.value != nil {
+			claims["email_verified"] = tt.value
+		}
+		if got := EmailUnverified(claims); got != tt.want {
+			t.Errorf("email_verified %#v: unverified %v, want %v", tt.value, got, tt.want)
+		}
+	}
+}
