@@ -330,21 +330,27 @@ func (t *Tx) TakeInbox(limit int) ([]store.InboxEvent, error) {
 			return nil, nil
 		}
 	}
-	// The urgent lanes first: a partial index holds only their events, and
-	// one waits while an earlier event about the same alert does.
-	urgent, err := queryAll(t.ctx, t.c, scanInboxEvent, `
-		DELETE FROM inbox WHERE id IN (
-			SELECT u.id FROM inbox u
-			WHERE u.lane > 0 AND NOT EXISTS (
-				SELECT 1 FROM inbox e WHERE e.alert_key = u.alert_key AND e.alert_key <> 0 AND e.id < u.id)
-			ORDER BY u.lane DESC, u.id LIMIT $1)
-		RETURNING `+inboxColumns, limit)
-	if err != nil {
-		return nil, fmt.Errorf("take inbox: urgent lanes: %w", err)
+	// The urgent lanes first, highest first: a partial index holds only
+	// their events, and one waits while an earlier event about the same
+	// alert does. Each lane is read on its own so that the index gives
+	// its events in id order and the read stops at the limit; one query
+	// ordered by lane and id sorted every urgent event of the backlog on
+	// each take, which made draining a high-urgency storm quadratic.
+	var urgent []store.InboxEvent
+	for lane := alert.LaneCritical; lane > alert.LaneNormal && len(urgent) < limit; lane-- {
+		taken, err := queryAll(t.ctx, t.c, scanInboxEvent, `
+			DELETE FROM inbox WHERE id IN (
+				SELECT u.id FROM inbox u
+				WHERE u.lane > 0 AND u.lane = $1 AND NOT EXISTS (
+					SELECT 1 FROM inbox e WHERE e.alert_key = u.alert_key AND e.alert_key <> 0 AND e.id < u.id)
+				ORDER BY u.id LIMIT $2)
+			RETURNING `+inboxColumns, lane, limit-len(urgent))
+		if err != nil {
+			return nil, fmt.Errorf("take inbox: lane %d: %w", lane, err)
+		}
+		SortByID(taken)
+		urgent = append(urgent, taken...)
 	}
-	slices.SortFunc(urgent, func(a, b store.InboxEvent) int {
-		return cmp.Or(cmp.Compare(b.Lane, a.Lane), cmp.Compare(a.ID, b.ID))
-	})
 	if len(urgent) == limit {
 		return urgent, nil
 	}
