@@ -221,6 +221,9 @@ func (f *flow) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc
 	if inc == nil {
 		inc = newIncident(snap, svc, &a, now)
 		inc.GroupKey = groupKey
+		// Ranked before the insert, which stores them: the ranking needs
+		// the incident's services, not its id.
+		f.rankSuspects(ctx, tx, snap, inc)
 		if err := tx.InsertIncident(inc); err != nil {
 			return fmt.Errorf("insert incident: %w", err)
 		}
@@ -251,10 +254,6 @@ func (f *flow) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc
 			return err
 		}
 	case created:
-		f.rankSuspects(ctx, tx, snap, inc)
-		if err := tx.UpdateIncident(inc); err != nil {
-			return err
-		}
 		if err := f.startResponse(tx, snap, svc, inc, now); err != nil {
 			return err
 		}
@@ -364,16 +363,19 @@ func (f *flow) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.Servi
 			return err
 		}
 	}
-	if err := tx.UpdateIncident(inc); err != nil {
-		return err
+	st := escalation.Start(inc.ID, policy, now)
+	if _, due := st.Due(); !ok || !due {
+		if err := tx.UpdateIncident(inc); err != nil {
+			return err
+		}
 	}
 	if !ok {
 		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
 			Message: fmt.Sprintf("nobody to page: service %s has no escalation policy", svc.ID)})
 	}
-	st := escalation.Start(inc.ID, policy, now)
 	// The first step runs in this transaction: the page is on its way as
-	// soon as the event is processed.
+	// soon as the event is processed. runStep stores the incident with
+	// what engaging coverage, a major declaration and the step changed.
 	_, err = f.runStep(tx, snap, &st, inc, now)
 	return err
 }
