@@ -844,8 +844,8 @@ func (t *Tx) ClaimNotifications(now time.Time, lease time.Duration, limit int) (
 		return nil, nil
 	}
 	// Due pages of the critical lane first, from a partial index that
-	// holds only those pending; then the rest, oldest due first.
-	urgent, err := queryAll(t.ctx, t.c, scanNotification, `
+	// holds only those pending.
+	claimed, err := queryAll(t.ctx, t.c, scanNotification, `
 		UPDATE notifications SET status = 'sending', claimed_until = $1
 		WHERE id IN (
 			SELECT id FROM notifications
@@ -856,23 +856,36 @@ func (t *Tx) ClaimNotifications(now time.Time, lease time.Duration, limit int) (
 	if err != nil {
 		return nil, fmt.Errorf("claim notifications: critical lane: %w", err)
 	}
-	SortByDue(urgent)
-	if len(urgent) == limit {
-		return urgent, nil
+	SortByDue(claimed)
+	if len(claimed) == limit {
+		return claimed, nil
 	}
+	// Then the rest, oldest due first, whether pending or claimed by a
+	// replica that stopped renewing its claims. Each of the two is read
+	// on its own, so that the claim index gives its rows in order and the
+	// read stops at the limit, and only those are merged: one condition
+	// for both sorted every pending row of the outbox at each claim, which
+	// a storm's backlog made slow.
+	lock := t.lock(forUpdateSkip)
 	ns, err := queryAll(t.ctx, t.c, scanNotification, `
 		UPDATE notifications SET status = 'sending', claimed_until = $1
 		WHERE id IN (
-			SELECT id FROM notifications
-			WHERE (status = 'pending' AND due_at <= $2) OR (status = 'sending' AND claimed_until < $2)
-			ORDER BY due_at, id LIMIT $3`+t.lock(forUpdateSkip)+`)
+			SELECT id FROM (
+				SELECT id, due_at FROM (
+					SELECT id, due_at FROM notifications WHERE status = 'pending' AND due_at <= $2
+					ORDER BY due_at, id LIMIT $3`+lock+`) pending
+				UNION ALL
+				SELECT id, due_at FROM (
+					SELECT id, due_at FROM notifications WHERE status = 'sending' AND claimed_until < $2
+					ORDER BY due_at, id LIMIT $3`+lock+`) expired
+			) claimable ORDER BY due_at, id LIMIT $3)
 		RETURNING `+notificationColumns,
-		UTC(now.Add(lease)), UTC(now), limit-len(urgent))
+		UTC(now.Add(lease)), UTC(now), limit-len(claimed))
 	if err != nil {
 		return nil, fmt.Errorf("claim notifications: %w", err)
 	}
 	SortByDue(ns)
-	return append(urgent, ns...), nil
+	return append(claimed, ns...), nil
 }
 
 func (t *Tx) RenewClaims(ids []int64, now, until time.Time) (int, error) {
