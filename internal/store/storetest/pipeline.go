@@ -110,6 +110,32 @@ func labels[T any](items []T, label func(T) string) string {
 
 func ptr[T any](v T) *T { return &v }
 
+// pageCase is a case of a listing that pages by id, newest first.
+type pageCase[Q any] struct {
+	name   string
+	query  Q
+	before string // the item whose id is the cursor, if any
+	want   string // the labels of the items listed
+}
+
+// testPages runs each case as a subtest: its query, with the id in ids of
+// its before item set as the cursor by cursor, goes to list, named what,
+// which returns the labels of the items listed.
+func testPages[Q any](t *testing.T, what string, ids map[string]int64, cases []pageCase[Q], cursor func(q *Q, id int64), list func(t *testing.T, q Q) string) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			q := c.query
+			if c.before != "" {
+				cursor(&q, ids[c.before])
+			}
+			if l := list(t, q); l != c.want {
+				t.Errorf("%s(%+v) = %q, want %q", what, q, l, c.want)
+			}
+		})
+	}
+}
+
 // Inbox.
 
 func inboxEvent(kind, key, payload string, receivedAt time.Time) store.InboxEvent {
@@ -612,12 +638,7 @@ func alertFixture(t *testing.T, s store.Store) map[string]int64 {
 func testListAlerts(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
 	ids := alertFixture(t, s)
-	cases := []struct {
-		name   string
-		query  store.AlertQuery
-		before string
-		want   string
-	}{
+	cases := []pageCase[store.AlertQuery]{
 		{name: "all, newest first", want: "a8 a7 a6 a5 a4 a3 a2 a1"},
 		{name: "service", query: store.AlertQuery{Service: "checkout"}, want: "a8 a6 a4 a3 a1"},
 		{name: "one status", query: store.AlertQuery{Statuses: []alert.Status{alert.StatusResolved}}, want: "a6 a4 a2"},
@@ -634,21 +655,8 @@ func testListAlerts(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{name: "unknown service", query: store.AlertQuery{Service: "nope"}, want: ""},
 		{name: "unknown status", query: store.AlertQuery{Statuses: []alert.Status{"nope"}}, want: ""},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			q := c.query
-			if c.before != "" {
-				q.BeforeID = ids[c.before]
-			}
-			got, err := s.ListAlerts(context.Background(), q)
-			if err != nil {
-				t.Fatalf("ListAlerts(%+v): %v", q, err)
-			}
-			if l := labels(got, alertSummary); l != c.want {
-				t.Errorf("ListAlerts(%+v) = %q, want %q", q, l, c.want)
-			}
-		})
-	}
+	testPages(t, "ListAlerts", ids, cases, func(q *store.AlertQuery, id int64) { q.BeforeID = id },
+		func(t *testing.T, q store.AlertQuery) string { return labels(query(t, s.ListAlerts, q), alertSummary) })
 }
 
 func testAlertsOfIncident(t *testing.T, newStore func(t *testing.T) store.Store) {
@@ -821,12 +829,7 @@ func testListIncidents(t *testing.T, newStore func(t *testing.T) store.Store) {
 	})
 	ids := map[string]int64{"i1": i1.ID, "i2": i2.ID, "i3": i3.ID, "i4": i4.ID, "i5": i5.ID}
 
-	cases := []struct {
-		name   string
-		query  store.IncidentQuery
-		before string
-		want   string
-	}{
+	cases := []pageCase[store.IncidentQuery]{
 		{name: "all, newest first", want: "i5 i4 i3 i2 i1"},
 		{name: "service opened on", query: store.IncidentQuery{Service: "a"}, want: "i3 i1"},
 		{name: "service in services", query: store.IncidentQuery{Service: "b"}, want: "i3 i2"},
@@ -841,17 +844,10 @@ func testListIncidents(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{name: "page with a filter", query: store.IncidentQuery{Service: "b", Limit: 1}, before: "i3", want: "i2"},
 		{name: "unknown service", query: store.IncidentQuery{Service: "nope"}, want: ""},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			q := c.query
-			if c.before != "" {
-				q.BeforeID = ids[c.before]
-			}
-			if l := labels(query(t, s.ListIncidents, q), incidentTitle); l != c.want {
-				t.Errorf("ListIncidents(%+v) = %q, want %q", q, l, c.want)
-			}
+	testPages(t, "ListIncidents", ids, cases, func(q *store.IncidentQuery, id int64) { q.BeforeID = id },
+		func(t *testing.T, q store.IncidentQuery) string {
+			return labels(query(t, s.ListIncidents, q), incidentTitle)
 		})
-	}
 }
 
 // groupFixture stores incidents of service s grouped by g or h, and one of
@@ -1643,12 +1639,7 @@ func testChanges(t *testing.T, newStore func(t *testing.T) store.Store) {
 		t.Errorf("GetChange(unknown) = %v, want ErrNotFound", err)
 	}
 
-	cases := []struct {
-		name   string
-		query  store.ChangeQuery
-		before string
-		want   string
-	}{
+	cases := []pageCase[store.ChangeQuery]{
 		{name: "all, newest first", want: "c5 c4 c3 c2 c1"},
 		{name: "one service", query: store.ChangeQuery{Services: []string{"a"}}, want: "c5 c3 c1"},
 		{name: "services", query: store.ChangeQuery{Services: []string{"a", "b"}}, want: "c5 c3 c2 c1"},
@@ -1659,26 +1650,20 @@ func testChanges(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{name: "page", query: store.ChangeQuery{Limit: 2}, before: "c4", want: "c3 c2"},
 		{name: "unknown service", query: store.ChangeQuery{Services: []string{"z"}}, want: ""},
 	}
-	for _, c := range cases {
-		q := c.query
-		if c.before != "" {
-			q.BeforeID = ids[c.before]
-		}
-		got, err := s.ListChanges(ctx, q)
-		if err != nil {
-			t.Fatalf("%s: ListChanges: %v", c.name, err)
-		}
-		if l := labels(got, changeSummary); l != c.want {
-			t.Errorf("%s: ListChanges(%+v) = %q, want %q", c.name, q, l, c.want)
-		}
-		update(t, s, func(tx store.Tx) error {
-			got, err := tx.ListChanges(q)
-			if l := labels(got, changeSummary); err != nil || l != c.want {
-				t.Errorf("%s: Tx.ListChanges(%+v) = %q, %v; want %q", c.name, q, l, err, c.want)
-			}
-			return nil
+	cursor := func(q *store.ChangeQuery, id int64) { q.BeforeID = id }
+	testPages(t, "ListChanges", ids, cases, cursor, func(t *testing.T, q store.ChangeQuery) string {
+		return labels(query(t, s.ListChanges, q), changeSummary)
+	})
+	t.Run("in a transaction", func(t *testing.T) {
+		testPages(t, "Tx.ListChanges", ids, cases, cursor, func(t *testing.T, q store.ChangeQuery) (l string) {
+			update(t, s, func(tx store.Tx) error {
+				got, err := tx.ListChanges(q)
+				l = labels(got, changeSummary)
+				return err
+			})
+			return l
 		})
-	}
+	})
 
 	// In a transaction, the changes it wrote count.
 	rollback := errors.New("roll back")

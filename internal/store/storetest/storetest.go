@@ -732,12 +732,7 @@ func auditFixture(t *testing.T, s store.Store) map[string]int64 {
 func testAuditPaging(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
 	ids := auditFixture(t, s)
-	cases := []struct {
-		name   string
-		query  store.AuditQuery
-		before string // entry whose id is the cursor, if any
-		want   string
-	}{
+	cases := []pageCase[store.AuditQuery]{
 		{name: "newest first", query: store.AuditQuery{Limit: 3}, want: "e25 e24 e23"},
 		{name: "kind", query: store.AuditQuery{Kind: store.KindService, Limit: 5}, want: "e24 e22 e20 e18 e16"},
 		{name: "kind, second page", query: store.AuditQuery{Kind: store.KindService, Limit: 5}, before: "e16", want: "e14 e12 e10 e08 e06"},
@@ -749,21 +744,10 @@ func testAuditPaging(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{name: "unknown kind", query: store.AuditQuery{Kind: "nope"}, want: ""},
 		{name: "object of another kind", query: store.AuditQuery{Kind: store.KindService, ObjID: "o9"}, want: ""},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			q := c.query
-			if c.before != "" {
-				q.BeforeID = ids[c.before]
-			}
-			var got []string
-			for _, e := range query(t, s.ListAudit, q) {
-				got = append(got, e.Details)
-			}
-			if strings.Join(got, " ") != c.want {
-				t.Errorf("ListAudit(%+v) = %q, want %q", q, strings.Join(got, " "), c.want)
-			}
+	testPages(t, "ListAudit", ids, cases, func(q *store.AuditQuery, id int64) { q.BeforeID = id },
+		func(t *testing.T, q store.AuditQuery) string {
+			return labels(query(t, s.ListAudit, q), func(e store.AuditEntry) string { return e.Details })
 		})
-	}
 }
 
 func testAuditLimits(t *testing.T, newStore func(t *testing.T) store.Store) {
