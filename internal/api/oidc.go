@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"net/http"
 	"net/mail"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/vigil-oncall/vigil/internal/auth"
 	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/links"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -215,25 +215,10 @@ func (s *Server) oidcRedirectURL(r *http.Request, c *catalog.OIDC) string {
 }
 
 // ssoTemplate is the page of a sign-in that did not succeed.
-var ssoTemplate = template.Must(template.New("sso").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
-<title>Sign-in failed · Vigil</title>
-<link rel="stylesheet" href="/assets/style.css">
-</head>
-<body>
-<main class="login card">
-<h1>Sign-in failed</h1>
+var ssoTemplate = links.Page("sso", "Sign-in failed · Vigil", `<h1>Sign-in failed</h1>
 <p role="alert" data-sso-error>{{.}}</p>
 <p><a href="/login">Back to sign-in</a></p>
-</main>
-</body>
-</html>
-`))
+`)
 
 // ssoFailed answers a sign-in that did not succeed with a page for the
 // person, and logs why.
