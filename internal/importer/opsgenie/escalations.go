@@ -197,15 +197,9 @@ func (r *run) importIntegrations(pages [][]byte) error {
 		if in.ID == "" {
 			continue
 		}
-		full := in
-		if importer.SafeID(in.ID) {
-			d, ok, err := detail[integration](r, "integrations/"+in.ID)
-			if err != nil {
-				return err
-			}
-			if ok {
-				full = d
-			}
+		full, err := detail(r, in, "integrations", in.ID)
+		if err != nil {
+			return err
 		}
 		typ, known := integrationTypes[full.Type]
 		switch {

@@ -65,18 +65,19 @@ func Import(ctx context.Context, src importer.Source, opts importer.Options) (*i
 	return r.Res.Complete(ctx, src, leftovers)
 }
 
-// detail reads one detail response {"data": ...} when it is there.
-func detail[T any](r *run, path string) (T, bool, error) {
-	var zero T
-	if err := importer.CheckPath(path); err != nil {
-		return zero, false, nil
+// detail returns the detail response {"data": ...} of a listed item, at
+// dir/id, in place of the list's copy of it, listed, when the source has
+// it; otherwise (also when id cannot be part of a path) listed itself.
+func detail[T any](r *run, listed T, dir, id string) (T, error) {
+	path := dir + "/" + id
+	if !importer.SafeID(id) || importer.CheckPath(path) != nil {
+		return listed, nil
 	}
 	body, found, err := r.Src.Object(r.Ctx, path)
 	if err != nil || !found {
-		return zero, false, err
+		return listed, err
 	}
-	v, err := importer.Object[T](body, path+".json", "data")
-	return v, err == nil, err
+	return importer.Object[T](body, path+".json", "data")
 }
 
 // list reads every page of a list {"data": [...]} when it is there.
@@ -216,15 +217,9 @@ func (r *run) notificationRules(u user, label string, cu *catalog.User, methods 
 			r.Rep.Skip("notification rule", label+": "+rule.Name, "disabled in Opsgenie", "none")
 			continue
 		}
-		full := rule
-		if importer.SafeID(rule.ID) {
-			d, ok, err := detail[notificationRule](r, "users/"+u.ID+"/notification-rules/"+rule.ID)
-			if err != nil {
-				return err
-			}
-			if ok {
-				full = d
-			}
+		full, err := detail(r, rule, "users/"+u.ID+"/notification-rules", rule.ID)
+		if err != nil {
+			return err
 		}
 		if len(full.Steps) == 0 {
 			r.Rep.Skip("notification rule", label+": "+rule.Name, "its steps were not given (users/ID/notification-rules/"+rule.ID+".json)", "add notification_rules by hand")
@@ -301,15 +296,9 @@ func (r *run) importTeams(pages [][]byte) error {
 		if _, dup := r.teams[t.ID]; dup {
 			continue
 		}
-		full := t
-		if importer.SafeID(t.ID) {
-			d, ok, err := detail[team](r, "teams/"+t.ID)
-			if err != nil {
-				return err
-			}
-			if ok {
-				full = d
-			}
+		full, err := detail(r, t, "teams", t.ID)
+		if err != nil {
+			return err
 		}
 		ct := catalog.Team{ID: r.TeamIDs.New(t.Name, t.ID, "team"), Name: t.Name, Kind: catalog.KindDev, Members: []string{}}
 		if full.Members == nil {

@@ -24,14 +24,10 @@ func (r *run) importSchedules(pages [][]byte) error {
 			continue
 		}
 		s := item
-		if len(s.Rotations) == 0 && importer.SafeID(item.ID) {
+		if len(s.Rotations) == 0 {
 			// Listed without expand=rotation: GET /v2/schedules/ID has them.
-			d, ok, err := detail[schedule](r, "schedules/"+item.ID)
-			if err != nil {
+			if s, err = detail(r, item, "schedules", item.ID); err != nil {
 				return err
-			}
-			if ok {
-				s = d
 			}
 		}
 		tracks, ok, err := r.schedule(s)
