@@ -97,6 +97,25 @@ func (r *Run) PastOverrides(name string, n int) {
 	}
 }
 
+// NewTeam starts the Vigil team of the source's team id: a development
+// team named name, with an id made from the name (or the source's id) and
+// no members yet. It is false for a team without an id and for one teams
+// has already, which maps the source's team ids to their index in
+// Bundle.Teams.
+func (r *Run) NewTeam(teams map[string]int, id, name string) (catalog.Team, bool) {
+	if _, dup := teams[id]; id == "" || dup {
+		return catalog.Team{}, false
+	}
+	return catalog.Team{ID: r.TeamIDs.New(name, id, "team"), Name: name, Kind: catalog.KindDev, Members: []string{}}, true
+}
+
+// AddTeam appends t to Bundle.Teams as the team of the source's team id,
+// noting its index in teams.
+func (r *Run) AddTeam(teams map[string]int, id string, t catalog.Team) {
+	teams[id] = len(r.Res.Bundle.Teams)
+	r.Res.Bundle.Teams = append(r.Res.Bundle.Teams, t)
+}
+
 // TeamPolicies collects the escalation policies each team owns, by its
 // index in Bundle.Teams.
 type TeamPolicies map[int][]string

@@ -71,14 +71,9 @@ func (r *run) importTeams(pages [][]byte) error {
 		return err
 	}
 	for _, t := range teams {
-		if t.ID == "" {
-			continue
+		if ct, ok := r.NewTeam(r.teams, t.ID, t.Name); ok {
+			r.AddTeam(r.teams, t.ID, ct)
 		}
-		if _, dup := r.teams[t.ID]; dup {
-			continue
-		}
-		r.teams[t.ID] = len(r.Res.Bundle.Teams)
-		r.Res.Bundle.Teams = append(r.Res.Bundle.Teams, catalog.Team{ID: r.TeamIDs.New(t.Name, t.ID, "team"), Name: t.Name, Kind: catalog.KindDev, Members: []string{}})
 	}
 	return nil
 }

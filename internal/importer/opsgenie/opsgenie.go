@@ -288,19 +288,15 @@ func (r *run) importTeams(pages [][]byte) error {
 	if err != nil {
 		return err
 	}
-	b := &r.Res.Bundle
 	for _, t := range teams {
-		if t.ID == "" {
-			continue
-		}
-		if _, dup := r.teams[t.ID]; dup {
+		ct, ok := r.NewTeam(r.teams, t.ID, t.Name)
+		if !ok {
 			continue
 		}
 		full, err := detail(r, t, "teams", t.ID)
 		if err != nil {
 			return err
 		}
-		ct := catalog.Team{ID: r.TeamIDs.New(t.Name, t.ID, "team"), Name: t.Name, Kind: catalog.KindDev, Members: []string{}}
 		if full.Members == nil {
 			r.Rep.Check("Members of team %s were not given (teams/%s.json = GET /v2/teams/%s): add them.", importer.Code(ct.ID), t.ID, t.ID)
 		}
@@ -311,10 +307,9 @@ func (r *run) importTeams(pages [][]byte) error {
 				r.Rep.Skip("team member", t.Name+": "+m.User.Username, "not among the users imported", "add the member by hand")
 			}
 		}
-		r.teams[t.ID] = len(b.Teams)
+		r.AddTeam(r.teams, t.ID, ct)
 		r.teamOrder = append(r.teamOrder, t.ID)
-		r.teamNames[t.Name] = len(b.Teams)
-		b.Teams = append(b.Teams, ct)
+		r.teamNames[t.Name] = r.teams[t.ID]
 	}
 	return nil
 }

@@ -187,14 +187,11 @@ func (r *run) importTeams(pages [][]byte) error {
 	}
 	b := &r.Res.Bundle
 	for _, t := range teams {
-		if t.ID == "" {
-			continue
-		}
-		if _, dup := r.teams[t.ID]; dup {
-			continue
-		}
 		name := cmp.Or(t.Name, t.Summary)
-		ct := catalog.Team{ID: r.TeamIDs.New(name, t.ID, "team"), Name: name, Kind: catalog.KindDev, Members: []string{}}
+		ct, ok := r.NewTeam(r.teams, t.ID, name)
+		if !ok {
+			continue
+		}
 		members, found, err := r.teamMembers(t.ID)
 		if err != nil {
 			return err
@@ -205,8 +202,7 @@ func (r *run) importTeams(pages [][]byte) error {
 		if t.Parent != nil && t.Parent.ID != "" {
 			r.Rep.Skip("team", name, "is a subteam of "+importer.Code(t.Parent.Summary), "Vigil teams are flat: nothing to do, or merge the teams")
 		}
-		r.teams[t.ID] = len(b.Teams)
-		b.Teams = append(b.Teams, ct)
+		r.AddTeam(r.teams, t.ID, ct)
 	}
 	// Besides teams/ID/members.json, membership comes from the users'
 	// teams (GET /users?include[]=teams).
