@@ -196,11 +196,7 @@ func takeInbox(t *testing.T, s store.Store, limit int) []store.InboxEvent {
 
 func backlog(t *testing.T, s store.Store) int {
 	t.Helper()
-	n, err := s.InboxBacklog(context.Background())
-	if err != nil {
-		t.Fatalf("InboxBacklog: %v", err)
-	}
-	return n
+	return get(t, "InboxBacklog", s.InboxBacklog)
 }
 
 func testInboxOrderAndRemoval(t *testing.T, newStore func(t *testing.T) store.Store) {

@@ -135,9 +135,16 @@ func assertNotFound(t *testing.T, s store.Store, kind, id string) {
 
 func configVersion(t *testing.T, s store.Store) int64 {
 	t.Helper()
-	v, err := s.ConfigVersion(context.Background())
+	return get(t, "ConfigVersion", s.ConfigVersion)
+}
+
+// get calls a store's method, named what, that takes only a context,
+// failing the test on an error.
+func get[T any](t *testing.T, what string, method func(context.Context) (T, error)) T {
+	t.Helper()
+	v, err := method(context.Background())
 	if err != nil {
-		t.Fatalf("ConfigVersion: %v", err)
+		t.Fatalf("%s: %v", what, err)
 	}
 	return v
 }
