@@ -51,44 +51,20 @@ func requireAlertmanager(t *testing.T) {
 
 // process is a program the test started; it is killed at cleanup.
 type process struct {
+	*vigiltest.Process
 	name string
-	cmd  *exec.Cmd
 	log  *vigiltest.Buffer
-	done chan struct{}
 }
 
 // start runs a program and kills it when the test ends, printing its
 // output when the test failed.
 func start(t *testing.T, name string, env []string, bin string, args ...string) *process {
 	t.Helper()
-	p := &process{name: name, cmd: exec.Command(bin, args...), log: &vigiltest.Buffer{}, done: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout = p.log
-	p.cmd.Stderr = p.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	go func() { // owner: the test, through cleanup
-		_ = p.cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		if t.Failed() {
-			t.Logf("--- output of %s:\n%s", name, p.log.String())
-		}
-	})
-	return p
-}
-
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	log := &vigiltest.Buffer{}
+	cmd.Stdout, cmd.Stderr = log, log
+	return &process{Process: vigiltest.Start(t, name, cmd, log.String), name: name, log: log}
 }
 
 // waitFor waits up to 30s for cond, failing the test at once when the
@@ -96,7 +72,7 @@ func (p *process) exited() bool {
 func (p *process) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	waitFor(t, 30*time.Second, what, func() (bool, error) {
-		if p.exited() {
+		if p.Exited() {
 			return false, errors.New(p.name + " exited")
 		}
 		return cond(), nil

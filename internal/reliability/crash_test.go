@@ -144,7 +144,7 @@ func TestCrashRecoverySQLite(t *testing.T) {
 		}
 		after := minKillAfter + time.Duration(rng.Int64N(int64(maxKillAfter-minKillAfter)))
 		time.Sleep(after)
-		p.kill()
+		p.Kill()
 		cancel()
 		wg.Wait()
 		kills = append(kills, after.String())

@@ -109,7 +109,7 @@ func TestReplicasOnPostgres(t *testing.T) {
 		// into the load, so that the failover gap is measured.
 		if into := time.Since(started); killedAt.IsZero() && into >= killAfter && (len(recv.heldPages()) > 0 || into >= load*3/4) {
 			killAfter = into
-			procs[victim].kill()
+			procs[victim].Kill()
 			dead.Store(true)
 			killedAt = time.Now()
 			t.Logf("SIGKILL replica %d at %s into the load", victim, killAfter)

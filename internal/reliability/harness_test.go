@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -121,11 +120,10 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 
 // vigilProcess is a running vigil serve.
 type vigilProcess struct {
+	*vigiltest.Process
 	name    string
-	cmd     *exec.Cmd
 	logPath string
 	base    string // http://HOST:PORT
-	done    chan struct{}
 }
 
 // serveArgs is how a vigil serve is started.
@@ -159,25 +157,12 @@ func startVigil(t testing.TB, name string, a serveArgs) *vigilProcess {
 	// over pinned instants runs these tests again at each one.
 	_ = os.Getenv(clock.PinVariable)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		t.Fatalf("start %s: %v", name, err)
-	}
-	logFile.Close() // the child has its own descriptor
-	p := &vigilProcess{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
-	go func() { // owner: the process; ends when it exits
-		_ = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		p.kill()
-		if t.Failed() {
-			t.Logf("--- last lines of %s (%s):\n%s", name, logPath, p.logTail(40))
-		}
-	})
+	defer logFile.Close() // the child has its own descriptor
+	p := &vigilProcess{name: name, logPath: logPath}
+	p.Process = vigiltest.Start(t, name, cmd, func() string { return "the last lines of " + logPath + ":\n" + p.logTail(40) })
 	deadline := time.Now().Add(30 * time.Second)
 	for p.base == "" {
-		if p.exited() {
+		if p.Exited() {
 			t.Fatalf("%s exited before serving:\n%s", name, p.logTail(40))
 		}
 		if time.Now().After(deadline) {
@@ -194,7 +179,7 @@ func startVigil(t testing.TB, name string, a serveArgs) *vigilProcess {
 		if err == nil && code == http.StatusOK {
 			break
 		}
-		if p.exited() || time.Now().After(deadline) {
+		if p.Exited() || time.Now().After(deadline) {
 			t.Fatalf("%s not ready (%d, %v):\n%s", name, code, err, p.logTail(40))
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -205,25 +190,7 @@ func startVigil(t testing.TB, name string, a serveArgs) *vigilProcess {
 	return p
 }
 
-func (p *vigilProcess) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (p *vigilProcess) pid() int { return p.cmd.Process.Pid }
-
-// kill sends SIGKILL and waits for the process to be gone.
-func (p *vigilProcess) kill() {
-	if p.exited() {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
-}
+func (p *vigilProcess) pid() int { return p.Cmd.Process.Pid }
 
 // memory reads the process's peak and current resident set size in bytes
 // from /proc (VmHWM, VmRSS).

@@ -216,7 +216,7 @@ func TestHostileClients(t *testing.T) {
 				ignored = append(ignored, fmt.Sprintf("%s %s: %d", rt.method, rt.path, code))
 			}
 		}
-		if h.exited() {
+		if h.Exited() {
 			t.Fatal("the server died")
 		}
 		t.Logf("%d write endpoints refused a 2 MiB body with 413; %d take no body and answered without reading it: %s; %d were asked about an object that does not exist and answered 404: %s",

@@ -220,7 +220,7 @@ func TestAlertStorm(t *testing.T) {
 	if !drained {
 		t.Errorf("the inbox did not drain within 2 minutes of the storm")
 	}
-	if p.exited() {
+	if p.Exited() {
 		t.Fatalf("the server died during the storm:\n%s", p.logTail(40))
 	}
 	if code, err := call(context.Background(), apiClient, "GET", p.base+"/healthz", "", nil, nil); err != nil || code != http.StatusOK {
