@@ -212,6 +212,15 @@ func (f *fixture) call(method, path, token string, body any, out any) int {
 	return f.do(f.request(method, path, token, body), out)
 }
 
+// apply applies the configuration b as the admin, failing the test unless
+// it is taken.
+func (f *fixture) apply(b any) {
+	f.t.Helper()
+	if code := f.call("POST", "/api/v1/config/apply", adminSecret, b, nil); code != http.StatusOK {
+		f.t.Fatalf("apply = %d", code)
+	}
+}
+
 // request builds a request with the given token ("" for none) and body (a
 // string or bytes as they are, anything else as JSON).
 func (f *fixture) request(method, path, token string, body any) *http.Request {
@@ -369,9 +378,7 @@ func TestTokenLifecycle(t *testing.T) {
 
 func TestCRUDAndValidation(t *testing.T) {
 	f := newFixture(t)
-	if code := f.call("POST", "/api/v1/config/apply", adminSecret, shop(), nil); code != 200 {
-		t.Fatalf("apply = %d", code)
-	}
+	f.apply(shop())
 	user := map[string]any{"id": "bob", "name": "Bob", "time_zone": "Australia/Sydney"}
 	if code := f.call("POST", "/api/v1/users", adminSecret, user, nil); code != 201 {
 		t.Fatalf("create user = %d", code)
@@ -436,7 +443,7 @@ func TestCRUDAndValidation(t *testing.T) {
 
 func TestListPaging(t *testing.T) {
 	f := newFixture(t)
-	f.call("POST", "/api/v1/config/apply", adminSecret, shop(), nil)
+	f.apply(shop())
 	var seen []string
 	cursor := ""
 	for pages := 0; pages < 10; pages++ {
@@ -475,7 +482,7 @@ func TestListPaging(t *testing.T) {
 
 func TestServiceCriticality(t *testing.T) {
 	f := newFixture(t)
-	f.call("POST", "/api/v1/config/apply", adminSecret, shop(), nil)
+	f.apply(shop())
 	tests := []struct {
 		id       string
 		critical bool

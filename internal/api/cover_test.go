@@ -69,9 +69,7 @@ func coverBackends(t *testing.T, test func(t *testing.T, f *fixture, h *hooks)) 
 			}
 			f := startFixture(t, o)
 			h := newHooks(t)
-			if code := f.call("POST", "/api/v1/config/apply", adminSecret, coverRota(h.http.URL), nil); code != 200 {
-				t.Fatalf("apply = %d", code)
-			}
+			f.apply(coverRota(h.http.URL))
 			test(t, f, h)
 		})
 	}

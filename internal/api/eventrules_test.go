@@ -49,9 +49,7 @@ type ruledList struct {
 
 func TestOrgIntegrationRoutesByRules(t *testing.T) {
 	f := newFixture(t)
-	if code := f.call("POST", "/api/v1/config/apply", adminSecret, routedOrg(), nil); code != 200 {
-		t.Fatalf("apply = %d", code)
-	}
+	f.apply(routedOrg())
 	body := amGroup(
 		amAlert("a000000000000001", "firing", `"alertname":"LedgerLag","team":"payments","service":"checkout"`),
 		amAlert("a000000000000002", "firing", `"alertname":"Latency","service":"payments","severity":"page"`),
@@ -192,9 +190,7 @@ func TestOrgIntegrationUnroutedService(t *testing.T) {
 	f := newFixture(t)
 	b := routedOrg()
 	b["org"].(map[string]any)["unrouted_service"] = "fraud"
-	if code := f.call("POST", "/api/v1/config/apply", adminSecret, b, nil); code != 200 {
-		t.Fatalf("apply = %d", code)
-	}
+	f.apply(b)
 	f.call("POST", "/api/v1/integrations/alertmanager/am-org", "", amGroup(amAlert("b000000000000001", "firing", `"alertname":"Orphan"`)), nil)
 	change := map[string]any{"routing_key": orgPDKey, "payload": map[string]any{"summary": "deploy v2", "custom_details": map[string]any{"service": "payments"}}}
 	if code := f.call("POST", "/v2/change/enqueue", "", change, nil); code != 202 {
@@ -239,9 +235,7 @@ func (f *fixture) metricsText() string {
 // like alert events, and never open an alert.
 func TestOrgChangeEventsKept(t *testing.T) {
 	onBothBackends(t, func(t *testing.T, f *fixture) {
-		if code := f.call("POST", "/api/v1/config/apply", adminSecret, routedOrg(), nil); code != 200 {
-			t.Fatalf("apply = %d", code)
-		}
+		f.apply(routedOrg())
 		for _, c := range []struct {
 			summary string
 			details map[string]any

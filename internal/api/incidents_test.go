@@ -74,9 +74,7 @@ func TestRelatedIncidents(t *testing.T) {
 		map[string]any{"id": "orders", "owner": "shop", "depends_on": []any{map[string]any{"service": "ledger", "kind": "hard"}},
 			"integrations": []any{map[string]any{"type": "generic", "key": "gen-orders"}}})
 	b["services"].([]any)[0].(map[string]any)["integrations"] = []any{map[string]any{"type": "generic", "key": "gen-checkout"}}
-	if code := f.call("POST", "/api/v1/config/apply", adminSecret, b, nil); code != 200 {
-		t.Fatalf("apply = %d", code)
-	}
+	f.apply(b)
 	type related struct {
 		Incident int64    `json:"incident"`
 		Via      []string `json:"via"`

@@ -40,9 +40,7 @@ func startOperations(t *testing.T) (*fixture, *opstest.Platform) {
 		}
 		return ""
 	}})
-	if code := f.call("POST", "/api/v1/config/apply", adminSecret, operationsOrg(platform.URL()), nil); code != 200 {
-		t.Fatalf("apply = %d", code)
-	}
+	f.apply(operationsOrg(platform.URL()))
 	return f, platform
 }
 

@@ -144,9 +144,7 @@ func (f *fixture) checkWrite(c caller, what, method, path string, body any, want
 
 func TestPermissionMatrix(t *testing.T) {
 	f := newFixture(t)
-	if code := f.call("POST", "/api/v1/config/apply", adminSecret, permissionOrg(), nil); code != 200 {
-		t.Fatalf("apply = %d", code)
-	}
+	f.apply(permissionOrg())
 	callers := permissionCallers(f)
 
 	// Reads
@@ -351,9 +349,7 @@ func TestPermissionMatrix(t *testing.T) {
 
 func TestIncidentAuditEntriesShowBeforeAndAfter(t *testing.T) {
 	f := newFixture(t)
-	if code := f.call("POST", "/api/v1/config/apply", adminSecret, permissionOrg(), nil); code != 200 {
-		t.Fatalf("apply = %d", code)
-	}
+	f.apply(permissionOrg())
 	callers := permissionCallers(f)
 	bob := callerNamed(callers, "bob")
 	id := f.declareAsAdmin("billing")

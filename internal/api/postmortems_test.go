@@ -38,9 +38,7 @@ func learningOrg() map[string]any {
 
 func learningFixture(t *testing.T, dsn string) *fixture {
 	f := startFixture(t, fixtureOptions{dsn: dsn, users: []string{"alice", "dora", "bob"}})
-	if code := f.call("POST", "/api/v1/config/apply", adminSecret, learningOrg(), nil); code != 200 {
-		t.Fatalf("apply = %d", code)
-	}
+	f.apply(learningOrg())
 	return f
 }
 
@@ -378,9 +376,7 @@ func TestRequiredPostmortems(t *testing.T) {
 	// The org's policy decides: SEV3 and above, nothing else.
 	org := learningOrg()
 	org["org"] = map[string]any{"postmortems": map[string]any{"required_for": []string{"SEV1", "SEV2", "SEV3"}, "due_business_days": 2}}
-	if code := f.call("POST", "/api/v1/config/apply", adminSecret, org, nil); code != 200 {
-		t.Fatalf("apply = %d", code)
-	}
+	f.apply(org)
 	if got, want := required(""), fmt.Sprintf("%d:other:missing:true %d:shop:draft:true", sev3, sev2); got != want {
 		t.Errorf("required under SEV1-SEV3: %q, want %q", got, want)
 	}

@@ -74,9 +74,7 @@ func rota() map[string]any {
 func newRotaFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := newFixture(t)
-	if code := f.call("POST", "/api/v1/config/apply", adminSecret, rota(), nil); code != 200 {
-		t.Fatalf("apply rota = %d", code)
-	}
+	f.apply(rota())
 	return f
 }
 
@@ -573,7 +571,7 @@ func TestApplyKeepsAPIOverrides(t *testing.T) {
 		t.Errorf("audit = %+v, want the delete with the override before it", audit.Entries)
 	}
 	// Back again, the schedule has only its configured override.
-	f.call("POST", "/api/v1/config/apply", adminSecret, rota(), nil)
+	f.apply(rota())
 	var list overridesBody
 	f.call("GET", path, f.viewer, nil, &list)
 	if len(list.Overrides) != 1 || list.Overrides[0].ID != "carol-cover" {
