@@ -1302,9 +1302,7 @@ func TestBrowserRelatedIncidents(t *testing.T) {
 	s.applyShop()
 	org := shop()
 	org["services"].([]any)[4].(map[string]any)["integrations"] = []any{map[string]any{"type": "generic", "key": "gen-search"}}
-	if code := s.call("POST", "/api/v1/config/apply", adminSecret, org, nil); code != http.StatusOK {
-		t.Fatalf("apply = %d", code)
-	}
+	s.apply(org)
 	checkout := s.trigger("Checkout down")
 	if code := s.call("POST", "/api/v1/integrations/generic/gen-search", "", map[string]any{"summary": "Search down", "severity": "critical", "dedup_key": "s"}, nil); code != http.StatusAccepted {
 		t.Fatalf("search alert = %d", code)

@@ -22,9 +22,7 @@ func TestBrowserUnroutedEvents(t *testing.T) {
 			map[string]any{"match": map[string]any{"labels": map[string]any{"service": "*"}}, "service": "{{labels.service}}"},
 		},
 	}
-	if code := s.call("POST", "/api/v1/config/apply", adminSecret, org, nil); code != http.StatusOK {
-		t.Fatalf("apply = %d", code)
-	}
+	s.apply(org)
 	body := `{"version":"4","groupKey":"g","status":"firing","alerts":[
  {"status":"firing","labels":{"alertname":"Orphan","instance":"db-9"},"annotations":{"summary":"orphan alert"},"fingerprint":"c000000000000001"},
  {"status":"firing","labels":{"alertname":"Noise","env":"staging","service":"search"},"annotations":{"summary":"staging noise"},"fingerprint":"c000000000000002"},

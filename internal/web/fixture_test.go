@@ -197,12 +197,20 @@ func shop() map[string]any {
 	}
 }
 
+// apply applies the configuration b as the admin, failing the test unless
+// it is taken.
+func (s *server) apply(b any) {
+	s.t.Helper()
+	var answer map[string]any
+	if code := s.call("POST", "/api/v1/config/apply", adminSecret, b, &answer); code != http.StatusOK {
+		s.t.Fatalf("apply = %d %v", code, answer)
+	}
+}
+
 // applyShop applies the shop and gives alice a password.
 func (s *server) applyShop() {
 	s.t.Helper()
-	if code := s.call("POST", "/api/v1/config/apply", adminSecret, shop(), nil); code != http.StatusOK {
-		s.t.Fatalf("apply the shop = %d", code)
-	}
+	s.apply(shop())
 	if code := s.call("PUT", "/api/v1/users/alice/password", adminSecret, map[string]string{"password": alicePassword}, nil); code != http.StatusNoContent {
 		s.t.Fatalf("set alice's password = %d", code)
 	}
@@ -221,10 +229,7 @@ func (s *server) applyShopWith(docs string) {
 	if len(loaded.Problems) > 0 {
 		s.t.Fatalf("config problems: %v", loaded.Problems)
 	}
-	var answer map[string]any
-	if code := s.call("POST", "/api/v1/config/apply", adminSecret, loaded.Bundle, &answer); code != http.StatusOK {
-		s.t.Fatalf("apply the shop and its SLOs = %d %v", code, answer)
-	}
+	s.apply(loaded.Bundle)
 }
 
 // incident is what the tests read of an incident.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -34,9 +33,7 @@ func TestBrowserDrainFromTheIncidentPage(t *testing.T) {
 		map[string]any{"id": "restart", "driver": map[string]any{"http": map[string]any{"url": platform.URL() + "/v1/services/{{service}}/restart"}}},
 	}
 	org["services"].([]any)[0].(map[string]any)["operation_params"] = map[string]any{"drain": map[string]any{"region": "eu-1"}}
-	if code := s.call("POST", "/api/v1/config/apply", adminSecret, org, nil); code != http.StatusOK {
-		t.Fatalf("apply = %d", code)
-	}
+	s.apply(org)
 	inc := s.trigger("Checkout in eu-1 failing")
 	id := strconv.FormatInt(inc.ID, 10)
 

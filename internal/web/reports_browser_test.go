@@ -83,9 +83,7 @@ func reportHistory(t *testing.T) (*server, *handClock) {
 	t.Cleanup(hook.Close)
 	clk := &handClock{t: vigiltest.Instant(t, "2026-03-03T18:00:00Z")}
 	s := newServerWithClock(t, clk.Now)
-	if code := s.call("POST", "/api/v1/config/apply", adminSecret, payments(hook.URL), nil); code != http.StatusOK {
-		t.Fatalf("apply the payments organisation = %d", code)
-	}
+	s.apply(payments(hook.URL))
 	at := func(when string) { clk.Set(vigiltest.Instant(t, when)) }
 	event := func(action, dedup string) {
 		body := map[string]any{"routing_key": checkoutKey, "event_action": action, "dedup_key": dedup,

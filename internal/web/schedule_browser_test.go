@@ -72,9 +72,7 @@ func TestBrowserScheduleEditor(t *testing.T) {
 	org := shop()
 	sched := org["schedules"].([]any)[0].(map[string]any)
 	sched["overrides"] = []any{map[string]any{"id": "planned", "user": "carol", "start": "2026-03-09T09:00:00+01:00", "end": "2026-03-10T09:00:00+01:00"}}
-	if code := s.call("POST", "/api/v1/config/apply", adminSecret, org, nil); code != 200 {
-		t.Fatalf("apply = %d", code)
-	}
+	s.apply(org)
 	for _, u := range []string{"alice", "carol"} {
 		if code := s.call("PUT", "/api/v1/users/"+u+"/password", adminSecret, map[string]string{"password": alicePassword}, nil); code != 204 {
 			t.Fatalf("password of %s = %d", u, code)

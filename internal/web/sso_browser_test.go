@@ -38,9 +38,7 @@ func TestBrowserSingleSignOn(t *testing.T) {
 	org["users"].([]any)[0].(map[string]any)["email"] = "alice.martin@example.com"
 	sso := map[string]any{"name": "Test IdP", "issuer": p.Issuer, "client_id": oidctest.ClientID, "client_secret_env": ssoSecretEnv}
 	org["org"] = map[string]any{"auth": map[string]any{"oidc": sso}}
-	if code := s.call("POST", "/api/v1/config/apply", adminSecret, org, nil); code != http.StatusOK {
-		t.Fatalf("apply the shop with single sign-on = %d", code)
-	}
+	s.apply(org)
 	inc := s.trigger("Checkout 500s after the deploy")
 	id := strconv.FormatInt(inc.ID, 10)
 	b := newBrowser(t)
