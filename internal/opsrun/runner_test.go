@@ -50,16 +50,7 @@ type fixture struct {
 
 // orgYAML operates checkout through the stand-in at %[1]s and scripts in
 // %[2]s.
-const orgYAML = `
-users:
-  - {id: alice, name: Alice, email: alice@example.com, time_zone: UTC}
-teams:
-  - {id: shop, name: Shop, kind: dev, time_zone: UTC, country: DE, members: [alice], escalation_policy: shop}
-  - {id: irt, name: IRT, kind: global-irt, time_zone: UTC, members: [alice], escalation_policy: shop}
-escalation_policies:
-  - id: shop
-    steps: [{targets: [{user: alice}], escalate_after: 10m}]
-services:
+const orgYAML = testdb.Shop + `services:
   - id: checkout
     name: Checkout
     owner: shop

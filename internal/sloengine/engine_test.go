@@ -24,16 +24,7 @@ import (
 
 // orgYAML is a small organisation with one pushed SLO on checkout: 99.9%
 // over 30 days, so the page-1h tier fires above a burn rate of 14.4.
-var orgYAML = `
-users:
-  - {id: alice, name: Alice, email: alice@example.com, time_zone: UTC}
-teams:
-  - {id: shop, name: Shop, kind: dev, time_zone: UTC, country: DE, members: [alice], escalation_policy: shop}
-  - {id: irt, name: IRT, kind: global-irt, time_zone: UTC, members: [alice], escalation_policy: shop}
-escalation_policies:
-  - id: shop
-    steps: [{targets: [{user: alice}], escalate_after: 10m}]
-services:
+var orgYAML = testdb.Shop + `services:
   - {id: checkout, name: Checkout, owner: shop}
 ---
 ` + slotest.Edit(slotest.CheckoutAvailability, slotest.Over30Days...)

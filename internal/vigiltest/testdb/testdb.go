@@ -14,6 +14,20 @@ import (
 	"github.com/vigil-oncall/vigil/internal/store/sqlite/sqlitetest"
 )
 
+// Shop is the start of a small configuration, for Org: alice, in team
+// shop and in the global IRT, paged by escalation policy shop. A test
+// goes on with its services: Shop + "services:\n...".
+const Shop = `
+users:
+  - {id: alice, name: Alice, email: alice@example.com, time_zone: UTC}
+teams:
+  - {id: shop, name: Shop, kind: dev, time_zone: UTC, country: DE, members: [alice], escalation_policy: shop}
+  - {id: irt, name: IRT, kind: global-irt, time_zone: UTC, members: [alice], escalation_policy: shop}
+escalation_policies:
+  - id: shop
+    steps: [{targets: [{user: alice}], escalate_after: 10m}]
+`
+
 // SQLite opens a migrated SQLite store in a file of the test's own, closed
 // when the test ends (sqlitetest.Open, for the packages that also want Org).
 func SQLite(t testing.TB) *sqlite.Store {
