@@ -228,19 +228,7 @@ func (g *Graph) walk(id string, adjacency [][]edge, hardOnly bool) []string {
 		return []string{}
 	}
 	seen := make([]bool, len(g.ids))
-	seen[start] = true
-	stack := []int{start}
-	for len(stack) > 0 {
-		from := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, e := range adjacency[from] {
-			if seen[e.peer] || (hardOnly && !e.hard) {
-				continue
-			}
-			seen[e.peer] = true
-			stack = append(stack, e.peer)
-		}
-	}
+	g.search(seen, start, adjacency, hardOnly, -1)
 	seen[start] = false
 	// Scanning in index order yields the ids already sorted.
 	found := []string{}
@@ -270,20 +258,28 @@ func (g *Graph) Linked(a, b string) bool {
 
 // reaches reports whether to is reachable from from along depends_on edges.
 func (g *Graph) reaches(from, to int) bool {
-	seen := make([]bool, len(g.ids))
-	seen[from] = true
-	stack := []int{from}
+	return g.search(make([]bool, len(g.ids)), from, g.out, false, to)
+}
+
+// search goes depth first from start along adjacency (hard edges only
+// with hardOnly), marking in seen, which is as long as ids and all false,
+// start and each service it reaches. It stops at stop, reporting that it
+// reached it; -1 stops nowhere.
+func (g *Graph) search(seen []bool, start int, adjacency [][]edge, hardOnly bool, stop int) bool {
+	seen[start] = true
+	stack := []int{start}
 	for len(stack) > 0 {
-		cur := stack[len(stack)-1]
+		from := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		for _, e := range g.out[cur] {
-			if e.peer == to {
+		for _, e := range adjacency[from] {
+			if seen[e.peer] || (hardOnly && !e.hard) {
+				continue
+			}
+			if e.peer == stop {
 				return true
 			}
-			if !seen[e.peer] {
-				seen[e.peer] = true
-				stack = append(stack, e.peer)
-			}
+			seen[e.peer] = true
+			stack = append(stack, e.peer)
 		}
 	}
 	return false
@@ -315,20 +311,10 @@ func (g *Graph) Related(ids []string) [][]string {
 			continue
 		}
 		clear(seen)
-		seen[start] = true
-		stack := []int{start}
-		for len(stack) > 0 {
-			cur := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, e := range g.out[cur] {
-				if seen[e.peer] {
-					continue
-				}
-				seen[e.peer] = true
-				stack = append(stack, e.peer)
-				if other, given := position[e.peer]; given {
-					groups.union(k, other)
-				}
+		g.search(seen, start, g.out, false, -1)
+		for i, other := range position {
+			if seen[i] && i != start {
+				groups.union(k, other)
 			}
 		}
 	}
