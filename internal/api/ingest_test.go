@@ -34,7 +34,9 @@ func (f *fixture) pagingOrg() {
 		map[string]any{"type": "heartbeat", "key": "hb-checkout", "interval": "10m"},
 		map[string]any{"type": "pagerduty", "key": "ffffeeeeddddccccbbbbaaaa00002222", "rate_limit": 1},
 	}
-	f.apply(b)
+	if code := f.call("POST", "/api/v1/config/apply", adminSecret, b, nil); code != 200 {
+		f.t.Fatalf("apply = %d", code)
+	}
 	for _, u := range []string{"alice", "gina", "olga"} {
 		tok := store.Token{ID: "tok-" + u, Name: u, Hash: auth.Hash("user-token-of-" + u), UserID: u, Role: auth.RoleUser, CreatedAt: time.Now()}
 		if err := f.store.CreateToken(f.t.Context(), tok, store.AuditEntry{At: time.Now(), Actor: "test", Action: "token.create", Kind: "token", ObjID: tok.ID}); err != nil {
