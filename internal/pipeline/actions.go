@@ -87,7 +87,7 @@ func auditIncident(tx store.Tx, now time.Time, by Actor, action string, inc *inc
 // action's entry on the timeline, stores the incident and audits the
 // action with the entry's message.
 func recordAction(tx store.Tx, inc *incident.Incident, entry *incident.TimelineEntry, by Actor, action string, before json.RawMessage, now time.Time) error {
-	if err := tx.AppendTimeline(entry); err != nil {
+	if err := tx.QueueTimeline(entry); err != nil {
 		return err
 	}
 	if err := tx.UpdateIncident(inc); err != nil {
@@ -142,7 +142,7 @@ func (ic *Incidents) Snooze(ctx context.Context, id int64, d time.Duration, by A
 				return err
 			}
 		}
-		if err := tx.AppendTimeline(entry); err != nil {
+		if err := tx.QueueTimeline(entry); err != nil {
 			return err
 		}
 		return auditIncident(tx, now, by, "snooze", inc, before, msg)
@@ -184,7 +184,7 @@ func (ic *Incidents) Reassign(ctx context.Context, id int64, userID, policyID st
 		if policyID != "" {
 			inc.Policy = policyID
 		}
-		if err := tx.AppendTimeline(entry); err != nil {
+		if err := tx.QueueTimeline(entry); err != nil {
 			return err
 		}
 		earlier := pagedUsers(inc)
@@ -214,7 +214,7 @@ func (ic *Incidents) AddNote(ctx context.Context, id int64, text string, by Acto
 		if err := tx.UpdateIncident(inc); err != nil {
 			return err
 		}
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryNote, Actor: by.Name, Channel: by.Channel, Message: text}); err != nil {
+		if err := tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryNote, Actor: by.Name, Channel: by.Channel, Message: text}); err != nil {
 			return err
 		}
 		if err := emitEvent(tx, ic.org.Snapshot(), inc, catalog.EventNote, by.Name, text, now); err != nil {

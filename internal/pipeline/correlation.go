@@ -214,7 +214,7 @@ func (f *flow) mergeCorrelated(tx store.Tx, inc, src *incident.Incident, why str
 	if err != nil {
 		return err
 	}
-	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: "system",
+	return tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: "system",
 		Message: fmt.Sprintf("incident %d (%s, %d alerts) correlated into this one: %s", src.ID, strings.Join(src.Services, ", "), moved, why)})
 }
 
@@ -227,7 +227,7 @@ func relate(tx store.Tx, a, b *incident.Incident, v correlate.Verdict, now time.
 			continue
 		}
 		msg := fmt.Sprintf("related to incident %d (%s): %s; merge them if they are one failure", other.ID, strings.Join(other.Services, ", "), v.Reason)
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRelated, Actor: "system", Message: msg}); err != nil {
+		if err := tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRelated, Actor: "system", Message: msg}); err != nil {
 			return err
 		}
 	}

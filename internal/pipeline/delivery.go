@@ -97,7 +97,7 @@ func (d *Dispatcher) deliveryUpdate(ctx context.Context, notificationID int64, c
 			msg += "; failing over to " + next
 			failedOver = true
 		}
-		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: now, Kind: incident.EntryNotified, Actor: "system",
+		return tx.QueueTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: now, Kind: incident.EntryNotified, Actor: "system",
 			Channel: n.MethodType, Message: msg})
 	})
 	if failedOver {

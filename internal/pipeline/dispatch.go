@@ -330,7 +330,7 @@ func storeAttempt(tx store.Tx, n *notify.Notification, attempt *notify.Attempt, 
 	if n.IncidentID == 0 || message == nil || n.Kind == notify.KindEvent {
 		return nil
 	}
-	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: attempt.At, Kind: incident.EntryNotified, Actor: "system", Channel: n.MethodType, Message: message()})
+	return tx.QueueTimeline(&incident.TimelineEntry{IncidentID: n.IncidentID, At: attempt.At, Kind: incident.EntryNotified, Actor: "system", Channel: n.MethodType, Message: message()})
 }
 
 // failover moves a failed page on to the user's next contact method (in

@@ -42,7 +42,7 @@ func (es *Escalator) RunOnce(ctx context.Context) (int, error) {
 				if err := tx.UpdateIncident(&inc); err != nil {
 					return err
 				}
-				if err := tx.AppendTimeline(entry); err != nil {
+				if err := tx.QueueTimeline(entry); err != nil {
 					return err
 				}
 			}
@@ -115,7 +115,7 @@ func (f *flow) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, in
 	if len(notes) > 0 {
 		msg += "; " + strings.Join(notes, "; ")
 	}
-	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryEscalated, Actor: "system", Message: msg}); err != nil {
+	if err := tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryEscalated, Actor: "system", Message: msg}); err != nil {
 		return nil, err
 	}
 	inc.UpdatedAt = now
@@ -208,7 +208,7 @@ func (f *flow) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalog.Se
 	if len(names) == 0 {
 		msg = fmt.Sprintf("low urgency: nobody is paged, and team %s has nobody on call to notify", team.ID)
 	}
-	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system", Message: msg})
+	return tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system", Message: msg})
 }
 
 // ErrIncidentClosed is returned when acting on a resolved incident.
@@ -274,7 +274,7 @@ func storeAlert(tx store.Tx, a *alert.Alert, actor, why string, now time.Time) (
 	if err := tx.UpdateAlert(a); err != nil {
 		return false, false, err
 	}
-	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: a.IncidentID, At: now, Kind: incident.EntryAlert, Actor: actor,
+	if err := tx.QueueTimeline(&incident.TimelineEntry{IncidentID: a.IncidentID, At: now, Kind: incident.EntryAlert, Actor: actor,
 		Message: fmt.Sprintf("alert %d %s", a.ID, why)}); err != nil {
 		return false, false, err
 	}
@@ -351,7 +351,7 @@ func settle(tx store.Tx, inc *incident.Incident, entry *incident.TimelineEntry, 
 	if err := stopEscalation(tx, inc.ID); err != nil {
 		return err
 	}
-	return tx.AppendTimeline(entry)
+	return tx.QueueTimeline(entry)
 }
 
 func stopEscalation(tx store.Tx, incidentID int64) error {

@@ -38,7 +38,7 @@ func (f *flow) engageCoverage(tx store.Tx, snap *org.Snapshot, inc *incident.Inc
 		}
 	}
 	entry.Message = msg
-	return tx.AppendTimeline(entry)
+	return tx.QueueTimeline(entry)
 }
 
 // joinIncident adds a new alert's service to a correlated incident: the
@@ -49,13 +49,13 @@ func (f *flow) joinIncident(ctx context.Context, tx store.Tx, snap *org.Snapshot
 	inc.AlertCount++
 	inc.UpdatedAt = now
 	if e := incident.RaiseSeverity(inc, severity.Incident(), fmt.Sprintf("a %s alert on %s was correlated into it", severity, svc.ID), now); e != nil {
-		if err := tx.AppendTimeline(e); err != nil {
+		if err := tx.QueueTimeline(e); err != nil {
 			return err
 		}
 	}
 	if !contains(inc.Services, svc.ID) {
 		inc.Services = append(inc.Services, svc.ID)
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: "system",
+		if err := tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: "system",
 			Message: fmt.Sprintf("alert on %s correlated into this incident: %s", svc.ID, why)}); err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func (f *flow) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Incident
 	}
 	inc.Major = true
 	inc.UpdatedAt = now
-	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMajor, Actor: "system", Message: "major incident: " + why}); err != nil {
+	if err := tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMajor, Actor: "system", Message: "major incident: " + why}); err != nil {
 		return err
 	}
 	if err := emitEvent(tx, snap, inc, catalog.EventMajor, "system", why, now); err != nil {
@@ -138,7 +138,7 @@ func (f *flow) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Incident
 	}
 	g := routing.GlobalIRT(snap)
 	if g == nil {
-		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMajor, Actor: "system", Message: "no global-irt team is configured to page"})
+		return tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMajor, Actor: "system", Message: "no global-irt team is configured to page"})
 	}
 	who := f.oncall.TeamOnCall(snap, g, now)
 	if len(who) > 0 {
@@ -148,7 +148,7 @@ func (f *flow) makeMajor(tx store.Tx, snap *org.Snapshot, inc *incident.Incident
 		if prev != "" && prev != who[0] {
 			msg += ", taking over from " + prev
 		}
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: "system", Message: msg,
+		if err := tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryRole, Actor: "system", Message: msg,
 			Data: incident.RoleData(incident.RoleCommander, who[0])}); err != nil {
 			return err
 		}
@@ -194,7 +194,7 @@ func (f *flow) pageOnce(tx store.Tx, snap *org.Snapshot, inc *incident.Incident,
 	if len(notes) > 0 {
 		msg += "; " + strings.Join(notes, "; ")
 	}
-	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryEscalated, Actor: "system", Message: msg})
+	return tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryEscalated, Actor: "system", Message: msg})
 }
 
 func contains(xs []string, x string) bool {

@@ -40,14 +40,20 @@ func (p *Processor) RunOnce(ctx context.Context) (int, error) {
 	now := p.now().UTC()
 	var n, unreadable int
 	err := p.update(ctx, func(tx store.Tx) error {
+		btx := newBatchTx(tx)
 		events, err := tx.TakeInbox(p.batchSize())
 		if err != nil {
 			return fmt.Errorf("take inbox: %w", err)
 		}
+		alerts := decodeAlerts(events)
+		if err := btx.readOpenAlerts(events, alerts); err != nil {
+			return fmt.Errorf("read open alerts: %w", err)
+		}
+		tx = btx
 		n = len(events)
 		unreadable = 0 // the transaction may run again
-		for _, ev := range events {
-			err := p.apply(ctx, tx, snap, ev, now)
+		for i, ev := range events {
+			err := p.apply(ctx, tx, snap, ev, alerts[i], now)
 			var bad *unreadableError
 			if errors.As(err, &bad) {
 				// Retrying cannot help, and the event must neither stop
@@ -76,8 +82,26 @@ func (p *Processor) RunOnce(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// apply processes one inbox event.
-func (p *Processor) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, ev store.InboxEvent, now time.Time) error {
+// decodeAlerts decodes the batch's alert events ahead, so that the batch
+// can read which of their alerts are open at once; nil where an event is
+// not an alert event or does not decode (apply says why).
+func decodeAlerts(events []store.InboxEvent) []*ingest.Event {
+	out := make([]*ingest.Event, len(events))
+	for i, ev := range events {
+		if ev.Kind != store.InboxAlert {
+			continue
+		}
+		var e ingest.Event
+		if json.Unmarshal(ev.Payload, &e) == nil {
+			out[i] = &e
+		}
+	}
+	return out
+}
+
+// apply processes one inbox event; decoded is its alert event when
+// decodeAlerts decoded it.
+func (p *Processor) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, ev store.InboxEvent, decoded *ingest.Event, now time.Time) error {
 	svc := snap.Service(ev.Service)
 	switch ev.Kind {
 	case store.InboxChange:
@@ -100,6 +124,8 @@ func (p *Processor) apply(ctx context.Context, tx store.Tx, snap *org.Snapshot, 
 				return err
 			}
 			e = rec.Event
+		} else if decoded != nil {
+			e = *decoded
 		} else if err := json.Unmarshal(ev.Payload, &e); err != nil {
 			return &unreadableError{fmt.Errorf("decode alert event: %w", err)}
 		}
@@ -236,13 +262,13 @@ func (f *flow) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc
 	if created {
 		opened := &incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryTriggered, Actor: "system",
 			Message: fmt.Sprintf("incident opened on %s: %s urgency, %s", svc.ID, inc.Urgency, inc.Severity)}
-		if err := tx.AppendTimeline(opened); err != nil {
+		if err := tx.QueueTimeline(opened); err != nil {
 			return err
 		}
 	}
 	entry := &incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryAlert, Actor: "integration:" + key,
 		Message: fmt.Sprintf("alert %d triggered on %s: %s", a.ID, svc.ID, a.Summary)}
-	if err := tx.AppendTimeline(entry); err != nil {
+	if err := tx.QueueTimeline(entry); err != nil {
 		return err
 	}
 	switch {
@@ -283,7 +309,7 @@ func groupIncident(tx store.Tx, svc *catalog.Service, a *alert.Alert, e ingest.E
 	existing.AlertCount++
 	existing.UpdatedAt = now
 	if e := incident.RaiseSeverity(&existing, a.Severity.Incident(), fmt.Sprintf("a %s alert on %s was grouped into it", a.Severity, svc.ID), now); e != nil {
-		if err := tx.AppendTimeline(e); err != nil {
+		if err := tx.QueueTimeline(e); err != nil {
 			return nil, "", err
 		}
 	}
@@ -347,7 +373,7 @@ func (f *flow) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.Servi
 		if err := tx.UpdateIncident(inc); err != nil {
 			return err
 		}
-		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
+		return tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
 			Message: "paging suppressed: service " + svc.ID + " is in a " + inc.Suppressed})
 	}
 	if inc.Urgency == alert.UrgencyLow {
@@ -370,7 +396,7 @@ func (f *flow) startResponse(tx store.Tx, snap *org.Snapshot, svc *catalog.Servi
 		}
 	}
 	if !ok {
-		return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
+		return tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntrySuppressed, Actor: "system",
 			Message: fmt.Sprintf("nobody to page: service %s has no escalation policy", svc.ID)})
 	}
 	// The first step runs in this transaction: the page is on its way as

@@ -112,7 +112,7 @@ func (r *Reminders) remind(tx store.Tx, snap *org.Snapshot, it postmortem.Action
 	if len(names) == 0 {
 		msg = fmt.Sprintf("action item %d (%s) is overdue, and team %s has nobody to remind", it.ID, it.Title, it.OwnerTeam)
 	}
-	return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: it.IncidentID, At: now, Kind: incident.EntryPostmortem, Actor: "system", Message: msg})
+	return tx.QueueTimeline(&incident.TimelineEntry{IncidentID: it.IncidentID, At: now, Kind: incident.EntryPostmortem, Actor: "system", Message: msg})
 }
 
 // reminderMessage words a reminder's notification from its body: about

@@ -64,7 +64,7 @@ func (ic *Incidents) Declare(ctx context.Context, d Declaration, by Actor) (inci
 		if d.Message != "" {
 			msg += ": " + d.Message
 		}
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryTriggered, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
+		if err := tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryTriggered, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
 			return err
 		}
 		ic.flow.rankSuspects(ctx, tx, snap, inc)
@@ -126,7 +126,7 @@ func (ic *Incidents) SetSeverity(ctx context.Context, id int64, severity inciden
 		if entry == nil {
 			return nil // it has that severity: nothing changes
 		}
-		if err := tx.AppendTimeline(entry); err != nil {
+		if err := tx.QueueTimeline(entry); err != nil {
 			return err
 		}
 		if severity == incident.SEV1 && inc.Open() {
@@ -343,7 +343,7 @@ func absorb(tx store.Tx, inc, src *incident.Incident, by Actor, why string, now 
 		inc.AddResponder(r)
 	}
 	if e := incident.RaiseSeverity(inc, src.Severity, fmt.Sprintf("incident %d (%s) was merged into it", src.ID, src.Severity), now); e != nil {
-		if err := tx.AppendTimeline(e); err != nil {
+		if err := tx.QueueTimeline(e); err != nil {
 			return 0, err
 		}
 	}
@@ -364,7 +364,7 @@ func absorb(tx store.Tx, inc, src *incident.Incident, by Actor, why string, now 
 	if why != "" {
 		msg += ": " + why
 	}
-	if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: src.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
+	if err := tx.QueueTimeline(&incident.TimelineEntry{IncidentID: src.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
 		return 0, err
 	}
 	return len(alerts), nil
@@ -433,10 +433,10 @@ func (ic *Incidents) Split(ctx context.Context, id int64, alertIDs []int64, by A
 		ic.flow.rankSuspects(ctx, tx, snap, inc)
 		ic.flow.rankSuspects(ctx, tx, snap, n)
 		msg := fmt.Sprintf("%d alert(s) split off into incident %d by %s", len(moving), n.ID, by.Name)
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
+		if err := tx.QueueTimeline(&incident.TimelineEntry{IncidentID: inc.ID, At: now, Kind: incident.EntryMerged, Actor: by.Name, Channel: by.Channel, Message: msg}); err != nil {
 			return err
 		}
-		if err := tx.AppendTimeline(&incident.TimelineEntry{IncidentID: n.ID, At: now, Kind: incident.EntryTriggered, Actor: by.Name, Channel: by.Channel,
+		if err := tx.QueueTimeline(&incident.TimelineEntry{IncidentID: n.ID, At: now, Kind: incident.EntryTriggered, Actor: by.Name, Channel: by.Channel,
 			Message: fmt.Sprintf("split off from incident %d by %s", inc.ID, by.Name)}); err != nil {
 			return err
 		}

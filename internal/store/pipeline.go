@@ -166,6 +166,9 @@ type Tx interface {
 	// OpenAlert returns the open (not resolved) alert with this key, or
 	// ErrNotFound.
 	OpenAlert(integrationKey, dedupKey string) (alert.Alert, error)
+	// OpenDedupKeys returns those of dedupKeys that have an open alert of
+	// the integration: one read for a batch of events instead of one each.
+	OpenDedupKeys(integrationKey string, dedupKeys []string) ([]string, error)
 	GetAlert(id int64) (alert.Alert, error)
 	// InsertAlert stores a new alert and sets its ID.
 	InsertAlert(a *alert.Alert) error
@@ -191,6 +194,10 @@ type Tx interface {
 	UpdateIncident(i *incident.Incident) error
 	// AppendTimeline stores entries and sets their IDs.
 	AppendTimeline(entries ...*incident.TimelineEntry) error
+	// QueueTimeline stores entries by the time the transaction commits,
+	// in order with the entries appended, and leaves their IDs unset: a
+	// transaction that writes many is cheaper for it.
+	QueueTimeline(entries ...*incident.TimelineEntry) error
 
 	// PutEscalation creates or replaces an incident's escalation state.
 	PutEscalation(s escalation.State) error

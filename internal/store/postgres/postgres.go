@@ -293,7 +293,7 @@ func (s *Store) update(ctx context.Context, fn func(store.Tx) error) error {
 	// A no-op after Commit; otherwise it frees the connection, also when fn
 	// panics.
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(s.Tx(ctx, conn{tx})); err != nil {
+	if err := s.Run(ctx, conn{tx}, fn); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -323,7 +323,7 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 			_ = tx.Rollback()
 		}
 	}()
-	err = fn(s.Tx(ctx, conn{tx}))
+	err = s.Run(ctx, conn{tx}, fn)
 	finished = true
 	if err != nil {
 		if rbErr := rollback(tx); rbErr != nil {

@@ -46,6 +46,7 @@ func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"OpenIncidentsSince", testOpenIncidentsSince},
 		{"AlertingServices", testAlertingServices},
 		{"Timeline", testTimeline},
+		{"QueuedTimeline", testQueuedTimeline},
 		{"Escalations", testEscalations},
 		{"InsertNotifications", testInsertNotifications},
 		{"ClaimNotifications", testClaimNotifications},
@@ -547,6 +548,15 @@ func testOpenAlertKey(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 	wantOpen := func(step, key, dedupKey, summary string) {
 		t.Helper()
+		// The batch read agrees with the lookup of one.
+		var open []string
+		update(t, s, func(tx store.Tx) (err error) {
+			open, err = tx.OpenDedupKeys(key, []string{"never used", dedupKey})
+			return err
+		})
+		if want := summary != ""; want != (len(open) == 1 && open[0] == dedupKey) || len(open) > 1 {
+			t.Errorf("%s: OpenDedupKeys(%s, [never used, %s]) = %q, want %s open: %v", step, key, dedupKey, open, dedupKey, want)
+		}
 		got, err := openAlert(t, s, key, dedupKey)
 		if summary == "" {
 			if !errors.Is(err, store.ErrNotFound) {
@@ -1066,6 +1076,71 @@ func testTimeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 	})
 	if err == nil {
 		t.Error("AppendTimeline accepted data that is not JSON")
+	}
+}
+
+func testQueuedTimeline(t *testing.T, newStore func(t *testing.T) store.Store) {
+	s := newStore(t)
+	ctx := context.Background()
+	queued := &incident.TimelineEntry{IncidentID: 1, At: at(2), Kind: incident.EntryTriggered, Actor: "system", Message: "queued first"}
+	appended := &incident.TimelineEntry{IncidentID: 1, At: at(2), Kind: incident.EntryNote, Actor: "user:bob", Message: "appended after"}
+	// 100 rows take statements of 64, 32 and 4.
+	var many []*incident.TimelineEntry
+	for i := range 100 {
+		many = append(many, &incident.TimelineEntry{IncidentID: 2, At: at(3), Kind: incident.EntryAlert, Actor: "integration:am",
+			Message: fmt.Sprint("alert ", i), Data: json.RawMessage(fmt.Sprintf(`{"alert_id": %d}`, i))})
+	}
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.QueueTimeline(queued); err != nil {
+			return err
+		}
+		if err := tx.AppendTimeline(appended); err != nil {
+			return err
+		}
+		return tx.QueueTimeline(many...)
+	})
+	if queued.ID != 0 || many[0].ID != 0 {
+		t.Errorf("queued entries have IDs %d and %d, want them unset", queued.ID, many[0].ID)
+	}
+	got, err := s.Timeline(ctx, 1)
+	if err != nil {
+		t.Fatalf("Timeline: %v", err)
+	}
+	// Same time: in the order queued and appended.
+	if len(got) != 2 || got[0].Message != queued.Message || got[1].Message != appended.Message || got[0].ID >= got[1].ID {
+		t.Errorf("Timeline(1) = %+v, want the queued entry, then the appended one", got)
+	}
+	got, err = s.Timeline(ctx, 2)
+	if err != nil {
+		t.Fatalf("Timeline: %v", err)
+	}
+	if len(got) != len(many) {
+		t.Fatalf("Timeline(2) has %d entries, want %d", len(got), len(many))
+	}
+	for i, e := range got {
+		want := *many[i]
+		want.ID = e.ID
+		assertSame(t, fmt.Sprint("entry ", i), e, want)
+	}
+	// What a transaction that fails queued is not stored; a bad entry is
+	// refused when queued.
+	err = s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.QueueTimeline(&incident.TimelineEntry{IncidentID: 3, At: t0, Kind: incident.EntryNote, Message: "rolled back"}); err != nil {
+			return err
+		}
+		return errors.New("stop")
+	})
+	if err == nil {
+		t.Error("Update returned nil for a failing fn")
+	}
+	if got, err := s.Timeline(ctx, 3); err != nil || len(got) != 0 {
+		t.Errorf("Timeline(3) = %+v, %v; want nothing from a rolled-back transaction", got, err)
+	}
+	err = s.Update(ctx, func(tx store.Tx) error {
+		return tx.QueueTimeline(&incident.TimelineEntry{IncidentID: 1, At: t0, Kind: incident.EntryNote, Data: json.RawMessage(`{`)})
+	})
+	if err == nil {
+		t.Error("QueueTimeline accepted data that is not JSON")
 	}
 }
 
@@ -2001,6 +2076,7 @@ func testRejectedText(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}},
 		{"NUL in a nonce", func(tx store.Tx) error { _, err := tx.UseOnce("n\x00", t0); return err }},
 		{"NUL in a looked-up key", func(tx store.Tx) error { _, err := tx.OpenAlert("k\x00", "d"); return err }},
+		{"NUL in a batch of looked-up keys", func(tx store.Tx) error { _, err := tx.OpenDedupKeys("k", []string{"d", "d\x00"}); return err }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

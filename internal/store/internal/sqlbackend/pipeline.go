@@ -294,14 +294,19 @@ const (
 type Tx struct {
 	ctx      context.Context
 	c        Conn
+	q        *queueingConn
 	db       *DB
 	services WrittenServices
 }
 
 var _ store.Tx = (*Tx)(nil)
 
-// Tx returns a store.Tx on c, a write transaction the caller commits.
-func (db *DB) Tx(ctx context.Context, c Conn) *Tx { return &Tx{ctx: ctx, c: c, db: db} }
+// Tx returns a store.Tx on c, a write transaction the caller commits
+// after Flush (Run does both but the commit).
+func (db *DB) Tx(ctx context.Context, c Conn) *Tx {
+	q := &queueingConn{Conn: c}
+	return &Tx{ctx: ctx, c: q, q: q, db: db}
+}
 
 // lock returns a locking clause for PostgreSQL (see Dialect.lock).
 func (t *Tx) lock(clause string) string { return t.db.d.lock(clause) }
@@ -452,6 +457,25 @@ func (t *Tx) OpenAlert(integrationKey, dedupKey string) (alert.Alert, error) {
 	return a, oneRow(err, "open alert %q/%q", integrationKey, dedupKey)
 }
 
+func (t *Tx) OpenDedupKeys(integrationKey string, dedupKeys []string) ([]string, error) {
+	if err := errors.Join(CheckText("integration_key", integrationKey), CheckTexts("dedup_key", dedupKeys...)); err != nil {
+		return nil, fmt.Errorf("open dedup keys: %w", err)
+	}
+	if len(dedupKeys) == 0 {
+		return nil, nil
+	}
+	d := t.db.d
+	keys, err := queryAll(t.ctx, t.c, func(row Row) (string, error) {
+		var k string
+		return k, row.Scan(&k)
+	}, `SELECT dedup_key FROM alerts WHERE integration_key = $1 AND `+d.in("dedup_key", "$2", "text")+` AND status <> 'resolved'`,
+		integrationKey, list(d, dedupKeys))
+	if err != nil {
+		return nil, fmt.Errorf("open dedup keys of %q: %w", integrationKey, err)
+	}
+	return keys, nil
+}
+
 func (t *Tx) InsertAlert(a *alert.Alert) error {
 	stored, body, err := EncodeAlert(*a)
 	if err != nil {
@@ -593,7 +617,7 @@ func (t *Tx) InsertIncident(i *incident.Incident) error {
 	if err != nil {
 		return fmt.Errorf("insert incident: %w", err)
 	}
-	if err := t.syncIncidentServices(id, stored); err != nil {
+	if err := t.syncIncidentServices(id, stored, true); err != nil {
 		return fmt.Errorf("insert incident %d: %w", id, err)
 	}
 	i.ID = id
@@ -625,7 +649,7 @@ func (t *Tx) UpdateIncident(i *incident.Incident) error {
 	if err := affectedOne(n, err, fmt.Sprintf("update incident %d", i.ID)); err != nil {
 		return err
 	}
-	if err := t.syncIncidentServices(i.ID, stored); err != nil {
+	if err := t.syncIncidentServices(i.ID, stored, false); err != nil {
 		return fmt.Errorf("update incident %d: %w", i.ID, err)
 	}
 	return nil
@@ -665,20 +689,27 @@ func ColumnText(s string) string {
 }
 
 // syncIncidentServices makes incident_services list exactly the
-// incident's services.
-func (t *Tx) syncIncidentServices(id int64, i incident.Incident) error {
+// incident's services. A new incident (fresh) has no rows to delete, and
+// most have one service: a storm opens thousands, each saving a statement
+// and a JSON list.
+func (t *Tx) syncIncidentServices(id int64, i incident.Incident, fresh bool) error {
 	services := IncidentServices(i)
 	if t.services.Unchanged(id, services) {
 		return nil
 	}
 	d := t.db.d
 	names := list(d, services)
-	// "WHERE true" tells SQLite's parser that ON CONFLICT is not a join
-	// clause.
-	stmts := []Stmt{
-		{`DELETE FROM incident_services WHERE incident_id = $1 AND ` + d.notIn("service", "$2", "text"), []any{id, names}},
-		{`INSERT INTO incident_services (incident_id, service) SELECT $1, value FROM ` + d.listTable("$2", "text") +
-			` WHERE true ON CONFLICT DO NOTHING`, []any{id, names}},
+	var stmts []Stmt
+	if !fresh {
+		stmts = append(stmts, Stmt{`DELETE FROM incident_services WHERE incident_id = $1 AND ` + d.notIn("service", "$2", "text"), []any{id, names}})
+	}
+	if fresh && len(services) == 1 {
+		stmts = append(stmts, Stmt{`INSERT INTO incident_services (incident_id, service) VALUES ($1, $2)`, []any{id, services[0]}})
+	} else {
+		// "WHERE true" tells SQLite's parser that ON CONFLICT is not a
+		// join clause.
+		stmts = append(stmts, Stmt{`INSERT INTO incident_services (incident_id, service) SELECT $1, value FROM ` + d.listTable("$2", "text") +
+			` WHERE true ON CONFLICT DO NOTHING`, []any{id, names}})
 	}
 	if _, err := t.c.Batch(t.ctx, stmts, nil); err != nil {
 		return fmt.Errorf("services: %w", err)
