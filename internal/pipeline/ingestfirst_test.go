@@ -34,6 +34,26 @@ func TestRestAfter(t *testing.T) {
 	}
 }
 
+func TestBatchFor(t *testing.T) {
+	tests := []struct {
+		name    string
+		waiting int
+		rate    float64
+		want    int
+	}{
+		{"a backlog and nobody sending", 0, 0, drainBatch},
+		{"a trickle", 0, quietRate - 1, drainBatch},
+		{"a steady load", 0, quietRate, processBatch},
+		{"one sender waiting", 1, 0, processBatch},
+		{"a storm", 200, 9000, processBatch},
+	}
+	for _, tt := range tests {
+		if got := batchFor(tt.waiting, tt.rate); got != tt.want {
+			t.Errorf("%s: batchFor(%d, %g) = %d, want %d", tt.name, tt.waiting, tt.rate, got, tt.want)
+		}
+	}
+}
+
 func TestIngestMeter(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	ms := time.Millisecond

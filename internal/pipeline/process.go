@@ -24,11 +24,31 @@ import (
 // for (on SQLite, a few tens of milliseconds at most).
 const processBatch = 64
 
-// batchSize is how many events one transaction takes: processBatch
-// unless a benchmark set batch.
+// drainBatch is how many it takes when no sender waits and events arrive
+// slower than quietRate: fewer, larger commits drain a backlog faster, and
+// a sender that comes waits for one batch.
+const (
+	drainBatch = 256
+	quietRate  = stormRate / 10
+)
+
+// batchSize is how many events one transaction takes: batch when a
+// benchmark set it, else by how busy ingest is.
 func (p *Processor) batchSize() int {
 	if p.batch > 0 {
 		return p.batch
+	}
+	if p.queue == nil {
+		return processBatch
+	}
+	return batchFor(len(p.queue.requests), p.queue.meter.arrivalRate(time.Now()))
+}
+
+// batchFor is the batch while waiting senders wait for a commit and events
+// arrive at rate per second.
+func batchFor(waiting int, rate float64) int {
+	if waiting == 0 && rate < quietRate {
+		return drainBatch
 	}
 	return processBatch
 }

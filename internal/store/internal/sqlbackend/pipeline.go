@@ -875,11 +875,13 @@ func (t *Tx) ClaimNotifications(now time.Time, lease time.Duration, limit int) (
 		return nil, nil
 	}
 	// Due pages of the critical lane first, from a partial index that
-	// holds only those pending.
+	// holds only those pending. Left to itself, SQLite's planner read the
+	// claim index instead, through every pending page of a storm's
+	// backlog, at each claim.
 	claimed, err := queryAll(t.ctx, t.c, scanNotification, `
 		UPDATE notifications SET status = 'sending', claimed_until = $1
 		WHERE id IN (
-			SELECT id FROM notifications
+			SELECT id FROM notifications`+t.db.d.indexedBy("notifications_lane")+`
 			WHERE lane > 0 AND status = 'pending' AND due_at <= $2
 			ORDER BY due_at, id LIMIT $3`+t.lock(forUpdateSkip)+`)
 		RETURNING `+notificationColumns,
