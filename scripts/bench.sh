@@ -14,8 +14,10 @@
 #       service: the trickle's trigger-to-page percentiles;
 #   (f) memory: RSS after the storms, per open alert (Vigil: also the
 #       database per alert; Alertmanager: its RSS growth per alert);
-#   (g) with VIGIL_TEST_POSTGRES set, the failover gap of the replica test
-#       (a replica killed with pages in flight; once, not per run).
+#   (g) with VIGIL_TEST_POSTGRES set, (a) and (d) again on PostgreSQL (a
+#       fresh database vigil_bench beside that one, each run), and the
+#       failover gap of the replica test (a replica killed with pages in
+#       flight; once, not per run).
 # Each run starts a fresh server on a fresh SQLite database; the summary is
 # the median of RUNS runs. Not part of CI: it takes a few minutes. Usage:
 #   scripts/bench.sh                     # RUNS=3 DURATION=10s
@@ -39,6 +41,9 @@ work=$(mktemp -d /tmp/vigil-bench.XXXXXX)
 server_pid=
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true; fi
+  if [ -n "${VIGIL_TEST_POSTGRES:-}" ]; then
+    psql -q "$VIGIL_TEST_POSTGRES" -c 'DROP DATABASE IF EXISTS vigil_bench' >/dev/null 2>&1 || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -59,6 +64,10 @@ port_open() { (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
 if [ ! -x /usr/bin/prometheus-alertmanager ]; then
   say "installing prometheus-alertmanager"
   apt_install prometheus-alertmanager
+fi
+if [ -n "${VIGIL_TEST_POSTGRES:-}" ] && ! command -v psql >/dev/null; then
+  say "installing postgresql-client"
+  apt_install postgresql-client
 fi
 if ! command -v jq >/dev/null; then
   say "installing jq"
@@ -147,10 +156,17 @@ stop_server() {
   server_pid=
 }
 
+# start_vigil [postgres]: a server on a fresh SQLite database, or with
+# postgres on a fresh PostgreSQL database beside VIGIL_TEST_POSTGRES's.
 start_vigil() {
   rm -rf "$work/db" && mkdir -p "$work/db"
+  local db="sqlite:$work/db/vigil.db"
+  if [ "${1:-}" = postgres ]; then
+    PGOPTIONS=--client-min-messages=warning psql -q "$VIGIL_TEST_POSTGRES" -c 'DROP DATABASE IF EXISTS vigil_bench' -c 'CREATE DATABASE vigil_bench' >/dev/null
+    db=$(bench_postgres_dsn)
+  fi
   VIGIL_ADMIN_TOKEN=bench-admin-token-0123456789 "$vigil" serve --addr "$vigil_addr" \
-    --db "sqlite:$work/db/vigil.db" --config "$work/vigil.yaml" --log-level warn >"$work/server.log" 2>&1 &
+    --db "$db" --config "$work/vigil.yaml" --log-level warn >"$work/server.log" 2>&1 &
   server_pid=$!
   wait_ready "http://$vigil_addr/readyz" vigil "$server_pid"
   rss_start=$(rss_kib)
@@ -182,6 +198,13 @@ EOF
 # metric NAME: a counter of the running server's /metrics, as an integer.
 metric() {
   curl -sf "http://$vigil_addr/metrics" | awk -v n="$1" '$1 == n { printf "%d\n", $2; found = 1 } END { if (!found) print 0 }'
+}
+
+# bench_postgres_dsn: VIGIL_TEST_POSTGRES with the bench's own database.
+bench_postgres_dsn() {
+  local dsn=$VIGIL_TEST_POSTGRES query=
+  case $dsn in *\?*) query="?${dsn#*\?}" dsn=${dsn%%\?*} ;; esac
+  printf '%s/vigil_bench%s\n' "${dsn%/*}" "$query"
 }
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status"; }
@@ -248,6 +271,19 @@ for ((run = 1; run <= runs; run++)); do
     --rate "$rate" --receiver "$receiver_addr" --drain 10s
   stop_server
 
+  # The same two storms on PostgreSQL: how fast each backlog drains.
+  if [ -n "${VIGIL_TEST_POSTGRES:-}" ]; then
+    start_vigil postgres
+    bench throughput-pg --server "http://$vigil_addr" --key "$pd_key" --concurrency "$clients" --duration "$duration" \
+      --receiver "$receiver_addr" --drain 0s
+    drain process-high-pg
+    stop_server
+    start_vigil postgres
+    bench storm-pg --server "http://$vigil_addr" --key "$noise_key" --concurrency "$clients" --duration "$duration"
+    drain process-low-pg
+    stop_server
+  fi
+
   for gi in 1s 5s; do
     start_alertmanager "$gi"
     bench "alertmanager-$gi" --alertmanager-url "http://$am_addr" --concurrency "$clients" --duration "$duration" \
@@ -308,10 +344,16 @@ printf '%-58s %12.0f\n' "Vigil database per open alert+incident (high urgency), 
 printf '%-58s %12.0f\n' "Vigil database per open alert (low urgency), bytes" "$(m process-low .db_per_alert)"
 printf '%-58s %12.0f\n' "Alertmanager RSS growth per alert (1s), bytes" "$(m alertmanager-1s-memory .per_alert)"
 printf '%-58s %12.0f\n' "Alertmanager RSS growth per alert (5s), bytes" "$(m alertmanager-5s-memory .per_alert)"
+if [ -n "${VIGIL_TEST_POSTGRES:-}" ]; then
+  printf '%-58s %12.0f\n' "Vigil accepted events/s on PostgreSQL" "$(m throughput-pg .median_per_second)"
+  printf '%-58s %12.0f\n' "Vigil processing on PostgreSQL, high urgency/s" "$(m process-high-pg .per_second)"
+  printf '%-58s %12.0f\n' "Vigil processing on PostgreSQL, low urgency/s" "$(m process-low-pg .per_second)"
+fi
 if [ -n "$gap" ]; then
   printf '%-58s %12s\n' "failover gap: replica killed with pages in flight" "$gap"
 fi
 printf '\nEach run, in the order run (interleaved): events/s, and p99 ms where measured\n'
-for f in throughput process-high storm process-low trickle alertmanager-1s alertmanager-5s; do
+for f in throughput process-high storm process-low trickle throughput-pg process-high-pg storm-pg process-low-pg alertmanager-1s alertmanager-5s; do
+  [ -f "$work/$f.jsonl" ] || continue
   printf '  %-16s %s\n' "$f" "$(jq -c '[(.median_per_second // .per_second // 0 | floor)] + [.pages.latency.p99_ms // empty]' "$work/$f.jsonl" | tr '\n' ' ')"
 done
