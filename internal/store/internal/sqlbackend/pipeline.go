@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -340,16 +341,19 @@ func (t *Tx) TakeInbox(limit int) ([]store.InboxEvent, error) {
 	// alert does. Each lane is read on its own so that the index gives
 	// its events in id order and the read stops at the limit; one query
 	// ordered by lane and id sorted every urgent event of the backlog on
-	// each take, which made draining a high-urgency storm quadratic.
+	// each take, which made draining a high-urgency storm quadratic. The
+	// lane is written into the statement: bound, SQLite prepared the
+	// statement again at each take to see whether the partial index fits
+	// the new value.
 	var urgent []store.InboxEvent
 	for lane := alert.LaneCritical; lane > alert.LaneNormal && len(urgent) < limit; lane-- {
 		taken, err := queryAll(t.ctx, t.c, scanInboxEvent, `
 			DELETE FROM inbox WHERE id IN (
 				SELECT u.id FROM inbox u
-				WHERE u.lane > 0 AND u.lane = $1 AND NOT EXISTS (
+				WHERE u.lane > 0 AND u.lane = `+strconv.Itoa(lane)+` AND NOT EXISTS (
 					SELECT 1 FROM inbox e WHERE e.alert_key = u.alert_key AND e.alert_key <> 0 AND e.id < u.id)
-				ORDER BY u.id LIMIT $2)
-			RETURNING `+inboxColumns, lane, limit-len(urgent))
+				ORDER BY u.id LIMIT $1)
+			RETURNING `+inboxColumns, limit-len(urgent))
 		if err != nil {
 			return nil, fmt.Errorf("take inbox: lane %d: %w", lane, err)
 		}
