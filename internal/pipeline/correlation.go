@@ -3,10 +3,10 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/vigil-oncall/vigil/internal/alert"
 	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/change"
 	"github.com/vigil-oncall/vigil/internal/correlate"
@@ -57,28 +57,24 @@ type verdictOn struct {
 	v   correlate.Verdict
 }
 
-// candidates returns the open incidents created within the correlation
-// window, oldest first: of several an alert may join, the one open
-// longest, whose responders are engaged, takes it. Low-urgency noise does
-// not pull pages together.
-func candidates(tx store.Tx, snap *org.Snapshot, now time.Time) ([]*incident.Incident, error) {
-	open, err := tx.OpenIncidentsSince(now.Add(-correlationWindow(snap)), maxCandidates)
+// candidates returns what correlation weighs of the open incidents that
+// page (high urgency, or major) created within the correlation window,
+// oldest first: of several an alert may join, the one open longest, whose
+// responders are engaged, takes it. Low-urgency noise does not pull pages
+// together.
+func candidates(tx store.Tx, snap *org.Snapshot, now time.Time) ([]store.IncidentHead, error) {
+	open, err := tx.OpenIncidentHeads(now.Add(-correlationWindow(snap)), maxCandidates)
 	if err != nil {
 		return nil, fmt.Errorf("correlation candidates: %w", err)
 	}
-	var out []*incident.Incident
-	for i := len(open) - 1; i >= 0; i-- { // they come newest first
-		if open[i].Urgency == alert.UrgencyHigh || open[i].Major {
-			out = append(out, &open[i])
-		}
-	}
-	return out, nil
+	slices.Reverse(open) // they come newest first
+	return open, nil
 }
 
 // place decides where a new alert on svc goes: into an open incident it is
 // linked to (a direct link before a join on evidence), together with the
 // incidents its service explains, and related to those it only shares a
-// dependency with.
+// dependency with. Only the incidents it names are read whole.
 func (f *flow) place(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, now time.Time) (placement, error) {
 	var pl placement
 	// Only the dependency graph links services: a service without
@@ -97,20 +93,40 @@ func (f *flow) place(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, now 
 	}
 	rule := f.correlationRule(snap)
 	verdicts := make([]correlate.Verdict, len(open))
-	for i, inc := range open {
-		verdicts[i] = rule.Decide(svc.ID, inc.Services, ev.of(inc))
+	for i, h := range open {
+		verdicts[i] = rule.Decide(svc.ID, h.Services, ev.of(h.CreatedAt))
 	}
 	p := correlate.Place(verdicts)
 	if p.Join >= 0 {
-		pl.join, pl.reason = open[p.Join], verdicts[p.Join].Reason
+		if pl.join, err = getIncident(tx, open[p.Join].ID); err != nil {
+			return pl, err
+		}
+		pl.reason = verdicts[p.Join].Reason
 	}
 	for _, i := range p.Merge {
-		pl.merge = append(pl.merge, verdictOn{open[i], verdicts[i]})
+		inc, err := getIncident(tx, open[i].ID)
+		if err != nil {
+			return pl, err
+		}
+		pl.merge = append(pl.merge, verdictOn{inc, verdicts[i]})
 	}
 	for _, i := range p.Related {
-		pl.related = append(pl.related, verdictOn{open[i], verdicts[i]})
+		inc, err := getIncident(tx, open[i].ID)
+		if err != nil {
+			return pl, err
+		}
+		pl.related = append(pl.related, verdictOn{inc, verdicts[i]})
 	}
 	return pl, nil
+}
+
+// getIncident reads a candidate whole, once correlation chose it.
+func getIncident(tx store.Tx, id int64) (*incident.Incident, error) {
+	inc, err := tx.GetIncident(id)
+	if err != nil {
+		return nil, fmt.Errorf("correlation: incident %d: %w", id, err)
+	}
+	return &inc, nil
 }
 
 // evidence is what the store says, while an alert is placed, about the
@@ -123,10 +139,10 @@ type evidence struct {
 	changes   map[string][]time.Time
 }
 
-// of answers for one incident: a change counts within the window before
-// its first alert.
-func (e evidence) of(inc *incident.Incident) correlate.Evidence {
-	return incidentEvidence{e, inc.CreatedAt.Add(-e.window), inc.CreatedAt}
+// of answers for one incident, opened at created: a change counts within
+// the window before its first alert.
+func (e evidence) of(created time.Time) correlate.Evidence {
+	return incidentEvidence{e, created.Add(-e.window), created}
 }
 
 type incidentEvidence struct {
@@ -151,7 +167,7 @@ func (e incidentEvidence) Changed(service string) bool {
 // the window (with svc, whose alert is being placed, they show which
 // silent dependencies fail) and the changes from the window before the
 // oldest candidate's first alert until now.
-func readEvidence(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, open []*incident.Incident, now time.Time) (evidence, error) {
+func readEvidence(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, open []store.IncidentHead, now time.Time) (evidence, error) {
 	window := correlationWindow(snap)
 	alerting, err := tx.AlertingServices(now.Add(-window))
 	if err != nil {
@@ -263,11 +279,15 @@ func (f *flow) mergeOnChange(ctx context.Context, tx store.Tx, snap *org.Snapsho
 	window := correlationWindow(snap)
 	rule := f.correlationRule(snap)
 	var explained []*incident.Incident
-	for _, inc := range open {
-		if c.At.Before(inc.CreatedAt.Add(-window)) || c.At.After(inc.CreatedAt) {
+	for _, h := range open {
+		if c.At.Before(h.CreatedAt.Add(-window)) || c.At.After(h.CreatedAt) {
 			continue
 		}
-		if v := rule.Decide(c.Service, inc.Services, correlate.NoEvidence{}); v.Join && v.Explains {
+		if v := rule.Decide(c.Service, h.Services, correlate.NoEvidence{}); v.Join && v.Explains {
+			inc, err := getIncident(tx, h.ID)
+			if err != nil {
+				return err
+			}
 			explained = append(explained, inc)
 		}
 	}
@@ -296,5 +316,5 @@ func suspectEvidence(snap *org.Snapshot, inc *incident.Incident, changes []chang
 	for _, s := range snap.Correlation().CoFailing(inc.Services) {
 		ev.coFailing[s] = true
 	}
-	return ev.of(inc)
+	return ev.of(inc.CreatedAt)
 }

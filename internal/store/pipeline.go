@@ -42,6 +42,16 @@ type InboxEvent struct {
 	DedupKey string `json:"dedup_key,omitempty"`
 }
 
+// IncidentHead is what correlation weighs of an open incident to place an
+// alert against it: its services, the one it opened on first, and when it
+// opened. Reading only these of a hundred candidates for every new alert
+// costs a fraction of reading them whole.
+type IncidentHead struct {
+	ID        int64     `json:"id"`
+	Services  []string  `json:"services"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
 // Heartbeat is the state of one heartbeat monitor.
 type Heartbeat struct {
 	Key        string        `json:"key"`
@@ -183,9 +193,10 @@ type Tx interface {
 	// OpenIncidentByGroup returns the newest open incident of the service
 	// with this group key created at or after since, or ErrNotFound.
 	OpenIncidentByGroup(service, groupKey string, since time.Time) (incident.Incident, error)
-	// OpenIncidentsSince returns open incidents created at or after since
-	// (correlation candidates), newest first.
-	OpenIncidentsSince(since time.Time, limit int) ([]incident.Incident, error)
+	// OpenIncidentHeads returns what correlation weighs of the open
+	// incidents created at or after since that page (high urgency, or
+	// major): its candidates, newest first.
+	OpenIncidentHeads(since time.Time, limit int) ([]IncidentHead, error)
 	// AlertingServices returns, sorted, the services with an alert created
 	// at or after since (correlation's evidence that a service fails).
 	AlertingServices(since time.Time) ([]string, error)

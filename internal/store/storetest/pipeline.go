@@ -43,7 +43,7 @@ func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ListIncidents", testListIncidents},
 		{"IncidentServicesRewritten", testIncidentServicesRewritten},
 		{"OpenIncidentByGroup", testOpenIncidentByGroup},
-		{"OpenIncidentsSince", testOpenIncidentsSince},
+		{"OpenIncidentHeads", testOpenIncidentHeads},
 		{"AlertingServices", testAlertingServices},
 		{"Timeline", testTimeline},
 		{"QueuedTimeline", testQueuedTimeline},
@@ -962,27 +962,51 @@ func testOpenIncidentByGroup(t *testing.T, newStore func(t *testing.T) store.Sto
 	}
 }
 
-func testOpenIncidentsSince(t *testing.T, newStore func(t *testing.T) store.Store) {
+func testOpenIncidentHeads(t *testing.T, newStore func(t *testing.T) store.Store) {
 	s := newStore(t)
-	groupFixture(t, s)
+	for _, r := range []struct {
+		services []string
+		urgency  alert.Urgency
+		major    bool
+		status   alert.Status
+		created  int
+	}{
+		{[]string{"a"}, alert.UrgencyHigh, false, alert.StatusTriggered, 0},
+		{[]string{"b", "z", "c"}, alert.UrgencyHigh, false, alert.StatusAcknowledged, 10}, // in the order they joined
+		{[]string{"resolved"}, alert.UrgencyHigh, false, alert.StatusResolved, 20},
+		{[]string{"low"}, alert.UrgencyLow, false, alert.StatusTriggered, 30},
+		{[]string{"low-major"}, alert.UrgencyLow, true, alert.StatusTriggered, 35},
+		{[]string{"n"}, alert.UrgencyHigh, false, alert.StatusTriggered, 40},
+	} {
+		i := newIncident(r.services[0], r.services[0], at(r.created))
+		i.Services, i.Urgency, i.Major, i.Status = r.services, r.urgency, r.major, r.status
+		insertAll(t, s, store.Tx.InsertIncident, i)
+	}
 	cases := []struct {
 		since, limit int
 		want         string // newest first by creation time
 	}{
-		{-60, 100, "o1 h1 n1 g2 g0 g1"},
-		{10, 100, "o1 h1 n1 g2"},
+		{-60, 100, "n@40 low-major@35 b,z,c@10 a@0"},
+		{10, 100, "n@40 low-major@35 b,z,c@10"},
 		{41, 100, ""},
-		{0, 3, "o1 h1 n1"},
+		{0, 2, "n@40 low-major@35"},
 		{0, 0, ""},
 	}
 	for _, c := range cases {
 		update(t, s, func(tx store.Tx) error {
-			got, err := tx.OpenIncidentsSince(at(c.since), c.limit)
+			heads, err := tx.OpenIncidentHeads(at(c.since), c.limit)
 			if err != nil {
 				return err
 			}
-			if l := labels(got, incidentTitle); l != c.want {
-				t.Errorf("OpenIncidentsSince(at(%d), %d) = %q, want %q", c.since, c.limit, l, c.want)
+			var got []string
+			for _, h := range heads {
+				got = append(got, fmt.Sprintf("%s@%d", strings.Join(h.Services, ","), int(h.CreatedAt.Sub(at(0))/time.Minute)))
+				if h.ID == 0 {
+					t.Errorf("head of %v has no ID", h.Services)
+				}
+			}
+			if l := strings.Join(got, " "); l != c.want {
+				t.Errorf("OpenIncidentHeads(at(%d), %d) = %q, want %q", c.since, c.limit, l, c.want)
 			}
 			return nil
 		})

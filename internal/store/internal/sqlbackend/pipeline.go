@@ -415,10 +415,12 @@ func scanInboxEvent(row Row) (store.InboxEvent, error) {
 
 // Readers of the tables that keep a domain value as a JSON body.
 var (
-	scanAlert      = scanBody("alert", func(a *alert.Alert, id int64) { a.ID = id })
-	scanIncident   = scanBody("incident", func(i *incident.Incident, id int64) { i.ID = id })
-	scanEscalation = scanBody("escalation of incident", func(st *escalation.State, id int64) { st.IncidentID = id })
-	scanChange     = scanBody("change event", func(c *change.Event, id int64) { c.ID = id })
+	scanAlert    = scanBody("alert", func(a *alert.Alert, id int64) { a.ID = id })
+	scanIncident = scanBody("incident", func(i *incident.Incident, id int64) { i.ID = id })
+	// An incident's head decodes only its fields of the body.
+	scanIncidentHead = scanBody("incident", func(h *store.IncidentHead, id int64) { h.ID = id })
+	scanEscalation   = scanBody("escalation of incident", func(st *escalation.State, id int64) { st.IncidentID = id })
+	scanChange       = scanBody("change event", func(c *change.Event, id int64) { c.ID = id })
 )
 
 const (
@@ -581,17 +583,17 @@ func (t *Tx) OpenIncidentByGroup(service, groupKey string, since time.Time) (inc
 	return i, oneRow(err, "open incident of %q grouped by %q", service, groupKey)
 }
 
-func (t *Tx) OpenIncidentsSince(since time.Time, limit int) ([]incident.Incident, error) {
+func (t *Tx) OpenIncidentHeads(since time.Time, limit int) ([]store.IncidentHead, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	incidents, err := queryAll(t.ctx, t.c, scanIncident, `SELECT id, body FROM incidents
-		WHERE status <> 'resolved' AND created_at >= $1
+	heads, err := queryAll(t.ctx, t.c, scanIncidentHead, `SELECT id, body FROM incidents
+		WHERE status <> 'resolved' AND created_at >= $1 AND (urgency = 'high' OR major <> 0)
 		ORDER BY created_at DESC, id DESC LIMIT $2`, UTC(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("open incidents since %s: %w", UTC(since).Format(time.RFC3339Nano), err)
 	}
-	return incidents, nil
+	return heads, nil
 }
 
 func (t *Tx) AlertingServices(since time.Time) ([]string, error) {
