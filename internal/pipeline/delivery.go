@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vigil-oncall/vigil/internal/catalog"
 	"github.com/vigil-oncall/vigil/internal/incident"
 	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/store"
@@ -13,6 +14,11 @@ import (
 
 // ErrBadCallback is returned for a callback whose token does not match.
 var ErrBadCallback = errors.New("callback token does not match")
+
+// reportsDelivery are the contact methods whose provider reports what
+// became of a message (Twilio's status callbacks): only their outcomes
+// are read again, for a report that came while the send was recorded.
+var reportsDelivery = map[string]bool{catalog.MethodSMS: true, catalog.MethodVoice: true}
 
 // Provider delivery states, as Twilio reports them for messages
 // (MessageStatus) and calls (CallStatus).
@@ -110,7 +116,7 @@ func (d *Dispatcher) deliveryUpdate(ctx context.Context, notificationID int64, c
 // dispatcher was still recording the send into its outcome: a failure the
 // provider reported turns the send into a permanent failure.
 func withProviderReport(tx store.Tx, r outcome) outcome {
-	if r.cancelled != "" || r.err != nil || r.n.ID == 0 {
+	if r.cancelled != "" || r.err != nil || r.n.ID == 0 || !reportsDelivery[r.n.MethodType] {
 		return r
 	}
 	cur, err := tx.GetNotification(r.n.ID)
