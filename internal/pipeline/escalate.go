@@ -83,7 +83,7 @@ func (f *flow) runStep(tx store.Tx, snap *org.Snapshot, st *escalation.State, in
 			notes = append(notes, fmt.Sprintf("user %s has no contact method to page", u.User))
 			continue
 		}
-		if err := tx.InsertNotifications(ns...); err != nil {
+		if err := tx.QueueNotifications(ns...); err != nil {
 			return nil, fmt.Errorf("queue notifications: %w", err)
 		}
 		paged = append(paged, fmt.Sprintf("%s (%s)", u.User, u.Reason))
@@ -199,7 +199,7 @@ func (f *flow) notifyLowUrgency(tx store.Tx, snap *org.Snapshot, svc *catalog.Se
 		// A low-urgency notice goes once, on the first method: it must
 		// not chase anyone.
 		ns[0].CreatedAt = now
-		if err := tx.InsertNotifications(ns[0]); err != nil {
+		if err := tx.QueueNotifications(ns[0]); err != nil {
 			return err
 		}
 		names = append(names, user)

@@ -27,6 +27,20 @@ func (t *pagingTx) InsertNotifications(ns ...*notify.Notification) error {
 	return nil
 }
 
+// QueueNotifications cannot tell a row whose key was taken: a wake for
+// one that was not queued after all costs the dispatcher an empty claim.
+func (t *pagingTx) QueueNotifications(ns ...*notify.Notification) error {
+	if err := t.Tx.QueueNotifications(ns...); err != nil {
+		return err
+	}
+	for _, n := range ns {
+		if !n.DueAt.After(n.CreatedAt) {
+			t.dueNow = true
+		}
+	}
+	return nil
+}
+
 // update runs fn in one transaction and, once it has committed, wakes the
 // dispatcher when fn queued a notification due at once: the page goes out
 // without waiting for the dispatcher's next poll.

@@ -222,6 +222,10 @@ type Tx interface {
 	// whose IdempotencyKey is already stored is skipped (its ID stays 0),
 	// so that the same page is never queued twice.
 	InsertNotifications(ns ...*notify.Notification) error
+	// QueueNotifications stores new outbox rows by the time the
+	// transaction commits, as QueueTimeline does its entries: a row whose
+	// key is taken is skipped, and IDs stay unset.
+	QueueNotifications(ns ...*notify.Notification) error
 	GetNotification(id int64) (notify.Notification, error)
 	// ClaimNotifications returns up to limit notifications that are pending
 	// with DueAt <= now, or sending with ClaimedUntil < now (a dispatcher

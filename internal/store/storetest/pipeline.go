@@ -47,6 +47,7 @@ func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AlertingServices", testAlertingServices},
 		{"Timeline", testTimeline},
 		{"QueuedTimeline", testQueuedTimeline},
+		{"QueuedNotifications", testQueuedNotifications},
 		{"Escalations", testEscalations},
 		{"InsertNotifications", testInsertNotifications},
 		{"ClaimNotifications", testClaimNotifications},
@@ -1274,6 +1275,52 @@ func notification(key string, incidentID int64, kind, status string, due int) *n
 }
 
 func notificationKey(n notify.Notification) string { return n.IdempotencyKey }
+
+// testQueuedNotifications queues notifications with timeline entries: a
+// taken key is skipped, and a claim in the same transaction sees them.
+func testQueuedNotifications(t *testing.T, newStore func(t *testing.T) store.Store) {
+	s := newStore(t)
+	ctx := context.Background()
+	insertNotifications(t, s, notification("taken", 1, notify.KindPage, notify.StatusPending, 60))
+	again := notification("taken", 2, notify.KindUpdate, notify.StatusPending, 0)
+	var claimed []notify.Notification
+	update(t, s, func(tx store.Tx) error {
+		var many []*notify.Notification
+		for i := range 70 { // statements of 64, 4 and 2
+			many = append(many, notification(fmt.Sprint("later-", i), 3, notify.KindPage, notify.StatusPending, 30))
+		}
+		if err := tx.QueueNotifications(append(many, again, notification("due", 4, notify.KindPage, notify.StatusPending, 0))...); err != nil {
+			return err
+		}
+		if err := tx.QueueTimeline(&incident.TimelineEntry{IncidentID: 4, At: t0, Kind: incident.EntryEscalated, Actor: "system", Message: "paged"}); err != nil {
+			return err
+		}
+		var err error
+		claimed, err = tx.ClaimNotifications(t0, time.Minute, 10)
+		return err
+	})
+	if got := labels(claimed, notificationKey); got != "due" {
+		t.Errorf("claimed in the transaction that queued them: %q, want due", got)
+	}
+	all, err := s.ListNotifications(ctx, store.NotificationQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 72 {
+		t.Errorf("%d notifications stored, want 72 (one taken key skipped)", len(all))
+	}
+	for _, n := range all {
+		if n.IdempotencyKey == "taken" && (n.IncidentID != 1 || n.Kind != notify.KindPage) {
+			t.Errorf("the notification of the taken key became %+v, want it as first stored", n)
+		}
+		if n.ID == 0 || n.ContactMethod != "zoe-sms" || n.TimeZone != "Europe/Paris" {
+			t.Errorf("queued notification stored as %+v", n)
+		}
+	}
+	if tl, err := s.Timeline(ctx, 4); err != nil || len(tl) != 1 {
+		t.Errorf("Timeline(4) = %+v, %v; want the entry queued beside the notifications", tl, err)
+	}
+}
 
 func insertNotifications(t *testing.T, s store.Store, ns ...*notify.Notification) {
 	t.Helper()

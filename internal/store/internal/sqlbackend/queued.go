@@ -7,26 +7,55 @@ import (
 	"strings"
 
 	"github.com/vigil-oncall/vigil/internal/incident"
+	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
-// Timeline entries queued in a transaction (QueueTimeline) are written
-// together, many rows to a statement: before the transaction's next
-// statement that names the timeline table, and before it commits. A storm
-// writes three or four entries for each new incident; one statement for
-// each costs as much as the incident itself.
+// Rows queued in a transaction (QueueTimeline, QueueNotifications) are
+// written together, many to a statement: before the transaction's next
+// statement that names one of their tables, and before it commits. A storm
+// writes three or four timeline entries and a notification for each new
+// incident; a statement for each cost as much as the incident itself.
 
-// timelineColumns is how many values one timeline row takes.
-const timelineColumns = 7
+// queuedTable is a table rows are queued for.
+type queuedTable struct {
+	name    string // statements naming it write the queue first
+	insert  string // the INSERT up to VALUES
+	columns int
+	suffix  string // after the VALUES
+}
+
+var (
+	timelineTable = &queuedTable{name: "timeline", columns: 7,
+		insert: `INSERT INTO timeline (incident_id, at, kind, actor, channel, message, data) VALUES `}
+	// A notification whose idempotency key is taken is not queued again,
+	// as InsertNotifications does.
+	notificationsTable = &queuedTable{name: "notifications", columns: 9,
+		insert: `INSERT INTO notifications (incident_id, user_id, kind, status, due_at, claimed_until, idempotency_key, body, lane) VALUES `,
+		suffix: ` ON CONFLICT (idempotency_key) DO NOTHING`}
+)
 
 // maxQueuedRows is the most rows one statement writes. Statements write
 // a power of two of rows, so that there are few of them to prepare.
 const maxQueuedRows = 64
 
-// queueingConn is a transaction's Conn that holds its queued timeline rows.
+// queueingConn is a transaction's Conn that holds its queued rows, by
+// table in the order first queued.
 type queueingConn struct {
 	Conn
-	rows [][]any
+	tables []*queuedTable
+	rows   [][][]any
+}
+
+func (q *queueingConn) queue(t *queuedTable, row []any) {
+	for i, qt := range q.tables {
+		if qt == t {
+			q.rows[i] = append(q.rows[i], row)
+			return
+		}
+	}
+	q.tables = append(q.tables, t)
+	q.rows = append(q.rows, [][]any{row})
 }
 
 // QueueTimeline stores entries with the transaction, without reporting
@@ -37,7 +66,21 @@ func (t *Tx) QueueTimeline(entries ...*incident.TimelineEntry) error {
 		if err != nil {
 			return fmt.Errorf("append timeline: %w", err)
 		}
-		t.q.rows = append(t.q.rows, []any{stored.IncidentID, stored.At, stored.Kind, stored.Actor, stored.Channel, stored.Message, nullJSON(stored.Data)})
+		t.q.queue(timelineTable, []any{stored.IncidentID, stored.At, stored.Kind, stored.Actor, stored.Channel, stored.Message, nullJSON(stored.Data)})
+	}
+	return nil
+}
+
+// QueueNotifications is InsertNotifications without reporting IDs, nor
+// which idempotency keys were taken already.
+func (t *Tx) QueueNotifications(ns ...*notify.Notification) error {
+	for _, n := range ns {
+		stored, body, err := EncodeNotification(*n)
+		if err != nil {
+			return fmt.Errorf("insert notifications: %w", err)
+		}
+		t.q.queue(notificationsTable, []any{stored.IncidentID, stored.UserID, stored.Kind, stored.Status, stored.DueAt,
+			nullTime(stored.ClaimedUntil), stored.IdempotencyKey, string(body), stored.Lane})
 	}
 	return nil
 }
@@ -46,51 +89,57 @@ func (t *Tx) QueueTimeline(entries ...*incident.TimelineEntry) error {
 func (t *Tx) Flush() error { return t.q.flush(t.ctx) }
 
 func (q *queueingConn) flush(ctx context.Context) error {
-	for len(q.rows) > 0 {
-		n := maxQueuedRows
-		for n > len(q.rows) {
-			n /= 2
+	for i, t := range q.tables {
+		rows := q.rows[i]
+		for len(rows) > 0 {
+			n := maxQueuedRows
+			for n > len(rows) {
+				n /= 2
+			}
+			args := make([]any, 0, n*t.columns)
+			for _, r := range rows[:n] {
+				args = append(args, r...)
+			}
+			if _, err := q.Conn.Exec(ctx, t.insertRows(n), args...); err != nil {
+				return fmt.Errorf("write queued %s: %w", t.name, err)
+			}
+			rows = rows[n:]
 		}
-		args := make([]any, 0, n*timelineColumns)
-		for _, r := range q.rows[:n] {
-			args = append(args, r...)
-		}
-		if _, err := q.Conn.Exec(ctx, insertTimelineRows(n), args...); err != nil {
-			return fmt.Errorf("append timeline: %w", err)
-		}
-		q.rows = q.rows[n:]
 	}
-	q.rows = nil
+	q.tables, q.rows = nil, nil
 	return nil
 }
 
-func insertTimelineRows(n int) string {
+func (t *queuedTable) insertRows(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO timeline (incident_id, at, kind, actor, channel, message, data) VALUES `)
+	b.WriteString(t.insert)
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteByte('(')
-		for c := range timelineColumns {
+		for c := range t.columns {
 			if c > 0 {
 				b.WriteString(", ")
 			}
 			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(i*timelineColumns + c + 1))
+			b.WriteString(strconv.Itoa(i*t.columns + c + 1))
 		}
 		b.WriteByte(')')
 	}
+	b.WriteString(t.suffix)
 	return b.String()
 }
 
-// before writes the queued rows first when query reads or writes the
-// timeline.
+// before writes the queued rows first when query names one of their
+// tables.
 func (q *queueingConn) before(ctx context.Context, query string) error {
-	if len(q.rows) == 0 || !strings.Contains(query, "timeline") {
-		return nil
+	for _, t := range q.tables {
+		if strings.Contains(query, t.name) {
+			return q.flush(ctx)
+		}
 	}
-	return q.flush(ctx)
+	return nil
 }
 
 func (q *queueingConn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
