@@ -56,7 +56,6 @@ func batchFor(waiting int, rate float64) int {
 // ProcessInbox applies up to one batch of accepted events to alerts and
 // incidents, and reports how many it took.
 func (p *Processor) RunOnce(ctx context.Context) (int, error) {
-	snap := p.org.Snapshot()
 	now := p.now().UTC()
 	var n, unreadable int
 	err := p.update(ctx, func(tx store.Tx) error {
@@ -65,6 +64,11 @@ func (p *Processor) RunOnce(ctx context.Context) (int, error) {
 		if err != nil {
 			return fmt.Errorf("take inbox: %w", err)
 		}
+		// The configuration is read once the events are taken: a round
+		// that read it before waiting for the writer could take an event
+		// the API accepted for a service created meanwhile, and drop it
+		// as though its service had been deleted.
+		snap := p.org.Snapshot()
 		alerts := decodeAlerts(events)
 		if err := btx.readOpenAlerts(events, alerts); err != nil {
 			return fmt.Errorf("read open alerts: %w", err)

@@ -1,0 +1,61 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/vigil-oncall/vigil/internal/alert"
+	"github.com/vigil-oncall/vigil/internal/catalog"
+	"github.com/vigil-oncall/vigil/internal/ingest"
+	"github.com/vigil-oncall/vigil/internal/notify"
+	"github.com/vigil-oncall/vigil/internal/notify/webhook"
+	"github.com/vigil-oncall/vigil/internal/store"
+)
+
+// beforeUpdate runs first once, at the next Update, before its
+// transaction begins.
+type beforeUpdate struct {
+	store.Pipeline
+	first func()
+}
+
+func (s *beforeUpdate) Update(ctx context.Context, fn func(store.Tx) error) error {
+	if f := s.first; f != nil {
+		s.first = nil
+		f()
+	}
+	return s.Pipeline.Update(ctx, fn)
+}
+
+// TestEventOfANewServiceTakenByARoundThatBeganBefore: a processing round
+// waits for the store's writer while the configuration gains a service and
+// an event of it is accepted; the round takes that event and opens its
+// incident, rather than dropping it as of a service deleted since.
+func TestEventOfANewServiceTakenByARoundThatBeganBefore(t *testing.T) {
+	h := newHarness(t, thursdayNoon)
+	const searchKey = "fedcba9876543210fedcba9876543210"
+	st := &beforeUpdate{Pipeline: h.store, first: func() {
+		b := testBundle(h.recv.srv.URL)
+		b.Services = append(b.Services, catalog.Service{ID: "search", Owner: "shop",
+			Integrations: []catalog.Integration{{Type: "pagerduty", Key: searchKey}}})
+		if _, err := h.org.Apply(h.ctx, b, "test", false); err != nil {
+			t.Fatal(err)
+		}
+		body, _ := json.Marshal(ingest.Event{Action: ingest.ActionTrigger, DedupKey: "down", Summary: "search is down", Source: "web-1", Severity: alert.SeverityCritical})
+		if err := h.store.AppendInbox(h.ctx, []store.InboxEvent{{ReceivedAt: h.clock.Now(), Kind: store.InboxAlert,
+			IntegrationKey: searchKey, Service: "search", Payload: body}}); err != nil {
+			t.Fatal(err)
+		}
+	}}
+	p := New(Options{Store: st, Org: h.org, Now: h.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Channels: []notify.Channel{webhook.New(h.recv.srv.Client())}})
+	if n, err := p.Processor.RunOnce(h.ctx); err != nil || n != 1 {
+		t.Fatalf("RunOnce = %d, %v; want the one event", n, err)
+	}
+	if inc := h.onlyIncident(); inc.Service != "search" {
+		t.Errorf("incident on %s, want search", inc.Service)
+	}
+}
