@@ -22,7 +22,6 @@ const escalationBatch = 64
 // RunEscalations runs every escalation step that is due, and reports how
 // many it ran.
 func (es *Escalator) RunOnce(ctx context.Context) (int, error) {
-	snap := es.org.Snapshot()
 	now := es.now().UTC()
 	var n int
 	err := es.update(ctx, func(tx store.Tx) error {
@@ -30,6 +29,10 @@ func (es *Escalator) RunOnce(ctx context.Context) (int, error) {
 		if err != nil {
 			return fmt.Errorf("due escalations: %w", err)
 		}
+		// As for processing: the configuration is read once the writer is
+		// ours, so that a step is not taken by a policy changed while the
+		// round waited for it.
+		snap := es.org.Snapshot()
 		n = len(due)
 		for i := range due {
 			st := &due[i]
