@@ -43,6 +43,7 @@ func FuzzInboxRoundTrip(f *testing.F) {
 	f.Add("alert", "k", "s", []byte(`{"a":1,}`))
 	f.Add("alert", "k", "s", []byte(strings.Repeat("[", 2000)+strings.Repeat("]", 2000)))
 	f.Add("alert", "k", "s", []byte(`NaN`))
+	f.Add("alert", "k", "s", []byte("0\x00")) // json_valid stopped at the NUL
 	receivedAt := time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)
 	f.Fuzz(func(t *testing.T, kind, key, service string, payload []byte) {
 		in := store.InboxEvent{ReceivedAt: receivedAt, Kind: kind, IntegrationKey: key, Service: service, Payload: payload}

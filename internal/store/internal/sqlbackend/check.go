@@ -1,6 +1,7 @@
 package sqlbackend
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -46,6 +47,11 @@ func CheckText(field, s string) error {
 func checkJSONText(field string, doc []byte) error {
 	if !utf8.Valid(doc) {
 		return fmt.Errorf("%s is not valid UTF-8", field)
+	}
+	// A raw NUL is never JSON (inside a string it is written \u0000), and
+	// SQLite's json_valid stops reading at one: "0\x00" passed as "0".
+	if bytes.IndexByte(doc, 0) >= 0 {
+		return fmt.Errorf("%s holds a NUL byte", field)
 	}
 	return nil
 }
