@@ -97,27 +97,30 @@ func (f *flow) place(tx store.Tx, snap *org.Snapshot, svc *catalog.Service, now 
 		verdicts[i] = rule.Decide(svc.ID, h.Services, ev.of(h.CreatedAt))
 	}
 	p := correlate.Place(verdicts)
+	// The candidates it names, read whole.
+	named := func(idx []int) ([]verdictOn, error) {
+		var out []verdictOn
+		for _, i := range idx {
+			inc, err := getIncident(tx, open[i].ID)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, verdictOn{inc, verdicts[i]})
+		}
+		return out, nil
+	}
 	if p.Join >= 0 {
-		if pl.join, err = getIncident(tx, open[p.Join].ID); err != nil {
-			return pl, err
-		}
-		pl.reason = verdicts[p.Join].Reason
-	}
-	for _, i := range p.Merge {
-		inc, err := getIncident(tx, open[i].ID)
+		join, err := named([]int{p.Join})
 		if err != nil {
 			return pl, err
 		}
-		pl.merge = append(pl.merge, verdictOn{inc, verdicts[i]})
+		pl.join, pl.reason = join[0].inc, join[0].v.Reason
 	}
-	for _, i := range p.Related {
-		inc, err := getIncident(tx, open[i].ID)
-		if err != nil {
-			return pl, err
-		}
-		pl.related = append(pl.related, verdictOn{inc, verdicts[i]})
+	if pl.merge, err = named(p.Merge); err != nil {
+		return pl, err
 	}
-	return pl, nil
+	pl.related, err = named(p.Related)
+	return pl, err
 }
 
 // getIncident reads a candidate whole, once correlation chose it.

@@ -2148,6 +2148,20 @@ func testRejectedText(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"NUL in a nonce", func(tx store.Tx) error { _, err := tx.UseOnce("n\x00", t0); return err }},
 		{"NUL in a looked-up key", func(tx store.Tx) error { _, err := tx.OpenAlert("k\x00", "d"); return err }},
 		{"NUL in a batch of looked-up keys", func(tx store.Tx) error { _, err := tx.OpenDedupKeys("k", []string{"d", "d\x00"}); return err }},
+		{"NUL in a queued notification's key", func(tx store.Tx) error {
+			return tx.QueueNotifications(notification("k\x00", 1, notify.KindPage, notify.StatusPending, 0))
+		}},
+		{"queued notification body not JSON", func(tx store.Tx) error {
+			n := notification("k", 1, notify.KindPage, notify.StatusPending, 0)
+			n.Body = json.RawMessage(`{subject}`)
+			return tx.QueueNotifications(n)
+		}},
+		{"raw NUL in a queued timeline entry's data", func(tx store.Tx) error {
+			return tx.QueueTimeline(&incident.TimelineEntry{IncidentID: 1, At: t0, Kind: incident.EntryNote, Data: json.RawMessage("0\x00")})
+		}},
+		{"raw NUL in an appended timeline entry's data", func(tx store.Tx) error {
+			return tx.AppendTimeline(&incident.TimelineEntry{IncidentID: 1, At: t0, Kind: incident.EntryNote, Data: json.RawMessage("{}\x00")})
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -728,11 +728,8 @@ func (t *Tx) syncIncidentServices(id int64, i incident.Incident, fresh bool) err
 
 func (t *Tx) AppendTimeline(entries ...*incident.TimelineEntry) error {
 	err := insertEach(t, entries, func(e *incident.TimelineEntry) (Stmt, error) {
-		stored, err := CheckTimeline(*e)
-		return Stmt{`
-			INSERT INTO timeline (incident_id, at, kind, actor, channel, message, data) VALUES ($1, $2, $3, $4, $5, $6, $7)
-			RETURNING id`,
-			[]any{stored.IncidentID, stored.At, stored.Kind, stored.Actor, stored.Channel, stored.Message, nullJSON(stored.Data)}}, err
+		row, err := timelineRow(e)
+		return Stmt{insertTimeline, row}, err
 	}, func(e *incident.TimelineEntry, id int64) { e.ID = id })
 	if err != nil {
 		return fmt.Errorf("append timeline: %w", err)
@@ -855,15 +852,9 @@ func scanNotification(row Row) (notify.Notification, error) {
 
 func (t *Tx) InsertNotifications(ns ...*notify.Notification) error {
 	err := insertEach(t, ns, func(n *notify.Notification) (Stmt, error) {
-		stored, body, err := EncodeNotification(*n)
 		// DO NOTHING, not an error: an error would end the transaction.
-		return Stmt{`
-			INSERT INTO notifications (incident_id, user_id, kind, status, due_at, claimed_until, idempotency_key, body, lane)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			ON CONFLICT (idempotency_key) DO NOTHING
-			RETURNING id`,
-			[]any{stored.IncidentID, stored.UserID, stored.Kind, stored.Status, stored.DueAt, nullTime(stored.ClaimedUntil),
-				stored.IdempotencyKey, string(body), stored.Lane}}, err
+		row, err := notificationRow(n)
+		return Stmt{insertNotification, row}, err
 	}, func(n *notify.Notification, id int64) { n.ID = id }) // 0 when the key was taken
 	if err != nil {
 		return fmt.Errorf("insert notifications: %w", err)

@@ -28,11 +28,17 @@ type queuedTable struct {
 var (
 	timelineTable = &queuedTable{name: "timeline", columns: 7,
 		insert: `INSERT INTO timeline (incident_id, at, kind, actor, channel, message, data) VALUES `}
-	// A notification whose idempotency key is taken is not queued again,
-	// as InsertNotifications does.
+	// A notification whose idempotency key is taken is not stored again.
 	notificationsTable = &queuedTable{name: "notifications", columns: 9,
 		insert: `INSERT INTO notifications (incident_id, user_id, kind, status, due_at, claimed_until, idempotency_key, body, lane) VALUES `,
 		suffix: ` ON CONFLICT (idempotency_key) DO NOTHING`}
+)
+
+// The statements that insert one row at once, reporting its id (0 for a
+// notification whose key was taken).
+var (
+	insertTimeline     = timelineTable.insertRows(1) + ` RETURNING id`
+	insertNotification = notificationsTable.insertRows(1) + ` RETURNING id`
 )
 
 // maxQueuedRows is the most rows one statement writes. Statements write
@@ -62,11 +68,11 @@ func (q *queueingConn) queue(t *queuedTable, row []any) {
 // their IDs: for writers that do not need them, and that write many.
 func (t *Tx) QueueTimeline(entries ...*incident.TimelineEntry) error {
 	for _, e := range entries {
-		stored, err := CheckTimeline(*e)
+		row, err := timelineRow(e)
 		if err != nil {
 			return fmt.Errorf("append timeline: %w", err)
 		}
-		t.q.queue(timelineTable, []any{stored.IncidentID, stored.At, stored.Kind, stored.Actor, stored.Channel, stored.Message, nullJSON(stored.Data)})
+		t.q.queue(timelineTable, row)
 	}
 	return nil
 }
@@ -75,14 +81,27 @@ func (t *Tx) QueueTimeline(entries ...*incident.TimelineEntry) error {
 // which idempotency keys were taken already.
 func (t *Tx) QueueNotifications(ns ...*notify.Notification) error {
 	for _, n := range ns {
-		stored, body, err := EncodeNotification(*n)
+		row, err := notificationRow(n)
 		if err != nil {
 			return fmt.Errorf("insert notifications: %w", err)
 		}
-		t.q.queue(notificationsTable, []any{stored.IncidentID, stored.UserID, stored.Kind, stored.Status, stored.DueAt,
-			nullTime(stored.ClaimedUntil), stored.IdempotencyKey, string(body), stored.Lane})
+		t.q.queue(notificationsTable, row)
 	}
 	return nil
+}
+
+// timelineRow is an entry's values in timelineTable's columns.
+func timelineRow(e *incident.TimelineEntry) ([]any, error) {
+	stored, err := CheckTimeline(*e)
+	return []any{stored.IncidentID, stored.At, stored.Kind, stored.Actor, stored.Channel, stored.Message, nullJSON(stored.Data)}, err
+}
+
+// notificationRow is a notification's values in notificationsTable's
+// columns.
+func notificationRow(n *notify.Notification) ([]any, error) {
+	stored, body, err := EncodeNotification(*n)
+	return []any{stored.IncidentID, stored.UserID, stored.Kind, stored.Status, stored.DueAt,
+		nullTime(stored.ClaimedUntil), stored.IdempotencyKey, string(body), stored.Lane}, err
 }
 
 // Flush writes what the transaction queued. Run calls it before the commit.
