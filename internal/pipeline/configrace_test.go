@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-oncall/vigil/internal/ingest"
 	"github.com/vigil-oncall/vigil/internal/notify"
 	"github.com/vigil-oncall/vigil/internal/notify/webhook"
+	"github.com/vigil-oncall/vigil/internal/org"
 	"github.com/vigil-oncall/vigil/internal/store"
 )
 
@@ -57,5 +58,47 @@ func TestEventOfANewServiceTakenByARoundThatBeganBefore(t *testing.T) {
 	}
 	if inc := h.onlyIncident(); inc.Service != "search" {
 		t.Errorf("incident on %s, want search", inc.Service)
+	}
+}
+
+// TestEventOfAServiceCreatedOnAnotherReplica: the API of one replica
+// creates a service and accepts an event of it; another replica, whose
+// configuration has not yet caught up, takes the event and opens its
+// incident rather than dropping it as of a deleted service. An event of a
+// service really deleted is still dropped.
+func TestEventOfAServiceCreatedOnAnotherReplica(t *testing.T) {
+	h := newHarness(t, thursdayNoon)
+	lagging := org.NewManager(h.store, h.clock.Now)
+	if err := lagging.Load(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	const searchKey = "fedcba9876543210fedcba9876543210"
+	b := testBundle(h.recv.srv.URL)
+	b.Services = append(b.Services, catalog.Service{ID: "search", Owner: "shop",
+		Integrations: []catalog.Integration{{Type: "pagerduty", Key: searchKey}}})
+	if _, err := h.org.Apply(h.ctx, b, "test", false); err != nil {
+		t.Fatal(err)
+	}
+	if lagging.Snapshot().Service("search") != nil {
+		t.Fatal("the lagging replica already knows search: the test proves nothing")
+	}
+	body, _ := json.Marshal(ingest.Event{Action: ingest.ActionTrigger, DedupKey: "down", Summary: "search is down", Source: "web-1", Severity: alert.SeverityCritical})
+	gone, _ := json.Marshal(ingest.Event{Action: ingest.ActionTrigger, DedupKey: "old", Summary: "a deleted service", Source: "web-1", Severity: alert.SeverityCritical})
+	if err := h.store.AppendInbox(h.ctx, []store.InboxEvent{
+		{ReceivedAt: h.clock.Now(), Kind: store.InboxAlert, IntegrationKey: searchKey, Service: "search", Payload: body},
+		{ReceivedAt: h.clock.Now(), Kind: store.InboxAlert, IntegrationKey: "0000000000000000000000000000dead", Service: "deleted", Payload: gone},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p := New(Options{Store: h.store, Org: lagging, Now: h.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Channels: []notify.Channel{webhook.New(h.recv.srv.Client())}})
+	if n, err := p.Processor.RunOnce(h.ctx); err != nil || n != 2 {
+		t.Fatalf("RunOnce = %d, %v; want both events", n, err)
+	}
+	if inc := h.onlyIncident(); inc.Service != "search" {
+		t.Errorf("incident on %s, want search", inc.Service)
+	}
+	if lagging.Snapshot().Service("search") == nil {
+		t.Error("the lagging replica's configuration was not refreshed")
 	}
 }

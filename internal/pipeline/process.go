@@ -69,6 +69,16 @@ func (p *Processor) RunOnce(ctx context.Context) (int, error) {
 		// the API accepted for a service created meanwhile, and drop it
 		// as though its service had been deleted.
 		snap := p.org.Snapshot()
+		if namesUnknownService(snap, events) {
+			// Another replica may have created the service and accepted
+			// its event before this one's configuration caught up: the
+			// event is dropped only once the stored configuration, too,
+			// says the service is gone.
+			if _, err := p.org.Refresh(ctx); err != nil {
+				return fmt.Errorf("refresh configuration: %w", err)
+			}
+			snap = p.org.Snapshot()
+		}
 		alerts := decodeAlerts(events)
 		if err := btx.readOpenAlerts(events, alerts); err != nil {
 			return fmt.Errorf("read open alerts: %w", err)
@@ -104,6 +114,17 @@ func (p *Processor) RunOnce(ctx context.Context) (int, error) {
 	}
 	p.metrics.processed.Add(float64(n - unreadable))
 	return n, nil
+}
+
+// namesUnknownService reports whether an event names a service the
+// snapshot does not have.
+func namesUnknownService(snap *org.Snapshot, events []store.InboxEvent) bool {
+	for _, ev := range events {
+		if ev.Service != "" && snap.Service(ev.Service) == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeAlerts decodes the batch's alert events ahead, so that the batch
