@@ -67,6 +67,11 @@ func (t *batchTx) InsertAlert(a *alert.Alert) error {
 	return t.Tx.InsertAlert(a)
 }
 
+func (t *batchTx) QueueAlert(a *alert.Alert) error {
+	delete(t.absent, [2]string{a.IntegrationKey, a.DedupKey})
+	return t.Tx.QueueAlert(a)
+}
+
 // ListChanges answers a query asked before in this transaction from what
 // it read then. Callers only read the slice.
 func (t *batchTx) ListChanges(q store.ChangeQuery) ([]change.Event, error) {

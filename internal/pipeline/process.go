@@ -295,13 +295,13 @@ func (f *flow) trigger(ctx context.Context, tx store.Tx, snap *org.Snapshot, svc
 		// Ranked before the insert, which stores them: the ranking needs
 		// the incident's services, not its id.
 		f.rankSuspects(ctx, tx, snap, inc)
-		if err := tx.InsertIncident(inc); err != nil {
+		if err := tx.QueueIncident(inc); err != nil {
 			return fmt.Errorf("insert incident: %w", err)
 		}
 		created = true
 	}
 	a.IncidentID = inc.ID
-	if err := tx.InsertAlert(&a); err != nil {
+	if err := tx.QueueAlert(&a); err != nil {
 		return fmt.Errorf("insert alert: %w", err)
 	}
 	if created {

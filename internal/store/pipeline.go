@@ -182,6 +182,11 @@ type Tx interface {
 	GetAlert(id int64) (alert.Alert, error)
 	// InsertAlert stores a new alert and sets its ID.
 	InsertAlert(a *alert.Alert) error
+	// QueueAlert is InsertAlert for a writer that holds processing's
+	// lock and has looked for the open alert of the key: it sets the ID
+	// at once and stores the alert by the time the transaction commits,
+	// many to a statement, so a taken key fails the commit, not the call.
+	QueueAlert(a *alert.Alert) error
 	UpdateAlert(a *alert.Alert) error
 	// AlertsOfIncident returns an incident's alerts, oldest first.
 	AlertsOfIncident(incidentID int64) ([]alert.Alert, error)
@@ -202,6 +207,10 @@ type Tx interface {
 	AlertingServices(since time.Time) ([]string, error)
 	// InsertIncident stores a new incident and sets its ID.
 	InsertIncident(i *incident.Incident) error
+	// QueueIncident is InsertIncident with the write deferred as
+	// QueueAlert defers it; updating the incident before then changes
+	// what will be written.
+	QueueIncident(i *incident.Incident) error
 	UpdateIncident(i *incident.Incident) error
 	// AppendTimeline stores entries and sets their IDs.
 	AppendTimeline(entries ...*incident.TimelineEntry) error

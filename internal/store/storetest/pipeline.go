@@ -48,6 +48,7 @@ func RunPipeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Timeline", testTimeline},
 		{"QueuedTimeline", testQueuedTimeline},
 		{"QueuedNotifications", testQueuedNotifications},
+		{"QueuedIncidentsAndAlerts", testQueuedIncidentsAndAlerts},
 		{"Escalations", testEscalations},
 		{"InsertNotifications", testInsertNotifications},
 		{"ClaimNotifications", testClaimNotifications},
@@ -1166,6 +1167,124 @@ func testQueuedTimeline(t *testing.T, newStore func(t *testing.T) store.Store) {
 	})
 	if err == nil {
 		t.Error("QueueTimeline accepted data that is not JSON")
+	}
+}
+
+// testQueuedIncidentsAndAlerts: queued incidents and alerts have their
+// IDs at once, IDs no row inserted before or after in the transaction
+// takes; an incident updated while queued is stored as last updated, with
+// its services; a read of the table sees what was queued; a key already
+// open fails the commit and stores nothing of it.
+func testQueuedIncidentsAndAlerts(t *testing.T, newStore func(t *testing.T) store.Store) {
+	s := newStore(t)
+	ctx := context.Background()
+	onService := func(service string) string {
+		t.Helper()
+		return labels(query(t, s.ListIncidents, store.IncidentQuery{Service: service}), incidentTitle)
+	}
+	inserted, queued, after := newIncident("inserted", "web", at(0)), newIncident("queued", "web", at(1)), newIncident("after", "db", at(2))
+	var alerts []*alert.Alert
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.InsertIncident(inserted); err != nil {
+			return err
+		}
+		if err := tx.QueueIncident(queued); err != nil {
+			return err
+		}
+		if queued.ID == 0 || queued.ID == inserted.ID {
+			return fmt.Errorf("queued incident has ID %d beside %d", queued.ID, inserted.ID)
+		}
+		// Updated while queued: acknowledged, on a second service.
+		queued.Status = alert.StatusAcknowledged
+		queued.Services = []string{"web", "cache"}
+		queued.FirstAcknowledgedAt, queued.FirstAcknowledgedBy = ptr(at(3)), "user:ann"
+		if err := tx.UpdateIncident(queued); err != nil {
+			return err
+		}
+		queued.UpdatedAt = at(4)
+		if err := tx.UpdateIncident(queued); err != nil {
+			return err
+		}
+		for i := range 70 {
+			a := newAlert("k", fmt.Sprint("d", i), fmt.Sprint("alert ", i))
+			a.IncidentID = queued.ID
+			if err := tx.QueueAlert(a); err != nil {
+				return err
+			}
+			alerts = append(alerts, a)
+		}
+		// A read of the table sees the queued alerts.
+		if open, err := tx.OpenAlert("k", "d69"); err != nil || open.ID != alerts[69].ID {
+			return fmt.Errorf("OpenAlert of a queued alert = %d, %v; want %d", open.ID, err, alerts[69].ID)
+		}
+		inserted := newAlert("k", "inserted", "inserted")
+		if err := tx.InsertAlert(inserted); err != nil {
+			return err
+		}
+		last := newAlert("k", "last", "queued last")
+		if err := tx.QueueAlert(last); err != nil {
+			return err
+		}
+		alerts = append(alerts, inserted, last)
+		return tx.InsertIncident(after)
+	})
+	seen := map[int64]bool{}
+	for _, a := range alerts {
+		if a.ID == 0 || seen[a.ID] {
+			t.Fatalf("alert %q has ID %d, taken or unset", a.Summary, a.ID)
+		}
+		seen[a.ID] = true
+		got, err := s.GetAlert(ctx, a.ID)
+		if err != nil || got.Summary != a.Summary {
+			t.Errorf("GetAlert(%d) = %q, %v; want %q", a.ID, got.Summary, err, a.Summary)
+		}
+	}
+	if after.ID == queued.ID || after.ID == inserted.ID {
+		t.Errorf("incident inserted after the queued one has ID %d, taken", after.ID)
+	}
+	got, err := s.GetIncident(ctx, queued.ID)
+	if err != nil {
+		t.Fatalf("GetIncident: %v", err)
+	}
+	if got.Status != alert.StatusAcknowledged || got.FirstAcknowledgedBy != "user:ann" || !got.UpdatedAt.Equal(at(4)) {
+		t.Errorf("queued incident stored %s, first acknowledged by %q, updated %s; want acknowledged, by user:ann, at %s",
+			got.Status, got.FirstAcknowledgedBy, got.UpdatedAt, at(4))
+	}
+	if got := onService("cache"); got != "queued" {
+		t.Errorf("incidents on cache = %q, want queued", got)
+	}
+	if got := onService("web"); got != "inserted queued" && got != "queued inserted" {
+		t.Errorf("incidents on web = %q, want inserted and queued", got)
+	}
+
+	// A key already open fails the commit, and nothing queued is stored.
+	dup, other := newAlert("k", "d0", "duplicate"), newIncident("rolled back", "search", at(5))
+	err = s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.QueueIncident(other); err != nil {
+			return err
+		}
+		return tx.QueueAlert(dup)
+	})
+	if err == nil {
+		t.Error("a queued alert with an open key committed")
+	}
+	if got := onService("search"); got != "" {
+		t.Errorf("incidents on search = %q after a failed commit, want none", got)
+	}
+	// The next transaction's IDs do not collide with what was stored.
+	next := newAlert("k", "next", "next")
+	update(t, s, func(tx store.Tx) error { return tx.QueueAlert(next) })
+	if seen[next.ID] {
+		t.Errorf("alert queued next has ID %d, taken", next.ID)
+	}
+	// Bad input is refused when queued.
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.QueueAlert(newAlert("k", "nul\x00", "x")) })
+	if err == nil {
+		t.Error("QueueAlert accepted a NUL byte in a dedup key")
+	}
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.QueueIncident(newIncident("nul", "web\x00", at(6))) })
+	if err == nil {
+		t.Error("QueueIncident accepted a NUL byte in a service")
 	}
 }
 

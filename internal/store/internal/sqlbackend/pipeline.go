@@ -305,7 +305,7 @@ var _ store.Tx = (*Tx)(nil)
 // Tx returns a store.Tx on c, a write transaction the caller commits
 // after Flush (Run does both but the commit).
 func (db *DB) Tx(ctx context.Context, c Conn) *Tx {
-	q := &queueingConn{Conn: c}
+	q := &queueingConn{Conn: c, d: db.d}
 	return &Tx{ctx: ctx, c: q, q: q, db: db}
 }
 
@@ -490,9 +490,7 @@ func (t *Tx) InsertAlert(a *alert.Alert) error {
 	a.ID, err = t.c.Insert(t.ctx, `
 		INSERT INTO alerts (service, integration_key, dedup_key, status, incident_id, created_at, updated_at, last_event_at, body, triggers)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		RETURNING id`,
-		stored.Service, stored.IntegrationKey, stored.DedupKey, string(stored.Status), stored.IncidentID,
-		stored.CreatedAt, stored.UpdatedAt, stored.LastEventAt, string(body), max(stored.Count, 1))
+		RETURNING id`, alertRow(stored, body)[1:]...)
 	if t.db.b.IsUniqueViolation(err) {
 		return fmt.Errorf("insert alert %q/%q: an open alert has this key: %w", a.IntegrationKey, a.DedupKey, store.ErrConflict)
 	}
@@ -500,6 +498,30 @@ func (t *Tx) InsertAlert(a *alert.Alert) error {
 		return fmt.Errorf("insert alert: %w", err)
 	}
 	return nil
+}
+
+func (t *Tx) QueueAlert(a *alert.Alert) error {
+	if _, _, err := EncodeAlert(*a); err != nil {
+		return fmt.Errorf("insert alert: %w", err)
+	}
+	id, err := t.q.reserveID(t.ctx, alertsTable)
+	if err != nil {
+		return fmt.Errorf("insert alert: %w", err)
+	}
+	a.ID = id
+	stored, body, err := EncodeAlert(*a)
+	if err != nil {
+		a.ID = 0
+		return fmt.Errorf("insert alert: %w", err)
+	}
+	t.q.queue(alertsTable, alertRow(stored, body))
+	return nil
+}
+
+// alertRow is an alert's values in alertsTable's columns.
+func alertRow(stored alert.Alert, body []byte) []any {
+	return []any{stored.ID, stored.Service, stored.IntegrationKey, stored.DedupKey, string(stored.Status), stored.IncidentID,
+		stored.CreatedAt, stored.UpdatedAt, stored.LastEventAt, string(body), max(stored.Count, 1)}
 }
 
 func (t *Tx) UpdateAlert(a *alert.Alert) error {
@@ -612,14 +634,11 @@ func (t *Tx) InsertIncident(i *incident.Incident) error {
 	if err != nil {
 		return fmt.Errorf("insert incident: %w", err)
 	}
-	h := historyOf(stored)
 	id, err := t.c.Insert(t.ctx, `
 		INSERT INTO incidents (status, service, group_key, created_at, updated_at, body,
 			title, acknowledged_at, acknowledged_by, resolved_at, resolved_by, escalated, notes, customer_impact, severity, urgency, major)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-		RETURNING id`,
-		string(stored.Status), stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body),
-		h.title, h.acknowledgedAt, h.acknowledgedBy, h.resolvedAt, h.resolvedBy, h.escalated, h.notes, h.customerImpact, h.severity, h.urgency, h.major)
+		RETURNING id`, incidentRow(stored, body)[1:]...)
 	if err != nil {
 		return fmt.Errorf("insert incident: %w", err)
 	}
@@ -630,15 +649,73 @@ func (t *Tx) InsertIncident(i *incident.Incident) error {
 	return nil
 }
 
+func (t *Tx) QueueIncident(i *incident.Incident) error {
+	if _, _, err := EncodeIncident(*i); err != nil {
+		return fmt.Errorf("insert incident: %w", err)
+	}
+	id, err := t.q.reserveID(t.ctx, incidentsTable)
+	if err != nil {
+		return fmt.Errorf("insert incident: %w", err)
+	}
+	i.ID = id
+	if err := t.queueIncident(i, nil); err != nil {
+		i.ID = 0
+		return fmt.Errorf("insert incident: %w", err)
+	}
+	return nil
+}
+
+// queueIncident queues the incident's row and its services in place of
+// what was queued for it before (was, when there is one), keeping what an
+// update keeps of the row written first.
+func (t *Tx) queueIncident(i *incident.Incident, was []any) error {
+	stored, body, err := EncodeIncident(*i)
+	if err != nil {
+		return err
+	}
+	row := incidentRow(stored, body)
+	if was != nil {
+		// As UpdateIncident's statement does: the first acknowledgement
+		// stays, escalated and notes never go back.
+		if was[8] != nil {
+			row[8], row[9] = was[8], was[9]
+		}
+		row[12] = max(row[12].(int), was[12].(int))
+		row[13] = max(row[13].(int), was[13].(int))
+	}
+	t.q.queueAs(incidentsTable, stored.ID, row)
+	services := IncidentServices(stored)
+	rows := make([][]any, len(services))
+	for k, s := range services {
+		rows[k] = []any{stored.ID, s}
+	}
+	t.q.queueAs(incidentServicesTable, stored.ID, rows...)
+	t.services.Wrote(stored.ID, services)
+	return nil
+}
+
+// incidentRow is an incident's values in incidentsTable's columns.
+func incidentRow(stored incident.Incident, body []byte) []any {
+	h := historyOf(stored)
+	return []any{stored.ID, string(stored.Status), stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body),
+		h.title, h.acknowledgedAt, h.acknowledgedBy, h.resolvedAt, h.resolvedBy, h.escalated, h.notes, h.customerImpact, h.severity, h.urgency, h.major}
+}
+
 // The first acknowledgement never moves once stored, nor does an
 // escalation or a note count go back: an incident stored before it kept
 // them has them from its timeline (migration 8).
 func (t *Tx) UpdateIncident(i *incident.Incident) error {
+	if was, ok := t.q.queued(incidentsTable, i.ID); ok {
+		if err := t.queueIncident(i, was); err != nil {
+			return fmt.Errorf("update incident: %w", err)
+		}
+		return nil
+	}
 	stored, body, err := EncodeIncident(*i)
 	if err != nil {
 		return fmt.Errorf("update incident: %w", err)
 	}
-	h := historyOf(stored)
+	row := incidentRow(stored, body)
 	n, err := t.c.Exec(t.ctx, `
 		UPDATE incidents SET status = $1, service = $2, group_key = $3, created_at = $4, updated_at = $5, body = $6,
 			title = $7,
@@ -648,10 +725,7 @@ func (t *Tx) UpdateIncident(i *incident.Incident) error {
 			escalated = CASE WHEN $12 > escalated THEN $12 ELSE escalated END,
 			notes = CASE WHEN $13 > notes THEN $13 ELSE notes END,
 			customer_impact = $14, severity = $15, urgency = $16, major = $17
-		WHERE id = $18`,
-		string(stored.Status), stored.Service, stored.GroupKey, stored.CreatedAt, stored.UpdatedAt, string(body),
-		h.title, h.acknowledgedAt, h.acknowledgedBy, h.resolvedAt, h.resolvedBy, h.escalated, h.notes, h.customerImpact,
-		h.severity, h.urgency, h.major, i.ID)
+		WHERE id = $18`, append(row[1:], i.ID)...)
 	if err := affectedOne(n, err, fmt.Sprintf("update incident %d", i.ID)); err != nil {
 		return err
 	}
@@ -791,18 +865,14 @@ func scanTimelineEntry(row Row) (incident.TimelineEntry, error) {
 
 // Escalations.
 
+// PutEscalation queues the state: escalation rounds put many, and
+// statements that read escalations write the queue first.
 func (t *Tx) PutEscalation(st escalation.State) error {
 	stored, body, err := EncodeEscalation(st)
 	if err != nil {
 		return fmt.Errorf("put escalation: %w", err)
 	}
-	_, err = t.c.Exec(t.ctx, `
-		INSERT INTO escalations (incident_id, next_at, done, body) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (incident_id) DO UPDATE SET next_at = excluded.next_at, done = excluded.done, body = excluded.body`,
-		stored.IncidentID, stored.NextAt, stored.Done, string(body))
-	if err != nil {
-		return fmt.Errorf("put escalation of incident %d: %w", st.IncidentID, err)
-	}
+	t.q.queueAs(escalationsTable, stored.IncidentID, []any{stored.IncidentID, stored.NextAt, stored.Done, string(body)})
 	return nil
 }
 

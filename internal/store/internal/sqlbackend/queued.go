@@ -3,6 +3,7 @@ package sqlbackend
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,13 +24,30 @@ type queuedTable struct {
 	insert  string // the INSERT up to VALUES
 	columns int
 	suffix  string // after the VALUES
+	// order is when its rows are written among the tables': rows that
+	// others refer to first.
+	order int
 }
 
 var (
-	timelineTable = &queuedTable{name: "timeline", columns: 7,
+	// Incidents and alerts are queued with the ids they were given (see
+	// reserveID). On PostgreSQL their ids are GENERATED ALWAYS; an
+	// incident's services follow the incident whose id they name.
+	incidentsTable = &queuedTable{name: "incidents", columns: 18, order: 1,
+		insert: `INSERT INTO incidents (id, status, service, group_key, created_at, updated_at, body,
+			title, acknowledged_at, acknowledged_by, resolved_at, resolved_by, escalated, notes, customer_impact, severity, urgency, major) {{override}}VALUES `}
+	incidentServicesTable = &queuedTable{name: "incident_services", columns: 2, order: 2,
+		insert: `INSERT INTO incident_services (incident_id, service) VALUES `,
+		suffix: ` ON CONFLICT DO NOTHING`}
+	alertsTable = &queuedTable{name: "alerts", columns: 11, order: 3,
+		insert: `INSERT INTO alerts (id, service, integration_key, dedup_key, status, incident_id, created_at, updated_at, last_event_at, body, triggers) {{override}}VALUES `}
+	escalationsTable = &queuedTable{name: "escalations", columns: 4, order: 4,
+		insert: `INSERT INTO escalations (incident_id, next_at, done, body) VALUES `,
+		suffix: ` ON CONFLICT (incident_id) DO UPDATE SET next_at = excluded.next_at, done = excluded.done, body = excluded.body`}
+	timelineTable = &queuedTable{name: "timeline", columns: 7, order: 5,
 		insert: `INSERT INTO timeline (incident_id, at, kind, actor, channel, message, data) VALUES `}
 	// A notification whose idempotency key is taken is not stored again.
-	notificationsTable = &queuedTable{name: "notifications", columns: 9,
+	notificationsTable = &queuedTable{name: "notifications", columns: 9, order: 6,
 		insert: `INSERT INTO notifications (incident_id, user_id, kind, status, due_at, claimed_until, idempotency_key, body, lane) VALUES `,
 		suffix: ` ON CONFLICT (idempotency_key) DO NOTHING`}
 )
@@ -37,8 +55,8 @@ var (
 // The statements that insert one row at once, reporting its id (0 for a
 // notification whose key was taken).
 var (
-	insertTimeline     = timelineTable.insertRows(1) + ` RETURNING id`
-	insertNotification = notificationsTable.insertRows(1) + ` RETURNING id`
+	insertTimeline     = timelineTable.insertRows(SQLite, 1) + ` RETURNING id`
+	insertNotification = notificationsTable.insertRows(SQLite, 1) + ` RETURNING id`
 )
 
 // maxQueuedRows is the most rows one statement writes. Statements write
@@ -46,22 +64,96 @@ var (
 const maxQueuedRows = 64
 
 // queueingConn is a transaction's Conn that holds its queued rows, by
-// table in the order first queued.
+// table in the order they are written.
 type queueingConn struct {
 	Conn
-	tables []*queuedTable
-	rows   [][][]any
+	d      Dialect
+	tables []*queuedRows
+	// next is, by table, the id reserveID gives next; none is known once
+	// a statement other than the queue's may have written the table.
+	next map[*queuedTable]int64
+}
+
+// queuedRows are a table's queued rows, in groups: a row queued with a
+// key replaces the group queued before with the same key.
+type queuedRows struct {
+	table  *queuedTable
+	groups [][][]any
+	byKey  map[int64]int
+}
+
+func (q *queueingConn) rowsOf(t *queuedTable) *queuedRows {
+	for _, r := range q.tables {
+		if r.table == t {
+			return r
+		}
+	}
+	r := &queuedRows{table: t}
+	at := len(q.tables)
+	for at > 0 && q.tables[at-1].table.order > t.order {
+		at--
+	}
+	q.tables = slices.Insert(q.tables, at, r)
+	return r
 }
 
 func (q *queueingConn) queue(t *queuedTable, row []any) {
-	for i, qt := range q.tables {
-		if qt == t {
-			q.rows[i] = append(q.rows[i], row)
-			return
+	r := q.rowsOf(t)
+	r.groups = append(r.groups, [][]any{row})
+}
+
+// queueAs queues rows under key, in place of those queued under it before.
+func (q *queueingConn) queueAs(t *queuedTable, key int64, rows ...[]any) {
+	r := q.rowsOf(t)
+	if i, ok := r.byKey[key]; ok {
+		r.groups[i] = rows
+		return
+	}
+	if r.byKey == nil {
+		r.byKey = map[int64]int{}
+	}
+	r.byKey[key] = len(r.groups)
+	r.groups = append(r.groups, rows)
+}
+
+// queued returns the row queued under key, if any.
+func (q *queueingConn) queued(t *queuedTable, key int64) ([]any, bool) {
+	for _, r := range q.tables {
+		if r.table == t {
+			if i, ok := r.byKey[key]; ok && len(r.groups[i]) == 1 {
+				return r.groups[i][0], true
+			}
 		}
 	}
-	q.tables = append(q.tables, t)
-	q.rows = append(q.rows, [][]any{row})
+	return nil, false
+}
+
+// reserveID returns an id for a new row of t that no other row has or
+// will have. On SQLite the transaction holds the only writer, and ids
+// follow the table's AUTOINCREMENT counter; on PostgreSQL they come from
+// the column's sequence, as the database would take them.
+func (q *queueingConn) reserveID(ctx context.Context, t *queuedTable) (int64, error) {
+	if id, ok := q.next[t]; ok {
+		q.next[t] = id + 1
+		return id, nil
+	}
+	var last int64
+	var err error
+	if q.d == PostgreSQL {
+		if err = q.Conn.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id'))`, t.name).Scan(&last); err != nil {
+			return 0, fmt.Errorf("next %s id: %w", t.name, err)
+		}
+		return last, nil
+	}
+	err = q.Conn.QueryRow(ctx, `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = $1), 0)`, t.name).Scan(&last)
+	if err != nil {
+		return 0, fmt.Errorf("next %s id: %w", t.name, err)
+	}
+	if q.next == nil {
+		q.next = map[*queuedTable]int64{}
+	}
+	q.next[t] = last + 2
+	return last + 1, nil
 }
 
 // QueueTimeline stores entries with the transaction, without reporting
@@ -108,8 +200,14 @@ func notificationRow(n *notify.Notification) ([]any, error) {
 func (t *Tx) Flush() error { return t.q.flush(t.ctx) }
 
 func (q *queueingConn) flush(ctx context.Context) error {
-	for i, t := range q.tables {
-		rows := q.rows[i]
+	tables := q.tables
+	q.tables = nil
+	for _, r := range tables {
+		t := r.table
+		var rows [][]any
+		for _, g := range r.groups {
+			rows = append(rows, g...)
+		}
 		for len(rows) > 0 {
 			n := maxQueuedRows
 			for n > len(rows) {
@@ -119,19 +217,22 @@ func (q *queueingConn) flush(ctx context.Context) error {
 			for _, r := range rows[:n] {
 				args = append(args, r...)
 			}
-			if _, err := q.Conn.Exec(ctx, t.insertRows(n), args...); err != nil {
+			if _, err := q.Conn.Exec(ctx, t.insertRows(q.d, n), args...); err != nil {
 				return fmt.Errorf("write queued %s: %w", t.name, err)
 			}
 			rows = rows[n:]
 		}
 	}
-	q.tables, q.rows = nil, nil
 	return nil
 }
 
-func (t *queuedTable) insertRows(n int) string {
+func (t *queuedTable) insertRows(d Dialect, n int) string {
 	var b strings.Builder
-	b.WriteString(t.insert)
+	override := ""
+	if d == PostgreSQL {
+		override = "OVERRIDING SYSTEM VALUE "
+	}
+	b.WriteString(strings.Replace(t.insert, "{{override}}", override, 1))
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
@@ -151,10 +252,16 @@ func (t *queuedTable) insertRows(n int) string {
 }
 
 // before writes the queued rows first when query names one of their
-// tables.
+// tables, and forgets the next id of each table it names: the statement
+// may insert a row that takes it.
 func (q *queueingConn) before(ctx context.Context, query string) error {
-	for _, t := range q.tables {
+	for t := range q.next {
 		if strings.Contains(query, t.name) {
+			delete(q.next, t)
+		}
+	}
+	for _, r := range q.tables {
+		if strings.Contains(query, r.table.name) {
 			return q.flush(ctx)
 		}
 	}
