@@ -52,6 +52,9 @@ func (t *batchTx) readOpenAlerts(events []store.InboxEvent, decoded []*ingest.Ev
 			delete(t.absent, [2]string{key, k})
 		}
 	}
+	// Each alert not open yet is a new alert and, but for grouping, a
+	// new incident.
+	t.Tx.ExpectRows(len(t.absent), len(t.absent))
 	return nil
 }
 

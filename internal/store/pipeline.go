@@ -211,6 +211,10 @@ type Tx interface {
 	// QueueAlert defers it; updating the incident before then changes
 	// what will be written.
 	QueueIncident(i *incident.Incident) error
+	// ExpectRows says how many incidents and alerts the transaction will
+	// queue at most, so that a backend that takes ids from a sequence
+	// takes them at once.
+	ExpectRows(incidents, alerts int)
 	UpdateIncident(i *incident.Incident) error
 	// AppendTimeline stores entries and sets their IDs.
 	AppendTimeline(entries ...*incident.TimelineEntry) error

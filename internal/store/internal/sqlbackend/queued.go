@@ -72,6 +72,10 @@ type queueingConn struct {
 	// next is, by table, the id reserveID gives next; none is known once
 	// a statement other than the queue's may have written the table.
 	next map[*queuedTable]int64
+	// reserved are ids taken from a sequence and not given yet; expect
+	// how many more rows ExpectRows said will come.
+	reserved map[*queuedTable][]int64
+	expect   map[*queuedTable]int
 }
 
 // queuedRows are a table's queued rows, in groups: a row queued with a
@@ -131,21 +135,28 @@ func (q *queueingConn) queued(t *queuedTable, key int64) ([]any, bool) {
 // reserveID returns an id for a new row of t that no other row has or
 // will have. On SQLite the transaction holds the only writer, and ids
 // follow the table's AUTOINCREMENT counter; on PostgreSQL they come from
-// the column's sequence, as the database would take them.
+// the column's sequence, as the database would take them, as many at once
+// as ExpectRows said.
 func (q *queueingConn) reserveID(ctx context.Context, t *queuedTable) (int64, error) {
 	if id, ok := q.next[t]; ok {
 		q.next[t] = id + 1
 		return id, nil
 	}
-	var last int64
-	var err error
 	if q.d == PostgreSQL {
-		if err = q.Conn.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id'))`, t.name).Scan(&last); err != nil {
-			return 0, fmt.Errorf("next %s id: %w", t.name, err)
+		if len(q.reserved[t]) == 0 {
+			if err := q.reserveIDs(ctx, t, max(q.expect[t], 1)); err != nil {
+				return 0, err
+			}
 		}
-		return last, nil
+		id := q.reserved[t][0]
+		q.reserved[t] = q.reserved[t][1:]
+		if q.expect[t] > 0 {
+			q.expect[t]--
+		}
+		return id, nil
 	}
-	err = q.Conn.QueryRow(ctx, `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = $1), 0)`, t.name).Scan(&last)
+	var last int64
+	err := q.Conn.QueryRow(ctx, `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = $1), 0)`, t.name).Scan(&last)
 	if err != nil {
 		return 0, fmt.Errorf("next %s id: %w", t.name, err)
 	}
@@ -155,6 +166,37 @@ func (q *queueingConn) reserveID(ctx context.Context, t *queuedTable) (int64, er
 	q.next[t] = last + 2
 	return last + 1, nil
 }
+
+// reserveIDs takes n ids of t's sequence.
+func (q *queueingConn) reserveIDs(ctx context.Context, t *queuedTable, n int) error {
+	ids, err := queryAll(ctx, q.Conn, func(row Row) (int64, error) {
+		var id int64
+		return id, row.Scan(&id)
+	}, `SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)`, t.name, n)
+	if err != nil {
+		return fmt.Errorf("next %d %s ids: %w", n, t.name, err)
+	}
+	if q.reserved == nil {
+		q.reserved = map[*queuedTable][]int64{}
+	}
+	q.reserved[t] = append(q.reserved[t], ids...)
+	return nil
+}
+
+// ExpectRows says that the transaction will queue up to incidents new
+// incidents and alerts new alerts, so that a backend that takes ids from
+// a sequence takes them in one round trip (ids taken and not used are
+// skipped, as after a rollback).
+func (t *Tx) ExpectRows(incidents, alerts int) {
+	if t.q.expect == nil {
+		t.q.expect = map[*queuedTable]int{}
+	}
+	t.q.expect[incidentsTable] = min(incidents, maxExpected)
+	t.q.expect[alertsTable] = min(alerts, maxExpected)
+}
+
+// maxExpected bounds the ids one ExpectRows takes.
+const maxExpected = 1024
 
 // QueueTimeline stores entries with the transaction, without reporting
 // their IDs: for writers that do not need them, and that write many.
