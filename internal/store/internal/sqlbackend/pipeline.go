@@ -501,9 +501,6 @@ func (t *Tx) InsertAlert(a *alert.Alert) error {
 }
 
 func (t *Tx) QueueAlert(a *alert.Alert) error {
-	if _, _, err := EncodeAlert(*a); err != nil {
-		return fmt.Errorf("insert alert: %w", err)
-	}
 	id, err := t.q.reserveID(t.ctx, alertsTable)
 	if err != nil {
 		return fmt.Errorf("insert alert: %w", err)
@@ -650,9 +647,6 @@ func (t *Tx) InsertIncident(i *incident.Incident) error {
 }
 
 func (t *Tx) QueueIncident(i *incident.Incident) error {
-	if _, _, err := EncodeIncident(*i); err != nil {
-		return fmt.Errorf("insert incident: %w", err)
-	}
 	id, err := t.q.reserveID(t.ctx, incidentsTable)
 	if err != nil {
 		return fmt.Errorf("insert incident: %w", err)
