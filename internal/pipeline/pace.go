@@ -41,23 +41,31 @@ const (
 // lets ingest go first.
 
 // restAfter is how long the processor rests after taking taken events (of
-// at most batch) in elapsed, while events arrive at rate per second and
-// waiting events queued for a commit behind it: ingestShare times elapsed
-// in an ingest storm, else nothing. A storm is either processing behind
-// (a full batch) while events arrive at stormRate or faster, or at least
-// stormWaiting events queued behind one processing transaction. The
-// second catches a storm's first moments, before a rate can be measured:
-// while processing keeps the writer busy, no span between drains is free
-// of it, and a processor that keeps up one small batch after another would
-// otherwise slow ingest to its own pace.
+// at most batch) in elapsed, while events arrive at rate per second (0
+// when no rate is known) and waiting events queued for a commit behind
+// it: ingestShare times elapsed in an ingest storm, else nothing. A storm
+// is processing behind (a full batch) while events arrive at stormRate or
+// faster; or, while no rate is known, at least stormWaiting events queued
+// behind one processing transaction. The second catches a storm's first
+// moments, before a rate can be measured: while processing keeps the
+// writer busy, no span between drains is free of it, and a processor that
+// keeps up one small batch after another would otherwise slow ingest to
+// its own pace. A rate known to be below stormRate is no storm, however
+// many wait: a processor whose transactions take longer than stormWaiting
+// events' arrival under a steady load (1,000/s on a slow disk) would
+// otherwise rest, fall behind, take full batches that take as long again,
+// and never catch up.
 func restAfter(taken, batch, waiting int, rate float64, elapsed time.Duration) time.Duration {
 	if taken == 0 || elapsed <= 0 {
 		return 0
 	}
-	if (taken < batch || rate < stormRate) && waiting < stormWaiting {
+	switch {
+	case rate > 0 && rate < stormRate:
 		return 0
+	case waiting >= stormWaiting, taken >= batch && rate >= stormRate:
+		return ingestShare * elapsed
 	}
-	return ingestShare * elapsed
+	return 0
 }
 
 // Rates of arrival are summed over at least rateWindow of measured time,
