@@ -50,9 +50,13 @@ func (h *harness) apply(b *config.Bundle) {
 	}
 }
 
+// shiftHarness is the harness with what the served-shift tests read and
+// check.
+type shiftHarness struct{ *harness }
+
 // record runs the recorder at the given instant and returns how many
 // shifts it added, of every schedule.
-func (h *harness) record(at time.Time) int {
+func (h shiftHarness) record(at time.Time) int {
 	h.t.Helper()
 	h.clock.mu.Lock()
 	h.clock.t = at
@@ -64,7 +68,7 @@ func (h *harness) record(at time.Time) int {
 	return n
 }
 
-func (h *harness) served(scheduleID string) []store.ServedShift {
+func (h shiftHarness) served(scheduleID string) []store.ServedShift {
 	h.t.Helper()
 	shifts, err := h.store.ListServedShifts(h.ctx, store.ServedShiftQuery{Schedule: scheduleID, Limit: 1000})
 	if err != nil {
@@ -85,7 +89,7 @@ func servedLabel(sh store.ServedShift) string {
 }
 
 // expectServed checks a schedule's whole recorded history.
-func (h *harness) expectServed(scheduleID string, want ...string) {
+func (h shiftHarness) expectServed(scheduleID string, want ...string) {
 	h.t.Helper()
 	var got []string
 	for _, sh := range h.served(scheduleID) {
@@ -96,7 +100,7 @@ func (h *harness) expectServed(scheduleID string, want ...string) {
 	}
 }
 
-func (h *harness) expectServedUntil(scheduleID string, want time.Time) {
+func (h shiftHarness) expectServedUntil(scheduleID string, want time.Time) {
 	h.t.Helper()
 	got, err := h.store.ServedUntil(h.ctx, scheduleID)
 	if err != nil {
@@ -108,7 +112,7 @@ func (h *harness) expectServedUntil(scheduleID string, want time.Time) {
 }
 
 func TestRecordServedShifts(t *testing.T) {
-	h := newHarness(t, nov(5, 10, 0))
+	h := shiftHarness{newHarness(t, nov(5, 10, 0))}
 	h.apply(servedBundle(h.recv.srv.URL, dailyRota("alice", "bob")))
 
 	// First sight: the history starts now, however long the rota has run.
@@ -149,7 +153,7 @@ func TestRecordServedShifts(t *testing.T) {
 // A changed rotation applies from the change on: what was recorded before
 // stays as it was.
 func TestRecordServedShiftsAfterAConfigChange(t *testing.T) {
-	h := newHarness(t, nov(5, 10, 0))
+	h := shiftHarness{newHarness(t, nov(5, 10, 0))}
 	h.apply(servedBundle(h.recv.srv.URL, dailyRota("alice", "bob")))
 	h.record(nov(5, 10, 0))
 	h.record(nov(6, 9, 0))
@@ -185,7 +189,7 @@ func TestRecordServedShiftsAfterAConfigChange(t *testing.T) {
 // An override made through the API shows as its own shift, and the
 // rotation goes on after it.
 func TestRecordServedShiftsWithAnOverride(t *testing.T) {
-	h := newHarness(t, nov(5, 10, 0))
+	h := shiftHarness{newHarness(t, nov(5, 10, 0))}
 	h.apply(servedBundle(h.recv.srv.URL, dailyRota("alice", "bob")))
 	h.record(nov(5, 10, 0))
 	if _, err := h.org.AddScheduleOverride(h.ctx, org.ScheduleOverride{Schedule: "rota", User: "carol", Replaces: "bob",
@@ -206,7 +210,7 @@ func TestRecordServedShiftsWithAnOverride(t *testing.T) {
 // the recorder's run after the deletion: nobody was on call for it while
 // it did not exist.
 func TestRecordServedShiftsOfADeletedSchedule(t *testing.T) {
-	h := newHarness(t, nov(5, 10, 0))
+	h := shiftHarness{newHarness(t, nov(5, 10, 0))}
 	h.apply(servedBundle(h.recv.srv.URL, dailyRota("alice", "bob")))
 	h.record(nov(5, 10, 0))
 	h.record(nov(5, 11, 0))
@@ -223,7 +227,7 @@ func TestRecordServedShiftsOfADeletedSchedule(t *testing.T) {
 // After a long downtime only the last MaxServedCatchUp is recorded, and the
 // shift before the gap is not stretched across it.
 func TestRecordServedShiftsCatchUpIsBounded(t *testing.T) {
-	h := newHarness(t, nov(5, 10, 0))
+	h := shiftHarness{newHarness(t, nov(5, 10, 0))}
 	h.apply(servedBundle(h.recv.srv.URL, dailyRota("alice", "bob")))
 	h.record(nov(5, 10, 0))
 	h.record(nov(5, 10, 30))
@@ -263,7 +267,7 @@ func TestRecordServedShiftsCatchUpIsBounded(t *testing.T) {
 // Replicas recording at the same instant, each with its own pipeline on
 // the shared store, record each shift once.
 func TestRecordServedShiftsReplicas(t *testing.T) {
-	h := newHarness(t, nov(5, 10, 0))
+	h := shiftHarness{newHarness(t, nov(5, 10, 0))}
 	h.apply(servedBundle(h.recv.srv.URL, dailyRota("alice", "bob")))
 	h.record(nov(5, 10, 0))
 	other := New(Options{Store: h.store, Org: h.org, Now: h.clock.Now, Logger: h.p.env.log})
@@ -288,7 +292,7 @@ func TestRecordServedShiftsReplicas(t *testing.T) {
 }
 
 func TestServedUntilOfAScheduleNeverRecorded(t *testing.T) {
-	h := newHarness(t, nov(5, 10, 0))
+	h := shiftHarness{newHarness(t, nov(5, 10, 0))}
 	if _, err := h.store.ServedUntil(h.ctx, "rota"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("ServedUntil before the first run = %v, want ErrNotFound", err)
 	}
