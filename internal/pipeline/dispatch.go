@@ -321,7 +321,7 @@ func (d *Dispatcher) record(ctx context.Context, tx store.Tx, snap *org.Snapshot
 // message runs only then, after the writes (a failover reads them), and
 // nil means no entry.
 func storeAttempt(tx store.Tx, n *notify.Notification, attempt *notify.Attempt, message func() string) error {
-	if err := tx.InsertAttempt(attempt); err != nil {
+	if err := tx.QueueAttempt(attempt, n.Kind); err != nil {
 		return err
 	}
 	if err := tx.UpdateNotification(n); err != nil {

@@ -256,6 +256,10 @@ type Tx interface {
 	// the given kinds (all kinds when none) and reports how many.
 	CancelNotifications(incidentID int64, kinds ...string) (int, error)
 	InsertAttempt(a *notify.Attempt) error
+	// QueueAttempt is InsertAttempt for a writer that knows the kind of
+	// the attempt's notification: the attempt (and the interruption a
+	// page makes) is written by the commit, and its ID stays unset.
+	QueueAttempt(a *notify.Attempt, kind string) error
 
 	// InsertChange stores a change event and sets its ID.
 	InsertChange(c *change.Event) error

@@ -40,6 +40,15 @@ func pageNotification(key string, incidentID int64, user, kind string) *notify.N
 // attempt of any of its page notifications to them, with the zone recorded
 // with that attempt. Other kinds of notification never interrupt.
 func testReportPages(t *testing.T, newStore func(t *testing.T) store.Store) {
+	// Each attempt inserted in a transaction of its own; or all queued in
+	// one, as a dispatcher records a batch, where the queue keeps the
+	// earliest of an incident's pages to a person.
+	for _, mode := range []string{"inserted", "queued"} {
+		t.Run(mode, func(t *testing.T) { testReportPagesWritten(t, newStore, mode == "queued") })
+	}
+}
+
+func testReportPagesWritten(t *testing.T, newStore func(t *testing.T) store.Store, queued bool) {
 	s := newStore(t)
 	ctx := context.Background()
 	ns := []*notify.Notification{
@@ -54,15 +63,30 @@ func testReportPages(t *testing.T, newStore func(t *testing.T) store.Store) {
 		return &notify.Attempt{NotificationID: n.ID, IncidentID: n.IncidentID, UserID: n.UserID, MethodType: "sms", ContactMethod: "sms",
 			At: at(minute), TimeZone: zone, Outcome: "sent"}
 	}
-	for _, a := range []*notify.Attempt{
-		attempt(ns[2], 5, "Europe/Berlin"),
-		attempt(ns[0], 8, "Asia/Tokyo"), // later: the first stays
-		attempt(ns[0], 3, "Asia/Tokyo"), // earlier, written later: it is the first now
-		attempt(ns[1], 1, "UTC"),        // low urgency
-		attempt(ns[3], -50, "Asia/Tokyo"),
-		attempt(ns[4], 2, "UTC"), // a test notification
-	} {
-		update(t, s, func(tx store.Tx) error { return tx.InsertAttempt(a) })
+	attempts := []struct {
+		a    *notify.Attempt
+		kind string
+	}{
+		{attempt(ns[2], 5, "Europe/Berlin"), ns[2].Kind},
+		{attempt(ns[0], 8, "Asia/Tokyo"), ns[0].Kind}, // later: the first stays
+		{attempt(ns[0], 3, "Asia/Tokyo"), ns[0].Kind}, // earlier, written later: it is the first now
+		{attempt(ns[1], 1, "UTC"), ns[1].Kind},        // low urgency
+		{attempt(ns[3], -50, "Asia/Tokyo"), ns[3].Kind},
+		{attempt(ns[4], 2, "UTC"), ns[4].Kind}, // a test notification
+	}
+	if queued {
+		update(t, s, func(tx store.Tx) error {
+			for _, w := range attempts {
+				if err := tx.QueueAttempt(w.a, w.kind); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	} else {
+		for _, w := range attempts {
+			update(t, s, func(tx store.Tx) error { return tx.InsertAttempt(w.a) })
+		}
 	}
 	pages, err := s.ReportPages(ctx, reportFrom, reportTo)
 	if err != nil {
@@ -77,6 +101,20 @@ func testReportPages(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{Incident: 2, User: "kenji", At: at(-50), TimeZone: "Asia/Tokyo"},
 		{Incident: 1, User: "alice", At: at(3), TimeZone: "Asia/Tokyo"},
 	})
+	got, err := s.ListAttempts(ctx, ns[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !got[0].At.Equal(at(8)) || !got[1].At.Equal(at(3)) || got[0].TimeZone != "Asia/Tokyo" {
+		t.Errorf("attempts of %s = %+v, want those at minutes 8 and 3, in the order written", ns[0].IdempotencyKey, got)
+	}
+	// Bad text is refused when queued.
+	err = s.Update(ctx, func(tx store.Tx) error {
+		return tx.QueueAttempt(&notify.Attempt{NotificationID: ns[0].ID, At: t0, Outcome: "failed", Error: "\x00"}, notify.KindPage)
+	})
+	if err == nil {
+		t.Error("QueueAttempt accepted a NUL byte in an error")
+	}
 }
 
 // Incidents with their history: the first acknowledgement stays through a

@@ -1068,6 +1068,24 @@ func (t *Tx) InsertAttempt(a *notify.Attempt) error {
 	return nil
 }
 
+func (t *Tx) QueueAttempt(a *notify.Attempt, kind string) error {
+	stored, err := CheckAttempt(*a)
+	if err != nil {
+		return fmt.Errorf("insert attempt: %w", err)
+	}
+	t.q.queue(attemptsTable, []any{stored.NotificationID, stored.IncidentID, stored.UserID, stored.MethodType, stored.ContactMethod,
+		stored.At, stored.TimeZone, stored.Outcome, stored.Error})
+	if kind != notify.KindPage || stored.IncidentID == 0 {
+		return nil
+	}
+	key := [2]any{stored.IncidentID, stored.UserID}
+	if was, ok := t.q.queued(reportPagesTable, key); ok && !stored.At.Before(was[2].(time.Time)) {
+		return nil
+	}
+	t.q.queueAs(reportPagesTable, key, []any{stored.IncidentID, stored.UserID, stored.At, stored.TimeZone})
+	return nil
+}
+
 func scanAttempt(row Row) (notify.Attempt, error) {
 	var a notify.Attempt
 	err := row.Scan(&a.ID, &a.NotificationID, &a.IncidentID, &a.UserID, &a.MethodType, &a.ContactMethod,

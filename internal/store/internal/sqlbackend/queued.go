@@ -44,6 +44,13 @@ var (
 	escalationsTable = &queuedTable{name: "escalations", columns: 4, order: 4,
 		insert: `INSERT INTO escalations (incident_id, next_at, done, body) VALUES `,
 		suffix: ` ON CONFLICT (incident_id) DO UPDATE SET next_at = excluded.next_at, done = excluded.done, body = excluded.body`}
+	// An attempt and the interruption it makes: an incident's first page
+	// to a person (a key queues the earliest once; see QueueAttempt).
+	attemptsTable = &queuedTable{name: "notification_attempts", columns: 9, order: 5,
+		insert: `INSERT INTO notification_attempts (notification_id, incident_id, user_id, method_type, contact_method, at, time_zone, outcome, error) VALUES `}
+	reportPagesTable = &queuedTable{name: "report_pages", columns: 4, order: 5,
+		insert: `INSERT INTO report_pages (incident_id, user_id, at, time_zone) VALUES `,
+		suffix: ` ON CONFLICT (incident_id, user_id) DO UPDATE SET at = excluded.at, time_zone = excluded.time_zone WHERE excluded.at < report_pages.at`}
 	timelineTable = &queuedTable{name: "timeline", columns: 7, order: 5,
 		insert: `INSERT INTO timeline (incident_id, at, kind, actor, channel, message, data) VALUES `}
 	// A notification whose idempotency key is taken is not stored again.
@@ -83,7 +90,7 @@ type queueingConn struct {
 type queuedRows struct {
 	table  *queuedTable
 	groups [][][]any
-	byKey  map[int64]int
+	byKey  map[any]int
 }
 
 func (q *queueingConn) rowsOf(t *queuedTable) *queuedRows {
@@ -107,21 +114,21 @@ func (q *queueingConn) queue(t *queuedTable, row []any) {
 }
 
 // queueAs queues rows under key, in place of those queued under it before.
-func (q *queueingConn) queueAs(t *queuedTable, key int64, rows ...[]any) {
+func (q *queueingConn) queueAs(t *queuedTable, key any, rows ...[]any) {
 	r := q.rowsOf(t)
 	if i, ok := r.byKey[key]; ok {
 		r.groups[i] = rows
 		return
 	}
 	if r.byKey == nil {
-		r.byKey = map[int64]int{}
+		r.byKey = map[any]int{}
 	}
 	r.byKey[key] = len(r.groups)
 	r.groups = append(r.groups, rows)
 }
 
 // queued returns the row queued under key, if any.
-func (q *queueingConn) queued(t *queuedTable, key int64) ([]any, bool) {
+func (q *queueingConn) queued(t *queuedTable, key any) ([]any, bool) {
 	for _, r := range q.tables {
 		if r.table == t {
 			if i, ok := r.byKey[key]; ok && len(r.groups[i]) == 1 {
