@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 
 	"github.com/vigil-oncall/vigil/internal/alert"
@@ -68,7 +69,12 @@ func TestEventOfANewServiceTakenByARoundThatBeganBefore(t *testing.T) {
 // service really deleted is still dropped.
 func TestEventOfAServiceCreatedOnAnotherReplica(t *testing.T) {
 	h := newHarness(t, thursdayNoon)
-	lagging := org.NewManager(h.store, h.clock.Now)
+	// The lagging replica reads the configuration only outside its
+	// processing transactions: within one it holds the writer, which a
+	// configuration change waits for while holding the configuration's
+	// lock.
+	guarded := &outsideWrites{Store: h.store, t: t}
+	lagging := org.NewManager(guarded, h.clock.Now)
 	if err := lagging.Load(h.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +96,7 @@ func TestEventOfAServiceCreatedOnAnotherReplica(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	p := New(Options{Store: h.store, Org: lagging, Now: h.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	p := New(Options{Store: guarded, Org: lagging, Now: h.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Channels: []notify.Channel{webhook.New(h.recv.srv.Client())}})
 	if n, err := p.Processor.RunOnce(h.ctx); err != nil || n != 2 {
 		t.Fatalf("RunOnce = %d, %v; want both events", n, err)
@@ -101,4 +107,25 @@ func TestEventOfAServiceCreatedOnAnotherReplica(t *testing.T) {
 	if lagging.Snapshot().Service("search") == nil {
 		t.Error("the lagging replica's configuration was not refreshed")
 	}
+}
+
+// outsideWrites is a store whose configuration reads fail the test when
+// they happen within a write transaction.
+type outsideWrites struct {
+	store.Store
+	t       *testing.T
+	writing atomic.Bool
+}
+
+func (s *outsideWrites) Update(ctx context.Context, fn func(store.Tx) error) error {
+	s.writing.Store(true)
+	defer s.writing.Store(false)
+	return s.Store.Update(ctx, fn)
+}
+
+func (s *outsideWrites) ConfigVersion(ctx context.Context) (int64, error) {
+	if s.writing.Load() {
+		s.t.Error("configuration version read within a write transaction")
+	}
+	return s.Store.ConfigVersion(ctx)
 }

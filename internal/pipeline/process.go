@@ -53,9 +53,34 @@ func batchFor(waiting int, rate float64) int {
 	return processBatch
 }
 
-// ProcessInbox applies up to one batch of accepted events to alerts and
+// errConfigBehind stops a processing round that took an event of a
+// service its configuration does not know.
+var errConfigBehind = errors.New("an event names a service the configuration does not know")
+
+// RunOnce applies up to one batch of accepted events to alerts and
 // incidents, and reports how many it took.
+//
+// Another replica may have created a service and accepted its event
+// before this one's configuration caught up: an event of a service the
+// configuration does not know is dropped only once the stored
+// configuration, too, says the service is gone. The configuration is
+// refreshed between two rounds, not within one: a round holds the store's
+// writer, which a configuration change waits for while it holds the
+// configuration's lock.
 func (p *Processor) RunOnce(ctx context.Context) (int, error) {
+	n, err := p.runOnce(ctx, false)
+	if errors.Is(err, errConfigBehind) {
+		if _, err := p.org.Refresh(ctx); err != nil {
+			return 0, fmt.Errorf("refresh configuration: %w", err)
+		}
+		n, err = p.runOnce(ctx, true)
+	}
+	return n, err
+}
+
+// runOnce is RunOnce's round; with refreshed, events of services the
+// configuration does not know are dropped.
+func (p *Processor) runOnce(ctx context.Context, refreshed bool) (int, error) {
 	now := p.now().UTC()
 	var n, unreadable int
 	err := p.update(ctx, func(tx store.Tx) error {
@@ -69,15 +94,8 @@ func (p *Processor) RunOnce(ctx context.Context) (int, error) {
 		// the API accepted for a service created meanwhile, and drop it
 		// as though its service had been deleted.
 		snap := p.org.Snapshot()
-		if namesUnknownService(snap, events) {
-			// Another replica may have created the service and accepted
-			// its event before this one's configuration caught up: the
-			// event is dropped only once the stored configuration, too,
-			// says the service is gone.
-			if _, err := p.org.Refresh(ctx); err != nil {
-				return fmt.Errorf("refresh configuration: %w", err)
-			}
-			snap = p.org.Snapshot()
+		if !refreshed && namesUnknownService(snap, events) {
+			return errConfigBehind
 		}
 		alerts := decodeAlerts(events)
 		if err := btx.readOpenAlerts(events, alerts); err != nil {
