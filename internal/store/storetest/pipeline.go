@@ -1279,6 +1279,20 @@ func testQueuedIncidentsAndAlerts(t *testing.T, newStore func(t *testing.T) stor
 	if seen[next.ID] {
 		t.Errorf("alert queued next has ID %d, taken", next.ID)
 	}
+	// Counts out of range are taken as bounds, not trusted: none below
+	// zero, not millions of ids.
+	odd, oddAlert := newIncident("odd counts", "web", at(7)), newAlert("k", "odd", "odd counts")
+	update(t, s, func(tx store.Tx) error {
+		tx.ExpectRows(-3, 1<<40)
+		if err := tx.QueueIncident(odd); err != nil {
+			return err
+		}
+		oddAlert.IncidentID = odd.ID
+		return tx.QueueAlert(oddAlert)
+	})
+	if got, err := s.GetAlert(ctx, oddAlert.ID); err != nil || got.IncidentID != odd.ID || seen[oddAlert.ID] {
+		t.Errorf("alert queued after odd counts: %+v, %v; want it stored on incident %d under a new ID", got, err, odd.ID)
+	}
 	// Bad input is refused when queued.
 	err = s.Update(ctx, func(tx store.Tx) error { return tx.QueueAlert(newAlert("k", "nul\x00", "x")) })
 	if err == nil {

@@ -671,11 +671,12 @@ func (t *Tx) queueIncident(i *incident.Incident, was []any) error {
 	if was != nil {
 		// As UpdateIncident's statement does: the first acknowledgement
 		// stays, escalated and notes never go back.
-		if was[8] != nil {
-			row[8], row[9] = was[8], was[9]
+		if was[incidentAcknowledgedAt] != nil {
+			row[incidentAcknowledgedAt], row[incidentAcknowledgedBy] = was[incidentAcknowledgedAt], was[incidentAcknowledgedBy]
 		}
-		row[12] = max(row[12].(int), was[12].(int))
-		row[13] = max(row[13].(int), was[13].(int))
+		for _, c := range []int{incidentEscalated, incidentNotes} {
+			row[c] = max(row[c].(int), was[c].(int))
+		}
 	}
 	t.q.queueAs(incidentsTable, stored.ID, row)
 	services := IncidentServices(stored)
@@ -687,6 +688,14 @@ func (t *Tx) queueIncident(i *incident.Incident, was []any) error {
 	t.services.Wrote(stored.ID, services)
 	return nil
 }
+
+// The columns of incidentRow that an update keeps of the row before it.
+const (
+	incidentAcknowledgedAt = 8
+	incidentAcknowledgedBy = 9
+	incidentEscalated      = 12
+	incidentNotes          = 13
+)
 
 // incidentRow is an incident's values in incidentsTable's columns.
 func incidentRow(stored incident.Incident, body []byte) []any {
@@ -1045,13 +1054,7 @@ func (t *Tx) InsertAttempt(a *notify.Attempt) error {
 	if err != nil {
 		return fmt.Errorf("insert attempt: %w", err)
 	}
-	a.ID, err = t.c.Insert(t.ctx, `
-		INSERT INTO notification_attempts
-			(notification_id, incident_id, user_id, method_type, contact_method, at, time_zone, outcome, error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-		RETURNING id`,
-		stored.NotificationID, stored.IncidentID, stored.UserID, stored.MethodType, stored.ContactMethod,
-		stored.At, stored.TimeZone, stored.Outcome, stored.Error)
+	a.ID, err = t.c.Insert(t.ctx, attemptsTable.insertRows(t.db.d, 1)+` RETURNING id`, attemptRow(stored)...)
 	if err != nil {
 		return fmt.Errorf("insert attempt of notification %d: %w", a.NotificationID, err)
 	}
@@ -1073,18 +1076,26 @@ func (t *Tx) QueueAttempt(a *notify.Attempt, kind string) error {
 	if err != nil {
 		return fmt.Errorf("insert attempt: %w", err)
 	}
-	t.q.queue(attemptsTable, []any{stored.NotificationID, stored.IncidentID, stored.UserID, stored.MethodType, stored.ContactMethod,
-		stored.At, stored.TimeZone, stored.Outcome, stored.Error})
+	t.q.queue(attemptsTable, attemptRow(stored))
 	if kind != notify.KindPage || stored.IncidentID == 0 {
 		return nil
 	}
 	key := [2]any{stored.IncidentID, stored.UserID}
-	if was, ok := t.q.queued(reportPagesTable, key); ok && !stored.At.Before(was[2].(time.Time)) {
+	if was, ok := t.q.queued(reportPagesTable, key); ok && !stored.At.Before(was[reportPageAt].(time.Time)) {
 		return nil
 	}
 	t.q.queueAs(reportPagesTable, key, []any{stored.IncidentID, stored.UserID, stored.At, stored.TimeZone})
 	return nil
 }
+
+// attemptRow is an attempt's values in attemptsTable's columns.
+func attemptRow(stored notify.Attempt) []any {
+	return []any{stored.NotificationID, stored.IncidentID, stored.UserID, stored.MethodType, stored.ContactMethod,
+		stored.At, stored.TimeZone, stored.Outcome, stored.Error}
+}
+
+// reportPageAt is the column of a report_pages row that holds its time.
+const reportPageAt = 2
 
 func scanAttempt(row Row) (notify.Attempt, error) {
 	var a notify.Attempt

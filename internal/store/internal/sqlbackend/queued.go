@@ -80,7 +80,7 @@ type queueingConn struct {
 	// a statement other than the queue's may have written the table.
 	next map[*queuedTable]int64
 	// reserved are ids taken from a sequence and not given yet; expect
-	// how many more rows ExpectRows said will come.
+	// how many rows ExpectRows said will come, until their ids are taken.
 	reserved map[*queuedTable][]int64
 	expect   map[*queuedTable]int
 }
@@ -151,15 +151,16 @@ func (q *queueingConn) reserveID(ctx context.Context, t *queuedTable) (int64, er
 	}
 	if q.d == PostgreSQL {
 		if len(q.reserved[t]) == 0 {
-			if err := q.reserveIDs(ctx, t, max(q.expect[t], 1)); err != nil {
+			// The ids expected are all taken at once; those after them
+			// one at a time.
+			n := max(q.expect[t], 1)
+			delete(q.expect, t)
+			if err := q.reserveIDs(ctx, t, n); err != nil {
 				return 0, err
 			}
 		}
 		id := q.reserved[t][0]
 		q.reserved[t] = q.reserved[t][1:]
-		if q.expect[t] > 0 {
-			q.expect[t]--
-		}
 		return id, nil
 	}
 	var last int64
